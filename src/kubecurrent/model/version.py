@@ -70,9 +70,7 @@ class KubeVersion:
                 f"{text!r} is not a Kubernetes version",
                 hint="write it as MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. 1.36 or v1.36.3",
             )
-        return cls(
-            int(m["major"]), int(m["minor"]), int(m["patch"] or 0), m["suffix"] or ""
-        )
+        return cls(int(m["major"]), int(m["minor"]), int(m["patch"] or 0), m["suffix"] or "")
 
     @property
     def minor_version(self) -> MinorVersion:

@@ -1,0 +1,118 @@
+"""Consistency rules across entries: sorted, no duplicates, references that resolve.
+
+A user's extra file may add entries but never replace a built-in one: a duplicate is an error
+that names both places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from kubecurrent.catalog._addon import Addon
+from kubecurrent.catalog._cve import Cve
+from kubecurrent.catalog._model import ApiDeprecation, KubernetesRelease, Meta, SkewRule
+from kubecurrent.errors import CatalogError
+
+STALE_AFTER_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A validated entry and where it came from (file and ``entry N (label)``)."""
+
+    origin: str
+    label: str
+    value: BaseModel
+
+
+def _key(section: str) -> Callable[[BaseModel], Hashable]:
+    def key(value: BaseModel) -> Hashable:
+        if isinstance(value, KubernetesRelease):
+            return value.version
+        if isinstance(value, ApiDeprecation):
+            return (value.group, value.version, value.kind)
+        if isinstance(value, Cve | SkewRule):
+            return value.id
+        if isinstance(value, Addon):
+            return value.name
+        return getattr(value, "id", id(value))
+
+    return key
+
+
+def _no_duplicates(section: str, entries: list[Entry], builtin: int) -> None:
+    seen: dict[Hashable, Entry] = {}
+    key = _key(section)
+    for n, entry in enumerate(entries):
+        k = key(entry.value)
+        first = seen.get(k)
+        if first is None:
+            seen[k] = entry
+            continue
+        if n >= builtin and entries.index(first) < builtin:
+            raise CatalogError(
+                f"{entry.origin}: {entry.label}: duplicates the built-in {section} entry "
+                f"{first.label} in {first.origin}",
+                hint="extra catalog files may only add entries; remove it, or report the "
+                "built-in entry as wrong so it gets fixed upstream",
+            )
+        raise CatalogError(
+            f"{entry.origin}: {entry.label}: duplicate {section} entry, "
+            f"already defined as {first.label} in {first.origin}",
+            hint="keep one of the two entries",
+        )
+
+
+def _releases_sorted(entries: list[Entry]) -> None:
+    for prev, cur in zip(entries, entries[1:], strict=False):
+        a, b = prev.value, cur.value
+        assert isinstance(a, KubernetesRelease) and isinstance(b, KubernetesRelease)
+        if b.version < a.version and cur.origin == prev.origin:
+            raise CatalogError(
+                f"{cur.origin}: {cur.label}: releases must be sorted oldest first "
+                f"({b.version} comes after {a.version})",
+                hint="move the entry to its place in version order",
+            )
+
+
+def _replacement_addons_exist(entries: list[Entry]) -> None:
+    names = {e.value.name for e in entries if isinstance(e.value, Addon)}
+    for entry in entries:
+        addon = entry.value
+        assert isinstance(addon, Addon)
+        for other in addon.replacement_addons:
+            if other not in names:
+                raise CatalogError(
+                    f"{entry.origin}: {entry.label}: replacement_addons names {other!r}, "
+                    "which is not a catalog add-on",
+                    hint=f"add addons/{other}.yaml or remove {other!r} from replacement_addons",
+                )
+            if other == addon.name:
+                raise CatalogError(
+                    f"{entry.origin}: {entry.label}: an add-on cannot replace itself",
+                    hint="remove its own name from replacement_addons",
+                )
+
+
+def check_entries(entries: dict[str, list[Entry]], builtin: dict[str, int]) -> None:
+    """Raise CatalogError for the first cross-entry problem found."""
+    for section, found in entries.items():
+        _no_duplicates(section, found, builtin.get(section, len(found)))
+    _releases_sorted(entries["releases"])
+    _replacement_addons_exist(entries["addons"])
+
+
+def staleness_warning(meta: Meta, now: dt.date) -> str | None:
+    """A warning when the catalog was last verified more than 90 days before ``now``."""
+    age = (now - meta.last_verified).days
+    if age <= STALE_AFTER_DAYS:
+        return None
+    return (
+        f"the catalog was last verified on {meta.last_verified} ({age} days ago); facts about "
+        "new releases, removals and CVEs may be missing. Run `kubecurrent catalog update` or "
+        "upgrade kubecurrent."
+    )

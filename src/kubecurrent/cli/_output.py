@@ -1,0 +1,40 @@
+"""Rendering command results as a table (rich) or as JSON/YAML for scripts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def emit(output: str, data: Any, table: Callable[[], Table | str] | None = None) -> None:
+    """Print ``data`` in the chosen format; ``table`` renders the human view."""
+    if output == "json":
+        click.echo(json.dumps(data, indent=2, default=str))
+    elif output == "yaml":
+        click.echo(yaml.safe_dump(data, sort_keys=False, default_flow_style=False), nl=False)
+    elif table is not None:
+        console().print(table())
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False), nl=False)
+
+
+def simple_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
+) -> Table:
+    """A kubectl-like table: upper-case headers, no borders."""
+    t = Table(title=title, box=None, header_style="bold", pad_edge=False)
+    for col in columns:
+        t.add_column(col.upper())
+    for row in rows:
+        t.add_row(*("" if v is None else str(v) for v in row))
+    return t

@@ -1,0 +1,39 @@
+"""The sandbox: a real local Kubernetes control plane built from upstream sources.
+
+Used by the CLI, the demo and the tests; imported by nothing below the interfaces layer.
+"""
+
+from kubecurrent.sandbox._build import build_component as build
+from kubecurrent.sandbox._build import kube_binary
+from kubecurrent.sandbox._cluster import UpOptions, admin_client, down, server_version, up, upgrade
+from kubecurrent.sandbox._components import all_components
+from kubecurrent.sandbox._fleet import FleetSpec, load_spec
+from kubecurrent.sandbox._nodes import POOL_LABEL, parse_pool
+from kubecurrent.sandbox._report import status, summary
+from kubecurrent.sandbox._state import NodePool, SandboxState, load, names, require, run_dir
+from kubecurrent.sandbox._users import mint_user
+
+__all__ = [
+    "POOL_LABEL",
+    "FleetSpec",
+    "NodePool",
+    "SandboxState",
+    "UpOptions",
+    "admin_client",
+    "all_components",
+    "build",
+    "down",
+    "kube_binary",
+    "load",
+    "load_spec",
+    "mint_user",
+    "names",
+    "parse_pool",
+    "require",
+    "run_dir",
+    "server_version",
+    "status",
+    "summary",
+    "up",
+    "upgrade",
+]

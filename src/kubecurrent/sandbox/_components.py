@@ -1,0 +1,138 @@
+"""The upstream binaries a sandbox runs, and how each is built from the Go module proxy.
+
+Each entry names an in-repo Go wrapper module (``gomod/<key>/go.mod`` + ``go.sum``, generated
+by ``scripts/gen_gomod.py``), the upstream module and version it pins, and the binaries built
+from it with their version stamps. Binaries land in a per-version cache directory outside the
+repository (see ``_paths.bin_dir``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kubecurrent.errors import UsageError
+from kubecurrent.model import MinorVersion
+
+_ZERO_COMMIT = "0" * 40
+
+
+@dataclass(frozen=True)
+class GoBinary:
+    """One binary: its name and the Go package path of its ``main``."""
+
+    name: str
+    package: str
+
+
+@dataclass(frozen=True)
+class Component:
+    """A wrapper module pinning one upstream module version, and the binaries built from it."""
+
+    key: str  # directory under gomod/, e.g. "kubernetes-1.36"
+    family: str  # cache family, e.g. "kubernetes"
+    module: str  # upstream module path
+    version: str  # upstream version, e.g. "v1.36.3"
+    binaries: tuple[GoBinary, ...]
+    stamps: tuple[str, ...] = field(default=())  # -X package.var=value link flags
+
+    @property
+    def ldflags(self) -> str:
+        return " ".join(["-s", "-w", *(f"-X {s}" for s in self.stamps)])
+
+
+def _kubernetes(version: str) -> Component:
+    major, minor, _ = version.removeprefix("v").split(".")
+    stamps: list[str] = []
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        stamps += [
+            f"{pkg}.gitVersion={version}",
+            f"{pkg}.gitMajor={major}",
+            f"{pkg}.gitMinor={minor}",
+            f"{pkg}.gitCommit={_ZERO_COMMIT}",
+            f"{pkg}.gitTreeState=clean",
+            f"{pkg}.buildDate=1970-01-01T00:00:00Z",
+        ]
+    return Component(
+        key=f"kubernetes-{major}.{minor}",
+        family="kubernetes",
+        module="k8s.io/kubernetes",
+        version=version,
+        binaries=tuple(
+            GoBinary(name, f"k8s.io/kubernetes/cmd/{name}")
+            for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+        ),
+        stamps=tuple(stamps),
+    )
+
+
+# The Kubernetes releases a sandbox can run: one wrapper module per minor, at its newest patch
+# that the Go module proxy serves.
+KUBERNETES = {
+    c.key.removeprefix("kubernetes-"): c for c in map(_kubernetes, ("v1.36.3", "v1.37.2"))
+}
+
+ETCD = Component(
+    key="etcd",
+    family="etcd",
+    module="go.etcd.io/etcd/server/v3",
+    version="v3.6.16",
+    # The server module's root package is etcd's main; its version is a compiled-in constant.
+    binaries=(GoBinary("etcd", "go.etcd.io/etcd/server/v3"),),
+)
+
+KWOK = Component(
+    key="kwok",
+    family="kwok",
+    module="sigs.k8s.io/kwok",
+    version="v0.8.0",
+    binaries=(GoBinary("kwok", "sigs.k8s.io/kwok/cmd/kwok"),),
+    stamps=("sigs.k8s.io/kwok/pkg/consts.Version=0.8.0",),
+)
+
+HELM = Component(
+    key="helm",
+    family="helm",
+    module="helm.sh/helm/v3",
+    version="v3.22.0",
+    binaries=(GoBinary("helm", "helm.sh/helm/v3/cmd/helm"),),
+    stamps=(
+        "helm.sh/helm/v3/internal/version.version=v3.22.0",
+        f"helm.sh/helm/v3/internal/version.gitCommit={_ZERO_COMMIT}",
+        "helm.sh/helm/v3/internal/version.gitTreeState=clean",
+        # helm's default capabilities follow the client-go it is built with (v0.37.0).
+        "helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1",
+        "helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37",
+        "helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1",
+        "helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37",
+    ),
+)
+
+KUSTOMIZE = Component(
+    key="kustomize",
+    family="kustomize",
+    module="sigs.k8s.io/kustomize/kustomize/v5",
+    version="v5.8.2",
+    binaries=(GoBinary("kustomize", "sigs.k8s.io/kustomize/kustomize/v5"),),
+    stamps=("sigs.k8s.io/kustomize/api/provenance.version=kustomize/v5.8.2",),
+)
+
+TOOLS = (ETCD, KWOK, HELM, KUSTOMIZE)
+
+
+def kubernetes(version: str | MinorVersion) -> Component:
+    """The component that builds Kubernetes ``version`` (a minor such as ``1.36``)."""
+    key = str(version if isinstance(version, MinorVersion) else MinorVersion.parse(version))
+    try:
+        return KUBERNETES[key]
+    except KeyError:
+        known = ", ".join(sorted(KUBERNETES))
+        raise UsageError(
+            f"Kubernetes {key} is not one of the versions a sandbox can build ({known})",
+            hint="choose one of those with --version",
+        ) from None
+
+
+def all_components(versions: list[str] | None = None) -> list[Component]:
+    """The components ``sandbox build`` builds: the tools plus the requested Kubernetes minors."""
+    kube = [kubernetes(v) for v in versions] if versions else list(KUBERNETES.values())
+    return [*TOOLS, *kube]
