@@ -7,6 +7,7 @@ Release ``version`` fields are add-on versions (``DottedVersion``), while ``kube
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -120,7 +121,7 @@ class Addon(Frozen):
         if self.status != "active" and (self.status_since is None or not self.replacement):
             raise ValueError(f"status {self.status} needs status_since: and replacement:")
         versions = [r.version for r in self.releases]
-        for prev, cur in zip(versions, versions[1:], strict=False):
+        for prev, cur in itertools.pairwise(versions):
             if not prev < cur:
                 problem = "duplicated" if prev == cur else "out of order"
                 raise ValueError(

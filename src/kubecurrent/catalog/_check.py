@@ -7,6 +7,7 @@ that names both places.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
@@ -68,7 +69,7 @@ def _no_duplicates(section: str, entries: list[Entry], builtin: int) -> None:
 
 
 def _releases_sorted(entries: list[Entry]) -> None:
-    for prev, cur in zip(entries, entries[1:], strict=False):
+    for prev, cur in itertools.pairwise(entries):
         a, b = prev.value, cur.value
         assert isinstance(a, KubernetesRelease) and isinstance(b, KubernetesRelease)
         if b.version < a.version and cur.origin == prev.origin:

@@ -34,6 +34,11 @@ def header_of(text: str) -> str:
 def dump(data: dict[str, Any], header: str = "") -> str:
     """``header`` followed by ``data`` as canonical YAML."""
     body = yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
     )
     return header + body

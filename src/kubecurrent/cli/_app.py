@@ -6,7 +6,9 @@ Every flag can also be set through the environment: ``KUBECURRENT_<FLAG>`` for g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import click
 from rich.console import Console
@@ -15,6 +17,7 @@ from kubecurrent._version import __version__
 from kubecurrent.errors import KubecurrentError
 
 OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
+FC = TypeVar("FC", bound=Callable[..., object])
 
 # Documented exit codes (README "Exit codes").
 EXIT_OK = 0
@@ -26,9 +29,27 @@ EXIT_USAGE = 2
 class GlobalOptions:
     """What the global flags said; reachable from every command as ``ctx.obj``."""
 
-    kubeconfig: str | None
-    context: str | None
-    output: str
+    kubeconfig: str | None = None
+    context: str | None = None
+    output: str = "table"
+
+
+def output_option(*formats: str) -> Callable[[FC], FC]:
+    """``-o/--output`` on a subcommand too, as kubectl accepts it after the verb."""
+
+    def remember(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            ctx.ensure_object(GlobalOptions).output = value
+
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(formats or OUTPUT_FORMATS),
+        default=None,
+        expose_value=False,
+        callback=remember,
+        help="Output format.",
+    )
 
 
 def err_console() -> Console:
@@ -53,7 +74,10 @@ class _Root(click.Group):
             ctx.exit(exc.exit_code)
 
 
-@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Root,
+    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "KUBECURRENT"},
+)
 @click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Path to a kubeconfig file.")
 @click.option("--context", "context_name", help="The kubeconfig context to use.")
 @click.option(
@@ -73,16 +97,16 @@ def root(ctx: click.Context, kubeconfig: str | None, context_name: str | None, o
 
 def _register() -> None:
     # One line per command module; each module is independent of the others.
-    from kubecurrent.cli import sandbox, version
+    from kubecurrent.cli import catalog, demo, sandbox, version
 
-    for command in (version.version, sandbox.sandbox):
+    for command in (version.version, demo.demo, sandbox.sandbox, catalog.catalog):
         root.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (exits the process with the documented exit code)."""
     _register()
-    root.main(args=argv, prog_name="kubecurrent", auto_envvar_prefix="KUBECURRENT")
+    root.main(args=argv, prog_name="kubecurrent")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,7 +15,9 @@ from rich.table import Table
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    """Standard output; when it is not a terminal, wide enough that tables do not wrap."""
+    width = None if sys.stdout.isatty() else shutil.get_terminal_size((200, 24)).columns
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def emit(output: str, data: Any, table: Callable[[], Table | str] | None = None) -> None:

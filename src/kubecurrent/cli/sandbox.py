@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kubecurrent import sandbox as sb
-from kubecurrent.cli._app import GlobalOptions
+from kubecurrent.cli._app import GlobalOptions, output_option
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.sandbox import _fleet
 
@@ -107,6 +107,7 @@ def build(versions: tuple[str, ...], force: bool) -> None:
     help="A simulated node pool, e.g. workers=3@1.34.2 (repeatable).",
 )
 @_TIMEOUT
+@output_option()
 @click.pass_obj
 def up(
     opts: GlobalOptions,
@@ -118,11 +119,12 @@ def up(
 ) -> None:
     """Start a sandbox: etcd, kube-apiserver, controller-manager, scheduler and kwok nodes."""
     _interrupt_on_sigterm()
-    parsed = [sb.parse_pool(p, version) for p in pools]
+    release = sb.release_of(version)
+    parsed = [sb.parse_pool(p, release) for p in pools]
     if nodes is None and not parsed:
         nodes = 3
     if nodes:
-        parsed.insert(0, sb.parse_pool(f"default={nodes}", version))
+        parsed.insert(0, sb.parse_pool(f"default={nodes}", release))
     started = time.monotonic()
     with _stderr().status(f"starting sandbox {name} (Kubernetes {version})..."):
         state = sb.up(sb.UpOptions(name, version, tuple(parsed), timeout=timeout))
@@ -153,6 +155,7 @@ def _summary_table(rows: list[dict[str, Any]]) -> Any:
 
 
 @sandbox.command(name="list")
+@output_option()
 @click.pass_obj
 def list_(opts: GlobalOptions) -> None:
     """List sandboxes; stale ones (nothing running) are shown as such."""
@@ -165,6 +168,7 @@ def list_(opts: GlobalOptions) -> None:
 
 @sandbox.command()
 @_NAME
+@output_option()
 @click.pass_obj
 def status(opts: GlobalOptions, name: str) -> None:
     """Show a sandbox's components, memory, served version and nodes per pool."""
@@ -237,6 +241,7 @@ def fleet() -> None:
     help="Fleet file [default: the embedded demo fleet].",
 )
 @_TIMEOUT
+@output_option()
 @click.pass_obj
 def fleet_up(opts: GlobalOptions, path: Path | None, timeout: float) -> None:
     """Start every sandbox of a fleet file and write its merged kubeconfig."""

@@ -8,10 +8,11 @@ import platform
 import click
 
 from kubecurrent._version import __version__
-from kubecurrent.cli._app import GlobalOptions
+from kubecurrent.cli._app import GlobalOptions, output_option
 
 
 @click.command()
+@output_option()
 @click.pass_obj
 def version(opts: GlobalOptions) -> None:
     """Print the kubecurrent version."""

@@ -6,7 +6,7 @@ Used by the CLI, the demo and the tests; imported by nothing below the interface
 from kubecurrent.sandbox._build import build_component as build
 from kubecurrent.sandbox._build import kube_binary
 from kubecurrent.sandbox._cluster import UpOptions, admin_client, down, server_version, up, upgrade
-from kubecurrent.sandbox._components import all_components
+from kubecurrent.sandbox._components import all_components, release_of
 from kubecurrent.sandbox._fleet import FleetSpec, load_spec
 from kubecurrent.sandbox._nodes import POOL_LABEL, parse_pool
 from kubecurrent.sandbox._report import status, summary
@@ -29,6 +29,7 @@ __all__ = [
     "mint_user",
     "names",
     "parse_pool",
+    "release_of",
     "require",
     "run_dir",
     "server_version",

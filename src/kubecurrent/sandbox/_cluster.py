@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from lightkube import Client, KubeConfig
 
-from kubecurrent.errors import SandboxStateError, UsageError
+from kubecurrent.errors import ComponentStartError, SandboxStateError, UsageError
 from kubecurrent.model import KubeVersion, MinorVersion
 from kubecurrent.sandbox import _components_run as run
 from kubecurrent.sandbox import _kubeconfig, _nodes, _process
@@ -27,6 +27,8 @@ from kubecurrent.sandbox._paths import DATA_DIR
 from kubecurrent.sandbox._pki import CertificateAuthority, KeyPair, service_account_key
 from kubecurrent.sandbox._state import NodePool, SandboxState, load, locked, require, run_dir, save
 
+_PORT_ATTEMPTS = 3
+_PORT_TAKEN = "address already in use"
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 # Identities the components authenticate as: (file stem, user, groups).
 _IDENTITIES = (
@@ -165,20 +167,29 @@ def up(opts: UpOptions) -> SandboxState:
             )
         _remove(existing)  # a stale run: nothing of it runs any more
     with locked(opts.name) as directory:
-        state = SandboxState(
-            name=opts.name,
-            version=component.version,
-            fleet=opts.fleet,
-            created=dt.datetime.now(dt.UTC),
-            ports=dict(zip(run.PORT_NAMES, run.free_ports(len(run.PORT_NAMES)), strict=True)),
-            pools=list(opts.pools),
-        )
-        try:
-            _bring_up(state, directory, opts.timeout)
-        except BaseException:
-            _teardown(state, directory)
-            raise
-        return state
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            state = SandboxState(
+                name=opts.name,
+                version=component.version,
+                fleet=opts.fleet,
+                created=dt.datetime.now(dt.UTC),
+                ports=dict(zip(run.PORT_NAMES, run.free_ports(len(run.PORT_NAMES)), strict=True)),
+                pools=list(opts.pools),
+            )
+            try:
+                _bring_up(state, directory, opts.timeout)
+                return state
+            except ComponentStartError as exc:
+                _teardown(state, directory)
+                # Another process took a port between our check and the component's bind:
+                # try again on fresh ports.
+                if _PORT_TAKEN not in exc.log_tail or attempt == _PORT_ATTEMPTS:
+                    raise
+                directory.mkdir(parents=True)
+            except BaseException:
+                _teardown(state, directory)
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _bring_up(state: SandboxState, directory: Path, timeout: float) -> None:
@@ -249,19 +260,20 @@ def upgrade(name: str, version: str, timeout: float = 180.0) -> SandboxState:
     state = require(name)
     current = KubeVersion.parse(state.version)
     target_minor = MinorVersion.parse(version)
-    target = kubernetes(str(target_minor))
+    if current.minor_version.distance(target_minor) != 1:
+        raise UsageError(
+            f"cannot upgrade sandbox {name!r} from {current} to {target_minor}: the control "
+            "plane moves one minor at a time, forward only",
+            hint=f"upgrade to {current.minor_version.offset(1)} first"
+            if target_minor > current.minor_version
+            else "create a new sandbox at the older version instead",
+        )
     if state.phase() != "running":
         raise SandboxStateError(
             f"sandbox {name!r} is {state.phase()}; only a running sandbox can be upgraded",
             hint=f"recreate it: `kubecurrent sandbox down --name {name}` then `up`",
         )
-    step = current.minor_version.distance(target_minor)
-    if step != 1 and not (step == 0 and KubeVersion.parse(target.version) > current):
-        raise UsageError(
-            f"cannot upgrade sandbox {name!r} from {current} to {target.version}: the control "
-            "plane moves one minor at a time, forward only",
-            hint=f"upgrade to {current.minor_version.offset(1)} first",
-        )
+    target = kubernetes(str(target_minor))
     for binary in CONTROL_PLANE:
         kube_binary(str(target_minor), binary)
     with locked(name) as directory:

@@ -132,6 +132,11 @@ def kubernetes(version: str | MinorVersion) -> Component:
         ) from None
 
 
+def release_of(version: str | MinorVersion) -> str:
+    """The exact release a sandbox runs for minor ``version``, e.g. ``v1.36.3`` for ``1.36``."""
+    return kubernetes(version).version
+
+
 def all_components(versions: list[str] | None = None) -> list[Component]:
     """The components ``sandbox build`` builds: the tools plus the requested Kubernetes minors."""
     kube = [kubernetes(v) for v in versions] if versions else list(KUBERNETES.values())

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kubecurrent.errors import UsageError
 from kubecurrent.sandbox import _cluster, _kubeconfig
+from kubecurrent.sandbox._components import release_of
 from kubecurrent.sandbox._nodes import parse_pool
 from kubecurrent.sandbox._paths import DATA_DIR, sandbox_home
 from kubecurrent.sandbox._state import SandboxState, load, names, run_dir, validate_name
@@ -67,7 +68,8 @@ def up(
     started: list[SandboxState] = []
     try:
         for cluster in spec.clusters:
-            pools = tuple(parse_pool(p, cluster.version) for p in cluster.pools)
+            release = release_of(cluster.version)
+            pools = tuple(parse_pool(p, release) for p in cluster.pools)
             opts = _cluster.UpOptions(cluster.name, cluster.version, pools, spec.name, timeout)
             state = _cluster.up(opts)
             started.append(state)

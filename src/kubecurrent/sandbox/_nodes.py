@@ -30,7 +30,10 @@ def parse_pool(spec: str, default_version: str) -> NodePool:
             hint="for example --pool workers=3@1.34.2 or --pool infra=2 (kubelet at the "
             "control-plane version)",
         )
-    version = KubeVersion.parse(m["version"] or default_version)
+    try:
+        version = KubeVersion.parse(m["version"] or default_version)
+    except UsageError as exc:
+        raise UsageError(f"--pool {spec!r}: {exc.message}", hint=exc.hint) from None
     count = int(m["count"])
     if count > 5000:
         raise UsageError(f"--pool {spec!r}: at most 5000 nodes per pool")

@@ -1,0 +1,5 @@
+"""``python -m kubecurrent`` runs the command line."""
+
+from kubecurrent.cli import main
+
+main()

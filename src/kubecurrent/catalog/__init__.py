@@ -1,0 +1,55 @@
+"""The catalog: sourced facts about Kubernetes releases, APIs, skew, add-ons and CVEs.
+
+Data lives in ``data/*.yaml`` (one concern per file, add-ons one file each in ``data/addons``);
+``load_catalog()`` validates it into frozen objects once per process. Users add entries with
+extra files (``--catalog-extra``, ``KUBECURRENT_CATALOG_EXTRA``); a duplicate of a built-in
+entry is an error, never an override.
+"""
+
+from kubecurrent.catalog._addon import Addon, AddonApi, AddonRelease, Detect
+from kubecurrent.catalog._catalog import Catalog
+from kubecurrent.catalog._check import STALE_AFTER_DAYS, staleness_warning
+from kubecurrent.catalog._cve import AffectedRange, Cve
+from kubecurrent.catalog._dotted import DottedVersion, VersionRange
+from kubecurrent.catalog._export import export_catalog
+from kubecurrent.catalog._load import EXTRA_ENV, build, data_dir, extra_from_env, load_catalog
+from kubecurrent.catalog._model import (
+    ApiDeprecation,
+    KubernetesRelease,
+    Meta,
+    SkewRule,
+    UpgradeRule,
+    UpstreamSource,
+)
+from kubecurrent.catalog._update import DirFetcher, Fetcher, HttpFetcher, UpdateResult, plan_update
+
+__all__ = [
+    "EXTRA_ENV",
+    "STALE_AFTER_DAYS",
+    "Addon",
+    "AddonApi",
+    "AddonRelease",
+    "AffectedRange",
+    "ApiDeprecation",
+    "Catalog",
+    "Cve",
+    "Detect",
+    "DirFetcher",
+    "DottedVersion",
+    "Fetcher",
+    "HttpFetcher",
+    "KubernetesRelease",
+    "Meta",
+    "SkewRule",
+    "UpdateResult",
+    "UpgradeRule",
+    "UpstreamSource",
+    "VersionRange",
+    "build",
+    "data_dir",
+    "export_catalog",
+    "extra_from_env",
+    "load_catalog",
+    "plan_update",
+    "staleness_warning",
+]

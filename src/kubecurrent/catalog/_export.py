@@ -1,0 +1,34 @@
+"""``catalog export``: the whole catalog as plain JSON-ready data (a stable contract)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubecurrent.catalog._catalog import Catalog
+
+
+def export_catalog(catalog: Catalog) -> dict[str, Any]:
+    """The catalog as dicts and lists of JSON types.
+
+    Contract (more keys may be added, these stay): ``kubernetes.releases[]`` with ``version``,
+    ``released``, ``end_of_life``, ``latest_patch``; ``apis[]`` with ``group``, ``version``,
+    ``kind``, ``deprecated_in``, ``removed_in``, ``replacement``; ``addons[]`` with ``name``,
+    ``status`` and ``releases[]`` (``version``, ``released``, ``kubernetes_min``,
+    ``kubernetes_max``).
+    """
+    dump = _dump
+    return {
+        "meta": dump(catalog.meta),
+        "kubernetes": {
+            "releases": [dump(r) for r in catalog.releases],
+            "skew": [dump(r) for r in catalog.skew],
+            "upgrade": [dump(r) for r in catalog.upgrade],
+        },
+        "apis": [dump(a) for a in catalog.apis],
+        "addons": [dump(a) for a in catalog.addons],
+        "cves": [dump(c) for c in catalog.cves],
+    }
+
+
+def _dump(model: Any) -> Any:
+    return model.model_dump(mode="json")

@@ -1,0 +1,49 @@
+"""The wrapper modules and link flags that give binaries their true version."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kubecurrent.errors import UsageError
+from kubecurrent.sandbox._components import KUBERNETES, all_components, kubernetes
+from kubecurrent.sandbox._paths import GOMOD_DIR
+
+
+@pytest.mark.parametrize("component", all_components(), ids=lambda c: c.key)
+def test_every_component_has_a_committed_wrapper_module_pinning_its_version(
+    component: object,
+) -> None:
+    from kubecurrent.sandbox._components import Component
+
+    assert isinstance(component, Component)
+    gomod = (GOMOD_DIR / component.key / "go.mod").read_text()
+    assert (GOMOD_DIR / component.key / "go.sum").is_file()
+    assert f"{component.module} {component.version}" in gomod
+    for binary in component.binaries:
+        assert re.search(rf"^\s*(tool )?{re.escape(binary.package)}$", gomod, re.M), binary.package
+
+
+@pytest.mark.parametrize("minor", sorted(KUBERNETES))
+def test_kubernetes_wrappers_replace_staging_modules_with_the_matching_tag(minor: str) -> None:
+    component = KUBERNETES[minor]
+    gomod = (GOMOD_DIR / component.key / "go.mod").read_text()
+    tag = "v0." + component.version.removeprefix("v1.")
+    replaces = re.findall(r"^\s+(k8s\.io/[a-z0-9-]+) => (k8s\.io/[a-z0-9-]+) (\S+)$", gomod, re.M)
+    assert len(replaces) >= 30
+    assert all(src == dst and version == tag for src, dst, version in replaces)
+    assert "godebug default=go1.26" in gomod
+
+
+def test_kubernetes_binaries_are_stamped_with_their_true_version() -> None:
+    flags = kubernetes("1.36").ldflags
+    assert "-X k8s.io/component-base/version.gitVersion=v1.36.3" in flags
+    assert "-X k8s.io/client-go/pkg/version.gitMinor=36" in flags
+    assert flags.startswith("-s -w")
+
+
+def test_unknown_kubernetes_version_lists_the_buildable_ones() -> None:
+    with pytest.raises(UsageError) as err:
+        kubernetes("1.20")
+    assert "1.36" in err.value.message and "1.37" in err.value.message
