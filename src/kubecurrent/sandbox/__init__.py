@@ -5,12 +5,14 @@ Used by the CLI, the demo and the tests; imported by nothing below the interface
 
 from kubecurrent.sandbox._build import build_component as build
 from kubecurrent.sandbox._build import kube_binary
-from kubecurrent.sandbox._cluster import UpOptions, admin_client, down, server_version, up, upgrade
+from kubecurrent.sandbox._cluster import UpOptions, admin_client, down, up
 from kubecurrent.sandbox._components import all_components, release_of
+from kubecurrent.sandbox._control_plane import server_version
 from kubecurrent.sandbox._fleet import FleetSpec, load_spec
 from kubecurrent.sandbox._nodes import POOL_LABEL, parse_pool
 from kubecurrent.sandbox._report import status, summary
 from kubecurrent.sandbox._state import NodePool, SandboxState, load, names, require, run_dir
+from kubecurrent.sandbox._upgrade import upgrade
 from kubecurrent.sandbox._users import mint_user
 
 __all__ = [

@@ -10,7 +10,8 @@ from lightkube.core.exceptions import ApiError
 from lightkube.resources.core_v1 import Node
 
 from kubecurrent.sandbox import _process
-from kubecurrent.sandbox._cluster import admin_client, server_version
+from kubecurrent.sandbox._cluster import admin_client
+from kubecurrent.sandbox._control_plane import server_version
 from kubecurrent.sandbox._nodes import POOL_LABEL
 from kubecurrent.sandbox._state import SandboxState, run_dir
 

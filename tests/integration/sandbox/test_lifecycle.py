@@ -15,7 +15,7 @@ import pytest
 
 from kubecurrent import sandbox as sb
 from kubecurrent.errors import ComponentStartError, SandboxStateError
-from kubecurrent.sandbox import _cluster, _components_run
+from kubecurrent.sandbox import _cluster, _launch
 from tests.integration.conftest import start_sandbox, wait_for
 
 CLI = [sys.executable, "-m", "kubecurrent"]
@@ -72,7 +72,7 @@ def test_a_port_taken_after_allocation_is_avoided(
     squatter.bind(("127.0.0.1", 0))
     squatter.listen()
     taken = squatter.getsockname()[1]
-    real = _components_run.free_ports
+    real = _launch.free_ports
     calls = []
 
     def first_call_returns_a_taken_port(count: int) -> list[int]:
@@ -82,7 +82,7 @@ def test_a_port_taken_after_allocation_is_avoided(
             ports[0] = taken  # etcd's client port: etcd will fail to bind it
         return ports
 
-    monkeypatch.setattr(_components_run, "free_ports", first_call_returns_a_taken_port)
+    monkeypatch.setattr(_launch, "free_ports", first_call_returns_a_taken_port)
     try:
         state = sb.up(sb.UpOptions("ports", "1.36", (sb.parse_pool("default=1", "1.36"),)))
         assert len(calls) == 2
@@ -97,7 +97,7 @@ def test_a_port_taken_after_allocation_is_avoided(
 def test_failed_component_start_shows_its_log_and_leaves_nothing(
     sandbox_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = _components_run.apiserver_argv
+    real = _launch.apiserver_argv
     monkeypatch.setattr(_cluster.run, "apiserver_argv", lambda *a: [*real(*a), "--no-such-flag=1"])
     started: list[int] = []
     real_start = _cluster._process.start

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ConfigMap, Node
 
 from kubecurrent import sandbox as sb
-from kubecurrent.errors import UsageError
+from kubecurrent.errors import SandboxStateError, UsageError
+from kubecurrent.sandbox import _launch
 from tests.integration.conftest import start_sandbox, wait_for
 
 
@@ -48,5 +50,31 @@ def test_upgrade_136_to_137_keeps_objects_and_serves_137(sandbox_home: Path) -> 
             "nodes Ready after the upgrade",
         )
         assert any("v1.36.3 -> v1.37.2" in e for e in sb.require(box.name).events)
+    finally:
+        sb.down(box.name)
+
+
+def test_failed_upgrade_rolls_back_to_the_previous_control_plane(
+    sandbox_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = start_sandbox(sandbox_home, "rollback", "1.36", ("default=1",))
+    try:
+        box.client().create(ConfigMap(metadata=ObjectMeta(name="keep", namespace="default")))
+        real = _launch.apiserver_argv
+
+        def broken_137(binary: Path, *rest: Any) -> list[str]:
+            argv = real(binary, *rest)
+            return [*argv, "--no-such-flag"] if "v1.37" in str(binary) else argv
+
+        monkeypatch.setattr(_launch, "apiserver_argv", broken_137)
+        with pytest.raises(SandboxStateError, match=r"rolled back to v1\.36\.3") as failed:
+            sb.upgrade(box.name, "1.37", timeout=60)
+        assert "unknown flag: --no-such-flag" in str(failed.value.__cause__)
+
+        state = sb.require(box.name)
+        assert state.version == "v1.36.3" and state.phase() == "running"
+        assert sb.server_version(state) == "v1.36.3"
+        assert box.client().get(ConfigMap, "keep", namespace="default").metadata is not None
+        assert "rolled back to v1.36.3" in state.events[-1]
     finally:
         sb.down(box.name)
