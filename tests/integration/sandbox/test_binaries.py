@@ -1,0 +1,38 @@
+"""Every cached binary reports its true upstream version, not a development placeholder."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from kubecurrent.sandbox._build import binary_path
+from kubecurrent.sandbox._components import ETCD, HELM, KUBERNETES, KUSTOMIZE, KWOK, Component
+
+CASES = [
+    *[
+        (c, b.name, ["--version"], f"Kubernetes {c.version}")
+        for c in KUBERNETES.values()
+        for b in c.binaries
+    ],
+    (ETCD, "etcd", ["--version"], "etcd Version: 3.6.16"),
+    (KWOK, "kwok", ["--version"], "kwok version v0.8.0"),
+    (HELM, "helm", ["version", "--template", "{{.Version}}"], "v3.22.0"),
+    (KUSTOMIZE, "kustomize", ["version"], "v5.8.2"),
+]
+
+
+@pytest.mark.parametrize(
+    ("component", "binary", "args", "expected"),
+    CASES,
+    ids=[f"{c[1]}-{c[0].version}" for c in CASES],
+)
+def test_binary_reports_its_version(
+    component: Component, binary: str, args: list[str], expected: str
+) -> None:
+    out = subprocess.run(
+        [str(binary_path(component, binary)), *args], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    first = out.stdout.splitlines()[0].strip()
+    assert first == expected or first.startswith(expected + " "), first
