@@ -9,6 +9,8 @@ entry is an error, never an override.
 from kubecurrent.catalog._addon import Addon, AddonApi, AddonRelease, Detect
 from kubecurrent.catalog._catalog import Catalog
 from kubecurrent.catalog._check import STALE_AFTER_DAYS, staleness_warning
+from kubecurrent.catalog._coverage import catalog_coverage
+from kubecurrent.catalog._coverage_report import coverage_markdown, coverage_tables
 from kubecurrent.catalog._cve import AffectedRange, Cve
 from kubecurrent.catalog._dotted import DottedVersion, VersionRange
 from kubecurrent.catalog._export import export_catalog
@@ -46,6 +48,9 @@ __all__ = [
     "UpstreamSource",
     "VersionRange",
     "build",
+    "catalog_coverage",
+    "coverage_markdown",
+    "coverage_tables",
     "data_dir",
     "export_catalog",
     "extra_from_env",

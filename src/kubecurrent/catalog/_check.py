@@ -1,7 +1,7 @@
 """Consistency rules across entries: sorted, no duplicates, references that resolve.
 
-A user's extra file may add entries but never replace a built-in one: a duplicate is an error
-that names both places.
+A user's extra file may add entries but never replace a built-in one: a duplicate is a problem
+that names both places. Every broken rule is recorded; nothing stops at the first.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from kubecurrent.catalog._addon import Addon
 from kubecurrent.catalog._cve import Cve
 from kubecurrent.catalog._model import ApiDeprecation, KubernetesRelease, Meta, SkewRule
-from kubecurrent.errors import CatalogError
+from kubecurrent.catalog._problems import Problems
 
 STALE_AFTER_DAYS = 90
 
@@ -45,66 +45,76 @@ def _key(section: str) -> Callable[[BaseModel], Hashable]:
     return key
 
 
-def _no_duplicates(section: str, entries: list[Entry], builtin: int) -> None:
-    seen: dict[Hashable, Entry] = {}
+def _no_duplicates(section: str, entries: list[Entry], builtin: int, problems: Problems) -> None:
+    seen: dict[Hashable, tuple[int, Entry]] = {}
     key = _key(section)
     for n, entry in enumerate(entries):
         k = key(entry.value)
-        first = seen.get(k)
-        if first is None:
-            seen[k] = entry
+        if k not in seen:
+            seen[k] = (n, entry)
             continue
-        if n >= builtin and entries.index(first) < builtin:
-            raise CatalogError(
-                f"{entry.origin}: {entry.label}: duplicates the built-in {section} entry "
-                f"{first.label} in {first.origin}",
-                hint="extra catalog files may only add entries; remove it, or report the "
+        first_n, first = seen[k]
+        if n >= builtin > first_n:
+            problems.add(
+                entry.origin,
+                entry.label,
+                f"duplicates the built-in {first.label} in {first.origin}",
+                "extra catalog files may only add entries; remove it, or report the "
                 "built-in entry as wrong so it gets fixed upstream",
             )
-        raise CatalogError(
-            f"{entry.origin}: {entry.label}: duplicate {section} entry, "
-            f"already defined as {first.label} in {first.origin}",
-            hint="keep one of the two entries",
+            continue
+        problems.add(
+            entry.origin,
+            entry.label,
+            f"duplicate {section} entry, already defined as {first.label} in {first.origin}",
+            "keep one of the two entries",
         )
 
 
-def _releases_sorted(entries: list[Entry]) -> None:
+def _releases_sorted(entries: list[Entry], problems: Problems) -> None:
     for prev, cur in itertools.pairwise(entries):
         a, b = prev.value, cur.value
         assert isinstance(a, KubernetesRelease) and isinstance(b, KubernetesRelease)
         if b.version < a.version and cur.origin == prev.origin:
-            raise CatalogError(
-                f"{cur.origin}: {cur.label}: releases must be sorted oldest first "
-                f"({b.version} comes after {a.version})",
-                hint="move the entry to its place in version order",
+            problems.add(
+                cur.origin,
+                cur.label,
+                f"releases must be sorted oldest first ({b.version} comes after {a.version})",
+                "move the entry to its place in version order",
             )
 
 
-def _replacement_addons_exist(entries: list[Entry]) -> None:
+def _replacement_addons_exist(entries: list[Entry], problems: Problems) -> None:
+    """Names in replacement_addons resolve (an add-on whose own file is broken counts)."""
     names = {e.value.name for e in entries if isinstance(e.value, Addon)}
     for entry in entries:
         addon = entry.value
         assert isinstance(addon, Addon)
         for other in addon.replacement_addons:
-            if other not in names:
-                raise CatalogError(
-                    f"{entry.origin}: {entry.label}: replacement_addons names {other!r}, "
-                    "which is not a catalog add-on",
-                    hint=f"add addons/{other}.yaml or remove {other!r} from replacement_addons",
-                )
             if other == addon.name:
-                raise CatalogError(
-                    f"{entry.origin}: {entry.label}: an add-on cannot replace itself",
-                    hint="remove its own name from replacement_addons",
+                problems.add(
+                    entry.origin,
+                    entry.label,
+                    "an add-on cannot replace itself",
+                    "remove its own name from replacement_addons",
+                )
+            elif other not in names and not problems.in_file(f"addons/{other}.yaml"):
+                problems.add(
+                    entry.origin,
+                    entry.label,
+                    f"replacement_addons names {other!r}, which is not a catalog add-on",
+                    f"add addons/{other}.yaml or remove {other!r} from replacement_addons",
                 )
 
 
-def check_entries(entries: dict[str, list[Entry]], builtin: dict[str, int]) -> None:
-    """Raise CatalogError for the first cross-entry problem found."""
+def check_entries(
+    entries: dict[str, list[Entry]], builtin: dict[str, int], problems: Problems
+) -> None:
+    """Record every cross-entry problem (duplicates, order, references) in ``problems``."""
     for section, found in entries.items():
-        _no_duplicates(section, found, builtin.get(section, len(found)))
-    _releases_sorted(entries["releases"])
-    _replacement_addons_exist(entries["addons"])
+        _no_duplicates(section, found, builtin.get(section, len(found)), problems)
+    _releases_sorted(entries["releases"], problems)
+    _replacement_addons_exist(entries["addons"], problems)
 
 
 def staleness_warning(meta: Meta, now: dt.date) -> str | None:

@@ -1,21 +1,21 @@
-"""Reading the catalog files, validating every entry, and merging the user's extra files.
+"""Loading the built-in data files and the user's extra files into one checked ``Catalog``.
 
-Errors name the file, the entry and the problem, e.g.
-``apis.yaml: entry 12 (policy/v1beta1 PodSecurityPolicy): removed_in 1.21 is before ...``.
+Problems name the file, the entry and what is wrong, e.g.
+``apis.yaml: entry 12 (policy/v1beta1 PodSecurityPolicy): removed_in 1.21 is before ...``;
+all of them are listed in one CatalogError (see ``_problems``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from kubecurrent.catalog._addon import Addon
 from kubecurrent.catalog._catalog import Catalog
@@ -28,12 +28,10 @@ from kubecurrent.catalog._model import (
     SkewRule,
     UpgradeRule,
 )
-from kubecurrent.errors import CatalogError
-
-M = TypeVar("M", bound=BaseModel)
+from kubecurrent.catalog._problems import Problems
+from kubecurrent.catalog._read import Reader
 
 EXTRA_ENV = "KUBECURRENT_CATALOG_EXTRA"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # section name -> (model, file that holds the built-in entries, key inside that file)
 SECTIONS: dict[str, tuple[type[BaseModel], str, str]] = {
@@ -51,125 +49,80 @@ def data_dir() -> Path:
     return Path(str(files("kubecurrent.catalog") / "data"))
 
 
-def entry_label(section: str, raw: object) -> str:
-    """A short human name for a raw entry, used in error messages."""
-    if not isinstance(raw, dict):
-        return "?"
-    if section == "apis":
-        group = raw.get("group") or ""
-        return f"{group + '/' if group else ''}{raw.get('version')} {raw.get('kind')}"
-    for key in ("id", "name", "version"):
-        if key in raw:
-            return str(raw[key])
-    return "?"
-
-
-def describe(exc: ValidationError) -> str:
-    """Pydantic's errors as ``field: problem`` phrases joined by ``; ``."""
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"{where}: {msg}" if where else msg)
-    return "; ".join(parts)
-
-
-def read_yaml(path: Path, origin: str) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
-    except OSError as exc:
-        raise CatalogError(
-            f"{origin}: cannot read the file: {exc.strerror}",
-            hint="check the path given to --catalog-extra or KUBECURRENT_CATALOG_EXTRA",
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise CatalogError(
-            f"{origin}: not valid YAML: {exc}", hint="fix the YAML syntax at the position shown"
-        ) from exc
-
-
-def validate(model: type[M], raw: object, origin: str, label: str) -> M:
-    """Validate one entry, turning pydantic's error into a CatalogError that names it."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise CatalogError(
-            f"{origin}: {label}: {describe(exc)}",
-            hint=f"fix the entry in {origin} (see the catalog schema in docs/catalog.md)",
-        ) from None
-
-
-def _entries(section: str, items: object, origin: str) -> list[Entry]:
-    model = SECTIONS[section][0]
-    if not isinstance(items, list):
-        raise CatalogError(
-            f"{origin}: {section}: must be a list of entries", hint="write it as a YAML list"
-        )
-    found = []
-    for i, raw in enumerate(items, start=1):
-        label = f"entry {i} ({entry_label(section, raw)})"
-        found.append(Entry(origin, label, validate(model, raw, origin, label)))
-    return found
-
-
-def _mapping(doc: object, origin: str, allowed: Iterable[str]) -> dict[str, Any]:
-    allowed = set(allowed)
-    if not isinstance(doc, dict):
-        raise CatalogError(f"{origin}: must be a mapping", hint=f"use top-level keys {allowed}")
-    unknown = set(doc) - allowed
-    if unknown:
-        raise CatalogError(
-            f"{origin}: unknown top-level key(s) {sorted(unknown)}",
-            hint=f"allowed keys: {', '.join(sorted(allowed))}",
-        )
-    return doc
-
-
 @dataclass
 class _Sections:
-    meta: Meta
+    meta: Meta | None
     entries: dict[str, list[Entry]]
-
-
-def _load_builtin(root: Path) -> _Sections:
-    entries: dict[str, list[Entry]] = {name: [] for name in SECTIONS}
-    for section, (_, filename, key) in SECTIONS.items():
-        if section == "addons":
-            continue
-        doc = _mapping(read_yaml(root / filename, filename), filename, _keys_of(filename))
-        entries[section] = _entries(section, doc.get(key, []), filename)
-    for path in sorted((root / "addons").glob("*.yaml")):
-        origin = f"addons/{path.name}"
-        addon = validate(Addon, read_yaml(path, origin), origin, path.stem)
-        if addon.name != path.stem:
-            raise CatalogError(
-                f"{origin}: {addon.name}: name does not match the file name",
-                hint=f"rename the file to {addon.name}.yaml or set name: {path.stem}",
-            )
-        entries["addons"].append(Entry(origin, addon.name, addon))
-    meta = validate(Meta, read_yaml(root / "meta.yaml", "meta.yaml"), "meta.yaml", "meta")
-    return _Sections(meta, entries)
 
 
 def _keys_of(filename: str) -> list[str]:
     return [key for (_, f, key) in SECTIONS.values() if f == filename]
 
 
-def _load_extra(path: Path) -> dict[str, list[Entry]]:
+def _load_data_files(root: Path, reader: Reader, entries: dict[str, list[Entry]]) -> None:
+    for filename in dict.fromkeys(f for (_, f, _) in SECTIONS.values() if "*" not in f):
+        ok, raw = reader.document(root / filename, filename)
+        keys = _keys_of(filename)
+        doc = reader.mapping(raw, filename, keys) if ok else {}
+        for section, (model, f, key) in SECTIONS.items():
+            if f == filename:
+                items = doc.get(key, [])
+                entries[section] = reader.entries(section, model, items, filename, len(keys) > 1)
+
+
+def _load_addon(path: Path, reader: Reader) -> Entry | None:
+    origin = f"addons/{path.name}"
+    ok, raw = reader.document(path, origin)
+    addon = reader.entry(Addon, raw, origin, path.stem) if ok else None
+    if addon is None:
+        return None
+    if addon.name != path.stem:
+        reader.problems.add(
+            origin,
+            addon.name,
+            "name does not match the file name",
+            f"rename the file to {addon.name}.yaml or set name: {path.stem}",
+        )
+    return Entry(origin, addon.name, addon)
+
+
+def _load_builtin(root: Path, reader: Reader) -> _Sections:
+    entries: dict[str, list[Entry]] = {name: [] for name in SECTIONS}
+    _load_data_files(root, reader, entries)
+    for path in sorted((root / "addons").glob("*.yaml")):
+        found = _load_addon(path, reader)
+        if found is not None:
+            entries["addons"].append(found)
+    ok, raw = reader.document(root / "meta.yaml", "meta.yaml")
+    meta = reader.entry(Meta, raw, "meta.yaml", "meta") if ok else None
+    return _Sections(meta, entries)
+
+
+def _load_extra(path: Path, reader: Reader) -> dict[str, list[Entry]]:
     origin = str(path)
-    doc = _mapping(read_yaml(path, origin), origin, SECTIONS)
-    return {section: _entries(section, items, origin) for section, items in doc.items()}
+    ok, raw = reader.document(path, origin)
+    doc = reader.mapping(raw, origin, SECTIONS) if ok else {}
+    return {
+        section: reader.entries(section, SECTIONS[section][0], items, origin, len(doc) > 1)
+        for section, items in doc.items()
+    }
 
 
 def build(root: Path, extra: Sequence[Path] = ()) -> Catalog:
-    """Load, validate and check the catalog in ``root`` plus ``extra`` files (no caching)."""
-    loaded = _load_builtin(root)
+    """Load, validate and check the catalog in ``root`` plus ``extra`` files (no caching).
+
+    Every problem in every file is collected first; then one CatalogError lists them all.
+    """
+    problems = Problems()
+    reader = Reader(problems)
+    loaded = _load_builtin(root, reader)
     builtin = {k: len(v) for k, v in loaded.entries.items()}
     for path in extra:
-        for section, found in _load_extra(path).items():
+        for section, found in _load_extra(path, reader).items():
             loaded.entries[section].extend(found)
-    check_entries(loaded.entries, builtin)
+    check_entries(loaded.entries, builtin, problems)
+    problems.raise_if_any()
+    assert loaded.meta is not None  # a missing meta is a recorded problem
     values: dict[str, Any] = {k: tuple(e.value for e in v) for k, v in loaded.entries.items()}
     return Catalog(meta=loaded.meta, **values)
 

@@ -18,6 +18,9 @@ from kubecurrent.catalog import (
     Fetcher,
     HttpFetcher,
     build,
+    catalog_coverage,
+    coverage_markdown,
+    coverage_tables,
     data_dir,
     export_catalog,
     extra_from_env,
@@ -26,6 +29,7 @@ from kubecurrent.catalog import (
     staleness_warning,
 )
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
+from kubecurrent.cli._output import console, emit, simple_table
 
 SECTIONS = ("releases", "apis", "skew", "addons", "cves")
 
@@ -162,6 +166,24 @@ def export(opts: GlobalOptions, extra: tuple[str, ...]) -> None:
         click.echo(yaml.safe_dump(data, sort_keys=False).rstrip("\n"))
     else:
         click.echo(json.dumps(data, indent=2))
+
+
+@catalog.command()
+@output_option("table", "json", "yaml", "markdown")
+@extra_option
+@click.pass_obj
+def coverage(opts: GlobalOptions, extra: tuple[str, ...]) -> None:
+    """Entries per section, add-on coverage, unverified facts and add-on data gaps."""
+    data = catalog_coverage(_load(extra))
+    if opts.output == "markdown":
+        click.echo(coverage_markdown(data), nl=False)
+        return
+    if opts.output in ("json", "yaml"):
+        emit(opts.output, data)
+        return
+    out = console()
+    for title, head, rows in coverage_tables(data):
+        out.print(simple_table(head, rows, title=title))
 
 
 @catalog.command()

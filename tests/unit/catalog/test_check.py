@@ -24,7 +24,9 @@ def broken(mutate: Mutate, name: str, edit: Any) -> str:
     with pytest.raises(CatalogError) as exc:
         build(root)
     assert exc.value.hint
-    return exc.value.message
+    summary, *lines = exc.value.message.splitlines()
+    assert summary == "1 problem in 1 file"
+    return "\n".join(line.strip() for line in lines)
 
 
 def first_api(doc: Any) -> Any:

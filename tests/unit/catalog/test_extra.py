@@ -43,8 +43,11 @@ def test_duplicate_of_builtin_is_an_error_naming_both(catalog_dir: Path, tmp_pat
     extra = write(tmp_path, "extra.yaml", dup)
     with pytest.raises(CatalogError) as exc:
         build(catalog_dir, [extra])
-    msg = exc.value.message
-    assert msg.startswith(f"{extra}: entry 1 (batch/v1beta1 CronJob): duplicates the built-in")
+    summary, msg = exc.value.message.splitlines()
+    assert summary == "1 problem in 1 file"
+    assert msg.strip().startswith(
+        f"{extra}: entry 1 (batch/v1beta1 CronJob): duplicates the built-in"
+    )
     assert "in apis.yaml" in msg
     assert "may only add entries" in (exc.value.hint or "")
 
