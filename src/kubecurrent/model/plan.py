@@ -1,0 +1,168 @@
+"""Upgrade plans: ordered, explained steps per cluster, and the fleet view over them.
+
+``FleetPlan.to_json()`` is the ``kubecurrent plan -o json`` contract::
+
+    {"target": "1.36",
+     "clusters": [{"name": ..., "status": "ok" | "blocked", "reasons": [...],
+                   "steps": [{"order": 1, "type": ..., "target": ..., "from": ..., "to": ...,
+                              "why": ..., "without": ..., "hop": 0}, ...], ...}],
+     "groups": [...], "totals": {...}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Alternative",
+    "BlueGreenEstimate",
+    "ClusterPlan",
+    "FleetPlan",
+    "PathGroup",
+    "PlanStatus",
+    "PlanTotals",
+    "Step",
+    "StepType",
+]
+
+StepType = Literal["control-plane", "node-pool", "addon", "migration", "check", "replace", "remove"]
+PlanStatus = Literal["ok", "blocked"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Step(_Frozen):
+    """One action: what changes from which version to which, why, and what breaks without it."""
+
+    order: int = Field(ge=1)
+    type: StepType
+    target: str
+    """``control-plane``, a node-pool name, an add-on name, or the object kind migrated."""
+    from_: str = Field(alias="from")
+    to: str | None
+    why: str
+    without: str
+    """What would break if the step were skipped."""
+    hop: int = Field(ge=0)
+    """0 for pre-flight, n for the steps around the n-th control-plane hop."""
+
+    def key(self) -> tuple[str, str, str, str | None]:
+        """What the step does, without its explanation (used to group identical paths)."""
+        return (self.type, self.target, self.from_, self.to)
+
+
+class PlanTotals(_Frozen):
+    """How much work a plan is."""
+
+    hops: int = 0
+    node_rolls: int = 0
+    addon_moves: int = 0
+    migrations: int = 0
+
+    @classmethod
+    def of(cls, steps: Sequence[Step]) -> PlanTotals:
+        def count(*types: str) -> int:
+            return sum(1 for s in steps if s.type in types)
+
+        return cls(
+            hops=count("control-plane"),
+            node_rolls=count("node-pool"),
+            addon_moves=count("addon", "replace", "remove"),
+            migrations=count("migration"),
+        )
+
+    def __add__(self, other: PlanTotals) -> PlanTotals:
+        return PlanTotals(
+            hops=self.hops + other.hops,
+            node_rolls=self.node_rolls + other.node_rolls,
+            addon_moves=self.addon_moves + other.addon_moves,
+            migrations=self.migrations + other.migrations,
+        )
+
+
+class Alternative(_Frozen):
+    """A way out of a blocked plan the catalog knows about, with the flag that chooses it."""
+
+    kind: Literal["replace", "remove", "stop"]
+    addon: str | None = None
+    description: str
+    flag: str
+
+
+class BlueGreenEstimate(_Frozen):
+    """The price of building a new cluster at the target and moving workloads to it."""
+
+    minors_behind: int
+    in_place: PlanTotals
+    new_cluster_node_pools: int
+    new_cluster_nodes: int
+    addon_installs: int
+    api_migrations: int
+    addons_without_release: tuple[str, ...] = ()
+    summary: str
+
+
+class ClusterPlan(_Frozen):
+    """The ordered steps that take one cluster to the target, or why it cannot get there."""
+
+    name: str
+    status: PlanStatus
+    from_version: str
+    target: str
+    reasons: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
+    blue_green: BlueGreenEstimate | None = None
+
+    @property
+    def totals(self) -> PlanTotals:
+        return PlanTotals.of(self.steps)
+
+    def path(self) -> list[str]:
+        """The control-plane versions in order, e.g. ``["1.27.9", "1.28.15", ...]``."""
+        hops = [s for s in self.steps if s.type == "control-plane"]
+        return [self.from_version, *(s.to or "" for s in hops)]
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", by_alias=True, exclude={"from_version"})
+        data["from"] = self.from_version
+        data["totals"] = self.totals.model_dump()
+        return data
+
+
+class PathGroup(_Frozen):
+    """Clusters whose plans are the same steps (by type, target and versions)."""
+
+    clusters: tuple[str, ...]
+    status: PlanStatus
+    path: tuple[str, ...]
+    steps: int
+
+
+class FleetPlan(_Frozen):
+    """Plans for every cluster, grouped by identical paths, with fleet totals."""
+
+    target: str
+    clusters: tuple[ClusterPlan, ...]
+    groups: tuple[PathGroup, ...]
+
+    @property
+    def totals(self) -> PlanTotals:
+        return sum((c.totals for c in self.clusters), PlanTotals())
+
+    @property
+    def blocked(self) -> list[ClusterPlan]:
+        return [c for c in self.clusters if c.status == "blocked"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "clusters": [c.to_json() for c in self.clusters],
+            "groups": [g.model_dump(mode="json") for g in self.groups],
+            "totals": self.totals.model_dump(),
+        }

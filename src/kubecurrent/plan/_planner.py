@@ -1,0 +1,124 @@
+"""The planner: a pure function of (inventory, catalog, target, policy) to an explained plan.
+
+Order of the steps::
+
+    pre-flight   API migrations whose replacement is served now; add-ons and node pools that
+                 do not fit the current control plane
+    every hop    late API migrations; add-ons whose window ends; node pools the hop would leave
+                 outside the skew (minimal strategy); the control-plane hop; add-ons that must
+                 match the minor; node pools (lockstep strategy); a post-hop check
+    the end      every node pool to the target version; a final check
+"""
+
+from __future__ import annotations
+
+from kubecurrent.catalog import Catalog
+from kubecurrent.model import KubeVersion
+from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.plan import ClusterPlan
+from kubecurrent.plan import _addons, _migrations, _nodes
+from kubecurrent.plan._alternatives import alternatives
+from kubecurrent.plan._bluegreen import estimate
+from kubecurrent.plan._policy import PlanPolicy
+from kubecurrent.plan._rules import Rules, label
+from kubecurrent.plan._work import Work, show
+
+
+def plan_cluster(
+    inventory: ClusterInventory,
+    catalog: Catalog | Rules,
+    target: KubeVersion,
+    policy: PlanPolicy | None = None,
+) -> ClusterPlan:
+    """Plan one cluster's way to ``target`` (pass ``Rules`` to share look-ups across a fleet)."""
+    rules = catalog if isinstance(catalog, Rules) else Rules(catalog)
+    work = Work.start(inventory, rules, target, policy or PlanPolicy())
+    _walk(work)
+    plan = ClusterPlan(
+        name=inventory.name,
+        status="blocked" if work.reasons else "ok",
+        from_version=show(inventory.control_plane),
+        target=show(target),
+        reasons=tuple(work.reasons),
+        steps=() if work.reasons else tuple(work.steps),
+    )
+    return plan.model_copy(
+        update={"alternatives": alternatives(work), "blue_green": estimate(work)}
+    )
+
+
+def _walk(work: Work) -> None:
+    if work.minor > work.target_minor:
+        work.block(
+            f"the control plane {show(work.cp)} is newer than the target {show(work.target)}; "
+            "kubecurrent does not plan downgrades"
+        )
+        return
+    _nodes.check_preconditions(work)
+    _addons.place_installed(work)
+    _migrations.api_migrations_preflight(work)
+    _addons.fit_current(work)
+    _nodes.fit_current(work)
+    hops = _hops(work)
+    for number, m in enumerate(hops, start=1):
+        work.hop = number
+        _hop(work, m)
+    _nodes.finish(work)
+    if work.steps:
+        _check(work, "final", "the cluster is at the target")
+
+
+def _hops(work: Work) -> list[int]:
+    """The minors the control plane passes through, the target's patch last."""
+    step = work.rules.hop_step
+    minors = list(range(work.minor + step, work.target_minor, step))
+    if work.minor < work.target_minor or work.cp < work.target:
+        minors.append(work.target_minor)
+    return minors
+
+
+def _hop(work: Work, m: int) -> None:
+    _migrations.api_migrations_before_hop(work, m)
+    _addons.before_hop(work, m)
+    _nodes.before_hop(work, m)  # both strategies: lockstep pools may start too far behind
+    to = work.target if m == work.target_minor else work.rules.latest_patch(m)
+    if to is None:
+        work.block(f"the catalog has no Kubernetes {label(m)} release to pass through")
+        return
+    _control_plane(work, to)
+    _addons.after_hop(work)
+    if work.policy.node_strategy == "lockstep":
+        _nodes.lockstep(work)
+    if m != work.target_minor:
+        _check(work, "post-hop", f"the control plane runs {show(to)}")
+
+
+def _control_plane(work: Work, to: KubeVersion) -> None:
+    if to.minor_version == work.cp.minor_version:
+        why = f"{show(to)} is the target patch of the current minor"
+        without = "the fixes (security and bugs) of the target patch would be missing"
+    else:
+        why = (
+            f"the control plane moves at most {work.rules.hop_step} minor per upgrade; "
+            f"{show(to)} is the {'target' if to == work.target else 'newest'} "
+            f"{to.minor_version} patch in the catalog"
+        )
+        without = (
+            "skipping a minor is outside the supported upgrade order: the API server's stored "
+            "objects and the controllers expect every intermediate minor to have run"
+        )
+    work.emit("control-plane", "control-plane", show(work.cp), show(to), why, without)
+    work.cp = to
+
+
+def _check(work: Work, kind: str, what: str) -> None:
+    work.emit(
+        "check",
+        "control-plane",
+        show(work.cp),
+        show(work.cp),
+        f"{kind} check: {what}; confirm all nodes are Ready, add-ons are healthy and no client "
+        "still calls a removed API (apiserver_requested_deprecated_apis)",
+        "a fault from this step would be carried into the next one, where it is harder to find "
+        "and to roll back",
+    )

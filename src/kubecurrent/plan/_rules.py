@@ -1,0 +1,121 @@
+"""The catalog's facts in the shape the planner asks for them, looked up once and memoised.
+
+Kubernetes minors are kept as integers (``major * 1000 + minor``) inside the planner: the same
+order as ``MinorVersion`` and much cheaper to compare in a 1,000-cluster fleet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from kubecurrent.catalog import Addon, AddonRelease, ApiDeprecation, Catalog, DottedVersion
+from kubecurrent.model import KubeVersion, MinorVersion
+
+
+def key(minor: MinorVersion) -> int:
+    """A minor as an integer that sorts like it."""
+    return minor.major * 1000 + minor.minor
+
+
+def minor_of(k: int) -> MinorVersion:
+    return MinorVersion(k // 1000, k % 1000)
+
+
+@lru_cache(maxsize=512)
+def label(k: int) -> str:
+    return str(minor_of(k))
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """An add-on release line with its Kubernetes range as integers."""
+
+    release: AddonRelease
+    lo: int
+    hi: int
+
+    @property
+    def version(self) -> DottedVersion:
+        return self.release.version
+
+    @property
+    def install(self) -> str:
+        """The version to install: the newest patch the catalog knows, else the line itself."""
+        return str(self.release.latest_patch or self.release.version)
+
+    @property
+    def window(self) -> str:
+        return f"{label(self.lo)}-{label(self.hi)}"
+
+    def supports(self, k: int) -> bool:
+        return self.lo <= k <= self.hi
+
+
+class Rules:
+    """Read-only lookups over one catalog, shared by every cluster of a fleet."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._patch = {key(r.version): r.latest_patch for r in catalog.releases}
+        self._older: dict[int, int | None] = {}
+        self._lines: dict[str, tuple[Line, ...]] = {}
+        self._line_of: dict[tuple[str, str], int | None] = {}
+        self.texts: dict[tuple[object, ...], str] = {}
+        """Explanations already written, by what they depend on (fleets repeat them a lot)."""
+        self._apis = {(a.api_version, a.kind): a for a in catalog.apis}
+        self.hop_step = self._step("kube-apiserver")
+        self.kubelet_step = self._step("kubelet")
+
+    def _step(self, component: str) -> int:
+        steps = [u.max_minor_step for u in self.catalog.upgrade if u.component == component]
+        return min(steps, default=1)
+
+    def latest_patch(self, k: int) -> KubeVersion | None:
+        return self._patch.get(k)
+
+    def kubelet_max_older(self, apiserver: int) -> int | None:
+        """How many minors a kubelet may trail a kube-apiserver at ``apiserver`` (skew data)."""
+        if apiserver not in self._older:
+            rules = self.catalog.skew_rules("kubelet", minor_of(apiserver))
+            rules = [r for r in rules if r.relative_to == "kube-apiserver"]
+            self._older[apiserver] = min((r.max_older for r in rules), default=None)
+        return self._older[apiserver]
+
+    def deprecation(self, api_version: str, kind: str) -> ApiDeprecation | None:
+        return self._apis.get((api_version, kind))
+
+    def addon(self, name: str) -> Addon | None:
+        return self.catalog.addon(name)
+
+    def lines(self, addon: Addon) -> tuple[Line, ...]:
+        if addon.name not in self._lines:
+            self._lines[addon.name] = tuple(
+                Line(r, key(r.kubernetes_min), key(r.kubernetes_max)) for r in addon.releases
+            )
+        return self._lines[addon.name]
+
+    def line_of(self, addon: Addon, version: str) -> int | None:
+        """Index of the release line ``version`` belongs to (the newest line not above it)."""
+        cache_key = (addon.name, version)
+        if cache_key not in self._line_of:
+            installed = DottedVersion.parse(version)
+            found = [i for i, ln in enumerate(self.lines(addon)) if ln.version <= installed]
+            self._line_of[cache_key] = found[-1] if found else None
+        return self._line_of[cache_key]
+
+    def choose(self, addon: Addon, after: int | None, lo: int, hi: int, target: int) -> int | None:
+        """The release line to move to: newer than line ``after``, running on every minor in
+        ``lo..hi``; among those the one that reaches furthest towards ``target``, then the newest.
+        """
+        lines = self.lines(addon)
+        start = -1 if after is None else after
+        best: int | None = None
+        best_score = (-1, -1)
+        for i in range(start + 1, len(lines)):
+            ln = lines[i]
+            if ln.lo <= lo and hi <= ln.hi:
+                score = (min(ln.hi, target), i)
+                if score > best_score:
+                    best, best_score = i, score
+        return best

@@ -1,0 +1,48 @@
+"""Words shared by the renderers: what each step type does, and the hop headings."""
+
+from __future__ import annotations
+
+from kubecurrent.model.plan import ClusterPlan, Step
+
+ACTIONS = {
+    "control-plane": "Upgrade the control plane",
+    "node-pool": "Roll node pool",
+    "addon": "Upgrade add-on",
+    "migration": "Migrate",
+    "check": "Check",
+    "replace": "Replace add-on",
+    "remove": "Remove add-on",
+}
+
+
+def action(step: Step) -> str:
+    """``Roll node pool general`` / ``Upgrade the control plane``."""
+    verb = ACTIONS[step.type]
+    return verb if step.type in ("control-plane", "check") else f"{verb} {step.target}"
+
+
+def change(step: Step) -> str:
+    """``1.27.9 → 1.28.15``; just the version for checks and removals."""
+    if step.type == "check" or step.to is None:
+        return step.from_
+    return f"{step.from_} → {step.to}"
+
+
+def phases(plan: ClusterPlan) -> list[tuple[str, list[Step]]]:
+    """The steps under headings: pre-flight, then one per hop."""
+    heading: dict[int, str] = {0: "Pre-flight"}
+    for step in plan.steps:
+        if step.type == "control-plane" and step.hop not in heading:
+            heading[step.hop] = f"Hop {step.hop}: {step.from_} → {step.to}"
+    grouped: dict[int, list[Step]] = {}
+    for step in plan.steps:
+        grouped.setdefault(step.hop, []).append(step)
+    return [(heading.get(hop, f"Hop {hop}"), steps) for hop, steps in sorted(grouped.items())]
+
+
+def totals_line(plan: ClusterPlan) -> str:
+    t = plan.totals
+    return (
+        f"{t.hops} control-plane upgrades, {t.node_rolls} node-pool rolls, "
+        f"{t.addon_moves} add-on moves, {t.migrations} migrations"
+    )

@@ -1,0 +1,98 @@
+"""The cluster as the plan changes it, step by step, and the steps written so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kubecurrent.catalog import Addon
+from kubecurrent.model import KubeVersion
+from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.plan import Step, StepType
+from kubecurrent.plan._policy import PlanPolicy
+from kubecurrent.plan._rules import Line, Rules, key
+
+
+def show(version: KubeVersion) -> str:
+    """A Kubernetes version as the plan writes it: ``1.28.15``."""
+    return str(version).removeprefix("v")
+
+
+@dataclass
+class Placed:
+    """An add-on in the planned cluster: its catalog entry, release line and version."""
+
+    addon: Addon
+    line: int
+    version: str
+
+
+@dataclass
+class Work:
+    """Mutable planning state for one cluster; only the planner's modules touch it."""
+
+    inventory: ClusterInventory
+    rules: Rules
+    target: KubeVersion
+    policy: PlanPolicy
+    cp: KubeVersion
+    pools: dict[str, KubeVersion]
+    addons: dict[str, Placed] = field(default_factory=dict)
+    stored: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hop: int = 0
+    steps: list[Step] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    reachable: int | None = None
+    """The highest minor reachable when something blocks the path (None: nothing blocks)."""
+    blocked_addons: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls, inventory: ClusterInventory, rules: Rules, target: KubeVersion, policy: PlanPolicy
+    ) -> Work:
+        return cls(
+            inventory=inventory,
+            rules=rules,
+            target=target,
+            policy=policy,
+            cp=inventory.control_plane,
+            pools={p.name: p.kubelet for p in inventory.node_pools},
+            stored={c.name: c.stored_versions for c in inventory.crds},
+        )
+
+    @property
+    def minor(self) -> int:
+        """The control plane's minor right now, as a planner integer."""
+        return key(self.cp.minor_version)
+
+    @property
+    def target_minor(self) -> int:
+        return self._target_minor
+
+    def __post_init__(self) -> None:
+        self._target_minor = key(self.target.minor_version)
+
+    def line(self, placed: Placed) -> Line:
+        return self.rules.lines(placed.addon)[placed.line]
+
+    def emit(
+        self, type_: StepType, target: str, from_: str, to: str | None, why: str, without: str
+    ) -> None:
+        step = Step.model_construct(
+            order=len(self.steps) + 1,
+            type=type_,
+            target=target,
+            from_=from_,
+            to=to,
+            why=why,
+            without=without,
+            hop=self.hop,
+        )
+        self.steps.append(step)
+
+    def block(self, reason: str, *, at: int | None = None, addon: str | None = None) -> None:
+        """Record why the path cannot continue past minor ``at`` (default: where it is now)."""
+        self.reasons.append(reason)
+        limit = self.minor if at is None else at
+        self.reachable = limit if self.reachable is None else min(self.reachable, limit)
+        if addon is not None and addon not in self.blocked_addons:
+            self.blocked_addons.append(addon)
