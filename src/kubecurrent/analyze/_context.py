@@ -1,0 +1,57 @@
+"""What every rule needs: the API table, the target, and how to build a finding for a document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubecurrent.analyze._apis import ApiTable
+from kubecurrent.catalog import Catalog
+from kubecurrent.collect.files import Document
+from kubecurrent.model import MinorVersion
+from kubecurrent.model.findings import Finding, Location, ObjectRef, Severity, Status
+
+
+@dataclass(frozen=True)
+class Context:
+    """The catalog's API table and the version the scan judges against."""
+
+    table: ApiTable
+    target: MinorVersion
+    known_versions: tuple[str, ...] = ()
+    """Release versions the catalog knows (``1.37.0``), newest first."""
+
+    @classmethod
+    def build(cls, catalog: Catalog, target: MinorVersion) -> Context:
+        known = sorted((r.version for r in catalog.releases), reverse=True)
+        return cls(ApiTable.from_catalog(catalog), target, tuple(f"{v}.0" for v in known))
+
+
+def severity_for(status: Status) -> Severity:
+    return Severity.ERROR if status is Status.REMOVED else Severity.WARNING
+
+
+def object_ref(doc: Document) -> ObjectRef:
+    return ObjectRef(
+        api_version=doc.api_version, kind=doc.kind, name=doc.name, namespace=doc.namespace
+    )
+
+
+def location(doc: Document) -> Location:
+    return Location(file=doc.file, line=doc.line, rendered_from=doc.rendered_from)
+
+
+def finding(doc: Document, rule: str, status: Status, message: str, **extra: object) -> Finding:
+    """A finding about ``doc``; ``extra`` fills the optional Finding fields."""
+    severity = extra.pop("severity", None) or severity_for(status)
+    return Finding.model_validate(
+        {
+            "rule": rule,
+            "severity": severity,
+            "status": status,
+            "object": object_ref(doc),
+            "location": location(doc),
+            "source": doc.source,
+            "message": message,
+            **extra,
+        }
+    )

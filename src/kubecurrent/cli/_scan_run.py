@@ -1,0 +1,99 @@
+"""Running a file scan for ``scan files`` and ``fix files``: target, binaries, progress.
+
+The collectors read, the analyzers judge; this module only wires them together, resolves where
+helm and kustomize come from, and shows a progress bar when the tree is large.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from rich.progress import Progress
+
+from kubecurrent.analyze import Context, check_chart, check_document
+from kubecurrent.analyze.report import ScanReport
+from kubecurrent.catalog import Catalog
+from kubecurrent.cli._app import err_console
+from kubecurrent.collect.files import ChartInfo, Document, Input, RenderOptions, read_input
+from kubecurrent.errors import BinaryMissingError, UsageError
+from kubecurrent.model import MinorVersion
+from kubecurrent.model.findings import ScanError
+from kubecurrent.sandbox._build import binary_path
+from kubecurrent.sandbox._components import HELM, KUSTOMIZE, Component
+
+PROGRESS_THRESHOLD = 200
+
+
+def resolve_target(catalog: Catalog, target: str | None, from_version: str | None) -> MinorVersion:
+    """``--target``: a minor, ``next`` (one above ``--from``), or the newest in the catalog."""
+    if target is None:
+        return catalog.newest_release().version
+    if target == "next":
+        if not from_version:
+            raise UsageError(
+                "--target next needs --from X.Y", hint="e.g. --target next --from 1.36"
+            )
+        return MinorVersion.parse(from_version).offset(1)
+    return MinorVersion.parse(target)
+
+
+def binary_resolver(flag: str | None, component: Component, name: str) -> Callable[[], Path]:
+    """The flag's path, else the binary ``sandbox build`` made, else ``name`` on PATH."""
+
+    def resolve() -> Path:
+        if flag:
+            return Path(flag)
+        try:
+            return binary_path(component, name)
+        except BinaryMissingError:
+            found = shutil.which(name)
+            if found:
+                return Path(found)
+            raise
+
+    return resolve
+
+
+def render_options(
+    helm: str | None, kustomize: str | None, values: Iterable[str], sets: Iterable[str]
+) -> RenderOptions:
+    return RenderOptions(
+        helm=binary_resolver(helm, HELM, "helm"),
+        kustomize=binary_resolver(kustomize, KUSTOMIZE, "kustomize"),
+        values=tuple(values),
+        set_values=tuple(sets),
+    )
+
+
+def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
+    """Read every input and apply every rule; per-input errors are collected, never fatal."""
+    opts = dataclasses.replace(
+        opts, kube_version=f"{ctx.target}.0", kube_candidates=ctx.known_versions
+    )
+    report = ScanReport(target=str(ctx.target))
+    show = len(inputs) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
+    with Progress(console=err_console(), transient=True, disable=not show) as progress:
+        task = progress.add_task("scanning", total=len(inputs))
+        for inp in inputs:
+            _scan_one(inp, ctx, opts, report)
+            progress.advance(task)
+    return report
+
+
+def _scan_one(inp: Input, ctx: Context, opts: RenderOptions, report: ScanReport) -> None:
+    for item in read_input(inp, opts):
+        if isinstance(item, Document):
+            report.documents += 1
+            report.findings += check_document(item, ctx)
+        elif isinstance(item, ScanError):
+            report.errors.append(item)
+        elif isinstance(item, ChartInfo):
+            hit = check_chart(item, ctx)
+            if isinstance(hit, ScanError):
+                report.errors.append(hit)
+            elif hit is not None:
+                report.findings.append(hit)

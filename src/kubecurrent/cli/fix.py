@@ -1,0 +1,90 @@
+"""``kubecurrent fix files``: rewrite what can be migrated mechanically, show the rest.
+
+Without ``--write`` a unified diff is printed and nothing changes. Comments, key order and
+formatting survive; objects a human must decide about (PodSecurityPolicy, a PDB with an empty
+selector, ...) are listed with the reason and left alone. Exit codes: 0 done (or nothing to do),
+1 an input could not be read, 2 bad usage, 3 something was refused and needs a human.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import click
+
+from kubecurrent.analyze.fix import FixResult, fix_text
+from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, err_console
+from kubecurrent.cli.scan import context_for, target_options
+from kubecurrent.collect.files import Input, discover
+
+EXIT_REFUSED = 3
+
+
+@click.group("fix")
+def fix_group() -> None:
+    """Rewrite manifests for the target Kubernetes version."""
+
+
+@fix_group.command("files")
+@click.argument("paths", nargs=-1, required=True)
+@target_options
+@click.option("--write", is_flag=True, help="Rewrite the files in place (default: print a diff).")
+@click.pass_context
+def files(
+    click_ctx: click.Context,
+    paths: tuple[str, ...],
+    target: str | None,
+    from_version: str | None,
+    extra: tuple[str, ...],
+    write: bool,
+) -> None:
+    """Migrate removed and deprecated apiVersions in the YAML files under PATHS.
+
+    Charts are skipped (fix their templates by hand: they are not plain YAML). Every flag can be
+    set as KUBECURRENT_FIX_FILES_<FLAG>.
+    """
+    ctx = context_for(target, from_version, extra)
+    err = err_console()
+    failed = refused = False
+    for item in discover(list(paths)):
+        if not isinstance(item, Input):
+            err.print(f"warning: {item.file}: {item.message}", markup=False, highlight=False)
+            failed = True
+            continue
+        if item.kind != "file":
+            continue
+        text = item.path.read_text(encoding="utf-8", errors="surrogateescape")
+        result = fix_text(text, ctx)
+        refused = _report(item.path, text, result, write) or refused
+    click_ctx.exit(EXIT_REFUSED if refused else EXIT_ERROR if failed else EXIT_OK)
+
+
+def _report(path: Path, before: str, result: FixResult, write: bool) -> bool:
+    err = err_console()
+    for change in result.refused:
+        err.print(
+            f"refused: {path}:{change.line} {change.old} {change.kind} {change.name}: "
+            f"{change.refused}",
+            markup=False,
+            highlight=False,
+        )
+    if result.applied:
+        if write:
+            path.write_text(result.text, encoding="utf-8", errors="surrogateescape")
+            for change in result.applied:
+                err.print(
+                    f"fixed: {path}:{change.line} {change.kind} {change.name}: {change.old} -> "
+                    f"{change.new}",
+                    markup=False,
+                    highlight=False,
+                )
+        else:
+            diff = difflib.unified_diff(
+                before.splitlines(keepends=True),
+                result.text.splitlines(keepends=True),
+                fromfile=f"a/{path}",
+                tofile=f"b/{path}",
+            )
+            click.echo("".join(diff), nl=False)
+    return bool(result.refused)

@@ -1,0 +1,197 @@
+"""``kubecurrent scan files``: which manifests, charts and overlays the target version refuses.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 an input could not be read or rendered (and
+nothing reached the threshold); 2 bad usage; 3 deprecated APIs found (``--fail-on deprecated``);
+4 removed APIs found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+import yaml
+
+from kubecurrent.analyze import Context
+from kubecurrent.analyze.report import ScanReport, to_junit, to_markdown, to_sarif
+from kubecurrent.catalog import extra_from_env, load_catalog
+from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, err_console, output_option
+from kubecurrent.cli._output import console, simple_table
+from kubecurrent.cli._scan_run import render_options, resolve_target, scan
+from kubecurrent.collect.files import Input, RenderOptions, discover
+from kubecurrent.model.findings import ScanError, Status
+
+EXIT_DEPRECATED = 3
+EXIT_REMOVED = 4
+FC = TypeVar("FC", bound=Callable[..., object])
+FORMATS = ("table", "wide", "json", "yaml", "markdown", "sarif", "junit")
+
+
+def exit_code(report: ScanReport, fail_on: str) -> int:
+    """Documented exit code for ``report`` under the ``--fail-on`` threshold."""
+    if fail_on != "none" and report.count(Status.REMOVED):
+        return EXIT_REMOVED
+    if fail_on == "deprecated" and report.count(Status.DEPRECATED):
+        return EXIT_DEPRECATED
+    return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def _compose(*decorators: Callable[[FC], FC]) -> Callable[[FC], FC]:
+    def wrap(f: FC) -> FC:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return wrap
+
+
+target_options = _compose(
+    click.option(
+        "--target",
+        help="Kubernetes minor to judge against, or 'next' (one above --from). "
+        "Default: the newest minor in the catalog.",
+    ),
+    click.option("--from", "from_version", help="The clusters' current minor, for --target next."),
+    click.option(
+        "--catalog-extra",
+        "extra",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Extra catalog file adding entries (repeatable).",
+    ),
+)
+render_options_flags = _compose(
+    click.option(
+        "--values",
+        "-f",
+        "values",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Values file for every chart found (repeatable; default: the chart's own values).",
+    ),
+    click.option("--set", "sets", multiple=True, help="helm --set for every chart (repeatable)."),
+    click.option(
+        "--helm-binary",
+        type=click.Path(dir_okay=False),
+        help="helm to render charts with (default: the one `kubecurrent sandbox build` made, "
+        "then helm on PATH).",
+    ),
+    click.option(
+        "--kustomize-binary",
+        type=click.Path(dir_okay=False),
+        help="kustomize to render overlays with (default: as for helm).",
+    ),
+)
+
+
+def run_scan(paths: tuple[str, ...], ctx: Context, opts: RenderOptions) -> ScanReport:
+    inputs: list[Input] = []
+    errors: list[ScanError] = []
+    for item in discover(list(paths)):
+        (inputs if isinstance(item, Input) else errors).append(item)  # type: ignore[arg-type]
+    report = scan(inputs, ctx, opts)
+    report.errors[:0] = errors
+    return report
+
+
+def context_for(target: str | None, from_version: str | None, extra: tuple[str, ...]) -> Context:
+    catalog = load_catalog([*extra_from_env(), *extra])
+    return Context.build(catalog, resolve_target(catalog, target, from_version))
+
+
+@click.group("scan")
+def scan_group() -> None:
+    """Find what the target Kubernetes version will refuse."""
+
+
+@scan_group.command("files")
+@click.argument("paths", nargs=-1, required=True)
+@output_option(*FORMATS)
+@target_options
+@render_options_flags
+@click.option(
+    "--fail-on",
+    type=click.Choice(["removed", "deprecated", "none"]),
+    default="removed",
+    show_default=True,
+    help="Lowest status that makes the exit code non-zero (4 removed, 3 deprecated).",
+)
+@click.pass_context
+def files(
+    click_ctx: click.Context,
+    paths: tuple[str, ...],
+    target: str | None,
+    from_version: str | None,
+    extra: tuple[str, ...],
+    values: tuple[str, ...],
+    sets: tuple[str, ...],
+    helm_binary: str | None,
+    kustomize_binary: str | None,
+    fail_on: str,
+) -> None:
+    """Scan manifests, Helm charts and kustomize overlays under PATHS (``-`` reads stdin).
+
+    \b
+    Directories are walked; a directory with Chart.yaml is rendered with helm (its kubeVersion
+    is checked against the target), one with a kustomization with kustomize. Every flag can be
+    set as KUBECURRENT_SCAN_FILES_<FLAG>, e.g. KUBECURRENT_SCAN_FILES_TARGET=1.37.
+
+    \b
+    Exit codes: 0 clean (nothing at or above --fail-on)
+                1 an input could not be read or rendered
+                2 bad usage
+                3 deprecated APIs found (with --fail-on deprecated)
+                4 removed APIs found
+    """
+    opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
+    ctx = context_for(target, from_version, extra)
+    report = run_scan(paths, ctx, render_options(helm_binary, kustomize_binary, values, sets))
+    emit_report(report, opts.output)
+    click_ctx.exit(exit_code(report, fail_on))
+
+
+def emit_report(report: ScanReport, output: str) -> None:
+    if output == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    elif output == "yaml":
+        click.echo(yaml.safe_dump(report.to_dict(), sort_keys=False), nl=False)
+    elif output == "sarif":
+        click.echo(json.dumps(to_sarif(report), indent=2))
+    elif output == "junit":
+        click.echo(to_junit(report))
+    elif output == "markdown":
+        click.echo(to_markdown(report), nl=False)
+    else:
+        _table(report, wide=output == "wide")
+
+
+def _table(report: ScanReport, wide: bool) -> None:
+    head = ["status", "rule", "object", "location", "replacement"]
+    if wide:
+        head += ["removed in", "source", "fix"]
+    rows = []
+    for f in report.sorted_findings():
+        row = [
+            f.status.value,
+            f.rule,
+            f"{f.object.api_version} {f.object.label}",
+            f"{f.location.file}:{f.location.line}",
+            f.replacement or "-",
+        ]
+        if wide:
+            row += [f.removed_in or "-", f.source.value, f.remediation]
+        rows.append(row)
+    out = console()
+    if rows:
+        out.print(simple_table(head, rows))
+    removed, deprecated = report.count(Status.REMOVED), report.count(Status.DEPRECATED)
+    out.print(
+        f"target {report.target}: {report.documents} objects, {removed} removed, "
+        f"{deprecated} deprecated, {len(report.errors)} unreadable"
+    )
+    err = err_console()
+    for e in report.errors:
+        where = f"{e.file}:{e.line}" if e.line else e.file
+        err.print(f"[bold yellow]warning:[/] {where}: {e.message}", markup=True, highlight=False)

@@ -1,0 +1,53 @@
+"""Read Kubernetes objects from files, directories, stdin, Helm charts and kustomize overlays."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from kubecurrent.collect.files._read import TEMPLATE_HINT, read_file, read_stream
+from kubecurrent.collect.files._render import chart_info, render_chart, render_kustomization
+from kubecurrent.collect.files._types import (
+    BinaryResolver,
+    ChartInfo,
+    Document,
+    Rendered,
+    RenderOptions,
+)
+from kubecurrent.collect.files._walk import Input, discover, is_binary
+from kubecurrent.model.findings import EvidenceSource, ScanError
+
+__all__ = [
+    "TEMPLATE_HINT",
+    "BinaryResolver",
+    "ChartInfo",
+    "Document",
+    "Input",
+    "RenderOptions",
+    "Rendered",
+    "chart_info",
+    "discover",
+    "is_binary",
+    "read_file",
+    "read_input",
+    "read_stream",
+    "render_chart",
+    "render_kustomization",
+]
+
+
+def read_input(inp: Input, opts: RenderOptions) -> Iterator[Document | ScanError | ChartInfo]:
+    """Everything one input yields: objects, errors, and a chart's own metadata."""
+    if inp.kind == "stdin":
+        yield from read_stream(sys.stdin.buffer, "-", EvidenceSource.MANIFEST)
+    elif inp.kind == "file":
+        yield from read_file(inp.path)
+    else:
+        rendered = (
+            render_chart(inp.path, opts, opts.kube_version)
+            if inp.kind == "chart"
+            else render_kustomization(inp.path, opts)
+        )
+        if rendered.chart is not None:
+            yield rendered.chart
+        yield from rendered.items

@@ -1,0 +1,137 @@
+"""Stream Kubernetes objects out of YAML and JSON, one document at a time, with line numbers.
+
+Multi-document files, ``List`` kinds, anchors and merge keys, a byte-order mark and CRLF line
+ends are all handled by the YAML parser (libyaml through PyYAML's C loader). A document that
+does not parse is reported with its line and reading resumes at the next ``---``; text with
+unrendered Helm template syntax (``{{ }}``) is reported as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from kubecurrent.collect.files._types import Document
+from kubecurrent.model.findings import EvidenceSource, ScanError
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+TEMPLATE_HINT = (
+    "unrendered Helm template syntax ({{ }}): scan the chart directory so kubecurrent renders "
+    "it, or pipe `helm template` output into `kubecurrent scan files -`"
+)
+Item = Document | ScanError
+
+
+def read_file(path: Path, source: EvidenceSource = EvidenceSource.MANIFEST) -> Iterator[Item]:
+    """Every object in the file at ``path``; parse errors are items too, never exceptions."""
+    offset_bytes, offset_lines = 0, 0
+    while True:
+        with path.open("rb") as fh:
+            fh.seek(offset_bytes)
+            failed = yield from _read_from(fh, str(path), source, offset_lines)
+        if failed is None:
+            return
+        resume = _next_document(path, failed)
+        if resume is None:
+            return
+        offset_bytes, offset_lines = resume
+
+
+def read_stream(stream: IO[bytes] | IO[str], name: str, source: EvidenceSource) -> Iterator[Item]:
+    """Every object in an unseekable stream such as stdin (no resuming after an error)."""
+    yield from _read_from(stream, name, source, 0)
+    return None
+
+
+def _read_from(
+    stream: IO[bytes] | IO[str], name: str, source: EvidenceSource, line_offset: int
+) -> Generator[Item, None, int | None]:
+    """Yields items; returns the 0-based absolute line of a parse error, or None at the end."""
+    loader = _Loader(stream)
+    try:
+        while True:
+            try:
+                if not loader.check_node():
+                    return None
+                node = loader.get_node()
+                if node is None:
+                    return None
+                data = loader.construct_document(node)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+                line = line_offset + (mark.line if mark is not None else 0)
+                yield ScanError(file=name, line=line + 1, message=_describe(exc, name, line))
+                return line
+            yield from _objects(node, data, name, line_offset, source)
+    finally:
+        loader.dispose()
+
+
+def _objects(
+    node: yaml.Node, data: Any, name: str, line_offset: int, source: EvidenceSource
+) -> Iterator[Item]:
+    line = line_offset + node.start_mark.line + 1
+    if not isinstance(data, dict):
+        return
+    kind, items = data.get("kind"), data.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        lines = _item_lines(node, line_offset)
+        for index, item in enumerate(items):
+            item_line = lines[index] if index < len(lines) else line
+            if isinstance(item, dict):
+                yield from _object(item, name, item_line, source)
+        return
+    yield from _object(data, name, line, source)
+
+
+def _object(data: dict[str, Any], name: str, line: int, source: EvidenceSource) -> Iterator[Item]:
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not (isinstance(api_version, str) and isinstance(kind, str)):
+        return
+    if "{{" in api_version or "{{" in kind:
+        yield ScanError(file=name, line=line, message=TEMPLATE_HINT)
+        return
+    yield Document(data=data, file=name, line=line, source=source)
+
+
+def _item_lines(node: yaml.Node, line_offset: int) -> list[int]:
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if getattr(key, "value", None) == "items" and isinstance(value, yaml.SequenceNode):
+            return [line_offset + child.start_mark.line + 1 for child in value.value]
+    return []
+
+
+def _describe(exc: yaml.YAMLError, name: str, line: int) -> str:
+    if _has_template_syntax(name, line):
+        return TEMPLATE_HINT
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"not valid YAML: {problem}"
+
+
+def _has_template_syntax(name: str, line: int, window: int = 3) -> bool:
+    path = Path(name)
+    if not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        for number, text in enumerate(fh):
+            if number > line + window:
+                return False
+            if number >= line - window and b"{{" in text:
+                return True
+    return False
+
+
+def _next_document(path: Path, after_line: int) -> tuple[int, int] | None:
+    """Byte offset and line number of the first ``---`` line after ``after_line``."""
+    offset = 0
+    with path.open("rb") as fh:
+        for number, text in enumerate(fh):
+            if number > after_line and text.startswith(b"---"):
+                return offset, number
+            offset += len(text)
+    return None

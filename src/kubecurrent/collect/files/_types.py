@@ -1,0 +1,76 @@
+"""What the file collectors produce: documents with their location, and charts they rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kubecurrent.model.findings import EvidenceSource, ScanError
+
+BinaryResolver = Callable[[], Path]
+"""Returns the helm or kustomize binary to run; raises KubecurrentError naming how to get it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One Kubernetes object read from a file, a chart or an overlay."""
+
+    data: dict[str, Any]
+    file: str
+    line: int
+    source: EvidenceSource = EvidenceSource.MANIFEST
+    rendered_from: str | None = None
+
+    @property
+    def api_version(self) -> str:
+        return str(self.data.get("apiVersion", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        meta = self.data.get("metadata")
+        return str(meta.get("name", "") or "") if isinstance(meta, dict) else ""
+
+    @property
+    def namespace(self) -> str:
+        meta = self.data.get("metadata")
+        return str(meta.get("namespace", "") or "") if isinstance(meta, dict) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChartInfo:
+    """What a chart's Chart.yaml says about itself."""
+
+    path: str
+    name: str
+    version: str
+    kube_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """How to render charts and overlays found while walking."""
+
+    helm: BinaryResolver | None = None
+    kustomize: BinaryResolver | None = None
+    values: tuple[str, ...] = ()
+    set_values: tuple[str, ...] = ()
+    kube_version: str | None = None
+    """Passed to ``helm template --kube-version`` so charts render as the target would see them."""
+    kube_candidates: tuple[str, ...] = ()
+    """Versions to render a chart with when its kubeVersion refuses ``kube_version``, newest
+    first."""
+    timeout: float = 300.0
+
+
+@dataclass
+class Rendered:
+    """Documents and errors from one chart or overlay, plus the chart's own metadata."""
+
+    items: list[Document | ScanError] = field(default_factory=list)
+    chart: ChartInfo | None = None

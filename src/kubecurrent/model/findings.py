@@ -1,0 +1,100 @@
+"""Findings: rule hits with a stable rule id, the object, where the evidence came from, the remedy.
+
+Shared by every scan (files, charts, overlays, live clusters). ``status`` is relative to the
+target version the scan was run for: ``removed`` means the target no longer serves what the
+object needs, ``deprecated`` that it still does but a later version will not.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Severity(StrEnum):
+    """How urgent a finding is; ``error`` blocks the upgrade to the target."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Status(StrEnum):
+    """Where the target version stands on what the finding is about."""
+
+    REMOVED = "removed"
+    DEPRECATED = "deprecated"
+
+
+class EvidenceSource(StrEnum):
+    """Where the object that triggered the finding was read from."""
+
+    MANIFEST = "manifest"
+    HELM_CHART = "helm-chart"
+    KUSTOMIZE = "kustomize"
+    LIVE_OBJECT = "live-object"
+    MANAGED_FIELDS = "managed-fields"
+    LAST_APPLIED = "last-applied"
+    HELM_RELEASE = "helm-release"
+    METRICS = "metrics"
+
+
+class ObjectRef(_Frozen):
+    """The object a finding is about, as written (the apiVersion it was read with)."""
+
+    api_version: str = Field(alias="apiVersion")
+    kind: str
+    name: str = ""
+    namespace: str = ""
+
+    @property
+    def label(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {ns}{self.name}".rstrip()
+
+
+class Location(_Frozen):
+    """Where the evidence is: a file and the line where its document starts (1-based)."""
+
+    file: str
+    line: int = Field(default=1, ge=1)
+    rendered_from: str | None = None
+    """For rendered charts and overlays: the chart or kustomization that produced the object."""
+
+
+class Finding(_Frozen):
+    """One rule hit."""
+
+    rule: str = Field(pattern=r"^KC-[A-Z0-9-]+$")
+    severity: Severity
+    status: Status
+    object: ObjectRef
+    location: Location
+    source: EvidenceSource
+    message: str
+    deprecated_in: str | None = None
+    removed_in: str | None = None
+    fix_by: str | None = None
+    """The version by which this must be fixed: the Kubernetes (or add-on) version that stops
+    serving what the object needs; None when no removal is scheduled."""
+    replacement: str | None = None
+    remediation: str = ""
+    """One line saying what to change."""
+
+
+class ScanError(_Frozen):
+    """An input that could not be read completely; the scan went on with the rest."""
+
+    file: str
+    line: int | None = None
+    message: str
+
+
+def status_rank(status: Status) -> int:
+    """Order used for thresholds: removed outranks deprecated."""
+    return 2 if status is Status.REMOVED else 1
