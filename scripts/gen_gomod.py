@@ -21,15 +21,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kubecurrent.sandbox._components import Component, all_components
+from kubecurrent.sandbox._components import KUBERNETES, TOOLS, Component
 from kubecurrent.sandbox._paths import GOMOD_DIR
 
 
 def go(*args: str, cwd: Path | None = None) -> str:
     env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
-    return subprocess.run(
-        ["go", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout
+    out = subprocess.run(["go", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"`go {' '.join(args)}` failed in {cwd}:\n{out.stderr}")
+    return out.stdout
 
 
 def upstream_gomod(component: Component) -> str:
@@ -72,7 +73,7 @@ def generate(component: Component) -> None:
 
 
 def main(keys: list[str]) -> None:
-    for component in all_components():
+    for component in [*TOOLS, *KUBERNETES.values()]:
         if not keys or component.key in keys:
             generate(component)
 

@@ -6,8 +6,10 @@ Every flag can also be set through the environment: ``KUBECURRENT_<FLAG>`` for g
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
 from typing import TypeVar
 
 import click
@@ -50,6 +52,20 @@ def output_option(*formats: str) -> Callable[[FC], FC]:
         callback=remember,
         help="Output format.",
     )
+
+
+def interruptible() -> None:
+    """Ctrl-C and SIGTERM interrupt, so that a half-started sandbox is always cleaned up.
+
+    SIGINT is set explicitly: a process started in the background by a non-interactive shell
+    inherits SIGINT as ignored, and Python then never raises KeyboardInterrupt.
+    """
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def err_console() -> Console:
@@ -97,9 +113,17 @@ def root(ctx: click.Context, kubeconfig: str | None, context_name: str | None, o
 
 def _register() -> None:
     # One line per command module; each module is independent of the others.
-    from kubecurrent.cli import catalog, demo, sandbox, version
+    from kubecurrent.cli import catalog, demo, fix, plan, sandbox, scan, version
 
-    for command in (version.version, demo.demo, sandbox.sandbox, catalog.catalog):
+    for command in (
+        version.version,
+        demo.demo,
+        sandbox.sandbox,
+        catalog.catalog,
+        plan.plan,
+        scan.scan_group,
+        fix.fix_group,
+    ):
         root.add_command(command)
 
 

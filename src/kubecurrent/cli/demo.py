@@ -16,7 +16,7 @@ from rich.console import Console
 
 from kubecurrent import sandbox as sb
 from kubecurrent.catalog import load_catalog
-from kubecurrent.cli._app import GlobalOptions, output_option
+from kubecurrent.cli._app import GlobalOptions, interruptible, output_option
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.model import KubeVersion
 from kubecurrent.sandbox import _fleet
@@ -81,6 +81,7 @@ def _cluster_row(spec: _fleet.ClusterSpec, today: dt.date) -> dict[str, Any]:
 @click.pass_obj
 def demo(opts: GlobalOptions, path: Path | None, down: bool, timeout: float) -> None:
     """Bring up a local sandbox fleet and show its state (stop it with --down)."""
+    interruptible()
     console = Console(stderr=True, highlight=False)
     if down:
         for name in _fleet.down(sb.load_spec(path).name):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import signal
 import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
@@ -13,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kubecurrent import sandbox as sb
-from kubecurrent.cli._app import GlobalOptions, output_option
+from kubecurrent.cli._app import GlobalOptions, interruptible, output_option
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.sandbox import _fleet
 
@@ -29,15 +27,6 @@ _NAME = click.option("--name", required=True, help="Sandbox name (a kubeconfig c
 
 def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
-
-
-def _interrupt_on_sigterm() -> None:
-    """Treat SIGTERM like Ctrl-C so that a half-started sandbox is cleaned up."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
 
 
 @click.group()
@@ -118,7 +107,7 @@ def up(
     timeout: float,
 ) -> None:
     """Start a sandbox: etcd, kube-apiserver, controller-manager, scheduler and kwok nodes."""
-    _interrupt_on_sigterm()
+    interruptible()
     release = sb.release_of(version)
     parsed = [sb.parse_pool(p, release) for p in pools]
     if nodes is None and not parsed:
@@ -218,7 +207,7 @@ def kubeconfig(name: str, user: str | None, groups: tuple[str, ...]) -> None:
 @click.pass_obj
 def upgrade(opts: GlobalOptions, name: str, version: str, timeout: float) -> None:
     """Restart the control plane on the next minor's binaries over the same data."""
-    _interrupt_on_sigterm()
+    interruptible()
     started = time.monotonic()
     with _stderr().status(f"upgrading sandbox {name} to {version}..."):
         state = sb.upgrade(name, version, timeout)
@@ -245,7 +234,7 @@ def fleet() -> None:
 @click.pass_obj
 def fleet_up(opts: GlobalOptions, path: Path | None, timeout: float) -> None:
     """Start every sandbox of a fleet file and write its merged kubeconfig."""
-    _interrupt_on_sigterm()
+    interruptible()
     spec = sb.load_spec(path)
     started = time.monotonic()
     console = _stderr()

@@ -68,8 +68,14 @@ def _kubernetes(version: str) -> Component:
 # The Kubernetes releases a sandbox can run: one wrapper module per minor, at its newest patch
 # that the Go module proxy serves.
 KUBERNETES = {
-    c.key.removeprefix("kubernetes-"): c for c in map(_kubernetes, ("v1.36.3", "v1.37.2"))
+    c.key.removeprefix("kubernetes-"): c
+    for c in map(
+        _kubernetes,
+        ("v1.31.13", "v1.32.9", "v1.33.13", "v1.34.4", "v1.35.4", "v1.36.3", "v1.37.2"),
+    )
 }
+# What `sandbox build` builds unless told otherwise: what the demo and the tests run.
+DEFAULT_BUILD = ("1.31", "1.36", "1.37")
 
 ETCD = Component(
     key="etcd",
@@ -139,5 +145,5 @@ def release_of(version: str | MinorVersion) -> str:
 
 def all_components(versions: list[str] | None = None) -> list[Component]:
     """The components ``sandbox build`` builds: the tools plus the requested Kubernetes minors."""
-    kube = [kubernetes(v) for v in versions] if versions else list(KUBERNETES.values())
+    kube = [kubernetes(v) for v in (versions or DEFAULT_BUILD)]
     return [*TOOLS, *kube]
