@@ -7,12 +7,20 @@ import subprocess
 import pytest
 
 from kubecurrent.sandbox._build import binary_path
-from kubecurrent.sandbox._components import ETCD, HELM, KUBERNETES, KUSTOMIZE, KWOK, Component
+from kubecurrent.sandbox._components import (
+    ETCD,
+    HELM,
+    KUSTOMIZE,
+    KWOK,
+    Component,
+    all_components,
+)
 
 CASES = [
     *[
         (c, b.name, ["--version"], f"Kubernetes {c.version}")
-        for c in KUBERNETES.values()
+        for c in all_components()
+        if c.family == "kubernetes"
         for b in c.binaries
     ],
     (ETCD, "etcd", ["--version"], "etcd Version: 3.6.16"),
