@@ -17,6 +17,7 @@ from rich.console import Console
 from kubecurrent import sandbox as sb
 from kubecurrent.catalog import load_catalog
 from kubecurrent.cli._app import GlobalOptions, interruptible, output_option
+from kubecurrent.cli._options import FLEET_FILE, TIMEOUT
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.model import KubeVersion
 from kubecurrent.sandbox import _fleet
@@ -68,15 +69,9 @@ def _cluster_row(spec: _fleet.ClusterSpec, today: dt.date) -> dict[str, Any]:
 
 
 @click.command()
-@click.option(
-    "--file",
-    "path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Fleet file [default: the embedded demo fleet].",
-)
+@FLEET_FILE
 @click.option("--down", is_flag=True, help="Stop the demo fleet instead.")
-@click.option("--timeout", type=float, default=300.0, show_default=True)
+@TIMEOUT
 @output_option()
 @click.pass_obj
 def demo(opts: GlobalOptions, path: Path | None, down: bool, timeout: float) -> None:

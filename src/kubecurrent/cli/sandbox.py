@@ -12,16 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kubecurrent import sandbox as sb
 from kubecurrent.cli._app import GlobalOptions, interruptible, output_option
+from kubecurrent.cli._options import FLEET_FILE, TIMEOUT
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.sandbox import _fleet
 
-_TIMEOUT = click.option(
-    "--timeout",
-    type=float,
-    default=300.0,
-    show_default=True,
-    help="Seconds to wait for each component to become ready.",
-)
 _NAME = click.option("--name", required=True, help="Sandbox name (a kubeconfig context name).")
 
 
@@ -95,7 +89,7 @@ def build(versions: tuple[str, ...], force: bool) -> None:
     metavar="NAME=COUNT@KUBELET_VERSION",
     help="A simulated node pool, e.g. workers=3@1.34.2 (repeatable).",
 )
-@_TIMEOUT
+@TIMEOUT
 @output_option()
 @click.pass_obj
 def up(
@@ -203,7 +197,7 @@ def kubeconfig(name: str, user: str | None, groups: tuple[str, ...]) -> None:
 @sandbox.command()
 @_NAME
 @click.option("--version", required=True, metavar="X.Y", help="The next Kubernetes minor.")
-@_TIMEOUT
+@TIMEOUT
 @click.pass_obj
 def upgrade(opts: GlobalOptions, name: str, version: str, timeout: float) -> None:
     """Restart the control plane on the next minor's binaries over the same data."""
@@ -222,14 +216,8 @@ def fleet() -> None:
 
 
 @fleet.command(name="up")
-@click.option(
-    "--file",
-    "path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Fleet file [default: the embedded demo fleet].",
-)
-@_TIMEOUT
+@FLEET_FILE
+@TIMEOUT
 @output_option()
 @click.pass_obj
 def fleet_up(opts: GlobalOptions, path: Path | None, timeout: float) -> None:
