@@ -53,6 +53,55 @@ RULES: tuple[RuleInfo, ...] = (
         "helm install/upgrade refuses this chart on the target: upgrade to a chart release whose "
         "kubeVersion includes it.",
     ),
+    RuleInfo(
+        "KC-CRD-VERSION-DEPRECATED",
+        "CrdVersionDeprecated",
+        "Objects are written through a CRD version the CRD marks deprecated",
+        "Write them through a served, non-deprecated version of the CRD.",
+    ),
+    RuleInfo(
+        "KC-CRD-STORED-VERSION",
+        "CrdStoredVersion",
+        "A CRD's status.storedVersions holds a deprecated or unserved version",
+        "Rewrite the objects (storage version migration), then drop the version from "
+        "status.storedVersions so the CRD version can be removed.",
+    ),
+    RuleInfo(
+        "KC-ADDON-UNSUPPORTED",
+        "AddonUnsupportedAtTarget",
+        "An installed add-on release does not support the target Kubernetes version",
+        "Upgrade the add-on to the release the finding names before the control plane.",
+    ),
+    RuleInfo(
+        "KC-ADDON-RETIRED",
+        "AddonRetired",
+        "An installed add-on is deprecated, retired or archived upstream",
+        "Plan a move to the replacement the catalog names.",
+    ),
+    RuleInfo(
+        "KC-SKEW",
+        "NodeVersionSkew",
+        "kubelet or kube-proxy would be further behind the target than the skew policy allows",
+        "Roll the node pool to a newer kubelet before upgrading the control plane.",
+    ),
+    RuleInfo(
+        "KC-EOL",
+        "EndOfLife",
+        "The cluster runs a Kubernetes minor in maintenance or past end of life",
+        "Upgrade to a supported minor.",
+    ),
+    RuleInfo(
+        "KC-CVE",
+        "KnownVulnerability",
+        "A CVE applies to the running Kubernetes version",
+        "Upgrade to a fixed patch release or apply the mitigation.",
+    ),
+    RuleInfo(
+        "KC-DRAIN-BLOCKER",
+        "DrainBlocker",
+        "A workload or PodDisruptionBudget blocks node drains or is hurt by them",
+        "Add replicas and a PodDisruptionBudget that allows at least one disruption.",
+    ),
 )
 
 RULE_IDS = tuple(r.id for r in RULES)

@@ -7,20 +7,32 @@ nothing reached the threshold); 2 bad usage; 3 deprecated APIs found (``--fail-o
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 import yaml
 
 from kubecurrent.analyze import Context
+from kubecurrent.analyze.cluster import check_inventory, default_target, limitations
 from kubecurrent.analyze.report import ScanReport, to_junit, to_markdown, to_sarif
-from kubecurrent.catalog import extra_from_env, load_catalog
+from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, err_console, output_option
+from kubecurrent.cli._clusters import (
+    EXIT_PARTIAL,
+    cluster_options,
+    collect,
+    report_failures,
+    selection,
+    summary,
+)
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._scan_run import render_options, resolve_target, scan
+from kubecurrent.collect.cluster import ClusterResult
 from kubecurrent.collect.files import Input, RenderOptions, discover
+from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError, Status
 
 EXIT_DEPRECATED = 3
@@ -150,6 +162,78 @@ def files(
     report = run_scan(paths, ctx, render_options(helm_binary, kustomize_binary, values, sets))
     emit_report(report, opts.output)
     click_ctx.exit(exit_code(report, fail_on))
+
+
+@scan_group.command("cluster")
+@cluster_options
+@output_option(*FORMATS)
+@click.option(
+    "--target",
+    help="Kubernetes minor to judge against (default: one above each cluster's control plane).",
+)
+@click.option(
+    "--catalog-extra",
+    "extra",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Extra catalog file adding entries (repeatable).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["removed", "deprecated", "none"]),
+    default="removed",
+    show_default=True,
+    help="Lowest status that makes the exit code non-zero (4 removed, 3 deprecated).",
+)
+@click.pass_context
+def cluster(
+    click_ctx: click.Context, /, target: str | None, extra: tuple[str, ...], fail_on: str, **kw: Any
+) -> None:
+    """Scan live clusters: API usage (who writes what), add-ons, skew, end of life, CVEs, drains.
+
+    \b
+    Clusters as for `kubecurrent inventory` (current context, --context, --all-contexts,
+    --fleet FILE). What the credentials may not read is reported as "could not check".
+
+    \b
+    Exit codes: 0 clean (nothing at or above --fail-on)
+                1 something could not be checked (and nothing reached the threshold)
+                2 bad usage
+                3 deprecated found (with --fail-on deprecated)
+                4 removed found (also: add-ons unsupported at the target, node skew)
+                5 partial: some clusters could not be scanned (takes precedence)
+    """
+    opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
+    catalog = load_catalog([*extra_from_env(), *extra])
+    chosen = MinorVersion.parse(target) if target else None
+    results = collect(selection(**kw), opts, catalog)
+    report = cluster_report(results, catalog, chosen, dt.date.today())
+    if opts.output in ("json", "yaml"):
+        data = {**report.to_dict(), "clusters": summary(results)}
+        click.echo(
+            json.dumps(data, indent=2)
+            if opts.output == "json"
+            else yaml.safe_dump(data, sort_keys=False),
+            nl=opts.output == "json",
+        )
+    else:
+        emit_report(report, opts.output)
+    report_failures(results)
+    code = exit_code(report, fail_on)
+    click_ctx.exit(EXIT_PARTIAL if any(not r.ok for r in results) else code)
+
+
+def cluster_report(
+    results: list[ClusterResult], catalog: Catalog, target: MinorVersion | None, today: dt.date
+) -> ScanReport:
+    newest = catalog.newest_release().version
+    report = ScanReport(target=str(target) if target else "next minor of each cluster")
+    for inv in (r.inventory for r in results if r.inventory is not None):
+        at = target or default_target(inv, newest)
+        report.documents += 1
+        report.findings += check_inventory(inv, catalog, at, today)
+        report.errors += limitations(inv)
+    return report
 
 
 def emit_report(report: ScanReport, output: str) -> None:

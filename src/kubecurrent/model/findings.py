@@ -42,6 +42,9 @@ class EvidenceSource(StrEnum):
     LAST_APPLIED = "last-applied"
     HELM_RELEASE = "helm-release"
     METRICS = "metrics"
+    AUDIT_LOG = "audit-log"
+    CLUSTER = "cluster"
+    """Facts about the cluster itself: versions, node pools, add-ons, end of life, CVEs."""
 
 
 class ObjectRef(_Frozen):

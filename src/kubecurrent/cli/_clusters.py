@@ -1,0 +1,186 @@
+"""Shared by ``inventory`` and ``scan cluster``: which clusters, how to read them, progress.
+
+Exit code 5 ("partial") means at least one selected cluster could not be collected; the
+others were, and their results are printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from kubecurrent.catalog import Catalog
+from kubecurrent.cli._app import GlobalOptions, err_console
+from kubecurrent.collect.cluster import (
+    ClusterResult,
+    ClusterTarget,
+    CollectOptions,
+    collect_fleet,
+    kubeconfig_contexts,
+    load_fleet_file,
+)
+from kubecurrent.errors import UsageError
+
+EXIT_PARTIAL = 5
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Selection:
+    contexts: tuple[str, ...]
+    all_contexts: bool
+    fleet: str | None
+    pool_label: str | None
+    no_secrets: bool
+    helm_all_revisions: bool
+    no_metrics: bool
+    audit_log: str | None
+    timeout: float
+    concurrency: int
+
+
+def cluster_options(f: FC) -> FC:
+    options = [
+        click.option(
+            "--context",
+            "contexts",
+            multiple=True,
+            help="Kubeconfig context to read (repeatable; default: the current one).",
+        ),
+        click.option("--all-contexts", is_flag=True, help="Every context in the kubeconfig."),
+        click.option(
+            "--fleet",
+            type=click.Path(dir_okay=False, exists=True),
+            help="Fleet file naming clusters (see docs/cluster-scan.md).",
+        ),
+        click.option("--pool-label", help="Node label naming node pools (before built-ins)."),
+        click.option("--no-secrets", is_flag=True, help="Do not read Helm release Secrets."),
+        click.option(
+            "--helm-all-revisions",
+            is_flag=True,
+            help="Check every Helm release revision, not only the latest deployed.",
+        ),
+        click.option("--no-metrics", is_flag=True, help="Do not read the API server's /metrics."),
+        click.option(
+            "--audit-log",
+            type=click.Path(dir_okay=False, exists=True),
+            help="Audit log (JSON lines) of the cluster; single cluster only.",
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            default=120.0,
+            show_default=True,
+            help="Seconds for collecting one cluster (a fleet file sets its own).",
+        ),
+        click.option(
+            "--concurrency",
+            type=int,
+            default=8,
+            show_default=True,
+            help="Clusters collected at the same time.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def selection(**kw: Any) -> Selection:
+    return Selection(**{k: kw[k] for k in Selection.__dataclass_fields__})
+
+
+def targets(sel: Selection, opts: GlobalOptions) -> list[ClusterTarget]:
+    kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else None
+    audit = Path(sel.audit_log) if sel.audit_log else None
+    if sel.fleet:
+        found = load_fleet_file(Path(sel.fleet), kubeconfig)
+    else:
+        names, current = kubeconfig_contexts(kubeconfig)
+        chosen = list(sel.contexts) or ([opts.context] if opts.context else [])
+        if sel.all_contexts:
+            chosen = names
+        if not chosen:
+            if not current:
+                raise UsageError(
+                    "the kubeconfig has no current context",
+                    hint="pass --context NAME or --all-contexts",
+                )
+            chosen = [current]
+        missing = [c for c in chosen if c not in names]
+        if missing:
+            raise UsageError(
+                f"no such kubeconfig context: {', '.join(missing)}",
+                hint=f"known: {', '.join(names)}",
+            )
+        found = [ClusterTarget(name=c, kubeconfig=kubeconfig, context=c) for c in chosen]
+    if audit is not None:
+        if len(found) != 1:
+            raise UsageError(
+                "--audit-log reads one cluster's log",
+                hint="select one cluster, or set auditLog per cluster in the fleet file",
+            )
+        found = [ClusterTarget(**{**found[0].__dict__, "audit_log": audit})]
+    if sel.fleet:  # the fleet file's timeouts (default 120 s) apply
+        return found
+    return [ClusterTarget(**{**t.__dict__, "timeout": sel.timeout}) for t in found]
+
+
+def collect(sel: Selection, opts: GlobalOptions, catalog: Catalog) -> list[ClusterResult]:
+    chosen = targets(sel, opts)
+    copts = CollectOptions(
+        pool_label=sel.pool_label,
+        read_secrets=not sel.no_secrets,
+        all_helm_revisions=sel.helm_all_revisions,
+        read_metrics=not sel.no_metrics,
+    )
+    console = err_console()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as progress:
+        tasks = {t.name: progress.add_task(f"{t.name}: waiting", total=1) for t in chosen}
+
+        def tell(t: ClusterTarget, what: str) -> None:
+            progress.update(
+                tasks[t.name],
+                description=f"{t.name}: {what}",
+                completed=0 if what == "started" else 1,
+            )
+
+        return asyncio.run(collect_fleet(chosen, catalog, copts, tell, sel.concurrency))
+
+
+def report_failures(results: list[ClusterResult]) -> None:
+    failed = [r for r in results if not r.ok]
+    err = err_console()
+    for r in failed:
+        err.print(
+            f"[bold yellow]not scanned:[/] {r.target.name}: {r.error}", markup=True, highlight=False
+        )
+    if failed:
+        done = len(results) - len(failed)
+        err.print(
+            f"{done} of {len(results)} clusters collected; not scanned: "
+            f"{', '.join(r.target.name for r in failed)}",
+            highlight=False,
+        )
+
+
+def summary(results: list[ClusterResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "cluster": r.target.name,
+            "context": r.target.context,
+            "labels": dict(r.target.labels),
+            "scanned": r.ok,
+            **({"reason": r.error} if r.error else {}),
+        }
+        for r in results
+    ]

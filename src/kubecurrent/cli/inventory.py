@@ -1,0 +1,95 @@
+"""``kubecurrent inventory``: what each selected cluster runs, as a snapshot.
+
+Exit codes: 0 every cluster collected; 1 none could be; 2 bad usage; 5 partial (some clusters
+could not be collected; the others are printed and saved).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kubecurrent.catalog import extra_from_env, load_catalog
+from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, output_option
+from kubecurrent.cli._clusters import (
+    EXIT_PARTIAL,
+    cluster_options,
+    collect,
+    report_failures,
+    selection,
+    summary,
+)
+from kubecurrent.cli._output import emit, simple_table
+from kubecurrent.collect.cluster import ClusterResult, inventory_json
+from kubecurrent.model.inventory import ClusterInventory
+
+
+@click.command("inventory")
+@cluster_options
+@output_option("table", "json", "yaml")
+@click.option(
+    "--save",
+    type=click.Path(file_okay=False),
+    help="Write one JSON snapshot per cluster into this directory "
+    "(readable by `kubecurrent plan --inventory DIR`).",
+)
+@click.pass_context
+def inventory(click_ctx: click.Context, /, save: str | None, **kw: Any) -> None:
+    """Collect a snapshot of each cluster: versions, node pools, add-ons, API usage, CRDs, ...
+
+    \b
+    Clusters: the current context, --context (repeatable), --all-contexts or --fleet FILE;
+    they are read concurrently and read-only (see deploy/rbac/kubecurrent-reader.yaml).
+
+    \b
+    Exit codes: 0 every cluster collected
+                1 no cluster could be collected
+                2 bad usage
+                5 partial: some clusters could not be collected (named on stderr)
+    """
+    opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
+    catalog = load_catalog(list(extra_from_env()))
+    results = collect(selection(**kw), opts, catalog)
+    inventories = [r.inventory for r in results if r.inventory is not None]
+    if save:
+        _save(Path(save), inventories)
+    data = {"clusters": summary(results), "inventories": [inventory_json(i) for i in inventories]}
+    emit(opts.output, data, lambda: _table(results))
+    report_failures(results)
+    click_ctx.exit(_exit(results))
+
+
+def _exit(results: list[ClusterResult]) -> int:
+    ok = sum(1 for r in results if r.ok)
+    if ok == len(results):
+        return EXIT_OK
+    return EXIT_PARTIAL if ok else EXIT_ERROR
+
+
+def _save(directory: Path, inventories: list[ClusterInventory]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for inv in inventories:
+        path = directory / f"{inv.name}.json"
+        path.write_text(json.dumps(inventory_json(inv), indent=2) + "\n", encoding="utf-8")
+
+
+def _table(results: list[ClusterResult]) -> Any:
+    rows: list[list[Any]] = []
+    for r in results:
+        inv = r.inventory
+        if inv is None:
+            rows.append([r.target.name, "-", "-", "-", "-", "-", f"not scanned: {r.error}"])
+            continue
+        eol = f"{inv.end_of_life}{' (passed)' if inv.end_of_life_passed else ''}"
+        pools = ", ".join(f"{p.name}={p.nodes}@{p.kubelet}" for p in inv.node_pools) or "-"
+        addons = ", ".join(f"{a.name} {a.version}" for a in inv.addons) or "-"
+        notes = f"{len(inv.api_evidence)} API uses, {inv.drain_blockers_total} drain blockers"
+        if inv.limitations:
+            notes += f", {len(inv.limitations)} unchecked"
+        rows.append([inv.name, inv.server_version, eol, pools, addons, len(inv.cves), notes])
+    return simple_table(
+        ["cluster", "version", "end of life", "pools", "add-ons", "cves", "notes"], rows
+    )

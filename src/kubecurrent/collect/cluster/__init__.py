@@ -1,0 +1,32 @@
+"""Live cluster collection: one cluster or a fleet into inventories, read-only and paginated.
+
+``collect_fleet`` runs clusters concurrently (asyncio) and isolates their failures;
+``collect_cluster`` reads one. Everything else is private.
+"""
+
+from kubecurrent.collect.cluster._api import default_kubeconfig, kubeconfig_contexts
+from kubecurrent.collect.cluster._collect import (
+    ClusterTarget,
+    CollectOptions,
+    collect_cluster,
+    safe_name,
+)
+from kubecurrent.collect.cluster._fleet import (
+    ClusterResult,
+    collect_fleet,
+    inventory_json,
+    load_fleet_file,
+)
+
+__all__ = [
+    "ClusterResult",
+    "ClusterTarget",
+    "CollectOptions",
+    "collect_cluster",
+    "collect_fleet",
+    "default_kubeconfig",
+    "inventory_json",
+    "kubeconfig_contexts",
+    "load_fleet_file",
+    "safe_name",
+]

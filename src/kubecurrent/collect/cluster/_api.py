@@ -1,0 +1,158 @@
+"""A thin read-only API client for one cluster: JSON GETs, paginated lists, metadata only.
+
+Connection details (TLS, client certificates, tokens, exec plugins) come from lightkube's
+kubeconfig support; this module only builds requests. Lists are always paginated (``limit`` +
+``continue``) and yielded a page at a time, so callers can aggregate without holding a whole
+collection in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from lightkube import KubeConfig
+from lightkube.config.client_adapter import AsyncClient, ConnectionParams
+
+from kubecurrent.errors import ClusterError
+
+METADATA_ACCEPT = (
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+)
+PAGE_SIZE = 250
+
+
+class Forbidden(ClusterError):
+    """The credentials may not read this resource (HTTP 403)."""
+
+
+class NotFound(ClusterError):
+    """The server does not serve this path (HTTP 404)."""
+
+
+class Unreachable(ClusterError):
+    """The cluster could not be reached, timed out or refused the credentials."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A listable resource: group ("" for core), version, plural, kind."""
+
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def path(self) -> str:
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        return f"{base}/{self.plural}"
+
+
+def default_kubeconfig() -> Path:
+    """``$KUBECONFIG`` (its first file) or ``~/.kube/config``, as kubectl reads it."""
+    env = os.environ.get("KUBECONFIG", "")
+    first = next((p for p in env.split(os.pathsep) if p), "")
+    return Path(first).expanduser() if first else Path.home() / ".kube" / "config"
+
+
+def kubeconfig_contexts(kubeconfig: Path | None) -> tuple[list[str], str | None]:
+    """Every context name in the kubeconfig, and the current one."""
+    try:
+        config = KubeConfig.from_file(kubeconfig or default_kubeconfig())
+    except Exception as exc:
+        raise ClusterError(
+            f"cannot read kubeconfig {kubeconfig or default_kubeconfig()}: {exc}",
+            hint="check --kubeconfig or KUBECONFIG",
+        ) from None
+    return sorted(config.contexts), config.current_context
+
+
+def load_config(kubeconfig: Path | None, context: str | None) -> Any:
+    """The lightkube ``SingleConfig`` for ``context`` (default: the current context)."""
+    try:
+        config = KubeConfig.from_file(kubeconfig or default_kubeconfig())
+        return config.get(context_name=context)
+    except Exception as exc:
+        raise ClusterError(
+            f"cannot use kubeconfig {kubeconfig or '(default)'} context {context or '(current)'}: "
+            f"{exc}",
+            hint="check --kubeconfig and --context (kubectl config get-contexts)",
+        ) from None
+
+
+class ClusterApi:
+    """Read-only requests against one API server."""
+
+    def __init__(self, config: Any, timeout: float = 20.0) -> None:
+        params = ConnectionParams(timeout=httpx2.Timeout(timeout), trust_env=False)
+        self._client: httpx2.AsyncClient = AsyncClient(config, params)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def get_json(
+        self, path: str, params: dict[str, Any] | None = None, accept: str = "application/json"
+    ) -> dict[str, Any]:
+        resp = await self._send(path, params, accept)
+        data = resp.json()
+        return data if isinstance(data, dict) else {}
+
+    async def get_text(self, path: str) -> str:
+        return str((await self._send(path, None, "text/plain")).text)
+
+    async def pages(
+        self,
+        res: Resource,
+        *,
+        metadata_only: bool = False,
+        labels: str | None = None,
+        limit: int = PAGE_SIZE,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every object of ``res`` in all namespaces, one page (``limit`` items) at a time."""
+        accept = METADATA_ACCEPT if metadata_only else "application/json"
+        params: dict[str, Any] = {"limit": limit}
+        if labels:
+            params["labelSelector"] = labels
+        while True:
+            data = await self.get_json(res.path, params, accept)
+            items = data.get("items") or []
+            yield [i for i in items if isinstance(i, dict)]
+            token = (data.get("metadata") or {}).get("continue")
+            if not token:
+                return
+            params["continue"] = token
+
+    async def _send(self, path: str, params: dict[str, Any] | None, accept: str) -> Any:
+        try:
+            resp = await self._client.get(path, params=params, headers={"Accept": accept})
+        except httpx2.TimeoutException:
+            raise Unreachable(f"timed out requesting {path}") from None
+        except httpx2.HTTPError as exc:
+            raise Unreachable(f"cannot reach the API server: {_reason(exc)}") from None
+        if resp.status_code == 401:
+            raise Unreachable(
+                "the API server refused the credentials (401 Unauthorized)",
+                hint="refresh or renew the credentials of this context",
+            )
+        if resp.status_code == 403:
+            raise Forbidden(f"forbidden: GET {path}")
+        if resp.status_code == 404:
+            raise NotFound(f"not found: GET {path}")
+        if resp.status_code >= 400:
+            raise ClusterError(f"GET {path} failed: HTTP {resp.status_code}")
+        return resp
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]

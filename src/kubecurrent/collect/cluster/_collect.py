@@ -1,0 +1,166 @@
+"""Collecting one cluster's inventory: every section reads with pagination and aggregates as it
+goes; a section the credentials may not read becomes a limitation, never a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kubecurrent.catalog import Catalog
+from kubecurrent.collect.cluster import _sections
+from kubecurrent.collect.cluster._addons import AddonFinder
+from kubecurrent.collect.cluster._api import (
+    ClusterApi,
+    Forbidden,
+    NotFound,
+    Unreachable,
+    load_config,
+)
+from kubecurrent.collect.cluster._evidence import EvidenceCounter, api_usage
+from kubecurrent.collect.cluster._facts import applicable_cves, end_of_life
+from kubecurrent.collect.cluster._pools import PoolCounter
+from kubecurrent.collect.cluster._watch import Watch
+from kubecurrent.collect.cluster._workloads import DrainCounter
+from kubecurrent.errors import ClusterError
+from kubecurrent.model import KubeVersion
+from kubecurrent.model.inventory import ClusterInventory, Limitation
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    pool_label: str | None = None
+    read_secrets: bool = True
+    """Read Helm release Secrets (``--no-secrets`` turns this off)."""
+    all_helm_revisions: bool = False
+    read_metrics: bool = True
+    request_timeout: float = 20.0
+    today: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    """One cluster to collect: where its credentials are and how to label it."""
+
+    name: str
+    kubeconfig: Path | None = None
+    context: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    audit_log: Path | None = None
+    timeout: float = 120.0
+
+
+def safe_name(text: str) -> str:
+    """A context name as an inventory name (lowercase letters, digits, ``.`` and ``-``)."""
+    name = re.sub(r"[^a-z0-9.-]+", "-", text.lower()).strip(".-")
+    return name or "cluster"
+
+
+async def collect_cluster(
+    target: ClusterTarget, catalog: Catalog, opts: CollectOptions
+) -> ClusterInventory:
+    """The inventory of ``target``; raises ClusterError when it cannot be reached at all."""
+    api = ClusterApi(load_config(target.kubeconfig, target.context), opts.request_timeout)
+    try:
+        return await _Run(api, catalog, opts, target).collect()
+    finally:
+        await api.close()
+
+
+class _Run:
+    def __init__(
+        self, api: ClusterApi, catalog: Catalog, opts: CollectOptions, target: ClusterTarget
+    ) -> None:
+        self.api, self.catalog, self.opts, self.target = api, catalog, opts, target
+        self.watch = Watch.from_catalog(catalog)
+        self.limits: list[Limitation] = []
+        self.finder = AddonFinder(catalog)
+        self.evidence = EvidenceCounter(set(self.watch.pairs))
+        self.pools = PoolCounter(opts.pool_label)
+        self.drain = DrainCounter()
+        self.state = _sections.State()
+
+    async def guard(self, check: str, needs: str, work: Awaitable[Any]) -> None:
+        try:
+            await work
+        except Forbidden:
+            self.limits.append(
+                Limitation(check=check, reason=f"could not check {check}: needs {needs}")
+            )
+        except NotFound:
+            self.limits.append(
+                Limitation(check=check, reason=f"{check}: not served by this cluster")
+            )
+        except Unreachable:
+            raise
+        except ClusterError as exc:
+            self.limits.append(Limitation(check=check, reason=f"{check}: {exc.message}"))
+
+    async def collect(self) -> ClusterInventory:
+        version = await self.api.get_json("/version")
+        server = str(version.get("gitVersion", ""))
+        s = _sections
+        await self.guard("node pools", "list on nodes", s.nodes(self))
+        await self.guard(
+            "CRDs", "list on customresourcedefinitions.apiextensions.k8s.io", s.crds(self)
+        )
+        await s.helm(self)
+        await self.guard("drain blockers", "list on poddisruptionbudgets.policy", s.pdbs(self))
+        await s.workloads(self)
+        await self.guard(
+            "RuntimeClasses", "list on runtimeclasses.node.k8s.io", s.runtime_classes(self)
+        )
+        await s.object_evidence(self)
+        await s.rbac(self)
+        if self.opts.read_metrics:
+            await self.guard(
+                "deprecated API requests metric",
+                "get on the /metrics non-resource URL",
+                s.metrics(self),
+            )
+        if self.target.audit_log is not None:
+            s.audit(self, self.target.audit_log)
+        return self.inventory(KubeVersion.parse(server), server)
+
+    def inventory(self, control_plane: KubeVersion, server: str) -> ClusterInventory:
+        today = self.opts.today or dt.date.today()
+        pools = self.pools.result()
+        addons, unversioned = self.finder.result()
+        self.limits += [
+            Limitation(
+                check=f"add-on {a} version",
+                reason=f"{a} found (CRDs or labels) but its version could not be read",
+            )
+            for a in unversioned
+        ]
+        eol, passed = end_of_life(self.catalog, control_plane, today)
+        evidence = self.evidence.result()
+        return ClusterInventory(
+            name=safe_name(self.target.name),
+            control_plane=control_plane,
+            node_pools=pools,
+            addons=addons,
+            api_usage=api_usage(evidence),
+            crds=tuple(self.state.crds),
+            server_version=server,
+            context=self.target.context,
+            labels=dict(self.target.labels),
+            collected_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            end_of_life=eol,
+            end_of_life_passed=passed,
+            cves=tuple(
+                sorted({c.id for c, _ in applicable_cves(self.catalog, control_plane, pools)})
+            ),
+            api_evidence=evidence,
+            helm_releases=tuple(self.state.releases),
+            runtime_classes=tuple(self.state.runtime_classes),
+            wasm=_sections.wasm(self),
+            drain_blockers=tuple(self.drain.blockers),
+            drain_blockers_total=self.drain.total,
+            rbac_roles=tuple(self.state.roles),
+            limitations=tuple(self.limits),
+        )

@@ -1,0 +1,148 @@
+"""Fleet files and the concurrent fleet runner.
+
+A fleet file names the clusters to collect::
+
+    defaults:                      # optional, applied to every cluster
+      kubeconfig: ~/.kube/config
+      timeout: 120                 # seconds for the whole collection of one cluster
+    clusters:
+      - name: prod-eu              # inventory name
+        context: prod-eu-admin     # kubeconfig context (default: name)
+        kubeconfig: ~/.kube/prod.yaml
+        labels: {env: prod, region: eu, tier: "1"}
+        auditLog: /var/log/kube/audit.log   # optional
+
+Clusters are collected concurrently; one that cannot be reached, refuses the credentials or
+times out fails alone, with its reason, and the others complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kubecurrent.catalog import Catalog
+from kubecurrent.collect.cluster._collect import ClusterTarget, CollectOptions, collect_cluster
+from kubecurrent.errors import KubecurrentError, UsageError
+from kubecurrent.model.inventory import ClusterInventory
+
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_CONCURRENCY = 8
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    name: str = Field(min_length=1)
+    context: str | None = None
+    kubeconfig: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    audit_log: str | None = Field(default=None, alias="auditLog")
+    timeout: float | None = Field(default=None, gt=0)
+
+
+class _Defaults(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kubeconfig: str | None = None
+    timeout: float | None = Field(default=None, gt=0)
+
+
+class _FleetFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    defaults: _Defaults = Field(default_factory=_Defaults)
+    clusters: list[_Entry] = Field(min_length=1)
+
+
+def load_fleet_file(path: Path, kubeconfig: Path | None = None) -> list[ClusterTarget]:
+    """The clusters a fleet file names; relative paths are relative to the file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = _FleetFile.model_validate(data)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}", hint="check --fleet") from None
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise UsageError(
+            f"{path}: not a fleet file: {exc}", hint="see docs/cluster-scan.md for the format"
+        ) from None
+    names = [c.name for c in spec.clusters]
+    if len(set(names)) != len(names):
+        raise UsageError(f"{path}: cluster names must be unique", hint="rename the duplicates")
+    return [_target(path.parent, c, spec.defaults, kubeconfig) for c in spec.clusters]
+
+
+def _target(base: Path, c: _Entry, d: _Defaults, fallback: Path | None) -> ClusterTarget:
+    def resolve(text: str | None) -> Path | None:
+        return None if text is None else base / Path(text).expanduser()
+
+    return ClusterTarget(
+        name=c.name,
+        context=c.context or c.name,
+        kubeconfig=resolve(c.kubeconfig or d.kubeconfig) or fallback,
+        labels=dict(c.labels),
+        audit_log=resolve(c.audit_log),
+        timeout=c.timeout or d.timeout or DEFAULT_TIMEOUT,
+    )
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    """One cluster's outcome: an inventory, or the reason it could not be collected."""
+
+    target: ClusterTarget
+    inventory: ClusterInventory | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.inventory is not None
+
+
+Progress = Callable[[ClusterTarget, str], None]
+"""Called with a cluster and ``started``, ``done`` or ``failed``."""
+
+
+async def collect_fleet(
+    targets: list[ClusterTarget],
+    catalog: Catalog,
+    opts: CollectOptions,
+    progress: Progress | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> list[ClusterResult]:
+    """Every target's result, in the order given; never raises for one cluster's failure."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(target: ClusterTarget) -> ClusterResult:
+        async with gate:
+            _tell(progress, target, "started")
+            result = await _collect_one(target, catalog, opts)
+            _tell(progress, target, "done" if result.ok else "failed")
+            return result
+
+    return list(await asyncio.gather(*(one(t) for t in targets)))
+
+
+async def _collect_one(t: ClusterTarget, catalog: Catalog, opts: CollectOptions) -> ClusterResult:
+    try:
+        inv = await asyncio.wait_for(collect_cluster(t, catalog, opts), t.timeout)
+    except TimeoutError:
+        return ClusterResult(t, error=f"timed out after {t.timeout:.0f}s")
+    except KubecurrentError as exc:
+        return ClusterResult(t, error=exc.message + (f" ({exc.hint})" if exc.hint else ""))
+    except Exception as exc:  # one cluster's unexpected failure must not stop the fleet
+        return ClusterResult(t, error=f"{type(exc).__name__}: {exc}")
+    return ClusterResult(t, inventory=inv)
+
+
+def _tell(progress: Progress | None, target: ClusterTarget, what: str) -> None:
+    if progress is not None:
+        progress(target, what)
+
+
+def inventory_json(inv: ClusterInventory) -> dict[str, Any]:
+    """The saved-snapshot shape (readable by ``plan --inventory``)."""
+    return inv.model_dump(mode="json", by_alias=True, exclude_none=True)
