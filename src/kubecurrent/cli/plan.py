@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
 
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, output_option
+from kubecurrent.cli._clusters import (
+    EXIT_PARTIAL,
+    Selection,
+    cluster_options,
+    collect,
+    report_failures,
+    selection,
+)
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.collect.fleet_spec import load_fleet_spec, load_inventory_dir
 from kubecurrent.errors import UsageError
@@ -21,10 +30,6 @@ from kubecurrent.model.plan import FleetPlan
 from kubecurrent.plan import PlanPolicy, plan_fleet, render_html, render_markdown, resolve_target
 
 EXIT_BLOCKED = 3
-_LIVE_HINT = (
-    "planning from live clusters arrives with the live inventory; for now describe the clusters "
-    "in a fleet spec (--fleet-spec FILE) or point --inventory at saved inventories"
-)
 
 
 def _pairs(
@@ -50,12 +55,7 @@ def _pairs(
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="A directory of saved inventories, one cluster per file.",
 )
-@click.option(
-    "--all-contexts",
-    is_flag=True,
-    help="Every kubeconfig context (needs the live inventory; not yet).",
-)
-@click.option("--fleet", "fleet_name", help="A named fleet (needs the live inventory; not yet).")
+@cluster_options
 @click.option(
     "--target",
     default="latest-supported",
@@ -103,10 +103,9 @@ def _pairs(
 @click.pass_context
 def plan(
     ctx: click.Context,
+    /,
     fleet_spec: Path | None,
     inventory: Path | None,
-    all_contexts: bool,
-    fleet_name: str | None,
     target: str,
     node_strategy: str,
     blue_green_after: int,
@@ -114,16 +113,21 @@ def plan(
     remove: tuple[str, ...],
     today: dt.datetime | None,
     extra: tuple[str, ...],
+    **live: Any,
 ) -> None:
     """Plan the upgrade of every cluster to --target: migrations, add-on moves, control-plane
     hops (one minor each), node-pool rolls and checks, each step with its reason.
 
+    Clusters come from a fleet spec, saved inventories, or live clusters (the current
+    kubeconfig context by default; --context, --all-contexts or --fleet FILE).
+
     Exit codes: 0 every plan is ok, 3 at least one cluster is blocked (the output says why and
-    offers alternatives), 2 bad input.
+    offers alternatives), 5 some clusters could not be read (the others are planned), 2 bad
+    input.
     """
     opts = ctx.ensure_object(GlobalOptions)
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
-    clusters = _inventories(opts, catalog, fleet_spec, inventory, all_contexts, fleet_name)
+    clusters, unread = _inventories(opts, catalog, fleet_spec, inventory, selection(**live))
     policy = PlanPolicy(
         node_strategy="lockstep" if node_strategy == "lockstep" else "minimal",
         blue_green_after=blue_green_after,
@@ -133,6 +137,8 @@ def plan(
     day = today.date() if today else dt.date.today()
     result = plan_fleet(clusters, catalog, resolve_target(catalog, target, day), policy)
     _print(opts.output, result)
+    if unread:
+        ctx.exit(EXIT_PARTIAL)
     if result.blocked:
         ctx.exit(EXIT_BLOCKED)
 
@@ -142,18 +148,24 @@ def _inventories(
     catalog: Catalog,
     fleet_spec: Path | None,
     inventory: Path | None,
-    all_contexts: bool,
-    fleet_name: str | None,
-) -> list[ClusterInventory]:
-    if fleet_spec and inventory:
-        raise UsageError("give --fleet-spec or --inventory, not both", hint="pick one source")
+    live: Selection,
+) -> tuple[list[ClusterInventory], int]:
+    """The clusters to plan, and how many selected live clusters could not be read."""
+    chosen = [x for x in (fleet_spec and "--fleet-spec", inventory and "--inventory") if x]
+    if live.contexts or live.all_contexts or live.fleet:
+        chosen.append("a live selector (--context, --all-contexts, --fleet)")
+    if len(chosen) > 1:
+        raise UsageError(
+            f"give one source of clusters, not {' and '.join(chosen)}",
+            hint="pick one of --fleet-spec, --inventory or the live selectors",
+        )
     if fleet_spec:
-        return load_fleet_spec(fleet_spec, catalog)
+        return load_fleet_spec(fleet_spec, catalog), 0
     if inventory:
-        return load_inventory_dir(inventory, catalog)
-    if all_contexts or fleet_name or opts.context:
-        raise UsageError("plan cannot read live clusters yet", hint=_LIVE_HINT)
-    raise UsageError("plan needs clusters to plan", hint=_LIVE_HINT)
+        return load_inventory_dir(inventory, catalog), 0
+    results = collect(live, opts, catalog)
+    report_failures(results)
+    return [r.inventory for r in results if r.inventory is not None], sum(not r.ok for r in results)
 
 
 def _print(output: str, result: FleetPlan) -> None:

@@ -83,3 +83,20 @@ def test_inventory_saves_snapshots_the_planner_reads(
     plan = CliRunner().invoke(root, ["plan", "--inventory", str(out), "--target", "1.33"])
     assert plan.exit_code in (0, 3), plan.output  # 3: blocked, with reasons
     assert "k131" in plan.output
+
+
+def test_plan_reads_a_live_cluster_from_the_kubeconfig(cluster131: SessionSandbox) -> None:
+    guard(cluster131, cluster131.kubeconfig)
+    _register()
+
+    result = CliRunner().invoke(
+        root,
+        ["--kubeconfig", str(cluster131.kubeconfig), "plan", "--target", "1.33", "-o", "json"],
+    )
+
+    assert result.exit_code == 0, result.output
+    (cluster,) = json.loads(result.stdout)["clusters"]
+    assert (cluster["name"], cluster["status"]) == ("k131", "ok")
+    hops = [(s["from"], s["to"]) for s in cluster["steps"] if s["type"] == "control-plane"]
+    assert [h[0].rsplit(".", 1)[0] for h in hops] == ["1.31", "1.32"]
+    assert hops[0][0] == "1.31.13" and hops[-1][1].startswith("1.33.")

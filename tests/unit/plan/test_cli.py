@@ -77,9 +77,8 @@ def test_markdown_is_a_runbook_with_sign_off(runner: CliRunner) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["plan"], "plan needs clusters to plan"),
-        (["plan", "--all-contexts"], "plan cannot read live clusters yet"),
-        (["--context", "prod", "plan"], "plan cannot read live clusters yet"),
+        (["plan", "--fleet-spec", BEHIND, "--all-contexts"], "give one source of clusters"),
+        (["plan", "--fleet-spec", BEHIND, "--inventory", "."], "give one source of clusters"),
         (["plan", "--fleet-spec", BEHIND, "--target", "2.5"], "does not know Kubernetes 2.5"),
         (["plan", "--fleet-spec", BEHIND, "--replace", "nope"], "write OLD=NEW"),
     ],
@@ -90,3 +89,10 @@ def test_bad_input_exits_2_naming_the_problem(
     result = runner.invoke(root, args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_live_planning_without_a_kubeconfig_names_it(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "no-kubeconfig"
+    result = runner.invoke(root, ["--kubeconfig", str(missing), "plan"])
+    assert result.exit_code == 1
+    assert f"cannot read kubeconfig {missing}" in result.output
