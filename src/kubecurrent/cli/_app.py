@@ -113,7 +113,7 @@ def root(ctx: click.Context, kubeconfig: str | None, context_name: str | None, o
 
 def _register() -> None:
     # One line per command module; each module is independent of the others.
-    from kubecurrent.cli import catalog, demo, fix, inventory, plan, sandbox, scan, version
+    from kubecurrent.cli import catalog, demo, fix, inventory, plan, sandbox, scan, upgrade, version
 
     for command in (
         version.version,
@@ -124,6 +124,7 @@ def _register() -> None:
         scan.scan_group,
         fix.fix_group,
         inventory.inventory,
+        upgrade.upgrade,
     ):
         root.add_command(command)
 

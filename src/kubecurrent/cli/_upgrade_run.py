@@ -1,0 +1,146 @@
+"""Wiring ``kubecurrent upgrade``: providers, drainer, Helm, gate and audit for one cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+from lightkube import KubeConfig
+
+from kubecurrent.catalog import Catalog
+from kubecurrent.cli._app import err_console
+from kubecurrent.cli._output import console, simple_table
+from kubecurrent.errors import UsageError
+from kubecurrent.execute import (
+    AuditLog,
+    Clock,
+    Drainer,
+    DrainOptions,
+    ExecutionReport,
+    Executor,
+    HealthGate,
+    HelmAddons,
+    Providers,
+    Runtime,
+    connect,
+    step_actions,
+)
+from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.plan import ClusterPlan, Step
+from kubecurrent.sandbox import SandboxProvider, sandbox_for_server
+from kubecurrent.sandbox._build import binary_path
+from kubecurrent.sandbox._components import HELM
+
+
+@dataclass(frozen=True)
+class Setup:
+    catalog: Catalog
+    kubeconfig: Path
+    context: str | None
+    plan: ClusterPlan
+    dry_run: bool = False
+    yes: bool = False
+    step_by_step: bool = False
+    provider: str = "auto"
+    addon_chart: Mapping[str, str] = field(default_factory=dict)
+    helm_binary: Path | None = None
+    force_unsafe: bool = False
+    node_timeout: float = 300.0
+    roll_timeout: float = 1800.0
+    gate_timeout: float = 180.0
+    helm_timeout: float = 300.0
+    audit_log: Path | None = None
+
+
+def default_audit_path() -> Path:
+    return Path.home() / ".local" / "state" / "kubecurrent" / "audit.jsonl"
+
+
+def providers(setup: Setup) -> Providers:
+    if setup.provider == "none":
+        return Providers()
+    single = KubeConfig.from_file(setup.kubeconfig).get(context_name=setup.context)
+    if single is None:
+        raise UsageError(f"no context {setup.context!r} in {setup.kubeconfig}")
+    server = single.cluster.server
+    name = sandbox_for_server(server)
+    if name is None:
+        if setup.provider == "sandbox":
+            raise UsageError(
+                f"no running sandbox serves {server}",
+                hint="start one with `kubecurrent sandbox up`, or use --provider none",
+            )
+        return Providers()  # Cluster API and kubeadm providers are not written yet
+    provider = SandboxProvider(name)
+    return Providers(control_plane=provider, node_pools=provider)
+
+
+def build_executor(
+    setup: Setup, collect: Callable[[], ClusterInventory], inventory: ClusterInventory
+) -> Executor:
+    clock = Clock()
+    audit = AuditLog(setup.audit_log or default_audit_path(), inventory.name)
+    kube = connect(setup.kubeconfig, setup.context)
+    drain = DrainOptions(node_timeout=setup.node_timeout, force_unsafe=setup.force_unsafe)
+    helm = None
+    if any(s.type == "addon" for s in setup.plan.steps):
+        helm = HelmAddons(
+            setup.helm_binary or binary_path(HELM, "helm"),
+            kube,
+            setup.kubeconfig,
+            setup.context,
+            setup.addon_chart,
+            audit,
+            setup.helm_timeout,
+        )
+    runtime = Runtime(
+        catalog=setup.catalog,
+        providers=providers(setup),
+        drainer=Drainer(kube, audit, drain, clock),
+        audit=audit,
+        clock=clock,
+        helm=helm,
+        roll_timeout=setup.roll_timeout,
+    )
+    return Executor(
+        plan=setup.plan,
+        actions=step_actions(runtime),
+        collect=collect,
+        gate=HealthGate(kube, clock, setup.gate_timeout),
+        audit=audit,
+        clock=clock,
+        confirm=_ask if setup.step_by_step else lambda _s: True,
+        tell=lambda msg: err_console().print(msg, highlight=False, markup=False),
+    )
+
+
+def _ask(step: Step) -> bool:
+    return click.confirm(f"Run step {step.order}: {step.type} {step.target} → {step.to}?")
+
+
+def print_report(report: ExecutionReport) -> None:
+    rows = [
+        [
+            r.step.order,
+            r.step.type,
+            r.step.target,
+            r.step.to or "",
+            r.outcome,
+            f"{r.seconds:.0f}s",
+            r.detail,
+        ]
+        for r in report.results
+    ]
+    title = f"{report.cluster}: {'done' if report.ok else 'stopped'}"
+    console().print(
+        simple_table(["#", "type", "target", "to", "outcome", "took", "detail"], rows, title=title)
+    )
+    final = report.final
+    if final is not None:
+        pools = ", ".join(f"{p.name} {p.kubelet}" for p in final.node_pools)
+        addons = ", ".join(f"{a.name} {a.version}" for a in final.addons)
+        click.echo(
+            f"now: control plane {final.control_plane}; node pools {pools or '-'}; add-ons {addons or '-'}"
+        )

@@ -1,0 +1,208 @@
+"""``kubecurrent upgrade``: plan one cluster's upgrade and carry it out, step by step.
+
+Exit codes: 0 every step done (or skipped as already done), 1 a step failed or was refused (the
+report says which and the cluster's state), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
+from kubecurrent.cli._app import GlobalOptions, err_console
+from kubecurrent.cli._output import console, simple_table
+from kubecurrent.cli._upgrade_run import Setup, build_executor, print_report
+from kubecurrent.collect.cluster import (
+    ClusterTarget,
+    CollectOptions,
+    collect_cluster,
+    kubeconfig_contexts,
+)
+from kubecurrent.collect.cluster import default_kubeconfig as default_path
+from kubecurrent.errors import UsageError
+from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.plan import ClusterPlan
+from kubecurrent.plan import PlanPolicy, plan_cluster, resolve_target
+
+
+def _pairs(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, ref = value.partition("=")
+        if not sep or not name or not ref:
+            raise click.BadParameter(
+                f"{value!r}: write ADDON=CHART, e.g. demo=./charts/demo-{{version}}"
+            )
+        out[name] = ref
+    return out
+
+
+@click.command()
+@click.option("--context", "context_name", help="Kubeconfig context of the cluster.")
+@click.option(
+    "--target",
+    default="latest-supported",
+    show_default=True,
+    help="X.Y, X.Y.Z, latest or latest-supported.",
+)
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Run this plan (`kubecurrent plan -o json`) instead of planning.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show the plan and what each step would do; change nothing."
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation before starting.")
+@click.option("--step-by-step", is_flag=True, help="Ask before every step.")
+@click.option(
+    "--provider",
+    type=click.Choice(["auto", "sandbox", "none"]),
+    default="auto",
+    show_default=True,
+    help="Who upgrades the control plane and node pools (auto: a sandbox is detected by its API server).",
+)
+@click.option(
+    "--addon-chart",
+    multiple=True,
+    callback=_pairs,
+    help="ADDON=CHART: chart of an add-on; {version} in CHART is replaced, else --version is passed (repeatable).",
+)
+@click.option(
+    "--helm-binary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="helm to run [default: the one `kubecurrent sandbox build` made].",
+)
+@click.option(
+    "--force-unsafe",
+    is_flag=True,
+    help="Delete pods a PDB still protects when a drain times out (written to the audit log).",
+)
+@click.option(
+    "--node-timeout",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds to drain one node.",
+)
+@click.option(
+    "--roll-timeout",
+    type=float,
+    default=1800.0,
+    show_default=True,
+    help="Seconds for a whole node-pool roll.",
+)
+@click.option(
+    "--gate-timeout",
+    type=float,
+    default=180.0,
+    show_default=True,
+    help="Seconds a health gate waits for the cluster to be healthy.",
+)
+@click.option(
+    "--helm-timeout",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds helm waits for an add-on upgrade.",
+)
+@click.option(
+    "--audit-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON-lines audit file [default: ~/.local/state/kubecurrent/audit.jsonl].",
+)
+@click.option(
+    "--catalog-extra",
+    "extra",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Extra catalog file (repeatable).",
+)
+@click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), help="The date latest-supported is judged on."
+)
+@click.pass_context
+def upgrade(
+    ctx: click.Context,
+    /,
+    context_name: str | None,
+    target: str,
+    plan_file: Path | None,
+    today: dt.datetime | None,
+    extra: tuple[str, ...],
+    **flags: Any,
+) -> None:
+    """Upgrade one cluster to --target: plan (or --plan FILE), confirm, then run every step,
+    verify it by collecting the cluster again, and pass a health gate before the next one.
+
+    Providers: the sandbox (real control-plane swap, kwok node pools rolled by surge and drain).
+    Add-ons installed with Helm are upgraded with --reuse-values and rolled back on failure.
+    Every action is written to the audit log.
+    """
+    opts = ctx.ensure_object(GlobalOptions)
+    context = context_name or opts.context
+    catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
+    kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else default_path()
+    day = today.date() if today else dt.date.today()
+    collect = _collector(catalog, kubeconfig, context, day)
+    inventory = collect()
+    if plan_file is not None:
+        plan = _load_plan(plan_file, inventory.name)
+    else:
+        plan = plan_cluster(inventory, catalog, resolve_target(catalog, target, day), PlanPolicy())
+    setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, plan=plan, **flags)
+    _show(plan)
+    executor = build_executor(setup, collect, inventory)
+    if flags["dry_run"]:
+        executor.preflight()
+        click.echo("dry run: nothing was changed")
+        return
+    if not flags["yes"] and not click.confirm(
+        f"Upgrade {plan.name} with these {len(plan.steps)} steps?"
+    ):
+        raise click.Abort
+    report = executor.run()
+    print_report(report)
+    if report.error is not None:
+        raise report.error
+
+
+def _collector(catalog: Catalog, kubeconfig: Path, context: str | None, day: dt.date) -> Any:
+    name = context or kubeconfig_contexts(kubeconfig)[1] or "cluster"
+    target = ClusterTarget(name=name, kubeconfig=kubeconfig, context=context)
+    options = CollectOptions(today=day, read_metrics=False)
+
+    def collect() -> ClusterInventory:
+        return asyncio.run(collect_cluster(target, catalog, options))
+
+    return collect
+
+
+def _load_plan(path: Path, cluster: str) -> ClusterPlan:
+    """One cluster's plan from ``kubecurrent plan -o json`` (the only one, or the one named)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        plans = data["clusters"]
+        chosen = plans[0] if len(plans) == 1 else next(p for p in plans if p["name"] == cluster)
+        fields = {k: v for k, v in chosen.items() if k not in ("totals", "from")}
+        return ClusterPlan.model_validate({**fields, "from_version": chosen["from"]})
+    except (OSError, ValueError, KeyError, StopIteration, TypeError) as exc:
+        raise UsageError(
+            f"{path}: not a plan for cluster {cluster} ({type(exc).__name__}: {exc})",
+            hint="write it with `kubecurrent plan --context X -o json > plan.json`",
+        ) from None
+
+
+def _show(plan: ClusterPlan) -> None:
+    rows = [[s.order, s.type, s.target, s.from_, s.to or "", s.why] for s in plan.steps]
+    title = f"{plan.name}: {plan.from_version} → {plan.target} ({plan.status})"
+    console().print(simple_table(["#", "type", "target", "from", "to", "why"], rows, title=title))
+    for reason in plan.reasons:
+        err_console().print(f"blocked: {reason}", highlight=False)

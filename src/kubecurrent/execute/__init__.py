@@ -1,0 +1,60 @@
+"""Executing a plan on one cluster: providers, drains, Helm add-ons, health gates, audit.
+
+``Executor`` walks a ``ClusterPlan`` step by step; ``step_actions`` binds the step types to a
+``Runtime`` (providers for the control plane and node pools, a ``Drainer`` using the Eviction
+API, ``HelmAddons``); ``HealthGate`` runs between steps; every action lands in an ``AuditLog``.
+Errors are ``PermanentStepError`` (stop) or ``RetryableStepError`` (retried by ``RetryPolicy``).
+This layer never imports the sandbox: its provider is injected by the CLI.
+"""
+
+from kubecurrent.execute._actions import Runtime, step_actions
+from kubecurrent.execute._audit import AuditLog, audit_record, read_audit
+from kubecurrent.execute._clock import Clock
+from kubecurrent.execute._drain import Drainer, DrainOptions, DrainReport
+from kubecurrent.execute._errors import (
+    PermanentStepError,
+    RetryableStepError,
+    RetryPolicy,
+    StepError,
+)
+from kubecurrent.execute._executor import ExecutionReport, Executor, StepResult
+from kubecurrent.execute._health import Baseline, HealthGate
+from kubecurrent.execute._helm import HelmAddons, chart_args, find_release
+from kubecurrent.execute._kube import Kube, connect
+from kubecurrent.execute._provider import ControlPlaneProvider, NodePoolProvider, Providers
+from kubecurrent.execute._select import select_pods, selector_matches
+from kubecurrent.execute._verify import already_done, effect_missing, unsupported
+
+__all__ = [
+    "AuditLog",
+    "Baseline",
+    "Clock",
+    "ControlPlaneProvider",
+    "DrainOptions",
+    "DrainReport",
+    "Drainer",
+    "ExecutionReport",
+    "Executor",
+    "HealthGate",
+    "HelmAddons",
+    "Kube",
+    "NodePoolProvider",
+    "PermanentStepError",
+    "Providers",
+    "RetryPolicy",
+    "RetryableStepError",
+    "Runtime",
+    "StepError",
+    "StepResult",
+    "already_done",
+    "audit_record",
+    "chart_args",
+    "connect",
+    "effect_missing",
+    "find_release",
+    "read_audit",
+    "select_pods",
+    "selector_matches",
+    "step_actions",
+    "unsupported",
+]

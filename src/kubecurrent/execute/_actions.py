@@ -1,0 +1,74 @@
+"""What each step type does, bound to one cluster's providers, drainer and Helm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubecurrent.catalog import Catalog
+from kubecurrent.execute._audit import AuditLog
+from kubecurrent.execute._clock import Clock
+from kubecurrent.execute._drain import Drainer
+from kubecurrent.execute._errors import PermanentStepError
+from kubecurrent.execute._executor import StepAction
+from kubecurrent.execute._helm import HelmAddons, find_release
+from kubecurrent.execute._provider import Providers
+from kubecurrent.execute._roll import roll_pool
+from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.plan import Step
+
+__all__ = ["Runtime", "step_actions"]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Everything the step actions act through."""
+
+    catalog: Catalog
+    providers: Providers
+    drainer: Drainer
+    audit: AuditLog
+    clock: Clock
+    helm: HelmAddons | None = None
+    roll_timeout: float = 1800.0
+    """Seconds a whole node-pool roll may take (1800)."""
+
+
+def step_actions(rt: Runtime) -> dict[str, StepAction]:
+    """The step types this runtime can execute, each with its action."""
+    actions: dict[str, StepAction] = {"check": lambda _s, _i: "health gate passed"}
+    cp, pools, helm = rt.providers.control_plane, rt.providers.node_pools, rt.helm
+    if cp is not None:
+
+        def control_plane(step: Step, _inv: ClusterInventory) -> str:
+            served = cp.upgrade_control_plane(_to(step))
+            return f"{cp.name}: the API server reports {served}"
+
+        actions["control-plane"] = control_plane
+    if pools is not None:
+
+        def node_pool(step: Step, _inv: ClusterInventory) -> str:
+            r = roll_pool(
+                rt.drainer, pools, rt.audit, rt.clock, step.target, _to(step), rt.roll_timeout
+            )
+            forced = f"; force-deleted {', '.join(r.forced)}" if r.forced else ""
+            return (
+                f"{pools.name}: created {len(r.created)} nodes, drained and deleted "
+                f"{len(r.removed)}, {r.evicted} pods evicted{forced}"
+            )
+
+        actions["node-pool"] = node_pool
+    if helm is not None:
+
+        def addon(step: Step, inv: ClusterInventory) -> str:
+            release = find_release(rt.catalog, inv, step.target)
+            helm.upgrade(release, step.target, _to(step))
+            return f"helm: release {release.namespace}/{release.name} at {step.to}"
+
+        actions["addon"] = addon
+    return actions
+
+
+def _to(step: Step) -> str:
+    if step.to is None:
+        raise PermanentStepError(f"step {step.order} ({step.type} {step.target}) has no version")
+    return step.to

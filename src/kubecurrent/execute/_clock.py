@@ -1,0 +1,21 @@
+"""Time as the executor uses it, injectable so that waits and backoff are testable."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Clock"]
+
+
+@dataclass(frozen=True)
+class Clock:
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    def deadline(self, seconds: float) -> float:
+        return self.monotonic() + seconds
+
+    def left(self, deadline: float) -> float:
+        return deadline - self.monotonic()

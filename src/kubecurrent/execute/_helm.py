@@ -1,0 +1,156 @@
+"""Add-on steps through the real helm binary: upgrade with the release's values, verify, roll back.
+
+The plan names an add-on (a catalog name) and a version. The release is found in the inventory:
+the Helm release whose chart is one of the add-on's ``detect.helm_charts``. The chart comes from
+``--addon-chart NAME=REF``: ``REF`` with ``{version}`` is formatted (a directory or packaged
+chart per version); otherwise it is a repository reference passed with ``--version``.
+
+``helm upgrade --reuse-values --wait`` installs it; then every Deployment, StatefulSet and
+DaemonSet of the release's manifest must be available. If either fails, the release is rolled
+back to the revision it had before (``helm rollback --wait``) and the step stops.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kubecurrent.catalog import Catalog
+from kubecurrent.execute._audit import AuditLog
+from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
+from kubecurrent.execute._health import RESOURCES, availability
+from kubecurrent.execute._kube import Kube
+from kubecurrent.model.inventory import ClusterInventory, HelmRelease
+
+__all__ = ["HelmAddons", "chart_args", "find_release"]
+
+
+def find_release(catalog: Catalog, inventory: ClusterInventory, addon: str) -> HelmRelease:
+    """The Helm release of ``addon`` recorded in ``inventory`` (exactly one, else an error)."""
+    entry = catalog.addon(addon)
+    if entry is None:
+        raise PermanentStepError(
+            f"the catalog has no add-on {addon!r}",
+            hint="pass the catalog file that defines it with --catalog-extra",
+        )
+    charts = set(entry.detect.helm_charts)
+    found = [r for r in inventory.helm_releases if r.chart in charts]
+    if len(found) != 1:
+        where = ", ".join(f"{r.namespace}/{r.name}" for r in found) or "none"
+        raise PermanentStepError(
+            f"add-on {addon} on cluster {inventory.name}: expected one Helm release of chart "
+            f"{' or '.join(sorted(charts)) or '(none listed)'}, found {where}",
+            hint="kubecurrent upgrades add-ons installed with Helm only; upgrade this one "
+            "yourself and run the upgrade again",
+        )
+    return found[0]
+
+
+def chart_args(charts: Mapping[str, str], addon: str, version: str) -> list[str]:
+    """The chart reference (and ``--version``) for ``addon`` at ``version``."""
+    ref = charts.get(addon)
+    if ref is None:
+        raise PermanentStepError(
+            f"no chart source for add-on {addon}",
+            hint=f"pass --addon-chart {addon}=REPO/CHART or a path with {{version}}",
+        )
+    if "{version}" in ref:
+        return [ref.replace("{version}", version)]
+    return [ref, "--version", version]
+
+
+@dataclass(frozen=True)
+class HelmAddons:
+    helm: Path
+    kube: Kube
+    kubeconfig: Path | None
+    context: str | None
+    charts: Mapping[str, str]
+    audit: AuditLog
+    timeout: float = 300.0
+
+    def upgrade(self, release: HelmRelease, addon: str, version: str) -> None:
+        before = self.revision(release)
+        ns = ["--namespace", release.namespace]
+        wait = ["--wait", "--timeout", f"{int(self.timeout)}s"]
+        args = ["upgrade", release.name, *chart_args(self.charts, addon, version)]
+        self.audit.write(
+            "helm.upgrade",
+            before=release.chart_version,
+            after=version,
+            detail=f"{release.namespace}/{release.name} from revision {before}",
+        )
+        problem = self._run([*args, *ns, "--reuse-values", *wait])
+        if problem is None:
+            problem = self.unavailable(release)
+        if problem is None:
+            return
+        rollback = self._run(["rollback", release.name, str(before), *ns, *wait])
+        self.audit.write(
+            "helm.rollback",
+            outcome="ok" if rollback is None else "failed",
+            detail=f"{release.namespace}/{release.name} to revision {before}: "
+            f"{rollback or problem}",
+        )
+        state = (
+            f"rolled back to revision {before}"
+            if rollback is None
+            else (f"the rollback to revision {before} failed too: {rollback}")
+        )
+        raise PermanentStepError(
+            f"upgrading add-on {addon} (Helm release {release.namespace}/{release.name}) to "
+            f"{version} failed and was {state}: {problem}",
+            hint=f"inspect with `helm history {release.name} -n {release.namespace}`",
+        )
+
+    def revision(self, release: HelmRelease) -> int:
+        out = self._output(["status", release.name, "--namespace", release.namespace, "-o", "json"])
+        return int(json.loads(out)["version"])
+
+    def unavailable(self, release: HelmRelease) -> str | None:
+        """None when every workload of the release is available, else which is not."""
+        manifest = self._output(["get", "manifest", release.name, "-n", release.namespace])
+        problems = []
+        for doc in yaml.safe_load_all(manifest):
+            if not isinstance(doc, dict) or doc.get("kind") not in RESOURCES:
+                continue
+            meta = doc.get("metadata") or {}
+            name, ns = str(meta.get("name")), str(meta.get("namespace") or release.namespace)
+            live = self.kube.client.get(RESOURCES[doc["kind"]], name, namespace=ns)
+            have, want = availability(live)
+            if have < want:
+                problems.append(f"{doc['kind']} {ns}/{name} has {have}/{want} available")
+        return "; ".join(problems) or None
+
+    def _base(self) -> list[str]:
+        args = [str(self.helm)]
+        if self.kubeconfig:
+            args += ["--kubeconfig", str(self.kubeconfig)]
+        if self.context:
+            args += ["--kube-context", self.context]
+        return args
+
+    def _run(self, args: Sequence[str]) -> str | None:
+        """None on success, else the last lines of helm's error output."""
+        done = subprocess.run(
+            [*self._base(), *args], capture_output=True, text=True, timeout=self.timeout + 60
+        )
+        if done.returncode == 0:
+            return None
+        lines = (done.stderr.strip() or done.stdout.strip()).splitlines()
+        return lines[-1] if lines else f"helm exited with code {done.returncode}"
+
+    def _output(self, args: Sequence[str]) -> str:
+        done = subprocess.run([*self._base(), *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RetryableStepError(
+                f"helm {' '.join(args[:2])} failed: {done.stderr.strip()[-300:]}",
+                hint="check that the release exists: helm list -A",
+                retry_after=2,
+            )
+        return done.stdout

@@ -1,0 +1,68 @@
+"""The connection the executor acts through: a lightkube client plus raw GETs (``/readyz``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import httpx2
+from lightkube import Client, KubeConfig
+from lightkube.config.client_adapter import Client as RawClient
+from lightkube.config.client_adapter import ConnectionParams
+from lightkube.models.meta_v1 import ObjectMeta
+
+from kubecurrent.errors import ClusterError
+
+__all__ = ["Kube", "connect", "meta", "name_of", "ns_of"]
+
+
+class Kube:
+    """A cluster as the executor sees it: typed objects and plain HTTP paths."""
+
+    def __init__(self, config: Any, timeout: float = 30.0) -> None:
+        self.client = Client(
+            config, timeout=httpx2.Timeout(timeout), field_manager="kubecurrent", trust_env=False
+        )
+        params = ConnectionParams(timeout=httpx2.Timeout(timeout), trust_env=False)
+        self._raw: httpx2.Client = RawClient(config, params)
+
+    def get_text(self, path: str) -> tuple[int, str]:
+        """Status code and body of ``GET path`` (never raises for HTTP errors)."""
+        try:
+            resp = self._raw.get(path, headers={"Accept": "text/plain"})
+        except httpx2.HTTPError as exc:
+            return 0, f"{type(exc).__name__}: {exc}"
+        return resp.status_code, resp.text
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+def connect(kubeconfig: Path | None, context: str | None, timeout: float = 30.0) -> Kube:
+    """A ``Kube`` for ``context`` of ``kubeconfig`` (defaults as kubectl reads them)."""
+    try:
+        config = KubeConfig.from_file(kubeconfig) if kubeconfig else KubeConfig.from_env()
+        single = config.get(context_name=context)
+    except Exception as exc:
+        raise ClusterError(
+            f"cannot use kubeconfig {kubeconfig or '(default)'} context {context or '(current)'}: "
+            f"{exc}",
+            hint="check --kubeconfig and --context (kubectl config get-contexts)",
+        ) from None
+    return Kube(single, timeout)
+
+
+def meta(obj: Any) -> ObjectMeta:
+    """An object's metadata (objects read from the API server always have it)."""
+    found = obj.metadata
+    if found is None:  # pragma: no cover - the API server always sets metadata
+        raise ClusterError(f"a {type(obj).__name__} without metadata came back from the API")
+    return cast(ObjectMeta, found)
+
+
+def name_of(obj: Any) -> str:
+    return str(meta(obj).name)
+
+
+def ns_of(obj: Any) -> str:
+    return str(meta(obj).namespace or "")

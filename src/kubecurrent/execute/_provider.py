@@ -1,0 +1,56 @@
+"""Who changes the cluster: the provider protocols the executor drives.
+
+The executor never knows which infrastructure it talks to. A provider upgrades the control
+plane and creates or deletes the machines of a node pool; the executor does everything else
+(cordon, drain through the Eviction API, health gates, verification, audit). The sandbox
+provider lives in ``kubecurrent.sandbox`` and is injected by the CLI; Cluster API and kubeadm
+providers are not written yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+__all__ = ["ControlPlaneProvider", "NodePoolProvider", "Providers"]
+
+
+class ControlPlaneProvider(Protocol):
+    """Moves the control plane to a version, one minor at a time."""
+
+    name: str
+
+    def upgrade_control_plane(self, version: str) -> str:
+        """Upgrade to ``version`` (``1.37.2``); returns the version the API server now reports.
+
+        Raises ``PermanentStepError`` when the upgrade failed (saying whether it was rolled back)
+        or ``RetryableStepError`` for a transient failure before anything changed.
+        """
+        ...
+
+
+class NodePoolProvider(Protocol):
+    """Creates and deletes the nodes of a pool (machines, VMs or simulated nodes)."""
+
+    name: str
+    pool_label: str
+    """The node label whose value names the pool (``kubecurrent.dev/node-pool``)."""
+
+    def add_node(self, pool: str, kubelet_version: str, index: int) -> str:
+        """Create one node of ``pool`` running ``kubelet_version``; returns its Node name.
+
+        Creating a node that already exists (a resumed roll) returns its name again.
+        """
+        ...
+
+    def remove_node(self, name: str) -> None:
+        """Delete the machine behind Node ``name`` and the Node object (gone is fine)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Providers:
+    """The providers an execution uses; ``None`` means that kind of step cannot run."""
+
+    control_plane: ControlPlaneProvider | None = None
+    node_pools: NodePoolProvider | None = None

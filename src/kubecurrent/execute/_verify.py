@@ -1,0 +1,61 @@
+"""Pure checks of a step against an inventory: is it already done, and did it take effect?
+
+After each step the executor collects the cluster again and asks ``effect_missing``; before a
+step it asks ``already_done``, so running the same upgrade again resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from kubecurrent.catalog import DottedVersion
+from kubecurrent.model import KubeVersion
+from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.plan import Step
+
+__all__ = ["EXECUTABLE", "already_done", "effect_missing", "unsupported"]
+
+EXECUTABLE = frozenset({"control-plane", "node-pool", "addon", "check"})
+_WHY_NOT = {
+    "migration": "API migrations rewrite the user's manifests: run `kubecurrent fix files`",
+    "replace": "replacing an add-on by another needs its own install and cut-over",
+    "remove": "removing an add-on is a decision kubecurrent leaves to you",
+}
+
+
+def unsupported(steps: tuple[Step, ...]) -> list[str]:
+    """Why each step kubecurrent cannot execute yet is left out, one line per step."""
+    return [
+        f"step {s.order} ({s.type} {s.target}): {_WHY_NOT.get(s.type, 'not supported')}"
+        for s in steps
+        if s.type not in EXECUTABLE
+    ]
+
+
+def already_done(step: Step, inv: ClusterInventory) -> bool:
+    """Whether the cluster already shows the step's result (checks are never done)."""
+    return step.type != "check" and effect_missing(step, inv) is None
+
+
+def effect_missing(step: Step, inv: ClusterInventory) -> str | None:
+    """None when ``inv`` shows the step's effect, else what is missing."""
+    if step.type == "control-plane" and step.to:
+        want = KubeVersion.parse(step.to)
+        if inv.control_plane.minor_version < want.minor_version:
+            return f"the control plane reports {inv.control_plane}, expected {step.to}"
+        return None
+    if step.type == "node-pool" and step.to:
+        pool = next((p for p in inv.node_pools if p.name == step.target), None)
+        if pool is None:
+            return f"node pool {step.target} is gone from the inventory"
+        if pool.kubelet < KubeVersion.parse(step.to):
+            return f"node pool {step.target} still has kubelet {pool.kubelet}, expected {step.to}"
+        return None
+    if step.type == "addon" and step.to:
+        found = next((a for a in inv.addons if a.name == step.target), None)
+        if found is None:
+            return f"add-on {step.target} is not detected any more"
+        if DottedVersion.parse(found.version) < DottedVersion.parse(step.to):
+            return f"add-on {step.target} is at {found.version}, expected {step.to}"
+        return None
+    if step.type == "check":
+        return None
+    return f"kubecurrent cannot verify {step.type} steps"

@@ -1,0 +1,70 @@
+"""The sandbox as an execution provider: real control-plane swaps and kwok node pools.
+
+Implements ``kubecurrent.execute``'s ``ControlPlaneProvider`` and ``NodePoolProvider``
+structurally; the CLI injects it when the cluster is a sandbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lightkube import codecs
+from lightkube.core.exceptions import ApiError
+from lightkube.resources.core_v1 import Node
+
+from kubecurrent.errors import SandboxError
+from kubecurrent.execute import PermanentStepError, RetryableStepError
+from kubecurrent.model import KubeVersion
+from kubecurrent.sandbox._cluster import admin_client
+from kubecurrent.sandbox._nodes import POOL_LABEL, node_manifest
+from kubecurrent.sandbox._state import NodePool, load, names
+from kubecurrent.sandbox._upgrade import upgrade
+
+
+@dataclass
+class SandboxProvider:
+    sandbox: str
+    name: str = "sandbox"
+    pool_label: str = POOL_LABEL
+
+    def upgrade_control_plane(self, version: str) -> str:
+        minor = str(KubeVersion.parse(version).minor_version)
+        try:
+            state = upgrade(self.sandbox, minor)
+        except SandboxError as exc:
+            raise PermanentStepError(exc.message, hint=exc.hint) from exc
+        return state.version
+
+    def add_node(self, pool: str, kubelet_version: str, index: int) -> str:
+        manifest = node_manifest(
+            NodePool(name=pool, count=1, kubelet_version=kubelet_version), index
+        )
+        name = f"{pool}-{kubelet_version.removeprefix('v').replace('.', '-')}-{index}"
+        manifest["metadata"]["name"] = name
+        manifest["metadata"]["labels"]["kubernetes.io/hostname"] = name
+        try:
+            admin_client(self.sandbox).create(codecs.from_dict(manifest))
+        except ApiError as exc:
+            if exc.status.code != 409:
+                raise RetryableStepError(
+                    f"could not create node {name}: {exc.status.message}", retry_after=2
+                ) from exc
+        return name
+
+    def remove_node(self, name: str) -> None:
+        try:
+            admin_client(self.sandbox).delete(Node, name)
+        except ApiError as exc:
+            if exc.status.code != 404:
+                raise RetryableStepError(
+                    f"could not delete node {name}: {exc.status.message}", retry_after=2
+                ) from exc
+
+
+def sandbox_for_server(server: str) -> str | None:
+    """The name of the running sandbox whose API server is ``server``, if any."""
+    for name in names():
+        state = load(name)
+        if state is not None and state.phase() == "running" and state.server == server:
+            return name
+    return None
