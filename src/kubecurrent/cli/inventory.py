@@ -6,12 +6,14 @@ could not be collected; the others are printed and saved).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import click
 
+from kubecurrent.analyze.report import fleet_page, to_html
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, output_option
 from kubecurrent.cli._clusters import (
@@ -29,7 +31,7 @@ from kubecurrent.model.inventory import ClusterInventory
 
 @click.command("inventory")
 @cluster_options
-@output_option("table", "json", "yaml")
+@output_option("table", "json", "yaml", "html")
 @click.option(
     "--save",
     type=click.Path(file_okay=False),
@@ -56,8 +58,17 @@ def inventory(click_ctx: click.Context, /, save: str | None, **kw: Any) -> None:
     inventories = [r.inventory for r in results if r.inventory is not None]
     if save:
         _save(Path(save), inventories)
-    data = {"clusters": summary(results), "inventories": [inventory_json(i) for i in inventories]}
-    emit(opts.output, data, lambda: _table(results))
+    if opts.output == "html":  # the fleet page, without findings (scan cluster judges)
+        failed = [(r.target.name, r.error or "unknown") for r in results if not r.ok]
+        newest = catalog.newest_release().version
+        page = fleet_page(inventories, None, failed, newest, dt.date.today())
+        click.echo(to_html(page), nl=False)
+    else:
+        data = {
+            "clusters": summary(results),
+            "inventories": [inventory_json(i) for i in inventories],
+        }
+        emit(opts.output, data, lambda: _table(results))
     report_failures(results)
     click_ctx.exit(_exit(results))
 

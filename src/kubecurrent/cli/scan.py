@@ -17,7 +17,14 @@ import yaml
 
 from kubecurrent.analyze import Context
 from kubecurrent.analyze.cluster import check_inventory, default_target, limitations
-from kubecurrent.analyze.report import ScanReport, to_junit, to_markdown, to_sarif
+from kubecurrent.analyze.report import (
+    ScanReport,
+    fleet_page,
+    to_html,
+    to_junit,
+    to_markdown,
+    to_sarif,
+)
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, err_console, output_option
 from kubecurrent.cli._clusters import (
@@ -166,7 +173,7 @@ def files(
 
 @scan_group.command("cluster")
 @cluster_options
-@output_option(*FORMATS)
+@output_option(*FORMATS, "html")
 @click.option(
     "--target",
     help="Kubernetes minor to judge against (default: one above each cluster's control plane).",
@@ -207,8 +214,11 @@ def cluster(
     catalog = load_catalog([*extra_from_env(), *extra])
     chosen = MinorVersion.parse(target) if target else None
     results = collect(selection(**kw), opts, catalog)
-    report = cluster_report(results, catalog, chosen, dt.date.today())
-    if opts.output in ("json", "yaml"):
+    today = dt.date.today()
+    report = cluster_report(results, catalog, chosen, today)
+    if opts.output == "html":
+        click.echo(cluster_html(results, report, catalog, chosen, today), nl=False)
+    elif opts.output in ("json", "yaml"):
         data = {**report.to_dict(), "clusters": summary(results)}
         click.echo(
             json.dumps(data, indent=2)
@@ -234,6 +244,25 @@ def cluster_report(
         report.findings += check_inventory(inv, catalog, at, today)
         report.errors += limitations(inv)
     return report
+
+
+def cluster_html(
+    results: list[ClusterResult],
+    report: ScanReport,
+    catalog: Catalog,
+    target: MinorVersion | None,
+    today: dt.date,
+) -> str:
+    """The self-contained HTML page of a cluster scan (``-o html``)."""
+    page = fleet_page(
+        [r.inventory for r in results if r.inventory is not None],
+        report,
+        [(r.target.name, r.error or "unknown") for r in results if not r.ok],
+        catalog.newest_release().version,
+        today,
+        target,
+    )
+    return to_html(page)
 
 
 def emit_report(report: ScanReport, output: str) -> None:

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Benchmark: ``kubecurrent scan cluster`` against a sandbox holding 100,000 objects.
+
+Starts a sandbox (Kubernetes 1.36, kwok nodes) in a private ``KUBECURRENT_SANDBOX_HOME``, fills
+it in two stages (to --small objects, then to --objects) with Pods bound to the kwok nodes,
+ConfigMaps, Deployments (0 replicas) and custom resources of a bench CRD whose old version is
+marked deprecated, all created server-side with lightkube's AsyncClient. After each stage it
+times ``kubecurrent scan cluster`` (wall time and peak RSS of the child, via GNU time), so the
+two peak-memory figures show whether memory grows with the object count.
+
+Peers (kubent, pluto) are built from the Go module proxy into ~/.cache/kubecurrent/bench/ when
+they can be; a binary placed there by hand is used as is, run in the same stage, with ratios.
+Not a test: ``.venv/bin/python bench/scan_cluster.py [--objects 100000] [--small 10000]
+[--scans 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lightkube import AsyncClient, KubeConfig, codecs
+from lightkube.core.exceptions import ApiError
+from lightkube.generic_resource import create_global_resource, create_namespaced_resource
+
+from kubecurrent import sandbox as sb
+
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kubecurrent" / "bench"
+NAME = "bench-scan"
+VERSION = "1.36"
+TARGET = "1.37"
+NODES = 100
+NAMESPACES = 20
+GROUP = "bench.kubecurrent.dev"
+# Share of each kind in every stage (nodes come from the sandbox's pool).
+MIX = (("Pod", 0.15), ("ConfigMap", 0.45), ("Deployment", 0.10), ("Widget", 0.30))
+PEERS = {
+    "kubent": (
+        "github.com/doitintl/kube-no-trouble",
+        "github.com/doitintl/kube-no-trouble/cmd/kubent",
+    ),
+    "pluto": ("github.com/FairwindsOps/pluto/v5", "github.com/FairwindsOps/pluto/v5"),
+}
+Widget = create_namespaced_resource(GROUP, "v1", "Widget", "widgets")
+OldWidget = create_namespaced_resource(GROUP, "v1beta1", "Widget", "widgets")
+CRD = create_global_resource(
+    "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions"
+)
+
+
+@dataclass
+class Run:
+    wall: float
+    peak_mib: float
+    exit: int
+    stdout: str
+    stderr: str
+
+
+def crd_manifest() -> dict[str, Any]:
+    schema = {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}
+    version = {"served": True, "schema": schema}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+            "versions": [
+                {**version, "name": "v1", "storage": True},
+                {**version, "name": "v1beta1", "storage": False, "deprecated": True},
+            ],
+        },
+    }
+
+
+def manifest(kind: str, i: int, nodes: int = NODES) -> Any:
+    ns = f"bench-{i % NAMESPACES}"
+    meta: dict[str, Any] = {
+        "name": f"{kind.lower()}-{i}",
+        "namespace": ns,
+        "labels": {"bench": "scan"},
+    }
+    if kind == "ConfigMap":
+        return codecs.from_dict(
+            {"apiVersion": "v1", "kind": kind, "metadata": meta, "data": {"k": "v" * 64}}
+        )
+    if kind == "Pod":
+        container = {"name": "app", "image": f"registry.example/app:{i % 7}.0"}
+        spec: dict[str, Any] = {"nodeName": f"workers-{i % nodes}", "containers": [container]}
+        return codecs.from_dict({"apiVersion": "v1", "kind": kind, "metadata": meta, "spec": spec})
+    if kind == "Deployment":
+        labels = {"app": meta["name"]}
+        template = {
+            "metadata": {"labels": labels},
+            "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0"}]},
+        }
+        spec = {
+            "replicas": 0,
+            "selector": {"matchLabels": labels},
+            "template": template,
+        }
+        return codecs.from_dict(
+            {"apiVersion": "apps/v1", "kind": kind, "metadata": meta, "spec": spec}
+        )
+    cls, version = (OldWidget, "v1beta1") if i % 2 else (Widget, "v1")  # half: deprecated one
+    body = {"apiVersion": f"{GROUP}/{version}", "kind": "Widget"}
+    return cls.from_dict({**body, "metadata": meta, "spec": {"size": i % 10}})
+
+
+def plan(start: int, stop: int) -> Iterator[tuple[str, int]]:
+    """(kind, index) for objects start..stop of the whole run, in the fixed mix."""
+    for kind, share in MIX:
+        lo, hi = int(start * share), int(stop * share)
+        for i in range(lo, hi):
+            yield kind, i
+
+
+async def create_all(
+    kubeconfig: Path, items: list[tuple[str, int]], workers: int, nodes: int
+) -> int:
+    client = AsyncClient(KubeConfig.from_file(kubeconfig), field_manager="kubecurrent-bench")
+    queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+    failures = 0
+
+    async def worker() -> None:
+        nonlocal failures
+        while not queue.empty():
+            kind, i = queue.get_nowait()
+            try:
+                await client.create(manifest(kind, i, nodes))
+            except ApiError as exc:
+                if exc.status.code != 409:  # already there from an earlier stage: fine
+                    failures += 1
+
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    await client.close()
+    return failures
+
+
+def fill(kubeconfig: Path, start: int, stop: int, workers: int, nodes: int = NODES) -> None:
+    items = list(plan(start, stop))
+    began = time.monotonic()
+    failures = asyncio.run(create_all(kubeconfig, items, workers, nodes))
+    took = time.monotonic() - began
+    print(
+        f"  created {len(items)} objects in {took:.0f}s ({len(items) / took:.0f}/s, "
+        f"{failures} failed)",
+        flush=True,
+    )
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """Wall seconds and peak RSS (MiB) of ``cmd`` via GNU time -v."""
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    line = next((ln for ln in proc.stderr.splitlines() if "Maximum resident" in ln), ":0")
+    return Run(wall, int(line.split(":")[1]) / 1024, proc.returncode, proc.stdout, proc.stderr)
+
+
+def build_peer(name: str) -> Path | None:
+    binary = CACHE / name
+    if binary.exists():
+        return binary
+    module, package = PEERS[name]
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    env = {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
+    with tempfile.TemporaryDirectory() as tmp:
+        for step in (
+            [go, "mod", "init", "bench"],
+            [go, "get", f"{module}@latest"],
+            [go, "build", "-o", str(binary), package],
+        ):
+            proc = subprocess.run(step, cwd=tmp, env=env, capture_output=True, text=True)
+            if proc.returncode != 0:
+                print(f"{name}: unavailable: `go {' '.join(step[1:])}` failed:")
+                print("  " + proc.stderr.strip().replace("\n", "\n  "))
+                return None
+    return binary
+
+
+def peer_command(name: str, binary: Path, kubeconfig: Path) -> list[str]:
+    if name == "kubent":
+        return [str(binary), "--kubeconfig", str(kubeconfig), "-o", "json", "-t", f"{TARGET}.0"]
+    return [  # pluto reads $KUBECONFIG
+        str(binary),
+        "detect-all-in-cluster",
+        "-o",
+        "json",
+        "--target-versions",
+        f"k8s=v{TARGET}.0",
+    ]
+
+
+def scan(kubeconfig: Path, objects: int, peers: dict[str, Path], repeat: int) -> Run:
+    """Run the scan ``repeat`` times; the median wall and the highest peak RSS count."""
+    kc = str(Path(sys.executable).with_name("kubecurrent"))
+    cmd = [kc, "--kubeconfig", str(kubeconfig), "scan", "cluster", "-o", "json"]
+    runs = [
+        measure([*cmd, "--target", TARGET, "--timeout", "3600", "--fail-on", "none"])
+        for _ in range(repeat)
+    ]
+    ours = sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
+    ours.peak_mib = max(r.peak_mib for r in runs)
+    try:
+        found = json.loads(ours.stdout)["findings"]
+    except (ValueError, KeyError):
+        print(f"  kubecurrent failed (exit {ours.exit}): {ours.stderr.strip()[-800:]}")
+        return ours
+    print(
+        f"  kubecurrent scan cluster @ {objects} objects: {ours.wall:.1f}s wall (median; runs "
+        f"{', '.join(f'{r.wall:.1f}' for r in runs)}), {ours.peak_mib:.0f} MiB peak RSS, "
+        f"{len(found)} findings, exit {ours.exit} "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
+        flush=True,
+    )
+    rules = Counter(f"{f['rule']} ({f['source']})" for f in found)
+    print(f"    findings: {', '.join(f'{r} x{n}' for r, n in sorted(rules.items()))}")
+    for name, binary in peers.items():
+        env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+        theirs = measure(peer_command(name, binary, kubeconfig), env)
+        print(
+            f"  {name} @ {objects} objects: {theirs.wall:.1f}s wall, {theirs.peak_mib:.0f} MiB "
+            f"peak, exit {theirs.exit}; ratio kubecurrent/{name}: wall "
+            f"{ours.wall / theirs.wall:.2f}x, memory {ours.peak_mib / theirs.peak_mib:.2f}x"
+        )
+    return ours
+
+
+def prepare(kubeconfig: Path) -> None:
+    async def go() -> None:
+        client = AsyncClient(KubeConfig.from_file(kubeconfig), field_manager="kubecurrent-bench")
+        for n in range(NAMESPACES):
+            ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"bench-{n}"}}
+            await client.create(codecs.from_dict(ns))
+        await client.create(CRD.from_dict(crd_manifest()))
+        await client.close()
+
+    asyncio.run(go())
+    time.sleep(5)  # let the CRD's API become served
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--objects", type=int, default=100_000, help="objects in the last stage")
+    ap.add_argument("--small", type=int, default=10_000, help="objects in the first stage")
+    ap.add_argument("--workers", type=int, default=48, help="concurrent create requests")
+    ap.add_argument("--scans", type=int, default=3, help="scans per stage (median reported)")
+    args = ap.parse_args()
+    peers = {n: b for n in PEERS if (b := build_peer(n)) is not None}
+    if not peers:
+        print("no peer available: kubecurrent's own figures only")
+    with tempfile.TemporaryDirectory(prefix="kubecurrent-bench-") as home:
+        os.environ["KUBECURRENT_SANDBOX_HOME"] = home
+        began = time.monotonic()
+        pool = sb.parse_pool(f"workers={NODES}", sb.release_of(VERSION))
+        sb.up(sb.UpOptions(NAME, VERSION, (pool,), timeout=600))
+        print(
+            f"sandbox {NAME} ({VERSION}, {NODES} kwok nodes) up in {time.monotonic() - began:.0f}s"
+        )
+        try:
+            kubeconfig = sb.run_dir(NAME) / "kubeconfig"
+            prepare(kubeconfig)
+            figures: dict[int, Run] = {}
+            done = 0
+            for stage in (args.small, args.objects):
+                print(
+                    f"stage: {stage} objects ({NODES} nodes + pods, configmaps, deployments, CRs)"
+                )
+                fill(kubeconfig, done, stage - NODES, args.workers)
+                done = stage - NODES
+                figures[stage] = scan(kubeconfig, stage, peers, args.scans)
+            small, big = figures[args.small], figures[args.objects]
+            print(
+                f"kubecurrent peak RSS: {small.peak_mib:.0f} MiB at {args.small} objects, "
+                f"{big.peak_mib:.0f} MiB at {args.objects} objects "
+                f"({big.peak_mib / small.peak_mib:.2f}x for {args.objects / args.small:.0f}x "
+                "the objects)"
+            )
+            print(f"total bench time {time.monotonic() - began:.0f}s")
+        finally:
+            sb.down(NAME)
+
+
+if __name__ == "__main__":
+    main()
