@@ -4,7 +4,7 @@ from kubecurrent.analyze._apis import ApiRule, ApiTable
 from kubecurrent.analyze._catalogue import RULE_IDS, RULES, RuleInfo, rule_info
 from kubecurrent.analyze._chart import check_chart
 from kubecurrent.analyze._context import Context
-from kubecurrent.analyze._rules import check_document, remediation
+from kubecurrent.analyze._rules import body_fields, check_document, remediation
 from kubecurrent.model.constraint import ConstraintError, satisfies
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "ConstraintError",
     "Context",
     "RuleInfo",
+    "body_fields",
     "check_chart",
     "check_document",
     "remediation",

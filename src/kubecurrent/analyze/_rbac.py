@@ -14,6 +14,9 @@ from kubecurrent.analyze._context import Context, finding
 from kubecurrent.collect.files import Document
 from kubecurrent.model.findings import Finding, Severity, Status
 
+FIELDS = ("rules",)
+"""The top-level fields ``check_rbac`` reads beyond the object's identity."""
+
 
 def check_rbac(doc: Document, ctx: Context) -> list[Finding]:
     rules = doc.data.get("rules")

@@ -1,10 +1,21 @@
-"""Rules over one document: removed and deprecated apiVersions, PodSecurityPolicy."""
+"""Rules over one document: removed and deprecated apiVersions, PodSecurityPolicy, and the
+kinds whose body is checked (RBAC rules, admission webhooks).
+
+Every rule except the body checks judges an object by its identity alone (apiVersion, kind,
+name, namespace). ``body_fields`` tells a reader which top-level fields it must build as well; it
+is derived from ``BODY_CHECKS``, the table ``check_document`` dispatches on, so the two cannot
+drift.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kubecurrent.analyze._apis import ApiRule
 from kubecurrent.analyze._context import Context, finding
+from kubecurrent.analyze._rbac import FIELDS as RBAC_FIELDS
 from kubecurrent.analyze._rbac import check_rbac
+from kubecurrent.analyze._webhook import FIELDS as WEBHOOK_FIELDS
 from kubecurrent.analyze._webhook import check_webhooks
 from kubecurrent.collect.files import Document
 from kubecurrent.model.findings import Finding, Status
@@ -13,6 +24,19 @@ PSP_KIND = "PodSecurityPolicy"
 PSP_REMOVED_IN = "1.25"
 RBAC_KINDS = ("Role", "ClusterRole")
 WEBHOOK_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
+BodyCheck = Callable[[Document, Context], list[Finding]]
+BODY_CHECKS: dict[str, tuple[BodyCheck, tuple[str, ...]]] = {
+    **dict.fromkeys(RBAC_KINDS, (check_rbac, RBAC_FIELDS)),
+    **dict.fromkeys(WEBHOOK_KINDS, (check_webhooks, WEBHOOK_FIELDS)),
+}
+"""Kinds whose rules read more than the object's identity: the check, and the top-level fields
+it reads."""
+
+
+def body_fields(api_version: str, kind: str) -> tuple[str, ...]:
+    """The top-level fields any rule reads beyond apiVersion, kind, name and namespace."""
+    entry = BODY_CHECKS.get(kind)
+    return entry[1] if entry is not None else ()
 
 
 def check_document(doc: Document, ctx: Context) -> list[Finding]:
@@ -25,10 +49,9 @@ def check_document(doc: Document, ctx: Context) -> list[Finding]:
             findings.append(_api_finding(doc, rule, status, ctx))
     if doc.kind == PSP_KIND:
         findings.append(_psp_finding(doc, ctx))
-    elif doc.kind in RBAC_KINDS:
-        findings += check_rbac(doc, ctx)
-    elif doc.kind in WEBHOOK_KINDS:
-        findings += check_webhooks(doc, ctx)
+    entry = BODY_CHECKS.get(doc.kind)
+    if entry is not None:
+        findings += entry[0](doc, ctx)
     return findings
 
 

@@ -16,6 +16,8 @@ from kubecurrent.model.findings import Finding, Status
 
 REVIEW_GROUP = "admission.k8s.io"
 KNOWN_VERSIONS = ("v1", "v1beta1")
+FIELDS = ("webhooks",)
+"""The top-level fields ``check_webhooks`` reads beyond the object's identity."""
 
 
 def check_webhooks(doc: Document, ctx: Context) -> list[Finding]:

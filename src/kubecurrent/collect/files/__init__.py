@@ -9,6 +9,7 @@ from kubecurrent.collect.files._read import TEMPLATE_HINT, read_file, read_strea
 from kubecurrent.collect.files._render import chart_info, render_chart, render_kustomization
 from kubecurrent.collect.files._types import (
     BinaryResolver,
+    BodyFields,
     ChartInfo,
     Document,
     Rendered,
@@ -20,6 +21,7 @@ from kubecurrent.model.findings import EvidenceSource, ScanError
 __all__ = [
     "TEMPLATE_HINT",
     "BinaryResolver",
+    "BodyFields",
     "ChartInfo",
     "Document",
     "Input",
@@ -36,12 +38,16 @@ __all__ = [
 ]
 
 
-def read_input(inp: Input, opts: RenderOptions) -> Iterator[Document | ScanError | ChartInfo]:
-    """Everything one input yields: objects, errors, and a chart's own metadata."""
+def read_input(
+    inp: Input, opts: RenderOptions, body_fields: BodyFields | None = None
+) -> Iterator[Document | ScanError | ChartInfo]:
+    """Everything one input yields: objects, errors, and a chart's own metadata.
+
+    ``body_fields`` (see ``read_file``) lets manifest files skip building what nobody reads."""
     if inp.kind == "stdin":
         yield from read_stream(sys.stdin.buffer, "-", EvidenceSource.MANIFEST)
     elif inp.kind == "file":
-        yield from read_file(inp.path)
+        yield from read_file(inp.path, body_fields=body_fields)
     else:
         rendered = (
             render_chart(inp.path, opts, opts.kube_version)

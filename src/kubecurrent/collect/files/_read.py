@@ -14,7 +14,8 @@ from typing import IO, Any
 
 import yaml
 
-from kubecurrent.collect.files._types import Document
+from kubecurrent.collect.files._quick import quick_items
+from kubecurrent.collect.files._types import BodyFields, Document
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -23,10 +24,25 @@ TEMPLATE_HINT = (
     "it, or pipe `helm template` output into `kubecurrent scan files -`"
 )
 Item = Document | ScanError
+QUICK_MAX_BYTES = 4 * 1024 * 1024
+"""Files up to this size are read whole for the fast path; larger ones always stream."""
 
 
-def read_file(path: Path, source: EvidenceSource = EvidenceSource.MANIFEST) -> Iterator[Item]:
-    """Every object in the file at ``path``; parse errors are items too, never exceptions."""
+def read_file(
+    path: Path,
+    source: EvidenceSource = EvidenceSource.MANIFEST,
+    body_fields: BodyFields | None = None,
+) -> Iterator[Item]:
+    """Every object in the file at ``path``; parse errors are items too, never exceptions.
+
+    With ``body_fields``, plain YAML is read by ``_quick``: objects hold their identity and only
+    the top-level fields ``body_fields`` names (``complete=False``), which skips most of the
+    parsing; the objects' identities, lines and the errors are the same."""
+    if body_fields is not None and _quick_size(path):
+        items = quick_items(path.read_bytes(), str(path), source, body_fields, _read_all)
+        if items is not None:
+            yield from items
+            return
     offset_bytes, offset_lines = 0, 0
     while True:
         with path.open("rb") as fh:
@@ -46,6 +62,17 @@ def read_stream(stream: IO[bytes] | IO[str], name: str, source: EvidenceSource) 
     return None
 
 
+def _quick_size(path: Path) -> bool:
+    try:
+        return path.stat().st_size <= QUICK_MAX_BYTES
+    except OSError:
+        return False
+
+
+def _read_all(stream: IO[bytes], name: str, source: EvidenceSource, offset: int) -> list[Item]:
+    return list(_read_from(stream, name, source, offset))
+
+
 def _read_from(
     stream: IO[bytes] | IO[str], name: str, source: EvidenceSource, line_offset: int
 ) -> Generator[Item, None, int | None]:
@@ -54,12 +81,10 @@ def _read_from(
     try:
         while True:
             try:
-                if not loader.check_node():
-                    return None
-                node = loader.get_node()
+                node = loader.get_node() if loader.check_node() else None
                 if node is None:
                     return None
-                data = loader.construct_document(node)
+                data = _construct(loader, node)
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
                 line = line_offset + (mark.line if mark is not None else 0)
@@ -68,6 +93,17 @@ def _read_from(
             yield from _objects(node, data, name, line_offset, source)
     finally:
         loader.dispose()
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """The document's value; a scalar the resolver took for a date or number that does not
+    convert (``2024-02-30``, ``0x_``) is a YAML error at that document, not a crash."""
+    try:
+        return loader.construct_document(node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            problem=str(exc), problem_mark=node.start_mark
+        ) from exc
 
 
 def _objects(

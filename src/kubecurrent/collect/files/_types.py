@@ -12,6 +12,10 @@ from kubecurrent.model.findings import EvidenceSource, ScanError
 BinaryResolver = Callable[[], Path]
 """Returns the helm or kustomize binary to run; raises KubecurrentError naming how to get it."""
 
+BodyFields = Callable[[str, str], tuple[str, ...]]
+"""Given (apiVersion, kind): the top-level fields anything will read beyond the object's identity
+(apiVersion, kind, metadata name and namespace); ``()`` for none."""
+
 
 @dataclass(frozen=True, slots=True)
 class Document:
@@ -22,6 +26,9 @@ class Document:
     line: int
     source: EvidenceSource = EvidenceSource.MANIFEST
     rendered_from: str | None = None
+    complete: bool = True
+    """False when ``data`` holds only the identity (apiVersion, kind, metadata name and
+    namespace) and the top-level fields the reader was told (``body_fields``) are read."""
 
     @property
     def api_version(self) -> str:

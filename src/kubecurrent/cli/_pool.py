@@ -1,0 +1,66 @@
+"""Running one function over many inputs on every core, results in input order.
+
+A pool of worker processes started with ``fork`` (Linux only), so the function, which may close
+over the catalog context and the helm/kustomize resolvers, is inherited rather than pickled; only
+the inputs and results cross between processes. Anything else (few inputs, a saturated machine,
+another OS) runs in this process, lazily, exactly as a plain ``map`` would.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+MIN_PER_WORKER = 32
+"""Below this many inputs per worker, starting processes costs more than it saves."""
+CHUNK = 64
+"""Inputs handed to a worker at a time: few enough to balance the load, enough to amortise."""
+
+_work: Callable[[Any], Any] | None = None
+
+
+def workers_for(count: int, cores: int | None = None, load: float | None = None) -> int:
+    """How many processes ``count`` inputs are worth here (1: stay in-process).
+
+    On a saturated machine (1-minute ``load`` average at or above ``cores``, both read from the
+    system by default) more processes only add their overhead (measured: +25% CPU, slower)."""
+    if (
+        not sys.platform.startswith("linux")
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return 1
+    cores = len(os.sched_getaffinity(0)) if cores is None else cores
+    load = os.getloadavg()[0] if load is None else load
+    if load >= cores:
+        return 1
+    return max(1, min(cores, count // MIN_PER_WORKER))
+
+
+@contextmanager
+def ordered_map(
+    work: Callable[[In], Out], items: Sequence[In], workers: int
+) -> Iterator[Iterable[Out]]:
+    """``map(work, items)``, on ``workers`` processes when more than one; start the pool before
+    any thread (a progress bar's) so the fork copies none."""
+    global _work
+    if workers <= 1:
+        yield map(work, items)
+        return
+    _work = work
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield pool.imap(_call, items, chunksize=CHUNK)
+    finally:
+        _work = None
+
+
+def _call(item: Any) -> Any:
+    assert _work is not None, "ordered_map sets the work before forking"
+    return _work(item)

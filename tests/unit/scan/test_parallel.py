@@ -1,0 +1,71 @@
+"""Scanning many files on several processes: the same report, in the same order, errors too."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kubecurrent.analyze import Context
+from kubecurrent.cli import _scan_run
+from kubecurrent.cli._pool import MIN_PER_WORKER, ordered_map, workers_for
+from kubecurrent.cli.scan import run_scan
+from kubecurrent.collect.files import RenderOptions
+
+
+def _pid_and_square(n: int) -> tuple[int, int]:
+    return os.getpid(), n * n
+
+
+def _fail_on_seven(n: int) -> int:
+    if n == 7:
+        raise ValueError("seven")
+    return n
+
+
+def test_results_come_back_in_input_order_from_other_processes() -> None:
+    items = list(range(200))
+    with ordered_map(_pid_and_square, items, 2) as results:
+        out = list(results)
+    assert [square for _, square in out] == [n * n for n in items]
+    assert os.getpid() not in {pid for pid, _ in out}
+
+
+def test_one_worker_runs_in_this_process() -> None:
+    with ordered_map(_pid_and_square, [1, 2], 1) as results:
+        assert list(results) == [(os.getpid(), 1), (os.getpid(), 4)]
+
+
+def test_an_exception_in_a_worker_reaches_the_caller() -> None:
+    with pytest.raises(ValueError, match="seven"), ordered_map(_fail_on_seven, range(50), 2) as r:
+        list(r)
+
+
+def test_workers_need_enough_inputs_and_idle_cores() -> None:
+    many = MIN_PER_WORKER * 64
+    assert workers_for(MIN_PER_WORKER - 1, cores=4, load=0.0) == 1
+    assert workers_for(many, cores=4, load=0.2) == 4
+    assert workers_for(many, cores=2, load=1.5) == 2
+    assert workers_for(many, cores=2, load=8.0) == 1  # a saturated machine: stay in-process
+    assert workers_for(MIN_PER_WORKER * 3, cores=8, load=0.0) == 3
+
+
+def test_parallel_scan_report_equals_the_sequential_one(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(150):
+        body = (
+            f"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: c{i}\n---\n"
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m{i}\n"
+        )
+        if i % 37 == 0:
+            body += "---\ndata: [unclosed\n"
+        (tmp_path / f"f{i:03}.yaml").write_text(body)
+    monkeypatch.setattr(_scan_run, "workers_for", lambda n: 1)
+    sequential = run_scan((str(tmp_path),), ctx, RenderOptions())
+    monkeypatch.setattr(_scan_run, "workers_for", lambda n: 2)
+    parallel = run_scan((str(tmp_path),), ctx, RenderOptions())
+    assert parallel == sequential
+    assert (parallel.documents, len(parallel.findings), len(parallel.errors)) == (300, 150, 5)
+    assert [f.object.name for f in parallel.findings[:3]] == ["c0", "c1", "c2"]
