@@ -20,3 +20,15 @@ FLEET_FILE = click.option(
     default=None,
     help="Fleet file [default: the embedded demo fleet].",
 )
+CATALOG_EXTRA = click.option(
+    "--catalog-extra",
+    "extra",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Extra catalog file adding entries (repeatable; also KUBECURRENT_CATALOG_EXTRA).",
+)
+TODAY = click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The date latest-supported and end-of-life are judged on (default: today).",
+)

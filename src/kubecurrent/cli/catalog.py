@@ -29,17 +29,12 @@ from kubecurrent.catalog import (
     staleness_warning,
 )
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
+from kubecurrent.cli._options import CATALOG_EXTRA
 from kubecurrent.cli._output import console, emit, simple_table
 
 SECTIONS = ("releases", "apis", "skew", "addons", "cves")
 
-extra_option = click.option(
-    "--catalog-extra",
-    "extra",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Extra catalog file adding entries (repeatable; also KUBECURRENT_CATALOG_EXTRA).",
-)
+extra_option = CATALOG_EXTRA
 
 
 def _load(extra: tuple[str, ...]) -> Catalog:

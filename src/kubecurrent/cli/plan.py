@@ -22,6 +22,7 @@ from kubecurrent.cli._clusters import (
     report_failures,
     selection,
 )
+from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.collect.fleet_spec import load_fleet_spec, load_inventory_dir
 from kubecurrent.errors import UsageError
@@ -87,18 +88,8 @@ def _pairs(
     multiple=True,
     help="Remove this add-on when it has no release for the next hop (repeatable).",
 )
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="The date latest-supported is judged on (default: today).",
-)
-@click.option(
-    "--catalog-extra",
-    "extra",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Extra catalog file (repeatable).",
-)
+@TODAY
+@CATALOG_EXTRA
 @output_option("table", "markdown", "json", "html")
 @click.pass_context
 def plan(

@@ -35,6 +35,7 @@ from kubecurrent.cli._clusters import (
     selection,
     summary,
 )
+from kubecurrent.cli._options import CATALOG_EXTRA
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._scan_run import render_options, resolve_target, scan
 from kubecurrent.collect.cluster import ClusterResult
@@ -73,13 +74,7 @@ target_options = _compose(
         "Default: the newest minor in the catalog.",
     ),
     click.option("--from", "from_version", help="The clusters' current minor, for --target next."),
-    click.option(
-        "--catalog-extra",
-        "extra",
-        multiple=True,
-        type=click.Path(dir_okay=False),
-        help="Extra catalog file adding entries (repeatable).",
-    ),
+    CATALOG_EXTRA,
 )
 render_options_flags = _compose(
     click.option(
@@ -178,13 +173,7 @@ def files(
     "--target",
     help="Kubernetes minor to judge against (default: one above each cluster's control plane).",
 )
-@click.option(
-    "--catalog-extra",
-    "extra",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Extra catalog file adding entries (repeatable).",
-)
+@CATALOG_EXTRA
 @click.option(
     "--fail-on",
     type=click.Choice(["removed", "deprecated", "none"]),

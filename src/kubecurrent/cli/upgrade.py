@@ -16,6 +16,7 @@ import click
 
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console
+from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._upgrade_run import Setup, build_executor, print_report
 from kubecurrent.collect.cluster import (
@@ -118,16 +119,8 @@ def _pairs(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> di
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSON-lines audit file [default: ~/.local/state/kubecurrent/audit.jsonl].",
 )
-@click.option(
-    "--catalog-extra",
-    "extra",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Extra catalog file (repeatable).",
-)
-@click.option(
-    "--today", type=click.DateTime(["%Y-%m-%d"]), help="The date latest-supported is judged on."
-)
+@CATALOG_EXTRA
+@TODAY
 @click.pass_context
 def upgrade(
     ctx: click.Context,
