@@ -17,7 +17,7 @@ from kubecurrent.execute import PermanentStepError, RetryableStepError
 from kubecurrent.model import KubeVersion
 from kubecurrent.sandbox._cluster import admin_client
 from kubecurrent.sandbox._nodes import POOL_LABEL, node_manifest
-from kubecurrent.sandbox._state import NodePool, load, names
+from kubecurrent.sandbox._state import NodePool, load, names, save
 from kubecurrent.sandbox._upgrade import upgrade
 
 
@@ -36,6 +36,7 @@ class SandboxProvider:
         return state.version
 
     def add_node(self, pool: str, kubelet_version: str, index: int) -> str:
+        kubelet_version = str(KubeVersion.parse(kubelet_version))  # v1.37.2, as kubelets say it
         manifest = node_manifest(
             NodePool(name=pool, count=1, kubelet_version=kubelet_version), index
         )
@@ -49,7 +50,19 @@ class SandboxProvider:
                 raise RetryableStepError(
                     f"could not create node {name}: {exc.status.message}", retry_after=2
                 ) from exc
+        self._record_pool_version(pool, kubelet_version)
         return name
+
+    def _record_pool_version(self, pool: str, kubelet_version: str) -> None:
+        """Keep the sandbox's own record of its pools in step with the nodes it now has."""
+        state = load(self.sandbox)
+        if state is None:
+            return
+        state.pools = [
+            p.model_copy(update={"kubelet_version": kubelet_version}) if p.name == pool else p
+            for p in state.pools
+        ]
+        save(state)
 
     def remove_node(self, name: str) -> None:
         try:

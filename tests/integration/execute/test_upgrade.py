@@ -54,6 +54,10 @@ def test_upgrade_136_to_137_end_to_end_never_breaks_the_pdb(
 
         assert sb.require("e2e").version == "v1.37.2"
         assert pools(box) == {"default": {"1.37.2"}}
+        assert {n.status.nodeInfo.kubeletVersion for n in box.client().list(Node)} == {"v1.37.2"}
+        assert [(p.name, p.kubelet_version) for p in sb.require("e2e").pools] == [
+            ("default", "v1.37.2")
+        ]
         assert len(list(client.list(Node))) == 3
         releases = json.loads(helm(box, "list", "-n", "addons", "-o", "json"))
         assert [(r["name"], r["chart"]) for r in releases] == [("demo", "demo-addon-1.1.0")]
