@@ -120,18 +120,21 @@ def scan_group() -> None:
     """Find what the target Kubernetes version will refuse."""
 
 
-@scan_group.command("files")
-@click.argument("paths", nargs=-1, required=True)
-@output_option(*FORMATS)
-@target_options
-@render_options_flags
-@click.option(
+FAIL_ON = click.option(
     "--fail-on",
     type=click.Choice(["removed", "deprecated", "none"]),
     default="removed",
     show_default=True,
     help="Lowest status that makes the exit code non-zero (4 removed, 3 deprecated).",
 )
+
+
+@scan_group.command("files")
+@click.argument("paths", nargs=-1, required=True)
+@output_option(*FORMATS)
+@target_options
+@render_options_flags
+@FAIL_ON
 @click.pass_context
 def files(
     click_ctx: click.Context,
@@ -174,13 +177,7 @@ def files(
     help="Kubernetes minor to judge against (default: one above each cluster's control plane).",
 )
 @CATALOG_EXTRA
-@click.option(
-    "--fail-on",
-    type=click.Choice(["removed", "deprecated", "none"]),
-    default="removed",
-    show_default=True,
-    help="Lowest status that makes the exit code non-zero (4 removed, 3 deprecated).",
-)
+@FAIL_ON
 @click.pass_context
 def cluster(
     click_ctx: click.Context, /, target: str | None, extra: tuple[str, ...], fail_on: str, **kw: Any
