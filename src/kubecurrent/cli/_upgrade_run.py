@@ -14,6 +14,7 @@ from kubecurrent.cli._app import err_console
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.errors import UsageError
 from kubecurrent.execute import (
+    Audit,
     AuditLog,
     Clock,
     Drainer,
@@ -78,10 +79,15 @@ def providers(setup: Setup) -> Providers:
 
 
 def build_executor(
-    setup: Setup, collect: Callable[[], ClusterInventory], inventory: ClusterInventory
+    setup: Setup,
+    collect: Callable[[], ClusterInventory],
+    cluster: str,
+    audit: Audit | None = None,
+    tell: Callable[[str], None] | None = None,
 ) -> Executor:
     clock = Clock()
-    audit = AuditLog(setup.audit_log or default_audit_path(), inventory.name)
+    if audit is None:
+        audit = AuditLog(setup.audit_log or default_audit_path(), cluster)
     kube = connect(setup.kubeconfig, setup.context)
     drain = DrainOptions(node_timeout=setup.node_timeout, force_unsafe=setup.force_unsafe)
     helm = None
@@ -112,7 +118,7 @@ def build_executor(
         audit=audit,
         clock=clock,
         confirm=_ask if setup.step_by_step else lambda _s: True,
-        tell=lambda msg: err_console().print(msg, highlight=False, markup=False),
+        tell=tell or (lambda msg: err_console().print(msg, highlight=False, markup=False)),
     )
 
 

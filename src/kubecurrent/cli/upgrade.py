@@ -152,7 +152,7 @@ def upgrade(
         plan = plan_cluster(inventory, catalog, resolve_target(catalog, target, day), PlanPolicy())
     setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, plan=plan, **flags)
     _show(plan)
-    executor = build_executor(setup, collect, inventory)
+    executor = build_executor(setup, collect, inventory.name)
     if flags["dry_run"]:
         executor.preflight()
         click.echo("dry run: nothing was changed")

@@ -8,7 +8,7 @@ This layer never imports the sandbox: its provider is injected by the CLI.
 """
 
 from kubecurrent.execute._actions import Runtime, step_actions
-from kubecurrent.execute._audit import AuditLog, audit_record, read_audit
+from kubecurrent.execute._audit import Audit, AuditLog, audit_record, read_audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._drain import Drainer, DrainOptions, DrainReport
 from kubecurrent.execute._errors import (
@@ -26,6 +26,7 @@ from kubecurrent.execute._select import select_pods, selector_matches
 from kubecurrent.execute._verify import already_done, effect_missing, unsupported
 
 __all__ = [
+    "Audit",
     "AuditLog",
     "Baseline",
     "Clock",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.execute._audit import AuditLog
+from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._drain import Drainer
 from kubecurrent.execute._errors import PermanentStepError
@@ -26,7 +26,7 @@ class Runtime:
     catalog: Catalog
     providers: Providers
     drainer: Drainer
-    audit: AuditLog
+    audit: Audit
     clock: Clock
     helm: HelmAddons | None = None
     roll_timeout: float = 1800.0

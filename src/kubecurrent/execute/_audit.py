@@ -19,11 +19,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kubecurrent.model.plan import Step
 
-__all__ = ["AuditLog", "audit_record", "read_audit"]
+__all__ = ["Audit", "AuditLog", "audit_record", "read_audit"]
 
 
 def _now() -> dt.datetime:
@@ -55,6 +55,14 @@ def audit_record(
         before = step.from_ if before is None else before
     record |= {"before": before, "after": after, "outcome": outcome, "detail": detail}
     return record | extra
+
+
+class Audit(Protocol):
+    """Where audit records go: a JSON-lines file (``AuditLog``) or a rollout's state store."""
+
+    cluster: str
+
+    def write(self, action: str, **fields: Any) -> dict[str, Any]: ...
 
 
 @dataclass

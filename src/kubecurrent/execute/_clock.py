@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ __all__ = ["Clock"]
 class Clock:
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    """Wall-clock time, timezone-aware (maintenance windows, soak deadlines)."""
 
     def deadline(self, seconds: float) -> float:
         return self.monotonic() + seconds

@@ -17,7 +17,7 @@ from lightkube.resources.apps_v1 import ReplicaSet
 from lightkube.resources.core_v1 import Node, Pod
 from lightkube.resources.policy_v1 import PodDisruptionBudget
 
-from kubecurrent.execute._audit import AuditLog
+from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._errors import PermanentStepError
 from kubecurrent.execute._kube import Kube, meta, name_of, ns_of
@@ -47,7 +47,7 @@ class DrainReport:
 
 
 class Drainer:
-    def __init__(self, kube: Kube, audit: AuditLog, opts: DrainOptions, clock: Clock) -> None:
+    def __init__(self, kube: Kube, audit: Audit, opts: DrainOptions, clock: Clock) -> None:
         self.client, self.audit, self.opts, self.clock = kube.client, audit, opts, clock
 
     def cordon(self, node: str) -> None:

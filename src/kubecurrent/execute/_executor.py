@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from kubecurrent.errors import ClusterError
-from kubecurrent.execute._audit import AuditLog
+from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._errors import (
     PermanentStepError,
@@ -82,7 +82,7 @@ class Executor:
     actions: Mapping[str, StepAction]
     collect: Callable[[], ClusterInventory]
     gate: Gate
-    audit: AuditLog
+    audit: Audit
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Clock = field(default_factory=Clock)
     confirm: Callable[[Step], bool] = lambda _step: True

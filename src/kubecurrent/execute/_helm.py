@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.execute._audit import AuditLog
+from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
 from kubecurrent.execute._health import RESOURCES, availability
 from kubecurrent.execute._kube import Kube
@@ -71,7 +71,7 @@ class HelmAddons:
     kubeconfig: Path | None
     context: str | None
     charts: Mapping[str, str]
-    audit: AuditLog
+    audit: Audit
     timeout: float = 300.0
 
     def upgrade(self, release: HelmRelease, addon: str, version: str) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from lightkube.resources.core_v1 import Node
 
-from kubecurrent.execute._audit import AuditLog
+from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._drain import Drainer
 from kubecurrent.execute._errors import PermanentStepError
@@ -49,7 +49,7 @@ def _ready(node: Node) -> bool:
 def roll_pool(
     drainer: Drainer,
     provider: NodePoolProvider,
-    audit: AuditLog,
+    audit: Audit,
     clock: Clock,
     pool: str,
     version: str,

@@ -1,0 +1,465 @@
+"""``kubecurrent rollout``: upgrade a fleet in waves, with approvals, windows and crash-safe resume.
+
+Exit codes of ``start``, ``resume`` and ``approve``: 0 the rollout is done; 3 it stopped for a
+person (an approval gate, a pause); 4 it halted (a wave's failure budget was exceeded) or was
+aborted; 1 an error; 2 bad usage. State lives in one SQLite file (``--state``, also
+``KUBECURRENT_STATE``; default ``~/.local/state/kubecurrent/rollouts.db``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from kubecurrent.catalog import extra_from_env, load_catalog
+from kubecurrent.cli._app import GlobalOptions, err_console, output_option
+from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
+from kubecurrent.cli._output import emit, simple_table
+from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
+from kubecurrent.collect.cluster import load_fleet_file
+from kubecurrent.execute import Clock
+from kubecurrent.plan import resolve_target
+from kubecurrent.rollout import (
+    ClusterRef,
+    Engine,
+    Store,
+    abort,
+    approve,
+    create,
+    default_state_path,
+    default_strategy,
+    load_strategy,
+    pause,
+    prepare_resume,
+    render_html,
+    render_markdown,
+    snapshot,
+    summaries,
+)
+from kubecurrent.rollout import Member as StrategyMember
+
+EXIT = {"done": 0, "waiting-approval": 3, "paused": 3, "halted": 4, "aborted": 4}
+
+STATE = click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="KUBECURRENT_STATE",
+    help="Rollout state file [default: ~/.local/state/kubecurrent/rollouts.db].",
+)
+ACTOR = click.option(
+    "--as",
+    "actor",
+    envvar="KUBECURRENT_ACTOR",
+    help="Name recorded as the actor in the journal and audit trail [default: the OS user].",
+)
+
+
+def _store(path: Path | None) -> Store:
+    return Store(path or default_state_path())
+
+
+def _actor(actor: str | None) -> str:
+    return actor or getpass.getuser()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--provider",
+            type=click.Choice(["auto", "sandbox", "none"]),
+            default="auto",
+            show_default=True,
+            help="Who upgrades control planes and node pools (as for `kubecurrent upgrade`).",
+        ),
+        click.option(
+            "--node-timeout",
+            type=float,
+            default=300.0,
+            show_default=True,
+            help="Seconds to drain one node.",
+        ),
+        click.option(
+            "--gate-timeout",
+            type=float,
+            default=180.0,
+            show_default=True,
+            help="Seconds a health gate waits.",
+        ),
+        click.option(
+            "--helm-timeout",
+            type=float,
+            default=300.0,
+            show_default=True,
+            help="Seconds helm waits for an add-on upgrade.",
+        ),
+        click.option("--poll", type=float, default=1.0, show_default=True, hidden=True),
+        CATALOG_EXTRA,
+        TODAY,
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _engine(
+    store: Store, actor: str, today: dt.datetime | None, extra: tuple[str, ...], **flags: Any
+) -> Engine:
+    catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
+    console = err_console()
+
+    def tell(message: str) -> None:
+        console.print(message, highlight=False, markup=False)
+
+    settings = RunSettings(
+        catalog=catalog,
+        today=today.date() if today else dt.date.today(),
+        provider=flags["provider"],
+        node_timeout=flags["node_timeout"],
+        gate_timeout=flags["gate_timeout"],
+        helm_timeout=flags["helm_timeout"],
+        tell=tell,
+    )
+    return Engine(
+        store=store,
+        runners=lambda ref: SandboxAwareRun(ref, settings),
+        actor=actor,
+        clock=Clock(),
+        tell=tell,
+        poll=flags["poll"],
+    )
+
+
+def _drive(engine: Engine, rid: str) -> None:
+    """Drive until done or stopped; the first Ctrl-C pauses after the current step."""
+    asked = {"n": 0}
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        asked["n"] += 1
+        if asked["n"] > 1:
+            raise KeyboardInterrupt
+        pause(engine.store, rid, engine.actor, _now())
+        err_console().print(
+            f"pausing {rid} after the current step (again to stop at once; "
+            f"`kubecurrent rollout resume {rid}` continues)"
+        )
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        state = engine.drive(rid)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    click.echo(f"rollout {rid}: {state}")
+    sys.exit(EXIT.get(state, 1))
+
+
+@click.group()
+def rollout() -> None:
+    """Upgrade a fleet in waves: canaries, soak, approvals, windows, failure budgets.
+
+    Every transition is journalled in a SQLite state file, so a rollout stopped at any moment
+    (even killed) continues with `kubecurrent rollout resume ID`.
+    """
+
+
+@rollout.command()
+@click.option(
+    "--fleet",
+    "fleet_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Fleet file naming the clusters (see docs/cluster-scan.md).",
+)
+@click.option(
+    "--target",
+    default="latest-supported",
+    show_default=True,
+    help="X.Y, X.Y.Z, latest or latest-supported.",
+)
+@click.option(
+    "--strategy",
+    "strategy_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Strategy file (see docs/rollout.md) [default: a canary, then the rest two at a time].",
+)
+@click.option("--dry-run", is_flag=True, help="Show the waves and stop; record nothing.")
+@STATE
+@ACTOR
+@_runner_options
+@click.pass_obj
+def start(
+    opts: GlobalOptions,
+    /,
+    fleet_file: Path,
+    target: str,
+    strategy_file: Path | None,
+    dry_run: bool,
+    state_path: Path | None,
+    actor: str | None,
+    today: dt.datetime | None,
+    extra: tuple[str, ...],
+    **flags: Any,
+) -> None:
+    """Start a rollout of the fleet to --target and drive it."""
+    kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else None
+    targets = load_fleet_file(fleet_file, kubeconfig)
+    refs = [ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout) for t in targets]
+    catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
+    day = today.date() if today else dt.date.today()
+    version = str(resolve_target(catalog, target, day))
+    members = [StrategyMember(r.name, r.labels) for r in refs]
+    strategy = load_strategy(strategy_file) if strategy_file else default_strategy(members)
+    if dry_run:
+        from kubecurrent.rollout import assign_waves
+
+        waves = assign_waves(strategy, members)
+        rows = [
+            [
+                w.name,
+                ", ".join(names),
+                w.concurrency,
+                str(w.soak),
+                "yes" if w.approval else "",
+                w.failure_budget.describe(),
+            ]
+            for w, names in zip(strategy.waves, waves, strict=True)
+        ]
+        click.echo(f"rollout of {len(refs)} clusters to {version} (dry run: nothing recorded)")
+        emit(
+            opts.output,
+            {
+                "target": version,
+                "waves": dict(zip([w.name for w in strategy.waves], waves, strict=True)),
+            },
+            lambda: simple_table(
+                ["wave", "clusters", "concurrency", "soak", "approval", "failure budget"], rows
+            ),
+        )
+        return
+    store = _store(state_path)
+    who = _actor(actor)
+    rid = create(
+        store,
+        clusters=refs,
+        target=version,
+        strategy=strategy,
+        fleet=str(fleet_file),
+        actor=who,
+        now=_now(),
+    )
+    click.echo(f"rollout {rid} created: {len(refs)} clusters to {version}")
+    _drive(_engine(store, who, today, extra, **flags), rid)
+
+
+@rollout.command()
+@click.argument("rollout_id")
+@click.option("--retry-failed", is_flag=True, help="After a halt, try the failed clusters again.")
+@STATE
+@ACTOR
+@_runner_options
+def resume(
+    rollout_id: str,
+    retry_failed: bool,
+    state_path: Path | None,
+    actor: str | None,
+    today: dt.datetime | None,
+    extra: tuple[str, ...],
+    **flags: Any,
+) -> None:
+    """Continue a paused, stopped or crashed rollout exactly where it stopped."""
+    store = _store(state_path)
+    who = _actor(actor)
+    prepare_resume(store, rollout_id, who, _now(), retry_failed)
+    _drive(_engine(store, who, today, extra, **flags), rollout_id)
+
+
+@rollout.command(name="approve")
+@click.argument("rollout_id")
+@click.option("--wave", help="The wave to approve [default: the one waiting].")
+@click.option("--note", default="", help="Why (kept in the journal and the report).")
+@click.option("--no-resume", is_flag=True, help="Only record the approval; drive later.")
+@STATE
+@ACTOR
+@_runner_options
+def approve_cmd(
+    rollout_id: str,
+    wave: str | None,
+    note: str,
+    no_resume: bool,
+    state_path: Path | None,
+    actor: str | None,
+    today: dt.datetime | None,
+    extra: tuple[str, ...],
+    **flags: Any,
+) -> None:
+    """Approve a gated wave, then drive the rollout on (unless --no-resume)."""
+    store = _store(state_path)
+    who = _actor(actor)
+    name = approve(store, rollout_id, wave, who, _now(), note)
+    click.echo(f"wave {name} of {rollout_id} approved by {who}")
+    if no_resume:
+        return
+    prepare_resume(store, rollout_id, who, _now())
+    _drive(_engine(store, who, today, extra, **flags), rollout_id)
+
+
+@rollout.command(name="pause")
+@click.argument("rollout_id")
+@STATE
+@ACTOR
+def pause_cmd(rollout_id: str, state_path: Path | None, actor: str | None) -> None:
+    """Stop after the steps now running; `resume` continues."""
+    click.echo(
+        f"rollout {rollout_id}: {pause(_store(state_path), rollout_id, _actor(actor), _now())}"
+    )
+
+
+@rollout.command(name="abort")
+@click.argument("rollout_id")
+@STATE
+@ACTOR
+def abort_cmd(rollout_id: str, state_path: Path | None, actor: str | None) -> None:
+    """Stop for good after the steps now running; clusters stay as they are then."""
+    click.echo(
+        f"rollout {rollout_id}: {abort(_store(state_path), rollout_id, _actor(actor), _now())}"
+    )
+
+
+@rollout.command()
+@click.argument("rollout_id", required=False)
+@STATE
+@output_option("table", "json", "yaml")
+@click.pass_obj
+def status(opts: GlobalOptions, rollout_id: str | None, state_path: Path | None) -> None:
+    """Waves, clusters and steps of a rollout [default: the newest]."""
+    store = _store(state_path)
+    snap = snapshot(store, rollout_id or store.latest())
+
+    def table() -> Any:
+        rows = []
+        for w in snap["waves"]:
+            for c in w["clusters"]:
+                steps = c["steps"]
+                done = sum(1 for s in steps if s["state"] == "done")
+                rows.append(
+                    [
+                        w["name"],
+                        w["state"],
+                        c["name"],
+                        c["state"],
+                        c["from"] or "",
+                        c["final"] or "",
+                        f"{done}/{len(steps)}",
+                        c["detail"],
+                    ]
+                )
+        title = f"{snap['id']} → {snap['target']}: {snap['state']}" + (
+            f" ({snap['detail']})" if snap["detail"] else ""
+        )
+        return simple_table(
+            ["wave", "wave state", "cluster", "state", "from", "now", "steps", "detail"],
+            rows,
+            title=title,
+        )
+
+    emit(opts.output, snap, table)
+
+
+@rollout.command(name="list")
+@STATE
+@output_option("table", "json", "yaml")
+@click.pass_obj
+def list_cmd(opts: GlobalOptions, state_path: Path | None) -> None:
+    """Every rollout in the state file, newest first."""
+    found = summaries(_store(state_path))
+    rows = [
+        [
+            r["id"],
+            r["target"],
+            r["state"],
+            r["created"],
+            r["actor"],
+            ", ".join(f"{k} {v}" for k, v in sorted(r["clusters"].items())),
+        ]
+        for r in found
+    ]
+    emit(
+        opts.output,
+        found,
+        lambda: simple_table(["id", "target", "state", "created", "by", "clusters"], rows),
+    )
+
+
+@rollout.command()
+@click.argument("rollout_id", required=False)
+@STATE
+@output_option("table", "json", "yaml")
+@click.pass_obj
+def history(opts: GlobalOptions, rollout_id: str | None, state_path: Path | None) -> None:
+    """The journal: every transition of the rollout, its waves, clusters and steps."""
+    store = _store(state_path)
+    entries = store.journal(rollout_id or store.latest())
+    rows = [
+        [
+            e["time"],
+            e["actor"],
+            e["entity"],
+            e["ref"],
+            f"{e['from_state'] or ''} → {e['to_state']}" if e["entity"] != "note" else "",
+            e["detail"],
+        ]
+        for e in entries
+    ]
+    emit(
+        opts.output,
+        entries,
+        lambda: simple_table(["time", "actor", "entity", "ref", "change", "detail"], rows),
+    )
+
+
+@rollout.command()
+@click.argument("rollout_id", required=False)
+@STATE
+@click.option(
+    "-o",
+    "--output",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of stdout.",
+)
+def report(
+    rollout_id: str | None, state_path: Path | None, fmt: str, out_file: Path | None
+) -> None:
+    """The change record: plan, approvals, timings, findings before and after, audit trail."""
+    store = _store(state_path)
+    rid = rollout_id or store.latest()
+    snap = snapshot(store, rid)
+    journal, audit = store.journal(rid), store.audit_records(rid)
+    text = (render_html if fmt == "html" else render_markdown)(snap, journal, audit)
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out_file}")

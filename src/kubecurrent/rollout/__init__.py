@@ -1,0 +1,72 @@
+"""Fleet rollouts: strategy (waves, windows, budgets), SQLite state, a crash-safe driver, reports.
+
+``create`` records a rollout (waves assigned from the strategy); ``Engine.drive`` carries it out
+through per-cluster ``ClusterRun`` objects the caller builds (the CLI wires collect, plan and the
+executor with the right providers); ``pause``/``abort``/``approve``/``prepare_resume`` change the
+store; ``snapshot`` and ``render_markdown``/``render_html`` read it. This layer never imports the
+sandbox; the CLI and the dashboard share it, so a rollout started in one is seen in the other.
+"""
+
+from kubecurrent.rollout._audit import StoreAudit
+from kubecurrent.rollout._control import (
+    abort,
+    approve,
+    create,
+    driven,
+    pause,
+    prepare_resume,
+    snapshot,
+    summaries,
+)
+from kubecurrent.rollout._duration import parse_duration
+from kubecurrent.rollout._engine import ClusterRun, Engine, RunnerFactory
+from kubecurrent.rollout._lease import Lease, LeaseHeld
+from kubecurrent.rollout._records import ClusterRef
+from kubecurrent.rollout._report import render_html, render_markdown
+from kubecurrent.rollout._store import Store, default_state_path
+from kubecurrent.rollout._strategy import (
+    Blackout,
+    FailureBudget,
+    Member,
+    Strategy,
+    Wave,
+    Window,
+    assign_waves,
+    default_strategy,
+    load_strategy,
+)
+from kubecurrent.rollout._windows import Opening, opening
+
+__all__ = [
+    "Blackout",
+    "ClusterRef",
+    "ClusterRun",
+    "Engine",
+    "FailureBudget",
+    "Lease",
+    "LeaseHeld",
+    "Member",
+    "Opening",
+    "RunnerFactory",
+    "Store",
+    "StoreAudit",
+    "Strategy",
+    "Wave",
+    "Window",
+    "abort",
+    "approve",
+    "assign_waves",
+    "create",
+    "default_state_path",
+    "default_strategy",
+    "driven",
+    "load_strategy",
+    "opening",
+    "parse_duration",
+    "pause",
+    "prepare_resume",
+    "render_html",
+    "render_markdown",
+    "snapshot",
+    "summaries",
+]
