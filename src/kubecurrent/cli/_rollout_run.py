@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lightkube import KubeConfig
+
 from kubecurrent.analyze.cluster import check_inventory
 from kubecurrent.catalog import Catalog
 from kubecurrent.cli._upgrade_run import Setup, build_executor
@@ -23,6 +25,7 @@ from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.plan import PlanPolicy, plan_cluster, resolve_target
 from kubecurrent.rollout import ClusterRef
+from kubecurrent.sandbox import recover_sandbox
 
 __all__ = ["RunSettings", "SandboxAwareRun"]
 
@@ -53,6 +56,12 @@ class SandboxAwareRun:
     @property
     def kubeconfig(self) -> Path:
         return self.ref.kubeconfig or default_path()
+
+    def recover(self) -> str | None:
+        if self.settings.provider == "none":
+            return None
+        config = KubeConfig.from_file(self.kubeconfig).get(context_name=self.ref.context)
+        return recover_sandbox(config.cluster.server) if config is not None else None
 
     def inventory(self) -> ClusterInventory:
         target = ClusterTarget(

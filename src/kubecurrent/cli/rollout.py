@@ -1,8 +1,9 @@
 """``kubecurrent rollout``: upgrade a fleet in waves, with approvals, windows and crash-safe resume.
 
-Exit codes of ``start``, ``resume`` and ``approve``: 0 the rollout is done; 3 it stopped for a
-person (an approval gate, a pause); 4 it halted (a wave's failure budget was exceeded) or was
-aborted; 1 an error; 2 bad usage. State lives in one SQLite file (``--state``, also
+Exit codes of ``start``, ``resume`` and ``approve``: 0 the rollout is done with every cluster at
+the target; 1 it is done but some clusters failed within their wave's failure budget, or an
+error; 3 it stopped for a person (an approval gate, a pause); 4 it halted (a wave's failure
+budget was exceeded) or was aborted; 2 bad usage. State lives in one SQLite file (``--state``, also
 ``KUBECURRENT_STATE``; default ``~/.local/state/kubecurrent/rollouts.db``).
 """
 
@@ -163,7 +164,8 @@ def _drive(engine: Engine, rid: str) -> None:
         for s, handler in previous.items():
             signal.signal(s, handler)
     click.echo(f"rollout {rid}: {state}")
-    sys.exit(EXIT.get(state, 1))
+    failed = snapshot(engine.store, rid)["detail"].startswith("done; failed")
+    sys.exit(1 if state == "done" and failed else EXIT.get(state, 1))
 
 
 @click.group()

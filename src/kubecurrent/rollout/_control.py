@@ -149,9 +149,11 @@ def prepare_resume(
 ) -> None:
     """Clear a pause; with ``retry_failed``, put failed clusters back in line after a halt."""
     row = store.rollout(rid)
-    if row["state"] in ("done", "aborted"):
+    if row["state"] == "done":
+        return  # resuming a finished rollout is a no-op (a resume after a late kill)
+    if row["state"] == "aborted":
         raise UsageError(
-            f"rollout {rid} is {row['state']}; it cannot be resumed", hint="start a new rollout"
+            f"rollout {rid} was aborted; it cannot be resumed", hint="start a new rollout"
         )
     if row["state"] == "halted" and not retry_failed:
         raise UsageError(

@@ -47,6 +47,11 @@ FINISHED = ("done", "aborted")
 class ClusterRun(Protocol):
     """One cluster's side of a rollout; the CLI builds it (collect, plan, providers, gates)."""
 
+    def recover(self) -> str | None:
+        """Bring back what an interrupted run left half-done (a stopped control plane);
+        returns what was done, or None."""
+        ...
+
     def inventory(self) -> ClusterInventory: ...
     def plan(self, inventory: ClusterInventory, target: str) -> ClusterPlan: ...
     def findings(self, inventory: ClusterInventory, target: str) -> dict[str, int]: ...
@@ -109,8 +114,16 @@ class Engine:
             outcome = self._wave(rid, row, wave_row, strategy.waves[wave_row["idx"]])
             if outcome != "done":
                 return outcome
-        self._set("rollout", rid, {"id": rid}, "done", "every wave is done")
-        self.tell(f"rollout {rid}: done")
+        failed = [
+            r["name"]
+            for r in self.store.rows(
+                "SELECT name FROM clusters WHERE rollout = ? AND state = 'failed' ORDER BY position",
+                rid,
+            )
+        ]
+        detail = f"done; failed within the budget: {', '.join(failed)}" if failed else ""
+        self._set("rollout", rid, {"id": rid}, "done", detail)
+        self.tell(f"rollout {rid}: {detail or 'done'}")
         return "done"
 
     def _honour_request(self, rid: str) -> str:
@@ -328,6 +341,10 @@ class Engine:
     ) -> ExecutionReport | None:
         run = self.runners(ref)
         key = {"rollout": rid, "name": ref.name}
+        recovered = run.recover()
+        if recovered:
+            audit.write("cluster.recover", detail=recovered)
+            self.tell(f"{ref.name}: {recovered}")
         inventory = run.inventory()
         plan = load_plan(member)
         if plan is None:

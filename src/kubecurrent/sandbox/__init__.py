@@ -10,7 +10,7 @@ from kubecurrent.sandbox._components import all_components, release_of
 from kubecurrent.sandbox._control_plane import server_version
 from kubecurrent.sandbox._fleet import FleetSpec, load_spec
 from kubecurrent.sandbox._nodes import POOL_LABEL, parse_pool
-from kubecurrent.sandbox._provider import SandboxProvider, sandbox_for_server
+from kubecurrent.sandbox._provider import SandboxProvider, recover_sandbox, sandbox_for_server
 from kubecurrent.sandbox._report import status, summary
 from kubecurrent.sandbox._state import NodePool, SandboxState, load, names, require, run_dir
 from kubecurrent.sandbox._upgrade import upgrade
@@ -33,6 +33,7 @@ __all__ = [
     "mint_user",
     "names",
     "parse_pool",
+    "recover_sandbox",
     "release_of",
     "require",
     "run_dir",

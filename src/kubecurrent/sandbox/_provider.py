@@ -18,7 +18,7 @@ from kubecurrent.model import KubeVersion
 from kubecurrent.sandbox._cluster import admin_client
 from kubecurrent.sandbox._nodes import POOL_LABEL, node_manifest
 from kubecurrent.sandbox._state import NodePool, load, names, save
-from kubecurrent.sandbox._upgrade import upgrade
+from kubecurrent.sandbox._upgrade import recover, upgrade
 
 
 @dataclass
@@ -28,9 +28,13 @@ class SandboxProvider:
     pool_label: str = POOL_LABEL
 
     def upgrade_control_plane(self, version: str) -> str:
-        minor = str(KubeVersion.parse(version).minor_version)
+        minor = KubeVersion.parse(version).minor_version
         try:
-            state = upgrade(self.sandbox, minor)
+            recover(self.sandbox)  # a command killed half-way may have left it down
+            current = load(self.sandbox)
+            if current is not None and KubeVersion.parse(current.version).minor_version >= minor:
+                return current.version  # already there: a resumed step does nothing twice
+            state = upgrade(self.sandbox, str(minor))
         except SandboxError as exc:
             raise PermanentStepError(exc.message, hint=exc.hint) from exc
         return state.version
@@ -74,10 +78,21 @@ class SandboxProvider:
                 ) from exc
 
 
-def sandbox_for_server(server: str) -> str | None:
-    """The name of the running sandbox whose API server is ``server``, if any."""
+def sandbox_for_server(server: str, *, running: bool = True) -> str | None:
+    """The name of the sandbox whose API server is ``server`` (running only, by default)."""
     for name in names():
         state = load(name)
-        if state is not None and state.phase() == "running" and state.server == server:
+        if state is None or state.server != server:
+            continue
+        if not running or state.phase() == "running":
             return name
     return None
+
+
+def recover_sandbox(server: str) -> str | None:
+    """Bring back the control plane of the sandbox serving ``server`` if a killed command left
+    it down; returns what was done (None: not a sandbox, or nothing to do)."""
+    name = sandbox_for_server(server, running=False)
+    if name is None or not recover(name):
+        return None
+    return f"sandbox {name}: control plane restarted after an interrupted upgrade"

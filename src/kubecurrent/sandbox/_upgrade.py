@@ -79,5 +79,29 @@ def upgrade(name: str, version: str, timeout: float = 180.0) -> SandboxState:
     return state
 
 
+def recover(name: str, timeout: float = 180.0) -> bool:
+    """Restart a control plane that an interrupted command left stopped or half-started.
+
+    A process killed during ``upgrade`` (even with SIGKILL) can leave the control plane down:
+    stopped before the new binaries started, or started in part. The recorded version says
+    which binaries were last being started (it changes only once the new API server runs), so
+    the whole control plane is restarted at that version. Returns whether anything was done.
+    """
+    state = require(name)
+    live = state.liveness()
+    if all(live.get(c, False) for c in CONTROL_PLANE):
+        return False
+    with locked(name) as directory:
+        state = require(name)
+        live = state.liveness()
+        if all(live.get(c, False) for c in CONTROL_PLANE):
+            return False
+        _stop_control_plane(state)
+        start_control_plane(state, directory, timeout)
+        state.events.append(f"{_now()} control plane restarted at {state.version} (recovered)")
+        save(state)
+    return True
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
