@@ -71,9 +71,7 @@ def step(order: int, addon: str, from_: str, to: str, hop: int = 0) -> Step:
 
 
 def plan(*steps: Step) -> ClusterPlan:
-    return ClusterPlan(
-        name="prod", status="ok", from_version="1.33.5", target="1.35", steps=steps
-    )
+    return ClusterPlan(name="prod", status="ok", from_version="1.33.5", target="1.35", steps=steps)
 
 
 CERT = step(1, "cert-manager", "1.14.5", "1.15.3")
@@ -99,14 +97,63 @@ class TestFindingPins:
             for p in scan.pins
         ]
         assert found == [
-            ("apps.yaml", 12, "Application", "cert-manager", "spec.source.targetRevision", '"v1.14.5"'),
-            ("apps.yaml", 28, "Application", "external-dns", "spec.sources[1].targetRevision", "1.14.5"),
-            ("chart/Chart.yaml", 6, "Chart.yaml", "cert-manager", "dependencies[0].version", "~1.14.0"),
+            (
+                "apps.yaml",
+                12,
+                "Application",
+                "cert-manager",
+                "spec.source.targetRevision",
+                '"v1.14.5"',
+            ),
+            (
+                "apps.yaml",
+                28,
+                "Application",
+                "external-dns",
+                "spec.sources[1].targetRevision",
+                "1.14.5",
+            ),
+            (
+                "chart/Chart.yaml",
+                6,
+                "Chart.yaml",
+                "cert-manager",
+                "dependencies[0].version",
+                "~1.14.0",
+            ),
             ("chart/Chart.yaml", 9, "Chart.yaml", "kyverno", "dependencies[1].version", "3.1.4"),
-            ("flux-metrics.yaml", 11, "HelmRelease", "metrics-server", "spec.chart.spec.version", "'3.12.1'"),
-            ("flux/cert-manager.yaml", 11, "HelmRelease", "cert-manager", "spec.chart.spec.version", "v1.14.5"),
-            ("flux/cert-manager.yaml", 33, "OCIRepository", "metrics-server", "spec.ref.tag", '"3.12.1"'),
-            ("overlay/kustomization.yaml", 5, "kustomization", "metrics-server", "helmCharts[0].version", "3.12.1"),
+            (
+                "flux-metrics.yaml",
+                11,
+                "HelmRelease",
+                "metrics-server",
+                "spec.chart.spec.version",
+                "'3.12.1'",
+            ),
+            (
+                "flux/cert-manager.yaml",
+                11,
+                "HelmRelease",
+                "cert-manager",
+                "spec.chart.spec.version",
+                "v1.14.5",
+            ),
+            (
+                "flux/cert-manager.yaml",
+                33,
+                "OCIRepository",
+                "metrics-server",
+                "spec.ref.tag",
+                '"3.12.1"',
+            ),
+            (
+                "overlay/kustomization.yaml",
+                5,
+                "kustomization",
+                "metrics-server",
+                "helmCharts[0].version",
+                "3.12.1",
+            ),
         ]
         assert [(r.name, r.target) for r in scan.references] == [
             ("podinfo", "OCIRepository/apps/podinfo")
@@ -119,7 +166,10 @@ class TestFindingPins:
             "targetRevision: v1.14.5, repoURL: https://charts.jetstack.io}\n"
         )
         (pin,) = find_pins({"set.yaml": text}).pins
-        assert (pin.kind, pin.field) == ("ApplicationSet", "spec.template.spec.source.targetRevision")
+        assert (pin.kind, pin.field) == (
+            "ApplicationSet",
+            "spec.template.spec.source.targetRevision",
+        )
         assert text[pin.start : pin.end] == "v1.14.5"
 
 
@@ -150,10 +200,14 @@ class TestEdits:
         assert found.problems[0].startswith(
             "add-on external-dns (step 1, 0.14.2 → 0.15.0): no pin follows the add-on version"
         )
-        assert "apps.yaml:28 (Application dns, spec.sources[1].targetRevision) pins chart " in (
-            found.problems[1]
+        assert (
+            "apps.yaml:28 (Application dns, spec.sources[1].targetRevision) pins chart "
+            in (found.problems[1])
         )
-        assert "neither the add-on's current version 0.14.2 nor the planned 0.15.0" in found.problems[1]
+        assert (
+            "neither the add-on's current version 0.14.2 nor the planned 0.15.0"
+            in found.problems[1]
+        )
 
     def test_an_addon_without_a_pin_is_reported(self, catalog: Catalog) -> None:
         files = {"apps.yaml": (FIXTURE / "apps.yaml").read_text()}
@@ -248,7 +302,9 @@ class TestPropose:
         again = propose(Git.open(repo), two, catalog)
         assert again.commits == [] and not again.problems
 
-    def test_dry_run_prints_the_diff_and_changes_nothing(self, repo: Path, catalog: Catalog) -> None:
+    def test_dry_run_prints_the_diff_and_changes_nothing(
+        self, repo: Path, catalog: Catalog
+    ) -> None:
         (repo / "notes.txt").write_text("untracked\n")
         (repo / "apps.yaml").write_text((repo / "apps.yaml").read_text() + "# wip\n")
         refs = git(repo, "for-each-ref")
@@ -278,7 +334,9 @@ class TestPropose:
         with pytest.raises(GitError) as err:
             propose(Git.open(repo), plan(CERT), catalog)
         assert "git has no user.name" in err.value.message
-        assert err.value.hint is not None and 'git config --global user.name "..."' in err.value.hint
+        assert (
+            err.value.hint is not None and 'git config --global user.name "..."' in err.value.hint
+        )
 
     def test_missing_pins_are_reported_and_the_rest_committed(
         self, repo: Path, catalog: Catalog

@@ -19,7 +19,7 @@ from kubecurrent.execute._errors import PermanentStepError
 from kubecurrent.execute._executor import observed
 from kubecurrent.execute._verify import effect_missing
 from kubecurrent.execute.gitops._git import Git
-from kubecurrent.execute.gitops._propose import branch_name, propose
+from kubecurrent.execute.gitops._propose import branch_name, propose, ready
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan, Step
 
@@ -43,8 +43,13 @@ class GitOpsAddons:
     def branch_name(self) -> str:
         return self.branch or branch_name(self.plan)
 
-    def check(self) -> list[str]:
-        """Problems that would stop an add-on step, found before the upgrade starts (dry run)."""
+    def check(self, strict: bool = True) -> list[str]:
+        """Problems that would stop an add-on step, found before the upgrade starts.
+
+        ``strict`` also refuses a dirty work tree and a missing git identity (raised).
+        """
+        if strict:
+            ready(self.git)
         proposal = propose(self.git, self.plan, self.catalog, branch=self.branch, dry_run=True)
         return [p for s in proposal.steps if s.blocked for p in s.problems]
 
@@ -60,7 +65,10 @@ class GitOpsAddons:
         files = ", ".join(sorted({e.pin.path for e in done.edits})) or "already at the version"
         what = f"commit {done.commit[:12]}" if done.commit else "no new commit"
         self.audit.write(
-            "gitops.commit", step=step, after=step.to, detail=f"{what} on {self.branch_name}: {files}"
+            "gitops.commit",
+            step=step,
+            after=step.to,
+            detail=f"{what} on {self.branch_name}: {files}",
         )
         return f"gitops: {what} on {self.branch_name} ({files}); {self._wait(step)}"
 

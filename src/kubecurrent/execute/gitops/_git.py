@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kubecurrent.errors import KubecurrentError
 
-__all__ = ["Git", "GitError", "YAML_SUFFIXES"]
+__all__ = ["YAML_SUFFIXES", "Git", "GitError"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -44,7 +44,9 @@ class Git:
             )
         return cls(Path(done.stdout.strip()))
 
-    def run(self, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+    def run(
+        self, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> str:
         done = _git(self.root, *args, stdin=stdin, env=env)
         return done.stdout
 
@@ -61,7 +63,10 @@ class Git:
         return done.stdout.strip() or None
 
     def is_ancestor(self, older: str, newer: str) -> bool:
-        return _git(self.root, "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+        return (
+            _git(self.root, "merge-base", "--is-ancestor", older, newer, check=False).returncode
+            == 0
+        )
 
     def dirty(self) -> list[str]:
         """Tracked files with uncommitted changes (staged or not); untracked files are ignored."""
@@ -98,9 +103,7 @@ class Git:
                 continue
         return files
 
-    def commit_files(
-        self, branch: str, parent: str, files: Mapping[str, str], message: str
-    ) -> str:
+    def commit_files(self, branch: str, parent: str, files: Mapping[str, str], message: str) -> str:
         """Commit ``files`` (path → new text) on top of ``parent`` and move ``branch`` there."""
         if self.current_branch() == branch:
             return self._commit_checked_out(files, message)

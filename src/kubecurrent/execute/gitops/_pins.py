@@ -103,9 +103,10 @@ def _scan_file(path: str, text: str, scan: PinScan) -> None:
         doc = _Doc(path, chunk.body, body_start, text, chunk.line)
         if base == "Chart.yaml":
             scan.pins += doc.list_pins(data, "dependencies", "name", "repository", "Chart.yaml")
-        elif base in KUSTOMIZATION_NAMES or str(data.get("kind")) == "Kustomization" and str(
-            data.get("apiVersion", "")
-        ).startswith("kustomize.config.k8s.io"):
+        elif base in KUSTOMIZATION_NAMES or (
+            str(data.get("kind")) == "Kustomization"
+            and str(data.get("apiVersion", "")).startswith("kustomize.config.k8s.io")
+        ):
             scan.pins += doc.list_pins(data, "helmCharts", "name", "repo", "kustomization")
         else:
             _scan_object(doc, data, scan)

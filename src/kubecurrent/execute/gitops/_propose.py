@@ -28,6 +28,7 @@ __all__ = [
     "branch_name",
     "commit_message",
     "propose",
+    "ready",
     "unified_diff",
     "verify",
 ]
@@ -134,7 +135,7 @@ def propose(
     """Edit every pin of every add-on step (or only ``only``) and commit step by step."""
     name = branch or branch_name(plan)
     if not dry_run:
-        _ready(git)
+        ready(git)
     base = _base(git, name)
     files = git.yaml_files(base)
     original = dict(files)
@@ -158,7 +159,8 @@ def propose(
     return proposal
 
 
-def _ready(git: Git) -> None:
+def ready(git: Git) -> None:
+    """Refuse a dirty work tree (naming the files) and a missing git identity."""
     dirty = git.dirty()
     if dirty:
         shown = ", ".join(dirty[:10]) + (f" and {len(dirty) - 10} more" if len(dirty) > 10 else "")
@@ -217,7 +219,7 @@ def _value(token: str) -> str:
 
 
 def unified_diff(before: dict[str, str], after: dict[str, str]) -> str:
-    out = []
+    out: list[str] = []
     for path in sorted(after):
         if before.get(path) == after[path]:
             continue
@@ -228,4 +230,3 @@ def unified_diff(before: dict[str, str], after: dict[str, str]) -> str:
             f"b/{path}",
         )
     return "".join(out)
-
