@@ -121,7 +121,7 @@ def _explain(out: StepEdits, scan: PinScan, where: str, charts: set[str], repo: 
         return
     if not out.problems:
         refs = [f"{r.path}:{r.line} HelmRelease {r.name} → {r.target}" for r in scan.references]
-        elsewhere = f"; pinned elsewhere: {', '.join(refs)}" if refs else ""
+        elsewhere = f"; HelmReleases pinned elsewhere (chartRef): {', '.join(refs)}" if refs else ""
         out.problems.append(
             f"{where}: no pin of chart {' or '.join(sorted(charts))} in {repo} (looked in Argo CD "
             "Applications and ApplicationSets, Flux HelmReleases and OCIRepositories, Chart.yaml "
