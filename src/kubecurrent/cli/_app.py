@@ -117,6 +117,7 @@ def _register() -> None:
         catalog,
         demo,
         fix,
+        gitops,
         inventory,
         plan,
         rollout,
@@ -137,6 +138,7 @@ def _register() -> None:
         inventory.inventory,
         upgrade.upgrade,
         rollout.rollout,
+        gitops.gitops_group,
     ):
         root.add_command(command)
 

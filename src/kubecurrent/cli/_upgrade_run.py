@@ -11,6 +11,7 @@ from lightkube import KubeConfig
 
 from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import err_console
+from kubecurrent.cli._modes import gitops_addons
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.errors import UsageError
 from kubecurrent.execute import (
@@ -53,6 +54,9 @@ class Setup:
     gate_timeout: float = 180.0
     helm_timeout: float = 300.0
     audit_log: Path | None = None
+    gitops_repo: str | None = None
+    gitops_branch: str | None = None
+    gitops_sync_timeout: float = 600.0
 
 
 def default_audit_path() -> Path:
@@ -91,7 +95,18 @@ def build_executor(
     kube = connect(setup.kubeconfig, setup.context)
     drain = DrainOptions(node_timeout=setup.node_timeout, force_unsafe=setup.force_unsafe)
     helm = None
-    if any(s.type == "addon" for s in setup.plan.steps):
+    gitops = gitops_addons(
+        Path(setup.gitops_repo) if setup.gitops_repo else None,
+        setup.gitops_branch,
+        setup.gitops_sync_timeout,
+        setup.catalog,
+        setup.plan,
+        collect,
+        audit,
+        clock,
+        setup.dry_run,
+    )
+    if gitops is None and any(s.type == "addon" for s in setup.plan.steps):
         helm = HelmAddons(
             setup.helm_binary or binary_path(HELM, "helm"),
             kube,
@@ -108,6 +123,7 @@ def build_executor(
         audit=audit,
         clock=clock,
         helm=helm,
+        gitops=gitops.upgrade if gitops else None,
         roll_timeout=setup.roll_timeout,
     )
     return Executor(

@@ -16,6 +16,7 @@ import click
 
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console
+from kubecurrent.cli._modes import gitops_options, print_runbook, server_of, wants_runbook
 from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._upgrade_run import Setup, build_executor, print_report
@@ -27,6 +28,7 @@ from kubecurrent.collect.cluster import (
 )
 from kubecurrent.collect.cluster import default_kubeconfig as default_path
 from kubecurrent.errors import UsageError
+from kubecurrent.execute import connect
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.plan import PlanPolicy, plan_cluster, resolve_target
@@ -65,10 +67,10 @@ def _pairs(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> di
 @click.option("--step-by-step", is_flag=True, help="Ask before every step.")
 @click.option(
     "--provider",
-    type=click.Choice(["auto", "sandbox", "none"]),
+    type=click.Choice(["auto", "sandbox", "kubeadm", "none"]),
     default="auto",
     show_default=True,
-    help="Who upgrades the control plane and node pools (auto: a sandbox is detected by its API server).",
+    help="Who upgrades the control plane and node pools (auto: a sandbox by its API server; kubeadm: print a runbook, run nothing).",
 )
 @click.option(
     "--addon-chart",
@@ -119,6 +121,7 @@ def _pairs(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> di
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSON-lines audit file [default: ~/.local/state/kubecurrent/audit.jsonl].",
 )
+@gitops_options
 @CATALOG_EXTRA
 @TODAY
 @click.pass_context
@@ -150,6 +153,11 @@ def upgrade(
         plan = _load_plan(plan_file, inventory.name)
     else:
         plan = plan_cluster(inventory, catalog, resolve_target(catalog, target, day), PlanPolicy())
+    if wants_runbook(
+        flags["provider"], connect(kubeconfig, context), server_of(kubeconfig, context)
+    ):
+        print_runbook(plan, catalog, connect(kubeconfig, context), opts.output)
+        return
     setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, plan=plan, **flags)
     _show(plan)
     executor = build_executor(setup, collect, inventory.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kubecurrent.catalog import Catalog
@@ -29,6 +30,8 @@ class Runtime:
     audit: Audit
     clock: Clock
     helm: HelmAddons | None = None
+    gitops: Callable[[Step], str] | None = None
+    """GitOps mode: add-on steps commit to the user's repository and wait for the sync."""
     roll_timeout: float = 1800.0
     """Seconds a whole node-pool roll may take (1800)."""
 
@@ -57,7 +60,10 @@ def step_actions(rt: Runtime) -> dict[str, StepAction]:
             )
 
         actions["node-pool"] = node_pool
-    if helm is not None:
+    if rt.gitops is not None:
+        gitops = rt.gitops
+        actions["addon"] = lambda step, _inv: gitops(step)
+    elif helm is not None:
 
         def addon(step: Step, inv: ClusterInventory) -> str:
             release = find_release(rt.catalog, inv, step.target)

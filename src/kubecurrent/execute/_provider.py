@@ -3,8 +3,8 @@
 The executor never knows which infrastructure it talks to. A provider upgrades the control
 plane and creates or deletes the machines of a node pool; the executor does everything else
 (cordon, drain through the Eviction API, health gates, verification, audit). The sandbox
-provider lives in ``kubecurrent.sandbox`` and is injected by the CLI; Cluster API and kubeadm
-providers are not written yet.
+provider lives in ``kubecurrent.sandbox`` and is injected by the CLI; kubeadm clusters get a
+runbook instead (``kubecurrent.execute.kubeadm``); a Cluster API provider is not written yet.
 """
 
 from __future__ import annotations

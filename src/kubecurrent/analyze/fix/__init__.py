@@ -16,7 +16,9 @@ from kubecurrent.analyze._context import Context
 from kubecurrent.analyze.fix._document import Chunk, dump, join, load, split
 from kubecurrent.analyze.fix._migrate import MIGRATIONS, Refusal, migration_for
 
-__all__ = ["MIGRATIONS", "Change", "FixResult", "fix_text"]
+__all__ = ["MIGRATIONS", "Change", "Chunk", "FixResult", "fix_text", "join", "load", "split"]
+"""``split``/``join``/``load`` are shared with the GitOps editor: documents of a YAML file and
+their round-trip parse, so that both rewriters keep untouched bytes as they were."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,10 @@ from kubecurrent.collect.cluster._fleet import (
     inventory_json,
     load_fleet_file,
 )
+from kubecurrent.collect.cluster._pools import CONTROL_PLANE_LABEL, pool_of
 
 __all__ = [
+    "CONTROL_PLANE_LABEL",
     "ClusterResult",
     "ClusterTarget",
     "CollectOptions",
@@ -28,5 +30,6 @@ __all__ = [
     "inventory_json",
     "kubeconfig_contexts",
     "load_fleet_file",
+    "pool_of",
     "safe_name",
 ]
