@@ -39,6 +39,7 @@ from kubecurrent.execute._capi_rules import (
     check_control_plane_hop,
     check_pool_version,
     control_plane_ref,
+    endpoint_matches,
     md_version,
     observed_pool_version,
     rollout_waiting,
@@ -49,7 +50,7 @@ from kubecurrent.execute._kube import Kube
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory, NodePool
 
-__all__ = ["CAPI_GROUP", "KCP_GROUP", "ClusterApiProvider"]
+__all__ = ["CAPI_GROUP", "KCP_GROUP", "ClusterApiProvider", "find_clusters"]
 
 T = TypeVar("T")
 CAPI_GROUP = "cluster.x-k8s.io"
@@ -194,6 +195,7 @@ class ClusterApiProvider:
 
     def upgrade_control_plane(self, version: str) -> str:
         """Move the control plane to ``version`` and wait for its rollout; the version it reports."""
+        version = str(KubeVersion.parse(version))  # Cluster API writes v1.36.3
         cluster = self.cluster()
         kcp = self.control_plane(cluster)
         kcp_name = str(kcp["metadata"]["name"])
@@ -228,6 +230,7 @@ class ClusterApiProvider:
 
     def roll_pool(self, pool: str, version: str, timeout: float) -> str:
         """Roll ``pool`` (a MachineDeployment) to ``version`` and wait until it is rolled out."""
+        version = str(KubeVersion.parse(version))
         cluster = self.cluster()
         kcp = self.control_plane(cluster)
         kcp_name = str(kcp["metadata"]["name"])
@@ -360,3 +363,23 @@ class ClusterApiProvider:
 
 def _name(pool: NodePool) -> str:
     return pool.name
+
+
+def find_clusters(kube: Kube, server: str) -> list[tuple[str, str]]:
+    """``(namespace, name)`` of every Cluster API ``Cluster`` on the management cluster ``kube``
+    whose ``spec.controlPlaneEndpoint`` is the API server at URL ``server``; empty when Cluster API
+    is not installed there or the Clusters cannot be listed."""
+    code, body = kube.get_json(f"/apis/{CAPI_GROUP}")
+    if code != 200 or not isinstance(body, dict):
+        return []
+    version = str((body.get("preferredVersion") or {}).get("version", ""))
+    kind = create_namespaced_resource(CAPI_GROUP, version, "Cluster", "clusters")
+    try:
+        found = [dict(c) for c in kube.client.list(kind, namespace="*")]
+    except (ApiError, httpx2.HTTPError):
+        return []
+    return sorted(
+        (str(c["metadata"]["namespace"]), str(c["metadata"]["name"]))
+        for c in found
+        if endpoint_matches(c, server)
+    )
