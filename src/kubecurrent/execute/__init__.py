@@ -11,7 +11,8 @@ KubeadmControlPlane then each MachineDeployment) and rolls node pools as a manag
 
 from kubecurrent.execute._actions import Runtime, step_actions
 from kubecurrent.execute._audit import AuditLog, audit_record, read_audit
-from kubecurrent.execute._capi import ClusterApiProvider, find_clusters
+from kubecurrent.execute._capi import ClusterApiProvider
+from kubecurrent.execute._capi_api import find_clusters
 from kubecurrent.execute._capi_rules import endpoint_matches
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._drain import Drainer, DrainOptions, DrainReport

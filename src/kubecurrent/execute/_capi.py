@@ -16,7 +16,8 @@ the MachineDeployment of the same name: nodes carry ``cluster.x-k8s.io/deploymen
 the collector groups pools by. The ``control-plane`` pool (nodes with the control-plane role) is
 rolled by the control plane object, so its step only waits for that.
 
-Before each patch the rules of ``_capi_rules`` are checked; every patch is audited
+Objects are read through ``_capi_api.ManagementCluster``. Before each patch the rules of
+``_capi_rules`` are checked; every patch is audited
 (``capi.patch``, with the field's value before and after). The versions the executor verifies
 come from the objects' status (``observe``), which Cluster API derives from the machines.
 API versions: ``v1beta2`` and ``v1beta1``, whichever the management cluster prefers.
@@ -24,50 +25,34 @@ API versions: ``v1beta2`` and ``v1beta1``, whichever the management cluster pref
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx2
-from lightkube.core.exceptions import ApiError
-from lightkube.generic_resource import create_namespaced_resource
 from lightkube.types import PatchType
 
 from kubecurrent.errors import ClusterError
 from kubecurrent.execute._audit import AuditLog
+from kubecurrent.execute._capi_api import ManagementCluster
 from kubecurrent.execute._capi_rules import (
     check_control_plane_hop,
     check_pool_version,
-    control_plane_ref,
-    endpoint_matches,
     md_version,
     observed_pool_version,
     rollout_waiting,
 )
 from kubecurrent.execute._clock import Clock
-from kubecurrent.execute._errors import PermanentStepError, RetryableStepError, StepError
+from kubecurrent.execute._errors import PermanentStepError, StepError
 from kubecurrent.execute._kube import Kube
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory, NodePool
 
-__all__ = ["CAPI_GROUP", "KCP_GROUP", "ClusterApiProvider", "find_clusters"]
+__all__ = ["ClusterApiProvider"]
 
-T = TypeVar("T")
-CAPI_GROUP = "cluster.x-k8s.io"
-KCP_GROUP = "controlplane.cluster.x-k8s.io"
 DEPLOYMENT_LABEL = "cluster.x-k8s.io/deployment-name"
 CONTROL_PLANE_POOL = "control-plane"
 Obj = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class _Kinds:
-    cluster: Any
-    md: Any
-    kcp: Any
-
-
-class ClusterApiProvider:
+class ClusterApiProvider(ManagementCluster):
     """Control-plane and managed node-pool provider for one Cluster API ``Cluster``."""
 
     name = "cluster-api"
@@ -82,114 +67,10 @@ class ClusterApiProvider:
         timeout: float = 1800.0,
         poll: float = 2.0,
     ) -> None:
-        self.kube, self.namespace, self.cluster_name = kube, namespace, cluster
+        super().__init__(kube, namespace, cluster)
         self.audit, self.clock = audit, clock or Clock()
         self.timeout, self.poll = timeout, poll
         """Seconds the control plane may take to roll out; seconds between two reads."""
-        self._kinds: _Kinds | None = None
-
-    # -- reading -------------------------------------------------------------------------------
-
-    def _ref(self, kind: str, name: str) -> str:
-        return f"{kind} {self.namespace}/{name}"
-
-    def kinds(self) -> _Kinds:
-        """The resource classes, in the API version the management cluster prefers."""
-        if self._kinds is None:
-            core, kcp = self._preferred(CAPI_GROUP), self._preferred(KCP_GROUP)
-            self._kinds = _Kinds(
-                cluster=create_namespaced_resource(CAPI_GROUP, core, "Cluster", "clusters"),
-                md=create_namespaced_resource(
-                    CAPI_GROUP, core, "MachineDeployment", "machinedeployments"
-                ),
-                kcp=create_namespaced_resource(
-                    KCP_GROUP, kcp, "KubeadmControlPlane", "kubeadmcontrolplanes"
-                ),
-            )
-        return self._kinds
-
-    def _preferred(self, group: str) -> str:
-        code, body = self.kube.get_json(f"/apis/{group}")
-        if code == 200 and isinstance(body, dict):
-            version = str((body.get("preferredVersion") or {}).get("version", ""))
-            if version in ("v1beta2", "v1beta1"):
-                return version
-            raise PermanentStepError(
-                f"the management cluster serves {group} {version}; kubecurrent knows v1beta1 "
-                "and v1beta2",
-                hint="upgrade kubecurrent, or upgrade by hand with the Cluster API book",
-            )
-        if code == 404:
-            raise PermanentStepError(
-                f"the management cluster does not serve API group {group}: Cluster API is not "
-                "installed there",
-                hint="point --capi-kubeconfig/--capi-context at the management cluster",
-            )
-        raise RetryableStepError(f"cannot discover {group} on the management cluster: {body}")
-
-    def _call(self, what: str, work: Callable[[], T]) -> T:
-        """Run one API call; transient failures become retryable, the rest permanent."""
-        try:
-            return work()
-        except ApiError as exc:
-            code, message = exc.status.code or 0, exc.status.message or ""
-            if code == 404:
-                raise PermanentStepError(
-                    f"{what}: not found on the management cluster ({message})",
-                    hint="check --capi-cluster NAMESPACE/NAME and the management cluster context",
-                ) from None
-            if code in (409, 429) or code >= 500:
-                raise RetryableStepError(f"{what}: {code} {message}", retry_after=1.0) from None
-            raise PermanentStepError(
-                f"{what}: {code} {message}",
-                hint="check the management cluster credentials' permissions (RBAC)",
-            ) from None
-        except httpx2.HTTPError as exc:
-            raise RetryableStepError(
-                f"{what}: the management cluster is unreachable ({type(exc).__name__}: {exc})"
-            ) from None
-
-    def cluster(self) -> Obj:
-        kinds = self.kinds()
-        what = self._ref("Cluster", self.cluster_name)
-        return dict(
-            self._call(
-                f"reading {what}",
-                lambda: self.kube.client.get(
-                    kinds.cluster, self.cluster_name, namespace=self.namespace
-                ),
-            )
-        )
-
-    def control_plane(self, cluster: Obj) -> Obj:
-        ref = control_plane_ref(cluster)
-        if ref is None:
-            raise PermanentStepError(
-                f"{self._ref('Cluster', self.cluster_name)} has no spec.controlPlaneRef yet",
-                hint="wait until Cluster API has created the control plane, then run again",
-            )
-        group, kind, name = ref
-        if (group, kind) != (KCP_GROUP, "KubeadmControlPlane"):
-            raise PermanentStepError(
-                f"{self._ref('Cluster', self.cluster_name)} uses control plane {kind} ({group}); "
-                "kubecurrent drives KubeadmControlPlane only",
-                hint="upgrade that control plane with its provider's documentation",
-            )
-        kcp = self.kinds().kcp
-        return dict(
-            self._call(
-                f"reading {self._ref(kind, name)}",
-                lambda: self.kube.client.get(kcp, name, namespace=self.namespace),
-            )
-        )
-
-    def machine_deployments(self) -> list[Obj]:
-        md = self.kinds().md
-        found = self._call(
-            f"listing MachineDeployments in {self.namespace}",
-            lambda: list(self.kube.client.list(md, namespace=self.namespace)),
-        )
-        return [dict(m) for m in found if m.get("spec", {}).get("clusterName") == self.cluster_name]
 
     # -- control plane -------------------------------------------------------------------------
 
@@ -236,7 +117,7 @@ class ClusterApiProvider:
         kcp_name = str(kcp["metadata"]["name"])
         mds = {str(m["metadata"]["name"]): m for m in self.machine_deployments()}
         if pool not in mds:
-            return self._roll_unmapped(pool, version, kcp_name, sorted(mds), timeout)
+            return self._roll_unmapped(pool, version, kcp, sorted(mds), timeout)
         what = self._ref("MachineDeployment", pool)
         cp = self._ref("KubeadmControlPlane", kcp_name)
         cp_version = (kcp.get("status") or {}).get("version")
@@ -244,7 +125,12 @@ class ClusterApiProvider:
         topology = (cluster.get("spec") or {}).get("topology")
         target = version
         if topology:  # Cluster API moves the pool to the topology's version by itself
-            target = max(version, str(topology["version"]), key=KubeVersion.parse)
+            target = _at_least(
+                version,
+                str(topology["version"]),
+                f"{self._ref('Cluster', self.cluster_name)} spec.topology.version",
+                what,
+            )
         elif KubeVersion.parse(md_version(mds[pool]) or "0.0.0") != KubeVersion.parse(version):
             self._patch(
                 self.kinds().md,
@@ -261,14 +147,14 @@ class ClusterApiProvider:
         )
 
     def _roll_unmapped(
-        self, pool: str, version: str, kcp_name: str, known: list[str], timeout: float
+        self, pool: str, version: str, kcp: Obj, known: list[str], timeout: float
     ) -> str:
         if pool == CONTROL_PLANE_POOL:
-            self._wait("KubeadmControlPlane", kcp_name, self.kinds().kcp, version, timeout)
-            return (
-                f"control-plane machines are rolled by "
-                f"{self._ref('KubeadmControlPlane', kcp_name)}, which reports {version}"
-            )
+            name = str(kcp["metadata"]["name"])
+            what = self._ref("KubeadmControlPlane", name)
+            target = _at_least(version, str(kcp["spec"]["version"]), f"{what} spec.version", pool)
+            self._wait("KubeadmControlPlane", name, self.kinds().kcp, target, timeout)
+            return f"control-plane machines are rolled by {what}, which reports {target}"
         raise PermanentStepError(
             f"node pool {pool} of {self._ref('Cluster', self.cluster_name)} has no "
             f"MachineDeployment of that name (found: {', '.join(known) or 'none'})",
@@ -361,25 +247,15 @@ class ClusterApiProvider:
         )
 
 
+def _at_least(want: str, desired: str, owner: str, what: str) -> str:
+    """The version Cluster API will roll ``what`` to: ``desired``, which must reach ``want``."""
+    if KubeVersion.parse(desired) < KubeVersion.parse(want):
+        raise PermanentStepError(
+            f"{what} follows {owner}, which is {desired}: Cluster API will not move it to {want}",
+            hint=f"run the control-plane step to {want} first",
+        )
+    return str(KubeVersion.parse(desired))
+
+
 def _name(pool: NodePool) -> str:
     return pool.name
-
-
-def find_clusters(kube: Kube, server: str) -> list[tuple[str, str]]:
-    """``(namespace, name)`` of every Cluster API ``Cluster`` on the management cluster ``kube``
-    whose ``spec.controlPlaneEndpoint`` is the API server at URL ``server``; empty when Cluster API
-    is not installed there or the Clusters cannot be listed."""
-    code, body = kube.get_json(f"/apis/{CAPI_GROUP}")
-    if code != 200 or not isinstance(body, dict):
-        return []
-    version = str((body.get("preferredVersion") or {}).get("version", ""))
-    kind = create_namespaced_resource(CAPI_GROUP, version, "Cluster", "clusters")
-    try:
-        found = [dict(c) for c in kube.client.list(kind, namespace="*")]
-    except (ApiError, httpx2.HTTPError):
-        return []
-    return sorted(
-        (str(c["metadata"]["namespace"]), str(c["metadata"]["name"]))
-        for c in found
-        if endpoint_matches(c, server)
-    )

@@ -219,3 +219,14 @@ def test_a_managed_pool_provider_gets_the_whole_roll(tmp_path: Path) -> None:
 
     assert detail == "managed: rolled p"
     assert managed.rolled == [("p", "1.36.3", 42.0)]
+
+
+def test_a_topology_pool_cannot_be_asked_past_the_topology_version() -> None:
+    from kubecurrent.execute._capi import _at_least
+
+    assert _at_least("1.36.3", "v1.37.2", "Cluster t/c spec.topology.version", "md") == "v1.37.2"
+    with pytest.raises(PermanentStepError) as err:
+        _at_least("v1.37.2", "v1.36.3", "Cluster t/c spec.topology.version", "MD t/md")
+    assert (
+        "MD t/md follows Cluster t/c spec.topology.version, which is v1.36.3" in err.value.message
+    )
