@@ -14,7 +14,7 @@ import click
 from lightkube import KubeConfig
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.execute import AuditLog, Clock, Kube, PermanentStepError
+from kubecurrent.execute import Audit, Clock, Kube, PermanentStepError
 from kubecurrent.execute.gitops import Git, GitOpsAddons
 from kubecurrent.execute.kubeadm import (
     build_runbook,
@@ -89,7 +89,7 @@ def gitops_addons(
     catalog: Catalog,
     plan: ClusterPlan,
     observe: Callable[[], ClusterInventory],
-    audit: AuditLog,
+    audit: Audit,
     clock: Clock,
     dry_run: bool,
 ) -> GitOpsAddons | None:

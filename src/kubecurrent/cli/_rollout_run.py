@@ -89,7 +89,6 @@ class SandboxAwareRun:
             catalog=s.catalog,
             kubeconfig=self.kubeconfig,
             context=self.ref.context,
-            plan=plan,
             yes=True,
             provider=s.provider,
             addon_chart=s.addon_chart,
@@ -105,7 +104,7 @@ class SandboxAwareRun:
             if callable(s.tell):
                 s.tell(f"{name}: {message}")
 
-        return build_executor(setup, self.inventory, name, audit=audit, tell=tell)
+        return build_executor(setup, plan, self.inventory, name, audit=audit, tell=tell)
 
     def health(self, audit: Audit, baseline: Baseline) -> None:
         kube = connect(self.kubeconfig, self.ref.context)

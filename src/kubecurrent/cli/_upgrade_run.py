@@ -18,6 +18,7 @@ from kubecurrent.execute import (
     Audit,
     AuditLog,
     Clock,
+    ClusterApiProvider,
     Drainer,
     DrainOptions,
     ExecutionReport,
@@ -27,6 +28,7 @@ from kubecurrent.execute import (
     Providers,
     Runtime,
     connect,
+    find_clusters,
     step_actions,
 )
 from kubecurrent.model.inventory import ClusterInventory
@@ -41,7 +43,6 @@ class Setup:
     catalog: Catalog
     kubeconfig: Path
     context: str | None
-    plan: ClusterPlan
     dry_run: bool = False
     yes: bool = False
     step_by_step: bool = False
@@ -57,19 +58,78 @@ class Setup:
     gitops_repo: str | None = None
     gitops_branch: str | None = None
     gitops_sync_timeout: float = 600.0
+    capi_cluster: str | None = None
+    capi_kubeconfig: Path | None = None
+    capi_context: str | None = None
+    capi: ClusterApiProvider | None = None
+    """The Cluster API provider ``cluster_api`` found (it also supplies the observed versions)."""
+
+    def __post_init__(self) -> None:
+        if self.capi_cluster and self.provider in ("none", "sandbox", "kubeadm"):
+            raise UsageError(
+                f"--capi-cluster needs --provider cluster-api or auto, not {self.provider}"
+            )
 
 
 def default_audit_path() -> Path:
     return Path.home() / ".local" / "state" / "kubecurrent" / "audit.jsonl"
 
 
+def audit_path(setup: Setup) -> Path:
+    return setup.audit_log or default_audit_path()
+
+
+def _server(kubeconfig: Path, context: str | None) -> str:
+    single = KubeConfig.from_file(kubeconfig).get(context_name=context)
+    if single is None:
+        raise UsageError(f"no context {context!r} in {kubeconfig}")
+    return str(single.cluster.server)
+
+
+def cluster_api(setup: Setup, audit: Audit) -> ClusterApiProvider | None:
+    """The Cluster API provider for the target, or None when another provider applies.
+
+    ``--capi-cluster NAMESPACE/NAME`` names the Cluster; without it, the management cluster's
+    Clusters whose ``spec.controlPlaneEndpoint`` is the target's API server are looked up (with
+    ``--provider auto`` only when the target is not a sandbox); exactly one must match.
+    """
+    if setup.provider in ("none", "sandbox", "kubeadm"):
+        return None
+    server = _server(setup.kubeconfig, setup.context)
+    if setup.provider == "auto" and not setup.capi_cluster and sandbox_for_server(server):
+        return None
+    mgmt_config = setup.capi_kubeconfig or setup.kubeconfig
+    mgmt_context = setup.capi_context or (None if setup.capi_kubeconfig else setup.context)
+    mgmt = connect(mgmt_config, mgmt_context)
+    if setup.capi_cluster:
+        namespace, sep, name = setup.capi_cluster.partition("/")
+        if not sep or not namespace or not name:
+            raise UsageError(
+                f"--capi-cluster {setup.capi_cluster!r}: write NAMESPACE/NAME",
+                hint="e.g. --capi-cluster default/prod (kubectl get clusters -A)",
+            )
+    else:
+        found = find_clusters(mgmt, server)
+        if len(found) != 1:
+            if setup.provider == "auto" and not found:
+                return None
+            listed = ", ".join(f"{ns}/{n}" for ns, n in found) or "none"
+            raise UsageError(
+                f"Cluster API Clusters on {mgmt_config} whose controlPlaneEndpoint is {server}: "
+                f"{listed}; expected exactly one",
+                hint="name it with --capi-cluster NAMESPACE/NAME (and the management cluster "
+                "with --capi-kubeconfig/--capi-context)",
+            )
+        namespace, name = found[0]
+    return ClusterApiProvider(mgmt, namespace, name, audit, timeout=setup.roll_timeout)
+
+
 def providers(setup: Setup) -> Providers:
     if setup.provider == "none":
         return Providers()
-    single = KubeConfig.from_file(setup.kubeconfig).get(context_name=setup.context)
-    if single is None:
-        raise UsageError(f"no context {setup.context!r} in {setup.kubeconfig}")
-    server = single.cluster.server
+    if setup.capi is not None:
+        return Providers(control_plane=setup.capi, node_pools=setup.capi)
+    server = _server(setup.kubeconfig, setup.context)
     name = sandbox_for_server(server)
     if name is None:
         if setup.provider == "sandbox":
@@ -77,13 +137,14 @@ def providers(setup: Setup) -> Providers:
                 f"no running sandbox serves {server}",
                 hint="start one with `kubecurrent sandbox up`, or use --provider none",
             )
-        return Providers()  # Cluster API and kubeadm providers are not written yet
+        return Providers()  # kubeadm and managed-cloud providers are not written yet
     provider = SandboxProvider(name)
     return Providers(control_plane=provider, node_pools=provider)
 
 
 def build_executor(
     setup: Setup,
+    plan: ClusterPlan,
     collect: Callable[[], ClusterInventory],
     cluster: str,
     audit: Audit | None = None,
@@ -91,7 +152,7 @@ def build_executor(
 ) -> Executor:
     clock = Clock()
     if audit is None:
-        audit = AuditLog(setup.audit_log or default_audit_path(), cluster)
+        audit = setup.capi.audit if setup.capi else AuditLog(audit_path(setup), cluster)
     kube = connect(setup.kubeconfig, setup.context)
     drain = DrainOptions(node_timeout=setup.node_timeout, force_unsafe=setup.force_unsafe)
     helm = None
@@ -100,13 +161,13 @@ def build_executor(
         setup.gitops_branch,
         setup.gitops_sync_timeout,
         setup.catalog,
-        setup.plan,
+        plan,
         collect,
         audit,
         clock,
         setup.dry_run,
     )
-    if gitops is None and any(s.type == "addon" for s in setup.plan.steps):
+    if gitops is None and any(s.type == "addon" for s in plan.steps):
         helm = HelmAddons(
             setup.helm_binary or binary_path(HELM, "helm"),
             kube,
@@ -127,7 +188,7 @@ def build_executor(
         roll_timeout=setup.roll_timeout,
     )
     return Executor(
-        plan=setup.plan,
+        plan=plan,
         actions=step_actions(runtime),
         collect=collect,
         gate=HealthGate(kube, clock, setup.gate_timeout),

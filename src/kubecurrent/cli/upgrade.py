@@ -7,6 +7,7 @@ report says which and the cluster's state), 2 bad usage.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -19,7 +20,13 @@ from kubecurrent.cli._app import GlobalOptions, err_console
 from kubecurrent.cli._modes import gitops_options, print_runbook, server_of, wants_runbook
 from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import console, simple_table
-from kubecurrent.cli._upgrade_run import Setup, build_executor, print_report
+from kubecurrent.cli._upgrade_run import (
+    Setup,
+    audit_path,
+    build_executor,
+    cluster_api,
+    print_report,
+)
 from kubecurrent.collect.cluster import (
     ClusterTarget,
     CollectOptions,
@@ -28,7 +35,7 @@ from kubecurrent.collect.cluster import (
 )
 from kubecurrent.collect.cluster import default_kubeconfig as default_path
 from kubecurrent.errors import UsageError
-from kubecurrent.execute import connect
+from kubecurrent.execute import AuditLog, ClusterApiProvider, connect
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.plan import PlanPolicy, plan_cluster, resolve_target
@@ -67,10 +74,24 @@ def _pairs(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> di
 @click.option("--step-by-step", is_flag=True, help="Ask before every step.")
 @click.option(
     "--provider",
-    type=click.Choice(["auto", "sandbox", "kubeadm", "none"]),
+    type=click.Choice(["auto", "sandbox", "cluster-api", "kubeadm", "none"]),
     default="auto",
     show_default=True,
-    help="Who upgrades the control plane and node pools (auto: a sandbox by its API server; kubeadm: print a runbook, run nothing).",
+    help="Who upgrades the control plane and node pools (auto: a sandbox, or a Cluster API Cluster, is detected by its API server).",
+)
+@click.option(
+    "--capi-cluster",
+    metavar="NAMESPACE/NAME",
+    help="The Cluster API Cluster of this cluster [default: the one whose controlPlaneEndpoint is the API server].",
+)
+@click.option(
+    "--capi-kubeconfig",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Kubeconfig of the Cluster API management cluster [default: --kubeconfig].",
+)
+@click.option(
+    "--capi-context",
+    help="Context of the management cluster [default: --context, or the current one of --capi-kubeconfig].",
 )
 @click.option(
     "--addon-chart",
@@ -138,8 +159,9 @@ def upgrade(
     """Upgrade one cluster to --target: plan (or --plan FILE), confirm, then run every step,
     verify it by collecting the cluster again, and pass a health gate before the next one.
 
-    Providers: the sandbox (real control-plane swap, kwok node pools rolled by surge and drain).
-    Add-ons installed with Helm are upgraded with --reuse-values and rolled back on failure.
+    Providers: the sandbox (real control-plane swap, kwok node pools rolled by surge and drain);
+    Cluster API (topology version, or KubeadmControlPlane then MachineDeployments, rolled by
+    Cluster API itself). Add-ons installed with Helm are upgraded with --reuse-values and rolled back on failure.
     Every action is written to the audit log.
     """
     opts = ctx.ensure_object(GlobalOptions)
@@ -147,20 +169,28 @@ def upgrade(
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else default_path()
     day = today.date() if today else dt.date.today()
-    collect = _collector(catalog, kubeconfig, context, day)
+    name = _name(kubeconfig, context)
+    setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, **flags)
+    capi = cluster_api(setup, AuditLog(audit_path(setup), name))
+    setup = dataclasses.replace(setup, capi=capi)
+    collect = _collector(catalog, kubeconfig, context, day, name, capi)
     inventory = collect()
     if plan_file is not None:
         plan = _load_plan(plan_file, inventory.name)
     else:
         plan = plan_cluster(inventory, catalog, resolve_target(catalog, target, day), PlanPolicy())
-    if wants_runbook(
+    if capi is None and wants_runbook(
         flags["provider"], connect(kubeconfig, context), server_of(kubeconfig, context)
     ):
         print_runbook(plan, catalog, connect(kubeconfig, context), opts.output)
         return
-    setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, plan=plan, **flags)
     _show(plan)
-    executor = build_executor(setup, collect, inventory.name)
+    if capi is not None:
+        err_console().print(
+            f"Cluster API: {capi.namespace}/{capi.cluster_name}; versions as its objects report",
+            highlight=False,
+        )
+    executor = build_executor(setup, plan, collect, inventory.name)
     if flags["dry_run"]:
         executor.preflight()
         click.echo("dry run: nothing was changed")
@@ -175,13 +205,25 @@ def upgrade(
         raise report.error
 
 
-def _collector(catalog: Catalog, kubeconfig: Path, context: str | None, day: dt.date) -> Any:
-    name = context or kubeconfig_contexts(kubeconfig)[1] or "cluster"
+def _name(kubeconfig: Path, context: str | None) -> str:
+    return context or kubeconfig_contexts(kubeconfig)[1] or "cluster"
+
+
+def _collector(
+    catalog: Catalog,
+    kubeconfig: Path,
+    context: str | None,
+    day: dt.date,
+    name: str,
+    capi: ClusterApiProvider | None,
+) -> Any:
+    """Collects the cluster; for Cluster API, with the versions its objects report."""
     target = ClusterTarget(name=name, kubeconfig=kubeconfig, context=context)
     options = CollectOptions(today=day, read_metrics=False)
 
     def collect() -> ClusterInventory:
-        return asyncio.run(collect_cluster(target, catalog, options))
+        inventory = asyncio.run(collect_cluster(target, catalog, options))
+        return capi.observe(inventory) if capi is not None else inventory
 
     return collect
 

@@ -4,11 +4,16 @@
 ``Runtime`` (providers for the control plane and node pools, a ``Drainer`` using the Eviction
 API, ``HelmAddons``); ``HealthGate`` runs between steps; every action lands in an ``AuditLog``.
 Errors are ``PermanentStepError`` (stop) or ``RetryableStepError`` (retried by ``RetryPolicy``).
-This layer never imports the sandbox: its provider is injected by the CLI.
+This layer never imports the sandbox: its provider is injected by the CLI. ``ClusterApiProvider``
+upgrades Cluster API clusters through their management cluster (topology version, or the
+KubeadmControlPlane then each MachineDeployment) and rolls node pools as a managed roll.
 """
 
 from kubecurrent.execute._actions import Runtime, step_actions
 from kubecurrent.execute._audit import Audit, AuditLog, audit_record, read_audit
+from kubecurrent.execute._capi import ClusterApiProvider
+from kubecurrent.execute._capi_api import find_clusters
+from kubecurrent.execute._capi_rules import endpoint_matches
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._drain import Drainer, DrainOptions, DrainReport
 from kubecurrent.execute._errors import (
@@ -21,7 +26,12 @@ from kubecurrent.execute._executor import ExecutionReport, Executor, StepResult
 from kubecurrent.execute._health import Baseline, HealthGate
 from kubecurrent.execute._helm import HelmAddons, chart_args, find_release
 from kubecurrent.execute._kube import Kube, connect
-from kubecurrent.execute._provider import ControlPlaneProvider, NodePoolProvider, Providers
+from kubecurrent.execute._provider import (
+    ControlPlaneProvider,
+    ManagedPoolProvider,
+    NodePoolProvider,
+    Providers,
+)
 from kubecurrent.execute._select import select_pods, selector_matches
 from kubecurrent.execute._verify import already_done, effect_missing, unsupported
 
@@ -30,6 +40,7 @@ __all__ = [
     "AuditLog",
     "Baseline",
     "Clock",
+    "ClusterApiProvider",
     "ControlPlaneProvider",
     "DrainOptions",
     "DrainReport",
@@ -39,6 +50,7 @@ __all__ = [
     "HealthGate",
     "HelmAddons",
     "Kube",
+    "ManagedPoolProvider",
     "NodePoolProvider",
     "PermanentStepError",
     "Providers",
@@ -52,6 +64,8 @@ __all__ = [
     "chart_args",
     "connect",
     "effect_missing",
+    "endpoint_matches",
+    "find_clusters",
     "find_release",
     "read_audit",
     "select_pods",

@@ -12,7 +12,7 @@ from kubecurrent.execute._drain import Drainer
 from kubecurrent.execute._errors import PermanentStepError
 from kubecurrent.execute._executor import StepAction
 from kubecurrent.execute._helm import HelmAddons, find_release
-from kubecurrent.execute._provider import Providers
+from kubecurrent.execute._provider import ManagedPoolProvider, NodePoolProvider, Providers
 from kubecurrent.execute._roll import roll_pool
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import Step
@@ -44,22 +44,13 @@ def step_actions(rt: Runtime) -> dict[str, StepAction]:
 
         def control_plane(step: Step, _inv: ClusterInventory) -> str:
             served = cp.upgrade_control_plane(_to(step))
-            return f"{cp.name}: the API server reports {served}"
+            return f"{cp.name}: the control plane reports {served}"
 
         actions["control-plane"] = control_plane
-    if pools is not None:
-
-        def node_pool(step: Step, _inv: ClusterInventory) -> str:
-            r = roll_pool(
-                rt.drainer, pools, rt.audit, rt.clock, step.target, _to(step), rt.roll_timeout
-            )
-            forced = f"; force-deleted {', '.join(r.forced)}" if r.forced else ""
-            return (
-                f"{pools.name}: created {len(r.created)} nodes, drained and deleted "
-                f"{len(r.removed)}, {r.evicted} pods evicted{forced}"
-            )
-
-        actions["node-pool"] = node_pool
+    if isinstance(pools, ManagedPoolProvider):
+        actions["node-pool"] = _managed_roll(rt, pools)
+    elif pools is not None:
+        actions["node-pool"] = _surge_roll(rt, pools)
     if rt.gitops is not None:
         gitops = rt.gitops
         actions["addon"] = lambda step, _inv: gitops(step)
@@ -72,6 +63,31 @@ def step_actions(rt: Runtime) -> dict[str, StepAction]:
 
         actions["addon"] = addon
     return actions
+
+
+def _managed_roll(rt: Runtime, pools: ManagedPoolProvider) -> StepAction:
+    """The provider replaces and drains the machines itself (Cluster API)."""
+
+    def node_pool(step: Step, _inv: ClusterInventory) -> str:
+        return f"{pools.name}: {pools.roll_pool(step.target, _to(step), rt.roll_timeout)}"
+
+    return node_pool
+
+
+def _surge_roll(rt: Runtime, pools: NodePoolProvider) -> StepAction:
+    """The provider makes and deletes nodes; the executor cordons and drains (``_roll``)."""
+
+    def node_pool(step: Step, _inv: ClusterInventory) -> str:
+        r = roll_pool(
+            rt.drainer, pools, rt.audit, rt.clock, step.target, _to(step), rt.roll_timeout
+        )
+        forced = f"; force-deleted {', '.join(r.forced)}" if r.forced else ""
+        return (
+            f"{pools.name}: created {len(r.created)} nodes, drained and deleted "
+            f"{len(r.removed)}, {r.evicted} pods evicted{forced}"
+        )
+
+    return node_pool
 
 
 def _to(step: Step) -> str:

@@ -34,6 +34,17 @@ class Kube:
             return 0, f"{type(exc).__name__}: {exc}"
         return resp.status_code, resp.text
 
+    def get_json(self, path: str) -> tuple[int, Any]:
+        """Status code and parsed JSON body of ``GET path`` (None when the body is not JSON)."""
+        try:
+            resp = self._raw.get(path, headers={"Accept": "application/json"})
+        except httpx2.HTTPError as exc:
+            return 0, f"{type(exc).__name__}: {exc}"
+        try:
+            return resp.status_code, resp.json()
+        except ValueError:
+            return resp.status_code, None
+
     def close(self) -> None:
         self._raw.close()
 

@@ -4,15 +4,20 @@ The executor never knows which infrastructure it talks to. A provider upgrades t
 plane and creates or deletes the machines of a node pool; the executor does everything else
 (cordon, drain through the Eviction API, health gates, verification, audit). The sandbox
 provider lives in ``kubecurrent.sandbox`` and is injected by the CLI; kubeadm clusters get a
-runbook instead (``kubecurrent.execute.kubeadm``); a Cluster API provider is not written yet.
+runbook instead (``kubecurrent.execute.kubeadm``).
+
+Some infrastructure replaces and drains machines itself (Cluster API's MachineDeployments): its
+provider is a ``ManagedPoolProvider``, and a node-pool step then hands the whole roll to it
+instead of the executor's surge-and-drain (``_roll``). The Cluster API provider is in
+``_capi``; managed-cloud providers are not written yet.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-__all__ = ["ControlPlaneProvider", "NodePoolProvider", "Providers"]
+__all__ = ["ControlPlaneProvider", "ManagedPoolProvider", "NodePoolProvider", "Providers"]
 
 
 class ControlPlaneProvider(Protocol):
@@ -48,9 +53,26 @@ class NodePoolProvider(Protocol):
         ...
 
 
+@runtime_checkable
+class ManagedPoolProvider(Protocol):
+    """Rolls a whole node pool itself: replaces the machines, drains and deletes the old ones."""
+
+    name: str
+
+    def roll_pool(self, pool: str, version: str, timeout: float) -> str:
+        """Roll ``pool`` to kubelet ``version`` and wait until done; returns what it did.
+
+        Rolling a pool already at ``version`` only waits. Raises ``PermanentStepError`` naming
+        the object and what it is stuck on at ``timeout`` seconds, ``RetryableStepError`` for a
+        transient failure (rolling again is safe).
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class Providers:
     """The providers an execution uses; ``None`` means that kind of step cannot run."""
 
     control_plane: ControlPlaneProvider | None = None
-    node_pools: NodePoolProvider | None = None
+    node_pools: NodePoolProvider | ManagedPoolProvider | None = None
+    """A ``ManagedPoolProvider`` rolls pools itself; a ``NodePoolProvider`` only makes nodes."""

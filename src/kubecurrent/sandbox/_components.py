@@ -147,3 +147,39 @@ def all_components(versions: list[str] | None = None) -> list[Component]:
     """The components ``sandbox build`` builds: the tools plus the requested Kubernetes minors."""
     kube = [kubernetes(v) for v in (versions or DEFAULT_BUILD)]
     return [*TOOLS, *kube]
+
+
+@dataclass(frozen=True)
+class CrdBundle:
+    """Custom resource definitions taken from an upstream Go module's zip on the module proxy.
+
+    ``h1`` is the module's Go checksum (what ``go.sum`` records), checked over the whole zip
+    before any file is used; ``files`` are paths inside the module.
+    """
+
+    key: str  # cache directory, e.g. "cluster-api"
+    module: str
+    version: str
+    h1: str
+    files: tuple[str, ...]
+    source: str  # where the zip comes from (any GOPROXY serves the same bytes)
+
+
+# Cluster API's CRDs, for the Cluster API provider's tests. The controllers cannot run here, so
+# only the CRDs are installed (see ``kubecurrent.sandbox._capi``). ``h1`` is the Sum that
+# `go mod download -json sigs.k8s.io/cluster-api@v1.14.2` reports.
+CLUSTER_API = CrdBundle(
+    key="cluster-api",
+    module="sigs.k8s.io/cluster-api",
+    version="v1.14.2",
+    h1="h1:o3GFNaeNFAOEEMpDPfhCK+2CjmV6gtQ8yLEcUwCg7bA=",
+    files=(
+        "core/config/crd/bases/cluster.x-k8s.io_clusterclasses.yaml",
+        "core/config/crd/bases/cluster.x-k8s.io_clusters.yaml",
+        "core/config/crd/bases/cluster.x-k8s.io_machinedeployments.yaml",
+        "core/config/crd/bases/cluster.x-k8s.io_machinesets.yaml",
+        "core/config/crd/bases/cluster.x-k8s.io_machines.yaml",
+        "controlplane/kubeadm/config/crd/bases/controlplane.cluster.x-k8s.io_kubeadmcontrolplanes.yaml",
+    ),
+    source="https://proxy.golang.org/sigs.k8s.io/cluster-api/@v/v1.14.2.zip",
+)

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from lightkube import Client, codecs
 from lightkube.core.exceptions import ApiError
 from lightkube.models.meta_v1 import ObjectMeta
@@ -17,6 +18,7 @@ from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import Namespace
 
 from kubecurrent.sandbox._build import binary_path
+from kubecurrent.sandbox._capi import install_capi_crds
 from kubecurrent.sandbox._components import HELM
 from tests.integration.conftest import SessionSandbox, wait_for
 
@@ -145,3 +147,10 @@ def kubecurrent(box: SessionSandbox, audit: Path, *args: str) -> subprocess.Comp
         *args,
     ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=dict(os.environ))
+
+
+@pytest.fixture(scope="session")
+def capi_crds(cluster: SessionSandbox) -> list[str]:
+    """Cluster API's real CRDs (v1.14.2, from the Go module proxy, cached), installed once on the
+    shared sandbox; their controllers cannot run here (see ``capi_double``)."""
+    return install_capi_crds(cluster.client())

@@ -102,8 +102,19 @@ def test_rollout_survives_sigkill_at_20_points(sandbox_home: Path, tmp_path: Pat
             w.__enter__()
         try:
             proc = _spawn(
-                fleet, log, "start", "--fleet", str(fleet.path), "--target", "1.37",
-                "--strategy", str(strategy), "--today", "2026-11-25", "--poll", "0.2",
+                fleet,
+                log,
+                "start",
+                "--fleet",
+                str(fleet.path),
+                "--target",
+                "1.37",
+                "--strategy",
+                str(strategy),
+                "--today",
+                "2026-11-25",
+                "--poll",
+                "0.2",
             )
             rid = None
             kills: list[str] = []

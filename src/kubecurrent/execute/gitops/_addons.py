@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.execute._audit import AuditLog
+from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._errors import PermanentStepError
 from kubecurrent.execute._executor import observed
@@ -32,7 +32,7 @@ class GitOpsAddons:
     catalog: Catalog
     plan: ClusterPlan
     observe: Callable[[], ClusterInventory]
-    audit: AuditLog
+    audit: Audit
     clock: Clock
     branch: str | None = None
     timeout: float = 600.0
