@@ -81,7 +81,7 @@ def test_pause_and_abort_without_a_driver_apply_at_once(tmp_path: Path) -> None:
 
 def test_approval_names_the_wave_and_the_approver(tmp_path: Path) -> None:
     store, rid = new(tmp_path)
-    with pytest.raises(UsageError, match="no wave .* is waiting") as err:
+    with pytest.raises(UsageError, match=r"no wave .* is waiting") as err:
         approve(store, rid, None, "dan", NOW)
     assert "--wave (prod)" in (err.value.hint or "")
     with pytest.raises(UsageError, match="needs no approval"):
