@@ -1,8 +1,8 @@
 """Chaos: a fleet rollout killed with SIGKILL at 20 random points, resumed after each kill.
 
 The kills are spread over the whole rollout by waiting, before each one, for the rollout to make
-1-4 units of progress (a state change of a step, cluster or wave, or a node created, cordoned or
-deleted), then a random 0-1.5 s more, so they land inside control-plane swaps, drains, soaks
+0-2 units of progress (a state change of a step, cluster or wave, or a node created, cordoned or
+deleted), then a random 0-0.8 s more, so they land inside control-plane swaps, drains, soaks
 and between waves. At the end: every cluster at the target, every step completed exactly once
 in the journal, no node pool larger than before, and the PDB never violated.
 """
@@ -83,10 +83,10 @@ def _wait_progress(fleet: Fleet, proc: subprocess.Popen[bytes], threshold: int) 
 def test_rollout_survives_sigkill_at_20_points(sandbox_home: Path, tmp_path: Path) -> None:
     seed = int(os.environ.get("KUBECURRENT_CHAOS_SEED", str(time.time_ns() % 100_000)))
     print(f"chaos seed {seed} (KUBECURRENT_CHAOS_SEED={seed} repeats this run)")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible kill points, not secrets
     spec = [
-        ("ch-dev", "1.36", ("system=2", "workers=4"), {"env": "dev"}),
-        ("ch-prod", "1.36", ("system=2", "workers=4@1.35.4"), {"env": "prod"}),
+        ("ch-dev", "1.36", ("system=2", "workers=8"), {"env": "dev"}),
+        ("ch-prod", "1.36", ("system=2", "workers=8@1.35.4"), {"env": "prod"}),
     ]
     strategy = tmp_path / "strategy.yaml"
     strategy.write_text(yaml.safe_dump(STRATEGY))
@@ -119,9 +119,9 @@ def test_rollout_survives_sigkill_at_20_points(sandbox_home: Path, tmp_path: Pat
             rid = None
             kills: list[str] = []
             for _ in range(KILLS):
-                threshold = _progress(fleet.state) + rng.randint(1, 4)
+                threshold = _progress(fleet.state) + rng.randint(0, 2)
                 _wait_progress(fleet, proc, threshold)
-                time.sleep(rng.uniform(0.0, 1.5))
+                time.sleep(rng.uniform(0.0, 0.8))
                 if proc.poll() is not None:
                     break
                 proc.kill()

@@ -1,0 +1,152 @@
+"""The state store: records, requests without a driver, approvals, append-only evidence, lease."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kubecurrent.errors import UsageError
+from kubecurrent.rollout import (
+    ClusterRef,
+    Lease,
+    LeaseHeld,
+    Store,
+    Strategy,
+    abort,
+    approve,
+    create,
+    pause,
+    prepare_resume,
+    snapshot,
+    summaries,
+)
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+STRATEGY = Strategy.model_validate(
+    {"waves": [{"name": "canary", "select": {"env": "dev"}}, {"name": "prod", "approval": True}]}
+)
+REFS = [
+    ClusterRef("dev", labels={"env": "dev"}),
+    ClusterRef("prod-1", labels={"env": "prod"}),
+    ClusterRef("prod-2", labels={"env": "prod"}),
+]
+
+
+def new(tmp_path: Path) -> tuple[Store, str]:
+    store = Store(tmp_path / "state.db")
+    rid = create(
+        store,
+        clusters=REFS,
+        target="1.37",
+        strategy=STRATEGY,
+        fleet="f.yaml",
+        actor="ann",
+        now=NOW,
+    )
+    return store, rid
+
+
+def test_create_records_waves_and_clusters_in_order(tmp_path: Path) -> None:
+    store, rid = new(tmp_path)
+    snap = snapshot(store, rid)
+    assert snap["state"] == "pending" and snap["actor"] == "ann" and snap["target"] == "1.37"
+    assert [(w["name"], [c["name"] for c in w["clusters"]]) for w in snap["waves"]] == [
+        ("canary", ["dev"]),
+        ("prod", ["prod-1", "prod-2"]),
+    ]
+    assert summaries(store)[0]["clusters"] == {"pending": 3}
+    assert store.journal(rid)[0]["detail"].startswith("created: 3 clusters")
+
+
+def test_pause_and_abort_without_a_driver_apply_at_once(tmp_path: Path) -> None:
+    store, rid = new(tmp_path)
+    assert pause(store, rid, "bob", NOW) == "paused"
+    assert snapshot(store, rid)["state"] == "paused"
+    prepare_resume(store, rid, "bob", NOW)
+    assert abort(store, rid, "carol", NOW) == "aborted"
+    snap = snapshot(store, rid)
+    assert snap["state"] == "aborted"
+    assert {c["state"] for w in snap["waves"] for c in w["clusters"]} == {"aborted"}
+    with pytest.raises(UsageError, match="aborted; it cannot be resumed"):
+        prepare_resume(store, rid, "bob", NOW)
+    actions = [a["action"] for a in store.audit_records(rid)]
+    assert actions == ["rollout.pause", "rollout.resume", "rollout.abort"]
+
+
+def test_approval_names_the_wave_and_the_approver(tmp_path: Path) -> None:
+    store, rid = new(tmp_path)
+    with pytest.raises(UsageError, match=r"no wave .* is waiting") as err:
+        approve(store, rid, None, "dan", NOW)
+    assert "--wave (prod)" in (err.value.hint or "")
+    with pytest.raises(UsageError, match="needs no approval"):
+        approve(store, rid, "canary", "dan", NOW)
+    with pytest.raises(UsageError, match="no wave 'nope'"):
+        approve(store, rid, "nope", "dan", NOW)
+    assert approve(store, rid, "prod", "dan", NOW, "CAB-7") == "prod"
+    wave = snapshot(store, rid)["waves"][1]
+    assert wave["approved_by"] == "dan" and wave["approved_at"] == NOW.isoformat()
+    assert any("CAB-7" in j["detail"] for j in store.journal(rid))
+
+
+def test_journal_and_audit_are_append_only(tmp_path: Path) -> None:
+    store, rid = new(tmp_path)
+    pause(store, rid, "bob", NOW)  # one audit record
+    db = sqlite3.connect(store.path)
+    for sql in ("UPDATE journal SET actor = 'x'", "DELETE FROM journal", "DELETE FROM audit"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            db.execute(sql)
+    db.close()
+
+
+def test_a_file_that_is_not_a_state_file_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"my precious notes, not SQLite" * 100)
+    before = path.read_bytes()
+    with pytest.raises(UsageError, match="not a kubecurrent state file"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_unknown_rollout_lists_known_ones(tmp_path: Path) -> None:
+    store, rid = new(tmp_path)
+    with pytest.raises(UsageError, match="no rollout 'r-nope'") as err:
+        store.rollout("r-nope")
+    assert rid in (err.value.hint or "")
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from kubecurrent.rollout import Lease, Store
+lease = Lease(Store(Path(sys.argv[1])), sys.argv[2])
+lease.acquire()
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_live_holder_refuses_a_second_driver_and_a_dead_one_is_taken_over(
+    tmp_path: Path,
+) -> None:
+    store, rid = new(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(store.path), rid], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(LeaseHeld, match=f"driven by process {holder.pid}"):
+            Lease(store, rid).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    started = time.monotonic()
+    lease = Lease(store, rid)
+    lease.acquire()  # the holder is dead: taken over at once, not after the 30 s expiry
+    lease.release()
+    assert time.monotonic() - started < 5
