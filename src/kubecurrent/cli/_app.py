@@ -113,7 +113,18 @@ def root(ctx: click.Context, kubeconfig: str | None, context_name: str | None, o
 
 def _register() -> None:
     # One line per command module; each module is independent of the others.
-    from kubecurrent.cli import catalog, demo, fix, inventory, plan, sandbox, scan, upgrade, version
+    from kubecurrent.cli import (
+        catalog,
+        demo,
+        fix,
+        inventory,
+        plan,
+        sandbox,
+        scan,
+        serve,
+        upgrade,
+        version,
+    )
 
     for command in (
         version.version,
@@ -125,6 +136,7 @@ def _register() -> None:
         fix.fix_group,
         inventory.inventory,
         upgrade.upgrade,
+        serve.serve_command,
     ):
         root.add_command(command)
 
