@@ -58,7 +58,7 @@ def inventory(name: str, cp: str, labels: dict[str, str], **extra: Any) -> Clust
 
 
 FLEET = [
-    inventory("prod-eu", "1.33.5", {"env": "prod", "region": "eu"}),
+    inventory("prod-eu", "1.33.5", {"env": "prod", "region": "eu"}, cves=["CVE-2024-7598"]),
     inventory(
         "dev-us",
         "1.36.3",

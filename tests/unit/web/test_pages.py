@@ -45,6 +45,10 @@ class TestClusterPage:
         assert "managed-fields" in page
         assert "cert-manager" in page and "1.15.3" in page
 
+    def test_cves_come_with_their_catalog_facts(self, client: TestClient) -> None:
+        page = viewer(client).get("/clusters/prod-eu").text
+        assert "CVE-2024-7598" in page and "<td>low" in page and "kube-apiserver" in page
+
     def test_an_unreadable_cluster_shows_why(self, client: TestClient) -> None:
         page = viewer(client).get("/clusters/gone")
         assert page.status_code == 200 and "connection refused" in page.text
