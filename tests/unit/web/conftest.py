@@ -62,7 +62,7 @@ FLEET = [
     inventory(
         "dev-us",
         "1.36.3",
-        {"env": "dev", "region": "us"},
+        {"env": "dev", "region": "us", "owner": "<i>ops</i>"},
         apiEvidence=[
             {
                 "apiVersion": "flowcontrol.apiserver.k8s.io/v1beta3",
