@@ -123,6 +123,7 @@ def _register() -> None:
         rollout,
         sandbox,
         scan,
+        serve,
         upgrade,
         version,
     )
@@ -139,6 +140,7 @@ def _register() -> None:
         upgrade.upgrade,
         rollout.rollout,
         gitops.gitops_group,
+        serve.serve_command,
     ):
         root.add_command(command)
 

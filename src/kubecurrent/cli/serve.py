@@ -1,0 +1,187 @@
+"""``kubecurrent serve``: the web dashboard over the fleet (see docs/dashboard.md).
+
+Credentials: ``--users FILE`` (hashed passwords) and/or the environment variables
+``KUBECURRENT_SERVE_OPERATOR_TOKEN`` and ``KUBECURRENT_SERVE_VIEWER_TOKEN`` (bearer tokens; never
+flags, so they never show in ``ps``). ``KUBECURRENT_SERVE_SESSION_KEY`` (32+ characters) keeps
+sessions valid across restarts; without it every start makes a new random key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
+from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
+from kubecurrent.cli._clusters import Selection, targets
+from kubecurrent.cli._options import CATALOG_EXTRA
+from kubecurrent.collect.cluster import CollectOptions
+from kubecurrent.collect.fleet_spec import load_inventory_dir
+from kubecurrent.errors import UsageError
+from kubecurrent.web import (
+    Authenticator,
+    Authenticators,
+    FleetState,
+    Role,
+    Sessions,
+    Tokens,
+    UsersFile,
+    WebAudit,
+    WebContext,
+    bind,
+    check_exposure,
+    create_app,
+    live_collector,
+    parse_listen,
+    saved_collector,
+    serve,
+)
+from kubecurrent.web import hash_password as make_hash
+from kubecurrent.web._fleet import Collector
+
+TOKEN_ENV = {
+    Role.OPERATOR: "KUBECURRENT_SERVE_OPERATOR_TOKEN",
+    Role.VIEWER: "KUBECURRENT_SERVE_VIEWER_TOKEN",
+}
+SESSION_KEY_ENV = "KUBECURRENT_SERVE_SESSION_KEY"
+DEFAULT_AUDIT = Path("~/.local/state/kubecurrent/audit.jsonl")
+
+
+@click.command("serve")
+@click.option("--listen", default="127.0.0.1:8080", show_default=True, help="HOST:PORT.")
+@click.option(
+    "--fleet",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Fleet file naming the clusters (see docs/cluster-scan.md) [default: every "
+    "kubeconfig context].",
+)
+@click.option(
+    "--inventory",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Serve saved snapshots (`kubecurrent inventory --save DIR`) instead of live clusters.",
+)
+@click.option("--users", type=click.Path(dir_okay=False, path_type=Path), help="Users file (YAML).")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The rollout state store the CLI uses (for the Upgrade and History pages, phase 2).",
+)
+@click.option(
+    "--audit-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"JSON-lines audit file [default: {DEFAULT_AUDIT}].",
+)
+@click.option(
+    "--refresh-interval",
+    type=click.FloatRange(min=10),
+    default=300.0,
+    show_default=True,
+    help="Seconds between background collections of the fleet.",
+)
+@click.option(
+    "--session-hours",
+    type=click.FloatRange(min=0.05, max=168),
+    default=8.0,
+    show_default=True,
+    help="How long a login lasts.",
+)
+@click.option(
+    "--behind-tls-proxy",
+    is_flag=True,
+    help="Allow a non-loopback --listen: a TLS-terminating proxy is in front (cookies Secure).",
+)
+@click.option("--hash-password", is_flag=True, help="Print a passwordHash for the users file.")
+@CATALOG_EXTRA
+@click.pass_context
+def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool, **kw: Any) -> None:
+    """Serve the web dashboard: the fleet, each cluster's findings, and upgrade plans.
+
+    \b
+    Log in with a user of --users FILE, or with a token from KUBECURRENT_SERVE_OPERATOR_TOKEN /
+    KUBECURRENT_SERVE_VIEWER_TOKEN (user name left empty); the API (/api/...) takes the tokens
+    as `Authorization: Bearer`. Viewers read; operators may also refresh. Every action is
+    written to the audit log. Only loopback addresses are served unless --behind-tls-proxy.
+    """
+    if hash_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        click.echo(make_hash(password))
+        return
+    host, port = parse_listen(listen)
+    check_exposure(host, kw["behind_tls_proxy"])
+    ctx = build_context(click_ctx.ensure_object(GlobalOptions), **kw)
+    sock = bind(host, port)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    err_console().print(
+        f"kubecurrent dashboard on http://{listen}/ (Ctrl-C stops)", highlight=False
+    )
+    interruptible()
+    try:
+        serve(create_app(ctx), sock)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+
+
+def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
+    catalog = load_catalog([*extra_from_env(), *map(Path, kw["extra"])])
+    audit = (kw["audit_log"] or DEFAULT_AUDIT).expanduser()
+    return WebContext(
+        catalog=catalog,
+        fleet=FleetState(catalog, _collector(opts, catalog, kw["fleet"], kw["inventory"])),
+        auth=Authenticators(_authenticators(kw["users"])),
+        sessions=Sessions(_session_key(), ttl=int(kw["session_hours"] * 3600)),
+        audit=WebAudit(audit),
+        refresh_interval=kw["refresh_interval"],
+        secure_cookies=kw["behind_tls_proxy"],
+        state_path=kw["state"],
+        today=dt.date.today,
+    )
+
+
+def _collector(
+    opts: GlobalOptions, catalog: Catalog, fleet: str | None, inventory: Path | None
+) -> Collector:
+    if fleet and inventory:
+        raise UsageError("give --fleet or --inventory, not both", hint="pick one source")
+    if inventory:
+        return saved_collector(load_inventory_dir(inventory, catalog))
+    sel = Selection(
+        contexts=(opts.context,) if opts.context else (),
+        all_contexts=not opts.context and not fleet,
+        fleet=fleet,
+        pool_label=None,
+        no_secrets=False,
+        helm_all_revisions=False,
+        no_metrics=False,
+        audit_log=None,
+        timeout=120.0,
+        concurrency=8,
+    )
+    return live_collector(targets(sel, opts), catalog, CollectOptions(), sel.concurrency)
+
+
+def _authenticators(users: Path | None) -> list[Authenticator]:
+    found: list[Authenticator] = []
+    if users is not None:
+        found.append(UsersFile.load(users))
+    tokens = {role: os.environ[env] for role, env in TOKEN_ENV.items() if os.environ.get(env)}
+    if tokens:
+        found.append(Tokens(tokens))
+    return found
+
+
+def _session_key() -> bytes:
+    given = os.environ.get(SESSION_KEY_ENV, "")
+    if given and len(given) < 32:
+        raise UsageError(
+            f"{SESSION_KEY_ENV} is shorter than 32 characters",
+            hint="make one with `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+        )
+    return given.encode() if given else secrets.token_bytes(32)

@@ -1,0 +1,57 @@
+"""The web dashboard (``kubecurrent serve``): the fleet, each cluster and its plan, in a browser.
+
+A Starlette application over the same library as the CLI (collect → analyze → plan), rendered on
+the server with Jinja2 templates, one stylesheet and one small script. Map of the package:
+
+- ``_auth``: ``Role``, ``User``, the ``Authenticator`` protocol, ``UsersFile`` (hashed passwords),
+  ``Tokens`` (bearer tokens from the environment), ``hash_password``;
+- ``_session``: signed, expiring session cookies with a CSRF token each;
+- ``_guard``: ``guard(role)``, the one place that authenticates, checks CSRF and checks roles;
+- ``_fleet``: ``FleetState``, background collection and judging; ``_views``: page models;
+- ``_pages``, ``_api``, ``_login``: the handlers; ``_headers``: security headers;
+- ``_registry``: ``EXTENSIONS``, where the rollout pages (Upgrade, History) plug in;
+- ``_server``: ``--listen`` parsing, the exposure rule, binding and uvicorn.
+"""
+
+from kubecurrent.web._app import create_app
+from kubecurrent.web._audit import WebAudit
+from kubecurrent.web._auth import (
+    Authenticator,
+    Authenticators,
+    Role,
+    Tokens,
+    User,
+    UsersFile,
+    hash_password,
+)
+from kubecurrent.web._context import WebContext
+from kubecurrent.web._fleet import FleetState, live_collector, saved_collector
+from kubecurrent.web._guard import guard
+from kubecurrent.web._registry import EXTENSIONS, Extension, NavEntry
+from kubecurrent.web._server import bind, check_exposure, parse_listen, serve
+from kubecurrent.web._session import Sessions
+
+__all__ = [
+    "EXTENSIONS",
+    "Authenticator",
+    "Authenticators",
+    "Extension",
+    "FleetState",
+    "NavEntry",
+    "Role",
+    "Sessions",
+    "Tokens",
+    "User",
+    "UsersFile",
+    "WebAudit",
+    "WebContext",
+    "bind",
+    "check_exposure",
+    "create_app",
+    "guard",
+    "hash_password",
+    "live_collector",
+    "parse_listen",
+    "saved_collector",
+    "serve",
+]

@@ -1,0 +1,82 @@
+"""Serving the app: where to listen, what may be exposed, and the uvicorn server.
+
+Exposure rule: a loopback address (``127.0.0.1``, ``::1``, ``localhost``) is served as is. Any
+other address is refused unless the operator states that a TLS-terminating proxy is in front
+(``--behind-tls-proxy``): the app speaks plain HTTP, and session cookies and tokens must not
+cross a network in clear. With that acknowledgement, cookies are marked ``Secure`` and HSTS is
+sent.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import logging
+import socket
+
+import uvicorn
+from starlette.applications import Starlette
+
+from kubecurrent.errors import UsageError
+
+log = logging.getLogger("kubecurrent.web")
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:8080`` for IPv6) into its parts; UsageError naming the input."""
+    host, sep, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"--listen {text!r}: write HOST:PORT", hint="e.g. --listen 127.0.0.1:8080")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, behind_tls_proxy: bool) -> None:
+    if not is_loopback(host) and not behind_tls_proxy:
+        raise UsageError(
+            f"refusing to listen on {host}: the dashboard speaks plain HTTP, and sessions and "
+            "tokens would cross the network unencrypted",
+            hint="listen on 127.0.0.1 and put a TLS-terminating proxy in front, then pass "
+            "--behind-tls-proxy (or use an SSH tunnel to 127.0.0.1)",
+        )
+    if not is_loopback(host):
+        log.warning(
+            "listening on %s: only safe behind a TLS-terminating proxy; cookies are Secure", host
+        )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, or a UsageError saying the port is taken or the address is wrong."""
+    try:
+        info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(info[0], socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(info[4])
+    except socket.gaierror as exc:
+        raise UsageError(f"--listen {host}:{port}: unknown host ({exc.strerror})") from None
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"--listen {host}:{port}: the port is already in use",
+                hint="stop what listens there, or pick another port, e.g. --listen 127.0.0.1:8081",
+            ) from None
+        raise UsageError(f"--listen {host}:{port}: cannot listen: {exc.strerror}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(app: Starlette, sock: socket.socket, log_level: str = "info") -> None:
+    """Run until interrupted (Ctrl-C, SIGTERM)."""
+    config = uvicorn.Config(app, log_level=log_level, proxy_headers=False, server_header=False)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,67 @@
+"""``kubecurrent serve`` refuses bad input before it listens, naming the input and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kubecurrent.cli._app import _register, root
+from kubecurrent.web._auth import verify_password
+
+ENV = {
+    "KUBECURRENT_SERVE_OPERATOR_TOKEN": "",
+    "KUBECURRENT_SERVE_VIEWER_TOKEN": "",
+    "KUBECURRENT_SERVE_SESSION_KEY": "",
+}
+
+
+@pytest.fixture(scope="module")
+def runner() -> CliRunner:
+    _register()
+    return CliRunner()
+
+
+def serve(runner: CliRunner, tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
+    inventory = tmp_path / "inv"
+    inventory.mkdir(exist_ok=True)
+    (inventory / "c1.json").write_text('{"name": "c1", "controlPlane": "1.35.2"}')
+    audit = str(tmp_path / "audit.jsonl")
+    base = ["serve", "--inventory", str(inventory), "--audit-log", audit]
+    result = runner.invoke(root, [*base, *args], env=ENV | env)
+    return result.exit_code, result.output
+
+
+def test_a_bad_listen_address(runner: CliRunner, tmp_path: Path) -> None:
+    code, out = serve(runner, tmp_path, "--listen", "localhost")
+    assert code == 2 and "--listen 'localhost': write HOST:PORT" in out
+
+
+def test_a_public_address_without_a_tls_proxy(runner: CliRunner, tmp_path: Path) -> None:
+    code, out = serve(runner, tmp_path, "--listen", "0.0.0.0:8080")
+    assert code == 2 and "refusing to listen on 0.0.0.0" in out and "--behind-tls-proxy" in out
+
+
+def test_nobody_could_log_in(runner: CliRunner, tmp_path: Path) -> None:
+    code, out = serve(runner, tmp_path)
+    assert code == 2 and "no users file and no token" in out
+    assert "KUBECURRENT_SERVE_OPERATOR_TOKEN" in out
+
+
+def test_a_bad_users_file_is_named(runner: CliRunner, tmp_path: Path) -> None:
+    users = tmp_path / "users.yaml"
+    users.write_text("users: [{name: a, role: operator, passwordHash: secret}]")
+    code, out = serve(runner, tmp_path, "--users", str(users))
+    assert code == 2 and str(users) in out and "user a: passwordHash" in out
+
+
+def test_a_short_token_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    code, out = serve(runner, tmp_path, KUBECURRENT_SERVE_OPERATOR_TOKEN="short")
+    assert code == 2 and "operator token is shorter than 16" in out
+
+
+def test_hash_password_prints_a_hash_the_users_file_accepts(runner: CliRunner) -> None:
+    result = runner.invoke(root, ["serve", "--hash-password"], input="pw-123456\npw-123456\n")
+    assert result.exit_code == 0
+    assert verify_password("pw-123456", result.output.strip().splitlines()[-1])
