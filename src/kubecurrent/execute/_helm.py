@@ -8,12 +8,18 @@ chart per version); otherwise it is a repository reference passed with ``--versi
 ``helm upgrade --reuse-values --wait`` installs it; then every Deployment, StatefulSet and
 DaemonSet of the release's manifest must be available. If either fails, the release is rolled
 back to the revision it had before (``helm rollback --wait``) and the step stops.
+
+A release left ``pending-install``/``pending-upgrade``/``pending-rollback`` — by a helm that is
+still running (a kubecurrent process killed mid-step leaves its helm child working) or by one
+that died — is first waited for (up to the Helm timeout), then rolled back to its previous
+revision (audited as ``helm.recover``), so a resumed step never fights a half-done operation.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +34,9 @@ from kubecurrent.execute._kube import Kube
 from kubecurrent.model.inventory import ClusterInventory, HelmRelease
 
 __all__ = ["HelmAddons", "chart_args", "find_release"]
+
+BUSY = "another operation (install/upgrade/rollback) is in progress"
+"""What helm says when a release is locked by a running operation."""
 
 
 def find_release(catalog: Catalog, inventory: ClusterInventory, addon: str) -> HelmRelease:
@@ -75,6 +84,7 @@ class HelmAddons:
     timeout: float = 300.0
 
     def upgrade(self, release: HelmRelease, addon: str, version: str) -> None:
+        self.settle(release)
         before = self.revision(release)
         ns = ["--namespace", release.namespace]
         wait = ["--wait", "--timeout", f"{int(self.timeout)}s"]
@@ -86,6 +96,12 @@ class HelmAddons:
             detail=f"{release.namespace}/{release.name} from revision {before}",
         )
         problem = self._run([*args, *ns, "--reuse-values", *wait])
+        if problem is not None and BUSY in problem:
+            raise RetryableStepError(
+                f"Helm release {release.namespace}/{release.name} is busy: {problem}",
+                hint="another helm operation on the release is running; wait for it",
+                retry_after=5,
+            )
         if problem is None:
             problem = self.unavailable(release)
         if problem is None:
@@ -108,9 +124,40 @@ class HelmAddons:
             hint=f"inspect with `helm history {release.name} -n {release.namespace}`",
         )
 
-    def revision(self, release: HelmRelease) -> int:
+    def status(self, release: HelmRelease) -> tuple[int, str]:
+        """(revision, status) of the release now, e.g. ``(3, "deployed")``."""
         out = self._output(["status", release.name, "--namespace", release.namespace, "-o", "json"])
-        return int(json.loads(out)["version"])
+        data = json.loads(out)
+        return int(data["version"]), str((data.get("info") or {}).get("status", "unknown"))
+
+    def revision(self, release: HelmRelease) -> int:
+        return self.status(release)[0]
+
+    def settle(self, release: HelmRelease, poll: float = 2.0) -> None:
+        """Wait out, then roll back, an operation an interrupted run left pending."""
+        deadline = time.monotonic() + self.timeout
+        revision, status = self.status(release)
+        while status.startswith("pending-") and time.monotonic() < deadline:
+            time.sleep(poll)
+            revision, status = self.status(release)
+        if not status.startswith("pending-"):
+            return
+        where = f"{release.namespace}/{release.name}"
+        wait = ["--wait", "--timeout", f"{int(self.timeout)}s"]
+        problem = self._run(["rollback", release.name, "--namespace", release.namespace, *wait])
+        self.audit.write(
+            "helm.recover",
+            outcome="ok" if problem is None else "failed",
+            detail=f"{where} was {status} at revision {revision} for {int(self.timeout)}s; "
+            f"rolled back to the previous revision{': ' + problem if problem else ''}",
+        )
+        if problem is not None:
+            raise PermanentStepError(
+                f"Helm release {where} is stuck {status} (revision {revision}) and the rollback "
+                f"failed: {problem}",
+                hint=f"repair it by hand: `helm history {release.name} -n {release.namespace}`, "
+                "then `helm rollback`; then resume",
+            )
 
     def unavailable(self, release: HelmRelease) -> str | None:
         """None when every workload of the release is available, else which is not."""
