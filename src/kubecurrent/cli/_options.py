@@ -32,3 +32,24 @@ TODAY = click.option(
     type=click.DateTime(["%Y-%m-%d"]),
     help="The date latest-supported and end-of-life are judged on (default: today).",
 )
+
+
+def _addon_charts(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, ref = value.partition("=")
+        if not sep or not name or not ref:
+            raise click.BadParameter(
+                f"{value!r}: write ADDON=CHART, e.g. demo=./charts/demo-{{version}}"
+            )
+        out[name] = ref
+    return out
+
+
+ADDON_CHART = click.option(
+    "--addon-chart",
+    multiple=True,
+    callback=_addon_charts,
+    help="ADDON=CHART: chart of an add-on; {version} in CHART is replaced, else --version is "
+    "passed (repeatable).",
+)

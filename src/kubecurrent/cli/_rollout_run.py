@@ -23,9 +23,9 @@ from kubecurrent.execute import Audit, Baseline, Clock, Executor, HealthGate, co
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
-from kubecurrent.plan import PlanPolicy, plan_cluster, resolve_target
+from kubecurrent.plan import PlanPolicy, pin_patches, plan_cluster, resolve_target
 from kubecurrent.rollout import ClusterRef
-from kubecurrent.sandbox import recover_sandbox
+from kubecurrent.sandbox import offered_patches, recover_sandbox, sandbox_for_server
 
 __all__ = ["RunSettings", "SandboxAwareRun"]
 
@@ -60,8 +60,7 @@ class SandboxAwareRun:
     def recover(self) -> str | None:
         if self.settings.provider == "none":
             return None
-        config = KubeConfig.from_file(self.kubeconfig).get(context_name=self.ref.context)
-        return recover_sandbox(config.cluster.server) if config is not None else None
+        return recover_sandbox(self._server())
 
     def inventory(self) -> ClusterInventory:
         target = ClusterTarget(
@@ -76,7 +75,14 @@ class SandboxAwareRun:
 
     def plan(self, inventory: ClusterInventory, target: str) -> ClusterPlan:
         version = resolve_target(self.settings.catalog, target, self.settings.today)
-        return plan_cluster(inventory, self.settings.catalog, version, PlanPolicy())
+        plan = plan_cluster(inventory, self.settings.catalog, version, PlanPolicy())
+        if self.settings.provider != "none" and sandbox_for_server(self._server()):
+            plan = pin_patches(plan, offered_patches())  # the releases the sandbox can run
+        return plan
+
+    def _server(self) -> str:
+        config = KubeConfig.from_file(self.kubeconfig).get(context_name=self.ref.context)
+        return str(config.cluster.server) if config is not None else ""
 
     def findings(self, inventory: ClusterInventory, target: str) -> dict[str, int]:
         minor = MinorVersion.parse(".".join(target.split(".")[:2]))

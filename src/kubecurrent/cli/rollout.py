@@ -22,7 +22,7 @@ import click
 
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
-from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
+from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.collect.cluster import load_fleet_file
@@ -107,6 +107,7 @@ def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="Seconds helm waits for an add-on upgrade.",
         ),
         click.option("--poll", type=float, default=1.0, show_default=True, hidden=True),
+        ADDON_CHART,
         CATALOG_EXTRA,
         TODAY,
     ]
@@ -128,6 +129,7 @@ def _engine(
         catalog=catalog,
         today=today.date() if today else dt.date.today(),
         provider=flags["provider"],
+        addon_chart=dict(flags["addon_chart"]),
         node_timeout=flags["node_timeout"],
         gate_timeout=flags["gate_timeout"],
         helm_timeout=flags["helm_timeout"],

@@ -18,7 +18,7 @@ import click
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console
 from kubecurrent.cli._modes import gitops_options, print_runbook, server_of, wants_runbook
-from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
+from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._upgrade_run import (
     Setup,
@@ -38,19 +38,8 @@ from kubecurrent.errors import UsageError
 from kubecurrent.execute import AuditLog, ClusterApiProvider, connect
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
-from kubecurrent.plan import PlanPolicy, plan_cluster, resolve_target
-
-
-def _pairs(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for value in values:
-        name, sep, ref = value.partition("=")
-        if not sep or not name or not ref:
-            raise click.BadParameter(
-                f"{value!r}: write ADDON=CHART, e.g. demo=./charts/demo-{{version}}"
-            )
-        out[name] = ref
-    return out
+from kubecurrent.plan import PlanPolicy, pin_patches, plan_cluster, resolve_target
+from kubecurrent.sandbox import offered_patches, sandbox_for_server
 
 
 @click.command()
@@ -93,12 +82,7 @@ def _pairs(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> di
     "--capi-context",
     help="Context of the management cluster [default: --context, or the current one of --capi-kubeconfig].",
 )
-@click.option(
-    "--addon-chart",
-    multiple=True,
-    callback=_pairs,
-    help="ADDON=CHART: chart of an add-on; {version} in CHART is replaced, else --version is passed (repeatable).",
-)
+@ADDON_CHART
 @click.option(
     "--helm-binary",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -179,6 +163,10 @@ def upgrade(
         plan = _load_plan(plan_file, inventory.name)
     else:
         plan = plan_cluster(inventory, catalog, resolve_target(catalog, target, day), PlanPolicy())
+        if flags["provider"] in ("auto", "sandbox") and sandbox_for_server(
+            server_of(kubeconfig, context) or ""
+        ):
+            plan = pin_patches(plan, offered_patches())  # the releases the sandbox can run
     if capi is None and wants_runbook(
         flags["provider"], connect(kubeconfig, context), server_of(kubeconfig, context)
     ):

@@ -7,6 +7,7 @@ totals; ``render_markdown`` and ``render_html`` turn a fleet plan into a runbook
 """
 
 from kubecurrent.plan._fleet import group_paths, plan_fleet
+from kubecurrent.plan._patches import pin_patches
 from kubecurrent.plan._planner import plan_cluster
 from kubecurrent.plan._policy import TARGET_KEYWORDS, NodeStrategy, PlanPolicy, resolve_target
 from kubecurrent.plan._rules import Rules
@@ -23,6 +24,7 @@ __all__ = [
     "change",
     "group_paths",
     "phases",
+    "pin_patches",
     "plan_cluster",
     "plan_fleet",
     "render_html",

@@ -6,7 +6,7 @@ Used by the CLI, the demo and the tests; imported by nothing below the interface
 from kubecurrent.sandbox._build import build_component as build
 from kubecurrent.sandbox._build import kube_binary
 from kubecurrent.sandbox._cluster import UpOptions, admin_client, down, up
-from kubecurrent.sandbox._components import all_components, release_of
+from kubecurrent.sandbox._components import all_components, offered_patches, release_of
 from kubecurrent.sandbox._control_plane import server_version
 from kubecurrent.sandbox._fleet import FleetSpec, load_spec
 from kubecurrent.sandbox._nodes import POOL_LABEL, parse_pool
@@ -32,6 +32,7 @@ __all__ = [
     "load_spec",
     "mint_user",
     "names",
+    "offered_patches",
     "parse_pool",
     "recover_sandbox",
     "release_of",

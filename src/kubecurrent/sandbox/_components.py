@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kubecurrent.errors import UsageError
-from kubecurrent.model import MinorVersion
+from kubecurrent.model import KubeVersion, MinorVersion
 
 _ZERO_COMMIT = "0" * 40
 
@@ -136,6 +136,11 @@ def kubernetes(version: str | MinorVersion) -> Component:
             f"Kubernetes {key} is not one of the versions a sandbox can build ({known})",
             hint="choose one of those with --version",
         ) from None
+
+
+def offered_patches() -> dict[MinorVersion, KubeVersion]:
+    """The Kubernetes release a sandbox runs for each minor it can build."""
+    return {MinorVersion.parse(k): KubeVersion.parse(c.version) for k, c in KUBERNETES.items()}
 
 
 def release_of(version: str | MinorVersion) -> str:
