@@ -330,6 +330,7 @@ class Story:
                     "120s",
                 ],
                 show=False,
+                timed=False,
             )
         self.console.print(
             f"  {name}: shop/web (3 replicas, PDB minAvailable 2), {ADDON} 1.0.0 via helm, "
@@ -355,6 +356,7 @@ class Story:
         to: Path | None = None,
         allowed: Sequence[int] = (0,),
         show: bool = True,
+        timed: bool = True,
     ) -> None:
         started = time.monotonic()
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
@@ -370,5 +372,5 @@ class Story:
                 f"{done.stderr.strip()[-600:]}",
                 hint="the fleet is left running for inspection; `kubecurrent demo --down` stops it",
             )
-        if not show:
+        if not show and timed:
             self.console.print(f"  ({time.monotonic() - started:.1f}s)", highlight=False)

@@ -40,7 +40,9 @@ def pin_patches(plan: ClusterPlan, offered: Mapping[MinorVersion, KubeVersion]) 
             return s
         # A "from" is pinned only when an earlier step planned it; else it is what runs now.
         start = _pin(s.from_, offered) if s.from_ in planned else s.from_
-        return s.model_copy(update={"to": _pin(s.to, offered), "from_": start})
+        to = _pin(s.to, offered)
+        why = s.why if to == s.to else f"{s.why} (the provider runs {to}, not {s.to})"
+        return s.model_copy(update={"to": to, "from_": start, "why": why})
 
     target = _pin(plan.target, offered) or plan.target
     return plan.model_copy(update={"steps": tuple(step(s) for s in plan.steps), "target": target})
