@@ -53,6 +53,25 @@ def _count(db_path: Path) -> int:
 
 def _where(db_path: Path) -> str:
     """What the rollout was doing when it was killed (for the test's output)."""
+    if not db_path.exists():
+        return "before the state file was created"
+    try:
+        return _doing(db_path)
+    except sqlite3.OperationalError:
+        return "while the state file was being created"
+
+
+def _rollout_id(db_path: Path) -> str | None:
+    """The rollout's id, or None when the killed `start` had not recorded it yet."""
+    try:
+        with sqlite3.connect(db_path, timeout=30) as db:
+            row = db.execute("SELECT id FROM rollouts").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return str(row[0]) if row else None
+
+
+def _doing(db_path: Path) -> str:
     with sqlite3.connect(db_path, timeout=30) as db:
         steps = db.execute(
             "SELECT cluster, step, type, target FROM steps WHERE state = 'running'"
@@ -101,9 +120,7 @@ def test_rollout_survives_sigkill_at_20_points(sandbox_home: Path, tmp_path: Pat
         for w in watches:
             w.__enter__()
         try:
-            proc = _spawn(
-                fleet,
-                log,
+            start = (
                 "start",
                 "--fleet",
                 str(fleet.path),
@@ -116,6 +133,7 @@ def test_rollout_survives_sigkill_at_20_points(sandbox_home: Path, tmp_path: Pat
                 "--poll",
                 "0.2",
             )
+            proc = _spawn(fleet, log, *start)
             rid = None
             kills: list[str] = []
             for _ in range(KILLS):
@@ -127,9 +145,10 @@ def test_rollout_survives_sigkill_at_20_points(sandbox_home: Path, tmp_path: Pat
                 proc.kill()
                 proc.wait()
                 kills.append(_where(fleet.state))
-                if rid is None:
-                    with sqlite3.connect(fleet.state) as db:
-                        rid = db.execute("SELECT id FROM rollouts").fetchone()[0]
+                rid = rid or _rollout_id(fleet.state)
+                if rid is None:  # killed before the rollout was recorded: start it again
+                    proc = _spawn(fleet, log, *start)
+                    continue
                 proc = _spawn(fleet, log, "resume", rid, "--today", "2026-11-25", "--poll", "0.2")
             code = proc.wait(timeout=900)
         finally:
