@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 ACTIVE = ("pending", "running", "waiting-approval", "paused", "halted")
+UNFINISHED = "state NOT IN ('done', 'failed', 'aborted')"
 
 
 def create(
@@ -115,20 +116,15 @@ def _request(store: Store, rid: str, what: str, actor: str, now: dt.datetime) ->
     # Nobody drives it: apply now.
     with store.tx() as db:
         if what == "abort":
-            for c in db.execute(
-                "SELECT name FROM clusters WHERE rollout = ? AND state NOT IN "
-                "('done', 'failed', 'aborted')",
-                (rid,),
-            ).fetchall():
-                store.transition(
-                    db,
-                    rollout=rid,
-                    entity="cluster",
-                    key={"rollout": rid, "name": c["name"]},
-                    to="aborted",
-                    actor=actor,
-                    when=now,
-                )
+            store.move_all(
+                db,
+                rollout=rid,
+                entity="cluster",
+                where=UNFINISHED,
+                to="aborted",
+                actor=actor,
+                when=now,
+            )
         to = "aborted" if what == "abort" else "paused"
         store.transition(
             db,
@@ -168,27 +164,12 @@ def prepare_resume(
         )
         _audit(db, rid, actor, now, "rollout.resume")
         if retry_failed:
-            for c in db.execute(
-                "SELECT name FROM clusters WHERE rollout = ? AND state = 'failed'", (rid,)
-            ).fetchall():
-                store.transition(
+            for entity, where in (("cluster", "state = 'failed'"), ("wave", "state = 'halted'")):
+                store.move_all(
                     db,
                     rollout=rid,
-                    entity="cluster",
-                    key={"rollout": rid, "name": c["name"]},
-                    to="pending",
-                    actor=actor,
-                    when=now,
-                    detail="retry after halt",
-                )
-            for w in db.execute(
-                "SELECT idx FROM waves WHERE rollout = ? AND state = 'halted'", (rid,)
-            ).fetchall():
-                store.transition(
-                    db,
-                    rollout=rid,
-                    entity="wave",
-                    key={"rollout": rid, "idx": w["idx"]},
+                    entity=entity,
+                    where=where,
                     to="pending",
                     actor=actor,
                     when=now,

@@ -32,6 +32,7 @@ from kubecurrent.execute import Audit, Baseline, Clock, ExecutionReport, Executo
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout._audit import StoreAudit
+from kubecurrent.rollout._control import UNFINISHED
 from kubecurrent.rollout._lease import Lease
 from kubecurrent.rollout._records import ClusterRef, cluster_ref, load_plan, strategy_of
 from kubecurrent.rollout._store import Store, stamp
@@ -130,12 +131,15 @@ class Engine:
         request = self.store.rollout(rid)["request"]
         if request == "abort":
             with self.store.tx() as db:
-                for c in db.execute(
-                    "SELECT name FROM clusters WHERE rollout = ? AND state NOT IN "
-                    "('done', 'failed', 'aborted')",
-                    (rid,),
-                ).fetchall():
-                    self._tx_set(db, "cluster", rid, {"rollout": rid, "name": c["name"]}, "aborted")
+                self.store.move_all(
+                    db,
+                    rollout=rid,
+                    entity="cluster",
+                    where=UNFINISHED,
+                    to="aborted",
+                    actor=self.actor,
+                    when=self.clock.now(),
+                )
                 self._tx_set(db, "rollout", rid, {"id": rid}, "aborted", "aborted as asked")
                 db.execute("UPDATE rollouts SET request = NULL WHERE id = ?", (rid,))
             self.tell(f"rollout {rid}: aborted")

@@ -191,6 +191,36 @@ class Store:
             )
         return str(old["state"])
 
+    def move_all(
+        self,
+        db: sqlite3.Connection,
+        *,
+        rollout: str,
+        entity: str,
+        where: str,
+        to: str,
+        actor: str,
+        when: dt.datetime,
+        detail: str = "",
+    ) -> None:
+        """``transition`` every cluster or wave of ``rollout`` whose row matches ``where``."""
+        table, column = {"cluster": ("clusters", "name"), "wave": ("waves", "idx")}[entity]
+        found = db.execute(
+            f"SELECT {column} FROM {table} WHERE rollout = ? AND {where}",  # noqa: S608
+            (rollout,),
+        ).fetchall()
+        for row in found:
+            self.transition(
+                db,
+                rollout=rollout,
+                entity=entity,
+                key={"rollout": rollout, column: row[column]},
+                to=to,
+                actor=actor,
+                when=when,
+                detail=detail,
+            )
+
     def note(
         self, db: sqlite3.Connection, rollout: str, actor: str, when: dt.datetime, what: str
     ) -> None:

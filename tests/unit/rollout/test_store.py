@@ -150,3 +150,49 @@ def test_a_live_holder_refuses_a_second_driver_and_a_dead_one_is_taken_over(
     lease.acquire()  # the holder is dead: taken over at once, not after the 30 s expiry
     lease.release()
     assert time.monotonic() - started < 5
+
+
+def test_a_halted_rollout_resumes_only_when_asked_to_retry_the_failed(tmp_path: Path) -> None:
+    store, rid = new(tmp_path)
+    with store.tx() as db:
+        store.transition(
+            db,
+            rollout=rid,
+            entity="cluster",
+            key={"rollout": rid, "name": "dev"},
+            to="failed",
+            actor="engine",
+            when=NOW,
+            detail="unreachable",
+        )
+        store.transition(
+            db,
+            rollout=rid,
+            entity="wave",
+            key={"rollout": rid, "idx": 0},
+            to="halted",
+            actor="engine",
+            when=NOW,
+        )
+        store.transition(
+            db,
+            rollout=rid,
+            entity="rollout",
+            key={"id": rid},
+            to="halted",
+            actor="engine",
+            when=NOW,
+            detail="wave canary: 1 cluster(s) failed (dev)",
+        )
+    with pytest.raises(UsageError, match="halted: wave canary") as err:
+        prepare_resume(store, rid, "erin", NOW)
+    assert "--retry-failed" in (err.value.hint or "")
+    prepare_resume(store, rid, "erin", NOW, retry_failed=True)
+    snap = snapshot(store, rid)
+    assert snap["waves"][0]["state"] == "pending"
+    assert snap["waves"][0]["clusters"][0]["state"] == "pending"
+    retried = [j for j in store.journal(rid) if j["detail"] == "retry after halt"]
+    assert [(j["entity"], j["ref"], j["actor"]) for j in retried] == [
+        ("cluster", "dev", "erin"),
+        ("wave", "0", "erin"),
+    ]
