@@ -34,6 +34,7 @@ from kubecurrent.rollout._strategy import (
     assign_waves,
     default_strategy,
     load_strategy,
+    parse_strategy,
 )
 from kubecurrent.rollout._windows import Opening, opening
 
@@ -62,6 +63,7 @@ __all__ = [
     "driven",
     "load_strategy",
     "opening",
+    "parse_strategy",
     "parse_duration",
     "pause",
     "prepare_resume",
