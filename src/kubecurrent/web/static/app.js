@@ -31,6 +31,9 @@ function follow(section) {
       if (answer.ok && !typing()) {
         section.innerHTML = await answer.text();
         section.dataset.updated = String(Date.now());
+        // The fragment may be newer than the event that asked for it: it has the last word.
+        const fresh = section.querySelector("[data-status]");
+        if (status && fresh) status.textContent = fresh.dataset.status;
       } else if (answer.ok) {
         again = true;  // not while someone types a note; next time
       }
