@@ -21,9 +21,11 @@ from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
 from kubecurrent.cli._clusters import Selection, targets
 from kubecurrent.cli._options import CATALOG_EXTRA
-from kubecurrent.collect.cluster import CollectOptions
+from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
+from kubecurrent.collect.cluster import ClusterTarget, CollectOptions
 from kubecurrent.collect.fleet_spec import load_inventory_dir
 from kubecurrent.errors import UsageError
+from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory, default_state_path
 from kubecurrent.web import (
     Authenticator,
     Authenticators,
@@ -43,7 +45,6 @@ from kubecurrent.web import (
     serve,
 )
 from kubecurrent.web import hash_password as make_hash
-from kubecurrent.web._fleet import Collector
 
 TOKEN_ENV = {
     Role.OPERATOR: "KUBECURRENT_SERVE_OPERATOR_TOKEN",
@@ -70,7 +71,16 @@ DEFAULT_AUDIT = Path("~/.local/state/kubecurrent/audit.jsonl")
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The rollout state store the CLI uses (for the Upgrade and History pages, phase 2).",
+    envvar="KUBECURRENT_STATE",
+    help="The rollout state file `kubecurrent rollout` uses (Upgrade and History pages) "
+    "[default: ~/.local/state/kubecurrent/rollouts.db].",
+)
+@click.option(
+    "--provider",
+    type=click.Choice(["auto", "sandbox", "none"]),
+    default="auto",
+    show_default=True,
+    help="Who upgrades control planes and node pools in rollouts (as `kubecurrent rollout`).",
 )
 @click.option(
     "--audit-log",
@@ -105,8 +115,11 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
     \b
     Log in with a user of --users FILE, or with a token from KUBECURRENT_SERVE_OPERATOR_TOKEN /
     KUBECURRENT_SERVE_VIEWER_TOKEN (user name left empty); the API (/api/...) takes the tokens
-    as `Authorization: Bearer`. Viewers read; operators may also refresh. Every action is
-    written to the audit log. Only loopback addresses are served unless --behind-tls-proxy.
+    as `Authorization: Bearer`. Viewers read; operators may also refresh and start, approve,
+    pause, resume or abort rollouts (in the --state file `kubecurrent rollout` uses). Every
+    action is written to the audit log. Only loopback addresses are served unless
+    --behind-tls-proxy. Stopping the server pauses the rollouts it drives after their current
+    step; `kubecurrent rollout resume ID` or the Resume button continues them.
     """
     if hash_password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -122,7 +135,7 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
     )
     interruptible()
     try:
-        serve(create_app(ctx), sock)
+        serve(create_app(ctx), sock, on_exit=ctx.begin_shutdown)
     except KeyboardInterrupt:
         pass
     finally:
@@ -132,26 +145,43 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
 def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
     catalog = load_catalog([*extra_from_env(), *map(Path, kw["extra"])])
     audit = (kw["audit_log"] or DEFAULT_AUDIT).expanduser()
+    found = _targets(opts, kw["fleet"], kw["inventory"])
+    live = found is not None
+    collector = (
+        live_collector(found, catalog, CollectOptions(), CONCURRENCY)
+        if found is not None
+        else saved_collector(load_inventory_dir(kw["inventory"], catalog))
+    )
+    refs = tuple(
+        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout) for t in found or ()
+    )
     return WebContext(
         catalog=catalog,
-        fleet=FleetState(catalog, _collector(opts, catalog, kw["fleet"], kw["inventory"])),
+        fleet=FleetState(catalog, collector),
         auth=Authenticators(_authenticators(kw["users"])),
         sessions=Sessions(_session_key(), ttl=int(kw["session_hours"] * 3600)),
         audit=WebAudit(audit),
         refresh_interval=kw["refresh_interval"],
         secure_cookies=kw["behind_tls_proxy"],
-        state_path=kw["state"],
+        state_path=(kw["state"] or default_state_path()).expanduser(),
+        runners=_runners(catalog, kw["provider"]) if live else None,
+        cluster_refs=refs,
+        fleet_source=str(kw["fleet"]) if kw["fleet"] else "kubeconfig contexts",
         today=dt.date.today,
     )
 
 
-def _collector(
-    opts: GlobalOptions, catalog: Catalog, fleet: str | None, inventory: Path | None
-) -> Collector:
+CONCURRENCY = 8
+
+
+def _targets(
+    opts: GlobalOptions, fleet: str | None, inventory: Path | None
+) -> list[ClusterTarget] | None:
+    """The live clusters to collect (and to upgrade); None when serving saved snapshots."""
     if fleet and inventory:
         raise UsageError("give --fleet or --inventory, not both", hint="pick one source")
     if inventory:
-        return saved_collector(load_inventory_dir(inventory, catalog))
+        return None
     sel = Selection(
         contexts=(opts.context,) if opts.context else (),
         all_contexts=not opts.context and not fleet,
@@ -162,9 +192,23 @@ def _collector(
         no_metrics=False,
         audit_log=None,
         timeout=120.0,
-        concurrency=8,
+        concurrency=CONCURRENCY,
     )
-    return live_collector(targets(sel, opts), catalog, CollectOptions(), sel.concurrency)
+    return targets(sel, opts)
+
+
+def _runners(catalog: Catalog, provider: str) -> RunnerFactory:
+    """Each cluster of a rollout run as `kubecurrent rollout` runs it (the sandbox provider for
+    sandboxes); the day is taken when the cluster starts, so a long-running server stays right."""
+    log = logging.getLogger("kubecurrent.web.rollout")
+
+    def make(ref: ClusterRef) -> ClusterRun:
+        settings = RunSettings(
+            catalog=catalog, today=dt.date.today(), provider=provider, tell=log.info
+        )
+        return SandboxAwareRun(ref, settings)
+
+    return make
 
 
 def _authenticators(users: Path | None) -> list[Authenticator]:

@@ -34,6 +34,7 @@ from kubecurrent.rollout._strategy import (
     assign_waves,
     default_strategy,
     load_strategy,
+    parse_strategy,
 )
 from kubecurrent.rollout._windows import Opening, opening
 
@@ -63,6 +64,7 @@ __all__ = [
     "load_strategy",
     "opening",
     "parse_duration",
+    "parse_strategy",
     "pause",
     "prepare_resume",
     "render_html",

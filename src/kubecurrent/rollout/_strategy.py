@@ -51,6 +51,7 @@ __all__ = [
     "assign_waves",
     "default_strategy",
     "load_strategy",
+    "parse_strategy",
 ]
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -217,11 +218,18 @@ def matches(select: Mapping[str, str], labels: Mapping[str, str]) -> bool:
 def load_strategy(path: Path) -> Strategy:
     """The strategy in ``path``; every error names the file and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}", hint="check --strategy") from None
+    return parse_strategy(text, str(path))
+
+
+def parse_strategy(text: str, source: str) -> Strategy:
+    """The strategy written in ``text`` (YAML); every error names ``source`` and the field."""
+    try:
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise UsageError(f"{path}: not valid YAML: {exc}", hint="fix the syntax") from None
+        raise UsageError(f"{source}: not valid YAML: {exc}", hint="fix the syntax") from None
     try:
         return Strategy.model_validate(data)
     except ValidationError as exc:
@@ -229,7 +237,7 @@ def load_strategy(path: Path) -> Strategy:
             f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()
         )
         raise UsageError(
-            f"{path}: not a rollout strategy: {problems}",
+            f"{source}: not a rollout strategy: {problems}",
             hint="see docs/rollout.md for the format",
         ) from None
 

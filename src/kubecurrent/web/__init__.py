@@ -10,6 +10,9 @@ the server with Jinja2 templates, one stylesheet and one small script. Map of th
 - ``_fleet``: ``FleetState``, background collection and judging; ``_views``: page models;
 - ``_pages``, ``_api``, ``_login``: the handlers; ``_headers``: security headers;
 - ``_registry``: ``EXTENSIONS``, where the rollout pages (Upgrade, History) plug in;
+- ``_rollout_pages`` (the Upgrade and History pages, their API and live progress),
+  ``_rollouts`` (driver threads over ``kubecurrent.rollout``), ``_upgrade_form`` (the start
+  form and the production confirmation), ``_sse`` (server-sent events);
 - ``_server``: ``--listen`` parsing, the exposure rule, binding and uvicorn.
 """
 
@@ -28,8 +31,12 @@ from kubecurrent.web._context import WebContext
 from kubecurrent.web._fleet import FleetState, live_collector, saved_collector
 from kubecurrent.web._guard import guard
 from kubecurrent.web._registry import EXTENSIONS, Extension, NavEntry
+from kubecurrent.web._rollout_pages import rollout_extension
 from kubecurrent.web._server import bind, check_exposure, parse_listen, serve
 from kubecurrent.web._session import Sessions
+
+if rollout_extension not in EXTENSIONS:
+    EXTENSIONS.append(rollout_extension)
 
 __all__ = [
     "EXTENSIONS",
@@ -52,6 +59,7 @@ __all__ = [
     "hash_password",
     "live_collector",
     "parse_listen",
+    "rollout_extension",
     "saved_collector",
     "serve",
 ]

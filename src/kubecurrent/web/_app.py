@@ -74,6 +74,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await ctx.fleet.stop()
+            await asyncio.to_thread(ctx.begin_shutdown)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return refuse(request, 404, "no such page")

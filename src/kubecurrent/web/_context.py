@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from kubecurrent.catalog import Catalog
+from kubecurrent.rollout import ClusterRef, RunnerFactory
 from kubecurrent.web._audit import WebAudit
 from kubecurrent.web._auth import Authenticators
 from kubecurrent.web._fleet import FleetState
@@ -33,11 +35,32 @@ class WebContext:
     """Set the cookies' Secure flag (behind a TLS-terminating proxy)."""
     state_path: Path | None = None
     """The state store the CLI uses (``--state``); handed to extensions such as rollout pages."""
+    runners: RunnerFactory | None = None
+    """Builds the per-cluster side of a rollout (the CLI's ``SandboxAwareRun``, injected by
+    ``kubecurrent serve``); None when the dashboard cannot drive rollouts (saved snapshots)."""
+    cluster_refs: tuple[ClusterRef, ...] = ()
+    """Where each cluster of the fleet is reached (kubeconfig, context, labels, timeout)."""
+    fleet_source: str = ""
+    """What the clusters came from (the fleet file), recorded with each rollout."""
     today: Callable[[], dt.date] = dt.date.today
     nav: list[NavEntry] = field(default_factory=list)
     templates: Jinja2Templates = field(
         default_factory=lambda: Jinja2Templates(directory=str(TEMPLATES))
     )
+    closing: threading.Event = field(default_factory=threading.Event)
+    """Set once the server begins to stop (live streams end, drivers are asked to pause)."""
+    on_close: list[Callable[[], None]] = field(default_factory=list)
+    """Run once, in order, when the server begins to stop (extensions register here)."""
+    _close_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def begin_shutdown(self) -> None:
+        """Set ``closing`` and run ``on_close`` once; a second caller waits for the first."""
+        with self._close_lock:
+            if self.closing.is_set():
+                return
+            self.closing.set()
+            for close in self.on_close:
+                close()
 
 
 def context_of(request: Request) -> WebContext:

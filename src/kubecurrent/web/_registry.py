@@ -6,9 +6,10 @@ An ``Extension`` brings its routes and its navigation entries. ``create_app`` as
 state-changing ones get the CSRF check and the audit from it. A nav entry shows only to users
 whose role allows it.
 
-Phase 2 adds one line to ``EXTENSIONS`` — a hook in ``kubecurrent.web`` that builds the Upgrade
-and History pages over ``kubecurrent.rollout``. Until then there is no such entry, and the nav
-shows no Upgrade or History link: nothing is faked.
+Phase 2's hook, ``kubecurrent.web._rollout_pages.rollout_extension`` (the Upgrade and History
+pages over ``kubecurrent.rollout``), is appended by ``kubecurrent.web`` itself. Without a state
+store (``WebContext.state_path`` None) it brings nothing, and the nav shows no Upgrade or History
+link: nothing is faked. Hooks may register shutdown work in ``WebContext.on_close``.
 """
 
 from __future__ import annotations
@@ -43,4 +44,4 @@ class Extension:
 ExtensionHook = Callable[["WebContext"], Extension]
 
 EXTENSIONS: list[ExtensionHook] = []
-"""Phase 2: the rollout pages' hook goes here (see the module docstring)."""
+"""The hooks ``create_app`` asks by default (``kubecurrent.web`` adds the rollout pages')."""

@@ -13,6 +13,9 @@ import errno
 import ipaddress
 import logging
 import socket
+import threading
+from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
@@ -76,7 +79,33 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: Starlette, sock: socket.socket, log_level: str = "info") -> None:
-    """Run until interrupted (Ctrl-C, SIGTERM)."""
-    config = uvicorn.Config(app, log_level=log_level, proxy_headers=False, server_header=False)
-    uvicorn.Server(config).run(sockets=[sock])
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the app as soon as a stop signal arrives: live streams end and
+    rollouts driven here are asked to pause while uvicorn closes the connections."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._on_exit is not None and not self.should_exit:
+            # Not in the signal handler itself: the work touches the state store.
+            threading.Thread(target=self._on_exit, name="shutdown", daemon=True).start()
+        super().handle_exit(sig, frame)
+
+
+def serve(
+    app: Starlette,
+    sock: socket.socket,
+    log_level: str = "info",
+    on_exit: Callable[[], None] | None = None,
+) -> None:
+    """Run until interrupted (Ctrl-C, SIGTERM); ``on_exit`` runs when the first signal comes."""
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    _Server(config, on_exit).run(sockets=[sock])

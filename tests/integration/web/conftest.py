@@ -161,44 +161,59 @@ def dashboard(
         ],
     }
     (work / "fleet.yaml").write_text(yaml.safe_dump(fleet), encoding="utf-8")
+    write_users(work / "users.yaml")
+    args = ["--fleet", str(work / "fleet.yaml"), "--users", str(work / "users.yaml")]
+    args += ["--state", str(work / "rollouts.db")]
+    with run_serve(work, args) as (url, log):
+        try:
+            yield Dashboard(url, work / "audit.jsonl", namespace, group, log)
+        finally:
+            with contextlib.suppress(Exception):
+                cluster.client().delete(Namespace, namespace)
+                cluster.client().delete(CustomResourceDefinition, f"widgets.{group}")
+
+
+def write_users(path: Path) -> Path:
     users = {
         "users": [
             {"name": OPERATOR[0], "role": "operator", "passwordHash": hash_password(OPERATOR[1])},
             {"name": VIEWER[0], "role": "viewer", "passwordHash": hash_password(VIEWER[1])},
         ]
     }
-    (work / "users.yaml").write_text(yaml.safe_dump(users), encoding="utf-8")
+    path.write_text(yaml.safe_dump(users), encoding="utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def run_serve(work: Path, args: list[str]) -> Iterator[tuple[str, Path]]:
+    """``kubecurrent serve ARGS`` on a free loopback port with the test tokens, until the fleet
+    is collected; stopped with SIGTERM (as a service manager does) afterwards."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ | {
         "KUBECURRENT_SERVE_OPERATOR_TOKEN": OPERATOR_TOKEN,
         "KUBECURRENT_SERVE_VIEWER_TOKEN": VIEWER_TOKEN,
     }
-    args = [
-        "serve", "--fleet", str(work / "fleet.yaml"), "--users", str(work / "users.yaml"),
-        "--listen", f"127.0.0.1:{port}", "--audit-log", str(work / "audit.jsonl"),
-    ]  # fmt: skip
+    listen = ["--listen", f"127.0.0.1:{port}", "--audit-log", str(work / "audit.jsonl")]
     log = work / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-c", "from kubecurrent.cli import main; main()", *args],
+            [sys.executable, "-c", "from kubecurrent.cli import main; main()", "serve", *args,
+             *listen],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
-        )
+        )  # fmt: skip
     try:
         _wait_collected(url, server, log)
-        yield Dashboard(url, work / "audit.jsonl", namespace, group, log)
+        yield url, log
     finally:
         server.terminate()
         try:
-            server.wait(timeout=20)
+            server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        with contextlib.suppress(Exception):
-            cluster.client().delete(Namespace, namespace)
-            cluster.client().delete(CustomResourceDefinition, f"widgets.{group}")
 
 
 def _wait_collected(url: str, server: subprocess.Popen[bytes], log: Path) -> None:

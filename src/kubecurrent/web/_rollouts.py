@@ -1,0 +1,226 @@
+"""The dashboard's side of rollouts: the shared state store, and one driver thread per rollout.
+
+Every action goes through ``kubecurrent.rollout`` (``create``, ``approve``, ``pause``,
+``abort``, ``prepare_resume``) with the logged-in user as the actor, exactly as the CLI calls
+them with ``--as``. Driving is ``Engine.drive(rid)`` in a background thread of the server; the
+store's lease keeps a second driver away, whether a thread here or a CLI process elsewhere
+(``LeaseHeld`` is kept as a note, shown as "driven elsewhere", never as an error page).
+
+When the server stops, every rollout driven here gets a pause request: the engine stops between
+steps and ``kubecurrent rollout resume`` (or the Resume button) continues later. Nothing is
+resumed automatically when the server starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
+
+from kubecurrent.errors import UsageError
+from kubecurrent.execute import Clock
+from kubecurrent.rollout import (
+    ClusterRef,
+    Engine,
+    LeaseHeld,
+    RunnerFactory,
+    Store,
+    Strategy,
+    abort,
+    approve,
+    create,
+    pause,
+    prepare_resume,
+    snapshot,
+)
+
+log = logging.getLogger("kubecurrent.web.rollout")
+FINISHED = ("done", "aborted")
+SHUTDOWN_ACTOR = "kubecurrent serve (shutting down)"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Driver:
+    """Who drives a rollout now, from its lease."""
+
+    pid: int
+    host: str
+    expires: str
+    here: bool
+    """This server process holds the lease."""
+
+    def describe(self) -> str:
+        if self.here:
+            return "driven by this dashboard"
+        return f"driven elsewhere (process {self.pid} on {self.host}, lease until {self.expires})"
+
+
+@dataclass
+class Rollouts:
+    """Starts, controls and drives rollouts in one state store."""
+
+    store: Store
+    runners: RunnerFactory | None
+    clock: Callable[[], Clock] = Clock
+    poll: float = 1.0
+    drain_timeout: float = 120.0
+    """Seconds the server waits at shutdown for driven rollouts to pause after their step."""
+    _threads: dict[str, threading.Thread] = field(default_factory=dict)
+    _notes: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def can_drive(self) -> bool:
+        return self.runners is not None
+
+    # --- actions (each with the web user as the actor) -----------------------------------
+
+    def start(
+        self, refs: Sequence[ClusterRef], target: str, strategy: Strategy, fleet: str, actor: str
+    ) -> str:
+        rid = create(
+            self.store,
+            clusters=refs,
+            target=target,
+            strategy=strategy,
+            fleet=fleet,
+            actor=actor,
+            now=_now(),
+        )
+        self.drive(rid, actor)
+        return rid
+
+    def approve(self, rid: str, wave: str | None, actor: str, note: str = "") -> str:
+        """Record the approval; drive on unless somebody is driving already."""
+        name = approve(self.store, rid, wave, actor, _now(), note)
+        if self.driver(rid) is None and self.snapshot(rid)["state"] not in FINISHED:
+            prepare_resume(self.store, rid, actor, _now())
+            self.drive(rid, actor)
+        return name
+
+    def resume(self, rid: str, actor: str, retry_failed: bool = False) -> None:
+        found = self.driver(rid)
+        if found is not None:
+            raise UsageError(
+                f"rollout {rid} is already {found.describe()}",
+                hint="pause it there first, or wait for it",
+            )
+        prepare_resume(self.store, rid, actor, _now(), retry_failed)
+        self.drive(rid, actor)
+
+    def pause(self, rid: str, actor: str) -> str:
+        return pause(self.store, rid, actor, _now())
+
+    def abort(self, rid: str, actor: str) -> str:
+        return abort(self.store, rid, actor, _now())
+
+    # --- driving ----------------------------------------------------------------------------
+
+    def drive(self, rid: str, actor: str) -> bool:
+        """Drive ``rid`` in a background thread; False when one already does, or none can."""
+        if self.runners is None:
+            self._notes[rid] = (
+                "this dashboard cannot drive rollouts (it serves saved snapshots): continue with "
+                f"`kubecurrent rollout resume {rid}`"
+            )
+            return False
+        with self._lock:
+            running = self._threads.get(rid)
+            if running is not None and running.is_alive():
+                return False
+            self._notes.pop(rid, None)
+            thread = threading.Thread(
+                target=self._drive, args=(rid, actor), name=f"rollout-{rid}", daemon=True
+            )
+            self._threads[rid] = thread
+            thread.start()
+        return True
+
+    def _drive(self, rid: str, actor: str) -> None:
+        assert self.runners is not None
+        engine = Engine(
+            store=self.store,
+            runners=self.runners,
+            actor=actor,
+            clock=self.clock(),
+            tell=lambda message: log.info("%s", message),
+            poll=self.poll,
+        )
+        try:
+            state = engine.drive(rid)
+            log.info("rollout %s: %s", rid, state)
+        except LeaseHeld as exc:
+            self._notes[rid] = exc.message
+            log.info("rollout %s: %s", rid, exc.message)
+        except Exception as exc:  # the server lives on; the rollout page shows why
+            log.exception("driving rollout %s failed", rid)
+            self._notes[rid] = f"the driver stopped: {type(exc).__name__}: {exc}"
+
+    def driving(self) -> list[str]:
+        """The rollouts a thread of this server drives now."""
+        with self._lock:
+            return [rid for rid, t in self._threads.items() if t.is_alive()]
+
+    def wait(self, rid: str, timeout: float) -> bool:
+        """Wait for this server's driver of ``rid`` to stop; True when none runs."""
+        thread = self._threads.get(rid)
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    def stop(self) -> None:
+        """Server shutdown: ask every rollout driven here to pause, then wait for the drivers."""
+        driven = self.driving()
+        for rid in driven:
+            try:
+                pause(self.store, rid, SHUTDOWN_ACTOR, _now())
+            except UsageError:
+                continue  # it finished meanwhile
+        if driven:
+            log.info(
+                "pausing %s after the current step; `kubecurrent rollout resume ID` continues",
+                ", ".join(driven),
+            )
+        deadline = _now() + dt.timedelta(seconds=self.drain_timeout)
+        for rid in driven:
+            left = (deadline - _now()).total_seconds()
+            if not self.wait(rid, max(0.0, left)):
+                log.warning("rollout %s did not pause in time; its lease frees itself", rid)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def snapshot(self, rid: str) -> dict[str, Any]:
+        return snapshot(self.store, rid)
+
+    def driver(self, rid: str) -> Driver | None:
+        row = self.store.row("SELECT * FROM leases WHERE rollout = ?", rid)
+        if row is None or dt.datetime.fromisoformat(row["expires"]) <= _now():
+            return None
+        same_host = row["host"] == socket.gethostname()
+        if same_host and not psutil.pid_exists(row["pid"]):
+            return None  # a crashed driver: the next one takes the lease over at once
+        here = same_host and row["pid"] == os.getpid()
+        return Driver(int(row["pid"]), str(row["host"]), str(row["expires"]), here)
+
+    def note(self, rid: str) -> str | None:
+        """Why this server's last attempt to drive ``rid`` stopped early (lease, crash)."""
+        return self._notes.get(rid)
+
+    def live(self, rid: str) -> dict[str, Any]:
+        """The snapshot plus who drives it: what the progress stream sends."""
+        snap = self.snapshot(rid)
+        found = self.driver(rid)
+        snap["driver"] = found.describe() if found else None
+        snap["note"] = self.note(rid)
+        return snap
