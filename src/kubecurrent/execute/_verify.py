@@ -38,8 +38,8 @@ def already_done(step: Step, inv: ClusterInventory) -> bool:
 def effect_missing(step: Step, inv: ClusterInventory) -> str | None:
     """None when ``inv`` shows the step's effect, else what is missing."""
     if step.type == "control-plane" and step.to:
-        want = KubeVersion.parse(step.to)
-        if inv.control_plane.minor_version < want.minor_version:
+        # Patch releases count: a control plane at 1.36.3 has not reached 1.36.6.
+        if inv.control_plane < KubeVersion.parse(step.to):
             return f"the control plane reports {inv.control_plane}, expected {step.to}"
         return None
     if step.type == "node-pool" and step.to:

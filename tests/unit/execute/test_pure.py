@@ -174,6 +174,13 @@ class TestVerification:
         )
         assert "gone" in str(effect_missing(step("node-pool", "other", "1.35.4", "1.37.2"), inv))
 
+    def test_a_patch_release_is_not_reached_by_an_older_patch(self) -> None:
+        inv = inventory(cp="1.36.3", kubelet="1.36.3", addon="1.0.0")
+        assert "reports v1.36.3, expected 1.36.6" in str(
+            effect_missing(step("control-plane", "control-plane", "1.36.3", "1.36.6"), inv)
+        )
+        assert not already_done(step("control-plane", "control-plane", "1.36.3", "1.36.6"), inv)
+
     def test_finished_steps_are_done_but_checks_always_run(self) -> None:
         inv = inventory()
         assert already_done(step("control-plane", "control-plane", "1.36.3", "1.37.2"), inv)
