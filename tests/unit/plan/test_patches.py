@@ -52,3 +52,22 @@ def test_kubernetes_steps_follow_the_offered_patch_and_addons_do_not() -> None:
     ]
     assert pinned.target == "1.37.2"
     assert pin_patches(plan, {}) == plan
+
+
+def test_a_patch_hop_the_provider_cannot_make_is_dropped() -> None:
+    plan = ClusterPlan(
+        name="c",
+        status="ok",
+        from_version="1.36.3",
+        target="1.36.6",
+        steps=(
+            step(1, "control-plane", "control-plane", "1.36.3", "1.36.6"),
+            step(2, "node-pool", "default", "1.35.4", "1.36.6"),
+            step(3, "check", "control-plane", "1.36.6", "1.36.6"),
+        ),
+    )
+    pinned = pin_patches(plan, {MinorVersion.parse("1.36"): KubeVersion.parse("v1.36.3")})
+    assert [(s.order, s.type, s.from_, s.to) for s in pinned.steps] == [
+        (1, "node-pool", "1.35.4", "1.36.3"),
+        (2, "check", "1.36.3", "1.36.3"),
+    ]
