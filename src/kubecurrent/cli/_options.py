@@ -42,7 +42,9 @@ class _Query(click.ParamType[str]):
     """A PromQL query; from the environment, one per line (queries contain spaces)."""
 
     name = "PROMQL"
-    envvar_list_splitter = "\n"
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        return [line for line in rv.splitlines() if line.strip()]
 
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
@@ -66,7 +68,6 @@ def promql_options(f: FC) -> FC:
             ),
             click.option(
                 "--health-query",
-                "health_queries",
                 multiple=True,
                 type=_Query(),
                 help="PromQL that must hold at every health gate: a non-empty result whose "

@@ -72,7 +72,7 @@ class Setup:
     capi: ClusterApiProvider | None = None
     """The Cluster API provider ``cluster_api`` found (it also supplies the observed versions)."""
     prometheus_url: str | None = None
-    health_queries: tuple[str, ...] = ()
+    health_query: tuple[str, ...] = ()
     prometheus_ca: Path | None = None
     prometheus_timeout: float | None = None
     promql: tuple[PromQLCheck, ...] = ()
@@ -88,7 +88,7 @@ class Setup:
     def promql_checks(self) -> tuple[PromQLCheck, ...]:
         flags = promql_flags(
             self.prometheus_url,
-            self.health_queries,
+            self.health_query,
             self.prometheus_ca,
             self.prometheus_timeout,
             self.gate_timeout,

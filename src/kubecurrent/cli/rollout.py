@@ -123,7 +123,7 @@ def _engine(
     console = err_console()
     promql = promql_flags(
         flags["prometheus_url"],
-        flags["health_queries"],
+        flags["health_query"],
         flags["prometheus_ca"],
         flags["prometheus_timeout"],
         flags["gate_timeout"],

@@ -280,15 +280,18 @@ class RecordingGate:
             raise PermanentStepError("health gate failed: node n1 is not Ready")
 
 
+_DEFAULT = RecordingGate()
+
+
 def gate(
     tmp_path: Path,
     answer: Callable[[str], httpx.Response],
     queries: tuple[str, ...] = ("up == 1",),
-    inner: RecordingGate | None = None,
+    inner: RecordingGate | None = _DEFAULT,
 ) -> tuple[PromQLGate, PrometheusDouble, FakeTime]:
     double, time = PrometheusDouble(answer), FakeTime()
     built = PromQLGate(
-        inner=inner or RecordingGate(),
+        inner=RecordingGate() if inner is _DEFAULT else inner,
         checks=[PromQLCheck(URL, queries, timeout=30)],
         audit=AuditLog(tmp_path / "audit.jsonl", "c1"),
         clock=time.clock(),
@@ -390,3 +393,28 @@ def test_the_token_never_reaches_the_audit_trail(
         built.wait(Baseline(), "the start")
     assert "s3cret-token" not in (tmp_path / "audit.jsonl").read_text()
     assert all(json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines())
+
+
+# --- composed with the executor ---------------------------------------------------------------
+
+
+def test_a_query_that_stops_holding_after_a_step_stops_the_upgrade_there(tmp_path: Path) -> None:
+    from tests.unit.execute.test_executor import UPGRADE, FakeCluster, executor, plan
+
+    cluster = FakeCluster()
+
+    def answer(_q: str) -> httpx.Response:  # holds until the control plane was swapped
+        return httpx.Response(200, json=vector() if cluster.cp == "1.37.2" else scalar("1"))
+
+    ex = executor(cluster, plan(*UPGRADE), tmp_path)
+    built, _, _ = gate(tmp_path, answer, ("errors_ok",), inner=None)
+    built.inner = ex.gate
+    ex.gate = built
+    report = ex.run()
+    assert [r.outcome for r in report.results] == ["failed", "not-run", "not-run"]
+    assert cluster.ran == [1]
+    assert "PromQL gate after step 1 (control-plane control-plane) failed for 30s" in str(
+        report.error
+    )
+    actions = [(r["action"], r.get("outcome")) for r in read_audit(tmp_path / "audit.jsonl")]
+    assert ("promql.check", "ok") in actions and ("promql.check", "failed") in actions
