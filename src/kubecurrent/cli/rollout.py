@@ -32,6 +32,7 @@ from kubecurrent.plan import resolve_target
 from kubecurrent.rollout import (
     ClusterRef,
     Engine,
+    Health,
     Store,
     abort,
     approve,
@@ -177,6 +178,12 @@ def _drive(engine: Engine, rid: str) -> None:
     sys.exit(1 if state == "done" and failed else EXIT.get(state, 1))
 
 
+def _health(health: Health | None) -> str:
+    if health is None:
+        return ""
+    return f"{len(health.queries)} on {health.prometheus} ({health.timeout.total_seconds():g}s)"
+
+
 @click.group()
 def rollout() -> None:
     """Upgrade a fleet in waves: canaries, soak, approvals, windows, failure budgets.
@@ -245,8 +252,9 @@ def start(
                 str(w.soak),
                 "yes" if w.approval else "",
                 w.failure_budget.describe(),
+                _health(strategy.health_of(i)),
             ]
-            for w, names in zip(strategy.waves, waves, strict=True)
+            for i, (w, names) in enumerate(zip(strategy.waves, waves, strict=True))
         ]
         click.echo(f"rollout of {len(refs)} clusters to {version} (dry run: nothing recorded)")
         emit(
@@ -256,7 +264,8 @@ def start(
                 "waves": dict(zip([w.name for w in strategy.waves], waves, strict=True)),
             },
             lambda: simple_table(
-                ["wave", "clusters", "concurrency", "soak", "approval", "failure budget"], rows
+                ["wave", "clusters", "concurrency", "soak", "approval", "failure budget", "PromQL"],
+                rows,
             ),
         )
         return
