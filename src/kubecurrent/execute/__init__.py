@@ -35,6 +35,7 @@ from kubecurrent.execute._promql import (
     Verdict,
     check_prometheus_url,
     evaluate,
+    tls_context,
 )
 from kubecurrent.execute._provider import (
     ControlPlaneProvider,
@@ -88,5 +89,6 @@ __all__ = [
     "select_pods",
     "selector_matches",
     "step_actions",
+    "tls_context",
     "unsupported",
 ]

@@ -97,6 +97,8 @@ class PromQLCheck:
             )
         if self.timeout <= 0:
             raise UsageError(f"the PromQL gate's timeout must be positive, not {self.timeout}")
+        if self.ca is not None:
+            tls_context(self.ca)  # a bad bundle is refused before the upgrade starts
 
 
 def check_prometheus_url(url: str) -> str:
@@ -113,6 +115,18 @@ def check_prometheus_url(url: str) -> str:
             hint="kubecurrent appends /api/v1/query itself",
         )
     return url
+
+
+def tls_context(ca: Path) -> ssl.SSLContext:
+    """A verifying TLS context trusting the PEM CA bundle ``ca``; a ``UsageError`` naming it."""
+    try:
+        return ssl.create_default_context(cafile=str(ca))
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(
+            f"cannot use {ca} as the Prometheus CA bundle: {exc}",
+            hint="give a PEM file of CA certificates (--prometheus-ca, or `ca:` in the "
+            "strategy's `health:`)",
+        ) from None
 
 
 # --- evaluating a response --------------------------------------------------------------------
@@ -214,20 +228,12 @@ class Prometheus:
     request_timeout: float = 10.0
     transport: httpx.BaseTransport | None = None
     """For tests: answer requests without a network."""
-    _token: str | None = field(default=None, repr=False)
+    _token: str | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         check_prometheus_url(self.url)
-        self._token = self._token or os.environ.get(TOKEN_ENV) or None
-        verify: ssl.SSLContext | bool = True
-        if self.ca is not None:
-            try:
-                verify = ssl.create_default_context(cafile=str(self.ca))
-            except (OSError, ssl.SSLError) as exc:
-                raise UsageError(
-                    f"cannot use {self.ca} as the Prometheus CA bundle: {exc}",
-                    hint="give a PEM file of CA certificates with --prometheus-ca",
-                ) from None
+        self._token = os.environ.get(TOKEN_ENV) or None
+        verify: ssl.SSLContext | bool = tls_context(self.ca) if self.ca is not None else True
         headers = {"Accept": "application/json"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"

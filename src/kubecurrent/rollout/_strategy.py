@@ -44,7 +44,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kubecurrent.errors import UsageError
-from kubecurrent.execute import PromQLCheck, check_prometheus_url
+from kubecurrent.execute import PromQLCheck, check_prometheus_url, tls_context
 from kubecurrent.rollout._duration import Duration
 
 __all__ = [
@@ -293,7 +293,8 @@ def load_strategy(path: Path) -> Strategy:
 
 
 def _with_ca_paths(strategy: Strategy, path: Path) -> Strategy:
-    """``health.ca`` made absolute (from the strategy file's folder) and checked to exist."""
+    """``health.ca`` made absolute (from the strategy file's folder) and checked to be a PEM
+    CA bundle."""
 
     def fix(health: Health | None, where: str) -> Health | None:
         if health is None or health.ca is None:
@@ -304,6 +305,10 @@ def _with_ca_paths(strategy: Strategy, path: Path) -> Strategy:
                 f"{path}: {where}.ca: no file {ca}",
                 hint="give the PEM CA bundle's path, relative to the strategy file",
             )
+        try:
+            tls_context(ca)
+        except UsageError as exc:
+            raise UsageError(f"{path}: {where}.ca: {exc.message}", hint=exc.hint) from None
         return health.model_copy(update={"ca": str(ca)})
 
     waves = tuple(

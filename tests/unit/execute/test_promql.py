@@ -237,6 +237,8 @@ def test_an_unreadable_ca_file_is_a_usage_error_naming_it(tmp_path: Path) -> Non
     with pytest.raises(UsageError) as err:
         Prometheus("https://p.test", ca=bad)
     assert str(bad) in err.value.message and "--prometheus-ca" in (err.value.hint or "")
+    with pytest.raises(UsageError, match="as the Prometheus CA bundle"):
+        PromQLCheck("https://p.test", ("up",), ca=bad)  # refused before any gate runs
 
 
 def test_a_check_needs_queries_and_a_positive_timeout() -> None:

@@ -17,6 +17,7 @@ from kubecurrent.rollout import (
     load_strategy,
     parse_duration,
 )
+from kubecurrent.sandbox._pki import CertificateAuthority
 
 FLEET = [
     Member("dev-1", {"env": "dev"}),
@@ -111,13 +112,13 @@ def test_strategy_survives_the_round_trip_through_the_store() -> None:
 
 def test_health_applies_to_every_wave_unless_a_wave_sets_its_own(tmp_path: Path) -> None:
     (tmp_path / "certs").mkdir()
-    (tmp_path / "certs" / "ca.pem").write_text("PEM")
+    CertificateAuthority.create("test-ca").pair.write(tmp_path / "certs", "ca")
     path = tmp_path / "s.yaml"
     path.write_text(
         "health:\n"
         "  prometheus: https://prom.example:9090\n"
         "  queries: ['sum(up{job=\"apiserver\"}) >= 1']\n"
-        "  ca: certs/ca.pem\n"
+        "  ca: certs/ca.crt\n"
         "waves:\n"
         "- name: canary\n"
         "- name: prod\n"
@@ -128,7 +129,7 @@ def test_health_applies_to_every_wave_unless_a_wave_sets_its_own(tmp_path: Path)
     canary, prod = strategy.health_of(0), strategy.health_of(1)
     assert canary is not None and prod is not None
     check = canary.check()
-    assert check.ca == tmp_path / "certs" / "ca.pem"  # relative to the strategy file
+    assert check.ca == tmp_path / "certs" / "ca.crt"  # relative to the strategy file
     assert (check.timeout, check.queries) == (180.0, ('sum(up{job="apiserver"}) >= 1',))
     assert prod.check().queries == ("a > 0", "b > 0") and prod.check().timeout == 90.0
     again = Strategy.model_validate_json(strategy.model_dump_json(by_alias=True))
@@ -144,9 +145,11 @@ def test_health_applies_to_every_wave_unless_a_wave_sets_its_own(tmp_path: Path)
         ("{prometheus: 'http://p:9090', queries: [up], timeout: 0}", "more than 0"),
         ("{prometheus: 'http://p:9090', queries: [up], url: x}", "health.url"),
         ("{prometheus: 'http://p:9090', queries: [up], ca: nope.pem}", "health.ca: no file"),
+        ("{prometheus: 'http://p:9090', queries: [up], ca: bad.pem}", "health.ca: cannot use"),
     ],
 )
 def test_health_errors_name_the_field(tmp_path: Path, health: str, said: str) -> None:
+    (tmp_path / "bad.pem").write_text("not a certificate")
     path = tmp_path / "s.yaml"
     path.write_text(f"health: {health}\n")
     with pytest.raises(UsageError, match=r"s\.yaml") as err:
