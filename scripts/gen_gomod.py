@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kubecurrent.sandbox._components import KUBERNETES, TOOLS, Component
+from kubecurrent.sandbox._components import KUBERNETES, ON_DEMAND, TOOLS, Component
 from kubecurrent.sandbox._paths import GOMOD_DIR
 
 
@@ -73,7 +73,7 @@ def generate(component: Component) -> None:
 
 
 def main(keys: list[str]) -> None:
-    for component in [*TOOLS, *KUBERNETES.values()]:
+    for component in [*TOOLS, *ON_DEMAND, *KUBERNETES.values()]:
         if not keys or component.key in keys:
             generate(component)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 TIMEOUT = click.option(
     "--timeout",
@@ -53,3 +57,54 @@ ADDON_CHART = click.option(
     help="ADDON=CHART: chart of an add-on; {version} in CHART is replaced, else --version is "
     "passed (repeatable).",
 )
+
+
+class _Query(click.ParamType[str]):
+    """A PromQL query; from the environment, one per line (queries contain spaces)."""
+
+    name = "PROMQL"
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        return [line for line in rv.splitlines() if line.strip()]
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str:
+        text = str(value).strip()
+        if not text:
+            self.fail("a PromQL query cannot be empty", param, ctx)
+        return text
+
+
+def promql_options(f: FC) -> FC:
+    """``--prometheus-url``, ``--health-query`` (repeatable), ``--prometheus-ca`` and
+    ``--prometheus-timeout``: the optional PromQL health gate (docs/upgrade.md)."""
+    for option in reversed(
+        [
+            click.option(
+                "--prometheus-url",
+                metavar="URL",
+                help="Prometheus base URL for --health-query (bearer token: "
+                "$KUBECURRENT_PROMETHEUS_TOKEN).",
+            ),
+            click.option(
+                "--health-query",
+                multiple=True,
+                type=_Query(),
+                help="PromQL that must hold at every health gate: a non-empty result whose "
+                "every value is non-zero (repeatable; from the environment, one per line).",
+            ),
+            click.option(
+                "--prometheus-ca",
+                type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                help="PEM CA bundle to verify Prometheus's TLS certificate [default: the system's].",
+            ),
+            click.option(
+                "--prometheus-timeout",
+                type=float,
+                help="Seconds the queries may take to hold at each gate [default: --gate-timeout].",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f

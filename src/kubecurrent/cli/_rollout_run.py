@@ -16,10 +16,10 @@ from lightkube import KubeConfig
 
 from kubecurrent.analyze.cluster import check_inventory
 from kubecurrent.catalog import Catalog
-from kubecurrent.cli._upgrade_run import Setup, build_executor
+from kubecurrent.cli._upgrade_run import Setup, build_executor, health_gate
 from kubecurrent.collect.cluster import ClusterTarget, CollectOptions, collect_cluster
 from kubecurrent.collect.cluster import default_kubeconfig as default_path
-from kubecurrent.execute import Audit, Baseline, Clock, Executor, HealthGate, connect
+from kubecurrent.execute import Audit, Baseline, Clock, Executor, PromQLCheck, connect
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
@@ -43,6 +43,9 @@ class RunSettings:
     gate_timeout: float = 180.0
     helm_timeout: float = 300.0
     force_unsafe: bool = False
+    promql: tuple[PromQLCheck, ...] = ()
+    """PromQL checks from the command line (--prometheus-url/--health-query), for every cluster;
+    the strategy's ``health:`` checks are added by the engine."""
     tell: object = None
 
 
@@ -103,6 +106,7 @@ class SandboxAwareRun:
             roll_timeout=s.roll_timeout,
             gate_timeout=s.gate_timeout,
             helm_timeout=s.helm_timeout,
+            promql=s.promql,
         )
         name = self.ref.name
 
@@ -114,5 +118,6 @@ class SandboxAwareRun:
 
     def health(self, audit: Audit, baseline: Baseline) -> None:
         kube = connect(self.kubeconfig, self.ref.context)
-        HealthGate(kube, Clock(), self.settings.gate_timeout).wait(baseline, "the soak")
+        s = self.settings
+        health_gate(kube, Clock(), s.gate_timeout, s.promql, audit).wait(baseline, "the soak")
         audit.write("cluster.health", outcome="ok", detail="healthy after the soak")

@@ -25,12 +25,20 @@ from kubecurrent.execute import (
     Executor,
     HealthGate,
     HelmAddons,
+    Kube,
+    Prometheus,
+    PromQLCheck,
+    PromQLGate,
     Providers,
+    RetryableStepError,
     Runtime,
+    check_prometheus_url,
     connect,
+    evaluate,
     find_clusters,
     step_actions,
 )
+from kubecurrent.execute._executor import Gate
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan, Step
 from kubecurrent.sandbox import SandboxProvider, sandbox_for_server
@@ -63,12 +71,66 @@ class Setup:
     capi_context: str | None = None
     capi: ClusterApiProvider | None = None
     """The Cluster API provider ``cluster_api`` found (it also supplies the observed versions)."""
+    prometheus_url: str | None = None
+    health_query: tuple[str, ...] = ()
+    prometheus_ca: Path | None = None
+    prometheus_timeout: float | None = None
+    promql: tuple[PromQLCheck, ...] = ()
+    """More PromQL checks (a rollout strategy's ``health:``), besides the command line's."""
 
     def __post_init__(self) -> None:
         if self.capi_cluster and self.provider in ("none", "sandbox", "kubeadm"):
             raise UsageError(
                 f"--capi-cluster needs --provider cluster-api or auto, not {self.provider}"
             )
+        self.promql_checks()  # refuse bad flags before anything runs
+
+    def promql_checks(self) -> tuple[PromQLCheck, ...]:
+        flags = promql_flags(
+            self.prometheus_url,
+            self.health_query,
+            self.prometheus_ca,
+            self.prometheus_timeout,
+            self.gate_timeout,
+        )
+        return (*flags, *self.promql)
+
+
+def promql_flags(
+    url: str | None,
+    queries: tuple[str, ...],
+    ca: Path | None,
+    timeout: float | None,
+    gate_timeout: float,
+) -> tuple[PromQLCheck, ...]:
+    """The PromQL check the command line asks for (none without --health-query); its timeout
+    is ``timeout`` (--prometheus-timeout) or else ``gate_timeout``."""
+    if not queries:
+        if url or ca or timeout:
+            raise UsageError(
+                "--prometheus-url, --prometheus-ca and --prometheus-timeout need --health-query",
+                hint="add --health-query PROMQL, e.g. --health-query 'sum(up{job=\"apiserver\"}) >= 1'",
+            )
+        return ()
+    if not url:
+        raise UsageError(
+            "--health-query needs --prometheus-url",
+            hint="name the Prometheus to ask, e.g. --prometheus-url http://127.0.0.1:9090",
+        )
+    check_prometheus_url(url)
+    return (PromQLCheck(url, queries, ca, timeout or gate_timeout),)
+
+
+def health_gate(
+    kube: Kube,
+    clock: Clock,
+    gate_timeout: float,
+    checks: tuple[PromQLCheck, ...],
+    audit: Audit,
+) -> Gate:
+    """The cluster's ``HealthGate``, wrapped by a ``PromQLGate`` when PromQL checks are given."""
+    gate = HealthGate(kube, clock, gate_timeout)
+    return PromQLGate(gate, checks, audit, clock) if checks else gate
 
 
 def default_audit_path() -> Path:
@@ -191,12 +253,33 @@ def build_executor(
         plan=plan,
         actions=step_actions(runtime),
         collect=collect,
-        gate=HealthGate(kube, clock, setup.gate_timeout),
+        gate=health_gate(kube, clock, setup.gate_timeout, setup.promql_checks(), audit),
         audit=audit,
         clock=clock,
         confirm=_ask if setup.step_by_step else lambda _s: True,
         tell=tell or (lambda msg: err_console().print(msg, highlight=False, markup=False)),
     )
+
+
+def probe_promql(checks: tuple[PromQLCheck, ...]) -> None:
+    """Evaluate each PromQL query once and say whether it holds now (for --dry-run).
+
+    A query Prometheus rejects, or refused credentials, are errors; an unreachable Prometheus
+    is only reported (the gates would retry it).
+    """
+    for check in checks:
+        server = Prometheus(check.prometheus, check.ca)
+        try:
+            for query in check.queries:
+                try:
+                    verdict = evaluate(query, server.query(query))
+                except RetryableStepError as exc:
+                    click.echo(f"PromQL {query!r}: cannot evaluate now: {exc.message}")
+                    continue
+                now = "holds" if verdict.holds else "does NOT hold"
+                click.echo(f"PromQL {query!r} on {check.prometheus}: {now} now: {verdict.summary}")
+        finally:
+            server.close()
 
 
 def _ask(step: Step) -> bool:

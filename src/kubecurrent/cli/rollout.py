@@ -22,15 +22,17 @@ import click
 
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
-from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY
+from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY, promql_options
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
+from kubecurrent.cli._upgrade_run import promql_flags
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.execute import Clock
 from kubecurrent.plan import resolve_target
 from kubecurrent.rollout import (
     ClusterRef,
     Engine,
+    Health,
     Store,
     abort,
     approve,
@@ -113,7 +115,7 @@ def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for option in reversed(options):
         f = option(f)
-    return f
+    return promql_options(f)
 
 
 def _engine(
@@ -121,6 +123,13 @@ def _engine(
 ) -> Engine:
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     console = err_console()
+    promql = promql_flags(
+        flags["prometheus_url"],
+        flags["health_query"],
+        flags["prometheus_ca"],
+        flags["prometheus_timeout"],
+        flags["gate_timeout"],
+    )
 
     def tell(message: str) -> None:
         console.print(message, highlight=False, markup=False)
@@ -133,6 +142,7 @@ def _engine(
         node_timeout=flags["node_timeout"],
         gate_timeout=flags["gate_timeout"],
         helm_timeout=flags["helm_timeout"],
+        promql=promql,
         tell=tell,
     )
     return Engine(
@@ -168,6 +178,12 @@ def _drive(engine: Engine, rid: str) -> None:
     click.echo(f"rollout {rid}: {state}")
     failed = snapshot(engine.store, rid)["detail"].startswith("done; failed")
     sys.exit(1 if state == "done" and failed else EXIT.get(state, 1))
+
+
+def _health(health: Health | None) -> str:
+    if health is None:
+        return ""
+    return f"{len(health.queries)} on {health.prometheus} ({health.timeout.total_seconds():g}s)"
 
 
 @click.group()
@@ -238,8 +254,9 @@ def start(
                 str(w.soak),
                 "yes" if w.approval else "",
                 w.failure_budget.describe(),
+                _health(strategy.health_of(i)),
             ]
-            for w, names in zip(strategy.waves, waves, strict=True)
+            for i, (w, names) in enumerate(zip(strategy.waves, waves, strict=True))
         ]
         click.echo(f"rollout of {len(refs)} clusters to {version} (dry run: nothing recorded)")
         emit(
@@ -249,12 +266,16 @@ def start(
                 "waves": dict(zip([w.name for w in strategy.waves], waves, strict=True)),
             },
             lambda: simple_table(
-                ["wave", "clusters", "concurrency", "soak", "approval", "failure budget"], rows
+                ["wave", "clusters", "concurrency", "soak", "approval", "failure budget", "PromQL"],
+                rows,
             ),
         )
         return
     store = _store(state_path)
     who = _actor(actor)
+    engine = _engine(
+        store, who, today, extra, **flags
+    )  # bad flags stop before anything is recorded
     rid = create(
         store,
         clusters=refs,
@@ -265,7 +286,7 @@ def start(
         now=_now(),
     )
     click.echo(f"rollout {rid} created: {len(refs)} clusters to {version}")
-    _drive(_engine(store, who, today, extra, **flags), rid)
+    _drive(engine, rid)
 
 
 @rollout.command()
@@ -286,8 +307,9 @@ def resume(
     """Continue a paused, stopped or crashed rollout exactly where it stopped."""
     store = _store(state_path)
     who = _actor(actor)
+    engine = _engine(store, who, today, extra, **flags)
     prepare_resume(store, rollout_id, who, _now(), retry_failed)
-    _drive(_engine(store, who, today, extra, **flags), rollout_id)
+    _drive(engine, rollout_id)
 
 
 @rollout.command(name="approve")
@@ -312,12 +334,13 @@ def approve_cmd(
     """Approve a gated wave, then drive the rollout on (unless --no-resume)."""
     store = _store(state_path)
     who = _actor(actor)
+    engine = _engine(store, who, today, extra, **flags)
     name = approve(store, rollout_id, wave, who, _now(), note)
     click.echo(f"wave {name} of {rollout_id} approved by {who}")
     if no_resume:
         return
     prepare_resume(store, rollout_id, who, _now())
-    _drive(_engine(store, who, today, extra, **flags), rollout_id)
+    _drive(engine, rollout_id)
 
 
 @rollout.command(name="pause")

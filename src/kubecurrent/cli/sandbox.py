@@ -36,12 +36,19 @@ def sandbox() -> None:
     metavar="X.Y",
     help="Kubernetes minor to build (repeatable; default: every supported minor).",
 )
+@click.option(
+    "--with",
+    "extra",
+    multiple=True,
+    type=click.Choice(["prometheus"]),
+    help="Also build this on-demand component (repeatable): prometheus, for PromQL health gates.",
+)
 @click.option("--force", is_flag=True, help="Rebuild even when the cache holds the binaries.")
-def build(versions: tuple[str, ...], force: bool) -> None:
+def build(versions: tuple[str, ...], extra: tuple[str, ...], force: bool) -> None:
     """Build kube-apiserver, controller-manager, scheduler, etcd, kwok, helm and kustomize.
 
     Binaries come from the Go module proxy and are cached per version; a second run only
-    checks the cache.
+    checks the cache. `--with prometheus` adds Prometheus (HTTP API only, no web UI assets).
     """
     console = _stderr()
     with Progress(
@@ -59,7 +66,7 @@ def build(versions: tuple[str, ...], force: bool) -> None:
                 tasks[binary] = progress.add_task(binary, total=total or None)
             progress.update(tasks[binary], completed=done, total=total or None)
 
-        for component in sb.all_components(list(versions) or None):
+        for component in sb.all_components(list(versions) or None, extra):
             for result in sb.build(component, report, force=force):
                 label = f"{result.binary} {result.component.version}"
                 verb = "cached" if result.cached else f"built in {result.seconds:.0f}s"

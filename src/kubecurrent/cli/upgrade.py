@@ -18,7 +18,7 @@ import click
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console
 from kubecurrent.cli._modes import gitops_options, print_runbook, server_of, wants_runbook
-from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY
+from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY, promql_options
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._upgrade_run import (
     Setup,
@@ -26,6 +26,7 @@ from kubecurrent.cli._upgrade_run import (
     build_executor,
     cluster_api,
     print_report,
+    probe_promql,
 )
 from kubecurrent.collect.cluster import (
     ClusterTarget,
@@ -127,6 +128,7 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
     help="JSON-lines audit file [default: ~/.local/state/kubecurrent/audit.jsonl].",
 )
 @gitops_options
+@promql_options
 @CATALOG_EXTRA
 @TODAY
 @click.pass_context
@@ -147,6 +149,10 @@ def upgrade(
     Cluster API (topology version, or KubeadmControlPlane then MachineDeployments, rolled by
     Cluster API itself). Add-ons installed with Helm are upgraded with --reuse-values and rolled back on failure.
     Every action is written to the audit log.
+
+    Health gates: nodes Ready, control plane healthy, workloads available, no new crash loops;
+    with --prometheus-url and --health-query, every query must also hold (a non-empty result
+    whose every value is non-zero) before the first step and after each one.
     """
     opts = ctx.ensure_object(GlobalOptions)
     context = context_name or opts.context
@@ -181,6 +187,7 @@ def upgrade(
     executor = build_executor(setup, plan, collect, inventory.name)
     if flags["dry_run"]:
         executor.preflight()
+        probe_promql(setup.promql_checks())
         click.echo("dry run: nothing was changed")
         return
     if not flags["yes"] and not click.confirm(

@@ -2,7 +2,8 @@
 
 ``Executor`` walks a ``ClusterPlan`` step by step; ``step_actions`` binds the step types to a
 ``Runtime`` (providers for the control plane and node pools, a ``Drainer`` using the Eviction
-API, ``HelmAddons``); ``HealthGate`` runs between steps; every action lands in an ``AuditLog``.
+API, ``HelmAddons``); ``HealthGate`` runs between steps, optionally wrapped by ``PromQLGate`` (PromQL queries against a
+Prometheus that must hold); every action lands in an ``AuditLog``.
 Errors are ``PermanentStepError`` (stop) or ``RetryableStepError`` (retried by ``RetryPolicy``).
 This layer never imports the sandbox: its provider is injected by the CLI. ``ClusterApiProvider``
 upgrades Cluster API clusters through their management cluster (topology version, or the
@@ -26,6 +27,16 @@ from kubecurrent.execute._executor import ExecutionReport, Executor, StepResult
 from kubecurrent.execute._health import Baseline, HealthGate
 from kubecurrent.execute._helm import HelmAddons, chart_args, find_release
 from kubecurrent.execute._kube import Kube, connect
+from kubecurrent.execute._promql import (
+    TOKEN_ENV,
+    Prometheus,
+    PromQLCheck,
+    PromQLGate,
+    Verdict,
+    check_prometheus_url,
+    evaluate,
+    tls_context,
+)
 from kubecurrent.execute._provider import (
     ControlPlaneProvider,
     ManagedPoolProvider,
@@ -36,6 +47,7 @@ from kubecurrent.execute._select import select_pods, selector_matches
 from kubecurrent.execute._verify import already_done, effect_missing, unsupported
 
 __all__ = [
+    "TOKEN_ENV",
     "Audit",
     "AuditLog",
     "Baseline",
@@ -53,23 +65,30 @@ __all__ = [
     "ManagedPoolProvider",
     "NodePoolProvider",
     "PermanentStepError",
+    "PromQLCheck",
+    "PromQLGate",
+    "Prometheus",
     "Providers",
     "RetryPolicy",
     "RetryableStepError",
     "Runtime",
     "StepError",
     "StepResult",
+    "Verdict",
     "already_done",
     "audit_record",
     "chart_args",
+    "check_prometheus_url",
     "connect",
     "effect_missing",
     "endpoint_matches",
+    "evaluate",
     "find_clusters",
     "find_release",
     "read_audit",
     "select_pods",
     "selector_matches",
     "step_actions",
+    "tls_context",
     "unsupported",
 ]

@@ -27,6 +27,7 @@ from kubecurrent.rollout._store import Store, default_state_path
 from kubecurrent.rollout._strategy import (
     Blackout,
     FailureBudget,
+    Health,
     Member,
     Strategy,
     Wave,
@@ -44,6 +45,7 @@ __all__ = [
     "ClusterRun",
     "Engine",
     "FailureBudget",
+    "Health",
     "Lease",
     "LeaseHeld",
     "Member",

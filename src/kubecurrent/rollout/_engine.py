@@ -13,6 +13,9 @@ One pass of ``Engine.drive``::
         soak (deadline stored, so a restart waits only the rest), then every cluster's gate
     done
 
+The strategy's PromQL checks (``health:``, or the wave's own) wrap each cluster's gates: the
+executor's gate before and after every step, and the check after the soak.
+
 Killed at any instant, the next ``drive`` continues from the stored state: steps marked done
 are not run again; a step that was running is run again only if the cluster does not already
 show its effect (the executor checks the inventory first), and actions are idempotent.
@@ -28,7 +31,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kubecurrent.errors import KubecurrentError
-from kubecurrent.execute import Audit, Baseline, Clock, ExecutionReport, Executor
+from kubecurrent.execute import (
+    Audit,
+    Baseline,
+    Clock,
+    ExecutionReport,
+    Executor,
+    PromQLCheck,
+    PromQLGate,
+)
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout._audit import StoreAudit
@@ -266,8 +277,11 @@ class Engine:
                 continue
             ref = cluster_ref(member)
             audit = self._audit(rid, ref.name)
+            checks = self._promql(rid, member)
             try:
                 self.runners(ref).health(audit, self._baseline(rid, ref.name) or Baseline())
+                if checks:
+                    PromQLGate(None, checks, audit, self.clock).wait(Baseline(), "the soak")
             except KubecurrentError as exc:
                 unhealthy.append(ref.name)
                 self._set(
@@ -367,8 +381,12 @@ class Engine:
         }
         remaining = tuple(s for s in plan.steps if s.order not in done)
         executor = run.executor(plan.model_copy(update={"steps": remaining}), audit)
+        gate = executor.gate
+        checks = self._promql(rid, member)
+        if checks:
+            gate = PromQLGate(gate, checks, audit, executor.clock)
         executor.gate = _StoredBaseline(
-            executor.gate, lambda: self._baseline(rid, ref.name), lambda b: self._keep(rid, ref, b)
+            gate, lambda: self._baseline(rid, ref.name), lambda b: self._keep(rid, ref, b)
         )
         executor.confirm = lambda _step: not self._stop_requested(rid)
         report = executor.run()
@@ -413,6 +431,11 @@ class Engine:
                 self.clock.now(),
                 f"{name}: planned {plan.from_version} → {plan.target} in {len(plan.steps)} steps",
             )
+
+    def _promql(self, rid: str, member: dict[str, Any]) -> tuple[PromQLCheck, ...]:
+        """The strategy's PromQL checks for the wave of ``member`` (none when not set)."""
+        health = strategy_of(self.store.rollout(rid)).health_of(int(member["wave"]))
+        return (health.check(),) if health is not None else ()
 
     def _baseline(self, rid: str, name: str) -> Baseline | None:
         row = self.store.row(

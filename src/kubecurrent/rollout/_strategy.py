@@ -20,6 +20,11 @@ A strategy file (every key optional; ``docs/rollout.md`` has the reference)::
     blackouts:                     # never start inside these, whatever the windows say
     - {select: {env: prod}, from: 2026-12-20, to: 2027-01-04, timezone: Europe/Berlin,
        reason: year-end freeze}
+    health:                        # PromQL that must hold at every gate (a wave may replace it)
+      prometheus: https://prometheus.example:9090
+      queries: ['sum(up{job="apiserver"}) >= 1']
+      ca: ca.pem                   # relative to the strategy file; default: the system's CAs
+      timeout: 3m
 
 Each cluster joins the first wave that selects it; a cluster no wave selects is an error that
 names it, so nothing is left out silently.
@@ -39,11 +44,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kubecurrent.errors import UsageError
+from kubecurrent.execute import PromQLCheck, check_prometheus_url, tls_context
 from kubecurrent.rollout._duration import Duration
 
 __all__ = [
     "Blackout",
     "FailureBudget",
+    "Health",
     "Member",
     "Strategy",
     "Wave",
@@ -86,6 +93,47 @@ class FailureBudget(_Model):
         return f"at most {allowed} may fail" if allowed else "no cluster may fail"
 
 
+class Health(_Model):
+    """PromQL queries that must hold at every health gate (docs/rollout.md, docs/upgrade.md)."""
+
+    prometheus: str
+    queries: tuple[str, ...] = Field(min_length=1)
+    ca: str | None = None
+    """PEM CA bundle for Prometheus's TLS certificate; a relative path is taken from the
+    strategy file's folder (``load_strategy`` makes it absolute)."""
+    timeout: Duration = dt.timedelta(minutes=3)
+
+    @field_validator("prometheus")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        try:
+            return check_prometheus_url(value)
+        except UsageError as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("queries")
+    @classmethod
+    def _queries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not q.strip() for q in value):
+            raise ValueError("a PromQL query cannot be empty")
+        return tuple(q.strip() for q in value)
+
+    @field_validator("timeout")
+    @classmethod
+    def _positive(cls, value: dt.timedelta) -> dt.timedelta:
+        if value <= dt.timedelta(0):
+            raise ValueError("the PromQL timeout must be more than 0")
+        return value
+
+    def check(self) -> PromQLCheck:
+        return PromQLCheck(
+            self.prometheus,
+            self.queries,
+            Path(self.ca) if self.ca else None,
+            self.timeout.total_seconds(),
+        )
+
+
 class Wave(_Model):
     name: str = Field(min_length=1)
     select: dict[str, str] = Field(default_factory=dict)
@@ -95,6 +143,8 @@ class Wave(_Model):
     soak: Duration = dt.timedelta(0)
     approval: bool = False
     failure_budget: FailureBudget = Field(default_factory=FailureBudget, alias="failureBudget")
+    health: Health | None = None
+    """PromQL checks for this wave's clusters, replacing the strategy's ``health``."""
 
     @model_validator(mode="after")
     def _one_size(self) -> Wave:
@@ -184,6 +234,13 @@ class Strategy(_Model):
     waves: tuple[Wave, ...] = ()
     windows: tuple[Window, ...] = ()
     blackouts: tuple[Blackout, ...] = ()
+    health: Health | None = None
+    """PromQL checks for every wave that does not set its own."""
+
+    def health_of(self, wave: int) -> Health | None:
+        """The PromQL checks of wave number ``wave``: its own, else the strategy's."""
+        own = self.waves[wave].health if 0 <= wave < len(self.waves) else None
+        return own or self.health
 
     @model_validator(mode="after")
     def _unique(self) -> Strategy:
@@ -221,7 +278,7 @@ def load_strategy(path: Path) -> Strategy:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}", hint="check --strategy") from None
-    return parse_strategy(text, str(path))
+    return _with_ca_paths(parse_strategy(text, str(path)), path)
 
 
 def parse_strategy(text: str, source: str) -> Strategy:
@@ -231,7 +288,7 @@ def parse_strategy(text: str, source: str) -> Strategy:
     except yaml.YAMLError as exc:
         raise UsageError(f"{source}: not valid YAML: {exc}", hint="fix the syntax") from None
     try:
-        return Strategy.model_validate(data)
+        strategy = Strategy.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()
@@ -240,6 +297,33 @@ def parse_strategy(text: str, source: str) -> Strategy:
             f"{source}: not a rollout strategy: {problems}",
             hint="see docs/rollout.md for the format",
         ) from None
+    return strategy
+
+
+def _with_ca_paths(strategy: Strategy, path: Path) -> Strategy:
+    """``health.ca`` made absolute (from the strategy file's folder) and checked to be a PEM
+    CA bundle."""
+
+    def fix(health: Health | None, where: str) -> Health | None:
+        if health is None or health.ca is None:
+            return health
+        ca = (path.parent / health.ca).resolve()
+        if not ca.is_file():
+            raise UsageError(
+                f"{path}: {where}.ca: no file {ca}",
+                hint="give the PEM CA bundle's path, relative to the strategy file",
+            )
+        try:
+            tls_context(ca)
+        except UsageError as exc:
+            raise UsageError(f"{path}: {where}.ca: {exc.message}", hint=exc.hint) from None
+        return health.model_copy(update={"ca": str(ca)})
+
+    waves = tuple(
+        w.model_copy(update={"health": fix(w.health, f"waves.{i}.health")})
+        for i, w in enumerate(strategy.waves)
+    )
+    return strategy.model_copy(update={"waves": waves, "health": fix(strategy.health, "health")})
 
 
 def default_strategy(members: Sequence[Member]) -> Strategy:

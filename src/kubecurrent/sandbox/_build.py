@@ -1,7 +1,7 @@
 """Build the sandbox binaries from the Go module proxy into the per-version cache.
 
 A component is rebuilt only on a cache miss: when a binary is absent or the recorded build id
-(a hash of the wrapper's go.mod/go.sum, the link flags and the Go version) differs. Binaries are
+(a hash of the wrapper's go.mod/go.sum, the link flags, the build tags and the Go version) differs. Binaries are
 written to a temporary name and renamed, so an interrupted build never leaves a broken binary.
 """
 
@@ -61,6 +61,8 @@ def _build_id(component: Component) -> str:
     ).stdout.strip()
     digest.update(f"{component.ldflags}\n{go_version}\n".encode())
     digest.update("\n".join(f"{b.name}={b.package}" for b in component.binaries).encode())
+    if component.tags:  # only then, so that the build ids of untagged components stay stable
+        digest.update(f"\ntags={','.join(component.tags)}".encode())
     return digest.hexdigest()
 
 
@@ -83,9 +85,13 @@ def is_built(component: Component) -> bool:
     )
 
 
+def _tag_args(component: Component) -> list[str]:
+    return ["-tags", ",".join(component.tags)] if component.tags else []
+
+
 def _count_packages(component: Component, binary: GoBinary) -> int:
     out = subprocess.run(
-        [_go(), "list", "-deps", binary.package],
+        [_go(), "list", "-deps", *_tag_args(component), binary.package],
         cwd=GOMOD_DIR / component.key,
         capture_output=True,
         text=True,
@@ -102,7 +108,8 @@ def _build_binary(
     progress(binary.name, 0, total)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
         out = Path(tmp) / binary.name
-        cmd = [_go(), "build", "-v", "-trimpath", "-ldflags", component.ldflags, "-o", str(out)]
+        cmd = [_go(), "build", "-v", "-trimpath", *_tag_args(component)]
+        cmd += ["-ldflags", component.ldflags, "-o", str(out)]
         proc = subprocess.Popen(
             [*cmd, binary.package],
             cwd=GOMOD_DIR / component.key,

@@ -34,6 +34,7 @@ class Component:
     version: str  # upstream version, e.g. "v1.36.3"
     binaries: tuple[GoBinary, ...]
     stamps: tuple[str, ...] = field(default=())  # -X package.var=value link flags
+    tags: tuple[str, ...] = field(default=())  # go build -tags
 
     @property
     def ldflags(self) -> str:
@@ -124,6 +125,29 @@ KUSTOMIZE = Component(
 
 TOOLS = (ETCD, KWOK, HELM, KUSTOMIZE)
 
+# Prometheus 3.16.0 (its Go module numbers 3.x releases v0.3xx.y), for the PromQL health gate's
+# tests. Built on demand (``sandbox build --prometheus``, or by the tests that need it), not by
+# default. ``remove_all_sd`` leaves only the file, HTTP and static service discovery (the cloud
+# SDs pull in most of the dependency tree); without ``builtinassets`` the web UI is not embedded,
+# and the HTTP API (``/api/v1``) is served all the same.
+PROMETHEUS = Component(
+    key="prometheus",
+    family="prometheus",
+    module="github.com/prometheus/prometheus",
+    version="v0.316.0",
+    binaries=(GoBinary("prometheus", "github.com/prometheus/prometheus/cmd/prometheus"),),
+    stamps=(
+        "github.com/prometheus/common/version.Version=3.16.0",
+        f"github.com/prometheus/common/version.Revision={_ZERO_COMMIT}",
+        "github.com/prometheus/common/version.Branch=HEAD",
+        "github.com/prometheus/common/version.BuildUser=kubecurrent",
+        "github.com/prometheus/common/version.BuildDate=19700101-00:00:00",
+    ),
+    tags=("netgo", "remove_all_sd"),
+)
+ON_DEMAND = (PROMETHEUS,)
+"""Components built only when asked for (not by a plain ``sandbox build``)."""
+
 
 def kubernetes(version: str | MinorVersion) -> Component:
     """The component that builds Kubernetes ``version`` (a minor such as ``1.36``)."""
@@ -148,10 +172,20 @@ def release_of(version: str | MinorVersion) -> str:
     return kubernetes(version).version
 
 
-def all_components(versions: list[str] | None = None) -> list[Component]:
-    """The components ``sandbox build`` builds: the tools plus the requested Kubernetes minors."""
+def all_components(
+    versions: list[str] | None = None, extra: tuple[str, ...] = ()
+) -> list[Component]:
+    """The components ``sandbox build`` builds: the tools, the requested Kubernetes minors and
+    the ``extra`` on-demand components named (e.g. ``prometheus``)."""
     kube = [kubernetes(v) for v in (versions or DEFAULT_BUILD)]
-    return [*TOOLS, *kube]
+    on_demand = {c.key: c for c in ON_DEMAND}
+    unknown = [name for name in extra if name not in on_demand]
+    if unknown:
+        raise UsageError(
+            f"no on-demand component named {', '.join(unknown)}",
+            hint=f"choose from {', '.join(sorted(on_demand))}",
+        )
+    return [*TOOLS, *kube, *(on_demand[name] for name in extra)]
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,16 @@ def test_binary_reports_its_version(
     assert out.returncode == 0, out.stderr
     first = out.stdout.splitlines()[0].strip()
     assert first == expected or first.startswith(expected + " "), first
+
+
+def test_prometheus_reports_its_version_and_build_tags() -> None:
+    """Prometheus is built on demand (not by a plain `sandbox build`): build it if missing."""
+    from tests.integration.prometheus import prometheus_binary
+
+    out = subprocess.run(
+        [str(prometheus_binary()), "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("prometheus, version 3.16.0 (branch: HEAD, revision: 0000000"), lines
+    assert "tags:             netgo,remove_all_sd" in out.stdout

@@ -57,3 +57,52 @@ def test_fleet_file_errors_name_the_file(runner: CliRunner, tmp_path: Path) -> N
     assert f"fleet file {spec}: cluster 'a' appears twice" in result.output
     missing = runner.invoke(root, ["sandbox", "fleet", "up", "--file", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--health-query", "up == 1"], "--health-query needs --prometheus-url"),
+        (["--prometheus-url", "http://p:9090"], "need --health-query"),
+        (["--prometheus-url", "p:9090", "--health-query", "up"], "is not an http:// or https://"),
+        (["--health-query", " "], "a PromQL query cannot be empty"),
+    ],
+)
+def test_upgrade_refuses_incomplete_promql_flags_before_touching_the_cluster(
+    runner: CliRunner, args: list[str], said: str
+) -> None:
+    result = runner.invoke(root, ["upgrade", "--context", "nowhere", *args])
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+
+
+def test_health_queries_from_the_environment_are_one_per_line() -> None:
+    import click
+
+    from kubecurrent.cli._options import promql_options
+
+    seen: dict[str, object] = {}
+
+    @click.command()
+    @promql_options
+    def probe(**flags: object) -> None:
+        seen.update(flags)
+
+    env = {"KUBECURRENT_PROBE_HEALTH_QUERY": 'sum(up{job="a"}) >= 1\nrate(x[5m]) > 0\n'}
+    result = CliRunner().invoke(probe, [], env=env, auto_envvar_prefix="KUBECURRENT_PROBE")
+    assert result.exit_code == 0, result.output
+    assert seen["health_query"] == ('sum(up{job="a"}) >= 1', "rate(x[5m]) > 0")
+
+
+def test_rollout_start_refuses_incomplete_promql_flags_before_recording_anything(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text("clusters:\n- {name: a, kubeconfig: /nonexistent, context: a}\n")
+    state = tmp_path / "rollouts.db"
+    args = ["rollout", "start", "--fleet", str(fleet), "--target", "1.36", "--state", str(state)]
+    result = runner.invoke(root, [*args, "--health-query", "up == 1"])
+    assert result.exit_code == 2, result.output
+    assert "--health-query needs --prometheus-url" in result.output
+    listed = runner.invoke(root, ["rollout", "list", "--state", str(state), "-o", "json"])
+    assert json.loads(listed.output) == []

@@ -17,6 +17,7 @@ from kubecurrent.rollout import (
     load_strategy,
     parse_duration,
 )
+from kubecurrent.sandbox._pki import CertificateAuthority
 
 FLEET = [
     Member("dev-1", {"env": "dev"}),
@@ -107,3 +108,55 @@ def test_strategy_survives_the_round_trip_through_the_store() -> None:
     )
     again = Strategy.model_validate_json(strategy.model_dump_json(by_alias=True))
     assert again == strategy
+
+
+def test_health_applies_to_every_wave_unless_a_wave_sets_its_own(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    CertificateAuthority.create("test-ca").pair.write(tmp_path / "certs", "ca")
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "health:\n"
+        "  prometheus: https://prom.example:9090\n"
+        "  queries: ['sum(up{job=\"apiserver\"}) >= 1']\n"
+        "  ca: certs/ca.crt\n"
+        "waves:\n"
+        "- name: canary\n"
+        "- name: prod\n"
+        "  health: {prometheus: 'http://prom-prod:9090/', queries: ['a > 0', ' b > 0 '],"
+        " timeout: 90s}\n"
+    )
+    strategy = load_strategy(path)
+    canary, prod = strategy.health_of(0), strategy.health_of(1)
+    assert canary is not None and prod is not None
+    check = canary.check()
+    assert check.ca == tmp_path / "certs" / "ca.crt"  # relative to the strategy file
+    assert (check.timeout, check.queries) == (180.0, ('sum(up{job="apiserver"}) >= 1',))
+    assert prod.check().queries == ("a > 0", "b > 0") and prod.check().timeout == 90.0
+    again = Strategy.model_validate_json(strategy.model_dump_json(by_alias=True))
+    assert again == strategy  # what the store keeps, so a resume runs the same checks
+
+
+@pytest.mark.parametrize(
+    ("health", "said"),
+    [
+        ("{prometheus: 'prom:9090', queries: [up]}", "health.prometheus"),
+        ("{prometheus: 'http://p:9090', queries: []}", "health.queries"),
+        ("{prometheus: 'http://p:9090', queries: ['  ']}", "cannot be empty"),
+        ("{prometheus: 'http://p:9090', queries: [up], timeout: 0}", "more than 0"),
+        ("{prometheus: 'http://p:9090', queries: [up], url: x}", "health.url"),
+        ("{prometheus: 'http://p:9090', queries: [up], ca: nope.pem}", "health.ca: no file"),
+        ("{prometheus: 'http://p:9090', queries: [up], ca: bad.pem}", "health.ca: cannot use"),
+    ],
+)
+def test_health_errors_name_the_field(tmp_path: Path, health: str, said: str) -> None:
+    (tmp_path / "bad.pem").write_text("not a certificate")
+    path = tmp_path / "s.yaml"
+    path.write_text(f"health: {health}\n")
+    with pytest.raises(UsageError, match=r"s\.yaml") as err:
+        load_strategy(path)
+    assert said in err.value.message
+
+
+def test_no_health_means_no_promql_checks() -> None:
+    strategy = Strategy.model_validate({"waves": [{"name": "w"}]})
+    assert strategy.health_of(0) is None and strategy.health_of(5) is None

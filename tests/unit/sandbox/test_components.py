@@ -7,11 +7,17 @@ import re
 import pytest
 
 from kubecurrent.errors import UsageError
-from kubecurrent.sandbox._components import KUBERNETES, all_components, kubernetes
+from kubecurrent.sandbox._components import (
+    KUBERNETES,
+    ON_DEMAND,
+    PROMETHEUS,
+    all_components,
+    kubernetes,
+)
 from kubecurrent.sandbox._paths import GOMOD_DIR
 
 
-@pytest.mark.parametrize("component", all_components(), ids=lambda c: c.key)
+@pytest.mark.parametrize("component", [*all_components(), *ON_DEMAND], ids=lambda c: c.key)
 def test_every_component_has_a_committed_wrapper_module_pinning_its_version(
     component: object,
 ) -> None:
@@ -50,3 +56,11 @@ def test_unknown_kubernetes_version_lists_the_buildable_ones() -> None:
     with pytest.raises(UsageError) as err:
         kubernetes("1.20")
     assert "1.36" in err.value.message and "1.37" in err.value.message
+
+
+def test_prometheus_is_built_on_demand_without_cloud_discovery_or_embedded_ui() -> None:
+    assert PROMETHEUS not in all_components()
+    assert "remove_all_sd" in PROMETHEUS.tags and "builtinassets" not in PROMETHEUS.tags
+    assert "-X github.com/prometheus/common/version.Version=3.16.0" in PROMETHEUS.ldflags
+    gomod = (GOMOD_DIR / PROMETHEUS.key / "go.mod").read_text()
+    assert re.search(r"^go 1\.26\.\d+$", gomod, re.M)  # upstream's go line, copied
