@@ -23,10 +23,11 @@ import click
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
 from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY, promql_options
-from kubecurrent.cli._output import emit, simple_table
+from kubecurrent.cli._output import console, emit, simple_table
 from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.cli._upgrade_run import promql_flags
 from kubecurrent.collect.cluster import load_fleet_file
+from kubecurrent.errors import KubecurrentError
 from kubecurrent.execute import Clock
 from kubecurrent.plan import resolve_target
 from kubecurrent.rollout import (
@@ -121,6 +122,19 @@ def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _engine(
     store: Store, actor: str, today: dt.datetime | None, extra: tuple[str, ...], **flags: Any
 ) -> Engine:
+    settings = _settings(today, extra, **flags)
+    return Engine(
+        store=store,
+        runners=lambda ref: SandboxAwareRun(ref, settings),
+        actor=actor,
+        clock=Clock(),
+        tell=settings.tell if callable(settings.tell) else lambda _m: None,
+        poll=flags["poll"],
+    )
+
+
+def _settings(today: dt.datetime | None, extra: tuple[str, ...], **flags: Any) -> RunSettings:
+    """What every cluster's runner shares, from the command line (bad flags stop here)."""
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     console = err_console()
     promql = promql_flags(
@@ -134,7 +148,7 @@ def _engine(
     def tell(message: str) -> None:
         console.print(message, highlight=False, markup=False)
 
-    settings = RunSettings(
+    return RunSettings(
         catalog=catalog,
         today=today.date() if today else dt.date.today(),
         provider=flags["provider"],
@@ -145,14 +159,25 @@ def _engine(
         promql=promql,
         tell=tell,
     )
-    return Engine(
-        store=store,
-        runners=lambda ref: SandboxAwareRun(ref, settings),
-        actor=actor,
-        clock=Clock(),
-        tell=tell,
-        poll=flags["poll"],
-    )
+
+
+def _preview(refs: list[ClusterRef], target: str, settings: RunSettings) -> list[dict[str, Any]]:
+    """Each cluster's plan now, or why it cannot be read (a dry run changes nothing)."""
+    out = []
+    for ref in refs:
+        run = SandboxAwareRun(ref, settings)
+        try:
+            plan = run.plan(run.inventory(), target)
+        except KubecurrentError as exc:
+            out.append(
+                {"cluster": ref.name, "status": "unreachable", "path": exc.message, "steps": 0}
+            )
+            continue
+        path = " → ".join(plan.path()) if plan.status != "blocked" else "; ".join(plan.reasons)
+        out.append(
+            {"cluster": ref.name, "status": plan.status, "path": path, "steps": len(plan.steps)}
+        )
+    return out
 
 
 def _drive(engine: Engine, rid: str) -> None:
@@ -215,6 +240,7 @@ def rollout() -> None:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Strategy file (see docs/rollout.md) [default: a canary, then the rest two at a time].",
 )
+@output_option("table", "json", "yaml")
 @click.option("--dry-run", is_flag=True, help="Show the waves and stop; record nothing.")
 @STATE
 @ACTOR
@@ -258,18 +284,30 @@ def start(
             ]
             for i, (w, names) in enumerate(zip(strategy.waves, waves, strict=True))
         ]
-        click.echo(f"rollout of {len(refs)} clusters to {version} (dry run: nothing recorded)")
+        click.echo(
+            f"rollout of {len(refs)} clusters to {version} (dry run: nothing recorded)", err=True
+        )
+        plans = _preview(refs, version, _settings(today, extra, **flags))
         emit(
             opts.output,
             {
                 "target": version,
                 "waves": dict(zip([w.name for w in strategy.waves], waves, strict=True)),
+                "plans": plans,
             },
             lambda: simple_table(
                 ["wave", "clusters", "concurrency", "soak", "approval", "failure budget", "PromQL"],
                 rows,
             ),
         )
+        if opts.output not in ("json", "yaml"):
+            console().print(
+                simple_table(
+                    ["cluster", "plan", "path / reason", "steps"],
+                    [[p["cluster"], p["status"], p["path"], p["steps"]] for p in plans],
+                    title="each cluster's plan as it stands now (re-planned when it starts)",
+                )
+            )
         return
     store = _store(state_path)
     who = _actor(actor)

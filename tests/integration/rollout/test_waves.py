@@ -30,6 +30,30 @@ def test_canary_then_approved_wave_reaches_the_target_with_a_change_record(
     strategy = tmp_path / "strategy.yaml"
     strategy.write_text(yaml.safe_dump(STRATEGY))
     with sandbox_fleet(sandbox_home, tmp_path, spec) as fleet:
+        preview = run_rollout(
+            fleet,
+            "start",
+            "--fleet",
+            str(fleet.path),
+            "--target",
+            "1.36",
+            "--strategy",
+            str(strategy),
+            "--dry-run",
+            "-o",
+            "json",
+        )
+        assert preview.returncode == 0, preview.stderr
+        shown = json.loads(preview.stdout[preview.stdout.index("{") :])
+        assert shown["waves"] == {"canary": ["wv-dev"], "prod": ["wv-prod-a", "wv-prod-b"]}
+        assert {p["cluster"]: p["status"] for p in shown["plans"]} == {
+            "wv-dev": "ok",
+            "wv-prod-a": "ok",
+            "wv-prod-b": "ok",
+        }
+        assert all(p["steps"] >= 2 for p in shown["plans"])  # pool rolls and the check
+        assert not fleet.state.exists()  # a dry run records nothing
+
         first = run_rollout(
             fleet,
             "start",
