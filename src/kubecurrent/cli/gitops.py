@@ -93,7 +93,7 @@ def propose_cmd(
     if plan_file is not None:
         plan = _load_plan(plan_file, cluster or "")
     else:
-        clusters, _ = _inventories(opts, catalog, fleet_spec, inventory, selection(**live))
+        clusters, _, _ = _inventories(opts, catalog, fleet_spec, inventory, selection(**live))
         chosen = [c for c in clusters if cluster in (None, c.name)]
         if len(chosen) != 1:
             names = ", ".join(c.name for c in clusters) or "none"

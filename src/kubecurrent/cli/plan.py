@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from lightkube import KubeConfig
 from rich.table import Table
 
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
@@ -24,11 +25,20 @@ from kubecurrent.cli._clusters import (
 )
 from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import emit, simple_table
+from kubecurrent.collect.cluster import default_kubeconfig
 from kubecurrent.collect.fleet_spec import load_fleet_spec, load_inventory_dir
 from kubecurrent.errors import UsageError
 from kubecurrent.model.inventory import ClusterInventory
-from kubecurrent.model.plan import FleetPlan
-from kubecurrent.plan import PlanPolicy, plan_fleet, render_html, render_markdown, resolve_target
+from kubecurrent.model.plan import ClusterPlan, FleetPlan
+from kubecurrent.plan import (
+    PlanPolicy,
+    pin_patches,
+    plan_fleet,
+    render_html,
+    render_markdown,
+    resolve_target,
+)
+from kubecurrent.sandbox import offered_patches, sandbox_for_server
 
 EXIT_BLOCKED = 3
 
@@ -118,7 +128,9 @@ def plan(
     """
     opts = ctx.ensure_object(GlobalOptions)
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
-    clusters, unread = _inventories(opts, catalog, fleet_spec, inventory, selection(**live))
+    clusters, unread, sandboxes = _inventories(
+        opts, catalog, fleet_spec, inventory, selection(**live)
+    )
     policy = PlanPolicy(
         node_strategy="lockstep" if node_strategy == "lockstep" else "minimal",
         blue_green_after=blue_green_after,
@@ -126,7 +138,12 @@ def plan(
         remove=frozenset(remove),
     )
     day = today.date() if today else dt.date.today()
-    result = plan_fleet(clusters, catalog, resolve_target(catalog, target, day), policy)
+
+    def adjust(inv: ClusterInventory, plan: ClusterPlan) -> ClusterPlan:
+        # A live sandbox can only run the patch releases it was built from.
+        return pin_patches(plan, offered_patches()) if inv.name in sandboxes else plan
+
+    result = plan_fleet(clusters, catalog, resolve_target(catalog, target, day), policy, adjust)
     _print(opts.output, result)
     if unread:
         ctx.exit(EXIT_PARTIAL)
@@ -140,8 +157,9 @@ def _inventories(
     fleet_spec: Path | None,
     inventory: Path | None,
     live: Selection,
-) -> tuple[list[ClusterInventory], int]:
-    """The clusters to plan, and how many selected live clusters could not be read."""
+) -> tuple[list[ClusterInventory], int, set[str]]:
+    """The clusters to plan, how many selected live clusters could not be read, and which of
+    the live ones are sandboxes."""
     chosen = [x for x in (fleet_spec and "--fleet-spec", inventory and "--inventory") if x]
     if live.contexts or live.all_contexts or live.fleet:
         chosen.append("a live selector (--context, --all-contexts, --fleet)")
@@ -151,12 +169,26 @@ def _inventories(
             hint="pick one of --fleet-spec, --inventory or the live selectors",
         )
     if fleet_spec:
-        return load_fleet_spec(fleet_spec, catalog), 0
+        return load_fleet_spec(fleet_spec, catalog), 0, set()
     if inventory:
-        return load_inventory_dir(inventory, catalog), 0
+        return load_inventory_dir(inventory, catalog), 0, set()
     results = collect(live, opts, catalog)
     report_failures(results)
-    return [r.inventory for r in results if r.inventory is not None], sum(not r.ok for r in results)
+    found = [r.inventory for r in results if r.inventory is not None]
+    sandboxes = {
+        r.inventory.name
+        for r in results
+        if r.inventory is not None and _is_sandbox(r.target.kubeconfig, r.target.context)
+    }
+    return found, sum(not r.ok for r in results), sandboxes
+
+
+def _is_sandbox(kubeconfig: Path | None, context: str | None) -> bool:
+    try:
+        config = KubeConfig.from_file(kubeconfig or default_kubeconfig()).get(context_name=context)
+    except Exception:  # an unreadable kubeconfig was reported by the collector already
+        return False
+    return config is not None and sandbox_for_server(str(config.cluster.server)) is not None
 
 
 def _print(output: str, result: FleetPlan) -> None:

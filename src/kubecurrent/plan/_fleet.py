@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kubecurrent.catalog import Catalog
 from kubecurrent.model import KubeVersion
@@ -18,11 +18,22 @@ def plan_fleet(
     catalog: Catalog,
     target: KubeVersion,
     policy: PlanPolicy | None = None,
+    adjust: Callable[[ClusterInventory, ClusterPlan], ClusterPlan] | None = None,
 ) -> FleetPlan:
-    """Plan every cluster against one catalog and target; group clusters by identical path."""
+    """Plan every cluster against one catalog and target; group clusters by identical path.
+
+    ``adjust`` may rewrite a cluster's plan for its infrastructure (``pin_patches`` for the
+    patch releases a provider offers) before the plans are grouped.
+    """
     rules = Rules(catalog)
-    plans = tuple(plan_cluster(inv, rules, target, policy) for inv in inventories)
+    plans = tuple(
+        (adjust or _same)(inv, plan_cluster(inv, rules, target, policy)) for inv in inventories
+    )
     return FleetPlan(target=str(target.minor_version), clusters=plans, groups=group_paths(plans))
+
+
+def _same(_inv: ClusterInventory, plan: ClusterPlan) -> ClusterPlan:
+    return plan
 
 
 def group_paths(plans: Iterable[ClusterPlan]) -> tuple[PathGroup, ...]:

@@ -400,7 +400,7 @@ class Engine:
                 "done",
                 "",
                 finished=self._now(),
-                final_version=str(final.control_plane),
+                final_version=str(final.control_plane).removeprefix("v"),
                 findings_after=json.dumps(after),
             )
         return report

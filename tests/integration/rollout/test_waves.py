@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,29 @@ def test_canary_then_approved_wave_reaches_the_target_with_a_change_record(
         }
         assert all(p["steps"] >= 2 for p in shown["plans"])  # pool rolls and the check
         assert not fleet.state.exists()  # a dry run records nothing
+
+        # `kubecurrent plan` plans a live sandbox to the patches it runs (1.36.3), not the
+        # catalog's newest 1.36 patch.
+        planned = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kubecurrent",
+                "plan",
+                "--fleet",
+                str(fleet.path),
+                "--target",
+                "1.36",
+                "-o",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert planned.returncode == 0, planned.stderr
+        tos = {s["to"] for c in json.loads(planned.stdout)["clusters"] for s in c["steps"]}
+        assert tos == {"1.36.3"}, tos
 
         first = run_rollout(
             fleet,
