@@ -192,84 +192,31 @@ class Story:
             "scan after": self.out / "scan-after.html",
         }
         self.console.rule("2. scan the fleet")
-        self._kc(
-            ["scan", "cluster", "--fleet", str(fleet), "--target", TARGET, *extra],
-            allowed=(0, 1, 3, 4),
-        )
-        self._kc(
-            ["scan", "cluster", "--fleet", str(fleet), "--target", TARGET, *extra, "-o", "html"],
-            to=reports["scan before"],
-            allowed=(0, 1, 3, 4),
-            show=False,
-        )
+        self._scan(fleet, extra, reports["scan before"])
         self.console.rule(f"3. plan every cluster to {TARGET}")
-        self._kc(["plan", "--fleet", str(fleet), "--target", TARGET, *extra])
-        self._kc(
-            ["plan", "--fleet", str(fleet), "--target", TARGET, *extra, "-o", "markdown"],
-            to=self.out / "plan.md",
-            show=False,
-        )
-        self._kc(
-            ["plan", "--fleet", str(fleet), "--target", TARGET, *extra, "-o", "html"],
-            to=reports["plan"],
-            show=False,
-        )
+        plan = ["plan", "--fleet", str(fleet), "--target", TARGET, *extra]
+        self._kc(plan)
+        for fmt, to in (("markdown", self.out / "plan.md"), ("html", reports["plan"])):
+            self._kc([*plan, "-o", fmt], to=to, show=False)
         self.console.rule("4. roll out: a canary wave, then the rest")
-        self._kc(
-            [
-                "rollout",
-                "start",
-                "--fleet",
-                str(fleet),
-                "--target",
-                TARGET,
-                "--strategy",
-                str(strategy),
-                "--state",
-                str(state),
-                *extra,
-                *addon_chart,
-            ]
-        )
+        rollout = ["--fleet", str(fleet), "--target", TARGET, "--strategy", str(strategy)]
+        self._kc(["rollout", "start", *rollout, "--state", str(state), *extra, *addon_chart])
         self._kc(["rollout", "status", "--state", str(state)])
-        self._kc(
-            [
-                "rollout",
-                "report",
-                "--state",
-                str(state),
-                "-o",
-                "markdown",
-                "--out",
-                str(self.out / "rollout.md"),
-            ],
-            show=False,
-        )
-        self._kc(
-            [
-                "rollout",
-                "report",
-                "--state",
-                str(state),
-                "-o",
-                "html",
-                "--out",
-                str(reports["rollout change record"]),
-            ],
-            show=False,
-        )
+        for fmt, to in (
+            ("markdown", self.out / "rollout.md"),
+            ("html", reports["rollout change record"]),
+        ):
+            report = ["rollout", "report", "--state", str(state), "-o", fmt, "--out", str(to)]
+            self._kc(report, show=False)
         self.console.rule("5. scan again")
-        self._kc(
-            ["scan", "cluster", "--fleet", str(fleet), "--target", TARGET, *extra],
-            allowed=(0, 1, 3, 4),
-        )
-        self._kc(
-            ["scan", "cluster", "--fleet", str(fleet), "--target", TARGET, *extra, "-o", "html"],
-            to=reports["scan after"],
-            allowed=(0, 1, 3, 4),
-            show=False,
-        )
+        self._scan(fleet, extra, reports["scan after"])
         return reports
+
+    def _scan(self, fleet: Path, extra: Sequence[str], html: Path) -> None:
+        """The findings table, then the HTML report (exit codes 1, 3, 4 mean findings)."""
+        scan = ["scan", "cluster", "--fleet", str(fleet), "--target", TARGET, *extra]
+        self._kc(scan, allowed=(0, 1, 3, 4))
+        self._kc([*scan, "-o", "html"], to=html, allowed=(0, 1, 3, 4), show=False)
 
     def _fleet_file(self) -> Path:
         path = self.out / "fleet.yaml"

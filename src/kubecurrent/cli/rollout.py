@@ -180,6 +180,12 @@ def _preview(refs: list[ClusterRef], target: str, settings: RunSettings) -> list
     return out
 
 
+def _resume(engine: Engine, rid: str, retry_failed: bool = False) -> None:
+    """Clear a pause (and, when asked, retry failed clusters), then drive on."""
+    prepare_resume(engine.store, rid, engine.actor, _now(), retry_failed)
+    _drive(engine, rid)
+
+
 def _drive(engine: Engine, rid: str) -> None:
     """Drive until done or stopped; the first Ctrl-C pauses after the current step."""
     asked = {"n": 0}
@@ -345,9 +351,7 @@ def resume(
     """Continue a paused, stopped or crashed rollout exactly where it stopped."""
     store = _store(state_path)
     who = _actor(actor)
-    engine = _engine(store, who, today, extra, **flags)
-    prepare_resume(store, rollout_id, who, _now(), retry_failed)
-    _drive(engine, rollout_id)
+    _resume(_engine(store, who, today, extra, **flags), rollout_id, retry_failed)
 
 
 @rollout.command(name="approve")
@@ -375,10 +379,8 @@ def approve_cmd(
     engine = _engine(store, who, today, extra, **flags)
     name = approve(store, rollout_id, wave, who, _now(), note)
     click.echo(f"wave {name} of {rollout_id} approved by {who}")
-    if no_resume:
-        return
-    prepare_resume(store, rollout_id, who, _now())
-    _drive(engine, rollout_id)
+    if not no_resume:
+        _resume(engine, rollout_id)
 
 
 @rollout.command(name="pause")
