@@ -16,6 +16,7 @@ import httpx2
 from lightkube.core.exceptions import ApiError
 from lightkube.generic_resource import create_namespaced_resource
 
+from kubecurrent.collect.decoding import prepare_decoders
 from kubecurrent.execute._capi_rules import control_plane_ref, endpoint_matches
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
 from kubecurrent.execute._kube import Kube
@@ -60,6 +61,7 @@ class ManagementCluster:
                     KCP_GROUP, kcp, "KubeadmControlPlane", "kubeadmcontrolplanes"
                 ),
             )
+            prepare_decoders()  # their list models, before any thread decodes one
         return self._kinds
 
     def _preferred(self, group: str) -> str:
@@ -155,6 +157,7 @@ def find_clusters(kube: Kube, server: str) -> list[tuple[str, str]]:
         return []
     version = str((body.get("preferredVersion") or {}).get("version", ""))
     kind = create_namespaced_resource(CAPI_GROUP, version, "Cluster", "clusters")
+    prepare_decoders()
     try:
         found = [dict(c) for c in kube.client.list(kind, namespace="*")]
     except (ApiError, httpx2.HTTPError):

@@ -11,6 +11,7 @@ from lightkube.config.client_adapter import Client as RawClient
 from lightkube.config.client_adapter import ConnectionParams
 from lightkube.models.meta_v1 import ObjectMeta
 
+from kubecurrent.collect.decoding import prepare_decoders
 from kubecurrent.errors import ClusterError
 
 __all__ = ["Kube", "connect", "meta", "name_of", "ns_of"]
@@ -20,6 +21,7 @@ class Kube:
     """A cluster as the executor sees it: typed objects and plain HTTP paths."""
 
     def __init__(self, config: Any, timeout: float = 30.0) -> None:
+        prepare_decoders()  # several threads may decode with their own clients
         self.client = Client(
             config, timeout=httpx2.Timeout(timeout), field_manager="kubecurrent", trust_env=False
         )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lightkube import Client, KubeConfig
 
+from kubecurrent.collect.decoding import prepare_decoders
 from kubecurrent.errors import ComponentStartError, SandboxStateError
 from kubecurrent.sandbox import _launch as run
 from kubecurrent.sandbox import _nodes, _process
@@ -52,6 +53,7 @@ def _check_binaries(version: str) -> None:
 
 def admin_client(name: str) -> Client:
     """A lightkube client for the sandbox, authenticated as its admin."""
+    prepare_decoders()  # several threads may decode with their own clients
     return Client(KubeConfig.from_file(run_dir(name) / "kubeconfig"), field_manager="kubecurrent")
 
 
