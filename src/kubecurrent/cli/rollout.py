@@ -24,8 +24,8 @@ from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
 from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY, promql_options
 from kubecurrent.cli._output import console, emit, simple_table
+from kubecurrent.cli._rollout_options import DEFAULTS, given, in_force, settings_from, to_record
 from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
-from kubecurrent.cli._upgrade_run import promql_flags
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.execute import Clock
@@ -37,6 +37,7 @@ from kubecurrent.rollout import (
     Store,
     abort,
     approve,
+    change_runner,
     create,
     default_state_path,
     default_strategy,
@@ -45,6 +46,7 @@ from kubecurrent.rollout import (
     prepare_resume,
     render_html,
     render_markdown,
+    runner_options,
     snapshot,
     summaries,
 )
@@ -84,32 +86,34 @@ def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--provider",
             type=click.Choice(["auto", "sandbox", "none"]),
-            default="auto",
+            default=DEFAULTS["provider"],
             show_default=True,
             help="Who upgrades control planes and node pools (as for `kubecurrent upgrade`).",
         ),
         click.option(
             "--node-timeout",
             type=float,
-            default=300.0,
+            default=DEFAULTS["node_timeout"],
             show_default=True,
             help="Seconds to drain one node.",
         ),
         click.option(
             "--gate-timeout",
             type=float,
-            default=180.0,
+            default=DEFAULTS["gate_timeout"],
             show_default=True,
             help="Seconds a health gate waits.",
         ),
         click.option(
             "--helm-timeout",
             type=float,
-            default=300.0,
+            default=DEFAULTS["helm_timeout"],
             show_default=True,
             help="Seconds helm waits for an add-on upgrade.",
         ),
-        click.option("--poll", type=float, default=1.0, show_default=True, hidden=True),
+        click.option(
+            "--poll", type=float, default=DEFAULTS["poll"], show_default=True, hidden=True
+        ),
         ADDON_CHART,
         CATALOG_EXTRA,
         TODAY,
@@ -119,46 +123,38 @@ def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return promql_options(f)
 
 
-def _engine(
-    store: Store, actor: str, today: dt.datetime | None, extra: tuple[str, ...], **flags: Any
-) -> Engine:
-    settings = _settings(today, extra, **flags)
+def _engine(store: Store, actor: str, values: dict[str, Any]) -> Engine:
+    settings = _settings(values)
     return Engine(
         store=store,
         runners=lambda ref: SandboxAwareRun(ref, settings),
         actor=actor,
         clock=Clock(),
         tell=settings.tell if callable(settings.tell) else lambda _m: None,
-        poll=flags["poll"],
+        poll=values["poll"],
     )
 
 
-def _settings(today: dt.datetime | None, extra: tuple[str, ...], **flags: Any) -> RunSettings:
+def _recorded_engine(
+    ctx: click.Context, store: Store, rid: str, actor: str, values: dict[str, Any]
+) -> Engine:
+    """An engine running with the options the rollout was started with; options given again
+    here replace the recorded ones (journalled once the new values are known to be good)."""
+    options, changes = in_force(runner_options(store, rid), values, given(ctx))
+    engine = _engine(store, actor, options)  # bad flags stop before anything is recorded
+    if changes:
+        change_runner(store, rid, changes, actor, _now())
+    return engine
+
+
+def _settings(values: dict[str, Any]) -> RunSettings:
     """What every cluster's runner shares, from the command line (bad flags stop here)."""
-    catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     console = err_console()
-    promql = promql_flags(
-        flags["prometheus_url"],
-        flags["health_query"],
-        flags["prometheus_ca"],
-        flags["prometheus_timeout"],
-        flags["gate_timeout"],
-    )
 
     def tell(message: str) -> None:
         console.print(message, highlight=False, markup=False)
 
-    return RunSettings(
-        catalog=catalog,
-        today=today.date() if today else dt.date.today(),
-        provider=flags["provider"],
-        addon_chart=dict(flags["addon_chart"]),
-        node_timeout=flags["node_timeout"],
-        gate_timeout=flags["gate_timeout"],
-        helm_timeout=flags["helm_timeout"],
-        promql=promql,
-        tell=tell,
-    )
+    return settings_from(values, tell)
 
 
 def _preview(refs: list[ClusterRef], target: str, settings: RunSettings) -> list[dict[str, Any]]:
@@ -265,7 +261,12 @@ def start(
     extra: tuple[str, ...],
     **flags: Any,
 ) -> None:
-    """Start a rollout of the fleet to --target and drive it."""
+    """Start a rollout of the fleet to --target and drive it.
+
+    The runner options (provider, timeouts, --addon-chart, PromQL gate, …) are recorded with the
+    rollout: `resume` and `approve` use them unless given again.
+    """
+    values = {"today": today, "extra": extra, **flags}
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else None
     targets = load_fleet_file(fleet_file, kubeconfig)
     refs = [ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout) for t in targets]
@@ -293,7 +294,7 @@ def start(
         click.echo(
             f"rollout of {len(refs)} clusters to {version} (dry run: nothing recorded)", err=True
         )
-        plans = _preview(refs, version, _settings(today, extra, **flags))
+        plans = _preview(refs, version, _settings(values))
         emit(
             opts.output,
             {
@@ -317,9 +318,7 @@ def start(
         return
     store = _store(state_path)
     who = _actor(actor)
-    engine = _engine(
-        store, who, today, extra, **flags
-    )  # bad flags stop before anything is recorded
+    engine = _engine(store, who, values)  # bad flags stop before anything is recorded
     rid = create(
         store,
         clusters=refs,
@@ -328,6 +327,7 @@ def start(
         fleet=str(fleet_file),
         actor=who,
         now=_now(),
+        runner=to_record(values),
     )
     click.echo(f"rollout {rid} created: {len(refs)} clusters to {version}")
     _drive(engine, rid)
@@ -348,10 +348,15 @@ def resume(
     extra: tuple[str, ...],
     **flags: Any,
 ) -> None:
-    """Continue a paused, stopped or crashed rollout exactly where it stopped."""
+    """Continue a paused, stopped or crashed rollout exactly where it stopped.
+
+    Runs with the options the rollout was started with; any given here replace them.
+    """
     store = _store(state_path)
     who = _actor(actor)
-    _resume(_engine(store, who, today, extra, **flags), rollout_id, retry_failed)
+    values = {"today": today, "extra": extra, **flags}
+    engine = _recorded_engine(click.get_current_context(), store, rollout_id, who, values)
+    _resume(engine, rollout_id, retry_failed)
 
 
 @rollout.command(name="approve")
@@ -373,10 +378,14 @@ def approve_cmd(
     extra: tuple[str, ...],
     **flags: Any,
 ) -> None:
-    """Approve a gated wave, then drive the rollout on (unless --no-resume)."""
+    """Approve a gated wave, then drive the rollout on (unless --no-resume).
+
+    Runs with the options the rollout was started with; any given here replace them.
+    """
     store = _store(state_path)
     who = _actor(actor)
-    engine = _engine(store, who, today, extra, **flags)
+    values = {"today": today, "extra": extra, **flags}
+    engine = _recorded_engine(click.get_current_context(), store, rollout_id, who, values)
     name = approve(store, rollout_id, wave, who, _now(), note)
     click.echo(f"wave {name} of {rollout_id} approved by {who}")
     if not no_resume:

@@ -12,16 +12,19 @@ import datetime as dt
 import logging
 import os
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
+from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
 from kubecurrent.cli._clusters import Selection, targets
 from kubecurrent.cli._options import CATALOG_EXTRA
-from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
+from kubecurrent.cli._rollout_options import DEFAULTS, from_record, settings_from, to_record
+from kubecurrent.cli._rollout_run import SandboxAwareRun
 from kubecurrent.collect.cluster import ClusterTarget, CollectOptions
 from kubecurrent.collect.fleet_spec import load_inventory_dir
 from kubecurrent.errors import UsageError
@@ -164,7 +167,7 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         refresh_interval=kw["refresh_interval"],
         secure_cookies=kw["behind_tls_proxy"],
         state_path=(kw["state"] or default_state_path()).expanduser(),
-        runners=_runners(catalog, kw["provider"]) if live else None,
+        runners=ServeRunners(kw["provider"], tuple(kw["extra"])) if live else None,
         cluster_refs=refs,
         fleet_source=str(kw["fleet"]) if kw["fleet"] else "kubeconfig contexts",
         today=dt.date.today,
@@ -197,18 +200,27 @@ def _targets(
     return targets(sel, opts)
 
 
-def _runners(catalog: Catalog, provider: str) -> RunnerFactory:
-    """Each cluster of a rollout run as `kubecurrent rollout` runs it (the sandbox provider for
-    sandboxes); the day is taken when the cluster starts, so a long-running server stays right."""
-    log = logging.getLogger("kubecurrent.web.rollout")
+@dataclass(frozen=True)
+class ServeRunners:
+    """Rollouts driven by the dashboard run as `kubecurrent rollout` runs them (the sandbox
+    provider for sandboxes), with the options each rollout was started with; one started here
+    records the server's --provider and --catalog-extra and the defaults for the rest. The day
+    is taken when a rollout is driven, so a long-running server stays right."""
 
-    def make(ref: ClusterRef) -> ClusterRun:
-        settings = RunSettings(
-            catalog=catalog, today=dt.date.today(), provider=provider, tell=log.info
-        )
-        return SandboxAwareRun(ref, settings)
+    provider: str
+    extra: tuple[str, ...]
 
-    return make
+    def record(self) -> dict[str, Any]:
+        return to_record({**DEFAULTS, "provider": self.provider, "extra": self.extra})
+
+    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+        log = logging.getLogger("kubecurrent.web.rollout")
+        settings = settings_from(from_record(recorded or self.record()), log.info)
+
+        def make(ref: ClusterRef) -> ClusterRun:
+            return SandboxAwareRun(ref, settings)
+
+        return make
 
 
 def _authenticators(users: Path | None) -> list[Authenticator]:

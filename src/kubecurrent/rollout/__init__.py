@@ -11,15 +11,17 @@ from kubecurrent.rollout._audit import StoreAudit
 from kubecurrent.rollout._control import (
     abort,
     approve,
+    change_runner,
     create,
     driven,
     pause,
     prepare_resume,
+    runner_options,
     snapshot,
     summaries,
 )
 from kubecurrent.rollout._duration import parse_duration
-from kubecurrent.rollout._engine import ClusterRun, Engine, RunnerFactory
+from kubecurrent.rollout._engine import ClusterRun, Engine, RunnerFactory, RunnerSource
 from kubecurrent.rollout._lease import Lease, LeaseHeld
 from kubecurrent.rollout._records import ClusterRef
 from kubecurrent.rollout._report import render_html, render_markdown
@@ -51,6 +53,7 @@ __all__ = [
     "Member",
     "Opening",
     "RunnerFactory",
+    "RunnerSource",
     "Store",
     "StoreAudit",
     "Strategy",
@@ -59,6 +62,7 @@ __all__ = [
     "abort",
     "approve",
     "assign_waves",
+    "change_runner",
     "create",
     "default_state_path",
     "default_strategy",
@@ -71,6 +75,7 @@ __all__ = [
     "prepare_resume",
     "render_html",
     "render_markdown",
+    "runner_options",
     "snapshot",
     "summaries",
 ]

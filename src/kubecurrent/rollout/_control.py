@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kubecurrent.errors import UsageError
@@ -20,10 +20,12 @@ from kubecurrent.rollout._strategy import Member, Strategy, assign_waves
 __all__ = [
     "abort",
     "approve",
+    "change_runner",
     "create",
     "driven",
     "pause",
     "prepare_resume",
+    "runner_options",
     "snapshot",
     "summaries",
 ]
@@ -41,8 +43,13 @@ def create(
     fleet: str,
     actor: str,
     now: dt.datetime,
+    runner: Mapping[str, Any] | None = None,
 ) -> str:
-    """A new rollout with its waves and clusters, all pending; returns its id."""
+    """A new rollout with its waves and clusters, all pending; returns its id.
+
+    ``runner`` holds how the clusters are upgraded (the caller's options, plain JSON data); a
+    resume or approval uses them unless told otherwise (``change_runner``).
+    """
     if not clusters:
         raise UsageError("the fleet has no clusters", hint="name at least one in the fleet file")
     waves = assign_waves(strategy, [Member(c.name, c.labels) for c in clusters])
@@ -51,7 +58,7 @@ def create(
     with store.tx() as db:
         db.execute(
             "INSERT INTO rollouts(id, target, fleet, strategy, state, request, created, updated, "
-            "actor, detail) VALUES (?, ?, ?, ?, 'pending', NULL, ?, ?, ?, '')",
+            "actor, detail, runner) VALUES (?, ?, ?, ?, 'pending', NULL, ?, ?, ?, '', ?)",
             (
                 rid,
                 target,
@@ -60,6 +67,7 @@ def create(
                 stamp(now),
                 stamp(now),
                 actor,
+                json.dumps(dict(runner or {}), sort_keys=True),
             ),
         )
         position = 0
@@ -85,6 +93,39 @@ def create(
             f"created: {len(clusters)} clusters to {target} in {len(waves)} waves",
         )
     return rid
+
+
+def runner_options(store: Store, rid: str) -> dict[str, Any]:
+    """The options the rollout's clusters are upgraded with (as recorded by ``create``)."""
+    options = json.loads(store.rollout(rid)["runner"] or "{}")
+    return options if isinstance(options, dict) else {}
+
+
+def change_runner(
+    store: Store, rid: str, changes: Mapping[str, Any], actor: str, now: dt.datetime
+) -> dict[str, Any]:
+    """Record new values for some runner options (journalled and audited, old → new);
+    returns the options now in force."""
+    options = runner_options(store, rid)
+    changed = {k: v for k, v in changes.items() if options.get(k) != v}
+    if not changed:
+        return options
+    what = "; ".join(
+        f"{k}: {_show(options.get(k))} → {_show(v)}" for k, v in sorted(changed.items())
+    )
+    options.update(changed)
+    with store.tx() as db:
+        db.execute(
+            "UPDATE rollouts SET runner = ? WHERE id = ?",
+            (json.dumps(options, sort_keys=True), rid),
+        )
+        store.note(db, rid, actor, now, f"runner options changed: {what}")
+        _audit(db, rid, actor, now, "rollout.runner", what)
+    return options
+
+
+def _show(value: Any) -> str:
+    return "(none)" if value in (None, [], {}, "") else json.dumps(value)
 
 
 def driven(store: Store, rid: str, now: dt.datetime) -> bool:
@@ -317,5 +358,6 @@ def snapshot(store: Store, rid: str) -> dict[str, Any]:
         "actor": r["actor"],
         "detail": r["detail"],
         "strategy": json.loads(r["strategy"]),
+        "runner": json.loads(r["runner"] or "{}"),
         "waves": waves,
     }

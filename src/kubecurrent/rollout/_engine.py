@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -74,6 +74,20 @@ class ClusterRun(Protocol):
 
 
 RunnerFactory = Callable[[ClusterRef], ClusterRun]
+
+
+class RunnerSource(Protocol):
+    """Builds a rollout's per-cluster runners from the runner options recorded with it (a
+    process that drives rollouts it did not start, such as the dashboard, needs this)."""
+
+    def record(self) -> dict[str, Any]:
+        """The options to record with a rollout started here (plain JSON data)."""
+        ...
+
+    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+        """Runners that upgrade clusters with ``recorded`` options (bad ones raise
+        ``UsageError`` naming the option)."""
+        ...
 
 
 class _StoredBaseline:

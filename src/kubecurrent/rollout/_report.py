@@ -43,7 +43,22 @@ def _outcome(snap: dict[str, Any]) -> list[tuple[str, str]]:
         ("Last change", snap["updated"]),
         ("Clusters", f"{done} of {len(clusters)} at the target"),
         ("Fleet file", snap["fleet"]),
+        ("Run with", _runner(snap.get("runner") or {})),
     ]
+
+
+def _runner(options: dict[str, Any]) -> str:
+    """The options the clusters were upgraded with, e.g. ``provider=auto; health-query=…``."""
+    shown = []
+    for key, value in sorted(options.items()):
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in sorted(value.items()))
+        elif isinstance(value, list):
+            value = " | ".join(str(v) for v in value)
+        shown.append(f"{key.replace('_', '-')}={value}")
+    return "; ".join(shown) or "defaults"
 
 
 def _wave_rows(snap: dict[str, Any]) -> list[list[str]]:

@@ -2,7 +2,7 @@
 
 Tables (``docs/rollout.md`` documents them for people who query the file)::
 
-    rollouts   one row per rollout: target, strategy, state, pending request (pause/abort)
+    rollouts   one row per rollout: target, strategy, runner options, state, pending request
     waves      per rollout and wave: state, approval (who, when), soak deadline
     clusters   per rollout and cluster: wave, where to reach it, state, plan, findings
     steps      per rollout, cluster and plan step: state, timings, detail
@@ -30,13 +30,13 @@ from kubecurrent.errors import UsageError
 
 __all__ = ["SCHEMA_VERSION", "Store", "default_state_path"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: rollouts.runner (how the clusters are upgraded)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollouts(
   id TEXT PRIMARY KEY, target TEXT NOT NULL, fleet TEXT NOT NULL, strategy TEXT NOT NULL,
   state TEXT NOT NULL, request TEXT, created TEXT NOT NULL, updated TEXT NOT NULL,
-  actor TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
+  actor TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', runner TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS waves(
   rollout TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL, state TEXT NOT NULL,
   approval INTEGER NOT NULL, approved_by TEXT, approved_at TEXT, soak_until TEXT,
@@ -77,6 +77,17 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 _TABLES = {"rollout": "rollouts", "wave": "waves", "cluster": "clusters", "step": "steps"}
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a file written by an older kubecurrent up to this schema (only ever adds)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(rollouts)")}
+    if "runner" not in columns:
+        try:
+            db.execute("ALTER TABLE rollouts ADD COLUMN runner TEXT NOT NULL DEFAULT '{}'")
+        except sqlite3.OperationalError as exc:  # another process migrated it just now
+            if "duplicate column" not in str(exc):
+                raise
+
+
 def default_state_path() -> Path:
     return Path.home() / ".local" / "state" / "kubecurrent" / "rollouts.db"
 
@@ -105,6 +116,7 @@ class Store:
                     )
                 if version < SCHEMA_VERSION:  # readers of a current file never take a write lock
                     db.executescript(_SCHEMA)
+                    _migrate(db)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise UsageError(

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.rollout import ClusterRef, RunnerFactory
+from kubecurrent.rollout import ClusterRef, RunnerSource
 from kubecurrent.web._audit import WebAudit
 from kubecurrent.web._auth import Authenticators
 from kubecurrent.web._fleet import FleetState
@@ -35,9 +35,10 @@ class WebContext:
     """Set the cookies' Secure flag (behind a TLS-terminating proxy)."""
     state_path: Path | None = None
     """The state store the CLI uses (``--state``); handed to extensions such as rollout pages."""
-    runners: RunnerFactory | None = None
-    """Builds the per-cluster side of a rollout (the CLI's ``SandboxAwareRun``, injected by
-    ``kubecurrent serve``); None when the dashboard cannot drive rollouts (saved snapshots)."""
+    runners: RunnerSource | None = None
+    """Builds the per-cluster side of a rollout from its recorded options (the CLI's
+    ``SandboxAwareRun``, injected by ``kubecurrent serve``); None when the dashboard cannot
+    drive rollouts (saved snapshots)."""
     cluster_refs: tuple[ClusterRef, ...] = ()
     """Where each cluster of the fleet is reached (kubeconfig, context, labels, timeout)."""
     fleet_source: str = ""

@@ -24,13 +24,13 @@ from typing import Any
 
 import psutil
 
-from kubecurrent.errors import UsageError
+from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock
 from kubecurrent.rollout import (
     ClusterRef,
     Engine,
     LeaseHeld,
-    RunnerFactory,
+    RunnerSource,
     Store,
     Strategy,
     abort,
@@ -38,6 +38,7 @@ from kubecurrent.rollout import (
     create,
     pause,
     prepare_resume,
+    runner_options,
     snapshot,
 )
 
@@ -71,7 +72,7 @@ class Rollouts:
     """Starts, controls and drives rollouts in one state store."""
 
     store: Store
-    runners: RunnerFactory | None
+    runners: RunnerSource | None
     clock: Callable[[], Clock] = Clock
     poll: float = 1.0
     drain_timeout: float = 120.0
@@ -97,6 +98,7 @@ class Rollouts:
             fleet=fleet,
             actor=actor,
             now=_now(),
+            runner=self.runners.record() if self.runners is not None else {},
         )
         self.drive(rid, actor)
         return rid
@@ -149,9 +151,15 @@ class Rollouts:
 
     def _drive(self, rid: str, actor: str) -> None:
         assert self.runners is not None
+        try:  # the options the rollout was started with, wherever that was
+            runners = self.runners.factory(runner_options(self.store, rid))
+        except KubecurrentError as exc:
+            self._notes[rid] = f"cannot drive it here: {exc.message}"
+            log.info("rollout %s: %s", rid, self._notes[rid])
+            return
         engine = Engine(
             store=self.store,
-            runners=self.runners,
+            runners=runners,
             actor=actor,
             clock=self.clock(),
             tell=lambda message: log.info("%s", message),

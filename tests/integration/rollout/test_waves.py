@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kubecurrent.rollout import Store
 from tests.integration.rollout.conftest import run_rollout, sandbox_fleet
 
 STRATEGY = {
@@ -90,6 +91,8 @@ def test_canary_then_approved_wave_reaches_the_target_with_a_change_record(
             str(strategy),
             "--today",
             "2026-11-25",
+            "--node-timeout",
+            "240",
         )
         # The canary ran, then the gated wave stopped the driver: exit 3, waiting.
         assert first.returncode == 3, first.stdout + first.stderr
@@ -101,11 +104,16 @@ def test_canary_then_approved_wave_reaches_the_target_with_a_change_record(
         assert waves["prod"]["state"] == "waiting-approval"
         assert {c["state"] for c in waves["prod"]["clusters"]} == {"pending"}
 
-        second = run_rollout(fleet, "approve", rid, "--note", "CAB-1234", "--today", "2026-11-25")
+        # The approval repeats none of the start's options: the recorded ones are used.
+        second = run_rollout(fleet, "approve", rid, "--note", "CAB-1234")
         assert second.returncode == 0, second.stdout + second.stderr
 
         status = json.loads(run_rollout(fleet, "status", rid, "-o", "json").stdout)
         assert status["state"] == "done"
+        assert status["runner"]["node_timeout"] == 240.0
+        assert status["runner"]["today"] == "2026-11-25"
+        notes = [e["detail"] for e in Store(fleet.state).journal(rid)]
+        assert not [n for n in notes if n.startswith("runner options changed")], notes
         clusters = [c for w in status["waves"] for c in w["clusters"]]
         assert {c["name"]: c["state"] for c in clusters} == {
             "wv-dev": "done",

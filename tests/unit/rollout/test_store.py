@@ -20,9 +20,11 @@ from kubecurrent.rollout import (
     Strategy,
     abort,
     approve,
+    change_runner,
     create,
     pause,
     prepare_resume,
+    runner_options,
     snapshot,
     summaries,
 )
@@ -196,3 +198,62 @@ def test_a_halted_rollout_resumes_only_when_asked_to_retry_the_failed(tmp_path: 
         ("cluster", "dev", "erin"),
         ("wave", "0", "erin"),
     ]
+
+
+def test_runner_options_are_recorded_and_changes_journalled_old_to_new(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    options = {"provider": "auto", "health_query": ["up == 1"], "helm_timeout": 300.0}
+    rid = create(
+        store,
+        clusters=REFS,
+        target="1.37",
+        strategy=STRATEGY,
+        fleet="f.yaml",
+        actor="ann",
+        now=NOW,
+        runner=options,
+    )
+    assert runner_options(store, rid) == options
+    assert snapshot(store, rid)["runner"] == options
+    # Same values: nothing recorded.
+    assert change_runner(store, rid, {"provider": "auto"}, "bob", NOW) == options
+    notes_before = len(store.journal(rid))
+    now_in_force = change_runner(
+        store, rid, {"helm_timeout": 600.0, "provider": "auto"}, "bob", NOW
+    )
+    assert now_in_force == {**options, "helm_timeout": 600.0}
+    assert runner_options(store, rid) == now_in_force
+    journal = store.journal(rid)
+    assert len(journal) == notes_before + 1
+    assert journal[-1]["actor"] == "bob"
+    assert journal[-1]["detail"] == "runner options changed: helm_timeout: 300.0 → 600.0"
+    audit = store.audit_records(rid)[-1]
+    assert (audit["user"], audit["action"]) == ("bob", "rollout.runner")
+
+
+def test_a_state_file_of_schema_1_is_migrated_keeping_its_rollouts(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store, rid = new(tmp_path)
+    # Make an old file: the same rows, without the runner column, schema version 1.
+    db = sqlite3.connect(store.path)
+    db.execute("ATTACH DATABASE ? AS old", (str(path),))
+    db.executescript(
+        """
+        CREATE TABLE old.rollouts AS SELECT id, target, fleet, strategy, state, request,
+          created, updated, actor, detail FROM rollouts;
+        CREATE TABLE old.waves AS SELECT * FROM waves;
+        CREATE TABLE old.clusters AS SELECT * FROM clusters;
+        CREATE TABLE old.steps AS SELECT * FROM steps;
+        PRAGMA old.user_version = 1;
+        DETACH DATABASE old;
+        """
+    )
+    db.close()
+    migrated = Store(path)
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    snap = snapshot(migrated, rid)
+    assert snap["target"] == "1.37" and snap["runner"] == {}
+    assert [c["name"] for w in snap["waves"] for c in w["clusters"]] == ["dev", "prod-1", "prod-2"]
+    assert change_runner(migrated, rid, {"provider": "sandbox"}, "bob", NOW) == {
+        "provider": "sandbox"
+    }

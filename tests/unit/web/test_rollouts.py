@@ -8,7 +8,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,15 @@ class FakeFleet:
     hold: threading.Event | None = None
     """When set, a node-pool action waits for it (to stop a rollout in the middle)."""
     started: threading.Event = field(default_factory=threading.Event)
+    recorded: list[dict[str, Any]] = field(default_factory=list)
+    """The runner options each drive was given (as recorded with the rollout)."""
+
+    def record(self) -> dict[str, Any]:
+        return {"provider": "fake", "helm_timeout": 42.0}
+
+    def factory(self, recorded: Mapping[str, Any]) -> FakeFleet:
+        self.recorded.append(dict(recorded))
+        return self
 
     def __call__(self, ref: ClusterRef) -> FakeRun:
         return FakeRun(ref, self)
@@ -132,7 +141,7 @@ START = {
 
 
 def test_the_operator_reviews_confirms_approves_and_downloads_the_record(
-    app_client: TestClient, ctx: WebContext
+    app_client: TestClient, ctx: WebContext, fake_fleet: FakeFleet
 ) -> None:
     csrf = login(app_client, "olga", PASSWORDS["olga"])
     assert 'href="/upgrade"' in app_client.get("/").text
@@ -168,11 +177,16 @@ def test_the_operator_reviews_confirms_approves_and_downloads_the_record(
     wait_until(lambda: state_of(ctx, rid_text)["state"] == "done", "the rollout to finish")
     snap = state_of(ctx, rid_text)
     assert snap["actor"] == "olga" and snap["waves"][1]["approved_by"] == "olga"
+    # The runner options were recorded at the start and both drives (start, after the
+    # approval) ran with them.
+    assert snap["runner"] == {"provider": "fake", "helm_timeout": 42.0}
+    assert fake_fleet.recorded == [snap["runner"]] * 2
 
     report = app_client.get(f"/rollouts/{rid_text}/report.html")
     assert report.status_code == 200
     assert "attachment" in report.headers["content-disposition"]
     assert "olga" in report.text and "prod-eu" in report.text and "CAB-7" in report.text
+    assert "helm-timeout=42.0; provider=fake" in report.text
     markdown = app_client.get(f"/rollouts/{rid_text}/report.md")
     assert markdown.text.startswith("#") and "dev-us" in markdown.text
 

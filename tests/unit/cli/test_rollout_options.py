@@ -1,0 +1,105 @@
+"""Runner options recorded with a rollout: what resume/approve run with, and what they change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from kubecurrent.cli._rollout_options import (
+    DEFAULTS,
+    from_record,
+    given,
+    in_force,
+    settings_from,
+    to_record,
+)
+from kubecurrent.errors import UsageError
+
+
+def test_a_record_is_plain_json_with_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "ca.pem").write_text("x")
+    values = {
+        **DEFAULTS,
+        "today": dt.datetime(2026, 11, 25),
+        "extra": ("extra.yaml",),
+        "prometheus_ca": Path("ca.pem"),
+        "health_query": ("up == 1", "sum(x) > 0"),
+        "addon_chart": {
+            "local": "charts/agent-{version}",
+            "dotted": "./agent.tgz",
+            "repo": "bitnami/nginx",
+            "oci": "oci://registry.example/charts/agent",
+        },
+    }
+    record = to_record(values)
+    assert json.loads(json.dumps(record)) == record
+    assert record["today"] == "2026-11-25"
+    assert record["extra"] == [str(tmp_path / "extra.yaml")]
+    assert record["prometheus_ca"] == str(tmp_path / "ca.pem")
+    assert record["health_query"] == ["up == 1", "sum(x) > 0"]
+    assert record["addon_chart"] == {
+        "dotted": str(tmp_path / "agent.tgz"),
+        "local": str(tmp_path / "charts" / "agent-{version}"),
+        "oci": "oci://registry.example/charts/agent",
+        "repo": "bitnami/nginx",
+    }
+    back = from_record(record)
+    assert back["today"] == dt.datetime(2026, 11, 25)
+    assert back["prometheus_ca"] == tmp_path / "ca.pem"
+    assert back["health_query"] == ("up == 1", "sum(x) > 0")
+    assert to_record(back) == record
+
+
+def test_recorded_options_win_unless_given_again() -> None:
+    recorded = to_record({**DEFAULTS, "helm_timeout": 600.0, "health_query": ("up == 1",)})
+    recorded["prometheus_url"] = "http://prom:9090"
+    command_line = dict(DEFAULTS)  # approve run without any runner flag
+    options, changes = in_force(recorded, command_line, explicit=set())
+    assert options["helm_timeout"] == 600.0
+    assert options["health_query"] == ("up == 1",)
+    assert options["prometheus_url"] == "http://prom:9090"
+    assert changes == {}
+
+    command_line = {**DEFAULTS, "helm_timeout": 900.0, "gate_timeout": 180.0}
+    options, changes = in_force(recorded, command_line, explicit={"helm_timeout", "gate_timeout"})
+    assert options["helm_timeout"] == 900.0
+    assert options["health_query"] == ("up == 1",)  # still the recorded gate
+    assert changes == {"helm_timeout": 900.0}  # the same gate timeout given again is no change
+
+
+def test_a_rollout_recorded_before_options_were_kept_records_them_now() -> None:
+    options, changes = in_force({}, {**DEFAULTS, "provider": "sandbox"}, explicit={"provider"})
+    assert options["provider"] == "sandbox"
+    assert changes["provider"] == "sandbox" and changes["helm_timeout"] == 300.0
+
+
+def test_given_counts_the_command_line_and_the_environment_not_defaults() -> None:
+    seen: dict[str, set[str]] = {}
+
+    @click.command()
+    @click.option("--helm-timeout", type=float, default=300.0)
+    @click.option("--gate-timeout", type=float, default=180.0)
+    @click.option("--provider", default="auto")
+    def cmd(**_: object) -> None:
+        seen["given"] = given(click.get_current_context())
+
+    result = CliRunner().invoke(
+        cmd, ["--helm-timeout", "5"], env={"KC_PROVIDER": "sandbox"}, auto_envvar_prefix="KC"
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["given"] == {"helm_timeout", "provider"}
+
+
+def test_a_recorded_gate_that_no_longer_makes_sense_is_refused_by_name() -> None:
+    recorded = to_record({**DEFAULTS, "health_query": ("up == 1",)})  # no Prometheus URL
+    with pytest.raises(UsageError, match="--health-query needs --prometheus-url"):
+        settings_from(from_record(recorded), lambda _m: None)
