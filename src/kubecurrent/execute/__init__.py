@@ -15,6 +15,7 @@ from kubecurrent.execute._audit import Audit, AuditLog, audit_record, read_audit
 from kubecurrent.execute._capi import ClusterApiProvider
 from kubecurrent.execute._capi_api import find_clusters
 from kubecurrent.execute._capi_rules import endpoint_matches
+from kubecurrent.execute._charts import Chart, choose_chart, is_repo_chart
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._drain import Drainer, DrainOptions, DrainReport
 from kubecurrent.execute._errors import (
@@ -25,7 +26,7 @@ from kubecurrent.execute._errors import (
 )
 from kubecurrent.execute._executor import ExecutionReport, Executor, StepResult
 from kubecurrent.execute._health import Baseline, HealthGate
-from kubecurrent.execute._helm import HelmAddons, chart_args, find_release
+from kubecurrent.execute._helm import HelmAddons, chart_source, find_release
 from kubecurrent.execute._kube import Kube, connect
 from kubecurrent.execute._promql import (
     TOKEN_ENV,
@@ -51,6 +52,7 @@ __all__ = [
     "Audit",
     "AuditLog",
     "Baseline",
+    "Chart",
     "Clock",
     "ClusterApiProvider",
     "ControlPlaneProvider",
@@ -77,14 +79,16 @@ __all__ = [
     "Verdict",
     "already_done",
     "audit_record",
-    "chart_args",
+    "chart_source",
     "check_prometheus_url",
+    "choose_chart",
     "connect",
     "effect_missing",
     "endpoint_matches",
     "evaluate",
     "find_clusters",
     "find_release",
+    "is_repo_chart",
     "read_audit",
     "select_pods",
     "selector_matches",

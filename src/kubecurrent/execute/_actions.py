@@ -58,7 +58,10 @@ def step_actions(rt: Runtime) -> dict[str, StepAction]:
 
         def addon(step: Step, inv: ClusterInventory) -> str:
             release = find_release(rt.catalog, inv, step.target)
-            helm.upgrade(release, step.target, _to(step))
+            entry = rt.catalog.addon(step.target)
+            if entry is None:  # find_release has refused it already; for the type checker
+                raise PermanentStepError(f"the catalog has no add-on {step.target!r}")
+            helm.upgrade(release, entry, _to(step))
             return f"helm: release {release.namespace}/{release.name} at {step.to}"
 
         actions["addon"] = addon

@@ -2,8 +2,8 @@
 
 The plan names an add-on (a catalog name) and a version. The release is found in the inventory:
 the Helm release whose chart is one of the add-on's ``detect.helm_charts``. The chart comes from
-``--addon-chart NAME=REF``: ``REF`` with ``{version}`` is formatted (a directory or packaged
-chart per version); otherwise it is a repository reference passed with ``--version``.
+``--addon-chart NAME=REF``; ``_charts`` finds the chart that carries the planned add-on version
+(a chart's own version often differs) and checks it before anything changes.
 
 ``helm upgrade --reuse-values --wait`` installs it; then every Deployment, StatefulSet and
 DaemonSet of the release's manifest must be available. If either fails, the release is rolled
@@ -26,14 +26,15 @@ from pathlib import Path
 
 import yaml
 
-from kubecurrent.catalog import Catalog
+from kubecurrent.catalog import Addon, Catalog
 from kubecurrent.execute._audit import Audit
+from kubecurrent.execute._charts import choose_chart
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
 from kubecurrent.execute._health import RESOURCES, availability
 from kubecurrent.execute._kube import Kube
 from kubecurrent.model.inventory import ClusterInventory, HelmRelease
 
-__all__ = ["HelmAddons", "chart_args", "find_release"]
+__all__ = ["HelmAddons", "chart_source", "find_release"]
 
 BUSY = "another operation (install/upgrade/rollback) is in progress"
 """What helm says when a release is locked by a running operation."""
@@ -60,17 +61,15 @@ def find_release(catalog: Catalog, inventory: ClusterInventory, addon: str) -> H
     return found[0]
 
 
-def chart_args(charts: Mapping[str, str], addon: str, version: str) -> list[str]:
-    """The chart reference (and ``--version``) for ``addon`` at ``version``."""
+def chart_source(charts: Mapping[str, str], addon: str) -> str:
+    """The ``--addon-chart`` reference given for ``addon``."""
     ref = charts.get(addon)
     if ref is None:
         raise PermanentStepError(
             f"no chart source for add-on {addon}",
             hint=f"pass --addon-chart {addon}=REPO/CHART or a path with {{version}}",
         )
-    if "{version}" in ref:
-        return [ref.replace("{version}", version)]
-    return [ref, "--version", version]
+    return ref
 
 
 @dataclass(frozen=True)
@@ -83,17 +82,20 @@ class HelmAddons:
     audit: Audit
     timeout: float = 300.0
 
-    def upgrade(self, release: HelmRelease, addon: str, version: str) -> None:
+    def upgrade(self, release: HelmRelease, entry: Addon, version: str) -> None:
+        addon = entry.name
+        chart = choose_chart(self._query, entry, release, chart_source(self.charts, addon), version)
         self.settle(release)
         before = self.revision(release)
         ns = ["--namespace", release.namespace]
         wait = ["--wait", "--timeout", f"{int(self.timeout)}s"]
-        args = ["upgrade", release.name, *chart_args(self.charts, addon, version)]
+        args = ["upgrade", release.name, *chart.args]
         self.audit.write(
             "helm.upgrade",
             before=release.chart_version,
-            after=version,
-            detail=f"{release.namespace}/{release.name} from revision {before}",
+            after=chart.version,
+            detail=f"{release.namespace}/{release.name} from revision {before} to "
+            f"{chart.describe()}",
         )
         problem = self._run([*args, *ns, "--reuse-values", *wait])
         if problem is not None and BUSY in problem:
@@ -191,6 +193,16 @@ class HelmAddons:
             return None
         lines = (done.stderr.strip() or done.stdout.strip()).splitlines()
         return lines[-1] if lines else f"helm exited with code {done.returncode}"
+
+    def _query(self, args: Sequence[str]) -> str:
+        """Output of a helm command that reads charts (search, show); its failure is final."""
+        done = subprocess.run([*self._base(), *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise PermanentStepError(
+                f"helm {' '.join(args)} failed: {done.stderr.strip()[-300:]}",
+                hint="check the chart source given with --addon-chart",
+            )
+        return done.stdout
 
     def _output(self, args: Sequence[str]) -> str:
         done = subprocess.run([*self._base(), *args], capture_output=True, text=True, timeout=120)

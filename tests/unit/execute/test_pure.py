@@ -18,8 +18,9 @@ from kubecurrent.execute import (
     RetryPolicy,
     already_done,
     audit_record,
-    chart_args,
+    chart_source,
     effect_missing,
+    is_repo_chart,
     read_audit,
     select_pods,
     selector_matches,
@@ -235,9 +236,13 @@ class TestAudit:
 
 
 class TestCharts:
-    def test_version_template_or_repository_reference(self) -> None:
+    def test_the_chart_source_of_an_addon_or_how_to_give_one(self) -> None:
         charts = {"a": "./charts/a-{version}", "b": "repo/b"}
-        assert chart_args(charts, "a", "1.1.0") == ["./charts/a-1.1.0"]
-        assert chart_args(charts, "b", "2.0") == ["repo/b", "--version", "2.0"]
+        assert chart_source(charts, "a") == "./charts/a-{version}"
         with pytest.raises(PermanentStepError, match="no chart source for add-on c"):
-            chart_args(charts, "c", "1")
+            chart_source(charts, "c")
+
+    def test_repository_charts_are_told_from_paths_urls_and_oci(self) -> None:
+        assert is_repo_chart("ingress-nginx/ingress-nginx")
+        for ref in ("./charts/a", "/srv/a.tgz", "oci://r.example/charts/a", "https://x/a.tgz", "a"):
+            assert not is_repo_chart(ref), ref

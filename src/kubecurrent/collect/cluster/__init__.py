@@ -4,6 +4,7 @@
 ``collect_cluster`` reads one. Everything else is private.
 """
 
+from kubecurrent.collect.cluster._addons import chart_addon_version, parse_version
 from kubecurrent.collect.cluster._api import default_kubeconfig, kubeconfig_contexts
 from kubecurrent.collect.cluster._collect import (
     ClusterTarget,
@@ -24,12 +25,14 @@ __all__ = [
     "ClusterResult",
     "ClusterTarget",
     "CollectOptions",
+    "chart_addon_version",
     "collect_cluster",
     "collect_fleet",
     "default_kubeconfig",
     "inventory_json",
     "kubeconfig_contexts",
     "load_fleet_file",
+    "parse_version",
     "pool_of",
     "safe_name",
 ]

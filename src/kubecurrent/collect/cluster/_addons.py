@@ -32,6 +32,18 @@ def matches_release(addon: Addon, version: DottedVersion) -> bool:
     return any(version.parts[: len(r.version.parts)] == r.version.parts for r in addon.releases)
 
 
+def chart_addon_version(
+    addon: Addon, app_version: str | None, chart_version: str | None
+) -> DottedVersion | None:
+    """The add-on version a chart carries: its appVersion, else its chart version — whichever
+    fits one of the catalog's release lines (charts such as ingress-nginx's number themselves
+    apart from the add-on; others, such as kube-prometheus-stack, are catalogued by chart)."""
+    candidates = [parse_version(app_version), parse_version(chart_version)]
+    fitting = [v for v in candidates if v is not None and matches_release(addon, v)]
+    parsed = fitting or [v for v in candidates if v is not None]
+    return parsed[0] if parsed else None
+
+
 def image_repository(image: str) -> tuple[str, str | None]:
     """(repository, tag) of an image reference; digests are dropped."""
     ref = image.split("@")[0]
@@ -70,10 +82,7 @@ class AddonFinder:
         addon = self._charts.get(release.chart)
         if addon is None:
             return
-        candidates = [parse_version(release.app_version), parse_version(release.chart_version)]
-        fitting = [v for v in candidates if v is not None and matches_release(addon, v)]
-        parsed = fitting or [v for v in candidates if v is not None]
-        version = parsed[0] if parsed else None
+        version = chart_addon_version(addon, release.app_version, release.chart_version)
         self._note(addon, "helm-chart", version, release.namespace)
 
     def image(self, image: str, namespace: str) -> None:
