@@ -34,6 +34,7 @@ from kubecurrent.web._registry import EXTENSIONS, Extension, NavEntry
 from kubecurrent.web._rollout_pages import rollout_extension
 from kubecurrent.web._server import bind, check_exposure, parse_listen, serve
 from kubecurrent.web._session import Sessions
+from kubecurrent.web._throttle import Throttle
 
 if rollout_extension not in EXTENSIONS:
     EXTENSIONS.append(rollout_extension)
@@ -47,6 +48,7 @@ __all__ = [
     "NavEntry",
     "Role",
     "Sessions",
+    "Throttle",
     "Tokens",
     "User",
     "UsersFile",

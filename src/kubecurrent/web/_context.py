@@ -18,6 +18,7 @@ from kubecurrent.web._auth import Authenticators
 from kubecurrent.web._fleet import FleetState
 from kubecurrent.web._registry import NavEntry
 from kubecurrent.web._session import Sessions
+from kubecurrent.web._throttle import Throttle
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -44,6 +45,8 @@ class WebContext:
     fleet_source: str = ""
     """What the clusters came from (the fleet file), recorded with each rollout."""
     today: Callable[[], dt.date] = dt.date.today
+    throttle: Throttle = field(default_factory=Throttle)
+    """Slows down password and token guessing (per user name and client address)."""
     nav: list[NavEntry] = field(default_factory=list)
     templates: Jinja2Templates = field(
         default_factory=lambda: Jinja2Templates(directory=str(TEMPLATES))

@@ -49,13 +49,18 @@ def current_session(request: Request) -> Session | None:
     return session
 
 
+def bearer_token(request: Request) -> str | None:
+    """The ``Authorization: Bearer`` token of an API request, if it has one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if is_api(request) and scheme.lower() == "bearer" and token else None
+
+
 def identify(request: Request) -> tuple[User | None, Session | None]:
     """The user of ``request`` and their cookie session (None for bearer requests)."""
     ctx = context_of(request)
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if is_api(request) and scheme.lower() == "bearer" and token:
-        return ctx.auth.bearer(token.strip()), None
+    token = bearer_token(request)
+    if token is not None:
+        return ctx.auth.bearer(token), None
     session = ctx.sessions.read(request.cookies.get(SESSION_COOKIE))
     return (session.user, session) if session else (None, None)
 
@@ -81,14 +86,32 @@ def refuse(request: Request, status: int, message: str) -> Response:
     )
 
 
+def too_many(request: Request, wait: int) -> Response:
+    """429 with ``Retry-After``: too many failed attempts from this user name or address."""
+    response = refuse(request, 429, f"too many failed attempts; try again in {wait} s")
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def guard(role: Role) -> Callable[[Handler], Handler]:
     """Require a user whose role allows ``role`` (and a CSRF token on unsafe methods)."""
 
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: Request) -> Response:
+            ctx, bearer = context_of(request), bearer_token(request) is not None
+            keys = ctx.throttle.keys(None, remote(request))
+            if bearer and (wait := ctx.throttle.wait(keys)):
+                ctx.audit.write(None, "web.token", "throttled", remote=remote(request))
+                return too_many(request, wait)
             user, session = identify(request)
             request.state.user, request.state.session = user, session
+            if bearer:
+                if user is None:
+                    ctx.throttle.failed(keys)
+                    ctx.audit.write(None, "web.token", "failed", remote=remote(request))
+                else:
+                    ctx.throttle.succeeded(keys)
             if user is None:
                 if is_api(request):
                     return refuse(request, 401, "authentication required")

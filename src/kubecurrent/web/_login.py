@@ -3,7 +3,8 @@
 The login form is protected against CSRF by a double-submit token: ``GET /login`` sets a signed,
 short-lived ``kc_login`` cookie and puts the same token in the form; ``POST /login`` needs both to
 match. A successful login sets the signed session cookie (HttpOnly, SameSite=Strict, expiring).
-Both outcomes are audited, with the user name that was tried (never the secret).
+Both outcomes are audited, with the user name that was tried (never the secret). Repeated
+failures are slowed down (``_throttle``): 429 with ``Retry-After``, the secret not checked.
 """
 
 from __future__ import annotations
@@ -72,10 +73,19 @@ async def login(request: Request) -> Response:
             name=username,
         )
         return _form(request, 403, "The form expired; please log in again.")
+    keys = ctx.throttle.keys(username, remote(request))
+    wait = ctx.throttle.wait(keys)
+    if wait:  # the secret is not even checked while blocked
+        ctx.audit.write(None, "web.login", "throttled", remote=remote(request), name=username)
+        response = _form(request, 429, f"Too many failed logins; try again in {wait} s.")
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = ctx.auth.login(username, secret)
     if user is None:
+        ctx.throttle.failed(keys)
         ctx.audit.write(None, "web.login", "failed", remote=remote(request), name=username)
         return _form(request, 401, "Wrong user name or password.")
+    ctx.throttle.succeeded(keys)
     _, cookie = ctx.sessions.issue(user)
     ctx.audit.write(user, "web.login", "ok", remote=remote(request))
     response = RedirectResponse(_next(form.get("next")), status_code=303)

@@ -21,6 +21,7 @@ from kubecurrent.web import (
     FleetState,
     Role,
     Sessions,
+    Throttle,
     Tokens,
     UsersFile,
     WebAudit,
@@ -125,6 +126,7 @@ def ctx(tmp_path: Path, catalog: Catalog, clock: Clock) -> WebContext:
         cluster_refs=tuple(ClusterRef(i.name, labels=dict(i.labels)) for i in FLEET),
         fleet_source="fleet.yaml",
         today=lambda: TODAY,
+        throttle=Throttle(clock=clock),
     )
 
 
