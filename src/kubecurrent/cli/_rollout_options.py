@@ -18,6 +18,7 @@ import click
 from click.core import ParameterSource
 
 from kubecurrent.catalog import extra_from_env, load_catalog
+from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, FC, TODAY, promql_options
 from kubecurrent.cli._rollout_run import RunSettings
 from kubecurrent.cli._upgrade_run import promql_flags
 
@@ -27,6 +28,7 @@ __all__ = [
     "from_record",
     "given",
     "in_force",
+    "runner_flags",
     "settings_from",
     "to_record",
 ]
@@ -79,6 +81,49 @@ def to_record(values: Mapping[str, Any]) -> dict[str, Any]:
             value = list(value)
         out[name] = value
     return out
+
+
+def runner_flags(f: FC, *, today: bool) -> FC:
+    """The runner options as command-line flags (``--today`` only where asked for)."""
+    options = [
+        click.option(
+            "--provider",
+            type=click.Choice(["auto", "sandbox", "none"]),
+            default=DEFAULTS["provider"],
+            show_default=True,
+            help="Who upgrades control planes and node pools (as for `kubecurrent upgrade`).",
+        ),
+        click.option(
+            "--node-timeout",
+            type=float,
+            default=DEFAULTS["node_timeout"],
+            show_default=True,
+            help="Seconds to drain one node.",
+        ),
+        click.option(
+            "--gate-timeout",
+            type=float,
+            default=DEFAULTS["gate_timeout"],
+            show_default=True,
+            help="Seconds a health gate waits.",
+        ),
+        click.option(
+            "--helm-timeout",
+            type=float,
+            default=DEFAULTS["helm_timeout"],
+            show_default=True,
+            help="Seconds helm waits for an add-on upgrade.",
+        ),
+        click.option(
+            "--poll", type=float, default=DEFAULTS["poll"], show_default=True, hidden=True
+        ),
+        ADDON_CHART,
+        CATALOG_EXTRA,
+        *([TODAY] if today else []),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return promql_options(f)
 
 
 def from_record(recorded: Mapping[str, Any]) -> dict[str, Any]:

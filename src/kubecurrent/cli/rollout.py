@@ -22,9 +22,8 @@ import click
 
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
-from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY, promql_options
 from kubecurrent.cli._output import console, emit, simple_table
-from kubecurrent.cli._rollout_options import DEFAULTS, given, in_force, settings_from, to_record
+from kubecurrent.cli._rollout_options import given, in_force, runner_flags, settings_from, to_record
 from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.errors import KubecurrentError
@@ -82,45 +81,7 @@ def _now() -> dt.datetime:
 
 
 def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option(
-            "--provider",
-            type=click.Choice(["auto", "sandbox", "none"]),
-            default=DEFAULTS["provider"],
-            show_default=True,
-            help="Who upgrades control planes and node pools (as for `kubecurrent upgrade`).",
-        ),
-        click.option(
-            "--node-timeout",
-            type=float,
-            default=DEFAULTS["node_timeout"],
-            show_default=True,
-            help="Seconds to drain one node.",
-        ),
-        click.option(
-            "--gate-timeout",
-            type=float,
-            default=DEFAULTS["gate_timeout"],
-            show_default=True,
-            help="Seconds a health gate waits.",
-        ),
-        click.option(
-            "--helm-timeout",
-            type=float,
-            default=DEFAULTS["helm_timeout"],
-            show_default=True,
-            help="Seconds helm waits for an add-on upgrade.",
-        ),
-        click.option(
-            "--poll", type=float, default=DEFAULTS["poll"], show_default=True, hidden=True
-        ),
-        ADDON_CHART,
-        CATALOG_EXTRA,
-        TODAY,
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return promql_options(f)
+    return runner_flags(f, today=True)
 
 
 def _engine(store: Store, actor: str, values: dict[str, Any]) -> Engine:

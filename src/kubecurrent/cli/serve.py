@@ -9,6 +9,7 @@ sessions valid across restarts; without it every start makes a new random key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import secrets
@@ -22,8 +23,14 @@ import click
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
 from kubecurrent.cli._clusters import Selection, targets
-from kubecurrent.cli._options import CATALOG_EXTRA
-from kubecurrent.cli._rollout_options import DEFAULTS, from_record, settings_from, to_record
+from kubecurrent.cli._rollout_options import (
+    DEFAULTS,
+    RUNNER_OPTIONS,
+    from_record,
+    runner_flags,
+    settings_from,
+    to_record,
+)
 from kubecurrent.cli._rollout_run import SandboxAwareRun
 from kubecurrent.collect.cluster import ClusterTarget, CollectOptions
 from kubecurrent.collect.fleet_spec import load_inventory_dir
@@ -79,13 +86,6 @@ DEFAULT_AUDIT = Path("~/.local/state/kubecurrent/audit.jsonl")
     "[default: ~/.local/state/kubecurrent/rollouts.db].",
 )
 @click.option(
-    "--provider",
-    type=click.Choice(["auto", "sandbox", "none"]),
-    default="auto",
-    show_default=True,
-    help="Who upgrades control planes and node pools in rollouts (as `kubecurrent rollout`).",
-)
-@click.option(
     "--audit-log",
     type=click.Path(dir_okay=False, path_type=Path),
     help=f"JSON-lines audit file [default: {DEFAULT_AUDIT}].",
@@ -110,7 +110,7 @@ DEFAULT_AUDIT = Path("~/.local/state/kubecurrent/audit.jsonl")
     help="Allow a non-loopback --listen: a TLS-terminating proxy is in front (cookies Secure).",
 )
 @click.option("--hash-password", is_flag=True, help="Print a passwordHash for the users file.")
-@CATALOG_EXTRA
+@functools.partial(runner_flags, today=False)
 @click.pass_context
 def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool, **kw: Any) -> None:
     """Serve the web dashboard: the fleet, each cluster's findings, and upgrade plans.
@@ -123,6 +123,10 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
     action is written to the audit log. Only loopback addresses are served unless
     --behind-tls-proxy. Stopping the server pauses the rollouts it drives after their current
     step; `kubecurrent rollout resume ID` or the Resume button continues them.
+
+    The runner flags (--provider, --addon-chart, timeouts, the PromQL gate) are those of
+    `kubecurrent rollout start`: rollouts started in the browser are recorded with them.
+    Rollouts started elsewhere keep the options they were started with.
     """
     if hash_password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -167,7 +171,7 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         refresh_interval=kw["refresh_interval"],
         secure_cookies=kw["behind_tls_proxy"],
         state_path=(kw["state"] or default_state_path()).expanduser(),
-        runners=ServeRunners(kw["provider"], tuple(kw["extra"])) if live else None,
+        runners=ServeRunners.checked(kw) if live else None,
         cluster_refs=refs,
         fleet_source=str(kw["fleet"]) if kw["fleet"] else "kubeconfig contexts",
         today=dt.date.today,
@@ -204,14 +208,20 @@ def _targets(
 class ServeRunners:
     """Rollouts driven by the dashboard run as `kubecurrent rollout` runs them (the sandbox
     provider for sandboxes), with the options each rollout was started with; one started here
-    records the server's --provider and --catalog-extra and the defaults for the rest. The day
+    records the server's runner flags (those of `rollout start`, without --today). The day
     is taken when a rollout is driven, so a long-running server stays right."""
 
-    provider: str
-    extra: tuple[str, ...]
+    values: Mapping[str, Any]
+
+    @classmethod
+    def checked(cls, flags: Mapping[str, Any]) -> ServeRunners:
+        """From the serve command's runner flags; bad ones stop the server from starting."""
+        values = {n: flags.get(n, DEFAULTS[n]) for n in RUNNER_OPTIONS} | {"today": None}
+        settings_from(values, lambda _m: None)
+        return cls(values)
 
     def record(self) -> dict[str, Any]:
-        return to_record({**DEFAULTS, "provider": self.provider, "extra": self.extra})
+        return to_record(self.values)
 
     def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
         log = logging.getLogger("kubecurrent.web.rollout")

@@ -24,7 +24,7 @@ from kubecurrent.rollout._duration import parse_duration
 from kubecurrent.rollout._engine import ClusterRun, Engine, RunnerFactory, RunnerSource
 from kubecurrent.rollout._lease import Lease, LeaseHeld
 from kubecurrent.rollout._records import ClusterRef
-from kubecurrent.rollout._report import render_html, render_markdown
+from kubecurrent.rollout._report import describe_runner, render_html, render_markdown
 from kubecurrent.rollout._store import Store, default_state_path
 from kubecurrent.rollout._strategy import (
     Blackout,
@@ -66,6 +66,7 @@ __all__ = [
     "create",
     "default_state_path",
     "default_strategy",
+    "describe_runner",
     "driven",
     "load_strategy",
     "opening",

@@ -12,7 +12,7 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["render_html", "render_markdown"]
+__all__ = ["describe_runner", "render_html", "render_markdown"]
 
 
 def _took(start: str | None, end: str | None) -> str:
@@ -43,11 +43,11 @@ def _outcome(snap: dict[str, Any]) -> list[tuple[str, str]]:
         ("Last change", snap["updated"]),
         ("Clusters", f"{done} of {len(clusters)} at the target"),
         ("Fleet file", snap["fleet"]),
-        ("Run with", _runner(snap.get("runner") or {})),
+        ("Run with", describe_runner(snap.get("runner") or {})),
     ]
 
 
-def _runner(options: dict[str, Any]) -> str:
+def describe_runner(options: dict[str, Any]) -> str:
     """The options the clusters were upgraded with, e.g. ``provider=auto; health-query=…``."""
     shown = []
     for key, value in sorted(options.items()):

@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import BaseRoute, Route
 
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout import Store, render_html, render_markdown, summaries
+from kubecurrent.rollout import Store, describe_runner, render_html, render_markdown, summaries
 from kubecurrent.web import _sse
 from kubecurrent.web._auth import Role, User
 from kubecurrent.web._context import WebContext
@@ -152,6 +152,7 @@ class RolloutPages:
             targets=self._targets(),
             active=active,
             can_drive=self.service.can_drive,
+            runner=describe_runner(self.service.runners.record()) if self.service.runners else "",
             error=error,
         )
 

@@ -8,6 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from kubecurrent.cli._app import _register, root
+from kubecurrent.cli._rollout_options import DEFAULTS
+from kubecurrent.cli.serve import ServeRunners
+from kubecurrent.errors import UsageError
 from kubecurrent.web._auth import verify_password
 
 ENV = {
@@ -65,3 +68,25 @@ def test_hash_password_prints_a_hash_the_users_file_accepts(runner: CliRunner) -
     result = runner.invoke(root, ["serve", "--hash-password"], input="pw-123456\npw-123456\n")
     assert result.exit_code == 0
     assert verify_password("pw-123456", result.output.strip().splitlines()[-1])
+
+
+def test_serve_takes_the_rollout_runner_flags_and_refuses_bad_ones_at_start(
+    tmp_path: Path,
+) -> None:
+    chart = tmp_path / "charts"
+    chart.mkdir()
+    runners = ServeRunners.checked(
+        {
+            "provider": "sandbox",
+            "helm_timeout": 120.0,
+            "addon_chart": {"demo": f"{chart}/demo-{{version}}"},
+            "extra": (),
+        }
+    )
+    record = runners.record()
+    assert record["provider"] == "sandbox" and record["helm_timeout"] == 120.0
+    assert record["addon_chart"] == {"demo": f"{chart}/demo-{{version}}"}
+    assert record["today"] is None  # a server judges each day as it comes
+    assert record["gate_timeout"] == DEFAULTS["gate_timeout"]
+    with pytest.raises(UsageError, match="--health-query needs --prometheus-url"):
+        ServeRunners.checked({"health_query": ("up == 1",)})

@@ -151,6 +151,7 @@ def test_the_operator_reviews_confirms_approves_and_downloads_the_record(
     text = review.text
     assert "Waves, in order" in text and "canary" in text and "rest" in text
     assert "Type <code>prod-eu</code> to confirm" in text
+    assert "Clusters are upgraded with: <code>helm-timeout=42.0; provider=fake</code>" in text
     assert 'aria-label="Control-plane path of dev-us"' in text  # each cluster's plan
 
     unconfirmed = app_client.post("/upgrade", data={**START, "csrf_token": csrf})
