@@ -104,9 +104,13 @@ class Rollouts:
         return rid
 
     def approve(self, rid: str, wave: str | None, actor: str, note: str = "") -> str:
-        """Record the approval; drive on unless somebody is driving already."""
+        """Record the approval. When it opens the gate the rollout waits at, drive on (unless
+        somebody drives it already); an approval given in advance changes nothing else — a
+        paused rollout stays paused."""
+        snap = self.snapshot(rid)
+        waiting = {w["name"] for w in snap["waves"] if w["state"] == "waiting-approval"}
         name = approve(self.store, rid, wave, actor, _now(), note)
-        if self.driver(rid) is None and self.snapshot(rid)["state"] not in FINISHED:
+        if name in waiting and self.driver(rid) is None and snap["state"] == "waiting-approval":
             prepare_resume(self.store, rid, actor, _now())
             self.drive(rid, actor)
         return name

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -331,3 +332,37 @@ def test_shutdown_pauses_what_this_server_drives_and_resume_finishes_it(
             answer = c.post(f"/api/rollouts/{rid}/resume", headers=auth)
             assert answer.status_code == 200, answer.text
             wait_until(lambda: state_of(ctx, rid)["state"] == "done", "the resumed rollout")
+
+
+def test_a_later_wave_approved_in_advance_does_not_stop_and_nothing_else_moves(
+    app_client: TestClient, ctx: WebContext
+) -> None:
+    csrf = login(app_client, "olga", PASSWORDS["olga"])
+    auth = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    strategy = (
+        "waves: [{name: canary, select: {env: dev}, approval: true}, {name: rest, approval: true}]"
+    )
+    body = {"clusters": ["dev-us", "prod-eu"], "strategy": strategy, "confirm": "prod-eu"}
+    rid = app_client.post("/api/rollouts", json=body, headers=auth).json()["id"]
+    wait_until(lambda: state_of(ctx, rid)["state"] == "waiting-approval", "the canary gate")
+
+    page = app_client.get(f"/rollouts/{rid}").text
+    assert "Approve canary" in page  # the gate it waits at
+    assert "Approve rest in advance" in page  # the later one
+    ahead = app_client.post(
+        f"/rollouts/{rid}/approve", data={"csrf_token": csrf, "wave": "rest", "note": "CAB-9"}
+    )
+    assert ahead.status_code == 303
+    time.sleep(0.5)  # nothing may start: the canary gate is still closed
+    snap = state_of(ctx, rid)
+    assert snap["state"] == "waiting-approval"
+    assert [w["state"] for w in snap["waves"]] == ["waiting-approval", "pending"]
+    assert snap["waves"][1]["approved_by"] == "olga"
+    assert "Approve rest in advance" not in app_client.get(f"/rollouts/{rid}").text
+
+    app_client.post(f"/rollouts/{rid}/approve", data={"csrf_token": csrf, "wave": "canary"})
+    wait_until(lambda: state_of(ctx, rid)["state"] == "done", "both waves, no second stop")
+    journal = Store(ctx.state_path or Path()).journal(rid)
+    approvals = [(e["actor"], e["detail"]) for e in journal if " approved" in e["detail"]]
+    assert approvals == [("olga", "wave rest approved: CAB-9"), ("olga", "wave canary approved")]
+    assert sum(e["detail"].endswith("needs approval") for e in journal) == 1  # one stop only
