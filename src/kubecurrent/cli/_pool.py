@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,10 +56,21 @@ def ordered_map(
         return
     _work = work
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_plain_signals) as pool:
             yield pool.imap(_call, items, chunksize=CHUNK)
     finally:
         _work = None
+
+
+def _plain_signals() -> None:
+    """Workers die at the pool's SIGTERM and leave Ctrl-C to the parent.
+
+    A fork copies the parent's Python signal handlers (the CLI's SIGTERM handler raises
+    KeyboardInterrupt): with one of those a worker can outlive the pool's terminate() and the
+    parent then waits for it forever. The default action is the kernel's, with no Python code.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _call(item: Any) -> Any:

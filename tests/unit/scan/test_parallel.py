@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,26 @@ def _fail_on_seven(n: int) -> int:
     if n == 7:
         raise ValueError("seven")
     return n
+
+
+def _dispositions(_: int) -> tuple[bool, bool]:
+    term, intr = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    return term == signal.SIG_DFL, intr == signal.SIG_IGN
+
+
+def test_workers_die_at_sigterm_whatever_handler_the_parent_has() -> None:
+    # The CLI's SIGTERM handler raises KeyboardInterrupt; copied into a worker by the fork it
+    # let a worker outlive the pool's terminate() and the parent hung waiting for it.
+    def handler(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, handler)
+    try:
+        with ordered_map(_dispositions, list(range(100)), 2) as results:
+            seen = set(results)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert seen == {(True, True)}  # default SIGTERM (the kernel kills), Ctrl-C left to the parent
 
 
 def test_results_come_back_in_input_order_from_other_processes() -> None:
