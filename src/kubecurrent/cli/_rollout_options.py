@@ -83,6 +83,10 @@ def to_record(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _seconds(flag: str, name: str, help_text: str) -> Callable[[FC], FC]:
+    return click.option(flag, type=float, default=DEFAULTS[name], show_default=True, help=help_text)
+
+
 def runner_flags(f: FC, *, today: bool) -> FC:
     """The runner options as command-line flags (``--today`` only where asked for)."""
     options = [
@@ -93,27 +97,9 @@ def runner_flags(f: FC, *, today: bool) -> FC:
             show_default=True,
             help="Who upgrades control planes and node pools (as for `kubecurrent upgrade`).",
         ),
-        click.option(
-            "--node-timeout",
-            type=float,
-            default=DEFAULTS["node_timeout"],
-            show_default=True,
-            help="Seconds to drain one node.",
-        ),
-        click.option(
-            "--gate-timeout",
-            type=float,
-            default=DEFAULTS["gate_timeout"],
-            show_default=True,
-            help="Seconds a health gate waits.",
-        ),
-        click.option(
-            "--helm-timeout",
-            type=float,
-            default=DEFAULTS["helm_timeout"],
-            show_default=True,
-            help="Seconds helm waits for an add-on upgrade.",
-        ),
+        _seconds("--node-timeout", "node_timeout", "Seconds to drain one node."),
+        _seconds("--gate-timeout", "gate_timeout", "Seconds a health gate waits."),
+        _seconds("--helm-timeout", "helm_timeout", "Seconds helm waits for an add-on upgrade."),
         click.option(
             "--poll", type=float, default=DEFAULTS["poll"], show_default=True, hidden=True
         ),

@@ -196,20 +196,15 @@ class HelmAddons:
 
     def _query(self, args: Sequence[str]) -> str:
         """Output of a helm command that reads charts (search, show); its failure is final."""
-        done = subprocess.run([*self._base(), *args], capture_output=True, text=True, timeout=120)
-        if done.returncode != 0:
-            raise PermanentStepError(
-                f"helm {' '.join(args)} failed: {done.stderr.strip()[-300:]}",
-                hint="check the chart source given with --addon-chart",
-            )
-        return done.stdout
+        return self._output(args, chart=True)
 
-    def _output(self, args: Sequence[str]) -> str:
+    def _output(self, args: Sequence[str], chart: bool = False) -> str:
         done = subprocess.run([*self._base(), *args], capture_output=True, text=True, timeout=120)
-        if done.returncode != 0:
-            raise RetryableStepError(
-                f"helm {' '.join(args[:2])} failed: {done.stderr.strip()[-300:]}",
-                hint="check that the release exists: helm list -A",
-                retry_after=2,
-            )
-        return done.stdout
+        if done.returncode == 0:
+            return done.stdout
+        why = f"helm {' '.join(args if chart else args[:2])} failed: {done.stderr.strip()[-300:]}"
+        if chart:
+            raise PermanentStepError(why, hint="check the chart source given with --addon-chart")
+        raise RetryableStepError(
+            why, hint="check that the release exists: helm list -A", retry_after=2
+        )
