@@ -202,7 +202,6 @@ class CapiControllersDouble:
             self._patch_spec(
                 "KubeadmControlPlane", kcp_name, {"version": want}, "spec.version", want
             )
-            return
 
     def _upgrade_next(
         self, kind: str, cluster: dict[str, Any], objs: dict[Any, dict[str, Any]]
