@@ -4,22 +4,28 @@ Bound to a management-cluster connection and one ``Cluster`` (namespace/name)::
 
     Cluster with spec.topology (ClusterClass)
         control plane  patch Cluster spec.topology.version, wait for the control plane object
-        node pool      no patch: Cluster API rolls each MachineDeployment after the control
-                       plane; wait until the pool's MachineDeployment is rolled out
+        node pool      no patch: Cluster API moves each MachineDeployment and MachinePool of
+                       spec.topology.workers after the control plane; wait until the pool's
+                       object is rolled out
     Cluster without topology
         control plane  patch KubeadmControlPlane spec.version, wait for its rollout
-        node pool      patch MachineDeployment spec.template.spec.version, wait for its rollout
+        node pool      patch MachineDeployment or MachinePool spec.template.spec.version, wait
+                       for its rollout
 
 Cluster API replaces and drains machines itself (honouring PodDisruptionBudgets), so node pools
 are a *managed* roll (``ManagedPoolProvider``), not the executor's surge-and-drain. A node pool is
-the MachineDeployment of the same name: nodes carry ``cluster.x-k8s.io/deployment-name``, which
-the collector groups pools by. The ``control-plane`` pool (nodes with the control-plane role) is
-rolled by the control plane object, so its step only waits for that.
+the MachineDeployment or MachinePool of the same name (``_capi_api.POOL_KINDS``, one table for
+both): the collector names a MachinePool's nodes by their annotation
+``cluster.x-k8s.io/owner-name``, a MachineDeployment's by the label
+``cluster.x-k8s.io/deployment-name`` when Cluster API syncs it to the nodes. The
+``control-plane`` pool (nodes with the control-plane role) is rolled by the control plane object,
+so its step only waits for that.
 
 Objects are read through ``_capi_api.ManagementCluster``. Before each patch the rules of
 ``_capi_rules`` are checked; every patch is audited
 (``capi.patch``, with the field's value before and after). The versions the executor verifies
-come from the objects' status (``observe``), which Cluster API derives from the machines.
+come from the objects' status (``observe``, read as ``_capi_status`` says), which Cluster API
+derives from the machines and nodes.
 API versions: ``v1beta2`` and ``v1beta1``, whichever the management cluster prefers.
 """
 
@@ -31,14 +37,14 @@ from lightkube.types import PatchType
 
 from kubecurrent.errors import ClusterError
 from kubecurrent.execute._audit import Audit
-from kubecurrent.execute._capi_api import ManagementCluster
+from kubecurrent.execute._capi_api import POOL_KINDS, ManagementCluster, PoolKind
 from kubecurrent.execute._capi_rules import (
     check_control_plane_hop,
+    check_in_topology,
+    check_observable,
     check_pool_version,
-    md_version,
-    observed_pool_version,
-    rollout_waiting,
 )
+from kubecurrent.execute._capi_status import observed_pool_version, pool_version, rollout_waiting
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._errors import PermanentStepError, StepError
 from kubecurrent.execute._kube import Kube
@@ -47,7 +53,6 @@ from kubecurrent.model.inventory import ClusterInventory, NodePool
 
 __all__ = ["ClusterApiProvider"]
 
-DEPLOYMENT_LABEL = "cluster.x-k8s.io/deployment-name"
 CONTROL_PLANE_POOL = "control-plane"
 Obj = dict[str, Any]
 
@@ -110,35 +115,39 @@ class ClusterApiProvider(ManagementCluster):
     # -- node pools ----------------------------------------------------------------------------
 
     def roll_pool(self, pool: str, version: str, timeout: float) -> str:
-        """Roll ``pool`` (a MachineDeployment) to ``version`` and wait until it is rolled out."""
+        """Roll ``pool`` (a MachineDeployment or MachinePool) to ``version`` and wait until it is
+        rolled out."""
         version = str(KubeVersion.parse(version))
         cluster = self.cluster()
         kcp = self.control_plane(cluster)
-        kcp_name = str(kcp["metadata"]["name"])
-        mds = {str(m["metadata"]["name"]): m for m in self.machine_deployments()}
-        if pool not in mds:
-            return self._roll_unmapped(pool, version, kcp, sorted(mds), timeout)
-        what = self._ref("MachineDeployment", pool)
-        cp = self._ref("KubeadmControlPlane", kcp_name)
-        cp_version = (kcp.get("status") or {}).get("version")
-        check_pool_version(what, md_version(mds[pool]), version, cp, cp_version)
+        objs = self._pool_objects()
+        found = self._named(pool, objs)
+        if found is None:
+            return self._roll_unmapped(pool, version, kcp, objs, timeout)
+        kind, obj = found
+        what = self._ref(kind.kind, pool)
+        cp = self._ref("KubeadmControlPlane", str(kcp["metadata"]["name"]))
+        current = pool_version(obj)
+        check_pool_version(what, current, version, cp, (kcp.get("status") or {}).get("version"))
+        check_observable(what, obj, version)
         topology = (cluster.get("spec") or {}).get("topology")
         target = version
         if topology:  # Cluster API moves the pool to the topology's version by itself
+            check_in_topology(what, obj, topology, kind.topology, kind.topology_label)
             target = _at_least(
                 version,
                 str(topology["version"]),
                 f"{self._ref('Cluster', self.cluster_name)} spec.topology.version",
                 what,
             )
-        elif KubeVersion.parse(md_version(mds[pool]) or "0.0.0") != KubeVersion.parse(version):
+        elif KubeVersion.parse(current or "0.0.0") != KubeVersion.parse(version):
             self._patch(
-                self.kinds().md,
+                self.kinds().pools[kind.kind],
                 pool,
                 {"spec": {"template": {"spec": {"version": version}}}},
-                ("MachineDeployment", "spec.template.spec.version", md_version(mds[pool]), version),
+                (kind.kind, "spec.template.spec.version", current, version),
             )
-        done = self._wait("MachineDeployment", pool, self.kinds().md, target, timeout)
+        done = self._wait(kind.kind, pool, self.kinds().pools[kind.kind], target, timeout)
         replicas = (done.get("status") or {}).get("replicas", 0)
         how = "rolled by the Cluster topology" if topology else "rolled"
         return (
@@ -146,8 +155,21 @@ class ClusterApiProvider(ManagementCluster):
             "(Cluster API drained and replaced the old ones)"
         )
 
+    def _pool_objects(self) -> list[tuple[PoolKind, Obj]]:
+        return [(kind, obj) for kind in POOL_KINDS for obj in self.pools(kind)]
+
+    def _named(self, pool: str, objs: list[tuple[PoolKind, Obj]]) -> tuple[PoolKind, Obj] | None:
+        found = [(kind, obj) for kind, obj in objs if obj["metadata"]["name"] == pool]
+        if len(found) > 1:
+            raise PermanentStepError(
+                f"node pool {pool} of {self._ref('Cluster', self.cluster_name)} is ambiguous: "
+                f"both {' and '.join(k.kind for k, _ in found)} are named {pool}",
+                hint="roll this pool by hand, or rename one of them",
+            )
+        return found[0] if found else None
+
     def _roll_unmapped(
-        self, pool: str, version: str, kcp: Obj, known: list[str], timeout: float
+        self, pool: str, version: str, kcp: Obj, objs: list[tuple[PoolKind, Obj]], timeout: float
     ) -> str:
         if pool == CONTROL_PLANE_POOL:
             name = str(kcp["metadata"]["name"])
@@ -155,11 +177,13 @@ class ClusterApiProvider(ManagementCluster):
             target = _at_least(version, str(kcp["spec"]["version"]), f"{what} spec.version", pool)
             self._wait("KubeadmControlPlane", name, self.kinds().kcp, target, timeout)
             return f"control-plane machines are rolled by {what}, which reports {target}"
+        known = [f"{k.kind} {o['metadata']['name']}" for k, o in objs]
         raise PermanentStepError(
             f"node pool {pool} of {self._ref('Cluster', self.cluster_name)} has no "
-            f"MachineDeployment of that name (found: {', '.join(known) or 'none'})",
-            hint=f"pools are named by the nodes' label {DEPLOYMENT_LABEL}; roll this pool by "
-            "hand or fix the plan",
+            f"MachineDeployment or MachinePool of that name (found: {', '.join(known) or 'none'})",
+            hint="a pool is named after its object by "
+            + "; ".join(f"{k.nodes} for a {k.kind}" for k in POOL_KINDS)
+            + "; roll this pool by hand or fix the plan",
         )
 
     # -- patching and waiting ------------------------------------------------------------------
@@ -211,24 +235,25 @@ class ClusterApiProvider(ManagementCluster):
 
     def observe(self, inv: ClusterInventory) -> ClusterInventory:
         """``inv`` with the versions Cluster API reports: the control plane's ``status.version``,
-        and per MachineDeployment the oldest version its machines run (pools named after it)."""
+        and per MachineDeployment or MachinePool the oldest version its nodes run (pools named
+        after it); a pool whose object cannot tell keeps its collected versions."""
         try:
             kcp = self.control_plane(self.cluster())
-            mds = self.machine_deployments()
+            objs = self._pool_objects()
         except StepError as exc:
             raise ClusterError(exc.message, hint=exc.hint) from None
         pools = {p.name: p for p in inv.node_pools}
-        for md in mds:
-            seen = observed_pool_version(md)
+        for kind, obj in objs:
+            seen = observed_pool_version(obj)
             if seen is None:
                 continue
-            name = str(md["metadata"]["name"])
-            replicas = int((md.get("status") or {}).get("replicas") or 0)
+            name = str(obj["metadata"]["name"])
+            replicas = int((obj.get("status") or {}).get("replicas") or 0)
             pools[name] = NodePool(
                 name=name,
                 kubelet=KubeVersion.parse(seen),
                 nodes=replicas,
-                label=DEPLOYMENT_LABEL,
+                label=kind.node_key,
                 kubelet_versions=(str(KubeVersion.parse(seen)),),
             )
         cp = (kcp.get("status") or {}).get("version")

@@ -21,7 +21,16 @@ from kubecurrent.execute._capi_rules import control_plane_ref, endpoint_matches
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
 from kubecurrent.execute._kube import Kube
 
-__all__ = ["CAPI_GROUP", "KCP_GROUP", "ManagementCluster", "find_clusters"]
+__all__ = [
+    "CAPI_GROUP",
+    "KCP_GROUP",
+    "MACHINE_DEPLOYMENT",
+    "MACHINE_POOL",
+    "POOL_KINDS",
+    "ManagementCluster",
+    "PoolKind",
+    "find_clusters",
+]
 
 T = TypeVar("T")
 CAPI_GROUP = "cluster.x-k8s.io"
@@ -30,10 +39,63 @@ Obj = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class PoolKind:
+    """A Cluster API kind whose objects are node pools, rolled by ``spec.template.spec.version``.
+
+    Both are in the core group ``cluster.x-k8s.io``; MachinePool's Go types moved there from
+    ``exp/api`` in v1.11 (the API group did not change), and in v1.14.2 its CRD serves
+    ``v1beta2`` (storage) and ``v1beta1``
+    (https://cluster-api.sigs.k8s.io/developer/providers/migrations/v1.10-to-v1.11,
+    https://github.com/kubernetes-sigs/cluster-api/blob/v1.14.2/core/config/crd/bases/cluster.x-k8s.io_machinepools.yaml).
+    """
+
+    kind: str
+    plural: str
+    topology: str
+    """Its list under ``Cluster spec.topology.workers``."""
+    topology_label: str
+    """The label naming the entry of that list an object was generated for."""
+    node_key: str
+    """The node label or annotation whose value is the object's name (a pool's ``label``)."""
+    nodes: str
+    """How a workload node names its object (for hints)."""
+    optional: bool = False
+    """Whether a management cluster may not serve the kind at all."""
+
+
+# Labels and annotations: https://github.com/kubernetes-sigs/cluster-api/blob/v1.14.2/api/core/v1beta2/common_types.go
+# and .../api/core/v1beta2/machine_types.go. A MachinePool's nodes get the owner annotations
+# (not labels) from .../core/reconcilers/machinepool/machinepool_controller_noderef.go; Machine
+# labels reach nodes only in the node-role/node-restriction/node.cluster.x-k8s.io domains or by
+# --additional-sync-machine-labels (.../util/labels/helpers.go, .../core/main.go).
+MACHINE_DEPLOYMENT = PoolKind(
+    kind="MachineDeployment",
+    plural="machinedeployments",
+    topology="machineDeployments",
+    topology_label="topology.cluster.x-k8s.io/deployment-name",
+    node_key="cluster.x-k8s.io/deployment-name",
+    nodes="the label cluster.x-k8s.io/deployment-name (on nodes when the Cluster API "
+    "controller syncs it: --additional-sync-machine-labels)",
+)
+MACHINE_POOL = PoolKind(
+    kind="MachinePool",
+    plural="machinepools",
+    topology="machinePools",
+    topology_label="topology.cluster.x-k8s.io/pool-name",
+    node_key="cluster.x-k8s.io/owner-name",
+    nodes="the annotation cluster.x-k8s.io/owner-name (with cluster.x-k8s.io/owner-kind: "
+    "MachinePool)",
+    optional=True,  # a beta feature (gate on by default since v1.7): its CRD may be missing
+)
+POOL_KINDS = (MACHINE_DEPLOYMENT, MACHINE_POOL)
+
+
+@dataclass(frozen=True)
 class Kinds:
     cluster: Any
-    md: Any
     kcp: Any
+    pools: dict[str, Any]
+    """Resource classes by pool kind name."""
 
 
 class ManagementCluster:
@@ -54,12 +116,13 @@ class ManagementCluster:
             core, kcp = self._preferred(CAPI_GROUP), self._preferred(KCP_GROUP)
             self._kinds = Kinds(
                 cluster=create_namespaced_resource(CAPI_GROUP, core, "Cluster", "clusters"),
-                md=create_namespaced_resource(
-                    CAPI_GROUP, core, "MachineDeployment", "machinedeployments"
-                ),
                 kcp=create_namespaced_resource(
                     KCP_GROUP, kcp, "KubeadmControlPlane", "kubeadmcontrolplanes"
                 ),
+                pools={
+                    k.kind: create_namespaced_resource(CAPI_GROUP, core, k.kind, k.plural)
+                    for k in POOL_KINDS
+                },
             )
             prepare_decoders()  # their list models, before any thread decodes one
         return self._kinds
@@ -139,12 +202,19 @@ class ManagementCluster:
             )
         )
 
-    def machine_deployments(self) -> list[Obj]:
-        md = self.kinds().md
-        found = self._call(
-            f"listing MachineDeployments in {self.namespace}",
-            lambda: list(self.kube.client.list(md, namespace=self.namespace)),
-        )
+    def pools(self, kind: PoolKind) -> list[Obj]:
+        """The Cluster's objects of ``kind``; none when an optional kind is not served."""
+        res = self.kinds().pools[kind.kind]
+
+        def listing() -> list[Any]:
+            try:
+                return list(self.kube.client.list(res, namespace=self.namespace))
+            except ApiError as exc:
+                if kind.optional and exc.status.code == 404:
+                    return []  # a management cluster without the MachinePool CRD
+                raise
+
+        found = self._call(f"listing {kind.kind}s in {self.namespace}", listing)
         return [dict(m) for m in found if m.get("spec", {}).get("clusterName") == self.cluster_name]
 
 

@@ -1,4 +1,4 @@
-"""Cluster API's own rules, and what its objects say about a rollout: pure functions on dicts.
+"""Cluster API's own rules, and how its objects are referenced: pure functions on dicts.
 
 Rules kubecurrent enforces before it patches anything (the admission webhooks that enforce some
 of them upstream may not run, and a refused patch should name the next step):
@@ -15,10 +15,12 @@ of them upstream may not run, and a refused patch should name the next step):
   machines" (same book page); a MachineDeployment's minor is never newer than the control
   plane's — the ``KubernetesVersionSkew`` preflight check
   (https://cluster-api.sigs.k8s.io/tasks/experimental-features/machineset-preflight-checks).
+  kubecurrent holds MachinePools to the same rule (that check covers MachineSets only): with a
+  topology, Cluster API itself moves a MachinePool to ``spec.topology.version`` only once the
+  control plane is stable (``computeMachinePoolVersion`` in
+  https://github.com/kubernetes-sigs/cluster-api/blob/v1.14.2/exp/topology/desiredstate/desired_state.go).
 
-Rollout readings follow the API version of the object: ``v1beta2`` (``upToDateReplicas``,
-``Available`` / ``RollingOut`` conditions) or ``v1beta1`` (``updatedReplicas``,
-``unavailableReplicas``, ``Ready`` / ``Available`` conditions).
+What the objects' status says about a rollout is in ``_capi_status``.
 """
 
 from __future__ import annotations
@@ -27,18 +29,18 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from kubecurrent.execute._capi_status import readings
 from kubecurrent.execute._errors import PermanentStepError
 from kubecurrent.model import KubeVersion
 
 __all__ = [
     "UPGRADING_BOOK",
     "check_control_plane_hop",
+    "check_in_topology",
+    "check_observable",
     "check_pool_version",
     "control_plane_ref",
     "endpoint_matches",
-    "md_version",
-    "observed_pool_version",
-    "rollout_waiting",
 ]
 
 UPGRADING_BOOK = "https://cluster-api.sigs.k8s.io/tasks/upgrading-clusters"
@@ -84,7 +86,8 @@ def check_control_plane_hop(what: str, current: str, desired: str, want: str) ->
 def check_pool_version(
     what: str, current: str | None, want: str, cp: str, cp_version: str | None
 ) -> None:
-    """Refuse a MachineDeployment version newer than its control plane, or a downgrade."""
+    """Refuse a MachineDeployment or MachinePool version newer than its control plane, or a
+    downgrade."""
     to = _v(want)
     if not cp_version:
         raise PermanentStepError(
@@ -104,6 +107,38 @@ def check_pool_version(
         )
 
 
+def check_observable(what: str, obj: Obj, want: str) -> None:
+    """Refuse a pool whose rollout could never be seen done: a MachinePool with replicas that
+    reports no ``status.versions`` (Cluster API before v1.14, or nodes not matched yet)."""
+    replicas = _get(obj, "spec", "replicas")
+    if not readings(obj).versions or replicas == 0 or _get(obj, "status", "versions"):
+        return
+    raise PermanentStepError(
+        f"{what} reports no status.versions, so kubecurrent cannot tell when its nodes run "
+        f"{want} (its replica counters do not follow the nodes; Cluster API reports the nodes' "
+        "versions there from v1.14 on)",
+        hint="upgrade Cluster API on the management cluster to v1.14 or later; or roll this "
+        f"pool by hand (spec.template.spec.version {want}) and run again once its nodes run "
+        f"{want}: the step is then skipped",
+    )
+
+
+def check_in_topology(what: str, obj: Obj, topology: Obj, workers: str, label: str) -> None:
+    """Refuse to wait for a pool the Cluster's topology does not manage: Cluster API moves only
+    the objects generated from ``spec.topology.workers.<workers>`` (labelled ``label``)."""
+    names = {str(w.get("name")) for w in _get(topology, "workers", workers) or []}
+    entry = _get(obj, "metadata", "labels", label)
+    if entry is not None and str(entry) in names:
+        return
+    raise PermanentStepError(
+        f"{what} is not generated from the Cluster's spec.topology.workers.{workers} (label "
+        f"{label}={entry or '(unset)'}), so Cluster API will not move it with "
+        "spec.topology.version",
+        hint="roll it by hand (patch its spec.template.spec.version once the control plane "
+        "reports the version), then run again: the step is then skipped",
+    )
+
+
 def control_plane_ref(cluster: Obj) -> tuple[str, str, str] | None:
     """``(apiGroup, kind, name)`` of the Cluster's control plane, in either API version."""
     ref = _get(cluster, "spec", "controlPlaneRef")
@@ -111,104 +146,6 @@ def control_plane_ref(cluster: Obj) -> tuple[str, str, str] | None:
         return None
     group = ref.get("apiGroup") or str(ref.get("apiVersion", "")).partition("/")[0]
     return str(group), str(ref.get("kind", "")), str(ref["name"])
-
-
-def md_version(md: Obj) -> str | None:
-    found = _get(md, "spec", "template", "spec", "version")
-    return str(found) if found else None
-
-
-def _api(obj: Obj) -> str:
-    return str(obj.get("apiVersion", "")).rpartition("/")[2]
-
-
-def _conditions(obj: Obj) -> dict[str, Obj]:
-    found = _get(obj, "status", "conditions") or []
-    return {str(c.get("type")): c for c in found if isinstance(c, Mapping)}
-
-
-def _condition_text(c: Obj) -> str:
-    why = ": ".join(str(x) for x in (c.get("reason"), c.get("message")) if x)
-    return f"condition {c.get('type')}={c.get('status')}" + (f" ({why})" if why else "")
-
-
-def _count(status: Obj, key: str) -> int:
-    return int(status.get(key) or 0)
-
-
-def rollout_waiting(obj: Obj, want: str) -> list[str]:
-    """What ``obj`` (a KubeadmControlPlane or MachineDeployment) still lacks to be rolled out to
-    ``want`` with every replica up to date and available; empty when it is done."""
-    status: Obj = _get(obj, "status") or {}
-    waiting: list[str] = []
-    generation, seen = _get(obj, "metadata", "generation"), status.get("observedGeneration")
-    if generation is not None and (seen is None or int(seen) < int(generation)):
-        waiting.append(
-            f"status.observedGeneration {seen} < metadata.generation {generation} (the "
-            "controller has not acted on the change yet)"
-        )
-    spec_version = _get(obj, "spec", "version") or md_version(obj)
-    if spec_version is not None and _v(str(spec_version)) != _v(want):
-        waiting.append(f"spec version {spec_version} is not {want} yet")
-    reported = status.get("version")
-    if obj.get("kind") == "KubeadmControlPlane" and (not reported or _v(reported) != _v(want)):
-        waiting.append(f"status.version {reported or '(unset)'} (expected {want})")
-    versions = [str(v.get("version")) for v in status.get("versions") or [] if v.get("version")]
-    if any(_v(v) != _v(want) for v in versions):
-        waiting.append(f"status.versions {', '.join(sorted(set(versions)))} (expected only {want})")
-    waiting += _replicas_waiting(obj, status)
-    waiting += _conditions_waiting(obj)
-    return waiting
-
-
-def _replicas_waiting(obj: Obj, status: Obj) -> list[str]:
-    replicas = _get(obj, "spec", "replicas")
-    desired = 1 if replicas is None else int(replicas)
-    up_to_date = "upToDateReplicas" if _api(obj) != "v1beta1" else "updatedReplicas"
-    counts = [up_to_date, "readyReplicas", "availableReplicas"]
-    if obj.get("kind") == "KubeadmControlPlane" and _api(obj) == "v1beta1":
-        counts.remove("availableReplicas")  # v1beta1 KCP counts unavailableReplicas instead
-    waiting = [
-        f"{key} {_count(status, key)} of {desired}"
-        for key in counts
-        if _count(status, key) < desired
-    ]
-    if _count(status, "replicas") != desired:
-        waiting.append(f"replicas {_count(status, 'replicas')} (desired {desired})")
-    if _count(status, "unavailableReplicas"):
-        waiting.append(f"unavailableReplicas {_count(status, 'unavailableReplicas')}")
-    return waiting
-
-
-def _conditions_waiting(obj: Obj) -> list[str]:
-    conditions = _conditions(obj)
-    if _api(obj) == "v1beta1":
-        needed = "Ready" if obj.get("kind") == "KubeadmControlPlane" else "Available"
-        rolling = None
-    else:
-        needed, rolling = "Available", conditions.get("RollingOut")
-    waiting = []
-    found = conditions.get(needed)
-    if found is None:
-        waiting.append(f"condition {needed} not reported")
-    elif found.get("status") != "True":
-        waiting.append(_condition_text(found))
-    if rolling is not None and rolling.get("status") == "True":
-        waiting.append(_condition_text(rolling))
-    return waiting
-
-
-def observed_pool_version(md: Obj) -> str | None:
-    """The oldest version a MachineDeployment's machines run, as far as its status tells.
-
-    ``status.versions`` (v1beta2) lists them; otherwise the spec's version counts once the
-    rollout to it is complete; None when it cannot be told.
-    """
-    listed = [str(v["version"]) for v in _get(md, "status", "versions") or [] if v.get("version")]
-    if listed:
-        return str(min(map(_v, listed)))
-    spec = md_version(md)
-    return spec if spec and not rollout_waiting(md, spec) else None
 
 
 def endpoint_matches(cluster: Obj, server: str) -> bool:

@@ -34,6 +34,7 @@ import httpx
 import yaml
 from lightkube import Client
 from lightkube.core.exceptions import ApiError
+from lightkube.generic_resource import create_global_resource, create_namespaced_resource
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 
 from kubecurrent.errors import SandboxError
@@ -107,23 +108,41 @@ def prepare_crd(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def install_capi_crds(client: Client, timeout: float = 120.0) -> list[str]:
-    """Install (or update) Cluster API's CRDs and wait until each is Established; their names."""
-    names = []
+    """Install (or update) Cluster API's CRDs and wait until each is Established and its objects
+    can be listed (a new CRD's storage answers 429 "storage is (re)initializing" for a moment
+    after it is Established); their names."""
+    docs = []
     for path in fetch_crds(CLUSTER_API):
         doc = prepare_crd(yaml.safe_load(path.read_text(encoding="utf-8")))
         crd = cast(CustomResourceDefinition, CustomResourceDefinition.from_dict(doc))
         client.apply(crd, field_manager="kubecurrent-sandbox", force=True)
-        names.append(doc["metadata"]["name"])
+        docs.append(doc)
     deadline = time.monotonic() + timeout
-    for name in names:
-        while not _established(client, name):
+    for doc in docs:
+        name = doc["metadata"]["name"]
+        while not (_established(client, name) and _listable(client, doc)):
             if time.monotonic() > deadline:
                 raise SandboxError(
-                    f"CRD {name} was not Established within {timeout:.0f}s",
+                    f"CRD {name} was not Established and listable within {timeout:.0f}s",
                     hint="see the API server log (logs/kube-apiserver.log) for the reason",
                 )
             time.sleep(0.2)
-    return names
+    return [doc["metadata"]["name"] for doc in docs]
+
+
+def _listable(client: Client, doc: dict[str, Any]) -> bool:
+    spec, names = doc["spec"], doc["spec"]["names"]
+    version = next(v["name"] for v in spec["versions"] if v.get("served"))
+    try:
+        if spec.get("scope") == "Namespaced":
+            res = create_namespaced_resource(spec["group"], version, names["kind"], names["plural"])
+            next(iter(client.list(res, namespace="*")), None)
+        else:
+            glob = create_global_resource(spec["group"], version, names["kind"], names["plural"])
+            next(iter(client.list(glob)), None)
+    except ApiError:
+        return False
+    return True
 
 
 def _established(client: Client, name: str) -> bool:

@@ -206,7 +206,8 @@ class CrdBundle:
 
 # Cluster API's CRDs, for the Cluster API provider's tests. The controllers cannot run here, so
 # only the CRDs are installed (see ``kubecurrent.sandbox._capi``). ``h1`` is the Sum that
-# `go mod download -json sigs.k8s.io/cluster-api@v1.14.2` reports.
+# `go mod download -json sigs.k8s.io/cluster-api@v1.14.2` reports. MachinePool is in the core
+# group (cluster.x-k8s.io; v1beta2 is its storage version in v1.14.2, v1beta1 still served).
 CLUSTER_API = CrdBundle(
     key="cluster-api",
     module="sigs.k8s.io/cluster-api",
@@ -216,6 +217,7 @@ CLUSTER_API = CrdBundle(
         "core/config/crd/bases/cluster.x-k8s.io_clusterclasses.yaml",
         "core/config/crd/bases/cluster.x-k8s.io_clusters.yaml",
         "core/config/crd/bases/cluster.x-k8s.io_machinedeployments.yaml",
+        "core/config/crd/bases/cluster.x-k8s.io_machinepools.yaml",
         "core/config/crd/bases/cluster.x-k8s.io_machinesets.yaml",
         "core/config/crd/bases/cluster.x-k8s.io_machines.yaml",
         "controlplane/kubeadm/config/crd/bases/controlplane.cluster.x-k8s.io_kubeadmcontrolplanes.yaml",

@@ -23,8 +23,13 @@ CAPI, KCP_GROUP = "cluster.x-k8s.io", "controlplane.cluster.x-k8s.io"
 INFRA = "infrastructure.cluster.x-k8s.io"
 CLUSTER = create_namespaced_resource(CAPI, V1B2, "Cluster", "clusters")
 MD = create_namespaced_resource(CAPI, V1B2, "MachineDeployment", "machinedeployments")
+MP = create_namespaced_resource(CAPI, V1B2, "MachinePool", "machinepools")
 KCP = create_namespaced_resource(KCP_GROUP, V1B2, "KubeadmControlPlane", "kubeadmcontrolplanes")
-KINDS = {"Cluster": CLUSTER, "KubeadmControlPlane": KCP, "MachineDeployment": MD}
+KINDS = {"Cluster": CLUSTER, "KubeadmControlPlane": KCP, "MachineDeployment": MD, "MachinePool": MP}
+POOLS = {  # kind: (its list under spec.topology.workers, the label naming its entry there)
+    "MachineDeployment": ("machineDeployments", "topology.cluster.x-k8s.io/deployment-name"),
+    "MachinePool": ("machinePools", "topology.cluster.x-k8s.io/pool-name"),
+}
 
 
 @dataclass(frozen=True)
@@ -63,16 +68,23 @@ def _version(obj: dict[str, Any]) -> str:
 class CapiControllersDouble:
     """Test double: stands in for the Cluster API controllers, which cannot run here.
 
-    Every ``tick`` seconds it reads the Clusters, KubeadmControlPlanes and MachineDeployments of
-    ``namespace`` and acts as the controllers would:
+    Every ``tick`` seconds it reads the Clusters, KubeadmControlPlanes, MachineDeployments and
+    MachinePools of ``namespace`` and acts as the controllers would:
 
     - an object it sees for the first time gets a settled status (provisioned earlier, every
       replica up to date at the spec's version);
     - a changed spec (new ``metadata.generation``) starts a rollout: ``RollingOut=True``, no
       replica up to date, ``status.version`` still the old one; ``roll_seconds`` later every
-      replica is up to date at the new version — unless the object is in ``stuck``;
+      replica is up to date at the new version — unless the object is in ``stuck``. A
+      MachinePool is written as Cluster API v1.14.2's MachinePool controller writes one whose
+      infrastructure provider keeps no Machines: no ``v1beta2`` conditions but ``Paused``, the
+      ``v1beta1`` ones under ``status.deprecated``, replica counters that do not follow the
+      nodes (``upToDateReplicas`` is ``spec.replicas`` throughout), and ``status.versions`` /
+      ``status.nodeRefs`` from the nodes, which change only when the new nodes are there;
     - as the topology controller: a Cluster's ``spec.topology.version`` is copied to its
-      KubeadmControlPlane, and once that is rolled out, to its MachineDeployments one at a time.
+      KubeadmControlPlane, and once that is rolled out, to the MachineDeployments and the
+      MachinePools generated from its ``spec.topology.workers`` — one of each kind at a time
+      (Cluster API's default upgrade concurrency, counted per kind).
 
     It records every spec change it observes, in order, in ``changes`` (``by`` is ``double`` for
     its own topology writes, ``kubecurrent`` for everything else), plus a ``status.version``
@@ -144,6 +156,8 @@ class CapiControllersDouble:
         for (kind, _), obj in objs.items():
             if kind == "Cluster" and obj["spec"].get("topology"):
                 self._reconcile_topology(obj, objs)
+                for pool_kind in POOLS:
+                    self._upgrade_next(pool_kind, obj, objs)
 
     def _record(self, key: tuple[str, str], obj: dict[str, Any]) -> None:
         before = self._seen.get(key)
@@ -188,27 +202,35 @@ class CapiControllersDouble:
             self._patch_spec(
                 "KubeadmControlPlane", kcp_name, {"version": want}, "spec.version", want
             )
+
+    def _upgrade_next(
+        self, kind: str, cluster: dict[str, Any], objs: dict[Any, dict[str, Any]]
+    ) -> None:
+        """Move the next pool of ``kind`` generated from the topology to its version, once the
+        control plane reports it and no other pool of that kind is rolling."""
+        want = cluster["spec"]["topology"]["version"]
+        kcp = objs[("KubeadmControlPlane", cluster["spec"]["controlPlaneRef"]["name"])]
+        if (kcp.get("status") or {}).get("version") != want or kcp["spec"]["version"] != want:
             return
-        if ("KubeadmControlPlane", kcp_name) in self._rolling or "version" not in (
-            kcp.get("status") or {}
-        ):
+        if ("KubeadmControlPlane", kcp["metadata"]["name"]) in self._rolling:
             return
-        if kcp["status"]["version"] != want:
-            return
-        mds = [
+        workers, label = POOLS[kind]
+        entries = {
+            w["name"] for w in cluster["spec"]["topology"].get("workers", {}).get(workers, [])
+        }
+        pools = [
             (name, o)
-            for (kind, name), o in sorted(objs.items())
-            if kind == "MachineDeployment"
+            for (k, name), o in sorted(objs.items())
+            if k == kind
             and o["spec"]["clusterName"] == cluster["metadata"]["name"]
+            and (o["metadata"].get("labels") or {}).get(label) in entries
         ]
-        if any(("MachineDeployment", name) in self._rolling for name, _ in mds):
-            return  # one MachineDeployment at a time
-        for name, md in mds:
-            if md["spec"]["template"]["spec"]["version"] != want:
+        if any((kind, name) in self._rolling for name, _ in pools):
+            return  # one of each kind at a time
+        for name, obj in pools:
+            if obj["spec"]["template"]["spec"]["version"] != want:
                 body = {"template": {"spec": {"version": want}}}
-                self._patch_spec(
-                    "MachineDeployment", name, body, "spec.template.spec.version", want
-                )
+                self._patch_spec(kind, name, body, "spec.template.spec.version", want)
                 return
 
     def _patch_spec(
@@ -240,6 +262,8 @@ def _condition(type_: str, status: str, reason: str, message: str = "") -> dict[
 
 
 def _settled(obj: dict[str, Any], version: str) -> dict[str, Any]:
+    if obj["kind"] == "MachinePool":
+        return _pool_settled(obj, version)
     n = obj["spec"].get("replicas", 1)
     status: dict[str, Any] = {
         "observedGeneration": obj["metadata"]["generation"],
@@ -260,6 +284,8 @@ def _settled(obj: dict[str, Any], version: str) -> dict[str, Any]:
 
 
 def _rolling(obj: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    if obj["kind"] == "MachinePool":  # the old nodes are still there: only the generation moves
+        return {**old, "observedGeneration": obj["metadata"]["generation"]}
     n = obj["spec"].get("replicas", 1)
     message = f"Rolling out {n} not up-to-date replicas; Machine waiting for its Node to be Ready"
     return {
@@ -274,6 +300,40 @@ def _rolling(obj: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _v1beta1_condition(type_: str) -> dict[str, Any]:
+    return {"type": type_, "status": "True", "lastTransitionTime": _now()}
+
+
+def _pool_settled(obj: dict[str, Any], version: str) -> dict[str, Any]:
+    """A MachinePool as v1.14.2's controller writes it when its nodes all run ``version``."""
+    n = obj["spec"].get("replicas", 1)
+    name = obj["metadata"]["name"]
+    nodes = [f"{name}-{version.replace('.', '-')}-{i}" for i in range(n)]
+    return {
+        "observedGeneration": obj["metadata"]["generation"],
+        "phase": "Running",
+        "replicas": n,
+        "readyReplicas": n,
+        "availableReplicas": n,
+        "upToDateReplicas": n,
+        "versions": [{"version": version, "replicas": n}],
+        "nodeRefs": [{"apiVersion": "v1", "kind": "Node", "name": node} for node in nodes],
+        "initialization": {"infrastructureProvisioned": True, "bootstrapDataSecretCreated": True},
+        "conditions": [_condition("Paused", "False", "NotPaused")],
+        "deprecated": {
+            "v1beta1": {
+                "readyReplicas": n,
+                "availableReplicas": n,
+                "unavailableReplicas": 0,
+                "conditions": [
+                    _v1beta1_condition(c)
+                    for c in ("Ready", "BootstrapReady", "InfrastructureReady", "ReplicasReady")
+                ],
+            }
+        },
+    }
+
+
 # -- the objects a test creates --------------------------------------------------------------
 
 
@@ -282,11 +342,17 @@ def _ref(group: str, kind: str, name: str) -> dict[str, str]:
 
 
 def capi_cluster(
-    name: str, version: str, endpoint: tuple[str, int] | None = None, topology: bool = False
+    name: str,
+    version: str,
+    endpoint: tuple[str, int] | None = None,
+    topology: bool = False,
+    deployments: tuple[str, ...] = ("md-a", "md-b"),
+    machine_pools: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """A Cluster, its KubeadmControlPlane (3 replicas) and two MachineDeployments (2 each), as
+    """A Cluster, its KubeadmControlPlane (3 replicas), a MachineDeployment per ``deployments``
+    and a MachinePool per ``machine_pools`` (2 replicas each, named ``<cluster>-<pool>``), as
     Cluster API would have them for a cluster at ``version``; with ``topology``, a ClusterClass
-    Cluster whose control plane and MachineDeployments the topology controller created."""
+    Cluster whose control plane and pools the topology controller created (and labelled)."""
     cluster: dict[str, Any] = {
         "apiVersion": f"{CAPI}/{V1B2}",
         "kind": "Cluster",
@@ -300,16 +366,16 @@ def capi_cluster(
     if endpoint is not None:
         cluster["spec"]["controlPlaneEndpoint"] = {"host": endpoint[0], "port": endpoint[1]}
     if topology:
+        workers = {
+            POOLS[kind][0]: [{"class": "default-worker", "name": p, "replicas": 2} for p in pools]
+            for kind, pools in (("MachineDeployment", deployments), ("MachinePool", machine_pools))
+            if pools
+        }
         cluster["spec"]["topology"] = {
             "classRef": {"name": "quick-start"},
             "version": version,
             "controlPlane": {"replicas": 3},
-            "workers": {
-                "machineDeployments": [
-                    {"class": "default-worker", "name": pool, "replicas": 2}
-                    for pool in ("md-a", "md-b")
-                ]
-            },
+            "workers": workers,
         }
     kcp = {
         "apiVersion": f"{KCP_GROUP}/{V1B2}",
@@ -323,19 +389,31 @@ def capi_cluster(
             },
         },
     }
-    return [cluster, kcp, *(_md(name, f"{name}-{pool}", version) for pool in ("md-a", "md-b"))]
+    pools = [
+        _pool(kind, name, pool, version, topology)
+        for kind, names in (("MachineDeployment", deployments), ("MachinePool", machine_pools))
+        for pool in names
+    ]
+    return [cluster, kcp, *pools]
 
 
-def _md(cluster: str, name: str, version: str) -> dict[str, Any]:
-    labels = {"cluster.x-k8s.io/cluster-name": cluster, "cluster.x-k8s.io/deployment-name": name}
+def _pool(kind: str, cluster: str, pool: str, version: str, topology: bool) -> dict[str, Any]:
+    name = f"{cluster}-{pool}"
+    labels = {"cluster.x-k8s.io/cluster-name": cluster}
+    if topology:  # what the topology controller puts on the objects it generates
+        labels |= {"topology.cluster.x-k8s.io/owned": "", POOLS[kind][1]: pool}
+    infra, spec = "DockerMachinePool", {}
+    if kind == "MachineDeployment":
+        labels["cluster.x-k8s.io/deployment-name"] = name
+        infra, spec = "DockerMachineTemplate", {"selector": {"matchLabels": labels}}
     return {
         "apiVersion": f"{CAPI}/{V1B2}",
-        "kind": "MachineDeployment",
+        "kind": kind,
         "metadata": {"name": name, "labels": labels},
         "spec": {
             "clusterName": cluster,
             "replicas": 2,
-            "selector": {"matchLabels": labels},
+            **spec,
             "template": {
                 "metadata": {"labels": labels},
                 "spec": {
@@ -346,7 +424,7 @@ def _md(cluster: str, name: str, version: str) -> dict[str, Any]:
                             "bootstrap.cluster.x-k8s.io", "KubeadmConfigTemplate", name
                         )
                     },
-                    "infrastructureRef": _ref(INFRA, "DockerMachineTemplate", name),
+                    "infrastructureRef": _ref(INFRA, infra, name),
                 },
             },
         },

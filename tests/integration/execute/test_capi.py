@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from lightkube.types import PatchType
 
 from kubecurrent.catalog import load_catalog
 from kubecurrent.execute import (
@@ -38,6 +39,7 @@ from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan, Step
 from tests.integration.conftest import SessionSandbox, guard
 from tests.integration.execute.capi_double import (
+    KINDS,
     CapiControllersDouble,
     capi_cluster,
     create_all,
@@ -47,7 +49,7 @@ from tests.integration.execute.conftest import kubecurrent
 
 pytestmark = pytest.mark.usefixtures("capi_crds")
 
-KCP, MD = "KubeadmControlPlane", "MachineDeployment"
+KCP, MD, MP = "KubeadmControlPlane", "MachineDeployment", "MachinePool"
 CP_FIELD, MD_FIELD = "spec.version", "spec.template.spec.version"
 
 
@@ -271,6 +273,205 @@ def test_a_stuck_control_plane_times_out_naming_it_and_its_condition(
     assert "condition RollingOut=True (RollingOut: Rolling out 3 not up-to-date replicas" in message
     assert "status.version v1.35.4 (expected v1.36.3)" in message
     assert [r.outcome for r in report.results] == ["failed", "not-run"]
+    assert double.by("kubecurrent") == [(KCP, "prod-cp", CP_FIELD, "v1.35.4", "v1.36.3")]
+
+
+# -- MachinePools -----------------------------------------------------------------------------
+
+MIXED = {"deployments": ("md-a",), "machine_pools": ("mp-a",)}
+
+
+def test_a_machine_deployment_and_a_machine_pool_follow_the_control_plane_each_hop(
+    cluster: SessionSandbox, namespace: str, tmp_path: Path
+) -> None:
+    client = cluster.client()
+    create_all(client, namespace, capi_cluster("prod", "v1.35.4", **MIXED))
+    before = specs(client, namespace)
+    plan = plan_of(
+        cp("1.35.4", "1.36.3"),
+        pool("prod-md-a", "1.35.4", "1.36.3"),
+        pool("prod-mp-a", "1.35.4", "1.36.3"),
+        cp("1.36.3", "1.37.2"),
+        pool("prod-md-a", "1.36.3", "1.37.2"),
+        pool("prod-mp-a", "1.36.3", "1.37.2"),
+    )
+    audit = tmp_path / "audit.jsonl"
+
+    with CapiControllersDouble(client, namespace) as double:
+        report = run(cluster, namespace, plan, audit)
+
+    assert report.ok, report.error
+    assert [r.outcome for r in report.results] == ["done"] * 6
+    hops = [("v1.35.4", "v1.36.3"), ("v1.36.3", "v1.37.2")]
+    expected = [
+        change
+        for old, new in hops
+        for change in (
+            (KCP, "prod-cp", CP_FIELD, old, new),
+            (MD, "prod-md-a", MD_FIELD, old, new),
+            (MP, "prod-mp-a", MD_FIELD, old, new),
+        )
+    ]
+    assert double.by("kubecurrent") == expected  # exactly these fields, in this order
+    assert double.by("double") == []
+    for _, new in hops:  # the pools only after the control plane reports the hop
+        reached = double.seq(KCP, "prod-cp", "status.version", new)
+        assert reached < double.seq(MD, "prod-md-a", MD_FIELD, new)
+        assert reached < double.seq(MP, "prod-mp-a", MD_FIELD, new)
+    # the MachinePool step waited for its nodes: the next hop began only once they ran v1.36.3
+    assert double.seq(MP, "prod-mp-a", "status.version", "v1.36.3") < double.seq(
+        KCP, "prod-cp", CP_FIELD, "v1.37.2"
+    )
+    assert specs(client, namespace) == with_versions(
+        before,
+        **{f"{KCP}:prod-cp": "v1.37.2", f"{MD}:prod-md-a": "v1.37.2", f"{MP}:prod-mp-a": "v1.37.2"},
+    )
+    assert patches(audit) == [
+        (f"{kind} {namespace}/{name}", field, old, new) for kind, name, field, old, new in expected
+    ]
+    final = report.final
+    assert final is not None and str(final.control_plane) == "v1.37.2"
+    assert {p.name: (str(p.kubelet), p.label) for p in final.node_pools} == {
+        "prod-md-a": ("v1.37.2", "cluster.x-k8s.io/deployment-name"),
+        "prod-mp-a": ("v1.37.2", "cluster.x-k8s.io/owner-name"),
+    }
+    pools = [r.detail for r in report.results if r.step.type == "node-pool"]
+    assert f"MachinePool {namespace}/prod-mp-a rolled to v1.37.2" in pools[-1], pools
+
+
+def test_a_topology_cluster_rolls_its_machine_pool_after_the_control_plane(
+    cluster: SessionSandbox, namespace: str, tmp_path: Path
+) -> None:
+    client = cluster.client()
+    create_all(client, namespace, capi_cluster("prod", "v1.35.4", topology=True, **MIXED))
+    before = specs(client, namespace)
+    plan = plan_of(
+        cp("1.35.4", "1.36.3"),
+        pool("prod-mp-a", "1.35.4", "1.36.3"),
+        pool("prod-md-a", "1.35.4", "1.36.3"),
+    )
+    audit = tmp_path / "audit.jsonl"
+
+    with CapiControllersDouble(client, namespace) as double:
+        report = run(cluster, namespace, plan, audit)
+
+    assert report.ok, report.error
+    assert double.by("kubecurrent") == [
+        ("Cluster", "prod", "spec.topology.version", "v1.35.4", "v1.36.3")
+    ]
+    assert double.by("double") == [  # Cluster API's topology controller did the rest
+        (KCP, "prod-cp", CP_FIELD, "v1.35.4", "v1.36.3"),
+        (MD, "prod-md-a", MD_FIELD, "v1.35.4", "v1.36.3"),
+        (MP, "prod-mp-a", MD_FIELD, "v1.35.4", "v1.36.3"),
+    ]
+    assert double.seq(KCP, "prod-cp", "status.version", "v1.36.3") < double.seq(
+        MP, "prod-mp-a", MD_FIELD, "v1.36.3"
+    )
+    assert specs(client, namespace) == with_versions(
+        before,
+        **{
+            "Cluster:prod": "v1.36.3",
+            f"{KCP}:prod-cp": "v1.36.3",
+            f"{MD}:prod-md-a": "v1.36.3",
+            f"{MP}:prod-mp-a": "v1.36.3",
+        },
+    )
+    assert patches(audit) == [
+        (f"Cluster {namespace}/prod", "spec.topology.version", "v1.35.4", "v1.36.3")
+    ]
+    results = {r.step.target: r for r in report.results}
+    assert results["prod-mp-a"].outcome == "done"
+    assert (
+        f"MachinePool {namespace}/prod-mp-a rolled by the Cluster topology to v1.36.3"
+        in results["prod-mp-a"].detail
+    )
+    # Cluster API rolls MachineDeployments and MachinePools side by side: the MachineDeployment
+    # may have finished while the MachinePool step waited
+    assert results["prod-md-a"].outcome in ("done", "skipped")
+    final = report.final
+    assert final is not None
+    assert {p.name: str(p.kubelet) for p in final.node_pools} == {
+        "prod-md-a": "v1.36.3",
+        "prod-mp-a": "v1.36.3",
+    }
+
+
+def test_a_stuck_machine_pool_times_out_naming_it_and_its_nodes_versions(
+    cluster: SessionSandbox, namespace: str, tmp_path: Path
+) -> None:
+    client = cluster.client()
+    create_all(client, namespace, capi_cluster("prod", "v1.35.4", **MIXED))
+    plan = plan_of(
+        cp("1.35.4", "1.36.3"),
+        pool("prod-mp-a", "1.35.4", "1.36.3"),
+        pool("prod-md-a", "1.35.4", "1.36.3"),
+    )
+
+    with CapiControllersDouble(client, namespace, stuck={(MP, "prod-mp-a")}) as double:
+        report = run(cluster, namespace, plan, tmp_path / "audit.jsonl", timeout=3)
+
+    assert report.error is not None
+    message = report.error.message
+    assert f"MachinePool {namespace}/prod-mp-a did not finish rolling out to v1.36.3" in message
+    # its counters say done (as Cluster API's do without MachinePool Machines); its nodes do not
+    assert "stuck on: status.versions v1.35.4 (expected only v1.36.3)" in message
+    assert "upToDateReplicas" not in message
+    assert report.error.hint and f"kubectl describe machinepool -n {namespace} prod-mp-a" in (
+        report.error.hint
+    )
+    assert [r.outcome for r in report.results] == ["done", "failed", "not-run"]
+    assert double.by("kubecurrent") == [
+        (KCP, "prod-cp", CP_FIELD, "v1.35.4", "v1.36.3"),
+        (MP, "prod-mp-a", MD_FIELD, "v1.35.4", "v1.36.3"),
+    ]
+
+
+def test_a_machine_pool_ahead_of_the_control_plane_or_an_unknown_pool_is_refused(
+    cluster: SessionSandbox, namespace: str, tmp_path: Path
+) -> None:
+    client = cluster.client()
+    create_all(client, namespace, capi_cluster("prod", "v1.35.4", **MIXED))
+
+    with CapiControllersDouble(client, namespace) as double:
+        ahead = run(
+            cluster, namespace, plan_of(pool("prod-mp-a", "1.35.4", "1.36.3")), tmp_path / "a"
+        )
+        unknown = run(
+            cluster, namespace, plan_of(pool("prod-gone", "1.35.4", "1.35.4")), tmp_path / "b"
+        )
+
+    assert ahead.error is not None and unknown.error is not None
+    assert f"MachinePool {namespace}/prod-mp-a cannot move to v1.36.3" in ahead.error.message
+    assert ahead.error.hint and "control-plane step to 1.36 first" in ahead.error.hint
+    assert (
+        "has no MachineDeployment or MachinePool of that name (found: MachineDeployment "
+        "prod-md-a, MachinePool prod-mp-a)" in unknown.error.message
+    )
+    assert unknown.error.hint and "annotation cluster.x-k8s.io/owner-name" in unknown.error.hint
+    assert double.by("kubecurrent") == []
+
+
+def test_a_machine_pool_that_cannot_report_its_nodes_is_refused_before_any_patch(
+    cluster: SessionSandbox, namespace: str, tmp_path: Path
+) -> None:
+    client = cluster.client()
+    create_all(client, namespace, capi_cluster("prod", "v1.35.4", **MIXED))
+    plan = plan_of(cp("1.35.4", "1.36.3"), pool("prod-mp-a", "1.35.4", "1.36.3"))
+
+    with CapiControllersDouble(client, namespace) as double:
+        client.patch(  # as Cluster API before v1.14 has it: no status.versions
+            KINDS[MP].Status,
+            "prod-mp-a",
+            {"status": {"versions": None}},
+            namespace=namespace,
+            patch_type=PatchType.MERGE,
+        )
+        report = run(cluster, namespace, plan, tmp_path / "audit.jsonl")
+
+    assert report.error is not None
+    assert f"MachinePool {namespace}/prod-mp-a reports no status.versions" in report.error.message
+    assert report.error.hint and "v1.14 or later" in report.error.hint
+    assert [r.outcome for r in report.results] == ["done", "failed"]
     assert double.by("kubecurrent") == [(KCP, "prod-cp", CP_FIELD, "v1.35.4", "v1.36.3")]
 
 

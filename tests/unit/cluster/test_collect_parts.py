@@ -57,6 +57,20 @@ def test_well_known_pool_labels(labels: dict[str, str], pool: str) -> None:
     assert pool_of(labels)[0] == pool
 
 
+def test_a_cluster_api_machine_pools_nodes_are_named_by_its_owner_annotation() -> None:
+    owned = {"cluster.x-k8s.io/owner-kind": "MachinePool", "cluster.x-k8s.io/owner-name": "mp-0"}
+    azure = {"kubernetes.azure.com/agentpool": "pool0"}
+    assert pool_of(azure, annotations=owned) == ("mp-0", "cluster.x-k8s.io/owner-name")
+    assert pool_of({"team": "a"}, "team", owned) == ("a", "team")  # the user's label still wins
+    machine_set = {**owned, "cluster.x-k8s.io/owner-kind": "MachineSet"}
+    assert pool_of(azure, annotations=machine_set) == ("pool0", "kubernetes.azure.com/agentpool")
+    counter = PoolCounter()
+    node = _node(azure, "v1.35.4")
+    counter.add({**node, "metadata": {"labels": azure, "annotations": owned}})
+    (pool,) = counter.result()
+    assert (pool.name, pool.label, pool.nodes) == ("mp-0", "cluster.x-k8s.io/owner-name", 1)
+
+
 def test_user_pool_label_wins_and_pool_keeps_the_oldest_kubelet() -> None:
     counter = PoolCounter(user_label="team")
     counter.add(_node({"team": "a", "karpenter.sh/nodepool": "x"}, "v1.30.4", "v1.30.4"))

@@ -17,13 +17,15 @@ from kubecurrent.execute import (
     endpoint_matches,
     step_actions,
 )
+from kubecurrent.execute._capi_api import POOL_KINDS
 from kubecurrent.execute._capi_rules import (
     check_control_plane_hop,
+    check_in_topology,
+    check_observable,
     check_pool_version,
     control_plane_ref,
-    observed_pool_version,
-    rollout_waiting,
 )
+from kubecurrent.execute._capi_status import READINGS, observed_pool_version, rollout_waiting
 from kubecurrent.model.plan import Step
 
 KCP = "KubeadmControlPlane t/cp spec.version"
@@ -168,6 +170,124 @@ class TestRollouts:
         }
         assert observed_pool_version(md("v1beta1", **status)) == "v1.36.3"
         assert observed_pool_version(md("v1beta1", **{**status, "updatedReplicas": 1})) is None
+
+
+def mp(api: str = "v1beta2", desired: int = 2, **status: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": f"cluster.x-k8s.io/{api}",
+        "kind": "MachinePool",
+        "metadata": {"name": "mp", "generation": 4},
+        "spec": {"replicas": desired, "template": {"spec": {"version": "v1.36.3"}}},
+        "status": status,
+    }
+
+
+def v1beta1_ready(status: str, reason: str = "") -> dict[str, Any]:
+    return {"deprecated": {"v1beta1": {"conditions": [cond("Ready", status, reason)]}}}
+
+
+MP_DONE = {  # as Cluster API v1.14.2 writes it: no v1beta2 conditions but Paused
+    "observedGeneration": 4,
+    "replicas": 2,
+    "readyReplicas": 2,
+    "availableReplicas": 2,
+    "upToDateReplicas": 2,
+    "versions": [{"version": "v1.36.3", "replicas": 2}],
+    "nodeRefs": [{"kind": "Node", "name": "n1"}, {"kind": "Node", "name": "n2"}],
+    "conditions": [cond("Paused", "False", "NotPaused")],
+    **v1beta1_ready("True"),
+}
+
+
+class TestMachinePools:
+    def test_done_when_every_node_reports_the_version(self) -> None:
+        assert rollout_waiting(mp(**MP_DONE), "1.36.3") == []
+        assert observed_pool_version(mp(**MP_DONE)) == "v1.36.3"
+
+    def test_full_replica_counters_do_not_finish_a_rollout_the_nodes_have_not(self) -> None:
+        # Without MachinePool Machines Cluster API sets upToDateReplicas to spec.replicas.
+        old_nodes = {**MP_DONE, "versions": [{"version": "v1.35.4", "replicas": 2}]}
+        assert rollout_waiting(mp(**old_nodes), "v1.36.3") == [
+            "status.versions v1.35.4 (expected only v1.36.3)"
+        ]
+        assert observed_pool_version(mp(**old_nodes)) == "v1.35.4"
+
+    def test_without_status_versions_it_is_never_done_and_is_refused_up_front(self) -> None:
+        blind = {k: v for k, v in MP_DONE.items() if k != "versions"}
+        assert rollout_waiting(mp(**blind), "v1.36.3") == [
+            "status.versions not reported (the kubelet versions of the MachinePool's nodes, "
+            "which Cluster API reports from v1.14 on)"
+        ]
+        assert observed_pool_version(mp(**blind)) is None  # the collected nodes stay
+        with pytest.raises(PermanentStepError) as err:
+            check_observable("MachinePool t/mp", mp(**blind), "v1.36.3")
+        assert "MachinePool t/mp reports no status.versions" in err.value.message
+        assert err.value.hint and "v1.14 or later" in err.value.hint
+        check_observable("MachinePool t/mp", mp(**MP_DONE), "v1.36.3")
+        check_observable("MachinePool t/mp", mp(desired=0), "v1.36.3")  # no nodes to tell
+        check_observable("MachineDeployment t/md", md(), "v1.36.3")  # counters follow machines
+
+    def test_missing_nodes_and_the_deprecated_ready_condition_are_named(self) -> None:
+        partial = {
+            **MP_DONE,
+            "nodeRefs": [{"kind": "Node", "name": "n1"}],
+            **v1beta1_ready("False", "WaitingForReplicasReady"),
+        }
+        assert rollout_waiting(mp(**partial), "1.36.3") == [
+            "status.nodeRefs 1 of 2",
+            "status.deprecated.v1beta1 condition Ready=False (WaitingForReplicasReady)",
+        ]
+
+    def test_an_empty_pool_is_done_once_observed(self) -> None:
+        assert rollout_waiting(mp(desired=0, observedGeneration=4), "1.36.3") == []
+
+    def test_v1beta1_reads_ready_available_and_unavailable_replicas(self) -> None:
+        status = {
+            "observedGeneration": 4,
+            "replicas": 2,
+            "readyReplicas": 1,
+            "availableReplicas": 1,
+            "unavailableReplicas": 1,
+            "versions": [{"version": "v1.36.3"}],
+            "nodeRefs": [{"name": "n1"}],
+            "conditions": [cond("Ready", "False", "WaitingForReplicasReady")],
+        }
+        assert rollout_waiting(mp("v1beta1", **status), "1.36.3") == [
+            "readyReplicas 1 of 2",
+            "availableReplicas 1 of 2",
+            "unavailableReplicas 1",
+            "status.nodeRefs 1 of 2",
+            "condition Ready=False (WaitingForReplicasReady)",
+        ]
+
+    def test_every_pool_kind_has_readings_in_both_api_versions(self) -> None:
+        for kind in POOL_KINDS:
+            assert {(kind.kind, "v1beta2"), (kind.kind, "v1beta1")} <= set(READINGS)
+
+
+TOPOLOGY = {"version": "v1.36.3", "workers": {"machinePools": [{"name": "mp-a"}]}}
+POOL_LABEL = "topology.cluster.x-k8s.io/pool-name"
+
+
+class TestTopologyPools:
+    def test_a_pool_generated_from_the_topology_is_waited_for(self) -> None:
+        obj = {"metadata": {"labels": {POOL_LABEL: "mp-a"}}}
+        check_in_topology("MachinePool t/mp", obj, TOPOLOGY, "machinePools", POOL_LABEL)
+
+    def test_a_pool_outside_the_topology_is_refused(self) -> None:
+        for labels in ({}, {POOL_LABEL: "mp-gone"}):
+            with pytest.raises(PermanentStepError) as err:
+                check_in_topology(
+                    "MachinePool t/mp",
+                    {"metadata": {"labels": labels}},
+                    TOPOLOGY,
+                    "machinePools",
+                    POOL_LABEL,
+                )
+            assert "is not generated from the Cluster's spec.topology.workers.machinePools" in (
+                err.value.message
+            )
+            assert err.value.hint and "roll it by hand" in err.value.hint
 
 
 class TestReferences:

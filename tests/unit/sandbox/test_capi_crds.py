@@ -34,5 +34,6 @@ def test_the_pinned_release_names_its_source_and_the_kinds_the_provider_uses() -
     assert {
         "cluster.x-k8s.io_clusters.yaml",
         "cluster.x-k8s.io_machinedeployments.yaml",
+        "cluster.x-k8s.io_machinepools.yaml",
         "controlplane.cluster.x-k8s.io_kubeadmcontrolplanes.yaml",
     } <= names

@@ -23,15 +23,29 @@ POOL_LABELS = (
     "kubecurrent.dev/node-pool",
 )
 """Checked in this order; the first present on a node names its pool."""
+OWNER_KIND, OWNER_NAME = "cluster.x-k8s.io/owner-kind", "cluster.x-k8s.io/owner-name"
+"""Annotations Cluster API puts on a MachinePool's nodes (``MachinePool`` and its name); they
+come before ``POOL_LABELS``, so such a pool is named after its MachinePool, not a cloud's own
+node-group label (https://github.com/kubernetes-sigs/cluster-api/blob/v1.14.2/core/reconcilers/machinepool/machinepool_controller_noderef.go)."""
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 KRUSTLET_ARCHS = ("wasm32-wasi", "wasm32-wagi")
 UNGROUPED = "(no pool label)"
 
 
-def pool_of(labels: dict[str, str], user_label: str | None = None) -> tuple[str, str | None]:
-    """The pool name of a node with ``labels`` and the label that named it."""
-    for key in ((user_label,) if user_label else ()) + POOL_LABELS:
-        if key and labels.get(key):
+def pool_of(
+    labels: dict[str, str],
+    user_label: str | None = None,
+    annotations: dict[str, str] | None = None,
+) -> tuple[str, str | None]:
+    """The pool name of a node with ``labels`` (and ``annotations``) and the key that named it:
+    ``user_label``, then a Cluster API MachinePool's owner annotation, then ``POOL_LABELS``."""
+    if user_label and labels.get(user_label):
+        return labels[user_label], user_label
+    notes = annotations or {}
+    if notes.get(OWNER_KIND) == "MachinePool" and notes.get(OWNER_NAME):
+        return notes[OWNER_NAME], OWNER_NAME
+    for key in POOL_LABELS:
+        if labels.get(key):
             return labels[key], key
     if CONTROL_PLANE_LABEL in labels:
         return "control-plane", CONTROL_PLANE_LABEL
@@ -58,9 +72,10 @@ class PoolCounter:
     krustlet_nodes: int = 0
 
     def add(self, node: dict[str, Any]) -> None:
-        labels = (node.get("metadata") or {}).get("labels") or {}
+        meta = node.get("metadata") or {}
+        labels = meta.get("labels") or {}
         info = (node.get("status") or {}).get("nodeInfo") or {}
-        name, label = pool_of(labels, self.user_label)
+        name, label = pool_of(labels, self.user_label, meta.get("annotations"))
         pool = self.pools.setdefault(name, _Pool(label))
         pool.nodes += 1
         for counter, value in (
