@@ -56,8 +56,15 @@ def ordered_map(
         return
     _work = work
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_plain_signals) as pool:
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_plain_signals)
+        try:
             yield pool.imap(_call, items, chunksize=CHUNK)
+            pool.close()  # the normal end: workers take their sentinel and exit by themselves
+        except BaseException:
+            pool.terminate()  # an error or Ctrl-C: stop the workers now
+            raise
+        finally:
+            pool.join()
     finally:
         _work = None
 
