@@ -15,7 +15,7 @@ from lightkube import KubeConfig
 
 from kubecurrent.catalog import Catalog
 from kubecurrent.execute import Audit, Clock, Kube, PermanentStepError
-from kubecurrent.execute.gitops import Git, GitOpsAddons
+from kubecurrent.execute.gitops import Git, GitOpsAddons, HttpChartIndex
 from kubecurrent.execute.kubeadm import (
     build_runbook,
     is_kubeadm,
@@ -49,6 +49,12 @@ def gitops_options(f: FC) -> FC:
                 default=600.0,
                 show_default=True,
                 help="Seconds to wait for the cluster to show a committed add-on version.",
+            ),
+            click.option(
+                "--gitops-no-chart-index",
+                is_flag=True,
+                help="Do not read chart repositories' index.yaml to translate add-on versions "
+                "into chart versions (pins numbered apart from the add-on are then refused).",
             ),
         ]
     ):
@@ -92,8 +98,11 @@ def gitops_addons(
     audit: Audit,
     clock: Clock,
     dry_run: bool,
+    chart_index: bool = True,
 ) -> GitOpsAddons | None:
-    """The GitOps add-on action, after refusing plans whose add-on steps have no usable pin."""
+    """The GitOps add-on action, after refusing plans whose add-on steps have no usable pin.
+
+    ``chart_index``: read chart repositories' index.yaml to translate add-on versions."""
     if repo is None:
         return None
     addons = GitOpsAddons(
@@ -105,6 +114,7 @@ def gitops_addons(
         clock=clock,
         branch=branch,
         timeout=timeout,
+        index=HttpChartIndex() if chart_index else None,
     )
     problems = addons.check(strict=not dry_run)
     if problems:

@@ -66,6 +66,7 @@ class Setup:
     gitops_repo: str | None = None
     gitops_branch: str | None = None
     gitops_sync_timeout: float = 600.0
+    gitops_no_chart_index: bool = False
     capi_cluster: str | None = None
     capi_kubeconfig: Path | None = None
     capi_context: str | None = None
@@ -228,6 +229,7 @@ def build_executor(
         audit,
         clock,
         setup.dry_run,
+        chart_index=not setup.gitops_no_chart_index,
     )
     if gitops is None and any(s.type == "addon" for s in plan.steps):
         helm = HelmAddons(

@@ -1,8 +1,9 @@
 """``kubecurrent gitops propose``: a cluster's add-on steps as commits in the user's GitOps repo.
 
 Exit codes: 0 every add-on step is committed (or was already in the repository), 3 some step
-could not be edited (no pin, or pins that do not follow the add-on version; the output says
-which), 1 an error (dirty work tree, no git identity, ...), 2 bad usage.
+could not be edited (no pin, or pins that do not follow the add-on version and could not be
+translated through the chart repository's index; the output says which), 1 an error (dirty work
+tree, no git identity, ...), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.cli.plan import _inventories
 from kubecurrent.cli.upgrade import _load_plan
 from kubecurrent.errors import UsageError
-from kubecurrent.execute.gitops import Git, Proposal, propose
+from kubecurrent.execute.gitops import Git, HttpChartIndex, Proposal, propose
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.plan import PlanPolicy, plan_cluster, resolve_target
 
@@ -62,6 +63,12 @@ def gitops_group() -> None:
 @click.option("--target", default="latest-supported", show_default=True, help="X.Y, latest, ...")
 @click.option("--branch", help="Branch to commit on [default: kubecurrent/upgrade-CLUSTER-TARGET].")
 @click.option("--dry-run", is_flag=True, help="Print the diff; create no branch and no commit.")
+@click.option(
+    "--no-chart-index",
+    is_flag=True,
+    help="Do not read chart repositories' index.yaml to translate add-on versions into chart "
+    "versions (pins numbered apart from the add-on are then left alone).",
+)
 @TODAY
 @CATALOG_EXTRA
 @output_option("table", "json")
@@ -77,6 +84,7 @@ def propose_cmd(
     target: str,
     branch: str | None,
     dry_run: bool,
+    no_chart_index: bool,
     today: dt.datetime | None,
     extra: tuple[str, ...],
     **live: Any,
@@ -86,7 +94,9 @@ def propose_cmd(
 
     Pins are found in Argo CD Applications/ApplicationSets (targetRevision), Flux HelmReleases
     (spec.chart.spec.version) and OCIRepositories (spec.ref.tag/semver), Chart.yaml
-    dependencies and kustomize helmCharts. Only the version token changes.
+    dependencies and kustomize helmCharts. Only the version token changes. A pin in the
+    chart's own numbering (ingress-nginx chart 4.x for controller 1.x) is moved to the chart
+    carrying the planned version, read from the chart repository's index.yaml over HTTP(S).
     """
     opts = ctx.ensure_object(GlobalOptions)
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
@@ -103,7 +113,8 @@ def propose_cmd(
         day = today.date() if today else dt.date.today()
         goal = resolve_target(catalog, target, day)
         plan = plan_cluster(chosen[0], catalog, goal, PlanPolicy())
-    result = propose(Git.open(repo), plan, catalog, branch=branch, dry_run=dry_run)
+    index = None if no_chart_index else HttpChartIndex()
+    result = propose(Git.open(repo), plan, catalog, branch=branch, dry_run=dry_run, index=index)
     _print(opts.output, plan, result)
     if result.problems:
         ctx.exit(EXIT_REFUSED)

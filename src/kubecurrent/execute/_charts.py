@@ -12,7 +12,8 @@ The chart source (``--addon-chart NAME=REF``) decides how the chart is found:
 - ``REF`` containing ``{version}``: formatted with the planned version (a chart per version);
 - a repository chart ``ALIAS/CHART`` (from ``helm repo add``): ``helm search repo --versions``
   lists every chart version with the app version it carries; the chart carrying exactly the
-  planned version wins, else the newest carrying a version of the planned release line;
+  planned version wins, else the newest carrying a version of the planned release line (the
+  rule lives in ``_chart_versions``, shared with GitOps mode);
 - anything else (``oci://…``, a URL, a path): ``--version`` with the planned version, for
   add-ons whose chart version is the add-on version.
 
@@ -33,6 +34,13 @@ import yaml
 
 from kubecurrent.catalog import Addon, DottedVersion
 from kubecurrent.collect.cluster import chart_addon_version, parse_version
+from kubecurrent.execute._chart_versions import (
+    carried,
+    chart_versions,
+    fits,
+    pick_chart_version,
+    planned_line,
+)
 from kubecurrent.execute._errors import PermanentStepError
 from kubecurrent.model.inventory import HelmRelease
 
@@ -66,16 +74,6 @@ def is_repo_chart(ref: str) -> bool:
     )
 
 
-def _fits(version: DottedVersion, line: DottedVersion) -> bool:
-    return version.parts[: len(line.parts)] == line.parts
-
-
-def planned_line(addon: Addon, planned: DottedVersion) -> DottedVersion:
-    """The catalog release line of the planned version (the version itself when uncatalogued)."""
-    fitting = [r.version for r in addon.releases if _fits(planned, r.version)]
-    return fitting[-1] if fitting else planned
-
-
 def choose_chart(
     helm: HelmOutput, addon: Addon, release: HelmRelease, ref: str, planned: str
 ) -> Chart:
@@ -103,37 +101,27 @@ def _from_repository(
     helm: HelmOutput, addon: Addon, ref: str, want: DottedVersion, line: DottedVersion
 ) -> tuple[str, str]:
     """(chart version, how it was chosen) from the local repository index."""
-    listed: Any = json.loads(helm(["search", "repo", ref, "--versions", "-o", "json"]) or "[]")
-    charts = []
-    for entry in listed if isinstance(listed, list) else []:
-        if not isinstance(entry, dict) or entry.get("name") != ref:
-            continue
-        chart_version = str(entry.get("version", ""))
-        carries = chart_addon_version(addon, entry.get("app_version"), chart_version)
-        order = parse_version(chart_version)
-        if carries is not None and order is not None:
-            charts.append((carries, order, chart_version))
+    found: Any = json.loads(helm(["search", "repo", ref, "--versions", "-o", "json"]) or "[]")
+    entries = [e for e in found if isinstance(e, dict)] if isinstance(found, list) else []
+    listed = [(e.get("version"), e.get("app_version")) for e in entries if e.get("name") == ref]
+    charts = chart_versions(addon, listed)
     if not charts:
         raise PermanentStepError(
             f"no chart {ref} in the local Helm repositories",
             hint=f"add its repository (`helm repo add {ref.split('/')[0]} URL`) and run "
             f"`helm repo update`, or pass --addon-chart {addon.name}=PATH-{{version}}",
         )
-    exact = [c for c in charts if c[0] == want]
-    if exact:
-        chosen = max(exact, key=lambda c: c[1])
-        return chosen[2], f"the {ref} chart carrying {want}"
-    in_line = [c for c in charts if _fits(c[0], line)]
-    if in_line:
-        chosen = max(in_line, key=lambda c: (c[0], c[1]))
-        return chosen[2], f"planned {want} is not in {ref}; the newest of line {line}"
-    offered = sorted({str(c[0]) for c in charts}, key=lambda v: DottedVersion.parse(v))
-    shown = ", ".join(offered[-6:])
-    raise PermanentStepError(
-        f"no {ref} chart carries {addon.name} {line} (the repository's charts carry {shown})",
-        hint="run `helm repo update` for newer charts, or pass --addon-chart with a chart that "
-        f"carries {addon.name} {line}",
-    )
+    choice = pick_chart_version(charts, want, line)
+    if choice is None:
+        raise PermanentStepError(
+            f"no {ref} chart carries {addon.name} {line} (the repository's charts carry "
+            f"{carried(charts)})",
+            hint="run `helm repo update` for newer charts, or pass --addon-chart with a chart that "
+            f"carries {addon.name} {line}",
+        )
+    if choice.exact:
+        return choice.chart.version, f"the {ref} chart carrying {want}"
+    return choice.chart.version, f"planned {want} is not in {ref}; the newest of line {line}"
 
 
 def _checked(
@@ -159,7 +147,7 @@ def _checked(
             hint=f"point --addon-chart {addon.name} at the {release.chart} chart",
         )
     carries = chart_addon_version(addon, None if app is None else str(app), version)
-    if carries is None or not _fits(carries, line):
+    if carries is None or not fits(carries, line):
         raise PermanentStepError(
             f"chart {name} {version} (appVersion {app}) does not carry {addon.name} {line}",
             hint=f"pass --addon-chart {addon.name}=… naming a chart that carries {line}",

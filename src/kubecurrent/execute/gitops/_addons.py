@@ -19,6 +19,7 @@ from kubecurrent.execute._errors import PermanentStepError
 from kubecurrent.execute._executor import observed
 from kubecurrent.execute._verify import effect_missing
 from kubecurrent.execute.gitops._git import Git
+from kubecurrent.execute.gitops._index import ChartIndex
 from kubecurrent.execute.gitops._propose import branch_name, propose, ready
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan, Step
@@ -38,6 +39,9 @@ class GitOpsAddons:
     timeout: float = 600.0
     """Seconds to wait for the cluster to show the committed version (600)."""
     poll: float = 2.0
+    index: ChartIndex | None = None
+    """Reads chart repository indexes to translate add-on versions into chart versions (None:
+    pins numbered apart from the add-on are refused)."""
 
     @property
     def branch_name(self) -> str:
@@ -50,11 +54,15 @@ class GitOpsAddons:
         """
         if strict:
             ready(self.git)
-        proposal = propose(self.git, self.plan, self.catalog, branch=self.branch, dry_run=True)
+        proposal = propose(
+            self.git, self.plan, self.catalog, branch=self.branch, dry_run=True, index=self.index
+        )
         return [p for s in proposal.steps if s.blocked for p in s.problems]
 
     def upgrade(self, step: Step) -> str:
-        proposal = propose(self.git, self.plan, self.catalog, branch=self.branch, only=step)
+        proposal = propose(
+            self.git, self.plan, self.catalog, branch=self.branch, only=step, index=self.index
+        )
         done = proposal.steps[0]
         if done.blocked:
             raise PermanentStepError(

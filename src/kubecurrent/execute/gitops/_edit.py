@@ -2,28 +2,35 @@
 
 Which pins follow an add-on: those whose chart is one of the add-on's catalog
 ``detect.helm_charts``. The plan speaks in add-on versions (the catalog's), and a chart's
-numbering may differ (ingress-nginx chart 4.x ships controller 1.x). The catalog does not map
-one to the other, so a pin is edited only when it shows that it follows the add-on version: it
-pins the step's ``from`` version (a leading ``v`` is kept as written), or a range that allows it
-(``~1.14.0``, ``>=1.14 <1.15``), which is rewritten to the exact planned version. A pin at the
-planned version is already done; any other pin is reported and left alone.
+numbering may differ (ingress-nginx chart 4.x ships controller 1.x). A pin that pins the step's
+``from`` version (a leading ``v`` is kept as written), or a range that allows it (``~1.14.0``,
+``>=1.14 <1.15``, rewritten to the exact planned version), is moved to the planned version; a
+pin at the planned version is already done. Any other pin is translated through its chart
+repository's index when one can be read (``_translate``: the chart carrying the planned version);
+otherwise it is reported, saying why, and left alone.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import yaml
 
-from kubecurrent.catalog import Catalog, DottedVersion
+from kubecurrent.catalog import Addon, Catalog
+from kubecurrent.execute.gitops._index import (
+    ChartIndex,
+    IndexEntry,
+    IndexUnavailable,
+    index_url,
+    repository_url,
+)
 from kubecurrent.execute.gitops._pins import Pin, PinScan, find_pins
+from kubecurrent.execute.gitops._translate import translate
+from kubecurrent.execute.gitops._versions import admits, is_range, same
 from kubecurrent.model.plan import Step
 
 __all__ = ["Edit", "StepEdits", "apply_edits", "edits_for_step", "is_range"]
-
-_RANGE_CHARS = re.compile(r"[~^<>=*xX|, ]|\s-\s")
-_NUMBERS = re.compile(r"\d+(?:\.\d+)*")
 
 
 @dataclass(frozen=True)
@@ -51,34 +58,19 @@ class StepEdits:
         return not self.edits and not self.done
 
 
-def is_range(version: str) -> bool:
-    return bool(_RANGE_CHARS.search(version.strip()))
-
-
-def _same(a: str, b: str) -> bool:
-    try:
-        return DottedVersion.parse(a.removeprefix("v")) == DottedVersion.parse(b.removeprefix("v"))
-    except ValueError:
-        return a.removeprefix("v") == b.removeprefix("v")
-
-
-def _admits(constraint: str, version: str) -> bool:
-    """Whether a range names the version's minor (``~1.14.0``, ``1.14.x``, ``>=1.14 <1.15``)."""
-    want = version.removeprefix("v").split(".")[:2]
-    return any(n.split(".")[:2] == want for n in _NUMBERS.findall(constraint))
-
-
 def edits_for_step(
     files: dict[str, str],
     step: Step,
     catalog: Catalog,
     repo: str = "the repository",
     later: tuple[str, ...] = (),
+    index: ChartIndex | None = None,
 ) -> StepEdits:
     """The edits that move every pin of ``step.target`` from ``step.from_`` to ``step.to``.
 
     ``later`` holds the versions later steps of the same add-on move to: a pin already there
-    counts as done (the repository is ahead of this step, e.g. on a second run).
+    counts as done (the repository is ahead of this step, e.g. on a second run). ``index``
+    reads chart repository indexes to translate pins numbered differently (None: not read).
     """
     out = StepEdits(step)
     addon = catalog.addon(step.target)
@@ -91,29 +83,68 @@ def edits_for_step(
     scan = find_pins(files)
     pins = [p for p in scan.pins if p.chart in charts]
     for pin in pins:
-        _classify(pin, files[pin.path], step, (step.to, *later), out)
+        token = files[pin.path][pin.start : pin.end]
+        if not _classify(pin, token, step, (step.to, *later), out):
+            _translated(pin, token, step, addon, _Index(scan, index), out)
     _explain(out, scan, where, charts, repo)
     return out
 
 
-def _classify(pin: Pin, text: str, step: Step, ahead: tuple[str, ...], out: StepEdits) -> None:
-    token, to = text[pin.start : pin.end], ahead[0]
-    at = f"{pin.path}:{pin.line} ({pin.kind} {pin.name}, {pin.field})"
-    if any(_same(pin.version, v) for v in ahead):
+def _classify(pin: Pin, token: str, step: Step, ahead: tuple[str, ...], out: StepEdits) -> bool:
+    """Pins that follow the add-on version directly; False for any other pin."""
+    to = ahead[0]
+    if any(same(pin.version, v) for v in ahead):
         out.done.append(pin)
-    elif _same(pin.version, step.from_):
+    elif same(pin.version, step.from_):
         new = ("v" if pin.version.startswith("v") else "") + to.removeprefix("v")
         out.edits.append(Edit(pin, token, requote(token, new)))
-    elif is_range(pin.version) and _admits(pin.version, step.from_):
+    elif is_range(pin.version) and admits(pin.version, step.from_):
         new = ("v" if pin.version.lstrip("~^=<> ").startswith("v") else "") + to.removeprefix("v")
         note = f"range {pin.version!r} replaced by the exact planned version {new}"
         out.edits.append(Edit(pin, token, requote(token, new), note))
     else:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Index:
+    scan: PinScan
+    reader: ChartIndex | None
+
+    def read(self, pin: Pin) -> tuple[str, Sequence[IndexEntry]]:
+        """(index URL, the pin chart's versions); ``IndexUnavailable`` saying why not."""
+        url = repository_url(pin, self.scan)
+        where = index_url(url)
+        if self.reader is None:
+            raise IndexUnavailable(f"{where} was not read (chart repository indexes are off)")
+        return where, self.reader(url).get(pin.chart, ())
+
+
+def _translated(
+    pin: Pin, token: str, step: Step, addon: Addon, index: _Index, out: StepEdits
+) -> None:
+    """A pin numbered differently: moved to the chart carrying the planned version, or said."""
+    at = f"{pin.path}:{pin.line} ({pin.kind} {pin.name}, {pin.field})"
+    said = (
+        f"{at} pins chart {pin.chart} at {pin.version!r}, which is neither the add-on's "
+        f"current version {step.from_} nor the planned {step.to}"
+    )
+    try:
+        where, entries = index.read(pin)
+    except IndexUnavailable as exc:
         out.problems.append(
-            f"{at} pins chart {pin.chart} at {pin.version!r}, which is neither the add-on's "
-            f"current version {step.from_} nor the planned {to}: left alone (the chart may "
-            "number its releases differently from the add-on; edit it by hand)"
+            f"{said}; the chart may number its releases differently from the add-on, but "
+            f"{exc.reason}, so the versions could not be translated: left alone (edit it by hand)"
         )
+        return
+    found = translate(pin, step, addon, entries, where)
+    if found.version is not None:
+        out.edits.append(Edit(pin, token, requote(token, found.version), found.note))
+    elif found.done:
+        out.done.append(pin)
+    else:
+        out.problems.append(f"{said}; {found.problem}: left alone (edit it by hand)")
 
 
 def _explain(out: StepEdits, scan: PinScan, where: str, charts: set[str], repo: str) -> None:

@@ -11,13 +11,15 @@ replace those characters and nothing else. Recognised places::
     kustomization.yaml         helmCharts[].{name,version}
 
 A HelmRelease with ``spec.chartRef`` pins nothing itself: it becomes a ``Reference`` saying
-where the version lives (an OCIRepository or HelmChart object).
+where the version lives (an OCIRepository or HelmChart object). A HelmRelease pin keeps its
+``spec.chart.spec.sourceRef`` (``source``); Flux ``HelmRepository`` objects are collected so that
+the repository's URL can be found (``_index.repository_url``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -25,9 +27,30 @@ from ruamel.yaml.error import YAMLError
 
 from kubecurrent.analyze.fix import load, split
 
-__all__ = ["Pin", "PinScan", "Reference", "find_pins", "token_span"]
+__all__ = [
+    "HelmRepository",
+    "Pin",
+    "PinScan",
+    "Reference",
+    "SourceRef",
+    "find_pins",
+    "token_span",
+]
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A Flux HelmRelease's ``spec.chart.spec.sourceRef``."""
+
+    kind: str
+    namespace: str
+    """The ``sourceRef``'s namespace, else the HelmRelease's; empty when neither is written."""
+    name: str
+
+    def __str__(self) -> str:
+        return "/".join(x for x in (self.kind, self.namespace, self.name) if x)
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,9 @@ class Pin:
     """The object's ``metadata.name`` (or the chart's name for Chart.yaml and kustomize)."""
     chart: str
     repo_url: str
+    """The chart repository as written beside the pin (Argo CD ``repoURL``, Chart.yaml
+    ``repository``, kustomize ``repo``, the OCIRepository's ``url``); empty for HelmReleases,
+    whose repository is their ``source``."""
     version: str
     """The value as YAML reads it (``1.14.5``, ``v1.14.5``, ``~1.14.0``)."""
     field: str
@@ -52,6 +78,19 @@ class Pin:
     start: int
     """Character offset of the token (its opening quote, if quoted) in the file's text."""
     end: int
+    source: SourceRef | None = None
+    """A HelmRelease's ``sourceRef``; None for the other kinds."""
+
+
+@dataclass(frozen=True)
+class HelmRepository:
+    """A Flux ``HelmRepository`` object found in the repository."""
+
+    path: str
+    line: int
+    name: str
+    namespace: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +110,7 @@ class PinScan:
     references: list[Reference]
     unreadable: list[str]
     """``path: reason`` for YAML that could not be parsed (left alone)."""
+    repositories: list[HelmRepository] = field(default_factory=list)
 
 
 def find_pins(files: Mapping[str, str]) -> PinScan:
@@ -78,7 +118,8 @@ def find_pins(files: Mapping[str, str]) -> PinScan:
     scan = PinScan([], [], [])
     for path in sorted(files):
         text = files[path]
-        if not any(word in text for word in ("version", "targetRevision", "tag", "semver")):
+        words = ("version", "targetRevision", "tag", "semver", "HelmRepository")
+        if not any(word in text for word in words):
             continue
         _scan_file(path, text, scan)
     return scan
@@ -133,9 +174,17 @@ def _scan_object(doc: _Doc, data: CommentedMap, scan: PinScan) -> None:
             return
         chart = _get(spec, "chart", "spec")
         if isinstance(chart, CommentedMap) and "version" in chart:
-            source = _get(chart, "sourceRef", "name") or ""
-            pin = doc.pin(chart, "version", kind, name, str(chart.get("chart", "")), str(source))
-            scan.pins += [p.at("spec.chart.spec.version") for p in pin]
+            ref = chart.get("sourceRef")
+            source = None
+            if isinstance(ref, Mapping):
+                ns = str(ref.get("namespace") or _get(data, "metadata", "namespace") or "")
+                source = SourceRef(str(ref.get("kind") or ""), ns, str(ref.get("name") or ""))
+            pin = doc.pin(chart, "version", kind, name, str(chart.get("chart", "")), "")
+            scan.pins += [p.at("spec.chart.spec.version", source) for p in pin]
+    elif api.startswith("source.toolkit.fluxcd.io/") and kind == "HelmRepository":
+        namespace = str(_get(data, "metadata", "namespace") or "")
+        url = str(spec.get("url") or "")
+        scan.repositories.append(HelmRepository(doc.path, doc.line_of(data), name, namespace, url))
     elif api.startswith("source.toolkit.fluxcd.io/") and kind == "OCIRepository":
         url = str(spec.get("url", ""))
         ref = spec.get("ref")
@@ -177,11 +226,11 @@ class _Doc:
         listed = spec.get("sources")
         if isinstance(listed, CommentedSeq):
             sources += [(f"{where}.sources[{i}]", s) for i, s in enumerate(listed)]
-        for field, source in sources:
+        for place, source in sources:
             if isinstance(source, CommentedMap) and source.get("chart"):
                 chart, repo = str(source["chart"]), str(source.get("repoURL", ""))
                 for p in self.pin(source, "targetRevision", kind, name, chart, repo):
-                    found.append(p.at(f"{field}.targetRevision"))
+                    found.append(p.at(f"{place}.targetRevision"))
         return found
 
     def list_pins(
@@ -212,7 +261,7 @@ class _Draft:
     start: int
     end: int
 
-    def at(self, field: str) -> Pin:
+    def at(self, field: str, source: SourceRef | None = None) -> Pin:
         return Pin(
             path=self.doc.path,
             kind=self.kind,
@@ -224,6 +273,7 @@ class _Draft:
             line=self.doc.first_line + self.line,
             start=self.start,
             end=self.end,
+            source=source,
         )
 
 

@@ -19,6 +19,7 @@ from kubecurrent._version import __version__
 from kubecurrent.catalog import Catalog
 from kubecurrent.execute.gitops._edit import Edit, apply_edits, edits_for_step
 from kubecurrent.execute.gitops._git import Git, GitError
+from kubecurrent.execute.gitops._index import ChartIndex
 from kubecurrent.execute.gitops._pins import Pin, find_pins
 from kubecurrent.model.plan import ClusterPlan, Step
 
@@ -131,8 +132,13 @@ def propose(
     branch: str | None = None,
     dry_run: bool = False,
     only: Step | None = None,
+    index: ChartIndex | None = None,
 ) -> Proposal:
-    """Edit every pin of every add-on step (or only ``only``) and commit step by step."""
+    """Edit every pin of every add-on step (or only ``only``) and commit step by step.
+
+    ``index`` reads chart repository indexes, for pins whose chart numbers its releases apart
+    from the add-on (None: such pins are reported and left alone).
+    """
     name = branch or branch_name(plan)
     if not dry_run:
         ready(git)
@@ -142,11 +148,11 @@ def propose(
     proposal = Proposal(str(git.root), name, base, dry_run)
     addon_steps = [s for s in plan.steps if s.type == "addon"]
     parent = base
-    for index, step in enumerate(addon_steps):
-        later = tuple(s.to for s in addon_steps[index + 1 :] if s.target == step.target and s.to)
+    for position, step in enumerate(addon_steps):
+        later = tuple(s.to for s in addon_steps[position + 1 :] if s.target == step.target and s.to)
         if only is not None and step.order != only.order:
             continue
-        found = edits_for_step(files, step, catalog, str(git.root), later)
+        found = edits_for_step(files, step, catalog, str(git.root), later, index)
         result = StepCommit(step, found.edits, found.done, found.problems)
         changed = _apply(files, found.edits)
         files.update(changed)
