@@ -40,6 +40,7 @@ from kubecurrent.rollout import (
     create,
     default_state_path,
     default_strategy,
+    describe_runner,
     load_strategy,
     pause,
     prepare_resume,
@@ -406,11 +407,13 @@ def status(opts: GlobalOptions, rollout_id: str | None, state_path: Path | None)
         title = f"{snap['id']} → {snap['target']}: {snap['state']}" + (
             f" ({snap['detail']})" if snap["detail"] else ""
         )
-        return simple_table(
+        shown = simple_table(
             ["wave", "wave state", "cluster", "state", "from", "now", "steps", "detail"],
             rows,
             title=title,
         )
+        shown.caption = f"run with: {describe_runner(snap.get('runner') or {})}"
+        return shown
 
     emit(opts.output, snap, table)
 

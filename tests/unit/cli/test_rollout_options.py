@@ -10,6 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from kubecurrent.cli._app import _register, root
 from kubecurrent.cli._rollout_options import (
     DEFAULTS,
     from_record,
@@ -19,6 +20,7 @@ from kubecurrent.cli._rollout_options import (
     to_record,
 )
 from kubecurrent.errors import UsageError
+from kubecurrent.rollout import ClusterRef, Store, Strategy, create
 
 
 def test_a_record_is_plain_json_with_absolute_paths(
@@ -103,3 +105,22 @@ def test_a_recorded_gate_that_no_longer_makes_sense_is_refused_by_name() -> None
     recorded = to_record({**DEFAULTS, "health_query": ("up == 1",)})  # no Prometheus URL
     with pytest.raises(UsageError, match="--health-query needs --prometheus-url"):
         settings_from(from_record(recorded), lambda _m: None)
+
+
+def test_status_shows_what_the_rollout_runs_with(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    rid = create(
+        Store(state),
+        clusters=[ClusterRef("dev", labels={"env": "dev"})],
+        target="1.37.2",
+        strategy=Strategy.model_validate({"waves": [{"name": "all"}]}),
+        fleet="fleet.yaml",
+        actor="ann",
+        now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
+        runner=to_record({**DEFAULTS, "helm_timeout": 600.0, "provider": "sandbox"}),
+    )
+    _register()
+    shown = CliRunner().invoke(root, ["rollout", "status", rid, "--state", str(state)])
+    assert shown.exit_code == 0, shown.output
+    assert "run with:" in shown.output
+    assert "helm-timeout=600.0" in shown.output and "provider=sandbox" in shown.output
