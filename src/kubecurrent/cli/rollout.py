@@ -106,7 +106,8 @@ def _recorded_engine(
     engine = _engine(store, actor, options)  # bad flags stop before anything is recorded
     if changes:
         change_runner(store, rid, changes, actor, _now())
-        shown = ", ".join(f"--{k.replace('_', '-')}" for k in sorted(changes))
+        flags = {"extra": "catalog-extra"}
+        shown = ", ".join(f"--{flags.get(k, k.replace('_', '-'))}" for k in sorted(changes))
         err_console().print(f"rollout {rid}: recorded new runner options ({shown})")
     return engine
 
