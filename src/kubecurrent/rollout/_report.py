@@ -47,12 +47,17 @@ def _outcome(snap: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+_FLAG_NAMES = {"extra": "catalog-extra"}
+"""Recorded option names shown as the flag a person types; ``poll`` (a test knob) is not shown."""
+
+
 def describe_runner(options: dict[str, Any]) -> str:
     """The options the clusters were upgraded with, e.g. ``provider=auto; health-query=…``."""
     shown = []
-    for key, value in sorted(options.items()):
-        if value in (None, "", [], {}):
+    for key, value in sorted(options.items(), key=lambda kv: _FLAG_NAMES.get(kv[0], kv[0])):
+        if value in (None, "", [], {}) or key == "poll":
             continue
+        key = _FLAG_NAMES.get(key, key)
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v}" for k, v in sorted(value.items()))
         elif isinstance(value, list):
