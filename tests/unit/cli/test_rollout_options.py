@@ -20,7 +20,7 @@ from kubecurrent.cli._rollout_options import (
     to_record,
 )
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout import ClusterRef, Store, Strategy, create
+from kubecurrent.rollout import ClusterRef, Store, Strategy, create, pause, runner_options
 
 
 def test_a_record_is_plain_json_with_absolute_paths(
@@ -124,3 +124,30 @@ def test_status_shows_what_the_rollout_runs_with(tmp_path: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "run with:" in shown.output
     assert "helm-timeout=600.0" in shown.output and "provider=sandbox" in shown.output
+
+
+def test_resume_with_a_new_value_records_it_old_to_new(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    store = Store(state)
+    rid = create(
+        store,
+        clusters=[ClusterRef("gone", kubeconfig=tmp_path / "missing-kubeconfig")],
+        target="1.37.2",
+        strategy=Strategy.model_validate({"waves": [{"name": "all"}]}),
+        fleet="fleet.yaml",
+        actor="ann",
+        now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
+        runner=to_record({**DEFAULTS, "provider": "none"}),
+    )
+    pause(store, rid, "ann", dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
+    _register()
+    args = ["rollout", "resume", rid, "--state", str(state), "--helm-timeout", "600", "--as", "bob"]
+    done = CliRunner().invoke(root, args)
+    # The one cluster cannot be reached (its kubeconfig is missing): it fails and, with no
+    # failure budget, the rollout halts. What matters here is what was recorded before.
+    assert done.exit_code == 4, done.output
+    assert f"rollout {rid}: recorded new runner options (--helm-timeout)" in done.output
+    assert runner_options(store, rid)["helm_timeout"] == 600.0
+    assert runner_options(store, rid)["provider"] == "none"  # kept: not given again
+    notes = [(e["actor"], e["detail"]) for e in store.journal(rid)]
+    assert ("bob", "runner options changed: helm_timeout: 300.0 → 600.0") in notes
