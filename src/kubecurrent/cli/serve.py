@@ -53,6 +53,7 @@ from kubecurrent.web import (
     parse_listen,
     saved_collector,
     serve,
+    trusted_proxies,
 )
 from kubecurrent.web import hash_password as make_hash
 
@@ -109,6 +110,14 @@ DEFAULT_AUDIT = Path("~/.local/state/kubecurrent/audit.jsonl")
     is_flag=True,
     help="Allow a non-loopback --listen: a TLS-terminating proxy is in front (cookies Secure).",
 )
+@click.option(
+    "--trusted-proxy",
+    "proxies",
+    multiple=True,
+    metavar="ADDR",
+    help="Address or network of the TLS proxy in front: its X-Forwarded-For names the client "
+    "(audit log, login throttle). Repeatable [default: trust no forwarded header].",
+)
 @click.option("--hash-password", is_flag=True, help="Print a passwordHash for the users file.")
 @functools.partial(runner_flags, today=False)
 @click.pass_context
@@ -134,6 +143,7 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
         return
     host, port = parse_listen(listen)
     check_exposure(host, kw["behind_tls_proxy"])
+    proxies = trusted_proxies(kw.pop("proxies"))
     ctx = build_context(click_ctx.ensure_object(GlobalOptions), **kw)
     sock = bind(host, port)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
@@ -142,7 +152,7 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
     )
     interruptible()
     try:
-        serve(create_app(ctx), sock, on_exit=ctx.begin_shutdown)
+        serve(create_app(ctx), sock, on_exit=ctx.begin_shutdown, proxies=proxies)
     except KeyboardInterrupt:
         pass
     finally:

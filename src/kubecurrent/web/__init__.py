@@ -32,7 +32,14 @@ from kubecurrent.web._fleet import FleetState, live_collector, saved_collector
 from kubecurrent.web._guard import guard
 from kubecurrent.web._registry import EXTENSIONS, Extension, NavEntry
 from kubecurrent.web._rollout_pages import rollout_extension
-from kubecurrent.web._server import bind, check_exposure, parse_listen, serve
+from kubecurrent.web._server import (
+    bind,
+    check_exposure,
+    parse_listen,
+    serve,
+    server_config,
+    trusted_proxies,
+)
 from kubecurrent.web._session import Sessions
 from kubecurrent.web._throttle import Throttle
 
@@ -64,4 +71,6 @@ __all__ = [
     "rollout_extension",
     "saved_collector",
     "serve",
+    "server_config",
+    "trusted_proxies",
 ]

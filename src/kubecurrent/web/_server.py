@@ -14,7 +14,7 @@ import ipaddress
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 import uvicorn
@@ -94,18 +94,42 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
+def trusted_proxies(values: Sequence[str]) -> tuple[str, ...]:
+    """Proxy addresses (or networks) whose ``X-Forwarded-For`` is believed; anything that is not
+    an IP address or network is refused here (uvicorn would silently take it as a name)."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise UsageError(
+                f"--trusted-proxy {value!r} is not an IP address or network",
+                hint="give the proxy's address as it connects, e.g. --trusted-proxy 10.0.0.5 "
+                "or --trusted-proxy 10.0.0.0/24",
+            ) from None
+    return tuple(values)
+
+
+def server_config(
+    app: Starlette, log_level: str = "info", proxies: Sequence[str] = ()
+) -> uvicorn.Config:
+    """uvicorn's settings: ``X-Forwarded-For``/``-Proto`` only from ``proxies`` (none: the
+    connection's peer is the client)."""
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=list(proxies) or None,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
 def serve(
     app: Starlette,
     sock: socket.socket,
     log_level: str = "info",
     on_exit: Callable[[], None] | None = None,
+    proxies: Sequence[str] = (),
 ) -> None:
     """Run until interrupted (Ctrl-C, SIGTERM); ``on_exit`` runs when the first signal comes."""
-    config = uvicorn.Config(
-        app,
-        log_level=log_level,
-        proxy_headers=False,
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
-    _Server(config, on_exit).run(sockets=[sock])
+    _Server(server_config(app, log_level, proxies), on_exit).run(sockets=[sock])

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
+from starlette.testclient import TestClient
 
 from kubecurrent.errors import UsageError
-from kubecurrent.web import bind, check_exposure, parse_listen
+from kubecurrent.web import (
+    WebContext,
+    bind,
+    check_exposure,
+    create_app,
+    parse_listen,
+    server_config,
+    trusted_proxies,
+)
+from tests.unit.web.conftest import csrf_of
 
 
 @pytest.mark.parametrize(
@@ -50,3 +61,32 @@ def test_a_port_in_use_is_a_clear_error() -> None:
     again = bind("127.0.0.1", port)
     assert again.type == socket.SOCK_STREAM
     again.close()
+
+
+def _failed_login_from(ctx: WebContext, peer: str, proxies: tuple[str, ...]) -> str:
+    """The address the audit log records for a failed login arriving from ``peer`` with
+    ``X-Forwarded-For: 203.0.113.7``, through uvicorn's app as ``serve`` configures it."""
+    config = server_config(create_app(ctx, background=False), proxies=proxies)
+    config.load()
+    with TestClient(config.loaded_app, client=(peer, 40000)) as client:
+        form = client.get("/login")
+        client.post(
+            "/login",
+            data={"username": "olga", "password": "wrong", "csrf_token": csrf_of(form.text)},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+    last = ctx.audit.path.read_text().splitlines()[-1]
+    return str(json.loads(last)["remote"])
+
+
+def test_forwarded_client_addresses_come_only_from_a_trusted_proxy(ctx: WebContext) -> None:
+    assert _failed_login_from(ctx, "10.0.0.5", ()) == "10.0.0.5"  # default: trust nobody
+    proxies = trusted_proxies(["10.0.0.5"])
+    assert _failed_login_from(ctx, "10.0.0.5", proxies) == "203.0.113.7"
+    assert _failed_login_from(ctx, "10.0.0.6", proxies) == "10.0.0.6"  # not the proxy
+    assert _failed_login_from(ctx, "10.0.0.9", trusted_proxies(["10.0.0.0/24"])) == "203.0.113.7"
+
+
+def test_a_trusted_proxy_must_be_an_address_or_network() -> None:
+    with pytest.raises(UsageError, match=r"'proxy\.example' is not an IP address or network"):
+        trusted_proxies(["10.0.0.5", "proxy.example"])
