@@ -26,12 +26,10 @@ What the objects' status says about a rollout is in ``_capi_status``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit
 
-from kubecurrent.execute._capi_status import readings
+from kubecurrent.execute._capi_status import Obj, _get, _v, readings
 from kubecurrent.execute._errors import PermanentStepError
-from kubecurrent.model import KubeVersion
 
 __all__ = [
     "UPGRADING_BOOK",
@@ -44,20 +42,6 @@ __all__ = [
 ]
 
 UPGRADING_BOOK = "https://cluster-api.sigs.k8s.io/tasks/upgrading-clusters"
-Obj = Mapping[str, Any]
-
-
-def _v(text: str) -> KubeVersion:
-    return KubeVersion.parse(text)
-
-
-def _get(obj: Obj, *path: str) -> Any:
-    node: Any = obj
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
 
 
 def check_control_plane_hop(what: str, current: str, desired: str, want: str) -> None:
