@@ -11,8 +11,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kubecurrent.collect.files._read import read_stream
 from kubecurrent.collect.files._types import (
     BinaryResolver,
@@ -25,6 +23,7 @@ from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.constraint import ConstraintError, satisfies
 from kubecurrent.model.findings import EvidenceSource, ScanError
 from kubecurrent.programs import flag, run_program
+from kubecurrent.useryaml import load_user_yaml
 
 _SOURCE_RE = re.compile(r"^# Source: (?P<path>\S+)")
 _RELEASE_RE = re.compile(r"[^a-z0-9-]+")
@@ -32,7 +31,7 @@ _RELEASE_RE = re.compile(r"[^a-z0-9-]+")
 
 def chart_info(chart: Path) -> ChartInfo:
     """Name, version and ``kubeVersion`` constraint from the chart's Chart.yaml."""
-    meta: Any = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8-sig")) or {}
+    meta: Any = load_user_yaml(chart / "Chart.yaml", "chart") or {}
     if not isinstance(meta, dict):
         meta = {}
     kube = meta.get("kubeVersion")
@@ -49,9 +48,9 @@ def render_chart(chart: Path, opts: RenderOptions, kube_version: str | None) -> 
     out = Rendered()
     try:
         out.chart = chart_info(chart)
-    except (OSError, yaml.YAMLError) as exc:
+    except KubecurrentError as exc:
         out.items.append(
-            ScanError(file=str(chart / "Chart.yaml"), message=f"bad Chart.yaml: {exc}")
+            ScanError(file=str(chart / "Chart.yaml"), message=f"bad Chart.yaml: {exc.message}")
         )
         return out
     release = _RELEASE_RE.sub("-", out.chart.name.lower()).strip("-")[:53] or "release"
