@@ -29,6 +29,7 @@ from kubecurrent.catalog._gosource import (
     resource_types,
 )
 from kubecurrent.catalog._lifecycle import (
+    EMPTY_LIFECYCLE,
     Lifecycle,
     LifecycleApi,
     LifecycleRelease,
@@ -48,6 +49,7 @@ from kubecurrent.catalog._model import (
 from kubecurrent.catalog._update import DirFetcher, Fetcher, HttpFetcher, UpdateResult, plan_update
 
 __all__ = [
+    "EMPTY_LIFECYCLE",
     "EXTRA_ENV",
     "STALE_AFTER_DAYS",
     "Addon",

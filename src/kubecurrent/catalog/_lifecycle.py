@@ -163,3 +163,7 @@ def read_lifecycle(path: Path) -> Lifecycle:
             f"{path.name}: cannot use the generated API lifecycle: {exc}",
             hint="regenerate it with scripts/gen_lifecycle.py",
         ) from exc
+
+
+EMPTY_LIFECYCLE = Lifecycle(generated_by="nothing", releases=(), apis=())
+"""The lifecycle of a data directory without ``lifecycle.json``: every rule based on it is off."""
