@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubecurrent.analyze._served import Why
-from kubecurrent.catalog import EMPTY_LIFECYCLE, Catalog, Lifecycle
+from kubecurrent.catalog import EMPTY_LIFECYCLE, Catalog, DottedVersion, Lifecycle
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Status
 
@@ -32,6 +32,9 @@ class ApiRule:
     alpha: bool = False
     first_served: str | None = None
     """For a kind the target does not serve yet: the first release that does."""
+    installed: str | None = None
+    """For an add-on API: the add-on version the scan judges against (``--addon-version``);
+    None when unknown, then a removal is reported as the add-on release that removes it."""
 
     @property
     def api_version(self) -> str:
@@ -54,10 +57,20 @@ class ApiRule:
         if self.unserved is not None:
             return Status.REMOVED
         if self.addon is not None:
-            return Status.REMOVED if self.removed_in else Status.DEPRECATED
+            return self._addon_status()
         if self.removed_in is not None and MinorVersion.parse(self.removed_in) <= target:
             return Status.REMOVED
         if MinorVersion.parse(self.deprecated_in) <= target:
+            return Status.DEPRECATED
+        return None
+
+    def _addon_status(self) -> Status | None:
+        if self.installed is None:
+            return Status.REMOVED if self.removed_in else Status.DEPRECATED
+        have = DottedVersion.parse(self.installed)
+        if self.removed_in is not None and DottedVersion.parse(self.removed_in) <= have:
+            return Status.REMOVED
+        if DottedVersion.parse(self.deprecated_in) <= have:
             return Status.DEPRECATED
         return None
 
@@ -97,7 +110,7 @@ class ApiTable:
                     kind=kind,
                     resource=kind.lower() + "s",
                     deprecated_in=str(api.deprecated_in),
-                    removed_in=str(api.removed_in) if api.removed_in else None,
+                    removed_in=str(api.unserved_from) if api.unserved_from else None,
                     replacement=api.replacement,
                     migration=(api.note,) if api.note else (),
                     addon=addon.name,

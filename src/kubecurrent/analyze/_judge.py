@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 from kubecurrent.analyze._apis import ApiRule, ApiTable
+from kubecurrent.analyze._context import Context
 from kubecurrent.analyze._served import NotServed, Why, not_served, replacement_at
 from kubecurrent.model import MinorVersion
 
@@ -21,9 +22,15 @@ NO_MIGRATION = (
 )
 
 
-def judge(table: ApiTable, api_version: str, kind: str, target: MinorVersion) -> ApiRule | None:
-    """The rule that applies at ``target`` (replacement resolved there), or None."""
+def judge(ctx: Context, api_version: str, kind: str) -> ApiRule | None:
+    """The rule that applies at ``ctx.target`` (replacement resolved there), or None.
+
+    An add-on API is judged against the add-on version in ``ctx.addon_versions`` when known."""
+    table, target = ctx.table, ctx.target
     rule = table.lookup(api_version, kind)
+    if rule is not None and rule.addon is not None:
+        installed = ctx.addon_versions.get(rule.addon)
+        rule = dataclasses.replace(rule, installed=installed) if installed else rule
     if rule is not None and rule.status_at(target) is not None:
         return _resolved(table, rule, target)
     gone = not_served(table.lifecycle, api_version, kind, target)

@@ -44,7 +44,7 @@ def body_fields(api_version: str, kind: str) -> tuple[str, ...]:
 def check_document(doc: Document, ctx: Context) -> list[Finding]:
     """Every finding about one object, judged against ``ctx.target``."""
     findings: list[Finding] = []
-    rule = judge(ctx.table, doc.api_version, doc.kind, ctx.target)
+    rule = judge(ctx, doc.api_version, doc.kind)
     if rule is not None:
         status = rule.status_at(ctx.target)
         if status is not None:
@@ -75,10 +75,7 @@ def api_message(rule: ApiRule, status: Status, ctx: Context) -> str:
     """What the target does with ``rule``'s apiVersion and kind, in one sentence."""
     what = f"{rule.api_version} {rule.kind}"
     if rule.addon is not None:
-        if status is Status.REMOVED:
-            return f"{what} is removed in {rule.addon} {rule.removed_in}"
-        until = f", removed in {rule.addon} {rule.removed_in}" if rule.removed_in else ""
-        return f"{what} is deprecated since {rule.addon} {rule.deprecated_in}{until}"
+        return _addon_message(rule, status)
     if rule.unserved is Why.NOT_YET:
         return f"{what} is not served by {ctx.target}: first served in {rule.first_served}"
     if rule.unserved is Why.UNKNOWN_VERSION:
@@ -91,6 +88,20 @@ def api_message(rule: ApiRule, status: Status, ctx: Context) -> str:
         return f"{what} is not served by {ctx.target} ({how} in {rule.removed_in})"
     until = f", removed in Kubernetes {rule.removed_in}" if rule.removed_in else ""
     return f"{what} is deprecated since {rule.deprecated_in}{until or ', no removal scheduled yet'}"
+
+
+def _addon_message(rule: ApiRule, status: Status) -> str:
+    what, addon = f"{rule.api_version} {rule.kind}", rule.addon
+    runs = f"; you run {addon} {rule.installed}" if rule.installed else ""
+    if status is Status.REMOVED:
+        unknown = (
+            ""
+            if rule.installed
+            else f" (installed {addon} version unknown: --addon-version {addon}=X.Y judges it)"
+        )
+        return f"{what} is removed in {addon} {rule.removed_in}{runs}{unknown}"
+    until = f", removed in {addon} {rule.removed_in}" if rule.removed_in else ""
+    return f"{what} is deprecated since {addon} {rule.deprecated_in}{until}{runs}"
 
 
 def remediation(rule: ApiRule) -> str:

@@ -94,7 +94,7 @@ def _objects(data: Any) -> list[MutableMapping[str, Any]]:
 
 def _fix_object(obj: MutableMapping[str, Any], ctx: Context, line: int) -> Change | None:
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
-    rule = judge(ctx.table, api_version, kind, ctx.target)
+    rule = judge(ctx, api_version, kind)
     if rule is None or rule.status_at(ctx.target) is None:
         return None
     meta = obj.get("metadata")
