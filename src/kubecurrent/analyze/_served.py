@@ -75,7 +75,7 @@ def not_served(
         return None
     api = lc.lookup(group, version, kind)
     if api is not None:
-        return _judge_kind(api, kind, target)
+        return _judge_kind(lc, api, kind, target)
     siblings = lc.group_version(group, version)
     if not siblings:
         if not _VERSION.match(version):
@@ -84,16 +84,18 @@ def not_served(
     if any(s.served_at(target) for s in siblings):
         return None  # an unknown kind of a served group/version: the API server says more
     # no kind of the group/version is served: judge by the one served last
-    return _judge_kind(max(siblings, key=lambda s: s.last_served()), kind, target)
+    return _judge_kind(lc, max(siblings, key=lambda s: s.last_served()), kind, target)
 
 
-def _judge_kind(api: LifecycleApi, kind: str, target: MinorVersion) -> NotServed | None:
+def _judge_kind(
+    lc: Lifecycle, api: LifecycleApi, kind: str, target: MinorVersion
+) -> NotServed | None:
     g, v = api.group, api.version
     if api.served_at(target):
         return None
     if target < api.first_served():
         return NotServed(Why.NOT_YET, g, v, kind, api, first_served=api.first_served())
-    removed = api.removed if api.removed is not None else api.last_served().offset(1)
+    removed = api.gone_from(lc.newest(prerelease=True)) or api.last_served().offset(1)
     return NotServed(Why.REMOVED, g, v, kind, api, removed_in=removed)
 
 

@@ -37,11 +37,9 @@ class Disagreement:
 
 
 def upstream_removed(api: LifecycleApi, lifecycle: Lifecycle) -> MinorVersion | None:
-    """The release that stopped serving ``api``: its tag, else the release after its last one."""
-    if api.removed is not None:
-        return api.removed
-    last = api.shipped[-1].last
-    return None if last >= lifecycle.newest(prerelease=True) else last.offset(1)
+    """The release that stopped serving ``api``: its removal tag, or the release after the last
+    one that shipped it, whichever comes first."""
+    return api.gone_from(lifecycle.newest(prerelease=True))
 
 
 def replacement_chain(api: LifecycleApi, lifecycle: Lifecycle) -> list[str]:

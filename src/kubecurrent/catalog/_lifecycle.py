@@ -104,6 +104,15 @@ class LifecycleApi(Frozen):
         first = self.shipped[0].first
         return max(first, self.introduced) if self.introduced is not None else first
 
+    def gone_from(self, newest: MinorVersion) -> MinorVersion | None:
+        """The first release that does not serve it: upstream's removal tag, or the release
+        after the last one whose module carried it, whichever comes first (None while
+        ``newest`` still serves it and no removal is tagged)."""
+        last = self.shipped[-1].last
+        dropped = last.offset(1) if last < newest else None
+        found = [m for m in (self.removed, dropped) if m is not None]
+        return min(found) if found else None
+
     def last_served(self) -> MinorVersion:
         """The newest release that served it (from the generated releases)."""
         last = self.shipped[-1].last

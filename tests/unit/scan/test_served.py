@@ -129,3 +129,13 @@ def test_fix_files_names_the_same_replacement_as_the_scan() -> None:
     refused = {c.kind: c.refused for c in result.refused}
     assert set(refused) == {"FlowSchema", "PriorityClass"}  # field changes / none recorded
     assert "apiVersion: batch/v1\nkind: CronJob" in result.text
+
+
+def test_removal_is_the_earlier_of_the_tag_and_the_module_dropping_the_kind() -> None:
+    lc = load_catalog().lifecycle
+    svm = lc.lookup("storagemigration.k8s.io", "v1alpha1", "StorageVersionMigration")
+    assert svm is not None and svm.removed is not None
+    dropped = svm.shipped[-1].last.offset(1)
+    assert dropped < svm.removed  # upstream stopped shipping it before its tagged removal
+    (f,) = check("storagemigration.k8s.io/v1alpha1", "StorageVersionMigration", "1.37")
+    assert f.removed_in == str(dropped)
