@@ -20,7 +20,14 @@ from kubecurrent.analyze.report import ScanReport
 from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._pool import ordered_map, workers_for
-from kubecurrent.collect.files import ChartInfo, Document, Input, RenderOptions, read_input
+from kubecurrent.collect.files import (
+    ChartInfo,
+    Document,
+    Input,
+    RenderOptions,
+    Skipped,
+    read_input,
+)
 from kubecurrent.errors import BinaryMissingError, UsageError
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError
@@ -91,6 +98,7 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
             report.documents += part.documents
             report.findings += part.findings
             report.errors += part.errors
+            report.skipped += part.skipped
             progress.advance(task)
     return report
 
@@ -104,6 +112,8 @@ def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
             report.findings += check_document(item, ctx)
         elif isinstance(item, ScanError):
             report.errors.append(item)
+        elif isinstance(item, Skipped):
+            report.skipped.append(item)
         elif isinstance(item, ChartInfo):
             hit = check_chart(item, ctx)
             if isinstance(hit, ScanError):

@@ -52,11 +52,11 @@ def files(
             err.print(f"warning: {item.file}: {item.message}", markup=False, highlight=False)
             failed = True
             continue
-        if item.kind != "file":
-            continue
-        text = item.path.read_text(encoding="utf-8", errors="surrogateescape")
-        result = fix_text(text, ctx)
-        refused = _report(item.path, text, result, write) or refused
+        # an overlay's or component's own files are where its fixes go
+        for path in (item.path,) if item.kind == "file" else item.covers:
+            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            result = fix_text(text, ctx)
+            refused = _report(path, text, result, write) or refused
     click_ctx.exit(EXIT_REFUSED if refused else EXIT_ERROR if failed else EXIT_OK)
 
 

@@ -158,6 +158,6 @@ def test_junit_and_markdown(tmp_path: Path) -> None:
 
 def test_table_is_the_default_and_errors_go_to_stderr(tmp_path: Path) -> None:
     (tmp_path / "t.yaml").write_text("{{ .Values.x }}\n")
-    result = run(str(REPO / "apps"), str(tmp_path))
+    result = run(str(REPO / "apps"), str(tmp_path / "t.yaml"))  # named: its error is reported
     assert "STATUS" in result.stdout and "KC-API-REMOVED" in result.stdout
     assert "unrendered Helm template" in result.stderr

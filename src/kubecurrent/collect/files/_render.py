@@ -1,7 +1,11 @@
 """Render Helm charts and kustomize overlays with the real binaries, then read their output.
 
 The binary is a parameter (a resolver the caller supplies), so this layer never decides where
-binaries come from. Failures become ScanErrors naming the chart or overlay.
+binaries come from. Failures become ScanErrors naming the chart or overlay and keeping every
+line the tool printed. A library chart is skipped with a note. A chart whose dependencies are
+not in ``charts/`` is one error naming ``helm dependency build``, or with ``ChartDeps.SKIP`` is
+rendered without them (noted). When a chart's templates cannot be rendered, its ``crds/`` files
+(which helm copies verbatim) are still read.
 """
 
 from __future__ import annotations
@@ -10,63 +14,107 @@ import io
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from kubecurrent.collect.files._read import read_stream
+from kubecurrent.collect.files._chart import chart_info, chart_meta, missing, without
+from kubecurrent.collect.files._helm_output import split_helm_output
+from kubecurrent.collect.files._read import read_file, read_stream
 from kubecurrent.collect.files._types import (
     BinaryResolver,
+    ChartDeps,
     ChartInfo,
     Document,
     Rendered,
     RenderOptions,
+    Skipped,
+    SkipReason,
 )
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.constraint import ConstraintError, satisfies
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
-_SOURCE_RE = re.compile(r"^# Source: (?P<path>\S+)")
 _RELEASE_RE = re.compile(r"[^a-z0-9-]+")
-
-
-def chart_info(chart: Path) -> ChartInfo:
-    """Name, version and ``kubeVersion`` constraint from the chart's Chart.yaml."""
-    meta: Any = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8-sig")) or {}
-    if not isinstance(meta, dict):
-        meta = {}
-    kube = meta.get("kubeVersion")
-    return ChartInfo(
-        path=str(chart),
-        name=str(meta.get("name") or chart.name),
-        version=str(meta.get("version") or ""),
-        kube_version=str(kube) if kube else None,
-    )
+__all__ = ["chart_info", "render_chart", "render_kustomization"]
 
 
 def render_chart(chart: Path, opts: RenderOptions, kube_version: str | None) -> Rendered:
-    """``helm template`` the chart; documents point at the template file that produced them."""
+    """``helm template`` the chart; documents point at the file and line that produced them."""
     out = Rendered()
+    chart = chart.absolute()
     try:
         out.chart = chart_info(chart)
-    except (OSError, yaml.YAMLError) as exc:
+        meta = chart_meta(chart)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         out.items.append(
             ScanError(file=str(chart / "Chart.yaml"), message=f"bad Chart.yaml: {exc}")
         )
         return out
-    release = _RELEASE_RE.sub("-", out.chart.name.lower()).strip("-")[:53] or "release"
-    args = ["template", release, str(chart), "--include-crds"]
-    kube_version = _renderable_version(out.chart, kube_version, opts.kube_candidates)
+    if out.chart.library:
+        note = "a library chart renders nothing on its own: it is checked in the charts using it"
+        out.items.append(Skipped(str(chart), None, SkipReason.LIBRARY_CHART, note))
+        return out
+    gone = missing(chart, meta)
+    if gone and opts.chart_deps is ChartDeps.REQUIRE:
+        out.items.append(_missing_error(chart, [d.name for d in gone]))
+    elif gone:
+        names = ", ".join(d.name for d in gone)
+        note = f"rendered without its missing dependencies ({names}): their objects are not checked"
+        out.items.append(Skipped(str(chart), None, SkipReason.CHART_DEPENDENCIES, note))
+        with without(chart, meta, gone) as copy:
+            _template(chart, copy, out.chart, opts, kube_version, out)
+    else:
+        _template(chart, chart, out.chart, opts, kube_version, out)
+    if not any(isinstance(i, Document) for i in out.items):
+        out.items += _static_crds(chart)
+    return out
+
+
+def _missing_error(chart: Path, names: list[str]) -> ScanError:
+    return ScanError(
+        file=str(chart),
+        message=f"the chart's dependencies {', '.join(names)} are not in its charts/ directory: "
+        f"run `helm dependency build {chart}` (needs the chart repositories), or pass "
+        "--chart-deps skip to render it without them",
+    )
+
+
+def _template(
+    chart: Path,
+    render_from: Path,
+    info: ChartInfo,
+    opts: RenderOptions,
+    kube_version: str | None,
+    out: Rendered,
+) -> None:
+    release = _RELEASE_RE.sub("-", info.name.lower()).strip("-")[:53] or "release"
+    flags = ["--include-crds"]
+    kube_version = _renderable_version(info, kube_version, opts.kube_candidates)
     if kube_version:
-        args += ["--kube-version", kube_version]
+        flags += ["--kube-version", kube_version]
     for values in opts.values:
-        args += ["--values", values]
+        flags += ["--values", str(Path(values).absolute())]
     for item in opts.set_values:
-        args += ["--set", item]
+        flags += ["--set", item]
+    args = ["template", *flags, "--", release, str(render_from)]
     text = _run(opts.helm, "helm", args, chart, opts.timeout, out)
     if text is not None:
-        out.items.extend(_split_helm_output(text, chart))
-    return out
+        out.items.extend(split_helm_output(text, chart))
+
+
+def _static_crds(chart: Path) -> list[Document | ScanError | Skipped]:
+    """The chart's ``crds/`` files, read as they are (helm never templates them)."""
+    items: list[Document | ScanError | Skipped] = []
+    crds = chart / "crds"
+    if not crds.is_dir():
+        return items
+    for path in sorted(crds.rglob("*")):
+        if path.is_file() and path.suffix in (".yaml", ".yml", ".json"):
+            for item in read_file(path, EvidenceSource.HELM_CHART, walked=True):
+                if isinstance(item, Document):
+                    item = Document(item.data, item.file, item.line, item.source, str(chart))
+                items.append(item)
+    return items
 
 
 def _renderable_version(
@@ -92,22 +140,42 @@ def _triple(version: str) -> tuple[int, int, int]:
 def render_kustomization(overlay: Path, opts: RenderOptions) -> Rendered:
     """``kustomize build`` the overlay; documents point at its kustomization file."""
     out = Rendered()
-    text = _run(opts.kustomize, "kustomize", ["build", str(overlay)], overlay, opts.timeout, out)
+    overlay = overlay.absolute()
+    flags: list[str] = []
+    if opts.kustomize_enable_helm:
+        flags.append("--enable-helm")
+        helm = _resolve(opts.helm, "helm", overlay, out)
+        if helm is None:
+            return out
+        flags += ["--helm-command", str(helm)]
+    args = ["build", *flags, "--", str(overlay)]
+    text = _run(opts.kustomize, "kustomize", args, overlay, opts.timeout, out)
     if text is None:
         return out
     name = next(
         (
             str(overlay / n)
             for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")
-            if (overlay / n).exists()
+            if (overlay / n).is_file()
         ),
         str(overlay),
     )
-    for item in read_stream(io.StringIO(text), name, EvidenceSource.KUSTOMIZE):
+    for item in read_stream(io.StringIO(text), name, EvidenceSource.KUSTOMIZE, template_hint=False):
         if isinstance(item, Document):
             item = Document(item.data, name, 1, EvidenceSource.KUSTOMIZE, str(overlay))
         out.items.append(item)
     return out
+
+
+def _resolve(resolve: BinaryResolver | None, tool: str, where: Path, out: Rendered) -> Path | None:
+    try:
+        if resolve is None:
+            raise KubecurrentError(f"no {tool} binary was given to render {where}")
+        return resolve()
+    except KubecurrentError as exc:
+        hint = f" ({exc.hint})" if exc.hint else ""
+        out.items.append(ScanError(file=str(where), message=f"cannot render: {exc.message}{hint}"))
+        return None
 
 
 def _run(
@@ -118,53 +186,22 @@ def _run(
     timeout: float,
     out: Rendered,
 ) -> str | None:
-    try:
-        if resolve is None:
-            raise KubecurrentError(f"no {tool} binary was given to render {where}")
-        binary = resolve()
-    except KubecurrentError as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        out.items.append(ScanError(file=str(where), message=f"cannot render: {exc.message}{hint}"))
+    binary = _resolve(resolve, tool, where, out)
+    if binary is None:
         return None
     try:
         proc = subprocess.run(
-            [str(binary), *args], capture_output=True, text=True, timeout=timeout, check=False
+            [str(binary.absolute()), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         out.items.append(ScanError(file=str(where), message=f"{tool} failed: {exc}"))
         return None
     if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("Error")]
-        detail = "; ".join(lines) or proc.stderr.strip()[-500:] or f"exit {proc.returncode}"
+        detail = proc.stderr.strip() or f"exit {proc.returncode}"
         out.items.append(ScanError(file=str(where), message=f"{tool} failed: {detail}"))
         return None
     return proc.stdout
-
-
-def _split_helm_output(text: str, chart: Path) -> list[Document | ScanError]:
-    items: list[Document | ScanError] = []
-    counts: dict[str, int] = {}
-    for chunk in re.split(r"(?m)^---\s*$", text):
-        match = next((m for m in map(_SOURCE_RE.match, chunk.strip().splitlines()) if m), None)
-        rel = match["path"].split("/", 1)[-1] if match else "templates"
-        template = chart / rel
-        index = counts[rel] = counts.get(rel, -1) + 1
-        line = _nth_document_line(template, index)
-        for item in read_stream(io.StringIO(chunk), str(template), EvidenceSource.HELM_CHART):
-            if isinstance(item, Document):
-                item = Document(
-                    item.data, str(template), line, EvidenceSource.HELM_CHART, str(chart)
-                )
-            items.append(item)
-    return items
-
-
-def _nth_document_line(path: Path, index: int) -> int:
-    """Where the ``index``-th document of a template starts (1 when it cannot be told)."""
-    if index == 0 or not path.is_file():
-        return 1
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    starts = [n + 2 for n, text in enumerate(lines) if text.startswith("---")]
-    if lines and lines[0].startswith("---"):
-        starts = starts[1:]
-    return starts[index - 1] if index - 1 < len(starts) else 1
