@@ -68,6 +68,12 @@ def read_input(
         yield Skipped(
             str(inp.path), None, SkipReason.KUSTOMIZE_COMPONENT, "built through its overlays"
         )
+    elif inp.missing:
+        names = ", ".join(str(p) for p in inp.missing)
+        detail = f"not built: it needs {names}, which is not there (made by a build step?)"
+        yield Skipped(str(inp.path), None, SkipReason.KUSTOMIZE_INCOMPLETE, detail)
+        for path in inp.covers:
+            yield from read_file(path, body_fields=body_fields, walked=True)
     else:
         yield from _render(inp, opts, body_fields)
 

@@ -37,6 +37,13 @@ TEMPLATE_HINT = (
     "it, or pipe `helm template` output into `kubecurrent scan files -`"
 )
 Item = Document | ScanError | Skipped
+
+
+class TemplateSyntax(ScanError):
+    """A document with unrendered template syntax: an error when the file was named, a skip
+    (``SkipReason.TEMPLATE``) in a walk, where it is some other tool's template."""
+
+
 QUICK_MAX_BYTES = 4 * 1024 * 1024
 """Files up to this size are tried on the fast path first."""
 
@@ -122,13 +129,26 @@ def _lines(stream: IO[bytes] | IO[str]) -> Iterator[bytes]:
 
 
 def _walk_filter(items: list[Item], walked: bool, text: bytes | None = None) -> list[Item]:
-    """In a walk, a parse error in a document that does not look like an object is a skip."""
-    if not walked or text is None or looks_like_object(text):
+    """In a walk, template syntax is skipped (some other tool's template), and so is a parse
+    error in a document that does not look like an object."""
+    if not walked:
         return items
-    return [
-        Skipped(i.file, i.line, SkipReason.NOT_YAML, i.message) if isinstance(i, ScanError) else i
-        for i in items
-    ]
+    obvious = text is None or looks_like_object(text)
+    return [_as_skip(i) if _skippable(i, obvious) else i for i in items]
+
+
+def _skippable(item: Item, looks_like_an_object: bool) -> bool:
+    if isinstance(item, TemplateSyntax):
+        return True
+    return isinstance(item, ScanError) and not looks_like_an_object
+
+
+def _as_skip(error: Item) -> Skipped:
+    assert isinstance(error, ScanError)
+    if isinstance(error, TemplateSyntax):
+        detail = "unrendered template syntax ({{ }}) outside a chart: name the file to see it"
+        return Skipped(error.file, error.line, SkipReason.TEMPLATE, detail)
+    return Skipped(error.file, error.line, SkipReason.NOT_YAML, error.message)
 
 
 def looks_like_object(text: bytes) -> bool:
@@ -156,8 +176,9 @@ def _read_document(
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line if mark is not None else 0
         hint = template_hint and _near_template(text, line)
+        error = TemplateSyntax if hint else ScanError
         message = TEMPLATE_HINT if hint else f"not valid YAML: {_problem(exc)}"
-        items.append(ScanError(file=name, line=line_offset + line + 1, message=message))
+        items.append(error(file=name, line=line_offset + line + 1, message=message))
     finally:
         loader.dispose()
     return items
@@ -215,7 +236,7 @@ def _object(data: dict[str, Any], name: str, line: int, source: EvidenceSource) 
             )
         ]
     if "{{" in api_version or "{{" in kind:
-        return [ScanError(file=name, line=line, message=TEMPLATE_HINT)]
+        return [TemplateSyntax(file=name, line=line, message=TEMPLATE_HINT)]
     problem = metadata_problem(data.get("metadata"))
     if problem:
         return [ScanError(file=name, line=line, message=f"{kind} {problem}")]

@@ -59,6 +59,11 @@ class SkipReason(StrEnum):
     """A mapping without ``apiVersion`` and ``kind`` strings (a CI or tool config)."""
     NOT_YAML = "not-yaml"
     """In a directory walk: a document that does not parse and does not look like an object."""
+    TEMPLATE = "template"
+    """In a directory walk: a document with unrendered template syntax outside a chart."""
+    KUSTOMIZE_INCOMPLETE = "kustomize-incomplete"
+    """A kustomization naming local files that are not there (made by a build step): not
+    built."""
     LIBRARY_CHART = "library-chart"
     """A Helm chart of ``type: library``: it renders nothing on its own."""
     KUSTOMIZE_COMPONENT = "kustomize-component"
@@ -69,7 +74,12 @@ class SkipReason(StrEnum):
     @property
     def is_note(self) -> bool:
         """Whether a reader should be told (a chart or dependency left out), not only count it."""
-        return self in (SkipReason.LIBRARY_CHART, SkipReason.CHART_DEPENDENCIES)
+        return self in (
+            SkipReason.TEMPLATE,
+            SkipReason.KUSTOMIZE_INCOMPLETE,
+            SkipReason.LIBRARY_CHART,
+            SkipReason.CHART_DEPENDENCIES,
+        )
 
 
 @dataclass(frozen=True, slots=True)

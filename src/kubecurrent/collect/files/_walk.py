@@ -52,6 +52,9 @@ class Input:
     """A file named on the command line (not found by walking a directory)."""
     covers: tuple[Path, ...] = ()
     """For an overlay or component: the files its kustomization names, read through its build."""
+    missing: tuple[Path, ...] = ()
+    """For an overlay: local files or directories it (or a base it names) needs that are not
+    there, typically made by a build step. It is then not built; its own files are read."""
 
 
 def discover(paths: list[str]) -> Iterator[Input | ScanError]:
@@ -113,7 +116,11 @@ class _Walk:
             return
         covers = tuple(sorted(_named_files(path, spec or {})))
         self.covered.update(p.resolve() for p in covers)
-        yield Input("component" if kind == "Component" else "kustomize", path, covers=covers)
+        if kind == "Component":
+            yield Input("component", path, covers=covers)
+        else:
+            lacking = tuple(_missing(path, spec or {}, set()))
+            yield Input("kustomize", path, covers=covers, missing=lacking)
 
     def _entry(self, entry: os.DirEntry[str]) -> Iterator[Input | ScanError]:
         child = Path(entry.path)
@@ -175,6 +182,34 @@ def _named_files(base: Path, spec: dict[str, Any]) -> Iterator[Path]:
             candidate = base / ref
             if candidate.is_file():
                 yield candidate
+
+
+def _local_refs(spec: dict[str, Any]) -> Iterator[str]:
+    for field in (*_PATH_FIELDS, "bases"):
+        value = spec.get(field)
+        for ref in value if isinstance(value, list) else []:
+            if isinstance(ref, str) and not _remote(ref):
+                yield ref
+
+
+def _remote(ref: str) -> bool:
+    return "://" in ref or ref.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
+
+
+def _missing(base: Path, spec: dict[str, Any], seen: set[Path]) -> Iterator[Path]:
+    """Local resources, components and bases the kustomization needs that are not there,
+    following the directories it names."""
+    for ref in _local_refs(spec):
+        target = base / ref
+        if not target.exists():
+            yield target
+        elif target.is_dir() and target.resolve() not in seen:
+            seen.add(target.resolve())
+            name = next((n for n in KUSTOMIZATION_FILES if (target / n).is_file()), None)
+            if name is None:
+                yield target / "kustomization.yaml"
+            else:
+                yield from _missing(target, _load(target / name) or {}, seen)
 
 
 def _is_manifest_name(name: str) -> bool:

@@ -9,7 +9,9 @@ differs from PyYAML's YAML 1.1 resolver, ``KubeLoader`` follows Kubernetes:
 * timestamps are strings (go-yaml v2 keeps them as text when decoding into ``interface{}``), so
   ``2024-02-30`` is a string, not an error;
 * ``y``/``Y``/``n``/``N`` are booleans, like ``yes``/``no``/``on``/``off``/``true``/``false``;
-* ``1e3`` is a float (no decimal point needed), ``0o17`` is an octal integer.
+* ``1e3`` is a float (no decimal point needed), ``0o17`` is an octal integer;
+* a mapping key typed as a boolean or number becomes its JSON text (``y:`` is the key
+  ``"true"``), as sigs.k8s.io/yaml does when it converts to JSON.
 
 Everything else (null words, ``0x``/``0b``/leading-zero integers, ``.inf``/``.nan``, ``<<``
 merge keys, anchors) already agrees. The fields kubecurrent judges (``apiVersion``, ``kind``,
@@ -45,6 +47,19 @@ class KubeLoader(_Base):  # type: ignore[valid-type,misc]
     """A safe loader (libyaml's parser where available) with Kubernetes' scalar typing."""
 
     yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Keys as JSON has them: a key typed as a boolean or number becomes its text."""
+        mapping = super().construct_mapping(node, deep=deep)
+        return {_key(k): v for k, v in mapping.items()}
+
+
+def _key(key: Any) -> Any:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int | float):
+        return format(key, "g") if isinstance(key, float) else str(key)
+    return key
 
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
