@@ -26,6 +26,25 @@ class Context:
         return cls(ApiTable.from_catalog(catalog), target, tuple(f"{v}.0" for v in known))
 
 
+def target_api_versions(ctx: Context) -> tuple[str, ...]:
+    """Replacement APIs the target serves, as ``group/version`` and ``group/version/Kind``: what
+    a chart's ``.Capabilities.APIVersions.Has`` must see so that ``helm template`` (which knows
+    only client-go's built-in groups, not apiextensions or apiregistration) renders the version
+    the target cluster would get."""
+    found: set[str] = set()
+    for rules in ctx.table.by_resource.values():
+        for rule in rules:
+            if (
+                rule.addon is None
+                and rule.replacement
+                and "/" in rule.replacement
+                and rule.status_at(ctx.target)
+            ):
+                found.add(rule.replacement)
+                found.add(f"{rule.replacement}/{rule.replacement_kind or rule.kind}")
+    return tuple(sorted(found))
+
+
 def severity_for(status: Status) -> Severity:
     return Severity.ERROR if status is Status.REMOVED else Severity.WARNING
 

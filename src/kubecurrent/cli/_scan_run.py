@@ -15,7 +15,13 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from kubecurrent.analyze import Context, body_fields, check_chart, check_document
+from kubecurrent.analyze import (
+    Context,
+    body_fields,
+    check_chart,
+    check_document,
+    target_api_versions,
+)
 from kubecurrent.analyze.report import ScanReport
 from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import err_console
@@ -115,7 +121,10 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
 
     Many files are scanned on every core (``_pool``); the report is the same, in input order."""
     opts = dataclasses.replace(
-        opts, kube_version=f"{ctx.target}.0", kube_candidates=ctx.known_versions
+        opts,
+        kube_version=f"{ctx.target}.0",
+        kube_candidates=ctx.known_versions,
+        api_versions=target_api_versions(ctx),
     )
     report = ScanReport(target=str(ctx.target))
     show = len(inputs) >= PROGRESS_THRESHOLD and sys.stderr.isatty()

@@ -52,14 +52,21 @@ def test_a_component_reaches_the_scan_through_its_overlay_once() -> None:
     data = _json(result)
     assert data["errors"] == [], data["errors"]
     seen = sorted(
-        (f["object"]["kind"], f["object"]["name"], f["source"], Path(f["location"]["file"]).name)
+        (
+            f["object"]["kind"],
+            f["object"]["name"],
+            f["source"],
+            Path(f["location"]["file"]).relative_to(KUSTOMIZE).as_posix(),
+            f["location"]["line"],
+        )
         for f in data["findings"]
     )
+    # built objects point at the file (and first key line) they come from, names prefixed
     assert seen == [
-        ("CronJob", "prod-nightly", "kustomize", "kustomization.yaml"),
-        ("HorizontalPodAutoscaler", "unlisted", "manifest", "unlisted.yaml"),
-        ("Ingress", "shop", "manifest", "ingress.yaml"),
-        ("PodDisruptionBudget", "prod-web", "kustomize", "kustomization.yaml"),
+        ("CronJob", "prod-nightly", "kustomize", "components/legacy-jobs/nightly.yaml", 1),
+        ("HorizontalPodAutoscaler", "unlisted", "manifest", "overlay/unlisted.yaml", 2),
+        ("Ingress", "shop", "manifest", "apps/Kustomization/ingress.yaml", 2),
+        ("PodDisruptionBudget", "prod-web", "kustomize", "overlay/budget.yaml", 1),
     ]
     assert data["skipped"]["kustomize-component"] == 1
     assert result.exit_code == 4

@@ -82,7 +82,8 @@ def split_helm_output(text: str, chart: Path) -> list[Document | ScanError | Ski
     place = _Place(chart, subchart_dirs(chart))
     items: list[Document | ScanError | Skipped] = []
     source = ""
-    for chunk in _SEPARATOR.split(text):
+    for part in _SEPARATOR.split(text):
+        chunk = part.removeprefix("\n")
         match = _SOURCE_RE.search(chunk)
         if match:
             source = match["path"]
@@ -113,8 +114,8 @@ def _placed(
 
 def rendered_error(error: ScanError, chunk: str, source: str) -> str:
     """The error with the rendered text around it, numbered as in the rendered document."""
-    at = (error.line or 1) - 1
-    lines = chunk.splitlines()
+    lines = chunk.rstrip("\n").splitlines() or [""]
+    at = min((error.line or 1) - 1, len(lines) - 1)
     low, high = max(0, at - CONTEXT_LINES), min(len(lines), at + CONTEXT_LINES + 1)
     shown = "\n".join(
         f"{'>' if n == at else ' '} {n + 1:4d} | {lines[n]}" for n in range(low, high)

@@ -30,11 +30,14 @@ from kubecurrent.collect.files._types import (
     Skipped,
     SkipReason,
 )
+from kubecurrent.collect.files._walk import kustomization_sources
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.constraint import ConstraintError, satisfies
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 _RELEASE_RE = re.compile(r"[^a-z0-9-]+")
+YAML_ERROR = "YAML parse error on"
+"""How helm starts the error when a template renders text that is not YAML."""
 __all__ = ["chart_info", "render_chart", "render_kustomization"]
 
 
@@ -92,14 +95,36 @@ def _template(
     kube_version = _renderable_version(info, kube_version, opts.kube_candidates)
     if kube_version:
         flags += ["--kube-version", kube_version]
+    for api in opts.api_versions:
+        flags += ["--api-versions", api]
     for values in opts.values:
         flags += ["--values", str(Path(values).absolute())]
     for item in opts.set_values:
         flags += ["--set", item]
     args = ["template", *flags, "--", release, str(render_from)]
-    text = _run(opts.helm, "helm", args, chart, opts.timeout, out)
-    if text is not None:
-        out.items.extend(split_helm_output(text, chart))
+    proc = _exec(opts.helm, "helm", args, chart, opts.timeout, out)
+    if proc is None:
+        return
+    if proc.returncode == 0:
+        out.items.extend(split_helm_output(proc.stdout, chart))
+    elif YAML_ERROR in proc.stderr:
+        out.items.extend(_invalid_yaml(chart, opts, ["template", "--debug", *args[1:]], proc))
+    else:
+        out.items.append(ScanError(file=str(chart), message=_failure("helm", proc)))
+
+
+def _invalid_yaml(
+    chart: Path, opts: RenderOptions, args: list[str], first: subprocess.CompletedProcess[str]
+) -> list[Document | ScanError | Skipped]:
+    """Helm refused its own output as YAML: render again with ``--debug``, which prints it, and
+    read it to show the template and the rendered lines around the error."""
+    again = Rendered()
+    proc = _exec(opts.helm, "helm", args, chart, opts.timeout, again)
+    items = split_helm_output(proc.stdout, chart) if proc is not None and proc.stdout else []
+    if any(isinstance(i, ScanError) for i in items):
+        return items
+    error = next((ln for ln in first.stderr.splitlines() if YAML_ERROR in ln), "")
+    return [*items, ScanError(file=str(chart), message=f"helm failed: {error.strip()}")]
 
 
 def _static_crds(chart: Path) -> list[Document | ScanError | Skipped]:
@@ -138,7 +163,8 @@ def _triple(version: str) -> tuple[int, int, int]:
 
 
 def render_kustomization(overlay: Path, opts: RenderOptions) -> Rendered:
-    """``kustomize build`` the overlay; documents point at its kustomization file."""
+    """``kustomize build`` the overlay; documents point at the local file and line they come
+    from, else at the kustomization file."""
     out = Rendered()
     overlay = overlay.absolute()
     flags: list[str] = []
@@ -160,11 +186,34 @@ def render_kustomization(overlay: Path, opts: RenderOptions) -> Rendered:
         ),
         str(overlay),
     )
+    origins = _Origins(kustomization_sources(overlay))
     for item in read_stream(io.StringIO(text), name, EvidenceSource.KUSTOMIZE, template_hint=False):
         if isinstance(item, Document):
-            item = Document(item.data, name, 1, EvidenceSource.KUSTOMIZE, str(overlay))
+            file, line = origins.find(item.kind, item.name) or (name, 1)
+            item = Document(item.data, file, line, EvidenceSource.KUSTOMIZE, str(overlay))
         out.items.append(item)
     return out
+
+
+class _Origins:
+    """Where an overlay's output objects come from: the local file and line of the object of
+    the same kind whose name the output name contains (``namePrefix``/``nameSuffix`` change
+    it); objects from remote bases or generators have none."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.by_kind: dict[str, list[tuple[str, str, int]]] = {}
+        for path in files:
+            for item in read_file(path):
+                if isinstance(item, Document):
+                    entry = (item.name, item.file, item.line)
+                    self.by_kind.setdefault(item.kind, []).append(entry)
+
+    def find(self, kind: str, name: str) -> tuple[str, int] | None:
+        candidates = [c for c in self.by_kind.get(kind, []) if c[0] and c[0] in name]
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda c: (c[0] == name, len(c[0])))
+        return best[1], best[2]
 
 
 def _resolve(resolve: BinaryResolver | None, tool: str, where: Path, out: Rendered) -> Path | None:
@@ -186,11 +235,33 @@ def _run(
     timeout: float,
     out: Rendered,
 ) -> str | None:
+    """The tool's output, or None with an error (every line of what it printed) in ``out``."""
+    proc = _exec(resolve, tool, args, where, timeout, out)
+    if proc is None:
+        return None
+    if proc.returncode != 0:
+        out.items.append(ScanError(file=str(where), message=_failure(tool, proc)))
+        return None
+    return proc.stdout
+
+
+def _failure(tool: str, proc: subprocess.CompletedProcess[str]) -> str:
+    return f"{tool} failed: {proc.stderr.strip() or f'exit {proc.returncode}'}"
+
+
+def _exec(
+    resolve: BinaryResolver | None,
+    tool: str,
+    args: list[str],
+    where: Path,
+    timeout: float,
+    out: Rendered,
+) -> subprocess.CompletedProcess[str] | None:
     binary = _resolve(resolve, tool, where, out)
     if binary is None:
         return None
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             [str(binary.absolute()), *args],
             capture_output=True,
             text=True,
@@ -200,8 +271,3 @@ def _run(
     except (OSError, subprocess.TimeoutExpired) as exc:
         out.items.append(ScanError(file=str(where), message=f"{tool} failed: {exc}"))
         return None
-    if proc.returncode != 0:
-        detail = proc.stderr.strip() or f"exit {proc.returncode}"
-        out.items.append(ScanError(file=str(where), message=f"{tool} failed: {detail}"))
-        return None
-    return proc.stdout

@@ -127,6 +127,9 @@ class RenderOptions:
     kube_candidates: tuple[str, ...] = ()
     """Versions to render a chart with when its kubeVersion refuses ``kube_version``, newest
     first."""
+    api_versions: tuple[str, ...] = ()
+    """Passed to ``helm template --api-versions``: APIs the target serves beyond helm's own
+    list, so ``.Capabilities.APIVersions.Has`` answers as the target would."""
     timeout: float = 300.0
     chart_deps: ChartDeps = ChartDeps.REQUIRE
     kustomize_enable_helm: bool = False

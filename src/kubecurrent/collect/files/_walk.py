@@ -179,7 +179,7 @@ def _named_files(base: Path, spec: dict[str, Any]) -> Iterator[Path]:
             refs.append(patch.get("path") if isinstance(patch, dict) else patch)
     for ref in refs:
         if isinstance(ref, str) and "://" not in ref:
-            candidate = base / ref
+            candidate = Path(os.path.normpath(base / ref))
             if candidate.is_file():
                 yield candidate
 
@@ -210,6 +210,25 @@ def _missing(base: Path, spec: dict[str, Any], seen: set[Path]) -> Iterator[Path
                 yield target / "kustomization.yaml"
             else:
                 yield from _missing(target, _load(target / name) or {}, seen)
+
+
+def kustomization_sources(overlay: Path) -> list[Path]:
+    """The local files an overlay's build reads objects from: the files it names, and those of
+    the bases and components it names, followed through directories."""
+    found: list[Path] = []
+    todo, seen = [overlay], set()
+    while todo:
+        here = todo.pop()
+        if here.resolve() in seen:
+            continue
+        seen.add(here.resolve())
+        name = next((n for n in KUSTOMIZATION_FILES if (here / n).is_file()), None)
+        spec = _load(here / name) if name else None
+        if spec is None:
+            continue
+        found += _named_files(here, spec)
+        todo += [Path(os.path.normpath(here / r)) for r in _local_refs(spec) if (here / r).is_dir()]
+    return found
 
 
 def _is_manifest_name(name: str) -> bool:
