@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 
 from kubecurrent.collect.files._types import ChartInfo
+from kubecurrent.errors import KubecurrentError
+from kubecurrent.useryaml import load_user_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +28,9 @@ class Dependency:
 
 
 def chart_meta(chart: Path) -> dict[str, Any]:
-    """Chart.yaml as a mapping (empty when it holds something else); raises OSError or
-    yaml.YAMLError when it cannot be read."""
-    meta: Any = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8-sig")) or {}
+    """Chart.yaml as a mapping (empty when it holds something else); raises KubecurrentError
+    naming the file and line when it cannot be read."""
+    meta: Any = load_user_yaml(chart / "Chart.yaml", "chart") or {}
     return meta if isinstance(meta, dict) else {}
 
 
@@ -58,9 +60,11 @@ def dependencies(chart: Path, meta: dict[str, Any]) -> list[Dependency]:
 
 
 def _requirements(chart: Path) -> list[Any]:
+    if not (chart / "requirements.yaml").is_file():
+        return []
     try:
-        data: Any = yaml.safe_load((chart / "requirements.yaml").read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data: Any = load_user_yaml(chart / "requirements.yaml", "chart requirements")
+    except KubecurrentError:
         return []
     found = data.get("dependencies") if isinstance(data, dict) else None
     return found if isinstance(found, list) else []
@@ -85,7 +89,7 @@ def _subchart_name(entry: Path) -> str | None:
             return str(chart_meta(entry).get("name") or entry.name)
         if entry.name.endswith((".tgz", ".tar.gz")):
             return _archive_name(entry)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, tarfile.TarError):
+    except (KubecurrentError, OSError, yaml.YAMLError, tarfile.TarError):
         return None
     return None
 
@@ -137,7 +141,7 @@ def subchart_dirs(chart: Path) -> dict[str, Path]:
     present = present_subcharts(chart)
     try:
         deps = dependencies(chart, chart_meta(chart))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except KubecurrentError:
         deps = []
     found = dict(present)
     for dep in deps:

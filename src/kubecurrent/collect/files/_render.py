@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from pathlib import Path
-
-import yaml
 
 from kubecurrent.collect.files._chart import chart_info, chart_meta, missing, without
 from kubecurrent.collect.files._helm_output import split_helm_output
@@ -34,6 +31,7 @@ from kubecurrent.collect.files._walk import kustomization_sources
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.constraint import ConstraintError, satisfies
 from kubecurrent.model.findings import EvidenceSource, ScanError
+from kubecurrent.programs import Completed, flag, run_program
 
 _RELEASE_RE = re.compile(r"[^a-z0-9-]+")
 YAML_ERROR = "YAML parse error on"
@@ -48,9 +46,9 @@ def render_chart(chart: Path, opts: RenderOptions, kube_version: str | None) -> 
     try:
         out.chart = chart_info(chart)
         meta = chart_meta(chart)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except KubecurrentError as exc:
         out.items.append(
-            ScanError(file=str(chart / "Chart.yaml"), message=f"bad Chart.yaml: {exc}")
+            ScanError(file=str(chart / "Chart.yaml"), message=f"bad Chart.yaml: {exc.message}")
         )
         return out
     if out.chart.library:
@@ -91,35 +89,37 @@ def _template(
     out: Rendered,
 ) -> None:
     release = _RELEASE_RE.sub("-", info.name.lower()).strip("-")[:53] or "release"
-    flags = ["--include-crds"]
+    args = ["template", "--include-crds"]
     kube_version = _renderable_version(info, kube_version, opts.kube_candidates)
     if kube_version:
-        flags += ["--kube-version", kube_version]
-    for api in opts.api_versions:
-        flags += ["--api-versions", api]
-    for values in opts.values:
-        flags += ["--values", str(Path(values).absolute())]
-    for item in opts.set_values:
-        flags += ["--set", item]
-    args = ["template", *flags, "--", release, str(render_from)]
-    proc = _exec(opts.helm, "helm", args, chart, opts.timeout, out)
+        args.append(flag("--kube-version", kube_version))
+    args += [flag("--api-versions", api) for api in opts.api_versions]
+    args += [flag("--values", Path(values).absolute()) for values in opts.values]
+    args += [flag("--set", item) for item in opts.set_values]
+    operands: list[str | Path] = [release, render_from]
+    proc = _exec(opts.helm, "helm", args, operands, chart, opts.timeout, out)
     if proc is None:
         return
-    if proc.returncode == 0:
+    if proc.ok:
         out.items.extend(split_helm_output(proc.stdout, chart))
     elif YAML_ERROR in proc.stderr:
-        out.items.extend(_invalid_yaml(chart, opts, ["template", "--debug", *args[1:]], proc))
+        debug = ["template", "--debug", *args[1:]]
+        out.items.extend(_invalid_yaml(chart, opts, debug, operands, proc))
     else:
         out.items.append(ScanError(file=str(chart), message=_failure("helm", proc)))
 
 
 def _invalid_yaml(
-    chart: Path, opts: RenderOptions, args: list[str], first: subprocess.CompletedProcess[str]
+    chart: Path,
+    opts: RenderOptions,
+    args: list[str],
+    operands: list[str | Path],
+    first: Completed,
 ) -> list[Document | ScanError | Skipped]:
     """Helm refused its own output as YAML: render again with ``--debug``, which prints it, and
     read it to show the template and the rendered lines around the error."""
     again = Rendered()
-    proc = _exec(opts.helm, "helm", args, chart, opts.timeout, again)
+    proc = _exec(opts.helm, "helm", args, operands, chart, opts.timeout, again)
     items = split_helm_output(proc.stdout, chart) if proc is not None and proc.stdout else []
     if any(isinstance(i, ScanError) for i in items):
         return items
@@ -173,9 +173,9 @@ def render_kustomization(overlay: Path, opts: RenderOptions) -> Rendered:
         helm = _resolve(opts.helm, "helm", overlay, out)
         if helm is None:
             return out
-        flags += ["--helm-command", str(helm)]
-    args = ["build", *flags, "--", str(overlay)]
-    text = _run(opts.kustomize, "kustomize", args, overlay, opts.timeout, out)
+        flags.append(flag("--helm-command", helm.absolute()))
+    args = ["build", *flags]
+    text = _run(opts.kustomize, "kustomize", args, [overlay], overlay, opts.timeout, out)
     if text is None:
         return out
     name = next(
@@ -231,21 +231,22 @@ def _run(
     resolve: BinaryResolver | None,
     tool: str,
     args: list[str],
+    operands: list[str | Path],
     where: Path,
     timeout: float,
     out: Rendered,
 ) -> str | None:
     """The tool's output, or None with an error (every line of what it printed) in ``out``."""
-    proc = _exec(resolve, tool, args, where, timeout, out)
+    proc = _exec(resolve, tool, args, operands, where, timeout, out)
     if proc is None:
         return None
-    if proc.returncode != 0:
+    if not proc.ok:
         out.items.append(ScanError(file=str(where), message=_failure(tool, proc)))
         return None
     return proc.stdout
 
 
-def _failure(tool: str, proc: subprocess.CompletedProcess[str]) -> str:
+def _failure(tool: str, proc: Completed) -> str:
     return f"{tool} failed: {proc.stderr.strip() or f'exit {proc.returncode}'}"
 
 
@@ -253,21 +254,17 @@ def _exec(
     resolve: BinaryResolver | None,
     tool: str,
     args: list[str],
+    operands: list[str | Path],
     where: Path,
     timeout: float,
     out: Rendered,
-) -> subprocess.CompletedProcess[str] | None:
+) -> Completed | None:
+    """Run the tool through the one program runner: flags first, paths after ``--``."""
     binary = _resolve(resolve, tool, where, out)
     if binary is None:
         return None
     try:
-        return subprocess.run(
-            [str(binary.absolute()), *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        out.items.append(ScanError(file=str(where), message=f"{tool} failed: {exc}"))
+        return run_program(binary.absolute(), args, operands, timeout=timeout, name=tool)
+    except KubecurrentError as exc:
+        out.items.append(ScanError(file=str(where), message=f"{tool} failed: {exc.message}"))
         return None

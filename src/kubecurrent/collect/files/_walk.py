@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import yaml
 
+from kubecurrent.collect.files._yaml import load
 from kubecurrent.model.findings import ScanError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -161,8 +162,8 @@ def _chart_machinery(name: str) -> bool:
 def _load(path: Path) -> dict[str, Any] | None:
     """A kustomization file's content (None when it cannot be read: kustomize will say why)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = load(path.read_bytes())  # kustomize reads it as Kubernetes does
+    except (OSError, ValueError, yaml.YAMLError):
         return None
     return data if isinstance(data, dict) else None
 
