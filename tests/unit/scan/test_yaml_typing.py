@@ -94,3 +94,14 @@ def test_a_name_kubernetes_reads_as_a_boolean_is_an_error_naming_the_field(
     (error,) = read_file(f)
     assert isinstance(error, ScanError) and error.line == 1
     assert "metadata.name is false (a boolean), not a string" in error.message
+
+
+def test_the_typing_table_in_the_docs_is_what_the_reader_does() -> None:
+    import json
+    import re
+
+    doc = Path(__file__).resolve().parents[3] / "docs" / "file-scan.md"
+    rows = re.findall(r"(?m)^\| `([^`]+)` +\| `([^`]+)` +\|", doc.read_text())
+    assert len(rows) >= 9, "docs/file-scan.md lost its YAML typing table"
+    for text, shown in rows:
+        assert load(f"v: {text}\n") == {"v": json.loads(shown)}, text
