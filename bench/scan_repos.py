@@ -12,8 +12,8 @@ For each repository, in fresh processes:
 * plain manifest files are compared with ``pluto detect-files -d CHECKOUT``.
 
 Printed per repository: inputs and objects, removed findings on both sides (objects from
-charts and from plain files, keyed by apiVersion, kind and name; RBAC grants left out, pluto
-does not judge them), the differences either way, errors (inputs
+charts and from plain files; RBAC grants left out, pluto does not judge them), the distinct
+removed objects (apiVersion, kind, name) and the differences either way, errors (inputs
 kubecurrent could not read; charts helm could not render), wall time and peak memory (of the
 process and the helm/kustomize it starts). The exit code kubecurrent's CLI would give is shown
 too. ``--show-diff`` lists every difference.
@@ -132,8 +132,11 @@ def kubecurrent_side(repo: Path, target: str, chart_deps: str) -> Side:
     side = Side(data["inputs"], data["objects"], seconds=seconds, peak_mib=peak)
     side.errors, side.exit = data["errors"], data["exit"]
     for f in data["findings"]:
-        if not f["rule"].startswith(("KC-API-", "KC-PSP")) or f["kind"] in ("Role", "ClusterRole"):
-            continue  # pluto judges objects by apiVersion only, not RBAC grants
+        grant = f["rule"].startswith("KC-RBAC") or (
+            f["rule"] == "KC-PSP" and f["kind"] != "PodSecurityPolicy"
+        )
+        if grant or not f["rule"].startswith(("KC-API-", "KC-PSP")):
+            continue  # pluto judges objects by their apiVersion only, not RBAC grants
         key = (f["apiVersion"], f["kind"], f["name"])
         if f["status"] != "removed":
             side.deprecated += 1
@@ -203,19 +206,22 @@ def helm_binary() -> Path:
     raise SystemExit("no helm: run `kubecurrent sandbox build` first")
 
 
+def all_removed(side: Side) -> set[Key]:
+    """Removed objects from charts and files: a chart's crds/ file is both a chart's object
+    and a file pluto detect-files reads, so the two sides are compared as one set."""
+    return set(side.removed) | set(side.files_removed)
+
+
 def row(repo: Path, kc: Side, peer: Side) -> list[str]:
-    only_kc = sum((kc.removed - peer.removed).values())
-    only_peer = sum((peer.removed - kc.removed).values())
-    files_kc = sum((kc.files_removed - peer.files_removed).values())
-    files_peer = sum((peer.files_removed - kc.files_removed).values())
+    mine, theirs = all_removed(kc), all_removed(peer)
     return [
         repo.name,
         f"{kc.inputs}/{peer.inputs}",
         f"{kc.objects}/{peer.objects}",
         f"{sum(kc.removed.values())}/{sum(peer.removed.values())}",
-        f"{only_kc}/{only_peer}",
         f"{sum(kc.files_removed.values())}/{sum(peer.files_removed.values())}",
-        f"{files_kc}/{files_peer}",
+        f"{len(mine)}/{len(theirs)}",
+        f"{len(mine - theirs)}/{len(theirs - mine)}",
         f"{kc.errors}/{peer.errors}",
         f"{kc.seconds:.1f}/{peer.seconds:.1f}",
         f"{kc.peak_mib:.0f}/{peer.peak_mib:.0f}",
@@ -228,9 +234,9 @@ HEAD = [
     "inputs kc/charts",
     "objects kc/helm",
     "chart removed kc/pluto",
-    "only kc/pluto",
     "file removed kc/pluto",
-    "only kc/pluto",
+    "distinct removed kc/pluto",
+    "only kc/only pluto",
     "errors kc/helm",
     "seconds kc/peer",
     "peak MiB kc/peer",
@@ -260,14 +266,11 @@ def main() -> None:
         rows.append(row(repo, kc, peer))
         print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
         if args.show_diff:
-            for what, mine, theirs in (
-                ("chart", kc.removed, peer.removed),
-                ("file", kc.files_removed, peer.files_removed),
-            ):
-                for key, n in sorted((mine - theirs).items()):
-                    print(f"  {repo.name} {what}: only kubecurrent: {n}x {' '.join(key)}")
-                for key, n in sorted((theirs - mine).items()):
-                    print(f"  {repo.name} {what}: only pluto:       {n}x {' '.join(key)}")
+            mine, theirs = all_removed(kc), all_removed(peer)
+            for key in sorted(mine - theirs):
+                print(f"  {repo.name}: only kubecurrent: {' '.join(key)}")
+            for key in sorted(theirs - mine):
+                print(f"  {repo.name}: only pluto:       {' '.join(key)}")
     widths = [max(len(r[i]) for r in [HEAD, *rows]) for i in range(len(HEAD))]
     for r in [HEAD, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)))

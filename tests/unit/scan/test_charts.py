@@ -117,3 +117,10 @@ def test_kustomize_enable_helm_passes_through() -> None:
     assert data["errors"] == []
     built = [f for f in data["findings"] if f["source"] == "kustomize"]
     assert [f["object"]["name"] for f in built] == ["inflated-hpa"]
+
+
+def test_a_chart_yaml_helm_accepts_is_accepted() -> None:
+    data = _json(run(str(CHARTS / "dupkey"), "-o", "json"))
+    assert data["errors"] == []
+    (f,) = data["findings"]
+    assert (f["object"]["kind"], f["object"]["name"]) == ("Deployment", "dupkey-app")

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from kubecurrent.collect.files._types import ChartInfo
-from kubecurrent.errors import KubecurrentError
-from kubecurrent.useryaml import load_user_yaml
+from kubecurrent.collect.files._yaml import load
+from kubecurrent.errors import KubecurrentError, UsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +29,21 @@ class Dependency:
 
 def chart_meta(chart: Path) -> dict[str, Any]:
     """Chart.yaml as a mapping (empty when it holds something else); raises KubecurrentError
-    naming the file and line when it cannot be read."""
-    meta: Any = load_user_yaml(chart / "Chart.yaml", "chart") or {}
+    naming the file when it cannot be read.
+
+    Read as helm reads it (sigs.k8s.io/yaml, see ``_yaml``), not with the stricter reader for
+    kubecurrent's own files: a key written twice is accepted, the last one winning, since helm
+    renders such a chart and refusing it would drop its objects from the scan."""
+    return _yaml_file(chart / "Chart.yaml")
+
+
+def _yaml_file(path: Path) -> dict[str, Any]:
+    try:
+        meta: Any = load(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (ValueError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: not valid YAML: {exc}") from None
     return meta if isinstance(meta, dict) else {}
 
 
@@ -63,7 +76,7 @@ def _requirements(chart: Path) -> list[Any]:
     if not (chart / "requirements.yaml").is_file():
         return []
     try:
-        data: Any = load_user_yaml(chart / "requirements.yaml", "chart requirements")
+        data: Any = _yaml_file(chart / "requirements.yaml")
     except KubecurrentError:
         return []
     found = data.get("dependencies") if isinstance(data, dict) else None
