@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.programs import ProgramMissing, run_program
+from kubecurrent.textfile import write_atomic
 
 __all__ = ["YAML_SUFFIXES", "Git", "GitError"]
 
@@ -125,7 +126,7 @@ class Git:
 
     def _commit_checked_out(self, files: Mapping[str, str], message: str) -> str:
         for path, text in files.items():
-            (self.root / path).write_bytes(text.encode("utf-8"))
+            write_atomic(self.root / path, text.encode("utf-8"))
         self.run("add", "--", *files)
         self.run("commit", "--quiet", "--no-verify", "-F", "-", stdin=message.encode())
         return self.head()
