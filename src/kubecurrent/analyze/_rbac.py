@@ -13,6 +13,9 @@ does not). What counts is what the role can still do, over all its rules:
 * R is deprecated in G but still served (core ``endpoints`` since 1.33) and the role does not
   grant its replacement: ``KC-RBAC-CLEANUP`` naming the replacement resource and group.
 
+A grant to ``use`` PodSecurityPolicies is ``KC-PSP`` before 1.25 (PSP admission still
+enforces it) and clean-up from 1.25 on (nothing is left to use; the role still applies).
+
 One finding per role and resource, naming the resource and the rules that grant it.
 """
 
@@ -209,14 +212,28 @@ def _deprecated(
 
 
 def _psp_use(doc: Document, ctx: Context, indices: list[int]) -> Finding:
-    removed = ctx.target >= ctx.target.parse("1.25")
+    """Before 1.25 the grant still matters (PSP admission enforces it): migrate to Pod Security
+    Admission. From 1.25 there is nothing to use: the grant is dead, the role still applies and
+    nothing loses access, so it is clean-up, not a removal."""
+    rules = f"rules[{', '.join(map(str, indices))}]"
+    if ctx.target < ctx.target.parse("1.25"):
+        return finding(
+            doc,
+            "KC-PSP",
+            Status.DEPRECATED,
+            f"{rules} grant use of PodSecurityPolicies (deprecated since 1.21, removed in 1.25)",
+            severity=Severity.WARNING,
+            removed_in="1.25",
+            fix_by="1.25",
+            remediation="remove the grant once namespaces enforce Pod Security Admission labels",
+        )
     return finding(
         doc,
-        "KC-PSP",
-        Status.REMOVED if removed else Status.DEPRECATED,
-        f"rules[{', '.join(map(str, indices))}] grant use of PodSecurityPolicies",
-        severity=Severity.WARNING,
+        "KC-RBAC-CLEANUP",
+        Status.DEPRECATED,
+        f"{rules} grant use of podsecuritypolicies, which no version serves at {ctx.target} "
+        "(removed in 1.25): the grant is dead",
+        severity=Severity.INFO,
         removed_in="1.25",
-        fix_by="1.25",
-        remediation="remove the grant once namespaces enforce Pod Security Admission labels",
+        remediation="drop the grant (Pod Security Admission labels on namespaces replace PSPs)",
     )

@@ -80,7 +80,14 @@ def test_one_finding_per_role_and_resource_naming_every_rule(ctx: Context) -> No
     assert removed.startswith("rules[0, 1] grant ingresses")
 
 
-def test_psp_use_granted_in_two_groups_is_one_finding(ctx: Context) -> None:
+def test_psp_use_granted_in_two_groups_is_one_finding(ctx: Context, ctx_124: Context) -> None:
     rule = _rule(["extensions", "policy"], ["podsecuritypolicies"], ["use"])
-    (f,) = _check(_role(rule), ctx)
+    (f,) = _check(_role(rule), ctx_124)
     assert f.rule == "KC-PSP" and f.message.startswith("rules[0] grant use")
+
+
+def test_a_psp_grant_past_1_25_is_dead_clean_up_never_removed(ctx: Context) -> None:
+    rule = _rule(["extensions"], ["podsecuritypolicies"], ["use"])
+    (f,) = _check(_role(rule), ctx)
+    assert (f.rule, f.status, f.severity) == ("KC-RBAC-CLEANUP", Status.DEPRECATED, Severity.INFO)
+    assert "the grant is dead" in f.message
