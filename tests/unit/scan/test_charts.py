@@ -124,3 +124,17 @@ def test_a_chart_yaml_helm_accepts_is_accepted() -> None:
     assert data["errors"] == []
     (f,) = data["findings"]
     assert (f["object"]["kind"], f["object"]["name"]) == ("Deployment", "dupkey-app")
+
+
+def test_a_chart_whose_defaults_do_not_render_is_rendered_with_its_ci_values() -> None:
+    result = run(str(CHARTS / "needsvalues"), "-o", "json")
+    data = _json(result)
+    assert data["errors"] == []
+    assert [f["object"]["name"] for f in data["findings"]] == ["needsvalues-7"]
+    assert data["skipped"]["chart-ci-values"] == 1
+    noted = run(str(CHARTS / "needsvalues"))
+    assert "rendered with ci/default-values.yaml" in noted.stderr
+    assert "password is required" in noted.stderr
+    given = _json(run(str(CHARTS / "needsvalues"), "--set", "password=", "-o", "json"))
+    (error,) = given["errors"]  # values the user gives are never replaced
+    assert "password is required" in error["message"] and "chart-ci-values" not in given["skipped"]

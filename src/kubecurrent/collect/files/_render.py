@@ -35,6 +35,9 @@ from kubecurrent.programs import Completed, flag, run_program
 
 _RELEASE_RE = re.compile(r"[^a-z0-9-]+")
 YAML_ERROR = "YAML parse error on"
+TEMPLATE_FAILED = "execution error at"
+"""How helm starts the error when a template calls ``fail`` or misses a ``required`` value."""
+CI_VALUES_TRIED = 3
 """How helm starts the error when a template renders text that is not YAML."""
 __all__ = ["chart_info", "render_chart", "render_kustomization"]
 
@@ -100,6 +103,8 @@ def _template(
     proc = _exec(opts.helm, "helm", args, operands, chart, opts.timeout, out)
     if proc is None:
         return
+    if not proc.ok and TEMPLATE_FAILED in proc.stderr and not (opts.values or opts.set_values):
+        proc = _with_ci_values(chart, opts, args, operands, proc, out)
     if proc.ok:
         out.items.extend(split_helm_output(proc.stdout, chart))
     elif YAML_ERROR in proc.stderr:
@@ -107,6 +112,44 @@ def _template(
         out.items.extend(_invalid_yaml(chart, opts, debug, operands, proc))
     else:
         out.items.append(ScanError(file=str(chart), message=_failure("helm", proc)))
+
+
+def _with_ci_values(
+    chart: Path,
+    opts: RenderOptions,
+    args: list[str],
+    operands: list[str | Path],
+    failed: Completed,
+    out: Rendered,
+) -> Completed:
+    """A chart whose default values do not render (a ``required`` value, a ``fail``), rendered
+    with the values its ``ci/`` directory ships for chart testing (helm/chart-testing's
+    convention), the first of them that renders; noted, since they are not the defaults."""
+    for values in ci_values(chart)[:CI_VALUES_TRIED]:
+        proc = _exec(
+            opts.helm,
+            "helm",
+            [*args, flag("--values", values)],
+            operands,
+            chart,
+            opts.timeout,
+            Rendered(),
+        )
+        if proc is not None and proc.ok:
+            cause = next((ln for ln in failed.stderr.splitlines() if ln.strip()), "")
+            note = (
+                f"rendered with {values.relative_to(chart)}: its default values do not render "
+                f"({cause.removeprefix('Error: ')})"
+            )
+            out.items.append(Skipped(str(chart), None, SkipReason.CHART_CI_VALUES, note))
+            return proc
+    return failed
+
+
+def ci_values(chart: Path) -> list[Path]:
+    """``ci/*values.yaml`` files, the ones named as defaults first."""
+    found = sorted((chart / "ci").glob("*values.yaml")) if (chart / "ci").is_dir() else []
+    return sorted(found, key=lambda p: p.name not in ("default-values.yaml", "ci-values.yaml"))
 
 
 def _invalid_yaml(

@@ -68,6 +68,8 @@ class SkipReason(StrEnum):
     """A Helm chart of ``type: library``: it renders nothing on its own."""
     KUSTOMIZE_COMPONENT = "kustomize-component"
     """A kustomize Component: built only through the overlays that use it."""
+    CHART_CI_VALUES = "chart-ci-values"
+    """A chart whose default values do not render, rendered with its ``ci/`` values."""
     CHART_DEPENDENCIES = "chart-dependencies"
     """A chart rendered without its missing dependencies (``--chart-deps skip``)."""
 
@@ -79,6 +81,7 @@ class SkipReason(StrEnum):
             SkipReason.KUSTOMIZE_INCOMPLETE,
             SkipReason.LIBRARY_CHART,
             SkipReason.CHART_DEPENDENCIES,
+            SkipReason.CHART_CI_VALUES,
         )
 
 
