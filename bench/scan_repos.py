@@ -55,7 +55,7 @@ class Side:
     removed: Counter[Key] = field(default_factory=Counter)
     """Removed objects from charts."""
     files_removed: Counter[Key] = field(default_factory=Counter)
-    """Removed objects from plain manifest files."""
+    """Removed objects from plain manifest files (kubecurrent: and kustomize overlays)."""
     deprecated: int = 0
     errors: int = 0
     seconds: float = 0.0
@@ -142,8 +142,8 @@ def kubecurrent_side(repo: Path, target: str, chart_deps: str) -> Side:
             side.deprecated += 1
         elif f["source"] == "helm-chart":
             side.removed[key] += 1
-        elif f["source"] == "manifest":
-            side.files_removed[key] += 1
+        elif f["source"] in ("manifest", "kustomize"):
+            side.files_removed[key] += 1  # pluto detect-files reads an overlay's raw files
     return side
 
 
