@@ -88,3 +88,14 @@ def test_a_target_past_the_newest_release_known_is_warned_about() -> None:
     assert "facts stop at" in result.stderr
     quiet = run(str(INPUTS / "broken-middle.yaml"), "--target", "1.30")
     assert "is newer than" not in quiet.stderr
+
+
+def test_directives_go_with_the_document_they_introduce(tmp_path: Path) -> None:
+    f = tmp_path / "directives.yaml"
+    f.write_text(
+        "%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n...\n"
+        "%YAML 1.1\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n"
+    )
+    items = list(read_file(f))
+    assert [(i.name, i.line) for i in items if isinstance(i, Document)] == [("a", 3), ("b", 10)]
+    assert not [i for i in items if isinstance(i, ScanError)]

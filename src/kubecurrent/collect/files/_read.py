@@ -104,13 +104,23 @@ def split_documents(stream: Iterable[bytes]) -> Iterator[tuple[bytes, int]]:
     start = 0
     for number, line in enumerate(stream):
         if lines and _MARKER.match(line):
-            chunk = b"".join(lines)
-            if not (b"%" in chunk and _PREAMBLE.match(chunk)):
-                yield chunk, start
-                lines, start = [], number
+            carried = _directives_at_end(lines)
+            if len(carried) < len(lines):
+                yield b"".join(lines[: len(lines) - len(carried)]), start
+                lines, start = carried, number - len(carried)
         lines.append(line)
     if lines:
         yield b"".join(lines), start
+
+
+def _directives_at_end(lines: list[bytes]) -> list[bytes]:
+    """The directive lines (``%YAML``, ``%TAG``, with comments and blank lines among them) that
+    end ``lines``: they belong to the document the next ``---`` starts."""
+    at = len(lines)
+    while at and _PREAMBLE.match(lines[at - 1]):
+        at -= 1
+    tail = lines[at:]
+    return tail if any(t.lstrip().startswith(b"%") for t in tail) else []
 
 
 def _lines(stream: IO[bytes] | IO[str]) -> Iterator[bytes]:
