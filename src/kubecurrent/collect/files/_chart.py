@@ -25,6 +25,14 @@ class Dependency:
 
     name: str
     alias: str | None
+    condition: str | None = None
+
+    @property
+    def disabled(self) -> tuple[str, ...]:
+        """``--set`` values that tell the parent chart this dependency is off: its condition
+        paths false, and ``<alias or name>.enabled`` false (templates read that too)."""
+        paths = [c.strip() for c in (self.condition or "").split(",") if c.strip()]
+        return tuple(f"{p}=false" for p in [*paths, f"{self.alias or self.name}.enabled"])
 
 
 def chart_meta(chart: Path) -> dict[str, Any]:
@@ -66,7 +74,11 @@ def dependencies(chart: Path, meta: dict[str, Any]) -> list[Dependency]:
     if not isinstance(declared, list):
         declared = _requirements(chart)
     return [
-        Dependency(str(d["name"]), str(d["alias"]) if d.get("alias") else None)
+        Dependency(
+            str(d["name"]),
+            str(d["alias"]) if d.get("alias") else None,
+            str(d["condition"]) if d.get("condition") else None,
+        )
         for d in declared
         if isinstance(d, dict) and d.get("name")
     ]
@@ -128,7 +140,8 @@ def missing(chart: Path, meta: dict[str, Any]) -> list[Dependency]:
 @contextmanager
 def without(chart: Path, meta: dict[str, Any], gone: list[Dependency]) -> Iterator[Path]:
     """A temporary copy of the chart whose Chart.yaml (and requirements.yaml) no longer declare
-    ``gone``; its templates render with what is present."""
+    ``gone``; its templates render with what is present (render it with each dependency's
+    ``disabled`` values, so templates that look at a missing subchart see it switched off)."""
     names = {d.name for d in gone}
     with TemporaryDirectory(prefix="kubecurrent-chart-") as tmp:
         copy = Path(tmp) / chart.name

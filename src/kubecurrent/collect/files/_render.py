@@ -65,8 +65,9 @@ def render_chart(chart: Path, opts: RenderOptions, kube_version: str | None) -> 
         names = ", ".join(d.name for d in gone)
         note = f"rendered without its missing dependencies ({names}): their objects are not checked"
         out.items.append(Skipped(str(chart), None, SkipReason.CHART_DEPENDENCIES, note))
+        off = tuple(value for d in gone for value in d.disabled)
         with without(chart, meta, gone) as copy:
-            _template(chart, copy, out.chart, opts, kube_version, out)
+            _template(chart, copy, out.chart, opts, kube_version, out, off)
     else:
         _template(chart, chart, out.chart, opts, kube_version, out)
     if not any(isinstance(i, Document) for i in out.items):
@@ -90,6 +91,7 @@ def _template(
     opts: RenderOptions,
     kube_version: str | None,
     out: Rendered,
+    disabled: tuple[str, ...] = (),
 ) -> None:
     release = _RELEASE_RE.sub("-", info.name.lower()).strip("-")[:53] or "release"
     args = ["template", "--include-crds"]
@@ -97,6 +99,7 @@ def _template(
     if kube_version:
         args.append(flag("--kube-version", kube_version))
     args += [flag("--api-versions", api) for api in opts.api_versions]
+    args += [flag("--set", item) for item in disabled]  # the user's --set, later, win
     args += [flag("--values", Path(values).absolute()) for values in opts.values]
     args += [flag("--set", item) for item in opts.set_values]
     operands: list[str | Path] = [release, render_from]
