@@ -108,6 +108,8 @@ _add("tag:yaml.org,2002:null", _NULL, None)
 # int before float where both match: go-yaml tries an integer first.
 for _start, _entries in KubeLoader.yaml_implicit_resolvers.items():
     _entries.sort(key=lambda e: e[0] != "tag:yaml.org,2002:int")
+
+
 def _construct_untagged(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     """A tag go-yaml does not know (``!!string``, ``!Ref``, ``!!python/name:x``) is ignored:
     the node is read as its plain text, list or mapping. Nothing is ever called or built."""
