@@ -97,6 +97,7 @@ def test_aliased_subcharts_and_commented_crds_point_at_files_that_exist() -> Non
     assert data["errors"] == []
     places = sorted((f["object"]["kind"], *_where(f, CHARTS / "aliased")) for f in data["findings"])
     assert places == [
+        ("CustomResourceDefinition", "crds/doodads.yaml", 4),  # not <chart>/templates:1
         ("CustomResourceDefinition", "crds/gadgets.yaml", 3),
         ("PodDisruptionBudget", "charts/worker/templates/budget.yaml", 3),
     ]
