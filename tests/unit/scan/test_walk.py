@@ -106,3 +106,12 @@ def test_fix_files_still_reaches_the_files_an_overlay_or_component_names() -> No
         "overlay/budget.yaml",
         "overlay/unlisted.yaml",
     ]
+
+
+def test_a_broken_object_in_a_walk_is_an_error_yaml_or_json(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: ConfigMap\ndata: [unclosed\n")
+    (tmp_path / "broken.json").write_text('{"apiVersion": "v1", "kind": "ConfigMap", "data": [}')
+    (tmp_path / "other.json").write_text('{"name": "a tool config", "list": [}')
+    data = _json(run(str(tmp_path), "-o", "json"))
+    assert sorted(Path(e["file"]).name for e in data["errors"]) == ["broken.json", "broken.yaml"]
+    assert data["skipped"] == {"not-yaml": 1}
