@@ -23,6 +23,8 @@ class ApiRule:
     removed_in: str | None
     replacement: str | None
     migration: tuple[str, ...] = ()
+    replacement_kind: str | None = None
+    """Only when the replacement is a different kind (Endpoints -> EndpointSlice)."""
     addon: str | None = None
     """Set for an add-on's own CRD API; its versions are then the add-on's, not Kubernetes'."""
     replacement_since: str | None = None
@@ -99,6 +101,7 @@ class ApiTable:
                 replacement_since=str(a.replacement_available_in)
                 if a.replacement_available_in
                 else None,
+                replacement_kind=a.replacement_kind,
             )
             for a in catalog.apis
         ]
