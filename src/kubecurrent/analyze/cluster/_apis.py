@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kubecurrent.analyze._context import Context
 from kubecurrent.analyze._rules import check_document
-from kubecurrent.analyze.cluster._base import cluster_finding, document
+from kubecurrent.analyze.cluster._base import cluster_finding, document, in_cluster
 from kubecurrent.collect.files import Document
-from kubecurrent.model.findings import EvidenceSource, Finding, Status
+from kubecurrent.model.findings import Category, EvidenceSource, Finding, Status
 from kubecurrent.model.inventory import ApiEvidence, ClusterInventory
 
 STALE_NOTE = (
@@ -25,7 +25,9 @@ def check_evidence(inv: ClusterInventory, ctx: Context) -> list[Finding]:
         if crd is not None:
             out.append(_crd_version(inv, e, crd.name))
             continue
-        out += [_attribute(f, e) for f in check_document(_as_document(inv, e), ctx)]
+        out += [
+            in_cluster(inv, _attribute(f, e)) for f in check_document(_as_document(inv, e), ctx)
+        ]
     return out
 
 
@@ -85,6 +87,7 @@ def _crd_version(inv: ClusterInventory, e: ApiEvidence, crd: str) -> Finding:
         "KC-CRD-VERSION-DEPRECATED",
         Status.DEPRECATED,
         f"{e.api_version} {e.kind} is a deprecated version of CRD {crd}; {attribution(e)}",
+        category=Category.CRD_VERSION,
         kind=e.kind,
         api_version=e.api_version,
         name=e.examples[0].rpartition("/")[2] if e.examples else "",
