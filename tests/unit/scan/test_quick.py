@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kubecurrent.analyze import Context, body_fields, check_document
-from kubecurrent.collect.files import Document, read_file
+from kubecurrent.collect.files import Document, Skipped, read_file
 from kubecurrent.collect.files._grammar import SAFE_DOCUMENT
 from kubecurrent.model.findings import ScanError
 
@@ -119,9 +119,11 @@ def _write_corpus(root: Path, files: int, seed: int) -> None:
         (root / f"j{j}.json").write_text(json.dumps(obj, indent=rng.choice([None, 2])))
 
 
-def _identity(item: Document | ScanError) -> tuple[object, ...]:
+def _identity(item: Document | ScanError | Skipped) -> tuple[object, ...]:
     if isinstance(item, ScanError):
         return ("error", item.file, item.line, item.message)
+    if isinstance(item, Skipped):
+        return ("skipped", item.file, item.line, item.reason)
     return ("doc", item.file, item.line, item.api_version, item.kind, item.name, item.namespace)
 
 
@@ -157,9 +159,11 @@ def test_fast_reader_gives_the_same_findings(corpus: list[Path], ctx: Context) -
     assert fast_docs > 300, "the corpus should exercise the fast path, not only the fallback"
 
 
-def _findings(item: Document | ScanError, ctx: Context) -> list[dict[str, object]]:
+def _findings(item: Document | ScanError | Skipped, ctx: Context) -> list[dict[str, object]]:
     if isinstance(item, ScanError):
         return [item.model_dump()]
+    if isinstance(item, Skipped):
+        return []
     return [f.model_dump(mode="json") for f in check_document(item, ctx)]
 
 

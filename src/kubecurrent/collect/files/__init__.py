@@ -14,6 +14,7 @@ from kubecurrent.collect.files._types import (
     Document,
     Rendered,
     RenderOptions,
+    Skipped,
 )
 from kubecurrent.collect.files._walk import Input, discover, is_binary
 from kubecurrent.model.findings import EvidenceSource, ScanError
@@ -27,6 +28,7 @@ __all__ = [
     "Input",
     "RenderOptions",
     "Rendered",
+    "Skipped",
     "chart_info",
     "discover",
     "is_binary",
@@ -40,7 +42,7 @@ __all__ = [
 
 def read_input(
     inp: Input, opts: RenderOptions, body_fields: BodyFields | None = None
-) -> Iterator[Document | ScanError | ChartInfo]:
+) -> Iterator[Document | ScanError | ChartInfo | Skipped]:
     """Everything one input yields: objects, errors, and a chart's own metadata.
 
     ``body_fields`` (see ``read_file``) lets manifest files skip building what nobody reads."""

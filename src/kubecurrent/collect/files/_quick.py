@@ -30,10 +30,11 @@ from typing import Any
 import yaml
 
 from kubecurrent.collect.files._grammar import SAFE_DOCUMENT
-from kubecurrent.collect.files._types import BodyFields, Document
+from kubecurrent.collect.files._types import BodyFields, Document, Skipped
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
-Item = Document | ScanError
+Item = Document | ScanError | Skipped
+NOT_AN_OBJECT = "not a Kubernetes object (no apiVersion and kind strings)"
 ReadFull = Callable[[io.BytesIO, str, EvidenceSource, int], list[Item]]
 """Reads one document's bytes in full, line numbers offset by the given line."""
 
@@ -129,8 +130,11 @@ def _document(
 ) -> list[Item]:
     try:
         ident = _identity(text)
-        if ident is None:
-            return []
+        if isinstance(ident, int):
+            at = ident
+            return (
+                [Skipped(name, first_line + text.count(b"\n", 0, at), NOT_AN_OBJECT)] if at else []
+            )
         api_version, kind, meta, at = ident
         if kind.endswith("List"):
             raise _Unsure  # its items are the objects
@@ -161,12 +165,13 @@ def _fields(text: bytes, names: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def _identity(text: bytes) -> tuple[str, str, dict[str, str] | None, int] | None:
-    """apiVersion, kind, metadata name/namespace and where the object starts; None when it has
-    no apiVersion or kind (or no content); raises _Unsure when only the full parser can tell."""
+def _identity(text: bytes) -> tuple[str, str, dict[str, str] | None, int] | int:
+    """apiVersion, kind, metadata name/namespace and where the object starts; where the content
+    starts when it has no apiVersion or kind (0: no content); raises _Unsure when only the full
+    parser can tell."""
     first = _CONTENT.search(text)
     if first is None:
-        return None
+        return 0
     if b"{{" in text or first.group(1) or _QUOTED_TOP.search(text):
         raise _Unsure  # template syntax, or not a block mapping at column 0
     if not SAFE_DOCUMENT.fullmatch(text):
@@ -174,7 +179,7 @@ def _identity(text: bytes) -> tuple[str, str, dict[str, str] | None, int] | None
     found = _strings(text, _TOP_KEYS, _TOP_STRINGS)
     api_version, kind = found.get("apiVersion"), found.get("kind")
     if api_version is None or kind is None:
-        return None
+        return first.start() + 1
     return api_version, kind, _metadata(text), first.start() + 1
 
 

@@ -3,7 +3,8 @@
 Multi-document files, ``List`` kinds, anchors and merge keys, a byte-order mark and CRLF line
 ends are all handled by the YAML parser (libyaml through PyYAML's C loader). A document that
 does not parse is reported with its line and reading resumes at the next ``---``; text with
-unrendered Helm template syntax (``{{ }}``) is reported as such.
+unrendered Helm template syntax (``{{ }}``) is reported as such. A document that is no
+Kubernetes object (no ``apiVersion`` and ``kind`` strings) is reported as ``Skipped``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import IO, Any
 import yaml
 
 from kubecurrent.collect.files._quick import quick_items
-from kubecurrent.collect.files._types import BodyFields, Document
+from kubecurrent.collect.files._types import BodyFields, Document, Skipped
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -23,7 +24,8 @@ TEMPLATE_HINT = (
     "unrendered Helm template syntax ({{ }}): scan the chart directory so kubecurrent renders "
     "it, or pipe `helm template` output into `kubecurrent scan files -`"
 )
-Item = Document | ScanError
+Item = Document | ScanError | Skipped
+NOT_AN_OBJECT = "not a Kubernetes object (no apiVersion and kind strings)"
 QUICK_MAX_BYTES = 4 * 1024 * 1024
 """Files up to this size are read whole for the fast path; larger ones always stream."""
 
@@ -111,6 +113,8 @@ def _objects(
 ) -> Iterator[Item]:
     line = line_offset + node.start_mark.line + 1
     if not isinstance(data, dict):
+        if data is not None:
+            yield Skipped(file=name, line=line, reason=NOT_AN_OBJECT)
         return
     kind, items = data.get("kind"), data.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
@@ -126,6 +130,7 @@ def _objects(
 def _object(data: dict[str, Any], name: str, line: int, source: EvidenceSource) -> Iterator[Item]:
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not (isinstance(api_version, str) and isinstance(kind, str)):
+        yield Skipped(file=name, line=line, reason=NOT_AN_OBJECT)
         return
     if "{{" in api_version or "{{" in kind:
         yield ScanError(file=name, line=line, message=TEMPLATE_HINT)

@@ -21,6 +21,7 @@ from kubecurrent.collect.files._types import (
     Document,
     Rendered,
     RenderOptions,
+    Skipped,
 )
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.constraint import ConstraintError, satisfies
@@ -141,8 +142,8 @@ def _run(
     return proc.stdout
 
 
-def _split_helm_output(text: str, chart: Path) -> list[Document | ScanError]:
-    items: list[Document | ScanError] = []
+def _split_helm_output(text: str, chart: Path) -> list[Document | ScanError | Skipped]:
+    items: list[Document | ScanError | Skipped] = []
     counts: dict[str, int] = {}
     for chunk in re.split(r"(?m)^---\s*$", text):
         match = next((m for m in map(_SOURCE_RE.match, chunk.strip().splitlines()) if m), None)

@@ -50,6 +50,15 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something passed over on purpose (never an error), counted in the scan's summary."""
+
+    file: str
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChartInfo:
     """What a chart's Chart.yaml says about itself."""
 
@@ -79,5 +88,5 @@ class RenderOptions:
 class Rendered:
     """Documents and errors from one chart or overlay, plus the chart's own metadata."""
 
-    items: list[Document | ScanError] = field(default_factory=list)
+    items: list[Document | ScanError | Skipped] = field(default_factory=list)
     chart: ChartInfo | None = None
