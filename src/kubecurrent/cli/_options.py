@@ -1,14 +1,79 @@
-"""Options shared by several commands, defined once."""
+"""Options shared by several commands, defined once.
+
+The global flags (``--kubeconfig``, ``--context``, ``-o``) are accepted before the verb and
+after it, as kubectl accepts them: each is one definition here, used by the root command and by
+every command that reads a kubeconfig or prints data; wherever it is given, it lands in the one
+``GlobalOptions`` object of the run (a flag after the verb wins).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 FC = TypeVar("FC", bound=Callable[..., Any])
+OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
+
+
+@dataclass
+class GlobalOptions:
+    """What the global flags said; reachable from every command as ``ctx.obj``."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    output: str = "table"
+
+
+def _remember(field: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def store(ctx: click.Context, _: click.Parameter, value: Any) -> None:
+        if value is not None:
+            setattr(ctx.ensure_object(GlobalOptions), field, value)
+
+    return store
+
+
+def output_option(*formats: str) -> Callable[[FC], FC]:
+    """``-o/--output``, before or after the verb; ``formats`` are the command's choices."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(formats or OUTPUT_FORMATS),
+        default=None,
+        expose_value=False,
+        callback=_remember("output"),
+        help="Output format [default: table].",
+    )
+
+
+KUBECONFIG = click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False),
+    default=None,
+    expose_value=False,
+    callback=_remember("kubeconfig"),
+    envvar="KUBECURRENT_KUBECONFIG",
+    help="Path to a kubeconfig file (also KUBECURRENT_KUBECONFIG).",
+)
+CONTEXT = click.option(
+    "--context",
+    "global_context",
+    default=None,
+    expose_value=False,
+    callback=_remember("context"),
+    envvar="KUBECURRENT_CONTEXT",
+    help="The kubeconfig context to use (also KUBECURRENT_CONTEXT).",
+)
+
+
+def global_flags(f: FC) -> FC:
+    """``--kubeconfig`` and ``--context`` on a command (for commands without their own
+    ``--context``)."""
+    return KUBECONFIG(CONTEXT(f))
+
 
 TIMEOUT = click.option(
     "--timeout",
@@ -108,3 +173,15 @@ def promql_options(f: FC) -> FC:
     ):
         f = option(f)
     return f
+
+
+ONLY_REMOVED = click.option(
+    "--only-removed",
+    is_flag=True,
+    help="Show only findings whose status is removed (the exit code still follows --fail-on).",
+)
+NO_HEADERS = click.option(
+    "--no-headers",
+    is_flag=True,
+    help="Table, wide and csv output without the header line (the summary goes to stderr).",
+)

@@ -18,7 +18,13 @@ import click
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console
 from kubecurrent.cli._modes import gitops_options, print_runbook, server_of, wants_runbook
-from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY, promql_options
+from kubecurrent.cli._options import (
+    ADDON_CHART,
+    CATALOG_EXTRA,
+    KUBECONFIG,
+    TODAY,
+    promql_options,
+)
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._upgrade_run import (
     Setup,
@@ -44,6 +50,7 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
 
 
 @click.command()
+@KUBECONFIG
 @click.option("--context", "context_name", help="Kubeconfig context of the cluster.")
 @click.option(
     "--target",
