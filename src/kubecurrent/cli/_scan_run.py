@@ -16,11 +16,18 @@ from pathlib import Path
 from rich.progress import Progress
 
 from kubecurrent.analyze import Context, body_fields, check_chart, check_document
-from kubecurrent.analyze.report import ScanReport
+from kubecurrent.analyze.report import Counts, ScanReport, ScanSummary
 from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._pool import ordered_map, workers_for
-from kubecurrent.collect.files import ChartInfo, Document, Input, RenderOptions, read_input
+from kubecurrent.collect.files import (
+    ChartInfo,
+    Document,
+    Input,
+    RenderOptions,
+    Skipped,
+    read_input,
+)
 from kubecurrent.errors import BinaryMissingError, UsageError
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError
@@ -78,7 +85,7 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
     opts = dataclasses.replace(
         opts, kube_version=f"{ctx.target}.0", kube_candidates=ctx.known_versions
     )
-    report = ScanReport(target=str(ctx.target))
+    report = ScanReport(target=str(ctx.target), summary=ScanSummary())
     show = len(inputs) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
     workers = 1 if any(i.kind == "stdin" for i in inputs) else workers_for(len(inputs))
     work = functools.partial(scan_input, ctx=ctx, opts=opts)
@@ -91,23 +98,52 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
             report.documents += part.documents
             report.findings += part.findings
             report.errors += part.errors
+            if report.summary is not None and part.summary is not None:
+                report.summary.add(part.summary)
             progress.advance(task)
     return report
 
 
 def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
-    """The documents, findings and errors of one input."""
+    """The documents, findings and errors of one input, and what it counts for in the summary."""
     report = ScanReport(target=str(ctx.target))
+    skipped = 0
     for item in read_input(inp, opts, body_fields):
         if isinstance(item, Document):
             report.documents += 1
             report.findings += check_document(item, ctx)
         elif isinstance(item, ScanError):
             report.errors.append(item)
+        elif isinstance(item, Skipped):
+            skipped += 1
         elif isinstance(item, ChartInfo):
             hit = check_chart(item, ctx)
             if isinstance(hit, ScanError):
                 report.errors.append(hit)
             elif hit is not None:
                 report.findings.append(hit)
+    report.summary = tally(inp, report, skipped)
     return report
+
+
+def tally(inp: Input, report: ScanReport, skipped: int) -> ScanSummary:
+    """What one input adds to the summary.
+
+    Documents: read as objects (a List's items count one each), skipped (no Kubernetes object),
+    failed (an error at a line). The input itself: failed when it gave errors and no object,
+    skipped when it gave neither (nothing of Kubernetes in it), read or rendered otherwise."""
+    objects, errors = report.documents, len(report.errors)
+    broken = sum(1 for e in report.errors if e.line is not None)
+    whole = Counts(
+        done=int(objects > 0),
+        skipped=int(objects == 0 and errors == 0),
+        failed=int(objects == 0 and errors > 0),
+    )
+    summary = ScanSummary(documents=Counts(done=objects, skipped=skipped, failed=broken))
+    if inp.kind == "chart":
+        summary.charts = whole
+    elif inp.kind == "kustomize":
+        summary.overlays = whole
+    else:
+        summary.files = whole
+    return summary
