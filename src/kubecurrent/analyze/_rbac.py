@@ -79,18 +79,26 @@ def _dead_grant(
     new_group = (entry.replacement or "").split("/")[0] if entry.replacement else None
     where = f"grant it on API group {new_group!r} instead" if new_group else "drop the rule"
     verb = "is served by no version at the target" if status is Status.REMOVED else "is deprecated"
+    when = (
+        f"removed in {entry.removed_in}"
+        if entry.removed_in
+        else f"deprecated in {entry.deprecated_in}, no removal scheduled"
+    )
+    keep = (
+        f"; keep the old group only while clusters older than {entry.removed_in} use this role"
+        if entry.removed_in
+        else ""
+    )
     return finding(
         doc,
         "KC-RBAC-REMOVED-API",
         status,
-        f"rules[{index}] grants {resource} in API group {group!r}, which {verb} "
-        f"(removed in {entry.removed_in})",
+        f"rules[{index}] grants {resource} in API group {group!r}, which {verb} ({when})",
         severity=Severity.WARNING,
         removed_in=entry.removed_in,
         fix_by=entry.removed_in,
         replacement=entry.replacement,
-        remediation=f"{where}; keep the old group only while clusters older than "
-        f"{entry.removed_in} use this role",
+        remediation=where + keep,
     )
 
 
