@@ -63,7 +63,7 @@ _CATEGORY_LABELS = {
     Category.CRD_VERSION: "CRD version",
     Category.CHART: "chart kubeVersion",
     Category.ADDON: "add-on",
-    Category.NODE_SKEW: "node skew",
+    Category.NODE_SKEW: "node pool skew",
     Category.END_OF_LIFE: "end of life",
     Category.VULNERABILITY: "vulnerability",
     Category.DRAIN_BLOCKER: "drain blocker",

@@ -44,10 +44,13 @@ def status_word(f: Finding) -> str:
 
 
 def object_text(f: Finding) -> str:
-    """The object as written (apiVersion, kind, namespace/name), or what the finding is about."""
-    if f.category.has_status and f.object.api_version:
-        return f"{f.object.api_version} {f.object.label}"
-    return f"{f.category.label}: {f.object.label}"
+    """The object as written (apiVersion, kind, namespace/name) for API findings; otherwise the
+    kind of finding and what it is about (an object's kind and name, or just a name, e.g. a CVE
+    id, a node pool, an add-on)."""
+    o = f.object
+    if f.category.has_status and o.api_version:
+        return f"{o.api_version} {o.label}"
+    return f"{f.category.label}: {o.label if o.api_version else o.name or o.label}"
 
 
 def location_text(f: Finding, root: Path | None = None) -> str:
