@@ -178,7 +178,7 @@ def promql_options(f: FC) -> FC:
 ONLY_REMOVED = click.option(
     "--only-removed",
     is_flag=True,
-    help="Show only findings whose status is removed (the exit code still follows --fail-on).",
+    help="Only findings whose status is removed, in the output and in the exit code.",
 )
 NO_HEADERS = click.option(
     "--no-headers",

@@ -187,7 +187,7 @@ def files(
     report = run_scan(paths, ctx, render_options(helm_binary, kustomize_binary, values, sets))
     shown = report.only_removed() if only_removed else report
     emit_report(shown, opts.output, View(scan_root(paths), headers=not no_headers))
-    click_ctx.exit(exit_code(report, fail_on))
+    click_ctx.exit(exit_code(shown, fail_on))
 
 
 @scan_group.command("cluster", help=CLUSTER_HELP + help_block(CLUSTER_CODES))
@@ -232,7 +232,7 @@ def cluster(
     else:
         emit_report(shown, opts.output, View(headers=not no_headers))
     report_failures(results)
-    code = exit_code(report, fail_on)
+    code = exit_code(shown, fail_on)
     click_ctx.exit(ExitCode.PARTIAL if any(not r.ok for r in results) else code)
 
 

@@ -128,7 +128,7 @@ class TestCsv:
 
 
 class TestOnlyRemoved:
-    def test_hides_deprecated_findings_but_not_the_exit_code(self, tmp_path: Path) -> None:
+    def test_hides_deprecated_findings_from_output_and_exit_code(self, tmp_path: Path) -> None:
         f = tmp_path / "m.yaml"
         f.write_text(f"{CRON}---\n{INGRESS}")
         everything = run(str(f), "--target", "1.24", "-o", "json")
@@ -142,6 +142,10 @@ class TestOnlyRemoved:
         table = run(str(f), "--target", "1.24", "--only-removed", "--fail-on", "deprecated")
         assert "CronJob" not in table.stdout and "Ingress" in table.stdout
         assert table.exit_code == ExitCode.REMOVED
+        f.write_text(CRON)  # deprecated only at 1.24: nothing left to fail on
+        assert run(str(f), "--target", "1.24", "--fail-on", "deprecated").exit_code == 3
+        quiet = run(str(f), "--target", "1.24", "--fail-on", "deprecated", "--only-removed")
+        assert quiet.exit_code == ExitCode.OK and "CronJob" not in quiet.stdout
 
 
 class TestSummary:
@@ -219,3 +223,18 @@ class TestClusterFindingWords:
         assert (word(drain), object_text(drain)) == ("info", "drain blocker: Deployment shop/web")
         report = ScanReport(target="1.32", findings=found)
         assert "kubecurrent.dev" not in json.dumps(report.to_dict())
+
+
+def test_help_lists_the_exit_codes_from_the_one_table() -> None:
+    from kubecurrent.cli._exit import CLUSTER_CODES, FILES_CODES, MEANINGS
+
+    _register()
+    runner = CliRunner()
+    for command, codes in ((["scan", "files"], FILES_CODES), (["scan", "cluster"], CLUSTER_CODES)):
+        text = " ".join(
+            runner.invoke(root, [*command, "--help"], terminal_width=2000).output.split()
+        )
+        for code in codes:
+            assert f"{int(code)} {MEANINGS[code]}" in text, (command, code)
+    files_help = runner.invoke(root, ["scan", "files", "--help"]).output
+    assert f"5  {MEANINGS[ExitCode.PARTIAL]}"[:20] not in files_help
