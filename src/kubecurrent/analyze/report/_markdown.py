@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kubecurrent.analyze.report._data import ScanReport
+from kubecurrent.analyze.report._rows import location_text, object_text, status_word
 from kubecurrent.model.findings import Status
 
 
@@ -30,10 +31,10 @@ def to_markdown(report: ScanReport) -> str:
                 + " | ".join(
                     _cell(x)
                     for x in (
-                        f.status.value,
+                        status_word(f),
                         f"`{f.rule}`",
-                        f"`{f.object.api_version}` {f.object.label}",
-                        f"`{f.location.file}:{f.location.line}`",
+                        object_text(f),
+                        f"`{location_text(f)}`",
                         f.replacement or "-",
                         f.remediation,
                     )
