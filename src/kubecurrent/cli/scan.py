@@ -59,6 +59,8 @@ class View:
 
     root: Path | None = None
     headers: bool = True
+    notes: tuple[str, ...] = ()
+    """More warnings to print before the summary (clusters that could not be scanned)."""
 
 
 def exit_code(report: ScanReport, fail_on: str) -> ExitCode:
@@ -230,8 +232,10 @@ def cluster(
             nl=opts.output == "json",
         )
     else:
-        emit_report(shown, opts.output, View(headers=not no_headers))
-    report_failures(results)
+        notes = tuple(f"not scanned: {r.target.name}: {r.error}" for r in results if not r.ok)
+        emit_report(shown, opts.output, View(headers=not no_headers, notes=notes))
+    if opts.output not in ("table", "wide"):
+        report_failures(results)
     code = exit_code(shown, fail_on)
     click_ctx.exit(ExitCode.PARTIAL if any(not r.ok for r in results) else code)
 
@@ -298,6 +302,9 @@ def _table(report: ScanReport, wide: bool, view: View) -> None:
         where = display_path(e.file, view.root) + (f":{e.line}" if e.line else "")
         err.print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
         err.print(f"{where}: {e.message}", markup=False, highlight=False)
+    for note in view.notes:
+        err.print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
+        err.print(note, markup=False, highlight=False)
     relative = f" (paths relative to {view.root})" if rows and view.root else ""
     line = summary_line(report) + relative
     if view.headers:

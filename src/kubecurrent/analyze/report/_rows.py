@@ -133,7 +133,7 @@ def summary_line(report: ScanReport) -> str:
     found = f"{removed} removed, {deprecated} deprecated, {len(report.errors)} unreadable"
     s = report.summary
     if s is None:
-        return f"target {report.target}: {report.documents} clusters; {found}"
+        return f"target {report.target}: clusters {report.documents} | {found}"
     parts = [
         _counted("files", s.files, "read"),
         _counted("documents", s.documents, "read"),
