@@ -26,6 +26,7 @@ from kubecurrent.cli._output import text_table
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Category
 from kubecurrent.model.inventory import ClusterInventory, DrainBlocker
+from tests.unit.scan.conftest import REPO
 
 LONG_NAME = "a-really-long-cronjob-name-that-goes-on-and-on-and-on-until-the-end"
 LONG_NS = "team-with-a-long-namespace-name"
@@ -161,6 +162,18 @@ class TestSummary:
             "removed": 2,
             "deprecated": 0,
             "errors": 2,
+        }
+
+    def test_charts_and_overlays_rendered_and_failed(self, tmp_path: Path) -> None:
+        ok = json.loads(run(str(REPO), "-o", "json").stdout)["summary"]
+        assert ok["charts"] == {"rendered": 1, "skipped": 0, "failed": 0}
+        assert ok["overlays"] == {"rendered": 2, "skipped": 0, "failed": 0}
+        nohelm = str(tmp_path / "nohelm")
+        broken = run(str(REPO / "chart"), "-o", "json", "--helm-binary", nohelm)
+        assert json.loads(broken.stdout)["summary"]["charts"] == {
+            "rendered": 0,
+            "skipped": 0,
+            "failed": 1,
         }
 
     def test_counts_and_warnings_in_the_table_warnings_first(self, repo: Path) -> None:
