@@ -26,6 +26,7 @@ from kubecurrent.collect.files import (
     Input,
     RenderOptions,
     Skipped,
+    SkipReason,
     read_input,
 )
 from kubecurrent.errors import BinaryMissingError, UsageError
@@ -98,6 +99,7 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
             report.documents += part.documents
             report.findings += part.findings
             report.errors += part.errors
+            report.skipped += part.skipped
             if report.summary is not None and part.summary is not None:
                 report.summary.add(part.summary)
             progress.advance(task)
@@ -107,7 +109,6 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
 def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
     """The documents, findings and errors of one input, and what it counts for in the summary."""
     report = ScanReport(target=str(ctx.target))
-    skipped = 0
     for item in read_input(inp, opts, body_fields):
         if isinstance(item, Document):
             report.documents += 1
@@ -115,31 +116,49 @@ def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
         elif isinstance(item, ScanError):
             report.errors.append(item)
         elif isinstance(item, Skipped):
-            skipped += 1
+            report.skipped.append(item)
         elif isinstance(item, ChartInfo):
             hit = check_chart(item, ctx)
             if isinstance(hit, ScanError):
                 report.errors.append(hit)
             elif hit is not None:
                 report.findings.append(hit)
-    report.summary = tally(inp, report, skipped)
+    report.summary = tally(inp, report)
     return report
 
 
-def tally(inp: Input, report: ScanReport, skipped: int) -> ScanSummary:
+DOCUMENT_SKIPS = frozenset(
+    {SkipReason.NOT_AN_OBJECT, SkipReason.NO_IDENTITY, SkipReason.NOT_YAML, SkipReason.TEMPLATE}
+)
+"""Skips of one document; the others skip a whole chart or overlay (or only note something)."""
+WHOLE_SKIPS = frozenset(
+    {
+        SkipReason.LIBRARY_CHART,
+        SkipReason.KUSTOMIZE_INCOMPLETE,
+        SkipReason.KUSTOMIZE_COMPONENT,
+    }
+)
+
+
+def tally(inp: Input, report: ScanReport) -> ScanSummary:
     """What one input adds to the summary.
 
     Documents: read as objects (a List's items count one each), skipped (no Kubernetes object),
-    failed (an error at a line). The input itself: failed when it gave errors and no object,
-    skipped when it gave neither (nothing of Kubernetes in it), read or rendered otherwise."""
+    failed (an error at a line). The input itself: skipped when it was passed over as a whole
+    (a library chart, a kustomize Component) or gave neither object nor error; failed when it
+    gave errors and no object; read or rendered otherwise."""
     objects, errors = report.documents, len(report.errors)
+    reasons = [s.reason for s in report.skipped]
     broken = sum(1 for e in report.errors if e.line is not None)
+    documents = Counts(done=objects, skipped=sum(r in DOCUMENT_SKIPS for r in reasons))
+    documents.failed = broken
+    passed_over = any(r in WHOLE_SKIPS for r in reasons) or (objects == 0 and errors == 0)
     whole = Counts(
-        done=int(objects > 0),
-        skipped=int(objects == 0 and errors == 0),
-        failed=int(objects == 0 and errors > 0),
+        done=int(objects > 0 and not passed_over),
+        skipped=int(passed_over),
+        failed=int(objects == 0 and errors > 0 and not passed_over),
     )
-    summary = ScanSummary(documents=Counts(done=objects, skipped=skipped, failed=broken))
+    summary = ScanSummary(documents=documents)
     if inp.kind == "chart":
         summary.charts = whole
     elif inp.kind == "kustomize":

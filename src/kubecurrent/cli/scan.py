@@ -291,13 +291,16 @@ def emit_report(report: ScanReport, output: str, view: View | None = None) -> No
 
 
 def _table(report: ScanReport, wide: bool, view: View) -> None:
-    """The findings, then the warnings (stderr), then the summary line (stdout; stderr with
-    --no-headers, so that stdout holds only rows)."""
+    """The findings, then the notes and warnings (stderr), then the summary line (stdout;
+    stderr with --no-headers, so that stdout holds only rows)."""
     rows = table_rows(report, wide, view.root)
     if rows:
         columns = WIDE_COLUMNS if wide else TABLE_COLUMNS
         print_unbounded(text_table(columns, rows, view.headers), wrap=not wide)
     err = err_console()
+    for s in (s for s in report.skipped if s.reason.is_note):
+        where = display_path(s.file, view.root) + (f":{s.line}" if s.line else "")
+        err.print(f"note: {where}: {s.detail}", markup=False, highlight=False)
     for e in report.errors:
         where = display_path(e.file, view.root) + (f":{e.line}" if e.line else "")
         err.print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")

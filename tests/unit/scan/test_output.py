@@ -152,7 +152,9 @@ class TestOnlyRemoved:
 class TestSummary:
     def test_counts_in_json(self, repo: Path) -> None:
         result = run(str(repo), str(repo / "missing.yaml"), "--target", "1.37", "-o", "json")
-        summary = json.loads(result.stdout)["summary"]
+        data = json.loads(result.stdout)
+        assert data["skipped"] == {"no-apiversion-kind": 2}
+        summary = data["summary"]
         assert summary == {
             "files": {"read": 2, "skipped": 1, "failed": 1},
             "documents": {"read": 3, "skipped": 2, "failed": 1},

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubecurrent.collect.files import Skipped
 from kubecurrent.model.findings import Finding, ScanError, Status
 
 
@@ -59,6 +60,8 @@ class ScanReport:
     errors: list[ScanError] = field(default_factory=list)
     documents: int = 0
     """Kubernetes objects checked (for a cluster scan: clusters)."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """What was read and deliberately not scanned (not a Kubernetes object, a library chart…)."""
     summary: ScanSummary | None = None
     """What a file scan went through (None for a cluster scan)."""
 
@@ -86,7 +89,15 @@ class ScanReport:
             },
             "findings": [_finding(f) for f in self.sorted_findings()],
             "errors": [e.model_dump(exclude_none=True) for e in self.errors],
+            "skipped": self.skipped_counts(),
         }
+
+    def skipped_counts(self) -> dict[str, int]:
+        """How many of each kind of skip, by reason."""
+        counts: dict[str, int] = {}
+        for s in self.skipped:
+            counts[s.reason.value] = counts.get(s.reason.value, 0) + 1
+        return dict(sorted(counts.items()))
 
 
 def _finding(f: Finding) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from kubecurrent.collect.files._types import (
     Rendered,
     RenderOptions,
     Skipped,
+    SkipReason,
 )
 from kubecurrent.collect.files._walk import Input, discover, is_binary
 from kubecurrent.model.findings import EvidenceSource, ScanError
@@ -28,6 +29,7 @@ __all__ = [
     "Input",
     "RenderOptions",
     "Rendered",
+    "SkipReason",
     "Skipped",
     "chart_info",
     "discover",

@@ -34,7 +34,6 @@ from kubecurrent.collect.files._types import BodyFields, Document, Skipped
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 Item = Document | ScanError | Skipped
-NOT_AN_OBJECT = "not a Kubernetes object (no apiVersion and kind strings)"
 ReadFull = Callable[[io.BytesIO, str, EvidenceSource, int], list[Item]]
 """Reads one document's bytes in full, line numbers offset by the given line."""
 
@@ -131,10 +130,9 @@ def _document(
     try:
         ident = _identity(text)
         if isinstance(ident, int):
-            at = ident
-            return (
-                [Skipped(name, first_line + text.count(b"\n", 0, at), NOT_AN_OBJECT)] if at else []
-            )
+            if ident:
+                raise _Unsure  # content but no object: the full reader says what it is
+            return []
         api_version, kind, meta, at = ident
         if kind.endswith("List"):
             raise _Unsure  # its items are the objects

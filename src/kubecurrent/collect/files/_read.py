@@ -16,7 +16,7 @@ from typing import IO, Any
 import yaml
 
 from kubecurrent.collect.files._quick import quick_items
-from kubecurrent.collect.files._types import BodyFields, Document, Skipped
+from kubecurrent.collect.files._types import BodyFields, Document, Skipped, SkipReason
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -25,7 +25,7 @@ TEMPLATE_HINT = (
     "it, or pipe `helm template` output into `kubecurrent scan files -`"
 )
 Item = Document | ScanError | Skipped
-NOT_AN_OBJECT = "not a Kubernetes object (no apiVersion and kind strings)"
+NO_IDENTITY = "a mapping without apiVersion and kind strings"
 QUICK_MAX_BYTES = 4 * 1024 * 1024
 """Files up to this size are read whole for the fast path; larger ones always stream."""
 
@@ -114,7 +114,7 @@ def _objects(
     line = line_offset + node.start_mark.line + 1
     if not isinstance(data, dict):
         if data is not None:
-            yield Skipped(file=name, line=line, reason=NOT_AN_OBJECT)
+            yield Skipped(name, line, SkipReason.NOT_AN_OBJECT, type(data).__name__)
         return
     kind, items = data.get("kind"), data.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
@@ -130,7 +130,7 @@ def _objects(
 def _object(data: dict[str, Any], name: str, line: int, source: EvidenceSource) -> Iterator[Item]:
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not (isinstance(api_version, str) and isinstance(kind, str)):
-        yield Skipped(file=name, line=line, reason=NOT_AN_OBJECT)
+        yield Skipped(name, line, SkipReason.NO_IDENTITY, NO_IDENTITY)
         return
     if "{{" in api_version or "{{" in kind:
         yield ScanError(file=name, line=line, message=TEMPLATE_HINT)

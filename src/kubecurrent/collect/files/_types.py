@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +50,46 @@ class Document:
         return str(meta.get("namespace", "") or "") if isinstance(meta, dict) else ""
 
 
+class SkipReason(StrEnum):
+    """Why something read was not scanned; skips are counted, never errors."""
+
+    NOT_AN_OBJECT = "not-an-object"
+    """A document that is text, a number or a list, not a mapping."""
+    NO_IDENTITY = "no-apiversion-kind"
+    """A mapping without ``apiVersion`` and ``kind`` strings (a CI or tool config)."""
+    NOT_YAML = "not-yaml"
+    """In a directory walk: a document that does not parse and does not look like an object."""
+    TEMPLATE = "template"
+    """In a directory walk: a document with unrendered template syntax outside a chart."""
+    KUSTOMIZE_INCOMPLETE = "kustomize-incomplete"
+    """A kustomization naming local files that are not there (made by a build step): not
+    built."""
+    LIBRARY_CHART = "library-chart"
+    """A Helm chart of ``type: library``: it renders nothing on its own."""
+    KUSTOMIZE_COMPONENT = "kustomize-component"
+    """A kustomize Component: built only through the overlays that use it."""
+    CHART_DEPENDENCIES = "chart-dependencies"
+    """A chart rendered without its missing dependencies (``--chart-deps skip``)."""
+
+    @property
+    def is_note(self) -> bool:
+        """Whether a reader should be told (a chart or dependency left out), not only count it."""
+        return self in (
+            SkipReason.TEMPLATE,
+            SkipReason.KUSTOMIZE_INCOMPLETE,
+            SkipReason.LIBRARY_CHART,
+            SkipReason.CHART_DEPENDENCIES,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """Something passed over on purpose (never an error), counted in the scan's summary."""
+    """Something read and deliberately not scanned, with where it was and why."""
 
     file: str
-    line: int
-    reason: str
+    line: int | None
+    reason: SkipReason
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
