@@ -232,7 +232,9 @@ def cluster(
             nl=opts.output == "json",
         )
     else:
-        notes = tuple(f"not scanned: {r.target.name}: {r.error}" for r in results if not r.ok)
+        notes = tuple(
+            f"not scanned: {r.target.name}: {r.error or 'unknown'}" for r in results if not r.ok
+        )
         emit_report(shown, opts.output, View(headers=not no_headers, notes=notes))
     if opts.output not in ("table", "wide"):
         report_failures(results)

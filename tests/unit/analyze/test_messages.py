@@ -26,7 +26,7 @@ from kubecurrent.model.inventory import (
     RbacRole,
 )
 
-PLACEHOLDER = re.compile(r"\bNone\b|\bnull\b|removed in \)|removed in ,|older than ;")
+PLACEHOLDER = re.compile(r"\bNone\b|\bnull\b|removed in \)|removed in ,|older than ;|\(\)")
 SOURCES = ("managed-fields", "last-applied", "helm-release", "metrics", "audit-log")
 DRAIN_REASONS = ("pdb-zero-disruptions", "single-replica", "no-pdb")
 

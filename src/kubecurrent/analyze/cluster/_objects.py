@@ -53,7 +53,8 @@ def check_drain(inv: ClusterInventory) -> list[Finding]:
             inv,
             "KC-DRAIN-BLOCKER",
             Status.DEPRECATED,
-            f"{b.kind} {b.namespace}/{b.name} {_DRAIN_TEXT.get(b.reason, b.reason)} ({b.detail})",
+            f"{b.kind} {b.namespace}/{b.name} {_DRAIN_TEXT.get(b.reason, b.reason)}"
+            + (f" ({b.detail})" if b.detail else ""),
             category=Category.DRAIN_BLOCKER,
             kind=b.kind,
             name=b.name,
