@@ -115,3 +115,17 @@ def test_output_is_accepted_before_and_after_the_verb(runner: CliRunner, tmp_pat
     after = runner.invoke(root, ["scan", "files", str(f), "-o", "json"])
     assert before.exit_code == after.exit_code == 0
     assert before.stdout == after.stdout and before.stdout.startswith("{")
+
+
+def test_commands_reading_one_context_take_the_shared_context_flag() -> None:
+    commands = _commands(root)
+    root_param = next(p for p in root.params if "--context" in p.opts)
+    assert isinstance(root_param, click.Option)
+    for path in (("upgrade",), ("serve",)):
+        (param,) = [p for p in commands[path].params if "--context" in p.opts]
+        assert isinstance(param, click.Option)
+        assert (param.name, param.help, param.envvar) == (
+            root_param.name,
+            root_param.help,
+            root_param.envvar,
+        ), path
