@@ -253,3 +253,11 @@ def test_help_lists_the_exit_codes_from_the_one_table() -> None:
             assert f"{int(code)} {MEANINGS[code]}" in text, (command, code)
     files_help = runner.invoke(root, ["scan", "files", "--help"]).output
     assert f"5  {MEANINGS[ExitCode.PARTIAL]}"[:20] not in files_help
+
+
+def test_markdown_says_what_was_scanned(repo: Path) -> None:
+    md = run(str(repo), "--target", "1.37", "-o", "markdown").stdout
+    assert (
+        "Scanned: files 2 read, 1 skipped; documents 3 read, 2 skipped, 1 failed; objects 3." in md
+    )
+    assert "long-file-name-for-workloads.yaml:9`" in md

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubecurrent.analyze.report._data import ScanReport
-from kubecurrent.analyze.report._rows import location_text, object_text, status_word
+from kubecurrent.analyze.report._rows import gone_through, location_text, object_text, status_word
 from kubecurrent.model.findings import Status
 
 
@@ -20,6 +20,8 @@ def to_markdown(report: ScanReport) -> str:
         "unreadable input(s).",
         "",
     ]
+    if report.summary is not None:
+        lines += [f"Scanned: {gone_through(report)}.", ""]
     if report.findings:
         lines += [
             "| Status | Rule | Object | Location | Replacement | Fix |",

@@ -131,9 +131,14 @@ def summary_line(report: ScanReport) -> str:
     """One line: what was gone through, and what was found."""
     removed, deprecated = report.count(Status.REMOVED), report.count(Status.DEPRECATED)
     found = f"{removed} removed, {deprecated} deprecated, {len(report.errors)} unreadable"
+    return f"target {report.target}: {gone_through(report)} | {found}"
+
+
+def gone_through(report: ScanReport) -> str:
+    """What the scan read: clusters, or files, documents, objects, charts and overlays."""
     s = report.summary
     if s is None:
-        return f"target {report.target}: clusters {report.documents} | {found}"
+        return f"clusters {report.documents}"
     parts = [
         _counted("files", s.files, "read"),
         _counted("documents", s.documents, "read"),
@@ -142,7 +147,7 @@ def summary_line(report: ScanReport) -> str:
     for noun, counts in (("charts", s.charts), ("overlays", s.overlays)):
         if counts.done or counts.skipped or counts.failed:
             parts.append(_counted(noun, counts, "rendered"))
-    return f"target {report.target}: {'; '.join(parts)} | {found}"
+    return "; ".join(parts)
 
 
 def _counted(noun: str, c: Counts, done: str) -> str:
