@@ -30,9 +30,11 @@ class Counts:
 @dataclass
 class ScanSummary:
     """What a scan went through. ``files``: manifest files named or found by the walk (skipped:
-    held no Kubernetes object); ``documents``: YAML documents in them and in rendered output
-    (skipped: not a Kubernetes object; failed: could not be parsed); ``charts`` and ``overlays``:
-    rendered, skipped (e.g. library charts) or failed to render."""
+    held no Kubernetes object; failed: could not be read at all); ``documents``: YAML documents
+    in them and in rendered output (read: held an object, each item of a ``List`` counting as
+    one; skipped: not a Kubernetes object; failed: could not be parsed); ``charts`` and
+    ``overlays``: rendered, skipped (a library chart, a kustomize Component) or failed to
+    render."""
 
     files: Counts = field(default_factory=Counts)
     documents: Counts = field(default_factory=Counts)
