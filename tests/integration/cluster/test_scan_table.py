@@ -3,6 +3,8 @@ findings named by their kind and severity, placed in the cluster, never an inven
 
 from __future__ import annotations
 
+import re
+
 from click.testing import CliRunner
 from lightkube.models.apps_v1 import DeploymentSpec
 from lightkube.models.core_v1 import Container, PodSpec, PodTemplateSpec
@@ -47,4 +49,6 @@ def test_wide_table_names_cluster_findings_by_kind_severity_and_cluster(
     assert drain.split()[0] == "info" and f"drain blocker: Deployment {ns131}/web" in drain
     for wrong in ("kubecurrent.dev", "cluster/k131:1", "None", "deprecated  KC-EOL"):
         assert wrong not in result.stdout, wrong
-    assert rows[-1].startswith("target 1.32: clusters 1 |")
+    summary = rows[-1]
+    assert summary.startswith("target next minor of each cluster: clusters 1 | 0 removed, ")
+    assert re.search(r", \d+ error, .*\d+ info, \d+ unreadable$", summary), summary

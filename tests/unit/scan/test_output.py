@@ -17,7 +17,13 @@ from click.testing import CliRunner, Result
 from rich.console import Console
 
 from kubecurrent.analyze.cluster import check_inventory
-from kubecurrent.analyze.report import CSV_COLUMNS, ScanReport, location_text, object_text
+from kubecurrent.analyze.report import (
+    CSV_COLUMNS,
+    ScanReport,
+    location_text,
+    object_text,
+    summary_line,
+)
 from kubecurrent.analyze.report import status_word as word
 from kubecurrent.catalog import load_catalog
 from kubecurrent.cli._app import _register, root
@@ -236,8 +242,13 @@ class TestClusterFindingWords:
         assert object_text(vuln) == f"vulnerability: {cve.id}"
         assert location_text(vuln) == "cluster dev"
         assert (word(drain), object_text(drain)) == ("info", "drain blocker: Deployment shop/web")
-        report = ScanReport(target="1.32", findings=found)
+        report = ScanReport(target="1.32", findings=found, documents=1)
         assert "kubecurrent.dev" not in json.dumps(report.to_dict())
+        sev = vuln.severity.value
+        assert summary_line(report).startswith(
+            "target 1.32: clusters 1 | 0 removed, 0 deprecated, "
+        )
+        assert f" 1 {sev}" in summary_line(report) and ", 1 info," in summary_line(report)
 
 
 def test_help_lists_the_exit_codes_from_the_one_table() -> None:

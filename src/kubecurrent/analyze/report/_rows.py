@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections import Counter
 from pathlib import Path
 
 from kubecurrent.analyze.report._data import Counts, ScanReport
-from kubecurrent.model.findings import Finding, Status
+from kubecurrent.model.findings import Finding, Severity, Status
 
 TABLE_COLUMNS = ("status", "rule", "object", "location", "replacement")
 WIDE_COLUMNS = (*TABLE_COLUMNS, "deprecated in", "removed in", "source", "fix")
@@ -129,9 +130,19 @@ def to_csv(report: ScanReport, headers: bool = True) -> str:
 
 def summary_line(report: ScanReport) -> str:
     """One line: what was gone through, and what was found."""
-    removed, deprecated = report.count(Status.REMOVED), report.count(Status.DEPRECATED)
-    found = f"{removed} removed, {deprecated} deprecated, {len(report.errors)} unreadable"
-    return f"target {report.target}: {gone_through(report)} | {found}"
+    return f"target {report.target}: {gone_through(report)} | {found(report)}"
+
+
+def found(report: ScanReport) -> str:
+    """API findings by status, the others (CVEs, drain blockers…) by severity, and errors."""
+    statuses = [f.status for f in report.findings if f.category.has_status]
+    others = Counter(f.severity for f in report.findings if not f.category.has_status)
+    parts = [
+        f"{statuses.count(Status.REMOVED)} removed",
+        f"{statuses.count(Status.DEPRECATED)} deprecated",
+    ]
+    parts += [f"{others[s]} {s.value}" for s in Severity if others[s]]
+    return ", ".join([*parts, f"{len(report.errors)} unreadable"])
 
 
 def gone_through(report: ScanReport) -> str:
