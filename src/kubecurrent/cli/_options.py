@@ -9,11 +9,12 @@ every command that reads a kubeconfig or prints data; wherever it is given, it l
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
@@ -26,12 +27,20 @@ class GlobalOptions:
     kubeconfig: str | None = None
     context: str | None = None
     output: str = "table"
+    given: set[str] = field(default_factory=set)
+    """The fields set by a flag on the command line: the environment never overrides those."""
 
 
-def _remember(field: str) -> Callable[[click.Context, click.Parameter, Any], None]:
-    def store(ctx: click.Context, _: click.Parameter, value: Any) -> None:
-        if value is not None:
-            setattr(ctx.ensure_object(GlobalOptions), field, value)
+def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is None:
+            return
+        opts = ctx.ensure_object(GlobalOptions)
+        typed = ctx.get_parameter_source(param.name or "") is ParameterSource.COMMANDLINE
+        if typed or name not in opts.given:
+            setattr(opts, name, value)
+        if typed:
+            opts.given.add(name)
 
     return store
 

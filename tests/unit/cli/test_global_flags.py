@@ -129,3 +129,14 @@ def test_commands_reading_one_context_take_the_shared_context_flag() -> None:
             root_param.help,
             root_param.envvar,
         ), path
+
+
+def test_a_flag_before_the_verb_beats_the_environment(
+    runner: CliRunner, kubeconfig: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        root,
+        ["--kubeconfig", str(kubeconfig), "scan", "cluster", "--context", "nope"],
+        env={"KUBECURRENT_KUBECONFIG": str(tmp_path / "absent")},
+    )
+    assert "known: only-here" in result.output, result.output
