@@ -8,6 +8,7 @@ from kubecurrent.analyze._context import Context
 from kubecurrent.collect.files import ChartInfo
 from kubecurrent.model.constraint import ConstraintError, satisfies
 from kubecurrent.model.findings import (
+    Category,
     EvidenceSource,
     Finding,
     Location,
@@ -33,7 +34,8 @@ def check_chart(chart: ChartInfo, ctx: Context) -> Finding | ScanError | None:
         rule="KC-CHART-KUBEVERSION",
         severity=Severity.ERROR,
         status=Status.REMOVED,
-        object=ObjectRef(api_version="helm.sh/chart", kind="Chart", name=chart.name),
+        object=ObjectRef(api_version="", kind="Chart", name=chart.name),
+        category=Category.CHART,
         location=Location(file=chart_file, line=1, rendered_from=chart.path),
         source=EvidenceSource.HELM_CHART,
         message=f"chart {chart.name} {chart.version} requires kubeVersion "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import FrameType
 from typing import TypeVar
 
@@ -16,42 +15,17 @@ import click
 from rich.console import Console
 
 from kubecurrent._version import __version__
+from kubecurrent.cli._options import CONTEXT, KUBECONFIG, OUTPUT_FORMATS
+from kubecurrent.cli._options import GlobalOptions as GlobalOptions  # re-exported
+from kubecurrent.cli._options import output_option as output_option  # re-exported
 from kubecurrent.errors import KubecurrentError
 
-OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
 FC = TypeVar("FC", bound=Callable[..., object])
 
 # Documented exit codes (README "Exit codes").
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-
-
-@dataclass
-class GlobalOptions:
-    """What the global flags said; reachable from every command as ``ctx.obj``."""
-
-    kubeconfig: str | None = None
-    context: str | None = None
-    output: str = "table"
-
-
-def output_option(*formats: str) -> Callable[[FC], FC]:
-    """``-o/--output`` on a subcommand too, as kubectl accepts it after the verb."""
-
-    def remember(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
-        if value is not None:
-            ctx.ensure_object(GlobalOptions).output = value
-
-    return click.option(
-        "-o",
-        "--output",
-        type=click.Choice(formats or OUTPUT_FORMATS),
-        default=None,
-        expose_value=False,
-        callback=remember,
-        help="Output format.",
-    )
 
 
 def interruptible() -> None:
@@ -94,21 +68,14 @@ class _Root(click.Group):
     cls=_Root,
     context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "KUBECURRENT"},
 )
-@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Path to a kubeconfig file.")
-@click.option("--context", "context_name", help="The kubeconfig context to use.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format (commands may accept more).",
-)
+@KUBECONFIG
+@CONTEXT
+@output_option(*OUTPUT_FORMATS)
 @click.version_option(__version__, "--version", prog_name="kubecurrent")
 @click.pass_context
-def root(ctx: click.Context, kubeconfig: str | None, context_name: str | None, output: str) -> None:
+def root(ctx: click.Context) -> None:
     """Keep fleets of Kubernetes clusters current without breaking what runs on them."""
-    ctx.obj = GlobalOptions(kubeconfig=kubeconfig, context=context_name, output=output)
+    ctx.ensure_object(GlobalOptions)
 
 
 def _register() -> None:

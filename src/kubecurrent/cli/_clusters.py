@@ -16,7 +16,8 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.cli._app import GlobalOptions, err_console
+from kubecurrent.cli._app import err_console
+from kubecurrent.cli._options import KUBECONFIG, GlobalOptions
 from kubecurrent.collect.cluster import (
     ClusterResult,
     ClusterTarget,
@@ -47,6 +48,7 @@ class Selection:
 
 def cluster_options(f: FC) -> FC:
     options = [
+        KUBECONFIG,
         click.option(
             "--context",
             "contexts",

@@ -1,17 +1,91 @@
-"""Options shared by several commands, defined once."""
+"""Options shared by several commands, defined once.
+
+The global flags (``--kubeconfig``, ``--context``, ``-o``) are accepted before the verb and
+after it, as kubectl accepts them: each is one definition here, used by the root command and by
+every command that reads a kubeconfig or prints data; wherever it is given, it lands in the one
+``GlobalOptions`` object of the run (a flag after the verb wins).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from kubecurrent.catalog import Catalog, DottedVersion
 from kubecurrent.errors import UsageError
 
 FC = TypeVar("FC", bound=Callable[..., Any])
+OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
+
+
+@dataclass
+class GlobalOptions:
+    """What the global flags said; reachable from every command as ``ctx.obj``."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    output: str = "table"
+    given: set[str] = field(default_factory=set)
+    """The fields set by a flag on the command line: the environment never overrides those."""
+
+
+def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is None:
+            return
+        opts = ctx.ensure_object(GlobalOptions)
+        typed = ctx.get_parameter_source(param.name or "") is ParameterSource.COMMANDLINE
+        if typed or name not in opts.given:
+            setattr(opts, name, value)
+        if typed:
+            opts.given.add(name)
+
+    return store
+
+
+def output_option(*formats: str) -> Callable[[FC], FC]:
+    """``-o/--output``, before or after the verb; ``formats`` are the command's choices."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(formats or OUTPUT_FORMATS),
+        default=None,
+        expose_value=False,
+        callback=_remember("output"),
+        help="Output format [default: table].",
+    )
+
+
+KUBECONFIG = click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False),
+    default=None,
+    expose_value=False,
+    callback=_remember("kubeconfig"),
+    envvar="KUBECURRENT_KUBECONFIG",
+    help="Path to a kubeconfig file (also KUBECURRENT_KUBECONFIG).",
+)
+CONTEXT = click.option(
+    "--context",
+    "global_context",
+    default=None,
+    expose_value=False,
+    callback=_remember("context"),
+    envvar="KUBECURRENT_CONTEXT",
+    help="The kubeconfig context to use (also KUBECURRENT_CONTEXT).",
+)
+
+
+def global_flags(f: FC) -> FC:
+    """``--kubeconfig`` and ``--context`` on a command (for commands without their own
+    ``--context``)."""
+    return KUBECONFIG(CONTEXT(f))
+
 
 TIMEOUT = click.option(
     "--timeout",
@@ -151,3 +225,15 @@ def promql_options(f: FC) -> FC:
     ):
         f = option(f)
     return f
+
+
+ONLY_REMOVED = click.option(
+    "--only-removed",
+    is_flag=True,
+    help="Only findings whose status is removed, in the output and in the exit code.",
+)
+NO_HEADERS = click.option(
+    "--no-headers",
+    is_flag=True,
+    help="Table, wide and csv output without the header line (the summary goes to stderr).",
+)

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 import yaml
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from kubecurrent.analyze.report import absolute
+
+UNBOUNDED = 100_000
+"""Console width that never makes a table fold."""
 
 
 def console() -> Console:
@@ -42,3 +51,36 @@ def simple_table(
     for row in rows:
         t.add_row(*("" if v is None else str(v) for v in row))
     return t
+
+
+def text_table(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], headers: bool = True
+) -> Table:
+    """A kubectl-like table whose cells are plain text (never markup) and never cut: a cell
+    too long for the terminal wraps onto more lines."""
+    t = Table(box=None, header_style="bold", pad_edge=False, show_header=headers)
+    for col in columns:
+        t.add_column(col.upper(), overflow="fold")
+    for row in rows:
+        t.add_row(*(Text(v) for v in row))
+    return t
+
+
+def print_unbounded(renderable: Table | str, wrap: bool) -> None:
+    """Print to standard output: on a terminal and with ``wrap``, wrapped to its width (cells
+    fold, never cut); otherwise (``-o wide``, pipes) each row on one line, as wide as its
+    content, without trailing blanks."""
+    if wrap and sys.stdout.isatty():
+        Console(highlight=False, soft_wrap=False).print(renderable)
+        return
+    out = Console(highlight=False, width=UNBOUNDED, file=io.StringIO(), color_system=None)
+    with out.capture() as captured:
+        out.print(renderable)
+    click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
+
+
+def scan_root(paths: Sequence[str]) -> Path | None:
+    """The directory the scanned paths have in common (each directory given, each file's
+    parent); None when only standard input was scanned. Tables show paths relative to it."""
+    dirs = [absolute(p if Path(p).is_dir() else str(Path(p).parent)) for p in paths if p != "-"]
+    return Path(os.path.commonpath(dirs)) if dirs else None

@@ -22,7 +22,7 @@ from kubecurrent.analyze import (
     check_document,
     target_api_versions,
 )
-from kubecurrent.analyze.report import ScanReport
+from kubecurrent.analyze.report import Counts, ScanReport, ScanSummary
 from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._pool import ordered_map, workers_for
@@ -33,6 +33,7 @@ from kubecurrent.collect.files import (
     Input,
     RenderOptions,
     Skipped,
+    SkipReason,
     read_input,
 )
 from kubecurrent.errors import BinaryMissingError, UsageError
@@ -126,7 +127,7 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
         kube_candidates=ctx.known_versions,
         api_versions=target_api_versions(ctx),
     )
-    report = ScanReport(target=str(ctx.target))
+    report = ScanReport(target=str(ctx.target), summary=ScanSummary())
     show = len(inputs) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
     workers = 1 if any(i.kind == "stdin" for i in inputs) else workers_for(len(inputs))
     work = functools.partial(scan_input, ctx=ctx, opts=opts)
@@ -140,12 +141,14 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
             report.findings += part.findings
             report.errors += part.errors
             report.skipped += part.skipped
+            if report.summary is not None and part.summary is not None:
+                report.summary.add(part.summary)
             progress.advance(task)
     return report
 
 
 def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
-    """The documents, findings and errors of one input."""
+    """The documents, findings and errors of one input, and what it counts for in the summary."""
     report = ScanReport(target=str(ctx.target))
     for item in read_input(inp, opts, body_fields):
         if isinstance(item, Document):
@@ -161,4 +164,46 @@ def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
                 report.errors.append(hit)
             elif hit is not None:
                 report.findings.append(hit)
+    report.summary = tally(inp, report)
     return report
+
+
+DOCUMENT_SKIPS = frozenset(
+    {SkipReason.NOT_AN_OBJECT, SkipReason.NO_IDENTITY, SkipReason.NOT_YAML, SkipReason.TEMPLATE}
+)
+"""Skips of one document; the others skip a whole chart or overlay (or only note something)."""
+WHOLE_SKIPS = frozenset(
+    {
+        SkipReason.LIBRARY_CHART,
+        SkipReason.KUSTOMIZE_INCOMPLETE,
+        SkipReason.KUSTOMIZE_COMPONENT,
+    }
+)
+
+
+def tally(inp: Input, report: ScanReport) -> ScanSummary:
+    """What one input adds to the summary.
+
+    Documents: read as objects (a List's items count one each), skipped (no Kubernetes object),
+    failed (an error at a line). The input itself: skipped when it was passed over as a whole
+    (a library chart, a kustomize Component) or gave neither object nor error; failed when it
+    gave errors and no object; read or rendered otherwise."""
+    objects, errors = report.documents, len(report.errors)
+    reasons = [s.reason for s in report.skipped]
+    broken = sum(1 for e in report.errors if e.line is not None)
+    documents = Counts(done=objects, skipped=sum(r in DOCUMENT_SKIPS for r in reasons))
+    documents.failed = broken
+    passed_over = any(r in WHOLE_SKIPS for r in reasons) or (objects == 0 and errors == 0)
+    whole = Counts(
+        done=int(objects > 0 and not passed_over),
+        skipped=int(passed_over),
+        failed=int(objects == 0 and errors > 0 and not passed_over),
+    )
+    summary = ScanSummary(documents=documents)
+    if inp.kind == "chart":
+        summary.charts = whole
+    elif inp.kind == "kustomize":
+        summary.overlays = whole
+    else:
+        summary.files = whole
+    return summary

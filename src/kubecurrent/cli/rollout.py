@@ -22,6 +22,7 @@ import click
 
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
+from kubecurrent.cli._options import KUBECONFIG
 from kubecurrent.cli._output import console, emit, simple_table
 from kubecurrent.cli._rollout_options import given, in_force, runner_flags, settings_from, to_record
 from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
@@ -211,6 +212,7 @@ def rollout() -> None:
     help="Strategy file (see docs/rollout.md) [default: a canary, then the rest two at a time].",
 )
 @output_option("table", "json", "yaml")
+@KUBECONFIG
 @click.option("--dry-run", is_flag=True, help="Show the waves and stop; record nothing.")
 @STATE
 @ACTOR

@@ -1,8 +1,6 @@
-"""``kubecurrent scan files``: which manifests, charts and overlays the target version refuses.
+"""``kubecurrent scan files`` and ``scan cluster``: what the target version refuses.
 
-Exit codes: 0 nothing at or above ``--fail-on``; 1 an input could not be read or rendered (and
-nothing reached the threshold); 2 bad usage; 3 deprecated APIs found (``--fail-on deprecated``);
-4 removed APIs found.
+Exit codes: see ``_exit`` (one table, also the commands' ``--help`` and docs/exit-codes.md).
 """
 
 from __future__ import annotations
@@ -10,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -18,44 +18,61 @@ import yaml
 from kubecurrent.analyze import Context
 from kubecurrent.analyze.cluster import check_inventory, default_target, limitations
 from kubecurrent.analyze.report import (
+    TABLE_COLUMNS,
+    WIDE_COLUMNS,
     ScanReport,
+    display_path,
     fleet_page,
+    summary_line,
+    table_rows,
+    to_csv,
     to_html,
     to_junit,
     to_markdown,
     to_sarif,
 )
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
-from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, err_console, output_option
+from kubecurrent.cli._app import GlobalOptions, err_console, output_option
 from kubecurrent.cli._clusters import (
-    EXIT_PARTIAL,
     cluster_options,
     collect,
     report_failures,
     selection,
     summary,
 )
-from kubecurrent.cli._options import ADDON_VERSION, CATALOG_EXTRA, check_addon_names
-from kubecurrent.cli._output import console, simple_table
+from kubecurrent.cli._exit import CLUSTER_CODES, FILES_CODES, ExitCode, help_block, scan_exit_code
+from kubecurrent.cli._options import (
+    ADDON_VERSION,
+    CATALOG_EXTRA,
+    NO_HEADERS,
+    ONLY_REMOVED,
+    check_addon_names,
+)
+from kubecurrent.cli._output import print_unbounded, scan_root, text_table
 from kubecurrent.cli._scan_run import render_options, resolve_target, scan, target_warning
 from kubecurrent.collect.cluster import ClusterResult
 from kubecurrent.collect.files import ChartDeps, Input, RenderOptions, discover
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError, Status
 
-EXIT_DEPRECATED = 3
-EXIT_REMOVED = 4
 FC = TypeVar("FC", bound=Callable[..., object])
-FORMATS = ("table", "wide", "json", "yaml", "markdown", "sarif", "junit")
+FORMATS = ("table", "wide", "json", "yaml", "csv", "markdown", "sarif", "junit")
 
 
-def exit_code(report: ScanReport, fail_on: str) -> int:
+@dataclass(frozen=True)
+class View:
+    """How the human formats show a report: paths relative to ``root``, header lines or not."""
+
+    root: Path | None = None
+    headers: bool = True
+    notes: tuple[str, ...] = ()
+    """More warnings to print before the summary (clusters that could not be scanned)."""
+
+
+def exit_code(report: ScanReport, fail_on: str) -> ExitCode:
     """Documented exit code for ``report`` under the ``--fail-on`` threshold."""
-    if fail_on != "none" and report.count(Status.REMOVED):
-        return EXIT_REMOVED
-    if fail_on == "deprecated" and report.count(Status.DEPRECATED):
-        return EXIT_DEPRECATED
-    return EXIT_ERROR if report.errors else EXIT_OK
+    removed, deprecated = report.count(Status.REMOVED), report.count(Status.DEPRECATED)
+    return scan_exit_code(removed, deprecated, len(report.errors), fail_on)
 
 
 def _compose(*decorators: Callable[[FC], FC]) -> Callable[[FC], FC]:
@@ -122,6 +139,8 @@ def run_scan(paths: tuple[str, ...], ctx: Context, opts: RenderOptions) -> ScanR
         (inputs if isinstance(item, Input) else errors).append(item)  # type: ignore[arg-type]
     report = scan(inputs, ctx, opts)
     report.errors[:0] = errors
+    if report.summary is not None:
+        report.summary.files.failed += len(errors)
     return report
 
 
@@ -150,13 +169,34 @@ FAIL_ON = click.option(
 )
 
 
-@scan_group.command("files")
+FILES_HELP = """Scan manifests, Helm charts and kustomize overlays under PATHS (``-`` reads stdin).
+
+\b
+Directories are walked; a directory with Chart.yaml is rendered with helm (its kubeVersion
+is checked against the target), one with a kustomization with kustomize. Tables show paths
+relative to the directory the PATHS have in common. Every flag can be set as
+KUBECURRENT_SCAN_FILES_<FLAG>, e.g. KUBECURRENT_SCAN_FILES_TARGET=1.37.
+
+"""
+CLUSTER_HELP = """Scan live clusters: API usage (who writes what), add-ons, skew, end of life, CVEs,
+drains.
+
+\b
+Clusters as for `kubecurrent inventory` (current context, --context, --all-contexts,
+--fleet FILE). What the credentials may not read is reported as "could not check".
+
+"""
+
+
+@scan_group.command("files", help=FILES_HELP + help_block(FILES_CODES))
 @click.argument("paths", nargs=-1, required=True)
 @output_option(*FORMATS)
 @target_options
 @render_options_flags
 @ADDON_VERSION
 @FAIL_ON
+@ONLY_REMOVED
+@NO_HEADERS
 @click.pass_context
 def files(
     click_ctx: click.Context,
@@ -172,21 +212,9 @@ def files(
     chart_deps: str,
     kustomize_enable_helm: bool,
     fail_on: str,
+    only_removed: bool,
+    no_headers: bool,
 ) -> None:
-    """Scan manifests, Helm charts and kustomize overlays under PATHS (``-`` reads stdin).
-
-    \b
-    Directories are walked; a directory with Chart.yaml is rendered with helm (its kubeVersion
-    is checked against the target), one with a kustomization with kustomize. Every flag can be
-    set as KUBECURRENT_SCAN_FILES_<FLAG>, e.g. KUBECURRENT_SCAN_FILES_TARGET=1.37.
-
-    \b
-    Exit codes: 0 clean (nothing at or above --fail-on)
-                1 an input could not be read or rendered
-                2 bad usage
-                3 deprecated APIs found (with --fail-on deprecated)
-                4 removed APIs found
-    """
     opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
     ctx = context_for(target, from_version, extra, addon_versions)
     warning = target_warning(ctx)
@@ -196,11 +224,13 @@ def files(
         helm_binary, kustomize_binary, values, sets, chart_deps, kustomize_enable_helm
     )
     report = run_scan(paths, ctx, render)
-    emit_report(report, opts.output)
-    click_ctx.exit(exit_code(report, fail_on))
+    shown = report.only_removed() if only_removed else report
+    view = View(scan_root(paths), headers=not no_headers)
+    emit_report(shown, opts.output, view)
+    click_ctx.exit(exit_code(shown, fail_on))
 
 
-@scan_group.command("cluster")
+@scan_group.command("cluster", help=CLUSTER_HELP + help_block(CLUSTER_CODES))
 @cluster_options
 @output_option(*FORMATS, "html")
 @click.option(
@@ -209,34 +239,30 @@ def files(
 )
 @CATALOG_EXTRA
 @FAIL_ON
+@ONLY_REMOVED
+@NO_HEADERS
 @click.pass_context
 def cluster(
-    click_ctx: click.Context, /, target: str | None, extra: tuple[str, ...], fail_on: str, **kw: Any
+    click_ctx: click.Context,
+    /,
+    target: str | None,
+    extra: tuple[str, ...],
+    fail_on: str,
+    only_removed: bool,
+    no_headers: bool,
+    **kw: Any,
 ) -> None:
-    """Scan live clusters: API usage (who writes what), add-ons, skew, end of life, CVEs, drains.
-
-    \b
-    Clusters as for `kubecurrent inventory` (current context, --context, --all-contexts,
-    --fleet FILE). What the credentials may not read is reported as "could not check".
-
-    \b
-    Exit codes: 0 clean (nothing at or above --fail-on)
-                1 something could not be checked (and nothing reached the threshold)
-                2 bad usage
-                3 deprecated found (with --fail-on deprecated)
-                4 removed found (also: add-ons unsupported at the target, node skew)
-                5 partial: some clusters could not be scanned (takes precedence)
-    """
     opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
     catalog = load_catalog([*extra_from_env(), *extra])
     chosen = MinorVersion.parse(target) if target else None
     results = collect(selection(**kw), opts, catalog)
     today = dt.date.today()
     report = cluster_report(results, catalog, chosen, today)
+    shown = report.only_removed() if only_removed else report
     if opts.output == "html":
         click.echo(cluster_html(results, report, catalog, chosen, today), nl=False)
     elif opts.output in ("json", "yaml"):
-        data = {**report.to_dict(), "clusters": summary(results)}
+        data = {**shown.to_dict(), "clusters": summary(results)}
         click.echo(
             json.dumps(data, indent=2)
             if opts.output == "json"
@@ -244,10 +270,14 @@ def cluster(
             nl=opts.output == "json",
         )
     else:
-        emit_report(report, opts.output)
-    report_failures(results)
-    code = exit_code(report, fail_on)
-    click_ctx.exit(EXIT_PARTIAL if any(not r.ok for r in results) else code)
+        notes = tuple(
+            f"not scanned: {r.target.name}: {r.error or 'unknown'}" for r in results if not r.ok
+        )
+        emit_report(shown, opts.output, View(headers=not no_headers, notes=notes))
+    if opts.output not in ("table", "wide"):
+        report_failures(results)
+    code = exit_code(shown, fail_on)
+    click_ctx.exit(ExitCode.PARTIAL if any(not r.ok for r in results) else code)
 
 
 def cluster_report(
@@ -282,11 +312,14 @@ def cluster_html(
     return to_html(page)
 
 
-def emit_report(report: ScanReport, output: str) -> None:
+def emit_report(report: ScanReport, output: str, view: View | None = None) -> None:
+    view = view or View()
     if output == "json":
         click.echo(json.dumps(report.to_dict(), indent=2))
     elif output == "yaml":
         click.echo(yaml.safe_dump(report.to_dict(), sort_keys=False), nl=False)
+    elif output == "csv":
+        click.echo(to_csv(report, headers=view.headers), nl=False)
     elif output == "sarif":
         click.echo(json.dumps(to_sarif(report), indent=2))
     elif output == "junit":
@@ -294,38 +327,30 @@ def emit_report(report: ScanReport, output: str) -> None:
     elif output == "markdown":
         click.echo(to_markdown(report), nl=False)
     else:
-        _table(report, wide=output == "wide")
+        _table(report, output == "wide", view)
 
 
-def _table(report: ScanReport, wide: bool) -> None:
-    head = ["status", "rule", "object", "location", "replacement"]
-    if wide:
-        head += ["removed in", "source", "fix"]
-    rows = []
-    for f in report.sorted_findings():
-        row = [
-            f.status.value,
-            f.rule,
-            f"{f.object.api_version} {f.object.label}",
-            f"{f.location.file}:{f.location.line}",
-            f.replacement or "-",
-        ]
-        if wide:
-            row += [f.removed_in or "-", f.source.value, f.remediation]
-        rows.append(row)
-    out = console()
+def _table(report: ScanReport, wide: bool, view: View) -> None:
+    """The findings, then the notes and warnings (stderr), then the summary line (stdout;
+    stderr with --no-headers, so that stdout holds only rows)."""
+    rows = table_rows(report, wide, view.root)
     if rows:
-        out.print(simple_table(head, rows))
-    removed, deprecated = report.count(Status.REMOVED), report.count(Status.DEPRECATED)
-    out.print(
-        f"target {report.target}: {report.documents} objects, {removed} removed, "
-        f"{deprecated} deprecated, {len(report.errors)} unreadable, "
-        f"{len(report.skipped)} skipped"
-    )
+        columns = WIDE_COLUMNS if wide else TABLE_COLUMNS
+        print_unbounded(text_table(columns, rows, view.headers), wrap=not wide)
     err = err_console()
-    for s in report.skipped:
-        if s.reason.is_note:
-            err.print(f"note: {s.file}: {s.detail}", markup=False, highlight=False)
+    for s in (s for s in report.skipped if s.reason.is_note):
+        where = display_path(s.file, view.root) + (f":{s.line}" if s.line else "")
+        err.print(f"note: {where}: {s.detail}", markup=False, highlight=False)
     for e in report.errors:
-        where = f"{e.file}:{e.line}" if e.line else e.file
-        err.print(f"[bold yellow]warning:[/] {where}: {e.message}", markup=True, highlight=False)
+        where = display_path(e.file, view.root) + (f":{e.line}" if e.line else "")
+        err.print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
+        err.print(f"{where}: {e.message}", markup=False, highlight=False)
+    for note in view.notes:
+        err.print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
+        err.print(note, markup=False, highlight=False)
+    relative = f" (paths relative to {view.root})" if rows and view.root else ""
+    line = summary_line(report) + relative
+    if view.headers:
+        click.echo(line)
+    else:
+        err.print(line, markup=False, highlight=False)

@@ -23,6 +23,7 @@ import click
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
 from kubecurrent.cli._clusters import Selection, targets
+from kubecurrent.cli._options import global_flags
 from kubecurrent.cli._rollout_options import (
     DEFAULTS,
     RUNNER_OPTIONS,
@@ -66,6 +67,7 @@ DEFAULT_AUDIT = Path("~/.local/state/kubecurrent/audit.jsonl")
 
 
 @click.command("serve")
+@global_flags
 @click.option("--listen", default="127.0.0.1:8080", show_default=True, help="HOST:PORT.")
 @click.option(
     "--fleet",

@@ -18,7 +18,14 @@ import click
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console
 from kubecurrent.cli._modes import gitops_options, print_runbook, server_of, wants_runbook
-from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, TODAY, promql_options
+from kubecurrent.cli._options import (
+    ADDON_CHART,
+    CATALOG_EXTRA,
+    CONTEXT,
+    KUBECONFIG,
+    TODAY,
+    promql_options,
+)
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._upgrade_run import (
     Setup,
@@ -44,7 +51,8 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
 
 
 @click.command()
-@click.option("--context", "context_name", help="Kubeconfig context of the cluster.")
+@KUBECONFIG
+@CONTEXT
 @click.option(
     "--target",
     default="latest-supported",
@@ -135,7 +143,6 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
 def upgrade(
     ctx: click.Context,
     /,
-    context_name: str | None,
     target: str,
     plan_file: Path | None,
     today: dt.datetime | None,
@@ -155,7 +162,7 @@ def upgrade(
     whose every value is non-zero) before the first step and after each one.
     """
     opts = ctx.ensure_object(GlobalOptions)
-    context = context_name or opts.context
+    context = opts.context
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else default_path()
     day = today.date() if today else dt.date.today()

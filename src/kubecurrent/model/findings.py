@@ -31,6 +31,45 @@ class Status(StrEnum):
     DEPRECATED = "deprecated"
 
 
+class Category(StrEnum):
+    """What a finding is about. Only API findings have a lifecycle status worth a word of its
+    own (removed, deprecated); reports show the others by their severity and their kind."""
+
+    API = "api"
+    """An object's apiVersion, an RBAC grant, a webhook's AdmissionReview versions, PSP."""
+    CRD_VERSION = "crd-version"
+    """A deprecated or unserved CRD version that objects are written or stored through."""
+    CHART = "chart"
+    """A Helm chart's own kubeVersion constraint."""
+    ADDON = "addon"
+    NODE_SKEW = "node-skew"
+    END_OF_LIFE = "end-of-life"
+    VULNERABILITY = "vulnerability"
+    DRAIN_BLOCKER = "drain-blocker"
+
+    @property
+    def has_status(self) -> bool:
+        """Whether "removed"/"deprecated" describe findings of this category."""
+        return self in (Category.API, Category.CRD_VERSION)
+
+    @property
+    def label(self) -> str:
+        """The category in words, as tables print it before the object."""
+        return _CATEGORY_LABELS[self]
+
+
+_CATEGORY_LABELS = {
+    Category.API: "api",
+    Category.CRD_VERSION: "CRD version",
+    Category.CHART: "chart kubeVersion",
+    Category.ADDON: "add-on",
+    Category.NODE_SKEW: "node pool skew",
+    Category.END_OF_LIFE: "end of life",
+    Category.VULNERABILITY: "vulnerability",
+    Category.DRAIN_BLOCKER: "drain blocker",
+}
+
+
 class EvidenceSource(StrEnum):
     """Where the object that triggered the finding was read from."""
 
@@ -67,7 +106,11 @@ class Location(_Frozen):
     file: str
     line: int = Field(default=1, ge=1)
     rendered_from: str | None = None
-    """For rendered charts and overlays: the chart or kustomization that produced the object."""
+    """For rendered charts and overlays: the chart or kustomization that produced the object;
+    for live evidence, how it was seen (e.g. the managedFields manager)."""
+    cluster: str | None = None
+    """For findings about a live cluster: its name (``file`` and ``line`` then mean nothing to
+    a reader and are not shown)."""
 
 
 class Finding(_Frozen):
@@ -76,6 +119,7 @@ class Finding(_Frozen):
     rule: str = Field(pattern=r"^KC-[A-Z0-9-]+$")
     severity: Severity
     status: Status
+    """The threshold level (``--fail-on``); printed as a word only when ``category.has_status``."""
     object: ObjectRef
     location: Location
     source: EvidenceSource
@@ -88,6 +132,7 @@ class Finding(_Frozen):
     replacement: str | None = None
     remediation: str = ""
     """One line saying what to change."""
+    category: Category = Category.API
 
 
 class ScanError(_Frozen):

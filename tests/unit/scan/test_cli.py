@@ -80,7 +80,8 @@ def test_kustomize_overlay_is_rendered(repo_json: dict[str, object]) -> None:
 def test_missing_helm_binary_names_the_build_command(tmp_path: Path) -> None:
     result = run(str(REPO / "chart"), "-o", "json", "--helm-binary", str(tmp_path / "nohelm"))
     (err,) = json.loads(result.stdout)["errors"]
-    assert result.exit_code == 4  # kubeVersion still checked
+    # kubeVersion still checked: a removed finding and an unreadable input, both told
+    assert result.exit_code == 6
     for way_out in ("--helm-binary", "helm on PATH", "kubecurrent sandbox build"):
         assert way_out in err["message"]
     from kubecurrent.cli._scan_run import binary_resolver

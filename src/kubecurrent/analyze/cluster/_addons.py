@@ -5,7 +5,7 @@ from __future__ import annotations
 from kubecurrent.analyze.cluster._base import cluster_finding
 from kubecurrent.catalog import Addon, AddonRelease, Catalog, DottedVersion
 from kubecurrent.model import MinorVersion
-from kubecurrent.model.findings import Finding, Status
+from kubecurrent.model.findings import Category, Finding, Status
 from kubecurrent.model.inventory import ClusterInventory, InstalledAddon
 
 
@@ -58,6 +58,7 @@ def _support(
         Status.REMOVED,
         f"{addon.display_name} {installed.version} supports Kubernetes {line.kubernetes_min}–"
         f"{line.kubernetes_max}, not {target}",
+        category=Category.ADDON,
         kind="Addon",
         name=addon.name,
         replacement=move_to,
@@ -72,6 +73,7 @@ def _retired(inv: ClusterInventory, addon: Addon, installed: InstalledAddon) -> 
         "KC-ADDON-RETIRED",
         Status.DEPRECATED,
         f"{addon.display_name} {installed.version} is {addon.status} since {addon.status_since}",
+        category=Category.ADDON,
         kind="Addon",
         name=addon.name,
         replacement=", ".join(addon.replacement_addons) or None,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kubecurrent.analyze._context import Context
 from kubecurrent.analyze._rules import check_document
-from kubecurrent.analyze.cluster._base import cluster_finding, document
+from kubecurrent.analyze.cluster._base import cluster_finding, document, in_cluster
 from kubecurrent.collect.files import Document
-from kubecurrent.model.findings import EvidenceSource, Finding, Status
+from kubecurrent.model.findings import Category, EvidenceSource, Finding, Status
 from kubecurrent.model.inventory import ApiEvidence, ClusterInventory
 
 STALE_NOTE = (
@@ -25,7 +25,9 @@ def check_evidence(inv: ClusterInventory, ctx: Context) -> list[Finding]:
         if crd is not None:
             out.append(_crd_version(inv, e, crd.name))
             continue
-        out += [_attribute(f, e) for f in check_document(_as_document(inv, e), ctx)]
+        out += [
+            in_cluster(inv, _attribute(f, e)) for f in check_document(_as_document(inv, e), ctx)
+        ]
     return out
 
 
@@ -38,26 +40,28 @@ def attribution(e: ApiEvidence) -> str:
         case EvidenceSource.MANAGED_FIELDS:
             op = f", {e.operation}" if e.operation else ""
             when = f", last at {e.last_seen}" if e.last_seen else ""
-            return f"written by field manager {e.manager!r}{op}{when}: {objects} (managedFields)"
+            who = f"field manager {e.manager!r}" if e.manager else "an unnamed field manager"
+            return f"written by {who}{op}{when}: {objects} (managedFields)"
         case EvidenceSource.LAST_APPLIED:
             return f"last applied as this apiVersion: {objects}; {STALE_NOTE}"
         case EvidenceSource.HELM_RELEASE:
-            return f"in the manifest of Helm release {e.release}: {objects}"
+            return f"in the manifest of Helm release {e.release or '(unnamed)'}: {objects}"
         case EvidenceSource.METRICS:
             return "requested since the API server started (apiserver_requested_deprecated_apis)"
         case EvidenceSource.AUDIT_LOG:
             last = f", last seen {e.last_seen}" if e.last_seen else ""
-            return f"requested {e.count} times by user agent {e.manager!r}{last} (audit log)"
+            agent = f"user agent {e.manager!r}" if e.manager else "an unrecorded user agent"
+            return f"requested {e.count} times by {agent}{last} (audit log)"
         case _:
             return objects
 
 
 def _detail(e: ApiEvidence) -> str:
-    if e.source == EvidenceSource.MANAGED_FIELDS:
+    if e.source == EvidenceSource.MANAGED_FIELDS and e.manager:
         return f"managedFields manager {e.manager}"
-    if e.source == EvidenceSource.HELM_RELEASE:
+    if e.source == EvidenceSource.HELM_RELEASE and e.release:
         return f"helm release {e.release}"
-    if e.source == EvidenceSource.AUDIT_LOG:
+    if e.source == EvidenceSource.AUDIT_LOG and e.manager:
         return f"audit log user agent {e.manager}"
     return e.source
 
@@ -85,6 +89,7 @@ def _crd_version(inv: ClusterInventory, e: ApiEvidence, crd: str) -> Finding:
         "KC-CRD-VERSION-DEPRECATED",
         Status.DEPRECATED,
         f"{e.api_version} {e.kind} is a deprecated version of CRD {crd}; {attribution(e)}",
+        category=Category.CRD_VERSION,
         kind=e.kind,
         api_version=e.api_version,
         name=e.examples[0].rpartition("/")[2] if e.examples else "",

@@ -7,6 +7,7 @@ from typing import Any
 from kubecurrent.collect.files import Document
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import (
+    Category,
     EvidenceSource,
     Finding,
     Location,
@@ -16,12 +17,16 @@ from kubecurrent.model.findings import (
 )
 from kubecurrent.model.inventory import ClusterInventory
 
-CLUSTER_API = "kubecurrent.dev/v1"
-
 
 def where(inv: ClusterInventory) -> str:
-    """The location ``file`` of every finding about ``inv``."""
+    """The location ``file`` of every finding about ``inv`` (``Location.cluster`` names it)."""
     return f"cluster/{inv.name}"
+
+
+def in_cluster(inv: ClusterInventory, finding: Finding) -> Finding:
+    """``finding`` (made by a file-scan rule from a live object) placed in ``inv``."""
+    loc = finding.location.model_copy(update={"cluster": inv.name})
+    return finding.model_copy(update={"location": loc})
 
 
 def document(
@@ -37,10 +42,11 @@ def cluster_finding(
     status: Status,
     message: str,
     *,
+    category: Category,
     kind: str = "Cluster",
     name: str | None = None,
     namespace: str = "",
-    api_version: str = CLUSTER_API,
+    api_version: str = "",
     severity: Severity | None = None,
     detail: str | None = None,
     **extra: Any,
@@ -55,9 +61,10 @@ def cluster_finding(
             name=inv.name if name is None else name,
             namespace=namespace,
         ),
-        location=Location(file=where(inv), line=1, rendered_from=detail),
+        location=Location(file=where(inv), line=1, rendered_from=detail, cluster=inv.name),
         source=EvidenceSource.CLUSTER,
         message=message,
+        category=category,
         **extra,
     )
 

@@ -7,7 +7,7 @@ import datetime as dt
 from kubecurrent.analyze.cluster._base import cluster_finding
 from kubecurrent.catalog import Catalog
 from kubecurrent.model import KubeVersion, MinorVersion
-from kubecurrent.model.findings import Finding, Severity, Status
+from kubecurrent.model.findings import Category, Finding, Severity, Status
 from kubecurrent.model.inventory import ClusterInventory, NodePool
 
 
@@ -56,9 +56,9 @@ def _skew(
         Status.REMOVED,
         f"{component} {version} in node pool {pool.name} ({pool.nodes} nodes) is {behind} minors "
         f"behind {target}; the skew policy allows {max_older}",
+        category=Category.NODE_SKEW,
         kind="NodePool",
         name=pool.name,
-        api_version="kubecurrent.dev/v1",
         fix_by=str(target),
         replacement=f"{lowest}",
         remediation=f"roll node pool {pool.name} to {component} {lowest} or newer before the "
@@ -79,6 +79,7 @@ def check_eol(inv: ClusterInventory, catalog: Catalog, today: dt.date) -> list[F
             Status.DEPRECATED,
             f"Kubernetes {release.version} {state} on "
             f"{release.end_of_life if passed else release.end_of_standard_support}",
+            category=Category.END_OF_LIFE,
             severity=Severity.ERROR if passed else Severity.WARNING,
             remediation="upgrade to a supported minor: "
             + ", ".join(str(r.version) for r in catalog.supported_releases(today)),
@@ -96,6 +97,7 @@ def check_cves(inv: ClusterInventory, catalog: Catalog) -> list[Finding]:
                 "KC-CVE",
                 Status.DEPRECATED,
                 f"{cve.id} ({cve.severity}) in {cve.component}: {cve.summary}",
+                category=Category.VULNERABILITY,
                 severity=Severity.ERROR
                 if cve.severity in ("high", "critical")
                 else Severity.WARNING,

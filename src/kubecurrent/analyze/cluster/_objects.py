@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kubecurrent.analyze._context import Context
 from kubecurrent.analyze._rbac import check_rbac
-from kubecurrent.analyze.cluster._base import cluster_finding, document
-from kubecurrent.model.findings import EvidenceSource, Finding, Severity, Status
+from kubecurrent.analyze.cluster._base import cluster_finding, document, in_cluster
+from kubecurrent.model.findings import Category, EvidenceSource, Finding, Severity, Status
 from kubecurrent.model.inventory import ClusterInventory
 
 _DRAIN_TEXT = {
@@ -36,6 +36,7 @@ def check_stored_versions(inv: ClusterInventory) -> list[Finding]:
                     Status.DEPRECATED,
                     f"CRD {crd.name} lists {version} in status.storedVersions: that version cannot "
                     "be removed from the CRD until every object is rewritten in another version",
+                    category=Category.CRD_VERSION,
                     kind="CustomResourceDefinition",
                     name=crd.name,
                     api_version="apiextensions.k8s.io/v1",
@@ -52,7 +53,9 @@ def check_drain(inv: ClusterInventory) -> list[Finding]:
             inv,
             "KC-DRAIN-BLOCKER",
             Status.DEPRECATED,
-            f"{b.kind} {b.namespace}/{b.name} {_DRAIN_TEXT.get(b.reason, b.reason)} ({b.detail})",
+            f"{b.kind} {b.namespace}/{b.name} {_DRAIN_TEXT.get(b.reason, b.reason)}"
+            + (f" ({b.detail})" if b.detail else ""),
+            category=Category.DRAIN_BLOCKER,
             kind=b.kind,
             name=b.name,
             namespace=b.namespace,
@@ -71,6 +74,7 @@ def check_drain(inv: ClusterInventory) -> list[Finding]:
                 Status.DEPRECATED,
                 f"{hidden} more drain blockers not listed (inventory keeps the first "
                 f"{len(inv.drain_blockers)})",
+                category=Category.DRAIN_BLOCKER,
                 severity=Severity.INFO,
             )
         )
@@ -87,5 +91,8 @@ def check_roles(inv: ClusterInventory, ctx: Context) -> list[Finding]:
             "metadata": meta,
             "rules": [dict(r) for r in role.rules],
         }
-        out += check_rbac(document(inv, data, EvidenceSource.LIVE_OBJECT), ctx)
+        out += [
+            in_cluster(inv, f)
+            for f in check_rbac(document(inv, data, EvidenceSource.LIVE_OBJECT), ctx)
+        ]
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,13 +11,61 @@ from kubecurrent.model.findings import Finding, ScanError, Status
 
 
 @dataclass
+class Counts:
+    """Inputs of one kind: how many were read (or rendered), skipped on purpose, or failed."""
+
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.done += other.done
+        self.skipped += other.skipped
+        self.failed += other.failed
+
+    def to_dict(self, done: str) -> dict[str, int]:
+        return {done: self.done, "skipped": self.skipped, "failed": self.failed}
+
+
+@dataclass
+class ScanSummary:
+    """What a scan went through. ``files``: manifest files named or found by the walk (skipped:
+    held no Kubernetes object; failed: could not be read at all); ``documents``: YAML documents
+    in them and in rendered output (read: held an object, each item of a ``List`` counting as
+    one; skipped: not a Kubernetes object; failed: could not be parsed); ``charts`` and
+    ``overlays``: rendered, skipped (a library chart, a kustomize Component) or failed to
+    render."""
+
+    files: Counts = field(default_factory=Counts)
+    documents: Counts = field(default_factory=Counts)
+    charts: Counts = field(default_factory=Counts)
+    overlays: Counts = field(default_factory=Counts)
+
+    def add(self, other: ScanSummary) -> None:
+        for name in ("files", "documents", "charts", "overlays"):
+            getattr(self, name).add(getattr(other, name))
+
+    def to_dict(self, objects: int) -> dict[str, Any]:
+        return {
+            "files": self.files.to_dict("read"),
+            "documents": self.documents.to_dict("read"),
+            "objects": objects,
+            "charts": self.charts.to_dict("rendered"),
+            "overlays": self.overlays.to_dict("rendered"),
+        }
+
+
+@dataclass
 class ScanReport:
     target: str
     findings: list[Finding] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     documents: int = 0
+    """Kubernetes objects checked (for a cluster scan: clusters)."""
     skipped: list[Skipped] = field(default_factory=list)
     """What was read and deliberately not scanned (not a Kubernetes object, a library chart…)."""
+    summary: ScanSummary | None = None
+    """What a file scan went through (None for a cluster scan)."""
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)
@@ -26,9 +75,20 @@ class ScanReport:
             self.findings, key=lambda f: (f.location.file, f.location.line, f.rule, f.object.kind)
         )
 
+    def only_removed(self) -> ScanReport:
+        """The same report with only the findings whose status is ``removed``."""
+        kept = [f for f in self.findings if f.status is Status.REMOVED]
+        return dataclasses.replace(self, findings=kept)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "target": self.target,
+            "summary": {
+                **(self.summary.to_dict(self.documents) if self.summary else {}),
+                "removed": self.count(Status.REMOVED),
+                "deprecated": self.count(Status.DEPRECATED),
+                "errors": len(self.errors),
+            },
             "findings": [_finding(f) for f in self.sorted_findings()],
             "errors": [e.model_dump(exclude_none=True) for e in self.errors],
             "skipped": self.skipped_counts(),

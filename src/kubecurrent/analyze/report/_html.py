@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from kubecurrent.analyze.report._page import ClusterCurrency, FleetPage, cluster_of
+from kubecurrent.analyze.report._rows import object_text
 from kubecurrent.analyze.report._svg import bar_chart
 from kubecurrent.model.findings import Finding, Severity
 
@@ -136,7 +137,7 @@ def _finding_rows(findings: Sequence[Finding]) -> str:
         + _td(f.severity.value)
         + _td(cluster_of(f))
         + _td(f.rule)
-        + _td(f"{f.object.api_version} {f.object.label}")
+        + _td(object_text(f))
         + _td(f.source.value)
         + _td(f.message)
         + _td(f.remediation or "-")

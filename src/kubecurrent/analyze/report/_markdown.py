@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kubecurrent.analyze.report._data import ScanReport
+from kubecurrent.analyze.report._rows import gone_through, location_text, object_text, status_word
 from kubecurrent.model.findings import Status
 
 
@@ -19,6 +20,8 @@ def to_markdown(report: ScanReport) -> str:
         "unreadable input(s).",
         "",
     ]
+    if report.summary is not None:
+        lines += [f"Scanned: {gone_through(report)}.", ""]
     if report.findings:
         lines += [
             "| Status | Rule | Object | Location | Replacement | Fix |",
@@ -30,10 +33,10 @@ def to_markdown(report: ScanReport) -> str:
                 + " | ".join(
                     _cell(x)
                     for x in (
-                        f.status.value,
+                        status_word(f),
                         f"`{f.rule}`",
-                        f"`{f.object.api_version}` {f.object.label}",
-                        f"`{f.location.file}:{f.location.line}`",
+                        object_text(f),
+                        f"`{location_text(f)}`",
                         f.replacement or "-",
                         f.remediation,
                     )

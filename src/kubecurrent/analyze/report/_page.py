@@ -62,7 +62,7 @@ class FleetPage:
 
 
 def cluster_of(finding: Finding) -> str:
-    return finding.location.file.removeprefix("cluster/")
+    return finding.location.cluster or finding.location.file
 
 
 def fleet_page(
