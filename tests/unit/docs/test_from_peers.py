@@ -58,7 +58,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A real report: a removed Ingress and a file that cannot be read."""
     root_dir = tmp_path_factory.mktemp("deploy")
     (root_dir / "ingress.yaml").write_text(REMOVED)
-    (root_dir / "broken.yaml").write_text("a: [\n")
+    (root_dir / "broken.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: [\n")
     _register()
     result = CliRunner().invoke(root, ["scan", "files", str(root_dir), "-o", "json"])
     assert result.exit_code == ExitCode.FINDINGS_AND_UNREADABLE, result.output

@@ -61,7 +61,7 @@ def test_crds_are_read_when_the_templates_fail_and_the_error_keeps_every_line() 
     (f,) = data["findings"]
     assert f["object"]["name"] == "widgets.example.com"
     assert _where(f, CHARTS / "broken") == ("crds/widgets.yaml", 4)
-    assert result.exit_code == 4
+    assert result.exit_code == 6  # a removed finding and a chart that could not be rendered
 
 
 def test_a_yaml_error_in_rendered_output_shows_the_template_and_the_rendered_lines() -> None:

@@ -44,7 +44,7 @@ def test_the_broken_document_is_an_error_and_the_next_ones_are_judged() -> None:
     result = run(str(INPUTS / "broken-middle.yaml"), "--target", "1.37", "-o", "json")
     data = _json(result)
     assert sorted(f["object"]["name"] for f in data["findings"]) == ["first-after", "second-after"]
-    assert len(data["errors"]) == 1 and result.exit_code == 4
+    assert len(data["errors"]) == 1 and result.exit_code == 6  # findings and an unreadable input
 
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"

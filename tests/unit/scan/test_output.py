@@ -59,7 +59,9 @@ def repo(tmp_path: Path) -> Path:
         "  name: fs\n"
     )
     (root_dir / "mkdocs.yml").write_text("site_name: x\nnav: []\n")
-    (root_dir / "broken.yaml").write_text(f"{GOOD}---\nkey: [unclosed\n")
+    (root_dir / "broken.yaml").write_text(
+        f"{GOOD}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n"
+    )
     return root_dir
 
 
@@ -76,7 +78,7 @@ class TestTable:
         (row,) = [line for line in result.stdout.splitlines() if "CronJob" in line]
         assert f"batch/v1beta1 CronJob {LONG_NS}/{LONG_NAME}" in row
         assert "long-file-name-for-workloads.yaml:1" in row
-        assert row.rstrip().endswith("change apiVersion to batch/v1")
+        assert row.rstrip().endswith("change apiVersion to batch/v1 (served since 1.21)")
         assert not any(line != line.rstrip() for line in result.stdout.splitlines())
 
     def test_a_narrow_terminal_folds_cells_and_cuts_nothing(self) -> None:
