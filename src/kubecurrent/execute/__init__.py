@@ -27,7 +27,7 @@ from kubecurrent.execute._errors import (
 from kubecurrent.execute._executor import ExecutionReport, Executor, StepResult
 from kubecurrent.execute._health import Baseline, HealthGate
 from kubecurrent.execute._helm import HelmAddons, chart_source, find_release
-from kubecurrent.execute._kube import Kube, connect
+from kubecurrent.execute._kube import Kube, connect, connect_target
 from kubecurrent.execute._promql import (
     TOKEN_ENV,
     Prometheus,
@@ -83,6 +83,7 @@ __all__ = [
     "check_prometheus_url",
     "choose_chart",
     "connect",
+    "connect_target",
     "effect_missing",
     "endpoint_matches",
     "evaluate",
