@@ -17,6 +17,7 @@ from kubecurrent.collect.cluster._collect import (
 from kubecurrent.collect.cluster._fleet import (
     ClusterResult,
     collect_fleet,
+    eks_targets,
     inventory_json,
     load_fleet_file,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "connection",
     "default_kubeconfig",
     "eks_labels",
+    "eks_targets",
     "inventory_json",
     "kubeconfig_contexts",
     "load_fleet_file",

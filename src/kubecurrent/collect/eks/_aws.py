@@ -25,6 +25,7 @@ __all__ = [
     "aws_call",
     "check_region",
     "client_error",
+    "default_region",
     "eks_client",
     "eks_regions",
     "paginate",
@@ -99,7 +100,7 @@ def check_region(region: str) -> str:
     return region
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 _SESSIONS: dict[str | None, Any] = {}
 
 
@@ -118,6 +119,12 @@ def session(profile: str | None) -> Any:
                     hint="list them with `aws configure list-profiles`, or drop --profile",
                 ) from None
         return _SESSIONS[profile]
+
+
+def default_region(profile: str | None) -> str | None:
+    """The region the AWS configuration names (``AWS_REGION``, the profile's ``region``)."""
+    region = session(profile).region_name
+    return str(region) if region else None
 
 
 def eks_client(region: str, profile: str | None) -> Any:
