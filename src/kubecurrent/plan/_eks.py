@@ -29,13 +29,13 @@ VERSIONS_FAQ_URL = (
     "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html#version-faqs"
 )
 _MANAGED_WHY = (
-    "EKS updates the control plane only when every managed node group runs its minor "
-    f"({UPDATE_CLUSTER_URL}): {{pool}} is an EKS managed node group, so EKS replaces its nodes "
-    "now, before the next control-plane update"
+    "EKS requires managed node groups to run the control plane's minor before the next "
+    f"control-plane update ({UPDATE_CLUSTER_URL}): {{pool}} is an EKS managed node group, so EKS "
+    "replaces its nodes now"
 )
 _MANAGED_WITHOUT = (
-    "EKS would refuse the next control-plane update while {pool} runs an older minor, and the "
-    "nodes of {pool} would miss the kubelet fixes of the new version"
+    "the next control-plane update would start with {pool} a minor behind, against EKS's update "
+    "procedure, and the nodes of {pool} would miss the kubelet fixes of the new version"
 )
 _SELF_MANAGED = (
     "EKS does not roll this pool (it is no EKS managed node group: self-managed or Karpenter); "
@@ -149,6 +149,7 @@ class EksRules:
         if not profiles:
             return
         names = ", ".join(p.name for p in profiles)
+        before = "" if work.minor == work.target_minor else " before the next control-plane update"
         work.emit(
             "check",
             "fargate",
@@ -156,8 +157,8 @@ class EksRules:
             show(work.cp),
             f"Fargate pods keep the kubelet they started with ({UPDATE_CLUSTER_URL}): restart "
             f"the workloads of the Fargate profiles {names} (e.g. kubectl rollout restart) so "
-            f"their pods run {work.cp.minor_version} before the next control-plane update",
-            "EKS would refuse the next control-plane update while Fargate nodes run an older "
-            "minor, and the pods would miss the kubelet fixes",
+            f"their pods run {work.cp.minor_version}{before}",
+            "the Fargate pods would keep running an older kubelet, and the next control-plane "
+            "update would start with Fargate nodes a minor behind, against EKS's update procedure",
             managed_by=PROVIDER,
         )

@@ -13,7 +13,7 @@ from kubecurrent.catalog import Catalog
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
-from kubecurrent.plan import plan_cluster
+from kubecurrent.plan import action, plan_cluster
 from tests.unit.plan.conftest import cluster
 
 pytestmark = pytest.mark.unit
@@ -192,3 +192,14 @@ def test_a_cluster_without_a_provider_plans_as_before(catalog: Catalog) -> None:
     plan = plan_cluster(inv, catalog, TARGET)
     assert [s.target for s in plan.steps if s.type == "node-pool"] == ["ng-a"]
     assert all(s.managed_by is None for s in plan.steps)
+
+
+def test_runbooks_name_eks_steps_as_eks_does(catalog: Catalog) -> None:
+    inv = eks_cluster(fargateProfiles=[{"name": "batch", "status": "ACTIVE"}])
+    names = {action(s) for s in plan_cluster(inv, catalog, TARGET).steps}
+    assert {
+        "Roll EKS managed node group ng-a",
+        "Upgrade EKS add-on coredns",
+        "Restart Fargate pods",
+        "Roll node pool self-managed",
+    } <= names
