@@ -16,13 +16,7 @@ import click
 import yaml
 
 from kubecurrent.analyze import Context
-from kubecurrent.analyze.cluster import (
-    FleetSupport,
-    check_inventory,
-    default_target,
-    fleet_support,
-    limitations,
-)
+from kubecurrent.analyze.cluster import check_inventory, default_target, fleet_support, limitations
 from kubecurrent.analyze.report import (
     ScanReport,
     fleet_page,
@@ -44,6 +38,7 @@ from kubecurrent.cli._clusters import (
 from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._scan_run import render_options, resolve_target, scan
+from kubecurrent.cli._support import support_json, support_table
 from kubecurrent.collect.cluster import ClusterResult
 from kubecurrent.collect.files import Input, RenderOptions, discover
 from kubecurrent.model import MinorVersion
@@ -218,12 +213,8 @@ def cluster(
     if opts.output == "html":
         click.echo(cluster_html(results, report, catalog, chosen, day), nl=False)
     elif opts.output in ("json", "yaml"):
-        invs = [r.inventory for r in results if r.inventory is not None]
-        data = {
-            **report.to_dict(),
-            "clusters": summary(results),
-            "support": fleet_support(invs, catalog, day).to_json(),
-        }
+        data = {**report.to_dict(), "clusters": summary(results)}
+        data["support"] = support_json(results, catalog, day)
         click.echo(
             json.dumps(data, indent=2)
             if opts.output == "json"
@@ -233,8 +224,7 @@ def cluster(
     else:
         emit_report(report, opts.output)
         if opts.output in ("table", "wide"):
-            invs = [r.inventory for r in results if r.inventory is not None]
-            support_table(fleet_support(invs, catalog, day))
+            support_table(results, catalog, day)
     report_failures(results)
     code = exit_code(report, fail_on)
     click_ctx.exit(EXIT_PARTIAL if any(not r.ok for r in results) else code)
@@ -272,34 +262,6 @@ def cluster_html(
         support=fleet_support(invs, catalog, today),
     )
     return to_html(page)
-
-
-def support_table(support: FleetSupport) -> None:
-    """Managed clusters' support phase and cost per month, with the fleet totals."""
-    if not support.clusters:
-        return
-    money = "{:,.2f}".format
-    rows = [
-        [
-            c.cluster,
-            f"{c.provider} {c.minor}",
-            c.phase.value,
-            str(c.end_of_standard_support),
-            str(c.end_of_extended_support),
-            "-" if c.usd_per_month is None else money(c.usd_per_month),
-            money(c.extra_usd_per_month),
-            money(c.exposure_usd_per_month),
-        ]
-        for c in support.clusters
-    ]
-    head = ["cluster", "minor", "phase", "standard until", "extended until", "USD/month"]
-    out = console()
-    out.print(simple_table([*head, "extra now", "exposure"], rows))
-    out.print(
-        f"managed support on {support.today}: {money(support.usd_per_month)} USD per month, "
-        f"{money(support.extra_usd_per_month)} of it for extended support; exposure "
-        f"{money(support.exposure_usd_per_month)} USD per month"
-    )
 
 
 def emit_report(report: ScanReport, output: str) -> None:

@@ -159,19 +159,21 @@ def test_the_fleet_page_shows_dates_and_cost_per_cluster_and_the_total() -> None
 def test_scan_cluster_prints_the_fleet_sum_under_the_findings(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from kubecurrent.cli.scan import cluster_html, cluster_report, support_table
+    from kubecurrent.cli._support import support_json, support_table
+    from kubecurrent.cli.scan import cluster_html, cluster_report
     from kubecurrent.collect.cluster import ClusterResult, ClusterTarget
 
     today = dt.date(2026, 6, 1)
     results = [ClusterResult(ClusterTarget(name=i.name), i) for i in fleet()]
     results.append(ClusterResult(ClusterTarget(name="gone"), error="connection refused"))
-    support_table(fleet_support([r.inventory for r in results if r.inventory], CATALOG, today))
+    support_table(results, CATALOG, today)
     out = capsys.readouterr().out
     assert "old      eks 1.31  extended  2025-11-26      2026-11-26      438.00" in out
     assert (
         "managed support on 2026-06-01: 584.00 USD per month, 365.00 of it for extended "
         "support; exposure 730.00 USD per month"
     ) in out
+    assert support_json(results, CATALOG, today)["totals"]["usdPerMonth"] == 584.0
     report = cluster_report(results, CATALOG, None, today)
     assert {f.rule for f in report.findings} >= set(RULES[:2])
     page = cluster_html(results, report, CATALOG, None, today)
