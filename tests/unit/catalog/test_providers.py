@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from kubecurrent.catalog import SupportPhase, build, catalog_coverage, export_catalog, load_catalog
+from kubecurrent.cli._app import _register, root
 from kubecurrent.errors import CatalogError
 from kubecurrent.model import MinorVersion
 
@@ -121,3 +124,24 @@ def test_builtin_unverified_provider_facts_are_listed_by_coverage() -> None:
     unverified = catalog_coverage(load_catalog())["unverified"]
     entries = {u["entry"] for u in unverified if u["section"].startswith("provider")}
     assert "eks 1.36" in entries and "eks 1.29" not in entries
+
+
+def test_catalog_show_providers_as_a_table_and_as_json() -> None:
+    _register()
+    runner = CliRunner()
+    table = runner.invoke(root, ["catalog", "show", "providers"])
+    assert table.exit_code == 0
+    row = next(line for line in table.stdout.splitlines() if "1.31" in line and "eks" in line)
+    assert [c.strip() for c in row.split("│")[1:6]] == [
+        "eks",
+        "1.31",
+        "2024-09-26",
+        "2025-11-26",
+        "2026-11-26",
+    ]
+    data = json.loads(runner.invoke(root, ["catalog", "show", "providers", "-o", "json"]).stdout)
+    assert {p["support"]: p["usd_per_cluster_hour"] for p in data["prices"]} == {
+        "standard": "0.10",
+        "extended": "0.60",
+    }
+    assert data["releases"][0]["version"] == "1.19"
