@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from kubecurrent.model import MinorVersion
 from kubecurrent.model.managed import EksCluster, ManagedAddon
 from kubecurrent.plan._nodes import roll_to_control_plane
 from kubecurrent.plan._rules import key, label
@@ -41,11 +42,6 @@ _SELF_MANAGED = (
     "EKS does not roll this pool (it is no EKS managed node group: self-managed or Karpenter); "
     "replace its nodes yourself or through Karpenter's drift"
 )
-
-
-def _minor(text: str) -> int:
-    major, _, minor = text.partition(".")
-    return int(major) * 1000 + int(minor)
 
 
 class EksRules:
@@ -80,7 +76,7 @@ class EksRules:
 
     def _offered(self, work: Work) -> tuple[set[int], str]:
         if self.eks.offered_minors:
-            return {_minor(m) for m in self.eks.offered_minors}, "EKS offers"
+            return {key(MinorVersion.parse(m)) for m in self.eks.offered_minors}, "EKS offers"
         minors = work.rules.catalog.provider_minors(PROVIDER)
         return {key(m) for m in minors}, "the catalog's EKS calendar lists"
 
@@ -112,15 +108,20 @@ class EksRules:
         for addon in self.eks.addons:
             installed = self.addons[addon.name]
             offered = addon.compatible.get(minor)
-            if offered is not None and installed in offered:
-                continue
+            if (offered is None and before) or (offered is not None and installed in offered):
+                continue  # before the first hop an unknown pairing is what runs now: left alone
             chosen = addon.defaults.get(minor) or (offered[0] if offered else None)
             if chosen is None:
+                known = (
+                    "none known: the inventory lists no versions for it"
+                    if offered is None
+                    else "none"
+                )
                 work.block(
                     f"EKS add-on {addon.name} {installed}: EKS offers no version of it for "
-                    f"Kubernetes {minor} (none known in the inventory); collect the inventory "
-                    "again through EKS, or remove the add-on before this hop",
-                    at=work.minor - (0 if before else 1),
+                    f"Kubernetes {minor} ({known}); collect the inventory again through EKS "
+                    "with that minor in reach, or remove the add-on before this hop",
+                    at=work.minor - 1,
                 )
                 continue
             self._move(work, addon, installed, chosen, minor, before)

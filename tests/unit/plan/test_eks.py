@@ -203,3 +203,27 @@ def test_runbooks_name_eks_steps_as_eks_does(catalog: Catalog) -> None:
         "Restart Fargate pods",
         "Roll node pool self-managed",
     } <= names
+
+
+def test_before_the_first_hop_an_eks_addon_eks_no_longer_offers_moves(catalog: Catalog) -> None:
+    stale = {**ADDONS[2], "version": "v1.34.9-eksbuild.1"}  # kube-proxy of the previous minor
+    plan = plan_cluster(eks_cluster(addons=[stale]), catalog, KubeVersion.parse("1.36.6"))
+    assert rows(plan)[0] == (
+        0,
+        "addon",
+        "kube-proxy",
+        "v1.34.9-eksbuild.1",
+        "v1.35.0-eksbuild.1",
+        "eks",
+    )
+    assert "the current control-plane minor 1.35" in plan.steps[0].why
+
+
+def test_an_unknown_pairing_with_the_current_minor_is_left_alone(catalog: Catalog) -> None:
+    addon = {
+        **ADDONS[1],
+        "compatible": {k: v for k, v in ADDONS[1]["compatible"].items() if k != "1.35"},
+    }
+    plan = plan_cluster(eks_cluster(addons=[addon]), catalog, TARGET)
+    assert plan.status == "ok"
+    assert [s.hop for s in plan.steps if s.target == "coredns"] == [1]
