@@ -16,7 +16,7 @@ import click
 import yaml
 
 from kubecurrent.analyze import Context
-from kubecurrent.analyze.cluster import check_inventory, default_target, limitations
+from kubecurrent.analyze.cluster import check_inventory, default_target, fleet_support, limitations
 from kubecurrent.analyze.report import (
     ScanReport,
     fleet_page,
@@ -35,9 +35,10 @@ from kubecurrent.cli._clusters import (
     selection,
     summary,
 )
-from kubecurrent.cli._options import CATALOG_EXTRA
+from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._scan_run import render_options, resolve_target, scan
+from kubecurrent.cli._support import support_json, support_table
 from kubecurrent.collect.cluster import ClusterResult
 from kubecurrent.collect.files import Input, RenderOptions, discover
 from kubecurrent.model import MinorVersion
@@ -178,9 +179,16 @@ def files(
 )
 @CATALOG_EXTRA
 @FAIL_ON
+@TODAY
 @click.pass_context
 def cluster(
-    click_ctx: click.Context, /, target: str | None, extra: tuple[str, ...], fail_on: str, **kw: Any
+    click_ctx: click.Context,
+    /,
+    target: str | None,
+    extra: tuple[str, ...],
+    fail_on: str,
+    today: dt.datetime | None,
+    **kw: Any,
 ) -> None:
     """Scan live clusters: API usage (who writes what), add-ons, skew, end of life, CVEs, drains.
 
@@ -200,12 +208,13 @@ def cluster(
     catalog = load_catalog([*extra_from_env(), *extra])
     chosen = MinorVersion.parse(target) if target else None
     results = collect(selection(**kw), opts, catalog)
-    today = dt.date.today()
-    report = cluster_report(results, catalog, chosen, today)
+    day = today.date() if today else dt.date.today()
+    report = cluster_report(results, catalog, chosen, day)
     if opts.output == "html":
-        click.echo(cluster_html(results, report, catalog, chosen, today), nl=False)
+        click.echo(cluster_html(results, report, catalog, chosen, day), nl=False)
     elif opts.output in ("json", "yaml"):
         data = {**report.to_dict(), "clusters": summary(results)}
+        data["support"] = support_json(results, catalog, day)
         click.echo(
             json.dumps(data, indent=2)
             if opts.output == "json"
@@ -214,6 +223,8 @@ def cluster(
         )
     else:
         emit_report(report, opts.output)
+        if opts.output in ("table", "wide"):
+            support_table(results, catalog, day)
     report_failures(results)
     code = exit_code(report, fail_on)
     click_ctx.exit(EXIT_PARTIAL if any(not r.ok for r in results) else code)
@@ -240,13 +251,15 @@ def cluster_html(
     today: dt.date,
 ) -> str:
     """The self-contained HTML page of a cluster scan (``-o html``)."""
+    invs = [r.inventory for r in results if r.inventory is not None]
     page = fleet_page(
-        [r.inventory for r in results if r.inventory is not None],
+        invs,
         report,
         [(r.target.name, r.error or "unknown") for r in results if not r.ok],
         catalog.newest_release().version,
         today,
         target,
+        support=fleet_support(invs, catalog, today),
     )
     return to_html(page)
 
