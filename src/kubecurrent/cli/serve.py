@@ -170,7 +170,8 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         else saved_collector(load_inventory_dir(kw["inventory"], catalog))
     )
     refs = tuple(
-        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout) for t in found or ()
+        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.eks)
+        for t in found or ()
     )
     return WebContext(
         catalog=catalog,

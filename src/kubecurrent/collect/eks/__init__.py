@@ -22,7 +22,7 @@ from kubecurrent.collect.eks._aws import (
 )
 from kubecurrent.collect.eks._connect import eks_config, exec_kubeconfig, write_kubeconfig
 from kubecurrent.collect.eks._discover import Discovery, discover, regions_of
-from kubecurrent.collect.eks._facts import minor_of
+from kubecurrent.collect.eks._facts import addon_version_key, minor_of
 from kubecurrent.collect.eks._read import EksFacts, describe_cluster, endpoint_of
 from kubecurrent.collect.eks._token import TOKEN_PREFIX, EksToken, token_of, url_of
 
@@ -34,6 +34,7 @@ __all__ = [
     "EksFacts",
     "EksRef",
     "EksToken",
+    "addon_version_key",
     "aws_call",
     "check_region",
     "client_error",

@@ -24,6 +24,7 @@ from kubecurrent.model.managed import (
 __all__ = [
     "account_of",
     "addon_of",
+    "addon_version_key",
     "addon_versions",
     "cluster_of",
     "fargate_of",
@@ -55,7 +56,8 @@ def account_of(arn: str) -> str:
     return found["account"]
 
 
-def _version_key(version: str) -> tuple[tuple[int, ...], int]:
+def addon_version_key(version: str) -> tuple[tuple[int, ...], int]:
+    """``v1.11.4-eksbuild.2`` → ((1, 11, 4), 2), ordering EKS add-on versions."""
     found = _EKSBUILD.match(version)
     if not found:
         return ((), 0)
@@ -117,7 +119,7 @@ def addon_versions(
                     if compat.get("defaultVersion"):
                         defaults[minor] = str(version["addonVersion"])
         if found:
-            compatible[minor] = tuple(sorted(found, key=_version_key, reverse=True))
+            compatible[minor] = tuple(sorted(found, key=addon_version_key, reverse=True))
     return compatible, defaults
 
 
