@@ -58,7 +58,7 @@ class KeyPair:
     user_arn: str
 
 
-class _SignedHeadersOnly(SigV4Auth):
+class _SignedHeadersOnly(SigV4Auth):  # type: ignore[misc]  # botocore has no type stubs
     """botocore's SigV4 signer, restricted to the headers the client listed as signed."""
 
     def __init__(self, creds: Credentials, service: str, region: str, signed: list[str]):

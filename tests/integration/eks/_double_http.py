@@ -17,9 +17,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import botocore.session
 
 # Status per error code, from the ``error.httpStatusCode`` of each exception shape.
 _STATUS = {
@@ -61,9 +64,11 @@ class Request:
     body: dict[str, Any]
 
     def params(self) -> dict[str, object]:
-        """Every input member received, as one mapping (what ``EksDouble.requests`` shows)."""
+        """The input members received, by their names in the model (boto3's keyword names)."""
+        names = _member_names(self.operation)
         query = {k: v[0] if len(v) == 1 else v for k, v in self.query.items()}
-        return {**self.path, **query, **self.body}
+        located = {names.get(k, k): v for k, v in {**self.path, **query}.items()}
+        return {**located, **self.body}
 
     def arg(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -71,6 +76,19 @@ class Request:
 
 
 Handler = Callable[[Request], dict[str, Any]]
+
+
+@cache
+def _member_names(operation: str) -> dict[str, str]:
+    """URI and query ``locationName`` -> member name, from botocore's EKS service model."""
+    model = botocore.session.get_session().get_service_model("eks")
+    shape = model.operation_model(operation).input_shape
+    members = shape.members if shape is not None else {}
+    return {
+        m.serialization.get("name", n): n
+        for n, m in members.items()
+        if m.serialization.get("location") in ("uri", "querystring")
+    }
 
 
 @dataclass(frozen=True)

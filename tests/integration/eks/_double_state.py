@@ -139,6 +139,7 @@ class Cluster:
     updates: list[Update] = field(default_factory=list)
     deprecated_apis: list[DeprecatedApiUsage] = field(default_factory=list)
     faults: dict[UpdateKind, Fault] = field(default_factory=dict)
+    request_tokens: dict[str, Update] = field(default_factory=dict)  # clientRequestToken
     released: threading.Event = field(default_factory=threading.Event)  # set: not held
     node_serial: int = 0
 

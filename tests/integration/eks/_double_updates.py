@@ -68,6 +68,8 @@ class Writes:
         version = str(req.body.get("version") or "")
         with self.store.lock:
             c = self.store.cluster(req.region, req.path["name"])
+            if (again := self._repeated(c, req)) is not None:
+                return again
             if self.store.data.version(version) is None:
                 offered = ", ".join(v.version for v in self.store.data.versions)
                 raise ApiError(
@@ -101,7 +103,7 @@ class Writes:
             update = Update(
                 UpdateKind.CLUSTER, [("Version", version), ("PlatformVersion", "eks.1")]
             )
-            c.updates.append(update)
+            self._remember(c, req, update)
             c.status = ClusterStatus.UPDATING
         self._start(c, update, lambda: self._run_cluster(c, version))
         return {"update": shape.update(update)}
@@ -111,8 +113,12 @@ class Writes:
         with self.store.lock:
             c = self.store.cluster(req.region, req.path["name"])
             ng = self.store.nodegroup(c, req.path["nodegroupName"])
-            version = str(body.get("version") or c.version)
-            release = str(body.get("releaseVersion") or work.release_version(version))
+            if (again := self._repeated(c, req)) is not None:
+                return again
+            release_given = body.get("releaseVersion")
+            implied = ".".join(str(release_given).split(".")[:2]) if release_given else None
+            version = str(body.get("version") or implied or c.version)
+            release = str(release_given or work.release_version(version))
             if _minor_index(version) > _minor_index(c.version):
                 raise ApiError(
                     "InvalidRequestException",
@@ -145,7 +151,7 @@ class Writes:
                 [("Version", version), ("ReleaseVersion", release)],
                 target=ng.name,
             )
-            c.updates.append(update)
+            self._remember(c, req, update)
             ng.status = NodegroupStatus.UPDATING
         self._start(c, update, lambda: self._run_nodegroup(c, ng.name, version, release, force))
         return {"update": shape.update(update)}
@@ -158,6 +164,8 @@ class Writes:
         with self.store.lock:
             c = self.store.cluster(req.region, req.path["name"])
             name = req.path["addonName"]
+            if (again := self._repeated(c, req)) is not None:
+                return again
             addon = c.addons.get(name)
             kind = self.store.data.addon(name)
             if addon is None or kind is None:
@@ -190,10 +198,23 @@ class Writes:
                 [("AddonVersion", version), ("ResolveConflicts", resolve)],
                 target=name,
             )
-            c.updates.append(update)
+            self._remember(c, req, update)
             addon.status = AddonStatus.UPDATING
         self._start(c, update, lambda: self._run_addon(c, name, version, resolve))
         return {"update": shape.update(update)}
+
+    @staticmethod
+    def _repeated(c: Cluster, req: Request) -> dict[str, Any] | None:
+        """The update a request with the same ``clientRequestToken`` started (idempotency)."""
+        token = req.body.get("clientRequestToken")
+        earlier = c.request_tokens.get(str(token)) if token else None
+        return {"update": shape.update(earlier)} if earlier is not None else None
+
+    @staticmethod
+    def _remember(c: Cluster, req: Request, update: Update) -> None:
+        c.updates.append(update)
+        if token := req.body.get("clientRequestToken"):
+            c.request_tokens[str(token)] = update
 
     # -- background work ------------------------------------------------------------------
 
@@ -266,7 +287,8 @@ class Writes:
                 for _ in range(max(0, ng.desired - len(done)))
             ]
             max_unavailable = ng.max_unavailable
-        work.roll(client, name, new, max_unavailable, force, self.eviction_timeout)
+        image = work.ami_id(release)
+        work.roll(client, name, image, new, max_unavailable, force, self.eviction_timeout)
         with self.store.lock:
             ng.version, ng.release_version = version, release
 

@@ -44,6 +44,8 @@ RELEASE_DATE = "20261101"
 
 
 class WorkFailed(Exception):
+    """The update fails with this EKS error (nothing else went wrong)."""
+
     def __init__(self, error: UpdateError) -> None:
         super().__init__(error.message)
         self.error = error
@@ -80,6 +82,7 @@ def node_manifest(
             "kubernetes.io/hostname": name,
             "node.kubernetes.io/instance-type": "m5.large",
             "topology.kubernetes.io/region": region,
+            "topology.kubernetes.io/zone": region + "abc"[sum(map(ord, name)) % 3],
         }
     )
     manifest["status"]["nodeInfo"]["osImage"] = "Amazon Linux 2023 (simulated)"
@@ -110,7 +113,7 @@ def group_nodes(client: Client, nodegroup: str) -> list[Node]:
 
 
 def image_of(node: Node) -> str:
-    return ((node.metadata and node.metadata.labels) or {}).get(IMAGE_LABEL, "")
+    return str(((node.metadata and node.metadata.labels) or {}).get(IMAGE_LABEL, ""))
 
 
 def _chunks(items: list[Node], size: int) -> Iterator[list[Node]]:
@@ -190,13 +193,13 @@ def delete_node(client: Client, name: str) -> None:
 def roll(
     client: Client,
     nodegroup: str,
+    image: str,
     new_nodes: list[dict[str, Any]],
     max_unavailable: int,
     force: bool,
     eviction_timeout: float,
 ) -> None:
-    """Replace the group's nodes that are not on the new image by ``new_nodes``."""
-    image = new_nodes[0]["metadata"]["labels"][IMAGE_LABEL] if new_nodes else None
+    """Replace the group's nodes that are not on ``image`` by ``new_nodes``."""
     old = [n for n in group_nodes(client, nodegroup) if image_of(n) != image]
     create_nodes(client, new_nodes, timeout=120)
     for batch in _chunks(old, max(1, max_unavailable)):

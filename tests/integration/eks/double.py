@@ -78,6 +78,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -233,6 +234,7 @@ class EksDouble:
         for name in self._sandboxes:
             with contextlib.suppress(Exception):
                 sb.down(name)
+        shutil.rmtree(self._dir, ignore_errors=True)
 
     # -- additions to the contract -----------------------------------------------------------
 

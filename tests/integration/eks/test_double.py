@@ -469,8 +469,14 @@ class TestClusterUpdates:
         self, alpha: SessionSandbox, eks: Any, eks_double: EksDouble
     ) -> None:
         eks_double.hold_updates(CLUSTER)
-        update = eks.update_cluster_version(name=CLUSTER, version="1.36")["update"]
+        token = "resume-after-kill-1"
+        update = eks.update_cluster_version(name=CLUSTER, version="1.36", clientRequestToken=token)[
+            "update"
+        ]
         assert update["status"] == "InProgress"
+        # The same clientRequestToken again (a retried request) answers the same update.
+        again = eks.update_cluster_version(name=CLUSTER, version="1.36", clientRequestToken=token)
+        assert again["update"]["id"] == update["id"]
         assert {"type": "Version", "value": "1.36"} in update["params"]
         assert eks.describe_cluster(name=CLUSTER)["cluster"]["status"] == "UPDATING"
         with pytest.raises(botocore.exceptions.ClientError) as busy:
