@@ -169,26 +169,6 @@ class TestReading:
 
 
 class TestAuthentication:
-    def test_wrong_credentials_and_throttling_answer_like_aws(
-        self, eks: Any, eks_double: EksDouble
-    ) -> None:
-        stranger = boto3.Session(
-            aws_access_key_id="AKIAUNKNOWNKEY000000", aws_secret_access_key="x", region_name=REGION
-        ).client("eks", endpoint_url=eks_double.endpoint_url)
-        with pytest.raises(botocore.exceptions.ClientError) as refused:
-            stranger.list_clusters()
-        assert error_of(refused) == ("UnrecognizedClientException", 403)
-
-        before = len(eks_double.requests())
-        eks_double.throttle_next(2)  # botocore retries throttling: the call still succeeds
-        assert eks.list_clusters()["clusters"] == [CLUSTER]
-        assert [op for op, _ in eks_double.requests()[before:]] == ["ListClusters"] * 3
-        eks_double.throttle_next(50)
-        with pytest.raises(botocore.exceptions.ClientError) as throttled:
-            eks.list_clusters()
-        assert error_of(throttled) == ("ThrottlingException", 429)
-        eks_double.throttle_next(0)
-
     def test_an_eks_token_reaches_the_api_server_and_bad_ones_are_refused(
         self, alpha: SessionSandbox, eks_double: EksDouble
     ) -> None:
