@@ -191,12 +191,11 @@ class EksProvider:
         return f"EKS replaced the nodes of {pool} ({minor}, releaseVersion {how})"
 
     def _nodegroup(self, pool: str) -> dict[str, Any]:
-        where = f"{self.ref}"
         try:
             return dict(
                 aws_call(
-                    f"describe node group {pool}",
-                    where,
+                    f"describe node group {pool} of {self.ref}",
+                    "",
                     lambda: self.client.describe_nodegroup(
                         clusterName=self.ref.name, nodegroupName=pool
                     ),
@@ -362,7 +361,7 @@ class EksProvider:
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
         try:
-            return aws_call(what, f"{self.ref}", call)
+            return aws_call(f"{what} of {self.ref}", "", call)
         except EksError as exc:
             raise _step_error(exc) from None
 

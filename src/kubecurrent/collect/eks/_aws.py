@@ -142,7 +142,8 @@ def eks_client(region: str, profile: str | None) -> Any:
 
 
 def aws_call(what: str, where: str, call: Callable[[], T]) -> T:
-    """Run one AWS call; its failure becomes an ``EksError`` about ``what`` in ``where``."""
+    """Run one AWS call; its failure becomes an ``EksError`` about ``what`` in ``where``
+    (a region; empty when ``what`` names it already)."""
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
@@ -151,24 +152,24 @@ def aws_call(what: str, where: str, call: Callable[[], T]) -> T:
         PartialCredentialsError,
     )
 
+    if where:
+        what = f"{what} ({where})"
     try:
         return call()
     except (NoCredentialsError, PartialCredentialsError):
-        raise EksError(
-            f"{what} ({where}): no AWS credentials found", hint=_CREDENTIALS_HINT
-        ) from None
+        raise EksError(f"{what}: no AWS credentials found", hint=_CREDENTIALS_HINT) from None
     except EndpointConnectionError as exc:
         raise EksError(
-            f"{what} ({where}): cannot reach the EKS endpoint {exc.kwargs.get('endpoint_url')}",
+            f"{what}: cannot reach the EKS endpoint {exc.kwargs.get('endpoint_url')}",
             hint="check the network and the region; AWS_ENDPOINT_URL_EKS overrides the endpoint",
         ) from None
     except ClientError as exc:
-        raise client_error(what, where, exc) from None
+        raise client_error(what, exc) from None
     except BotoCoreError as exc:
-        raise EksError(f"{what} ({where}): {exc}", hint="check the AWS configuration") from None
+        raise EksError(f"{what}: {exc}", hint="check the AWS configuration") from None
 
 
-def client_error(what: str, where: str, exc: Any) -> EksError:
+def client_error(what: str, exc: Any) -> EksError:
     """The ``EksError`` for a botocore ``ClientError`` (after botocore's own retries)."""
     error = exc.response.get("Error") or {}
     code = str(error.get("Code") or "")
@@ -186,7 +187,7 @@ def client_error(what: str, where: str, exc: Any) -> EksError:
         hint = "grant the IAM permission named above (see docs/eks.md for the list)"
     else:
         hint = "see the EKS message above"
-    return EksError(f"{what} ({where}): {code or 'error'}: {message}", hint=hint, code=code)
+    return EksError(f"{what}: {code or 'error'}: {message}", hint=hint, code=code)
 
 
 def paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:

@@ -59,9 +59,7 @@ def list_clusters(region: str, profile: str | None) -> list[str]:
 def endpoint_of(ref: EksRef) -> tuple[str, str]:
     """The API server URL and base64 CA of ``ref`` (``DescribeCluster`` only)."""
     eks = eks_client(ref.region, ref.profile)
-    data = aws_call(
-        f"describe {ref}", ref.region, lambda: eks.describe_cluster(name=ref.name)["cluster"]
-    )
+    data = aws_call(f"describe {ref}", "", lambda: eks.describe_cluster(name=ref.name)["cluster"])
     return _endpoint(ref, data)
 
 
@@ -79,10 +77,9 @@ def _endpoint(ref: EksRef, data: dict[str, Any]) -> tuple[str, str]:
 def describe_cluster(ref: EksRef) -> EksFacts:
     """Everything EKS knows about ``ref`` (see the module docstring for the calls)."""
     eks = eks_client(ref.region, ref.profile)
-    where = ref.region
 
     def call(what: str, fn: Callable[[], T]) -> T:
-        return aws_call(f"{what} of {ref}", where, fn)
+        return aws_call(f"{what} of {ref}", "", fn)
 
     data = call("describe", lambda: eks.describe_cluster(name=ref.name)["cluster"])
     endpoint, ca = _endpoint(ref, data)

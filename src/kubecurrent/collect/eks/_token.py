@@ -110,7 +110,7 @@ class EksToken:
             if self._minted is None or now - self._minted >= REFRESH_AFTER:
                 url = aws_call(
                     f"token for {self.ref}",
-                    self.ref.region,
+                    "",
                     lambda: presigned_url(self._client(), self.ref.name),
                 )
                 self._token, self._minted = token_of(url), now
