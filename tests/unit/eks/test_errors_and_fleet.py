@@ -70,6 +70,13 @@ def test_fleet_file_without_any_cluster_is_refused(tmp_path: Path) -> None:
         load_fleet_file(fleet)
 
 
+def test_fleet_file_eks_entry_with_a_context_is_refused(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text("clusters:\n  - eks: {region: eu-west-1, name: a}\n    context: a\n")
+    with pytest.raises(UsageError, match="cluster a has eks: and a kubeconfig context"):
+        load_fleet_file(fleet)
+
+
 def test_discovered_clusters_get_unique_names_and_skip_listed_ones() -> None:
     refs = (
         EksRef("eu-west-1", "prod"),

@@ -110,6 +110,12 @@ def load_fleet_file(path: Path, kubeconfig: Path | None = None) -> list[ClusterT
             f"{path}: cluster entry {missing[0]} has no name",
             hint="give it name: (and context: or eks: {region, name})",
         )
+    mixed = [c.name or c.eks.name for c in spec.clusters if c.eks and (c.context or c.kubeconfig)]
+    if mixed:
+        raise UsageError(
+            f"{path}: cluster {mixed[0]} has eks: and a kubeconfig context",
+            hint="an eks: entry is reached through the EKS API: drop context:/kubeconfig:",
+        )
     found = [_target(path.parent, c, spec.defaults, kubeconfig) for c in spec.clusters]
     names = [t.name for t in found]
     if len(set(names)) != len(names):
