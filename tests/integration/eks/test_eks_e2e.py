@@ -112,7 +112,7 @@ def test_bad_input_names_the_cluster_or_region_and_the_next_step(
     )
     assert "aws configure" in anonymous.stderr
 
-    eks_double.throttle_next(10)
+    eks_double.throttle_next(5)  # every attempt botocore makes (EKS_ATTEMPTS)
     throttled = kubecurrent(eks_double, "inventory", "--discover", "eks", "--regions", REGION)
     assert throttled.returncode == 1
     assert "ThrottlingException" in throttled.stderr
