@@ -30,6 +30,7 @@ __all__ = [
     "eks_regions",
     "paginate",
     "session",
+    "sts_client",
 ]
 
 EKS_ATTEMPTS = 5
@@ -139,6 +140,12 @@ def eks_client(region: str, profile: str | None) -> Any:
     )
     with _LOCK:
         return session(profile).client("eks", region_name=check_region(region), config=config)
+
+
+def sts_client(region: str, profile: str | None) -> Any:
+    """An STS client for ``region`` (only used to presign the EKS token, never called)."""
+    with _LOCK:
+        return session(profile).client("sts", region_name=region)
 
 
 def aws_call(what: str, where: str, call: Callable[[], T]) -> T:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from kubecurrent.collect.eks._aws import EksRef, aws_call, session
+from kubecurrent.collect.eks._aws import EksRef, aws_call, sts_client
 
 __all__ = ["CLUSTER_ID_HEADER", "PRESIGN_SECONDS", "REFRESH_AFTER", "TOKEN_PREFIX", "EksToken"]
 
@@ -96,7 +96,7 @@ class EksToken:
 
     def _client(self) -> Any:
         if self._sts is None:
-            self._sts = session(self.ref.profile).client("sts", region_name=self.ref.region)
+            self._sts = sts_client(self.ref.region, self.ref.profile)
         return self._sts
 
     def expires(self) -> dt.datetime | None:
