@@ -33,7 +33,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from kubecurrent.collect.eks import EksError, EksRef, aws_call, eks_client, minor_of, paginate
+from kubecurrent.collect.eks import (
+    EksError,
+    EksRef,
+    aws_call,
+    eks_client,
+    minor_of,
+    offered_minors,
+    paginate,
+)
 from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
@@ -119,13 +127,7 @@ class EksProvider:
             "list versions",
             lambda: list(paginate(self.client, "describe_cluster_versions", "clusterVersions")),
         )
-        offered = sorted(
-            {
-                minor_of(str(v["clusterVersion"]))
-                for v in versions
-                if str(v.get("versionStatus") or "").upper() != "UNSUPPORTED"
-            }
-        )
+        offered = offered_minors(versions)
         if offered and minor not in offered:
             raise PermanentStepError(
                 f"EKS does not offer Kubernetes {minor} in {self.ref.region} for {self.ref}",

@@ -22,7 +22,7 @@ from kubecurrent.collect.eks._aws import (
 )
 from kubecurrent.collect.eks._connect import eks_config, exec_kubeconfig, write_kubeconfig
 from kubecurrent.collect.eks._discover import Discovery, discover, regions_of
-from kubecurrent.collect.eks._facts import addon_version_key, minor_of
+from kubecurrent.collect.eks._facts import addon_version_key, minor_of, offered_minors
 from kubecurrent.collect.eks._read import EksFacts, describe_cluster, endpoint_of
 from kubecurrent.collect.eks._token import TOKEN_PREFIX, EksToken, token_of, url_of
 
@@ -47,6 +47,7 @@ __all__ = [
     "endpoint_of",
     "exec_kubeconfig",
     "minor_of",
+    "offered_minors",
     "paginate",
     "regions_of",
     "token_of",
