@@ -20,6 +20,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 
 from kubecurrent import sandbox as sb
 from kubecurrent.rollout import Store
@@ -122,10 +123,16 @@ def test_bad_input_names_the_cluster_or_region_and_the_next_step(
 def test_discover_plan_and_roll_out_two_eks_clusters_to_1_37(
     eks_double: EksDouble, fleet: dict[str, SessionSandbox], tmp_path: Path
 ) -> None:
+    kubeconfig = tmp_path / "eks.kubeconfig"
     found = kubecurrent(
-        eks_double, "-o", "json", "inventory", "--discover", "eks", "--regions", REGION
-    )
+        eks_double, "-o", "json", "inventory", "--discover", "eks", "--regions", REGION,
+        "--write-kubeconfig", str(kubeconfig),
+    )  # fmt: skip
     assert found.returncode == 0, found.stderr
+    written = yaml.safe_load(kubeconfig.read_text())
+    assert sorted(c["name"] for c in written["contexts"]) == ["orders", "payments"]
+    exec_args = written["users"][0]["user"]["exec"]["args"]
+    assert exec_args[2:5] == ["eks", "get-token", "--cluster-name"]
     inventories = {i["name"]: i for i in json.loads(found.stdout)["inventories"]}
     assert set(inventories) == {"orders", "payments"}
     orders = inventories["orders"]
