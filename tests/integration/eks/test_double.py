@@ -142,6 +142,22 @@ class TestReading:
             eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="nope")
         assert error_of(missing) == ("ResourceNotFoundException", 404)
 
+    def test_a_degraded_node_group_shows_its_health_issue(
+        self, alpha: SessionSandbox, eks: Any, eks_double: EksDouble
+    ) -> None:
+        eks_double.degrade_nodegroup(
+            CLUSTER, "general", code="AsgInstanceLaunchFailures", message="no capacity"
+        )
+        general = eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="general")["nodegroup"]
+        assert general["status"] == "DEGRADED"
+        assert general["health"]["issues"] == [
+            {
+                "code": "AsgInstanceLaunchFailures",
+                "message": "no capacity",
+                "resourceIds": ["general"],
+            }
+        ]
+
     def test_insights_report_the_deprecated_apis_set_by_the_test(
         self, alpha: SessionSandbox, eks: Any, eks_double: EksDouble
     ) -> None:
