@@ -312,6 +312,7 @@ class TestNodegroupUpdates:
         client = alpha.client()
         _move_pods_to(client, protected, "old")
         client.patch(PodDisruptionBudget, "web", {"spec": {"minAvailable": 2}}, namespace=protected)
+        wait_for(lambda: _disruptions_allowed(client, protected) == 0, "the PDB to allow none")
         eks_double.eviction_timeout = 6
         update = eks.update_nodegroup_version(
             clusterName=CLUSTER, nodegroupName="old", version="1.36"
@@ -354,6 +355,15 @@ class TestNodegroupUpdates:
         assert old["version"] == "1.36"
         assert lowest[0] >= 1  # the PDB held: never fewer than minAvailable ready pods
         wait_for(lambda: _ready_pods(client, protected) == 2, "web back to 2 ready pods")
+
+
+def _disruptions_allowed(client: Client, ns: str) -> int | None:
+    pdb = client.get(PodDisruptionBudget, "web", namespace=ns)
+    if pdb.status is None or pdb.status.observedGeneration != (
+        pdb.metadata and pdb.metadata.generation
+    ):
+        return None
+    return pdb.status.disruptionsAllowed
 
 
 def _move_pods_to(client: Client, ns: str, nodegroup: str) -> None:
