@@ -37,6 +37,7 @@ _STATUS = {
     "MissingAuthenticationTokenException": 403,
     "InvalidSignatureException": 403,
     "IncompleteSignatureException": 403,
+    "ExpiredTokenException": 403,
     "UnknownOperationException": 404,
 }
 

@@ -3,8 +3,8 @@
 Rules enforced when the update is requested (the error codes are those the service model lists
 for each operation):
 
-- ``UpdateClusterVersion``: exactly one minor up and a version the double offers
-  (``InvalidRequestException``; an unknown version is ``InvalidParameterException``); no other
+- ``UpdateClusterVersion``: exactly one minor up (``InvalidRequestException``) to a version the
+  double offers (``InvalidParameterException``); no other
   update in progress on the cluster (``ResourceInUseException``); every managed node group on the
   control plane's minor -- the operation's reference says "all of your node groups' Kubernetes
   versions must match the cluster's Kubernetes version in order to update the cluster to a new
@@ -20,6 +20,7 @@ then failed with an injected fault (nothing changes in the sandbox), or carried 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,17 +71,23 @@ class Writes:
             c = self.store.cluster(req.region, req.path["name"])
             if (again := self._repeated(c, req)) is not None:
                 return again
-            if self.store.data.version(version) is None:
-                offered = ", ".join(v.version for v in self.store.data.versions)
+            if not re.fullmatch(r"1\.\d+", version):
                 raise ApiError(
                     "InvalidParameterException",
-                    f"unsupported Kubernetes version {version!r} (offered: {offered})",
+                    f"version {version!r} is not a Kubernetes minor such as 1.33",
                     clusterName=c.name,
                 )
             if _minor_index(version) != _minor_index(c.version) + 1:
                 raise ApiError(
                     "InvalidRequestException",
                     f"Unsupported Kubernetes minor version update from {c.version} to {version}",
+                    clusterName=c.name,
+                )
+            if self.store.data.version(version) is None:
+                offered = ", ".join(v.version for v in self.store.data.versions)
+                raise ApiError(
+                    "InvalidParameterException",
+                    f"unsupported Kubernetes version {version!r} (offered: {offered})",
                     clusterName=c.name,
                 )
             busy = c.in_progress()

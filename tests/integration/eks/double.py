@@ -64,7 +64,8 @@ Operations and fields (API reference: https://docs.aws.amazon.com/eks/latest/API
 
 Errors: ResourceNotFoundException, InvalidParameterException, InvalidRequestException,
 ResourceInUseException, ThrottlingException (``throttle_next``), and for authentication
-MissingAuthenticationTokenException, UnrecognizedClientException, InvalidSignatureException.
+MissingAuthenticationTokenException, UnrecognizedClientException, InvalidSignatureException,
+ExpiredTokenException (``expire_credentials``).
 EKS's update rules: ``_double_updates``; what happens in the sandbox: ``_double_work``.
 
 Kubernetes access
@@ -94,7 +95,16 @@ from ._double_auth import AuthError, KeyPair, verify_request, verify_token
 from ._double_data import load
 from ._double_http import TOKEN_REVIEW_PATH, ApiError, Hooks, Request, serve
 from ._double_ops import Reads, Store, routes
-from ._double_state import Addon, Cluster, DeprecatedApiUsage, Fault, Nodegroup, UpdateKind
+from ._double_state import (
+    Addon,
+    Cluster,
+    DeprecatedApiUsage,
+    Fault,
+    Nodegroup,
+    NodegroupStatus,
+    UpdateError,
+    UpdateKind,
+)
 from ._double_updates import Writes
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example key pair: fake by design
@@ -128,6 +138,7 @@ class EksDouble:
         self._writes = Writes(self._store, eviction_timeout)
         self._requests: list[tuple[str, dict[str, object]]] = []
         self._throttle = 0
+        self._expired = False
         self._sandboxes: list[str] = []
         self._dir = Path(tempfile.mkdtemp(prefix="eks-double-"))
         hooks = Hooks(self._authenticate, self._record, self._throttled, self._token_review)
@@ -252,6 +263,18 @@ class EksDouble:
         with self._store.lock:
             self._by_name(cluster).deprecated_apis = list(usages)
 
+    def degrade_nodegroup(self, cluster: str, nodegroup: str, *, code: str, message: str) -> None:
+        """Put a node group in DEGRADED with one health issue (a NodegroupIssueCode)."""
+        with self._store.lock:
+            ng = self._by_name(cluster).nodegroups[nodegroup]
+            ng.status = NodegroupStatus.DEGRADED
+            ng.health_issues = [UpdateError(code, message, (nodegroup,))]
+
+    def expire_credentials(self, expired: bool = True) -> None:
+        """Every EKS request answers ExpiredTokenException (403) until called with False."""
+        with self._store.lock:
+            self._expired = expired
+
     def session_kwargs(self, region: str = DEFAULT_REGION) -> dict[str, str]:
         """Keyword arguments for ``boto3.Session`` with the double's fake credentials."""
         return {
@@ -271,9 +294,14 @@ class EksDouble:
 
     def _authenticate(self, method: str, url: str, headers: dict[str, str], body: bytes) -> str:
         try:
-            return verify_request(self.keys, method, url, headers, body)
+            region = verify_request(self.keys, method, url, headers, body)
         except AuthError as exc:
             raise ApiError(exc.code, exc.message) from None
+        if self._expired:
+            raise ApiError(
+                "ExpiredTokenException", "The security token included in the request is expired"
+            )
+        return region
 
     def _record(self, request: Request) -> None:
         with self._store.lock:

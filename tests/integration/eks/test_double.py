@@ -1,7 +1,7 @@
 """The Amazon EKS API test double, spoken to with real boto3, backed by a real sandbox.
 
-One sandbox (Kubernetes 1.35) backs the EKS cluster ``alpha`` for the whole module: a node
-group ``general`` on 1.35 and a node group ``old`` one minor behind, EKS add-ons coredns and
+One sandbox (Kubernetes 1.36) backs the EKS cluster ``alpha`` for the whole module: a node
+group ``general`` on 1.36 and a node group ``old`` one minor behind, EKS add-ons coredns and
 kube-proxy as workloads in kube-system. The tests run in file order and build on each other
 the way an upgrade does: node groups first, then the control plane.
 """
@@ -44,15 +44,15 @@ NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
 
 @pytest.fixture(scope="module")
 def alpha(eks_double: EksDouble, sandbox_home: Path) -> SessionSandbox:
-    eks_double.start_sandbox(SANDBOX, "1.35")
+    eks_double.start_sandbox(SANDBOX, "1.36")
     eks_double.add_cluster(
         CLUSTER,
         REGION,
         SANDBOX,
-        nodegroups=[NodegroupSpec("general", 2), NodegroupSpec("old", 2, minor="1.34")],
+        nodegroups=[NodegroupSpec("general", 2), NodegroupSpec("old", 2, minor="1.35")],
         addons=[
-            AddonSpec("coredns", "v1.11.4-eksbuild.2"),
-            AddonSpec("kube-proxy", "v1.35.4-eksbuild.2"),
+            AddonSpec("coredns", "v1.12.2-eksbuild.4"),
+            AddonSpec("kube-proxy", "v1.36.3-eksbuild.2"),
         ],
         fargate_profiles=["batch"],
         support_type="EXTENDED",
@@ -97,7 +97,7 @@ class TestReading:
         state = sb.require(SANDBOX)
         ca = (sb.run_dir(SANDBOX) / "pki" / "ca.crt").read_bytes()
         assert cluster["arn"] == f"arn:aws:eks:{REGION}:{eks_double.account_id}:cluster/{CLUSTER}"
-        assert (cluster["version"], cluster["status"]) == ("1.35", "ACTIVE")
+        assert (cluster["version"], cluster["status"]) == ("1.36", "ACTIVE")
         assert cluster["endpoint"] == state.server
         assert base64.b64decode(cluster["certificateAuthority"]["data"]) == ca
         assert cluster["upgradePolicy"]["supportType"] == "EXTENDED"
@@ -112,15 +112,15 @@ class TestReading:
         assert eks.list_nodegroups(clusterName=CLUSTER)["nodegroups"] == ["general", "old"]
         old = eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="old")["nodegroup"]
         assert (old["version"], old["status"], old["capacityType"]) == (
-            "1.34",
+            "1.35",
             "ACTIVE",
             "ON_DEMAND",
         )
-        assert old["releaseVersion"].startswith(sb.release_of("1.34").removeprefix("v") + "-")
+        assert old["releaseVersion"].startswith(sb.release_of("1.35").removeprefix("v") + "-")
         assert old["updateConfig"] == {"maxUnavailable": 1}
         assert old["scalingConfig"]["desiredSize"] == 2
         nodes = alpha.client().list(Node, labels={NODEGROUP_LABEL: "old"})
-        assert sorted(n.status.nodeInfo.kubeletVersion[:6] for n in nodes) == ["v1.34.", "v1.34."]
+        assert sorted(n.status.nodeInfo.kubeletVersion[:6] for n in nodes) == ["v1.35.", "v1.35."]
         assert all(sb.POOL_LABEL not in (n.metadata.labels or {}) for n in nodes)
 
         assert eks.list_fargate_profiles(clusterName=CLUSTER)["fargateProfileNames"] == ["batch"]
@@ -129,18 +129,34 @@ class TestReading:
 
         assert eks.list_addons(clusterName=CLUSTER)["addons"] == ["coredns", "kube-proxy"]
         coredns = eks.describe_addon(clusterName=CLUSTER, addonName="coredns")["addon"]
-        assert (coredns["addonVersion"], coredns["status"]) == ("v1.11.4-eksbuild.2", "ACTIVE")
-        offered = eks.describe_addon_versions(kubernetesVersion="1.36", addonName="coredns")
+        assert (coredns["addonVersion"], coredns["status"]) == ("v1.12.2-eksbuild.4", "ACTIVE")
+        offered = eks.describe_addon_versions(kubernetesVersion="1.37", addonName="coredns")
         versions = offered["addons"][0]["addonVersions"]
         defaults = [
             v["addonVersion"] for v in versions if v["compatibilities"][0]["defaultVersion"]
         ]
         assert defaults == ["v1.12.4-eksbuild.1"]
-        assert "v1.11.4-eksbuild.2" not in [v["addonVersion"] for v in versions]
+        assert "v1.12.2-eksbuild.4" not in [v["addonVersion"] for v in versions]
 
         with pytest.raises(botocore.exceptions.ClientError) as missing:
             eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="nope")
         assert error_of(missing) == ("ResourceNotFoundException", 404)
+
+    def test_a_degraded_node_group_shows_its_health_issue(
+        self, alpha: SessionSandbox, eks: Any, eks_double: EksDouble
+    ) -> None:
+        eks_double.degrade_nodegroup(
+            CLUSTER, "general", code="AsgInstanceLaunchFailures", message="no capacity"
+        )
+        general = eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="general")["nodegroup"]
+        assert general["status"] == "DEGRADED"
+        assert general["health"]["issues"] == [
+            {
+                "code": "AsgInstanceLaunchFailures",
+                "message": "no capacity",
+                "resourceIds": ["general"],
+            }
+        ]
 
     def test_insights_report_the_deprecated_apis_set_by_the_test(
         self, alpha: SessionSandbox, eks: Any, eks_double: EksDouble
@@ -148,18 +164,18 @@ class TestReading:
         usage = DeprecatedApiUsage(
             usage="/apis/example.dev/v1beta1/widgets",
             replaced_with="/apis/example.dev/v1/widgets",
-            stop_serving_version="1.36",
+            stop_serving_version="1.37",
         )
         eks_double.set_deprecated_apis(CLUSTER, [usage])
         insights = eks.list_insights(clusterName=CLUSTER, filter={"statuses": ["ERROR"]})[
             "insights"
         ]
         assert [(i["kubernetesVersion"], i["category"]) for i in insights] == [
-            ("1.36", "UPGRADE_READINESS")
+            ("1.37", "UPGRADE_READINESS")
         ]
         insight = eks.describe_insight(clusterName=CLUSTER, id=insights[0]["id"])["insight"]
         detail = insight["categorySpecificSummary"]["deprecationDetails"][0]
-        assert (detail["usage"], detail["stopServingVersion"]) == (usage.usage, "1.36")
+        assert (detail["usage"], detail["stopServingVersion"]) == (usage.usage, "1.37")
         assert detail["clientStats"][0]["userAgent"] == usage.user_agent
         eks_double.set_deprecated_apis(CLUSTER, [])
         assert (
@@ -279,7 +295,7 @@ class TestNodegroupUpdates:
         self, alpha: SessionSandbox, eks: Any
     ) -> None:
         with pytest.raises(botocore.exceptions.ClientError) as refused:
-            eks.update_cluster_version(name=CLUSTER, version="1.36")
+            eks.update_cluster_version(name=CLUSTER, version="1.37")
         assert error_of(refused) == ("InvalidRequestException", 400)
         assert "old" in refused.value.response["Error"]["Message"]
 
@@ -287,7 +303,7 @@ class TestNodegroupUpdates:
         self, alpha: SessionSandbox, eks: Any
     ) -> None:
         with pytest.raises(botocore.exceptions.ClientError) as refused:
-            eks.update_nodegroup_version(clusterName=CLUSTER, nodegroupName="old", version="1.36")
+            eks.update_nodegroup_version(clusterName=CLUSTER, nodegroupName="old", version="1.37")
         assert error_of(refused) == ("InvalidRequestException", 400)
 
     def test_a_pdb_that_never_allows_eviction_fails_the_roll_with_pod_eviction_failure(
@@ -296,15 +312,16 @@ class TestNodegroupUpdates:
         client = alpha.client()
         _move_pods_to(client, protected, "old")
         client.patch(PodDisruptionBudget, "web", {"spec": {"minAvailable": 2}}, namespace=protected)
+        wait_for(lambda: _disruptions_allowed(client, protected) == 0, "the PDB to allow none")
         eks_double.eviction_timeout = 6
         update = eks.update_nodegroup_version(
-            clusterName=CLUSTER, nodegroupName="old", version="1.35"
+            clusterName=CLUSTER, nodegroupName="old", version="1.36"
         )
         done = wait_update(eks, update["update"]["id"], nodegroupName="old")
         assert done["status"] == "Failed"
         assert done["errors"][0]["errorCode"] == "PodEvictionFailure"
         old = eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="old")["nodegroup"]
-        assert (old["version"], old["status"]) == ("1.34", "ACTIVE")
+        assert (old["version"], old["status"]) == ("1.35", "ACTIVE")
         client.patch(PodDisruptionBudget, "web", {"spec": {"minAvailable": 1}}, namespace=protected)
 
     def test_a_node_group_update_replaces_its_kwok_nodes_through_evictions(
@@ -333,11 +350,20 @@ class TestNodegroupUpdates:
         nodes = client.list(Node, labels={NODEGROUP_LABEL: "old"})
         names = {n.metadata.name for n in nodes}
         assert len(names) == 2 and not names & before
-        assert all(n.status.nodeInfo.kubeletVersion.startswith("v1.35.") for n in nodes)
+        assert all(n.status.nodeInfo.kubeletVersion.startswith("v1.36.") for n in nodes)
         old = eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="old")["nodegroup"]
-        assert old["version"] == "1.35"
+        assert old["version"] == "1.36"
         assert lowest[0] >= 1  # the PDB held: never fewer than minAvailable ready pods
         wait_for(lambda: _ready_pods(client, protected) == 2, "web back to 2 ready pods")
+
+
+def _disruptions_allowed(client: Client, ns: str) -> int | None:
+    pdb = client.get(PodDisruptionBudget, "web", namespace=ns)
+    if pdb.status is None or pdb.status.observedGeneration != (
+        pdb.metadata and pdb.metadata.generation
+    ):
+        return None
+    return pdb.status.disruptionsAllowed
 
 
 def _move_pods_to(client: Client, ns: str, nodegroup: str) -> None:
@@ -391,21 +417,21 @@ class TestAddonUpdates:
             ).spec.template.spec.containers[0]
             return c.image.rsplit(":", 1)[1], c.resources.limits["memory"]
 
-        failed = update("v1.12.2-eksbuild.4", "NONE")
+        failed = update("v1.12.4-eksbuild.1", "NONE")
         assert failed["status"] == "Failed"
         assert failed["errors"][0]["errorCode"] == "ConfigurationConflict"
         assert "resources.limits.memory" in failed["errors"][0]["errorMessage"]
-        assert live() == ("v1.11.4-eksbuild.2", "300Mi")
-        addon = eks.describe_addon(clusterName=CLUSTER, addonName="coredns")["addon"]
-        assert (addon["status"], addon["addonVersion"]) == ("UPDATE_FAILED", "v1.11.4-eksbuild.2")
-
-        assert update("v1.12.2-eksbuild.4", "PRESERVE")["status"] == "Successful"
         assert live() == ("v1.12.2-eksbuild.4", "300Mi")
         addon = eks.describe_addon(clusterName=CLUSTER, addonName="coredns")["addon"]
-        assert (addon["status"], addon["addonVersion"]) == ("ACTIVE", "v1.12.2-eksbuild.4")
+        assert (addon["status"], addon["addonVersion"]) == ("UPDATE_FAILED", "v1.12.2-eksbuild.4")
 
-        assert update("v1.11.4-eksbuild.2", "OVERWRITE")["status"] == "Successful"
-        assert live() == ("v1.11.4-eksbuild.2", "170Mi")
+        assert update("v1.12.4-eksbuild.1", "PRESERVE")["status"] == "Successful"
+        assert live() == ("v1.12.4-eksbuild.1", "300Mi")
+        addon = eks.describe_addon(clusterName=CLUSTER, addonName="coredns")["addon"]
+        assert (addon["status"], addon["addonVersion"]) == ("ACTIVE", "v1.12.4-eksbuild.1")
+
+        assert update("v1.12.2-eksbuild.4", "OVERWRITE")["status"] == "Successful"
+        assert live() == ("v1.12.2-eksbuild.4", "170Mi")
 
     def test_a_version_the_cluster_minor_does_not_offer_is_refused(
         self, alpha: SessionSandbox, eks: Any
@@ -420,7 +446,7 @@ class TestAddonUpdates:
 class TestClusterUpdates:
     def test_more_than_one_minor_is_refused(self, alpha: SessionSandbox, eks: Any) -> None:
         with pytest.raises(botocore.exceptions.ClientError) as refused:
-            eks.update_cluster_version(name=CLUSTER, version="1.37")
+            eks.update_cluster_version(name=CLUSTER, version="1.38")
         assert error_of(refused) == ("InvalidRequestException", 400)
 
     def test_an_injected_failure_fails_the_update_and_leaves_the_sandbox(
@@ -432,7 +458,7 @@ class TestClusterUpdates:
             error_code="AccessDenied",
             message="role eks-cluster-role was deleted",
         )
-        update = eks.update_cluster_version(name=CLUSTER, version="1.36")["update"]
+        update = eks.update_cluster_version(name=CLUSTER, version="1.37")["update"]
         done = wait_update(eks, update["id"])
         assert done["status"] == "Failed"
         assert done["errors"] == [
@@ -442,25 +468,25 @@ class TestClusterUpdates:
                 "resourceIds": [CLUSTER],
             }
         ]
-        assert eks.describe_cluster(name=CLUSTER)["cluster"]["version"] == "1.35"
-        assert sb.server_version(sb.require(SANDBOX)).startswith("v1.35.")
+        assert eks.describe_cluster(name=CLUSTER)["cluster"]["version"] == "1.36"
+        assert sb.server_version(sb.require(SANDBOX)).startswith("v1.36.")
 
     def test_the_update_really_upgrades_the_sandbox_and_is_the_only_one_running(
         self, alpha: SessionSandbox, eks: Any, eks_double: EksDouble
     ) -> None:
         eks_double.hold_updates(CLUSTER)
         token = "resume-after-kill-1"
-        update = eks.update_cluster_version(name=CLUSTER, version="1.36", clientRequestToken=token)[
+        update = eks.update_cluster_version(name=CLUSTER, version="1.37", clientRequestToken=token)[
             "update"
         ]
         assert update["status"] == "InProgress"
         # The same clientRequestToken again (a retried request) answers the same update.
-        again = eks.update_cluster_version(name=CLUSTER, version="1.36", clientRequestToken=token)
+        again = eks.update_cluster_version(name=CLUSTER, version="1.37", clientRequestToken=token)
         assert again["update"]["id"] == update["id"]
-        assert {"type": "Version", "value": "1.36"} in update["params"]
+        assert {"type": "Version", "value": "1.37"} in update["params"]
         assert eks.describe_cluster(name=CLUSTER)["cluster"]["status"] == "UPDATING"
         with pytest.raises(botocore.exceptions.ClientError) as busy:
-            eks.update_cluster_version(name=CLUSTER, version="1.36")
+            eks.update_cluster_version(name=CLUSTER, version="1.37")
         assert error_of(busy) == ("ResourceInUseException", 409)
         assert update["id"] in eks.list_updates(name=CLUSTER)["updateIds"]
         time.sleep(1)
@@ -468,11 +494,11 @@ class TestClusterUpdates:
             eks.describe_update(name=CLUSTER, updateId=update["id"])["update"]["status"]
             == "InProgress"
         )
-        assert sb.server_version(sb.require(SANDBOX)).startswith("v1.35.")  # held: nothing yet
+        assert sb.server_version(sb.require(SANDBOX)).startswith("v1.36.")  # held: nothing yet
 
         eks_double.release_updates(CLUSTER)
         done = wait_update(eks, update["id"])
         assert done["status"] == "Successful", done["errors"]
-        assert sb.server_version(sb.require(SANDBOX)) == sb.release_of("1.36")
+        assert sb.server_version(sb.require(SANDBOX)) == sb.release_of("1.37")
         cluster = eks.describe_cluster(name=CLUSTER)["cluster"]
-        assert (cluster["version"], cluster["status"]) == ("1.36", "ACTIVE")
+        assert (cluster["version"], cluster["status"]) == ("1.37", "ACTIVE")

@@ -62,6 +62,16 @@ class TestSignatures:
         assert _code(forged) == ("InvalidSignatureException", 403)
         assert double.requests() == []  # refused requests never reach an operation
 
+    def test_expired_credentials_answer_expired_token(self, eks: Any, double: EksDouble) -> None:
+        double.expire_credentials()
+        try:
+            with pytest.raises(botocore.exceptions.ClientError) as expired:
+                eks.list_clusters()
+            assert _code(expired) == ("ExpiredTokenException", 403)
+        finally:
+            double.expire_credentials(False)
+        assert eks.list_clusters()["clusters"] == []
+
     def test_the_environment_variable_endpoint_and_the_region_of_the_signature(
         self, double: EksDouble, monkeypatch: pytest.MonkeyPatch
     ) -> None:
