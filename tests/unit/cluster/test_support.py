@@ -178,3 +178,19 @@ def test_scan_cluster_prints_the_fleet_sum_under_the_findings(
     assert {f.rule for f in report.findings} >= set(RULES[:2])
     page = cluster_html(results, report, CATALOG, None, today)
     assert "<h2>Managed support and cost</h2>" in page and "<td>prod</td><td>eks 1.33</td>" in page
+
+
+def test_policy_standard_past_the_end_of_standard_support_pays_no_extended_price() -> None:
+    inv = eks("auto", "1.31", policy="standard")
+    f = only(inv, dt.date(2026, 6, 1))
+    assert f.rule == "KC-PROVIDER-FORCED-UPGRADE" and f.severity is Severity.ERROR
+    assert f.message == (
+        "EKS 1.31 left standard support on 2025-11-26 and the cluster's upgrade policy is "
+        "STANDARD: EKS upgrades its control plane automatically at any time"
+    )
+    cost = fleet_support([inv], CATALOG, dt.date(2026, 6, 1)).clusters[0]
+    assert (cost.usd_per_month, cost.extra_usd_per_month, cost.exposure_usd_per_month) == (
+        Decimal("73.00"),
+        Decimal(0),
+        Decimal(0),
+    )

@@ -6,7 +6,9 @@ catalog's calendar for that provider says where its minor stands::
     standard   KC-PROVIDER-STANDARD-SUPPORT  when it leaves standard support and what it costs
                from then (or, with the upgrade policy STANDARD, that the provider upgrades it)
     extended   KC-PROVIDER-EXTENDED-SUPPORT  since when it pays the extended price, how much,
-               and when the provider will upgrade it
+               and when the provider will upgrade it (upgrade policy EXTENDED); with the
+               policy STANDARD, KC-PROVIDER-FORCED-UPGRADE: no extended price, the provider
+               upgrades it at any time
     ended      KC-PROVIDER-FORCED-UPGRADE    the provider upgrades the control plane at any time
 
 Severity grows as the date comes closer: ``info`` more than 90 days ahead, ``warning`` within
@@ -137,11 +139,12 @@ def support_cost(inv: ClusterInventory, catalog: Catalog, today: dt.date) -> Sup
         if extended is not None and standard is not None
         else Decimal(0)
     )
-    current = {SupportPhase.STANDARD: standard, SupportPhase.EXTENDED: extended}.get(phase)
-    will_pay = release.has_extended_support and (
-        phase is SupportPhase.EXTENDED
-        or (phase is SupportPhase.STANDARD and managed.support_type is SupportType.EXTENDED)
-    )
+    keeps_minor = managed.support_type is SupportType.EXTENDED and release.has_extended_support
+    billed_extended = phase is SupportPhase.EXTENDED and keeps_minor
+    current = extended if billed_extended else standard
+    if phase is SupportPhase.ENDED:
+        current = None
+    will_pay = keeps_minor and phase in (SupportPhase.STANDARD, SupportPhase.EXTENDED)
     return SupportCost(
         cluster=inv.name,
         provider=release.provider,
@@ -151,7 +154,7 @@ def support_cost(inv: ClusterInventory, catalog: Catalog, today: dt.date) -> Sup
         end_of_standard_support=release.end_of_standard_support,
         end_of_extended_support=release.end_of_extended_support,
         usd_per_month=current.usd_per_cluster_month if current is not None else None,
-        extra_usd_per_month=extra if phase is SupportPhase.EXTENDED else Decimal(0),
+        extra_usd_per_month=extra if billed_extended else Decimal(0),
         exposure_usd_per_month=extra if will_pay else Decimal(0),
     )
 
@@ -174,8 +177,10 @@ def check_support(inv: ClusterInventory, catalog: Catalog, today: dt.date) -> li
     upgrade = _upgrade_to(cost, catalog, today)
     if cost.phase is SupportPhase.STANDARD:
         return [_standard(inv, cost, name, days, upgrade)]
-    if cost.phase is SupportPhase.EXTENDED:
+    if cost.phase is SupportPhase.EXTENDED and cost.upgrade_policy is SupportType.EXTENDED:
         return [_extended(inv, cost, name, days, upgrade)]
+    if cost.phase is SupportPhase.EXTENDED:
+        return [_standard_policy_passed(inv, cost, name, upgrade)]
     return [
         cluster_finding(
             inv,
@@ -188,6 +193,22 @@ def check_support(inv: ClusterInventory, catalog: Catalog, today: dt.date) -> li
             remediation=upgrade,
         )
     ]
+
+
+def _standard_policy_passed(
+    inv: ClusterInventory, cost: SupportCost, name: str, fix: str
+) -> Finding:
+    provider = _NAMES.get(cost.provider, cost.provider)
+    return cluster_finding(
+        inv,
+        "KC-PROVIDER-FORCED-UPGRADE",
+        Status.DEPRECATED,
+        f"{name} left standard support on {cost.end_of_standard_support} and the cluster's "
+        f"upgrade policy is STANDARD: {provider} upgrades its control plane automatically at "
+        "any time",
+        severity=Severity.ERROR,
+        remediation=fix,
+    )
 
 
 def _upgrade_to(cost: SupportCost, catalog: Catalog, today: dt.date) -> str:
