@@ -113,6 +113,15 @@ def test_bad_input_names_the_cluster_or_region_and_the_next_step(
     )
     assert "aws configure" in anonymous.stderr
 
+    eks_double.expire_credentials()
+    try:
+        expired = kubecurrent(eks_double, "inventory", "--discover", "eks", "--regions", REGION)
+    finally:
+        eks_double.expire_credentials(False)
+    assert expired.returncode == 1
+    assert "ExpiredTokenException" in expired.stderr
+    assert "expired credentials must be refreshed" in expired.stderr
+
     eks_double.throttle_next(5)  # every attempt botocore makes (EKS_ATTEMPTS)
     throttled = kubecurrent(eks_double, "inventory", "--discover", "eks", "--regions", REGION)
     assert throttled.returncode == 1
