@@ -112,6 +112,13 @@ RULES: tuple[RuleInfo, ...] = (
         "node groups and add-ons.",
     ),
     RuleInfo(
+        "KC-EKS-INSIGHT",
+        "EksUpgradeInsight",
+        "EKS's own upgrade-readiness insight warns about a minor on the way to the target",
+        "Follow EKS's recommendation (the finding repeats it); the APIs it names are those EKS "
+        "saw requested in the cluster.",
+    ),
+    RuleInfo(
         "KC-CVE",
         "KnownVulnerability",
         "A CVE applies to the running Kubernetes version",

@@ -1,11 +1,14 @@
-"""Which way each step goes for an EKS cluster, and how an EKS add-on step is verified."""
+"""Which way each step goes for an EKS cluster, how an EKS add-on step is verified, and EKS's
+insights beside our findings."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
+from kubecurrent.analyze.cluster import check_inventory
 from kubecurrent.catalog import load_catalog
 from kubecurrent.execute import (
     AuditLog,
@@ -16,8 +19,9 @@ from kubecurrent.execute import (
     effect_missing,
     step_actions,
 )
+from kubecurrent.model import MinorVersion
 from kubecurrent.model.inventory import ClusterInventory
-from kubecurrent.model.managed import EksCluster, ManagedAddon, SupportType
+from kubecurrent.model.managed import EksCluster, ManagedAddon, SupportType, UpgradeInsight
 from kubecurrent.model.plan import Step
 
 
@@ -85,3 +89,37 @@ def test_an_eks_addon_step_is_verified_against_what_eks_reports() -> None:
     )
     gone = ClusterInventory(name="orders", control_plane="1.36.2")
     assert effect_missing(step, gone) == "EKS add-on coredns is not listed by EKS any more"
+
+
+def test_eks_insights_show_beside_our_findings_up_to_the_target() -> None:
+    def insight(i: str, status: str, minor: str) -> UpgradeInsight:
+        return UpgradeInsight(
+            id=i,
+            name=f"Deprecated APIs removed in Kubernetes v{minor}",
+            status=status,
+            kubernetes_version=minor,
+            recommendation="move the clients to flowcontrol v1",
+            deprecated_apis=("flowcontrol.apiserver.k8s.io/v1beta3/flowschemas",),
+        )
+
+    inv = _inventory("v1.12.4-eksbuild.1")
+    assert inv.managed is not None
+    eks = inv.managed.model_copy(
+        update={
+            "insights": (
+                insight("a", "ERROR", "1.37"),
+                insight("b", "PASSING", "1.37"),
+                insight("c", "WARNING", "1.38"),
+            )
+        }
+    )
+    inv = inv.model_copy(update={"managed": eks})
+    found = [
+        f
+        for f in check_inventory(inv, load_catalog(), MinorVersion(1, 37), dt.date(2026, 12, 6))
+        if f.rule == "KC-EKS-INSIGHT"
+    ]
+    assert [f.object.name for f in found] == ["a"]
+    assert found[0].severity.value == "error"
+    assert "flowcontrol.apiserver.k8s.io/v1beta3/flowschemas" in found[0].message
+    assert found[0].remediation == "move the clients to flowcontrol v1"

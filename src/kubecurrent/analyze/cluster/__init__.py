@@ -8,6 +8,7 @@ from kubecurrent.analyze._context import Context
 from kubecurrent.analyze.cluster._addons import check_addons
 from kubecurrent.analyze.cluster._apis import attribution, check_evidence
 from kubecurrent.analyze.cluster._base import default_target, where
+from kubecurrent.analyze.cluster._insights import check_insights
 from kubecurrent.analyze.cluster._nodes import check_cves, check_eol, check_skew
 from kubecurrent.analyze.cluster._objects import check_drain, check_roles, check_stored_versions
 from kubecurrent.analyze.cluster._support import (
@@ -48,6 +49,7 @@ def check_inventory(
         *check_stored_versions(inv),
         *check_eol(inv, catalog, today),
         *check_support(inv, catalog, today),
+        *check_insights(inv, target),
         *check_cves(inv, catalog),
         *check_drain(inv),
     ]
