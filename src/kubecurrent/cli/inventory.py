@@ -133,6 +133,12 @@ def _table(results: list[ClusterResult]) -> Any:
         notes = f"{len(inv.api_evidence)} API uses, {inv.drain_blockers_total} drain blockers"
         if inv.limitations:
             notes += f", {len(inv.limitations)} unchecked"
+        if inv.managed is not None:
+            m = inv.managed
+            notes += (
+                f"; EKS {m.region} {m.platform_version}, {m.support_type} support, "
+                f"{len(m.nodegroups)} node groups, {len(m.addons)} EKS add-ons"
+            )
         rows.append([inv.name, inv.server_version, eol, pools, addons, len(inv.cves), notes])
     return simple_table(
         ["cluster", "version", "end of life", "pools", "add-ons", "cves", "notes"], rows
