@@ -1,22 +1,26 @@
 """Amazon EKS updates that fail or are interrupted, against the EKS API test double.
 
-One sandbox (1.35) backs the EKS cluster ``billing`` (managed node group ``general``). The tests
-run in file order: a failed control-plane update to 1.36 and its resume; then a rollout to 1.37
-killed with SIGKILL while EKS's control-plane update is in progress, and its resume.
+Each test has its own 1.36 sandbox backing an EKS cluster with a managed node group
+``general``, rolled out to 1.37: ``billing`` gets a failed control-plane update and a resume;
+``ledger`` a rollout killed with SIGKILL while EKS's control-plane update is in progress, and a
+resume. A test's sandbox is stopped at its end (the machine is small).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 
+from kubecurrent import sandbox as sb
 from kubecurrent.rollout import Store
 from tests.integration.conftest import SessionSandbox, wait_for
 
@@ -25,14 +29,28 @@ from .double import EksDouble, NodegroupSpec
 pytestmark = pytest.mark.integration
 
 REGION = "eu-west-1"
-CLUSTER = "billing"
 
 
-@pytest.fixture(scope="module")
-def billing(eks_double: EksDouble, sandbox_home: Path) -> SessionSandbox:
-    eks_double.start_sandbox("eks-billing", "1.35")
-    eks_double.add_cluster(CLUSTER, REGION, "eks-billing", nodegroups=[NodegroupSpec("general", 2)])
-    return SessionSandbox("eks-billing", sandbox_home)
+def _cluster(double: EksDouble, home: Path, name: str) -> Iterator[SessionSandbox]:
+    double.start_sandbox(f"eks-{name}", "1.36")
+    try:
+        double.add_cluster(name, REGION, f"eks-{name}", nodegroups=[NodegroupSpec("general", 2)])
+        yield SessionSandbox(f"eks-{name}", home)
+    finally:  # gone from EKS too, so the next test's discovery does not find it
+        with contextlib.suppress(Exception):
+            double.remove_cluster(name, REGION)
+        with contextlib.suppress(Exception):
+            sb.down(f"eks-{name}")
+
+
+@pytest.fixture
+def billing(eks_double: EksDouble, sandbox_home: Path) -> Iterator[SessionSandbox]:
+    yield from _cluster(eks_double, sandbox_home, "billing")
+
+
+@pytest.fixture
+def ledger(eks_double: EksDouble, sandbox_home: Path) -> Iterator[SessionSandbox]:
+    yield from _cluster(eks_double, sandbox_home, "ledger")
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +77,11 @@ def _newest_rollout(state: Path) -> str:
     return str(Store(state).rows("SELECT id FROM rollouts ORDER BY rowid DESC LIMIT 1")[0]["id"])
 
 
-def _version(double: EksDouble) -> str:
+def _version(double: EksDouble, cluster: str) -> str:
     eks = boto3.Session(**double.session_kwargs(REGION)).client(
         "eks", endpoint_url=double.endpoint_url
     )
-    return str(eks.describe_cluster(name=CLUSTER)["cluster"]["version"])
+    return str(eks.describe_cluster(name=cluster)["cluster"]["version"])
 
 
 def _updates(double: EksDouble, op: str, since: int = 0) -> list[dict[str, object]]:
@@ -74,9 +92,11 @@ def test_a_failed_eks_update_stops_the_cluster_and_resume_continues(
     eks_double: EksDouble, billing: SessionSandbox, state: Path
 ) -> None:
     message = "the cluster role may not update the control plane (a test fault)"
-    eks_double.fail_next_update(CLUSTER, kind="cluster", error_code="AccessDenied", message=message)
+    eks_double.fail_next_update(
+        "billing", kind="cluster", error_code="AccessDenied", message=message
+    )
     start = ("start", "--discover", "eks", "--regions", REGION, "--provider", "eks")
-    failed = _run(eks_double, state, *start, "--target", "1.36", "--poll", "0.2")
+    failed = _run(eks_double, state, *start, "--target", "1.37", "--poll", "0.2")
     assert failed.returncode != 0, failed.stdout
     rid = _newest_rollout(state)
     audit = Store(state).audit_records(rid)
@@ -84,20 +104,19 @@ def test_a_failed_eks_update_stops_the_cluster_and_resume_continues(
     assert fail["type"] == "control-plane"
     assert f"AccessDenied: {message}" in fail["detail"]
     assert not _updates(eks_double, "UpdateNodegroupVersion")  # nothing further ran
-    assert _version(eks_double) == "1.35"
+    assert _version(eks_double, "billing") == "1.36"
 
     resumed = _run(eks_double, state, "resume", rid, "--retry-failed")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert _version(eks_double) == "1.36"
+    assert _version(eks_double, "billing") == "1.37"
     assert len(_updates(eks_double, "UpdateNodegroupVersion")) == 1
 
 
 def test_kill_9_during_an_eks_update_then_resume_waits_for_that_update(
-    eks_double: EksDouble, billing: SessionSandbox, state: Path, tmp_path: Path
+    eks_double: EksDouble, ledger: SessionSandbox, state: Path, tmp_path: Path
 ) -> None:
-    assert _version(eks_double) == "1.36"  # where the previous test left it
     since = len(eks_double.requests())
-    eks_double.hold_updates(CLUSTER)
+    eks_double.hold_updates("ledger")
     log = (tmp_path / "rollout.log").open("wb")
     start = ("start", "--discover", "eks", "--regions", REGION, "--provider", "eks")
     proc = subprocess.Popen(
@@ -130,17 +149,17 @@ def test_kill_9_during_an_eks_update_then_resume_waits_for_that_update(
             "the resumed run to look at the update in progress",
             timeout=300,
         )
-        eks_double.release_updates(CLUSTER)
+        eks_double.release_updates("ledger")
         assert resume.wait(timeout=900) == 0, (tmp_path / "rollout.log").read_text()
     finally:
-        eks_double.release_updates(CLUSTER)
+        eks_double.release_updates("ledger")
         if resume.poll() is None:
             resume.kill()
     to_137 = [
         p for p in _updates(eks_double, "UpdateClusterVersion", since) if p.get("version") == "1.37"
     ]
     assert len(to_137) == 1  # the resumed run waited for the update the killed one started
-    assert _version(eks_double) == "1.37"
+    assert _version(eks_double, "ledger") == "1.37"
     audit = Store(state).audit_records(rid)
     found = [r for r in audit if r["action"] == "eks.update-found"]
     assert found and "waiting for it instead of starting another" in found[0]["detail"]
