@@ -122,8 +122,11 @@ def test_bad_input_names_the_cluster_or_region_and_the_next_step(
     assert "ExpiredTokenException" in expired.stderr
     assert "expired credentials must be refreshed" in expired.stderr
 
-    eks_double.throttle_next(5)  # every attempt botocore makes (EKS_ATTEMPTS)
-    throttled = kubecurrent(eks_double, "inventory", "--discover", "eks", "--regions", REGION)
+    eks_double.throttle_next(50)  # more than botocore's attempts with backoff
+    try:
+        throttled = kubecurrent(eks_double, "inventory", "--discover", "eks", "--regions", REGION)
+    finally:
+        eks_double.throttle_next(0)
     assert throttled.returncode == 1
     assert "ThrottlingException" in throttled.stderr
     assert "kept throttling after 5 attempts" in throttled.stderr
