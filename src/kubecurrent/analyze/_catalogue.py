@@ -105,6 +105,34 @@ RULES: tuple[RuleInfo, ...] = (
         "Upgrade to a supported minor.",
     ),
     RuleInfo(
+        "KC-PROVIDER-STANDARD-SUPPORT",
+        "ManagedStandardSupportEnds",
+        "The managed provider's standard support for the cluster's minor ends on a known date",
+        "From that date the cluster pays the extended-support price, or the provider upgrades it "
+        "(upgrade policy STANDARD): upgrade to a minor in standard support before then.",
+    ),
+    RuleInfo(
+        "KC-PROVIDER-EXTENDED-SUPPORT",
+        "ManagedExtendedSupport",
+        "The cluster's minor is in the managed provider's extended support, at a higher price",
+        "Upgrade to a minor in standard support to stop paying the extended price; at the end of "
+        "extended support the provider upgrades the control plane itself.",
+    ),
+    RuleInfo(
+        "KC-PROVIDER-FORCED-UPGRADE",
+        "ManagedForcedUpgrade",
+        "The cluster's minor is past the managed provider's end of extended support",
+        "The provider upgrades the control plane at any time: upgrade it yourself now, then the "
+        "node groups and add-ons.",
+    ),
+    RuleInfo(
+        "KC-EKS-INSIGHT",
+        "EksUpgradeInsight",
+        "EKS's own upgrade-readiness insight warns about a minor on the way to the target",
+        "Follow EKS's recommendation (the finding repeats it); the APIs it names are those EKS "
+        "saw requested in the cluster.",
+    ),
+    RuleInfo(
         "KC-CVE",
         "KnownVulnerability",
         "A CVE applies to the running Kubernetes version",

@@ -1,4 +1,5 @@
-"""The catalog: sourced facts about Kubernetes releases, APIs, skew, add-ons and CVEs.
+"""The catalog: sourced facts about Kubernetes releases, APIs, skew, add-ons, CVEs and the
+managed providers' version calendars and prices.
 
 Data lives in ``data/*.yaml`` (one concern per file, add-ons one file each in ``data/addons``);
 ``load_catalog()`` validates it into frozen objects once per process. Users add entries with
@@ -46,6 +47,7 @@ from kubecurrent.catalog._model import (
     UpgradeRule,
     UpstreamSource,
 )
+from kubecurrent.catalog._provider import ProviderPrice, ProviderRelease, SupportPhase
 from kubecurrent.catalog._update import DirFetcher, Fetcher, HttpFetcher, UpdateResult, plan_update
 
 __all__ = [
@@ -72,9 +74,12 @@ __all__ = [
     "LifecycleRelease",
     "Meta",
     "ModuleSource",
+    "ProviderPrice",
+    "ProviderRelease",
     "Registration",
     "ShippedRange",
     "SkewRule",
+    "SupportPhase",
     "TypeLifecycle",
     "UpdateResult",
     "UpgradeRule",

@@ -15,6 +15,7 @@ from kubecurrent.catalog._model import (
     SkewRule,
     UpgradeRule,
 )
+from kubecurrent.catalog._provider import ProviderPrice, ProviderRelease, SupportPhase
 from kubecurrent.model import MinorVersion
 
 
@@ -31,6 +32,8 @@ class Catalog(Frozen):
     lifecycle: Lifecycle = EMPTY_LIFECYCLE
     """Upstream's generated API lifecycle (``lifecycle.json``); empty for a data directory
     without one."""
+    provider_releases: tuple[ProviderRelease, ...] = ()
+    provider_prices: tuple[ProviderPrice, ...] = ()
 
     def release(self, minor: MinorVersion) -> KubernetesRelease | None:
         """The release line ``minor``, or None when the catalog does not know it."""
@@ -70,3 +73,21 @@ class Catalog(Frozen):
 
     def cves_for(self, component: str) -> list[Cve]:
         return [c for c in self.cves if c.component == component]
+
+    def provider_release(self, provider: str, minor: MinorVersion) -> ProviderRelease | None:
+        """The minor ``minor`` on managed ``provider`` (``eks``), or None when not known."""
+        return next(
+            (r for r in self.provider_releases if r.provider == provider and r.version == minor),
+            None,
+        )
+
+    def provider_minors(self, provider: str) -> list[MinorVersion]:
+        """Every minor the catalog knows ``provider`` to have offered, oldest first."""
+        return sorted(r.version for r in self.provider_releases if r.provider == provider)
+
+    def provider_price(self, provider: str, support: SupportPhase) -> ProviderPrice | None:
+        """What a cluster of ``provider`` costs per hour in ``support``, when the catalog knows."""
+        return next(
+            (p for p in self.provider_prices if p.provider == provider and p.support is support),
+            None,
+        )

@@ -17,6 +17,7 @@ from kubecurrent.catalog._addon import Addon
 from kubecurrent.catalog._cve import Cve
 from kubecurrent.catalog._model import ApiDeprecation, KubernetesRelease, Meta, SkewRule
 from kubecurrent.catalog._problems import Problems
+from kubecurrent.catalog._provider import ProviderPrice, ProviderRelease
 
 STALE_AFTER_DAYS = 90
 
@@ -40,6 +41,10 @@ def _key(section: str) -> Callable[[BaseModel], Hashable]:
             return value.id
         if isinstance(value, Addon):
             return value.name
+        if isinstance(value, ProviderRelease):
+            return (value.provider, value.version)
+        if isinstance(value, ProviderPrice):
+            return (value.provider, value.support)
         return getattr(value, "id", id(value))
 
     return key
@@ -84,6 +89,19 @@ def _releases_sorted(entries: list[Entry], problems: Problems) -> None:
             )
 
 
+def _provider_releases_sorted(entries: list[Entry], problems: Problems) -> None:
+    for prev, cur in itertools.pairwise(entries):
+        a, b = prev.value, cur.value
+        assert isinstance(a, ProviderRelease) and isinstance(b, ProviderRelease)
+        if a.provider == b.provider and b.version < a.version and cur.origin == prev.origin:
+            problems.add(
+                cur.origin,
+                cur.label,
+                f"releases must be sorted oldest first ({b.version} comes after {a.version})",
+                "move the entry to its place in version order",
+            )
+
+
 def _replacement_addons_exist(entries: list[Entry], problems: Problems) -> None:
     """Names in replacement_addons resolve (an add-on whose own file is broken counts)."""
     names = {e.value.name for e in entries if isinstance(e.value, Addon)}
@@ -114,6 +132,7 @@ def check_entries(
     for section, found in entries.items():
         _no_duplicates(section, found, builtin.get(section, len(found)), problems)
     _releases_sorted(entries["releases"], problems)
+    _provider_releases_sorted(entries["provider_releases"], problems)
     _replacement_addons_exist(entries["addons"], problems)
 
 

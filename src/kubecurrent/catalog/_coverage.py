@@ -44,12 +44,26 @@ def _sections(cat: Catalog) -> dict[str, Any]:
             "by_status": _counts([a.status for a in cat.addons]),
             "by_category": _counts([a.category for a in cat.addons]),
         },
+        "providers": {
+            "total": len(cat.provider_releases),
+            "prices": len(cat.provider_prices),
+            "by_provider": _provider_ranges(cat),
+        },
     }
 
 
 def _reaches(addon: Addon, newest: MinorVersion) -> bool:
     """Whether some release of ``addon`` lists the newest Kubernetes minor."""
     return any(r.kubernetes_max >= newest for r in addon.releases)
+
+
+def _provider_ranges(cat: Catalog) -> dict[str, str]:
+    names = sorted({r.provider for r in cat.provider_releases})
+    ranges = {}
+    for name in names:
+        minors = cat.provider_minors(name)
+        ranges[name] = f"{minors[0]} to {minors[-1]}"
+    return ranges
 
 
 def _minor_key(text: str) -> tuple[int, ...]:
@@ -78,6 +92,8 @@ def _unverified(cat: Catalog) -> list[dict[str, str]]:
         *(("skew", r.id, r) for r in cat.skew),
         *(("upgrade", r.id, r) for r in cat.upgrade),
         *(("cves", c.id, c) for c in cat.cves),
+        *(("provider_releases", f"{r.provider} {r.version}", r) for r in cat.provider_releases),
+        *(("provider_prices", f"{p.provider} {p.support}", p) for p in cat.provider_prices),
     ]
     for addon in cat.addons:
         labelled += [("addons", f"{addon.name} {r.version}", r) for r in addon.releases]

@@ -11,6 +11,7 @@ Table = tuple[str, list[str], list[list[str]]]
 def _section_rows(sections: dict[str, Any]) -> list[list[str]]:
     rel, apis, skew = sections["releases"], sections["apis"], sections["skew"]
     cves, addons = sections["cves"], sections["addons"]
+    providers = sections.get("providers", {"total": 0, "prices": 0, "by_provider": {}})
 
     def per(counts: dict[str, int]) -> str:
         return ", ".join(f"{k}: {v}" for k, v in counts.items()) or "-"
@@ -27,6 +28,12 @@ def _section_rows(sections: dict[str, Any]) -> list[list[str]]:
             f"status {per(addons['by_status'])}",
         ],
         ["", "", f"category {per(addons['by_category'])}"],
+        [
+            "providers",
+            str(providers["total"]),
+            ", ".join(f"{k}: {v}" for k, v in providers["by_provider"].items())
+            + f"; {providers['prices']} price(s)",
+        ],
     ]
 
 

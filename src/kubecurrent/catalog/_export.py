@@ -14,7 +14,9 @@ def export_catalog(catalog: Catalog) -> dict[str, Any]:
     ``released``, ``end_of_life``, ``latest_patch``; ``apis[]`` with ``group``, ``version``,
     ``kind``, ``deprecated_in``, ``removed_in``, ``replacement``; ``addons[]`` with ``name``,
     ``status`` and ``releases[]`` (``version``, ``released``, ``kubernetes_min``,
-    ``kubernetes_max``).
+    ``kubernetes_max``); ``providers.releases[]`` with ``provider``, ``version``,
+    ``available``, ``end_of_standard_support``, ``end_of_extended_support``;
+    ``providers.prices[]`` with ``provider``, ``support``, ``usd_per_cluster_hour`` (a string).
     """
     dump = _dump
     return {
@@ -27,6 +29,10 @@ def export_catalog(catalog: Catalog) -> dict[str, Any]:
         "apis": [dump(a) for a in catalog.apis],
         "addons": [dump(a) for a in catalog.addons],
         "cves": [dump(c) for c in catalog.cves],
+        "providers": {
+            "releases": [dump(r) for r in catalog.provider_releases],
+            "prices": [dump(p) for p in catalog.provider_prices],
+        },
     }
 
 

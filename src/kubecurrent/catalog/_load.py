@@ -30,6 +30,7 @@ from kubecurrent.catalog._model import (
     UpgradeRule,
 )
 from kubecurrent.catalog._problems import Problems
+from kubecurrent.catalog._provider import ProviderPrice, ProviderRelease
 from kubecurrent.catalog._read import Reader
 
 EXTRA_ENV = "KUBECURRENT_CATALOG_EXTRA"
@@ -42,6 +43,8 @@ SECTIONS: dict[str, tuple[type[BaseModel], str, str]] = {
     "upgrade": (UpgradeRule, "skew.yaml", "upgrade"),
     "cves": (Cve, "cves.yaml", "cves"),
     "addons": (Addon, "addons/*.yaml", "addons"),
+    "provider_releases": (ProviderRelease, "providers/*.yaml", "releases"),
+    "provider_prices": (ProviderPrice, "providers/*.yaml", "prices"),
 }
 
 
@@ -87,9 +90,31 @@ def _load_addon(path: Path, reader: Reader) -> Entry | None:
     return Entry(origin, addon.name, addon)
 
 
+def _load_provider(path: Path, reader: Reader, entries: dict[str, list[Entry]]) -> None:
+    """``providers/<name>.yaml``: its releases and prices; every entry names that provider."""
+    origin = f"providers/{path.name}"
+    ok, raw = reader.document(path, origin)
+    doc = reader.mapping(raw, origin, ("releases", "prices")) if ok else {}
+    for section in ("provider_releases", "provider_prices"):
+        model, _, key = SECTIONS[section]
+        found = reader.entries(section, model, doc.get(key, []), origin, True)
+        for entry in found:
+            provider = getattr(entry.value, "provider", None)
+            if provider != path.stem:
+                reader.problems.add(
+                    origin,
+                    entry.label,
+                    f"provider {provider!r} does not match the file name",
+                    f"set provider: {path.stem}, or move the entry to providers/{provider}.yaml",
+                )
+        entries[section] += found
+
+
 def _load_builtin(root: Path, reader: Reader) -> _Sections:
     entries: dict[str, list[Entry]] = {name: [] for name in SECTIONS}
     _load_data_files(root, reader, entries)
+    for path in sorted((root / "providers").glob("*.yaml")):
+        _load_provider(path, reader, entries)
     for path in sorted((root / "addons").glob("*.yaml")):
         found = _load_addon(path, reader)
         if found is not None:

@@ -142,7 +142,7 @@ class UpstreamSource(Frozen):
     """One upstream feed that ``catalog update`` reads."""
 
     name: str
-    kind: Literal["endoflife", "cve-feed", "github-releases", "artifacthub"]
+    kind: Literal["endoflife", "cve-feed", "github-releases", "artifacthub", "aws-docs"]
     url: str = Field(pattern=r"^https?://")
     updates: str
     """Which data file(s) the source refreshes."""

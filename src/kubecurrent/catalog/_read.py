@@ -30,6 +30,8 @@ def entry_label(section: str, raw: object) -> str:
     if section == "apis":
         group = raw.get("group") or ""
         return f"{group + '/' if group else ''}{raw.get('version')} {raw.get('kind')}"
+    if section.startswith("provider_"):
+        return f"{raw.get('provider')} {raw.get('version') or raw.get('support')}"
     for key in ("id", "name", "version"):
         if key in raw:
             return str(raw[key])

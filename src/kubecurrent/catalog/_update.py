@@ -21,6 +21,11 @@ import yaml
 
 from kubecurrent.catalog._dotted import DottedVersion
 from kubecurrent.catalog._dump import dump, header_of
+from kubecurrent.catalog._eks_calendar import (
+    EKS_CALENDAR_URL,
+    parse_eks_calendar,
+    update_eks_releases,
+)
 from kubecurrent.catalog._upstream import newest_per_line, update_cves, update_releases
 from kubecurrent.errors import CatalogError
 
@@ -31,9 +36,11 @@ _GITHUB_RE = re.compile(r"https://github\.com/([\w.-]+/[\w.-]+)")
 
 
 class Fetcher(Protocol):
-    """Returns the parsed JSON at ``url``, or None when the source has nothing (skipped)."""
+    """Returns the parsed JSON (or the text) at ``url``, or None when the source has nothing."""
 
     def get_json(self, url: str) -> Any: ...
+
+    def get_text(self, url: str) -> str | None: ...
 
 
 class HttpFetcher:
@@ -53,6 +60,17 @@ class HttpFetcher:
                 hint="check the network, or record the responses and use --from-dir DIR",
             ) from exc
 
+    def get_text(self, url: str) -> str | None:
+        try:
+            response = self._client.get(url)
+            response.raise_for_status()
+            return response.text
+        except httpx.HTTPError as exc:
+            raise CatalogError(
+                f"cannot fetch {url}: {exc}",
+                hint="check the network, or record the responses and use --from-dir DIR",
+            ) from exc
+
 
 class DirFetcher:
     """Replays responses saved as ``DIR/<host>/<path>`` (``.json`` appended when missing)."""
@@ -60,10 +78,14 @@ class DirFetcher:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def path_for(self, url: str) -> Path:
+    def path_for(self, url: str, suffix: str = ".json") -> Path:
         parts = urlsplit(url)
         path = self.root / parts.netloc / parts.path.strip("/")
-        return path if path.suffix == ".json" else path.with_name(path.name + ".json")
+        return path if path.suffix == suffix else path.with_name(path.name + suffix)
+
+    def get_text(self, url: str) -> str | None:
+        path = self.path_for(url, Path(urlsplit(url).path).suffix or ".txt")
+        return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def get_json(self, url: str) -> Any:
         path = self.path_for(url)
@@ -166,8 +188,24 @@ def _update_addon(result: UpdateResult, root: Path, path: Path, fetcher: Fetcher
     result.new[name] = text
 
 
-def plan_update(root: Path, fetcher: Fetcher, today: dt.date) -> UpdateResult:
-    """Fetch every source and compute the new data files (nothing is written)."""
+def _update_eks(result: UpdateResult, root: Path, fetcher: Fetcher, url: str) -> None:
+    name = "providers/eks.yaml"
+    if not (root / name).is_file():
+        return
+    text = fetcher.get_text(url)
+    if text is None:
+        result.notes.append(f"{name}: no response from {url}; left as is")
+        return
+    _rewrite(result, root, name, update_eks_releases, parse_eks_calendar(text))
+
+
+def plan_update(
+    root: Path, fetcher: Fetcher, today: dt.date, eks_url: str = EKS_CALENDAR_URL
+) -> UpdateResult:
+    """Fetch every source and compute the new data files (nothing is written).
+
+    ``eks_url`` is where the EKS user guide's calendar page is read (its public source).
+    """
     result = UpdateResult()
     reached = 0
     for name, url, edit in (
@@ -182,6 +220,7 @@ def plan_update(root: Path, fetcher: Fetcher, today: dt.date) -> UpdateResult:
         _rewrite(result, root, name, edit, payload)
     for path in sorted((root / "addons").glob("*.yaml")):
         _update_addon(result, root, path, fetcher)
+    _update_eks(result, root, fetcher, eks_url)
     if reached == 2:
         _rewrite(result, root, "meta.yaml", _bump_verified, today)
     return result

@@ -23,10 +23,12 @@ from kubecurrent.collect.cluster import (
     ClusterTarget,
     CollectOptions,
     collect_fleet,
+    eks_targets,
     kubeconfig_contexts,
     load_fleet_file,
 )
-from kubecurrent.errors import UsageError
+from kubecurrent.collect.eks import default_region, discover, regions_of
+from kubecurrent.errors import ClusterError, UsageError
 
 EXIT_PARTIAL = 5
 FC = TypeVar("FC", bound=Callable[..., Any])
@@ -44,6 +46,10 @@ class Selection:
     audit_log: str | None
     timeout: float
     concurrency: int
+    discover: str | None = None
+    regions: str | None = None
+    all_regions: bool = False
+    profile: str | None = None
 
 
 def cluster_options(f: FC) -> FC:
@@ -61,6 +67,7 @@ def cluster_options(f: FC) -> FC:
             type=click.Path(dir_okay=False, exists=True),
             help="Fleet file naming clusters (see docs/cluster-scan.md).",
         ),
+        *discover_options(),
         click.option("--pool-label", help="Node label naming node pools (before built-ins)."),
         click.option("--no-secrets", is_flag=True, help="Do not read Helm release Secrets."),
         click.option(
@@ -94,8 +101,58 @@ def cluster_options(f: FC) -> FC:
     return f
 
 
+def discover_options() -> list[Callable[[FC], FC]]:
+    """``--discover eks`` with its ``--regions``, ``--all-regions`` and ``--profile``."""
+    return [
+        click.option(
+            "--discover",
+            type=click.Choice(["eks"]),
+            envvar="KUBECURRENT_DISCOVER",
+            help="Find the clusters through a cloud API: every Amazon EKS cluster of the account "
+            "in --regions (see docs/eks.md).",
+        ),
+        click.option(
+            "--regions",
+            envvar="KUBECURRENT_REGIONS",
+            help="Regions to discover in, comma-separated [default: the AWS profile's region].",
+        ),
+        click.option(
+            "--all-regions",
+            is_flag=True,
+            help="Discover in every region EKS is offered in (botocore's list, no AWS call).",
+        ),
+        click.option(
+            "--profile",
+            envvar="AWS_PROFILE",
+            help="AWS profile of the credentials to discover and connect with.",
+        ),
+    ]
+
+
 def selection(**kw: Any) -> Selection:
-    return Selection(**{k: kw[k] for k in Selection.__dataclass_fields__})
+    return Selection(**{k: kw[k] for k in Selection.__dataclass_fields__ if k in kw})
+
+
+def discovered(sel: Selection, known: list[ClusterTarget]) -> list[ClusterTarget]:
+    """The clusters ``--discover`` finds (regions that cannot be listed are reported)."""
+    if sel.discover is None:
+        if sel.regions or sel.all_regions:
+            raise UsageError(
+                "--regions and --all-regions go with --discover",
+                hint="add --discover eks",
+            )
+        return []
+    found = discover(
+        regions_of(sel.regions, sel.all_regions, default_region(sel.profile)), sel.profile
+    )
+    for region, reason in found.failed:
+        err_console().print(f"not discovered: EKS in {region}: {reason}", highlight=False)
+    if found.failed and not found.clusters and not known:
+        raise ClusterError(
+            "no EKS cluster could be listed in any region asked",
+            hint="see the reasons above",
+        )
+    return eks_targets(found.clusters, known=known)
 
 
 def targets(sel: Selection, opts: GlobalOptions) -> list[ClusterTarget]:
@@ -103,6 +160,9 @@ def targets(sel: Selection, opts: GlobalOptions) -> list[ClusterTarget]:
     audit = Path(sel.audit_log) if sel.audit_log else None
     if sel.fleet:
         found = load_fleet_file(Path(sel.fleet), kubeconfig)
+        found += discovered(sel, found)
+    elif sel.discover:
+        found = discovered(sel, [])
     else:
         names, current = kubeconfig_contexts(kubeconfig)
         chosen = list(sel.contexts) or ([opts.context] if opts.context else [])
@@ -180,6 +240,11 @@ def summary(results: list[ClusterResult]) -> list[dict[str, Any]]:
         {
             "cluster": r.target.name,
             "context": r.target.context,
+            **(
+                {"eks": {"region": r.target.eks.region, "name": r.target.eks.name}}
+                if r.target.eks
+                else {}
+            ),
             "labels": dict(r.target.labels),
             "scanned": r.ok,
             **({"reason": r.error} if r.error else {}),

@@ -237,3 +237,17 @@ NO_HEADERS = click.option(
     is_flag=True,
     help="Table, wide and csv output without the header line (the summary goes to stderr).",
 )
+EKS_FORCE = click.option(
+    "--eks-force",
+    is_flag=True,
+    help="EKS node groups: replace nodes even when a PodDisruptionBudget blocks their drain "
+    "(UpdateNodegroupVersion force; written to the audit log).",
+)
+EKS_ADDON_CONFLICTS = click.option(
+    "--eks-addon-conflicts",
+    type=click.Choice(["PRESERVE", "OVERWRITE"]),
+    default="PRESERVE",
+    show_default=True,
+    help="EKS add-ons: keep (PRESERVE) or take back (OVERWRITE) fields someone else changed "
+    "(UpdateAddon resolveConflicts; the choice is audited).",
+)

@@ -18,7 +18,15 @@ import click
 from click.core import ParameterSource
 
 from kubecurrent.catalog import extra_from_env, load_catalog
-from kubecurrent.cli._options import ADDON_CHART, CATALOG_EXTRA, FC, TODAY, promql_options
+from kubecurrent.cli._options import (
+    ADDON_CHART,
+    CATALOG_EXTRA,
+    EKS_ADDON_CONFLICTS,
+    EKS_FORCE,
+    FC,
+    TODAY,
+    promql_options,
+)
 from kubecurrent.cli._rollout_run import RunSettings
 from kubecurrent.cli._upgrade_run import promql_flags
 
@@ -46,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     "health_query": (),
     "prometheus_ca": None,
     "prometheus_timeout": None,
+    "eks_force": False,
+    "eks_addon_conflicts": "PRESERVE",
 }
 """The runner options' defaults (the command line's and the dashboard's)."""
 
@@ -92,7 +102,7 @@ def runner_flags(f: FC, *, today: bool) -> FC:
     options = [
         click.option(
             "--provider",
-            type=click.Choice(["auto", "sandbox", "none"]),
+            type=click.Choice(["auto", "sandbox", "eks", "none"]),
             default=DEFAULTS["provider"],
             show_default=True,
             help="Who upgrades control planes and node pools (as for `kubecurrent upgrade`).",
@@ -104,6 +114,8 @@ def runner_flags(f: FC, *, today: bool) -> FC:
             "--poll", type=float, default=DEFAULTS["poll"], show_default=True, hidden=True
         ),
         ADDON_CHART,
+        EKS_FORCE,
+        EKS_ADDON_CONFLICTS,
         CATALOG_EXTRA,
         *([TODAY] if today else []),
     ]
@@ -177,5 +189,7 @@ def settings_from(values: Mapping[str, Any], tell: Callable[[str], None]) -> Run
         gate_timeout=values["gate_timeout"],
         helm_timeout=values["helm_timeout"],
         promql=promql,
+        eks_force=bool(values["eks_force"]),
+        eks_addon_conflicts=str(values["eks_addon_conflicts"]),
         tell=tell,
     )

@@ -19,7 +19,15 @@ from kubecurrent.catalog import Catalog
 from kubecurrent.cli._upgrade_run import Setup, build_executor, health_gate
 from kubecurrent.collect.cluster import ClusterTarget, CollectOptions, collect_cluster
 from kubecurrent.collect.cluster import default_kubeconfig as default_path
-from kubecurrent.execute import Audit, Baseline, Clock, Executor, PromQLCheck, connect
+from kubecurrent.execute import (
+    Audit,
+    Baseline,
+    Clock,
+    Executor,
+    PromQLCheck,
+    connect_target,
+    eks_minor_steps,
+)
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
@@ -46,6 +54,8 @@ class RunSettings:
     promql: tuple[PromQLCheck, ...] = ()
     """PromQL checks from the command line (--prometheus-url/--health-query), for every cluster;
     the strategy's ``health:`` checks are added by the engine."""
+    eks_force: bool = False
+    eks_addon_conflicts: str = "PRESERVE"
     tell: object = None
 
 
@@ -61,24 +71,29 @@ class SandboxAwareRun:
         return self.ref.kubeconfig or default_path()
 
     def recover(self) -> str | None:
-        if self.settings.provider == "none":
-            return None
+        if self.settings.provider == "none" or self.ref.eks is not None:
+            return None  # an EKS update in progress is found and waited for by the provider
         return recover_sandbox(self._server())
 
-    def inventory(self) -> ClusterInventory:
-        target = ClusterTarget(
+    def target(self) -> ClusterTarget:
+        return ClusterTarget(
             name=self.ref.name,
-            kubeconfig=self.kubeconfig,
+            kubeconfig=None if self.ref.eks else self.kubeconfig,
             context=self.ref.context,
             labels=dict(self.ref.labels),
             timeout=self.ref.timeout,
+            eks=self.ref.eks,
         )
+
+    def inventory(self) -> ClusterInventory:
         options = CollectOptions(today=self.settings.today, read_metrics=False)
-        return asyncio.run(collect_cluster(target, self.settings.catalog, options))
+        return asyncio.run(collect_cluster(self.target(), self.settings.catalog, options))
 
     def plan(self, inventory: ClusterInventory, target: str) -> ClusterPlan:
         version = resolve_target(self.settings.catalog, target, self.settings.today)
         plan = plan_cluster(inventory, self.settings.catalog, version, PlanPolicy())
+        if self.ref.eks is not None:
+            return eks_minor_steps(plan)  # EKS chooses the patch release
         if self.settings.provider != "none" and sandbox_for_server(self._server()):
             plan = pin_patches(plan, offered_patches())  # the releases the sandbox can run
         return plan
@@ -107,6 +122,9 @@ class SandboxAwareRun:
             gate_timeout=s.gate_timeout,
             helm_timeout=s.helm_timeout,
             promql=s.promql,
+            eks=self.ref.eks,
+            eks_force=s.eks_force,
+            eks_addon_conflicts=s.eks_addon_conflicts,
         )
         name = self.ref.name
 
@@ -117,7 +135,7 @@ class SandboxAwareRun:
         return build_executor(setup, plan, self.inventory, name, audit=audit, tell=tell)
 
     def health(self, audit: Audit, baseline: Baseline) -> None:
-        kube = connect(self.kubeconfig, self.ref.context)
+        kube = connect_target(self.target())
         s = self.settings
         health_gate(kube, Clock(), s.gate_timeout, s.promql, audit).wait(baseline, "the soak")
         audit.write("cluster.health", outcome="ok", detail="healthy after the soak")

@@ -13,14 +13,19 @@ from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._modes import gitops_addons
 from kubecurrent.cli._output import console, simple_table
+from kubecurrent.collect.cluster import ClusterTarget
+from kubecurrent.collect.eks import EksRef
 from kubecurrent.errors import UsageError
 from kubecurrent.execute import (
     Audit,
     AuditLog,
     Clock,
     ClusterApiProvider,
+    Conflicts,
     Drainer,
     DrainOptions,
+    EksOptions,
+    EksProvider,
     ExecutionReport,
     Executor,
     HealthGate,
@@ -34,6 +39,7 @@ from kubecurrent.execute import (
     Runtime,
     check_prometheus_url,
     connect,
+    connect_target,
     evaluate,
     find_clusters,
     redact_url,
@@ -79,11 +85,26 @@ class Setup:
     prometheus_timeout: float | None = None
     promql: tuple[PromQLCheck, ...] = ()
     """More PromQL checks (a rollout strategy's ``health:``), besides the command line's."""
+    eks: EksRef | None = None
+    """The EKS cluster upgraded (reached and changed through the EKS API)."""
+    eks_force: bool = False
+    eks_addon_conflicts: str = "PRESERVE"
 
     def __post_init__(self) -> None:
-        if self.capi_cluster and self.provider in ("none", "sandbox", "kubeadm"):
+        if self.capi_cluster and self.provider in ("none", "sandbox", "kubeadm", "eks"):
             raise UsageError(
                 f"--capi-cluster needs --provider cluster-api or auto, not {self.provider}"
+            )
+        if self.provider == "eks" and self.eks is None:
+            raise UsageError(
+                "--provider eks upgrades EKS clusters, and this one was not reached through EKS",
+                hint="select it with --discover eks or an eks: {region, name} fleet entry "
+                "(for `upgrade`: --eks-cluster REGION/NAME)",
+            )
+        if self.eks is not None and self.provider not in ("auto", "eks", "none"):
+            raise UsageError(
+                f"{self.eks} cannot be upgraded with --provider {self.provider}",
+                hint="use --provider eks (or auto)",
             )
         self.promql_checks()  # refuse bad flags before anything runs
 
@@ -157,7 +178,7 @@ def cluster_api(setup: Setup, audit: Audit) -> ClusterApiProvider | None:
     Clusters whose ``spec.controlPlaneEndpoint`` is the target's API server are looked up (with
     ``--provider auto`` only when the target is not a sandbox); exactly one must match.
     """
-    if setup.provider in ("none", "sandbox", "kubeadm"):
+    if setup.provider in ("none", "sandbox", "kubeadm", "eks") or setup.eks is not None:
         return None
     server = _server(setup.kubeconfig, setup.context)
     if setup.provider == "auto" and not setup.capi_cluster and sandbox_for_server(server):
@@ -188,9 +209,17 @@ def cluster_api(setup: Setup, audit: Audit) -> ClusterApiProvider | None:
     return ClusterApiProvider(mgmt, namespace, name, audit, timeout=setup.roll_timeout)
 
 
-def providers(setup: Setup) -> Providers:
+def providers(setup: Setup, audit: Audit) -> Providers:
     if setup.provider == "none":
         return Providers()
+    if setup.eks is not None:
+        options = EksOptions(
+            force=setup.eks_force,
+            conflicts=Conflicts(setup.eks_addon_conflicts),
+            timeout=setup.roll_timeout,
+        )
+        eks = EksProvider(setup.eks, audit, options)
+        return Providers(control_plane=eks, node_pools=eks, addons=eks)
     if setup.capi is not None:
         return Providers(control_plane=setup.capi, node_pools=setup.capi)
     server = _server(setup.kubeconfig, setup.context)
@@ -217,7 +246,10 @@ def build_executor(
     clock = Clock()
     if audit is None:
         audit = setup.capi.audit if setup.capi else AuditLog(audit_path(setup), cluster)
-    kube = connect(setup.kubeconfig, setup.context)
+    if setup.eks is not None:
+        kube = connect_target(ClusterTarget(name=cluster, eks=setup.eks))
+    else:
+        kube = connect(setup.kubeconfig, setup.context)
     drain = DrainOptions(node_timeout=setup.node_timeout, force_unsafe=setup.force_unsafe)
     helm = None
     gitops = gitops_addons(
@@ -232,7 +264,8 @@ def build_executor(
         setup.dry_run,
         chart_index=not setup.gitops_no_chart_index,
     )
-    if gitops is None and any(s.type == "addon" for s in plan.steps):
+    generic_addons = any(s.type == "addon" and s.managed_by is None for s in plan.steps)
+    if gitops is None and generic_addons:
         helm = HelmAddons(
             setup.helm_binary or binary_path(HELM, "helm"),
             kube,
@@ -244,7 +277,7 @@ def build_executor(
         )
     runtime = Runtime(
         catalog=setup.catalog,
-        providers=providers(setup),
+        providers=providers(setup, audit),
         drainer=Drainer(kube, audit, drain, clock),
         audit=audit,
         clock=clock,

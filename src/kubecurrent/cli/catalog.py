@@ -17,6 +17,7 @@ from kubecurrent.catalog import (
     DirFetcher,
     Fetcher,
     HttpFetcher,
+    SupportPhase,
     build,
     catalog_coverage,
     coverage_markdown,
@@ -33,7 +34,7 @@ from kubecurrent.cli._app import GlobalOptions, err_console, output_option
 from kubecurrent.cli._options import CATALOG_EXTRA
 from kubecurrent.cli._output import console, emit, simple_table
 
-SECTIONS = ("releases", "apis", "skew", "addons", "cves")
+SECTIONS = ("releases", "apis", "skew", "addons", "cves", "providers")
 
 extra_option = CATALOG_EXTRA
 
@@ -96,6 +97,8 @@ def _rows(cat: Catalog, section: str) -> tuple[list[str], list[list[str]]]:
             ]
             for a in cat.addons
         ]
+    if section == "providers":
+        return _provider_rows(cat)
     head = ["CVE", "COMPONENT", "SEVERITY", "FIXED IN", "SUMMARY"]
     return head, [
         [c.id, c.component, c.severity, ", ".join(c.fixed_versions()) or "-", c.summary]
@@ -103,10 +106,42 @@ def _rows(cat: Catalog, section: str) -> tuple[list[str], list[list[str]]]:
     ]
 
 
+def _provider_rows(cat: Catalog) -> tuple[list[str], list[list[str]]]:
+    """One row per provider minor; the prices of its phases in the last two columns."""
+    head = [
+        "PROVIDER",
+        "VERSION",
+        "AVAILABLE",
+        "END OF STANDARD",
+        "END OF EXTENDED",
+        "USD/MONTH STD / EXT",
+    ]
+    rows = []
+    for r in cat.provider_releases:
+        prices = [
+            cat.provider_price(r.provider, p)
+            for p in (SupportPhase.STANDARD, SupportPhase.EXTENDED)
+        ]
+        monthly = " / ".join(f"{p.usd_per_cluster_month:.0f}" for p in prices if p is not None)
+        rows.append(
+            [
+                r.provider,
+                str(r.version),
+                str(r.available),
+                str(r.end_of_standard_support),
+                str(r.end_of_extended_support) if r.has_extended_support else "none",
+                monthly or "-",
+            ]
+        )
+    return head, rows
+
+
 def _data(cat: Catalog, section: str | None) -> Any:
     exported = export_catalog(cat)
     if section is None:
         return exported
+    if section == "providers":
+        return exported["providers"]
     if section in ("releases", "skew"):
         return exported["kubernetes"][section]
     return exported[section]
@@ -162,7 +197,8 @@ def check(click_ctx: click.Context, files: tuple[str, ...]) -> None:
     click.echo(
         f"catalog {status}: {len(cat.releases)} releases, {len(cat.apis)} APIs "
         f"({len(cat.lifecycle.apis)} kinds in upstream's lifecycle), {len(cat.skew)} skew "
-        f"rules, {len(cat.addons)} add-ons, {len(cat.cves)} CVEs"
+        f"rules, {len(cat.addons)} add-ons, {len(cat.cves)} CVEs, "
+        f"{len(cat.provider_releases)} provider releases"
     )
     if open_ones:
         err_console().print(

@@ -15,7 +15,7 @@ import click
 
 from kubecurrent.analyze.report import fleet_page, to_html
 from kubecurrent.catalog import extra_from_env, load_catalog
-from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, output_option
+from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, err_console, output_option
 from kubecurrent.cli._clusters import (
     EXIT_PARTIAL,
     cluster_options,
@@ -26,6 +26,8 @@ from kubecurrent.cli._clusters import (
 )
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.collect.cluster import ClusterResult, inventory_json
+from kubecurrent.collect.eks import endpoint_of, write_kubeconfig
+from kubecurrent.errors import ClusterError, UsageError
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.textfile import write_atomic
 
@@ -39,13 +41,23 @@ from kubecurrent.textfile import write_atomic
     help="Write one JSON snapshot per cluster into this directory "
     "(readable by `kubecurrent plan --inventory DIR`).",
 )
+@click.option(
+    "--write-kubeconfig",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a kubeconfig for the EKS clusters selected, one context per cluster, "
+    "whose users run `aws eks get-token` (the AWS CLI's exec plugin).",
+)
 @click.pass_context
-def inventory(click_ctx: click.Context, /, save: str | None, **kw: Any) -> None:
+def inventory(
+    click_ctx: click.Context, /, save: str | None, write_kubeconfig: Path | None, **kw: Any
+) -> None:
     """Collect a snapshot of each cluster: versions, node pools, add-ons, API usage, CRDs, ...
 
     \b
-    Clusters: the current context, --context (repeatable), --all-contexts or --fleet FILE;
-    they are read concurrently and read-only (see deploy/rbac/kubecurrent-reader.yaml).
+    Clusters: the current context, --context (repeatable), --all-contexts or --fleet FILE,
+    or every Amazon EKS cluster of the account with --discover eks [--regions R,… |
+    --all-regions] [--profile P]; they are read concurrently and read-only (see
+    deploy/rbac/kubecurrent-reader.yaml).
 
     \b
     Exit codes: 0 every cluster collected
@@ -59,6 +71,8 @@ def inventory(click_ctx: click.Context, /, save: str | None, **kw: Any) -> None:
     inventories = [r.inventory for r in results if r.inventory is not None]
     if save:
         _save(Path(save), inventories)
+    if write_kubeconfig is not None:
+        _write_kubeconfig(write_kubeconfig, results)
     if opts.output == "html":  # the fleet page, without findings (scan cluster judges)
         failed = [(r.target.name, r.error or "unknown") for r in results if not r.ok]
         newest = catalog.newest_release().version
@@ -81,6 +95,25 @@ def _exit(results: list[ClusterResult]) -> int:
     return EXIT_PARTIAL if ok else EXIT_ERROR
 
 
+def _write_kubeconfig(path: Path, results: list[ClusterResult]) -> None:
+    chosen = [(r.target.name, r.target.eks) for r in results if r.target.eks is not None]
+    if not chosen:
+        raise UsageError(
+            "--write-kubeconfig writes EKS clusters' contexts and none is selected",
+            hint="add --discover eks (or eks: entries in the fleet file)",
+        )
+    entries = []
+    for name, ref in chosen:
+        try:
+            endpoint, ca = endpoint_of(ref)
+        except ClusterError as exc:
+            err_console().print(f"not in the kubeconfig: {name}: {exc.message}", highlight=False)
+            continue
+        entries.append((ref, name, endpoint, ca))
+    write_kubeconfig(path, entries)
+    err_console().print(f"wrote {len(entries)} EKS contexts to {path}", highlight=False)
+
+
 def _save(directory: Path, inventories: list[ClusterInventory]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for inv in inventories:
@@ -101,6 +134,12 @@ def _table(results: list[ClusterResult]) -> Any:
         notes = f"{len(inv.api_evidence)} API uses, {inv.drain_blockers_total} drain blockers"
         if inv.limitations:
             notes += f", {len(inv.limitations)} unchecked"
+        if inv.managed is not None:
+            m = inv.managed
+            notes += (
+                f"; EKS {m.region} {m.platform_version}, {m.support_type} support, "
+                f"{len(m.nodegroups)} node groups, {len(m.addons)} EKS add-ons"
+            )
         rows.append([inv.name, inv.server_version, eol, pools, addons, len(inv.cves), notes])
     return simple_table(
         ["cluster", "version", "end of life", "pools", "add-ons", "cves", "notes"], rows

@@ -22,12 +22,13 @@ import click
 
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
+from kubecurrent.cli._clusters import Selection, discover_options, discovered
 from kubecurrent.cli._options import KUBECONFIG
 from kubecurrent.cli._output import console, emit, simple_table
 from kubecurrent.cli._rollout_options import given, in_force, runner_flags, settings_from, to_record
 from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.collect.cluster import load_fleet_file
-from kubecurrent.errors import KubecurrentError
+from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock, redact_url
 from kubecurrent.plan import resolve_target
 from kubecurrent.rollout import (
@@ -191,14 +192,20 @@ def rollout() -> None:
     """
 
 
+def _discover_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(discover_options()):
+        f = option(f)
+    return f
+
+
 @rollout.command()
 @click.option(
     "--fleet",
     "fleet_file",
-    required=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Fleet file naming the clusters (see docs/cluster-scan.md).",
 )
+@_discover_options
 @click.option(
     "--target",
     default="latest-supported",
@@ -221,7 +228,7 @@ def rollout() -> None:
 def start(
     opts: GlobalOptions,
     /,
-    fleet_file: Path,
+    fleet_file: Path | None,
     target: str,
     strategy_file: Path | None,
     dry_run: bool,
@@ -229,17 +236,50 @@ def start(
     actor: str | None,
     today: dt.datetime | None,
     extra: tuple[str, ...],
+    discover: str | None,
+    regions: str | None,
+    all_regions: bool,
+    profile: str | None,
     **flags: Any,
 ) -> None:
     """Start a rollout of the fleet to --target and drive it.
+
+    Clusters: --fleet FILE, and/or every Amazon EKS cluster of the account with --discover eks
+    [--regions R,… | --all-regions] [--profile P].
 
     The runner options (provider, timeouts, --addon-chart, PromQL gate, …) are recorded with the
     rollout: `resume` and `approve` use them unless given again.
     """
     values = {"today": today, "extra": extra, **flags}
+    if fleet_file is None and discover is None:
+        raise UsageError(
+            "name the clusters to roll out", hint="give --fleet FILE or --discover eks"
+        )
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else None
-    targets = load_fleet_file(fleet_file, kubeconfig)
-    refs = [ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout) for t in targets]
+    targets = load_fleet_file(fleet_file, kubeconfig) if fleet_file else []
+    found = Selection(
+        contexts=(),
+        all_contexts=False,
+        fleet=None,
+        pool_label=None,
+        no_secrets=False,
+        helm_all_revisions=False,
+        no_metrics=False,
+        audit_log=None,
+        timeout=120.0,
+        concurrency=1,
+        discover=discover,
+        regions=regions,
+        all_regions=all_regions,
+        profile=profile,
+    )
+    targets += discovered(found, targets)
+    if not targets:
+        raise UsageError("no cluster found to roll out", hint="check --fleet / --regions")
+    refs = [
+        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.eks)
+        for t in targets
+    ]
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     day = today.date() if today else dt.date.today()
     version = str(resolve_target(catalog, target, day))
@@ -294,7 +334,7 @@ def start(
         clusters=refs,
         target=version,
         strategy=strategy,
-        fleet=str(fleet_file),
+        fleet=str(fleet_file) if fleet_file else f"discover {discover}: {regions or 'default'}",
         actor=who,
         now=_now(),
         runner=to_record(values),

@@ -16,7 +16,7 @@ import click
 import yaml
 
 from kubecurrent.analyze import Context
-from kubecurrent.analyze.cluster import check_inventory, default_target, limitations
+from kubecurrent.analyze.cluster import check_inventory, default_target, fleet_support, limitations
 from kubecurrent.analyze.report import (
     TABLE_COLUMNS,
     WIDE_COLUMNS,
@@ -46,10 +46,12 @@ from kubecurrent.cli._options import (
     CATALOG_EXTRA,
     NO_HEADERS,
     ONLY_REMOVED,
+    TODAY,
     check_addon_names,
 )
 from kubecurrent.cli._output import print_unbounded, scan_root, text_table
 from kubecurrent.cli._scan_run import render_options, resolve_target, scan, target_warning
+from kubecurrent.cli._support import support_json, support_table
 from kubecurrent.collect.cluster import ClusterResult
 from kubecurrent.collect.files import ChartDeps, Input, RenderOptions, discover
 from kubecurrent.model import MinorVersion
@@ -241,6 +243,7 @@ def files(
 @FAIL_ON
 @ONLY_REMOVED
 @NO_HEADERS
+@TODAY
 @click.pass_context
 def cluster(
     click_ctx: click.Context,
@@ -250,19 +253,21 @@ def cluster(
     fail_on: str,
     only_removed: bool,
     no_headers: bool,
+    today: dt.datetime | None,
     **kw: Any,
 ) -> None:
     opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
     catalog = load_catalog([*extra_from_env(), *extra])
     chosen = MinorVersion.parse(target) if target else None
     results = collect(selection(**kw), opts, catalog)
-    today = dt.date.today()
-    report = cluster_report(results, catalog, chosen, today)
+    day = today.date() if today else dt.date.today()
+    report = cluster_report(results, catalog, chosen, day)
     shown = report.only_removed() if only_removed else report
     if opts.output == "html":
-        click.echo(cluster_html(results, report, catalog, chosen, today), nl=False)
+        click.echo(cluster_html(results, report, catalog, chosen, day), nl=False)
     elif opts.output in ("json", "yaml"):
         data = {**shown.to_dict(), "clusters": summary(results)}
+        data["support"] = support_json(results, catalog, day)
         click.echo(
             json.dumps(data, indent=2)
             if opts.output == "json"
@@ -274,6 +279,7 @@ def cluster(
             f"not scanned: {r.target.name}: {r.error or 'unknown'}" for r in results if not r.ok
         )
         emit_report(shown, opts.output, View(headers=not no_headers, notes=notes))
+        support_table(results, catalog, day)
     if opts.output not in ("table", "wide"):
         report_failures(results)
     code = exit_code(shown, fail_on)
@@ -301,13 +307,15 @@ def cluster_html(
     today: dt.date,
 ) -> str:
     """The self-contained HTML page of a cluster scan (``-o html``)."""
+    invs = [r.inventory for r in results if r.inventory is not None]
     page = fleet_page(
-        [r.inventory for r in results if r.inventory is not None],
+        invs,
         report,
         [(r.target.name, r.error or "unknown") for r in results if not r.ok],
         catalog.newest_release().version,
         today,
         target,
+        support=fleet_support(invs, catalog, today),
     )
     return to_html(page)
 

@@ -22,7 +22,7 @@ import click
 
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
-from kubecurrent.cli._clusters import Selection, targets
+from kubecurrent.cli._clusters import Selection, discover_options, targets
 from kubecurrent.cli._options import global_flags
 from kubecurrent.cli._rollout_options import (
     DEFAULTS,
@@ -66,6 +66,12 @@ SESSION_KEY_ENV = "KUBECURRENT_SERVE_SESSION_KEY"
 DEFAULT_AUDIT = Path("~/.local/state/kubecurrent/audit.jsonl")
 
 
+def _discover(f: Any) -> Any:
+    for option in reversed(discover_options()):
+        f = option(f)
+    return f
+
+
 @click.command("serve")
 @global_flags
 @click.option("--listen", default="127.0.0.1:8080", show_default=True, help="HOST:PORT.")
@@ -80,6 +86,7 @@ DEFAULT_AUDIT = Path("~/.local/state/kubecurrent/audit.jsonl")
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Serve saved snapshots (`kubecurrent inventory --save DIR`) instead of live clusters.",
 )
+@_discover
 @click.option("--users", type=click.Path(dir_okay=False, path_type=Path), help="Users file (YAML).")
 @click.option(
     "--state",
@@ -164,7 +171,7 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
 def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
     catalog = load_catalog([*extra_from_env(), *map(Path, kw["extra"])])
     audit = (kw["audit_log"] or DEFAULT_AUDIT).expanduser()
-    found = _targets(opts, kw["fleet"], kw["inventory"])
+    found = _targets(opts, kw["fleet"], kw["inventory"], _discovery(kw))
     live = found is not None
     collector = (
         live_collector(found, catalog, CollectOptions(), CONCURRENCY)
@@ -172,7 +179,8 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         else saved_collector(load_inventory_dir(kw["inventory"], catalog))
     )
     refs = tuple(
-        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout) for t in found or ()
+        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.eks)
+        for t in found or ()
     )
     return WebContext(
         catalog=catalog,
@@ -185,7 +193,9 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         state_path=(kw["state"] or default_state_path()).expanduser(),
         runners=ServeRunners.checked(kw) if live else None,
         cluster_refs=refs,
-        fleet_source=str(kw["fleet"]) if kw["fleet"] else "kubeconfig contexts",
+        fleet_source=str(kw["fleet"])
+        if kw["fleet"]
+        else ("EKS discovery" if kw.get("discover") else "kubeconfig contexts"),
         today=dt.date.today,
     )
 
@@ -193,17 +203,29 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
 CONCURRENCY = 8
 
 
+def _discovery(kw: dict[str, Any]) -> dict[str, Any]:
+    return {k: kw.get(k) for k in ("discover", "regions", "all_regions", "profile")}
+
+
 def _targets(
-    opts: GlobalOptions, fleet: str | None, inventory: Path | None
+    opts: GlobalOptions,
+    fleet: str | None,
+    inventory: Path | None,
+    discovery: dict[str, Any] | None = None,
 ) -> list[ClusterTarget] | None:
     """The live clusters to collect (and to upgrade); None when serving saved snapshots."""
+    found = discovery or {}
     if fleet and inventory:
         raise UsageError("give --fleet or --inventory, not both", hint="pick one source")
     if inventory:
         return None
     sel = Selection(
+        discover=found.get("discover"),
+        regions=found.get("regions"),
+        all_regions=bool(found.get("all_regions")),
+        profile=found.get("profile"),
         contexts=(opts.context,) if opts.context else (),
-        all_contexts=not opts.context and not fleet,
+        all_contexts=not opts.context and not fleet and not found.get("discover"),
         fleet=fleet,
         pool_label=None,
         no_secrets=False,

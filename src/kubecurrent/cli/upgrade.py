@@ -22,6 +22,8 @@ from kubecurrent.cli._options import (
     ADDON_CHART,
     CATALOG_EXTRA,
     CONTEXT,
+    EKS_ADDON_CONFLICTS,
+    EKS_FORCE,
     KUBECONFIG,
     TODAY,
     promql_options,
@@ -42,8 +44,9 @@ from kubecurrent.collect.cluster import (
     kubeconfig_contexts,
 )
 from kubecurrent.collect.cluster import default_kubeconfig as default_path
+from kubecurrent.collect.eks import EksRef, check_region
 from kubecurrent.errors import UsageError
-from kubecurrent.execute import AuditLog, ClusterApiProvider, connect
+from kubecurrent.execute import AuditLog, ClusterApiProvider, connect, eks_minor_steps
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.plan import PlanPolicy, pin_patches, plan_cluster, resolve_target
@@ -72,11 +75,21 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
 @click.option("--step-by-step", is_flag=True, help="Ask before every step.")
 @click.option(
     "--provider",
-    type=click.Choice(["auto", "sandbox", "cluster-api", "kubeadm", "none"]),
+    type=click.Choice(["auto", "sandbox", "cluster-api", "kubeadm", "eks", "none"]),
     default="auto",
     show_default=True,
-    help="Who upgrades the control plane and node pools (auto: a sandbox, or a Cluster API Cluster, is detected by its API server).",
+    help="Who upgrades the control plane and node pools (auto: a sandbox, or a Cluster API Cluster, is detected by its API server; an --eks-cluster by EKS).",
 )
+@click.option(
+    "--eks-cluster",
+    metavar="REGION/NAME",
+    help="An Amazon EKS cluster, reached and upgraded through the EKS API (instead of --context).",
+)
+@click.option(
+    "--profile", "aws_profile", envvar="AWS_PROFILE", help="AWS profile for --eks-cluster."
+)
+@EKS_FORCE
+@EKS_ADDON_CONFLICTS
 @click.option(
     "--capi-cluster",
     metavar="NAMESPACE/NAME",
@@ -147,6 +160,8 @@ def upgrade(
     plan_file: Path | None,
     today: dt.datetime | None,
     extra: tuple[str, ...],
+    eks_cluster: str | None,
+    aws_profile: str | None,
     **flags: Any,
 ) -> None:
     """Upgrade one cluster to --target: plan (or --plan FILE), confirm, then run every step,
@@ -154,7 +169,8 @@ def upgrade(
 
     Providers: the sandbox (real control-plane swap, kwok node pools rolled by surge and drain);
     Cluster API (topology version, or KubeadmControlPlane then MachineDeployments, rolled by
-    Cluster API itself). Add-ons installed with Helm are upgraded with --reuse-values and rolled back on failure.
+    Cluster API itself); Amazon EKS with --eks-cluster REGION/NAME (UpdateClusterVersion, managed
+    node groups and EKS add-ons through the EKS API, see docs/eks.md). Add-ons installed with Helm are upgraded with --reuse-values and rolled back on failure.
     Every action is written to the audit log.
 
     Health gates: nodes Ready, control plane healthy, workloads available, no new crash loops;
@@ -166,22 +182,27 @@ def upgrade(
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else default_path()
     day = today.date() if today else dt.date.today()
-    name = _name(kubeconfig, context)
-    setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, **flags)
+    eks = _eks_ref(eks_cluster, aws_profile)
+    name = eks.name if eks else _name(kubeconfig, context)
+    setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, eks=eks, **flags)
     capi = cluster_api(setup, AuditLog(audit_path(setup), name))
     setup = dataclasses.replace(setup, capi=capi)
-    collect = _collector(catalog, kubeconfig, context, day, name, capi)
+    collect = _collector(catalog, ClusterTarget(name, kubeconfig, context, eks=eks), day, capi)
     inventory = collect()
     if plan_file is not None:
         plan = _load_plan(plan_file, inventory.name)
     else:
         plan = plan_cluster(inventory, catalog, resolve_target(catalog, target, day), PlanPolicy())
-        if flags["provider"] in ("auto", "sandbox") and sandbox_for_server(
-            server_of(kubeconfig, context) or ""
-        ):
-            plan = pin_patches(plan, offered_patches())  # the releases the sandbox can run
-    if capi is None and wants_runbook(
-        flags["provider"], connect(kubeconfig, context), server_of(kubeconfig, context)
+    if eks is not None:
+        plan = eks_minor_steps(plan)  # EKS chooses the patch release
+    elif plan_file is None and _on_sandbox(flags["provider"], kubeconfig, context):
+        plan = pin_patches(plan, offered_patches())  # the releases the sandbox can run
+    if (
+        capi is None
+        and eks is None
+        and wants_runbook(
+            flags["provider"], connect(kubeconfig, context), server_of(kubeconfig, context)
+        )
     ):
         print_runbook(plan, catalog, connect(kubeconfig, context), opts.output)
         return
@@ -211,16 +232,31 @@ def _name(kubeconfig: Path, context: str | None) -> str:
     return context or kubeconfig_contexts(kubeconfig)[1] or "cluster"
 
 
+def _on_sandbox(provider: str, kubeconfig: Path, context: str | None) -> bool:
+    return provider in ("auto", "sandbox") and bool(
+        sandbox_for_server(server_of(kubeconfig, context) or "")
+    )
+
+
+def _eks_ref(text: str | None, profile: str | None) -> EksRef | None:
+    if text is None:
+        return None
+    region, sep, name = text.partition("/")
+    if not sep or not region or not name:
+        raise UsageError(
+            f"--eks-cluster {text!r}: write REGION/NAME",
+            hint="e.g. --eks-cluster eu-west-1/prod (`aws eks list-clusters` names them)",
+        )
+    return EksRef(check_region(region), name, profile)
+
+
 def _collector(
     catalog: Catalog,
-    kubeconfig: Path,
-    context: str | None,
+    target: ClusterTarget,
     day: dt.date,
-    name: str,
     capi: ClusterApiProvider | None,
 ) -> Any:
     """Collects the cluster; for Cluster API, with the versions its objects report."""
-    target = ClusterTarget(name=name, kubeconfig=kubeconfig, context=context)
     options = CollectOptions(today=day, read_metrics=False)
 
     def collect() -> ClusterInventory:

@@ -7,7 +7,9 @@ Prometheus that must hold); every action lands in an ``AuditLog``.
 Errors are ``PermanentStepError`` (stop) or ``RetryableStepError`` (retried by ``RetryPolicy``).
 This layer never imports the sandbox: its provider is injected by the CLI. ``ClusterApiProvider``
 upgrades Cluster API clusters through their management cluster (topology version, or the
-KubeadmControlPlane then each MachineDeployment) and rolls node pools as a managed roll.
+KubeadmControlPlane then each MachineDeployment) and rolls node pools as a managed roll;
+``EksProvider`` upgrades Amazon EKS clusters through the EKS API (control plane, managed node
+groups, EKS add-ons), waiting for each EKS update and resuming one in progress.
 """
 
 from kubecurrent.execute._actions import Runtime, step_actions
@@ -18,6 +20,7 @@ from kubecurrent.execute._capi_rules import endpoint_matches
 from kubecurrent.execute._charts import Chart, choose_chart, is_repo_chart
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._drain import Drainer, DrainOptions, DrainReport
+from kubecurrent.execute._eks import Conflicts, EksOptions, EksProvider, eks_minor_steps
 from kubecurrent.execute._errors import (
     PermanentStepError,
     RetryableStepError,
@@ -27,7 +30,7 @@ from kubecurrent.execute._errors import (
 from kubecurrent.execute._executor import ExecutionReport, Executor, StepResult
 from kubecurrent.execute._health import Baseline, HealthGate
 from kubecurrent.execute._helm import HelmAddons, chart_source, find_release
-from kubecurrent.execute._kube import Kube, connect
+from kubecurrent.execute._kube import Kube, connect, connect_target
 from kubecurrent.execute._promql import (
     TOKEN_ENV,
     Prometheus,
@@ -41,6 +44,7 @@ from kubecurrent.execute._promql import (
 )
 from kubecurrent.execute._provider import (
     ControlPlaneProvider,
+    ManagedAddonProvider,
     ManagedPoolProvider,
     NodePoolProvider,
     Providers,
@@ -56,15 +60,19 @@ __all__ = [
     "Chart",
     "Clock",
     "ClusterApiProvider",
+    "Conflicts",
     "ControlPlaneProvider",
     "DrainOptions",
     "DrainReport",
     "Drainer",
+    "EksOptions",
+    "EksProvider",
     "ExecutionReport",
     "Executor",
     "HealthGate",
     "HelmAddons",
     "Kube",
+    "ManagedAddonProvider",
     "ManagedPoolProvider",
     "NodePoolProvider",
     "PermanentStepError",
@@ -84,7 +92,9 @@ __all__ = [
     "check_prometheus_url",
     "choose_chart",
     "connect",
+    "connect_target",
     "effect_missing",
+    "eks_minor_steps",
     "endpoint_matches",
     "evaluate",
     "find_clusters",

@@ -12,7 +12,12 @@ from kubecurrent.execute._drain import Drainer
 from kubecurrent.execute._errors import PermanentStepError
 from kubecurrent.execute._executor import StepAction
 from kubecurrent.execute._helm import HelmAddons, find_release
-from kubecurrent.execute._provider import ManagedPoolProvider, NodePoolProvider, Providers
+from kubecurrent.execute._provider import (
+    ManagedAddonProvider,
+    ManagedPoolProvider,
+    NodePoolProvider,
+    Providers,
+)
 from kubecurrent.execute._roll import roll_pool
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import Step
@@ -51,9 +56,10 @@ def step_actions(rt: Runtime) -> dict[str, StepAction]:
         actions["node-pool"] = _managed_roll(rt, pools)
     elif pools is not None:
         actions["node-pool"] = _surge_roll(rt, pools)
+    generic: StepAction | None = None
     if rt.gitops is not None:
         gitops = rt.gitops
-        actions["addon"] = lambda step, _inv: gitops(step)
+        generic = lambda step, _inv: gitops(step)  # noqa: E731
     elif helm is not None:
 
         def addon(step: Step, inv: ClusterInventory) -> str:
@@ -64,8 +70,34 @@ def step_actions(rt: Runtime) -> dict[str, StepAction]:
             helm.upgrade(release, entry, _to(step))
             return f"helm: release {release.namespace}/{release.name} at {step.to}"
 
-        actions["addon"] = addon
+        generic = addon
+    managed = rt.providers.addons
+    if managed is not None:
+        actions["addon"] = _managed_addon(rt, managed, generic)
+    elif generic is not None:
+        actions["addon"] = generic
     return actions
+
+
+def _managed_addon(
+    rt: Runtime, managed: ManagedAddonProvider, generic: StepAction | None
+) -> StepAction:
+    """Add-on steps the plan marks ``managed_by`` the provider go through its API; the others
+    through Helm or GitOps as usual."""
+
+    def addon(step: Step, inv: ClusterInventory) -> str:
+        if step.managed_by == managed.name:
+            return (
+                f"{managed.name}: {managed.update_addon(step.target, _to(step), rt.roll_timeout)}"
+            )
+        if generic is None:
+            raise PermanentStepError(
+                f"step {step.order} (addon {step.target}): no Helm or GitOps for this add-on",
+                hint="give --addon-chart or --gitops-repo for add-ons EKS does not manage",
+            )
+        return generic(step, inv)
+
+    return addon
 
 
 def _managed_roll(rt: Runtime, pools: ManagedPoolProvider) -> StepAction:

@@ -72,6 +72,9 @@ def observed(step: Step, inv: ClusterInventory) -> str | None:
     if step.type == "node-pool":
         pool = next((p for p in inv.node_pools if p.name == step.target), None)
         return str(pool.kubelet) if pool else None
+    if step.managed_by == "eks" and inv.managed is not None:
+        managed = inv.managed.addon(step.target)
+        return managed.version if managed else None
     addon = next((a for a in inv.addons if a.name == step.target), None)
     return addon.version if addon else None
 

@@ -1,4 +1,8 @@
-"""The connection the executor acts through: a lightkube client plus raw GETs (``/readyz``)."""
+"""The connection the executor acts through: a lightkube client plus raw GETs (``/readyz``).
+
+Both are built from one ``kubecurrent.collect.cluster.Connection`` (a kubeconfig context, or an
+EKS cluster with its renewed token), the same the collector reads through.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +12,31 @@ from typing import Any, cast
 import httpx2
 from lightkube import Client, KubeConfig
 from lightkube.config.client_adapter import Client as RawClient
-from lightkube.config.client_adapter import ConnectionParams
 from lightkube.models.meta_v1 import ObjectMeta
 
 from kubecurrent.collect import exec_plugins
+from kubecurrent.collect.cluster import ClusterTarget, Connection, connection
 from kubecurrent.collect.decoding import prepare_decoders
 from kubecurrent.errors import ClusterError
 
 exec_plugins.install()  # exec credential plugins bounded and never left running
 
-__all__ = ["Kube", "connect", "meta", "name_of", "ns_of"]
+__all__ = ["Kube", "connect", "connect_target", "meta", "name_of", "ns_of"]
 
 
 class Kube:
     """A cluster as the executor sees it: typed objects and plain HTTP paths."""
 
-    def __init__(self, config: Any, timeout: float = 30.0) -> None:
+    def __init__(self, conn: Connection, timeout: float = 30.0) -> None:
         prepare_decoders()  # several threads may decode with their own clients
         self.client = Client(
-            config, timeout=httpx2.Timeout(timeout), field_manager="kubecurrent", trust_env=False
+            conn.config,
+            timeout=httpx2.Timeout(timeout),
+            field_manager="kubecurrent",
+            trust_env=False,
+            transport=conn.transport(),
         )
-        params = ConnectionParams(timeout=httpx2.Timeout(timeout), trust_env=False)
-        self._raw: httpx2.Client = RawClient(config, params)
+        self._raw: httpx2.Client = RawClient(conn.config, conn.params(timeout, sync=True))
 
     def get_text(self, path: str) -> tuple[int, str]:
         """Status code and body of ``GET path`` (never raises for HTTP errors)."""
@@ -65,7 +72,14 @@ def connect(kubeconfig: Path | None, context: str | None, timeout: float = 30.0)
             f"{exc}",
             hint="check --kubeconfig and --context (kubectl config get-contexts)",
         ) from None
-    return Kube(single, timeout)
+    return Kube(Connection(single), timeout)
+
+
+def connect_target(target: ClusterTarget, timeout: float = 30.0) -> Kube:
+    """A ``Kube`` for a collector target: its kubeconfig context, or its EKS cluster."""
+    if target.eks is None:
+        return connect(target.kubeconfig, target.context, timeout)
+    return Kube(connection(target), timeout)
 
 
 def meta(obj: Any) -> ObjectMeta:

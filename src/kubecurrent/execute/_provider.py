@@ -9,7 +9,8 @@ runbook instead (``kubecurrent.execute.kubeadm``).
 Some infrastructure replaces and drains machines itself (Cluster API's MachineDeployments): its
 provider is a ``ManagedPoolProvider``, and a node-pool step then hands the whole roll to it
 instead of the executor's surge-and-drain (``_roll``). The Cluster API provider is in
-``_capi``; managed-cloud providers are not written yet.
+``_capi``; the Amazon EKS provider in ``_eks`` (control plane, managed node groups, and EKS
+add-ons as a ``ManagedAddonProvider``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-__all__ = ["ControlPlaneProvider", "ManagedPoolProvider", "NodePoolProvider", "Providers"]
+__all__ = [
+    "ControlPlaneProvider",
+    "ManagedAddonProvider",
+    "ManagedPoolProvider",
+    "NodePoolProvider",
+    "Providers",
+]
 
 
 class ControlPlaneProvider(Protocol):
@@ -69,6 +76,20 @@ class ManagedPoolProvider(Protocol):
         ...
 
 
+class ManagedAddonProvider(Protocol):
+    """Moves an add-on the cloud manages (an EKS add-on) through the cloud's own API."""
+
+    name: str
+
+    def update_addon(self, addon: str, version: str, timeout: float) -> str:
+        """Move ``addon`` to ``version`` and wait until applied; returns what it did.
+
+        An add-on already at ``version`` is left alone. Raises ``PermanentStepError`` with the
+        cloud's error when the update fails.
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class Providers:
     """The providers an execution uses; ``None`` means that kind of step cannot run."""
@@ -76,3 +97,5 @@ class Providers:
     control_plane: ControlPlaneProvider | None = None
     node_pools: NodePoolProvider | ManagedPoolProvider | None = None
     """A ``ManagedPoolProvider`` rolls pools itself; a ``NodePoolProvider`` only makes nodes."""
+    addons: ManagedAddonProvider | None = None
+    """Runs add-on steps the plan marks ``managed_by`` this provider (EKS add-ons)."""

@@ -7,6 +7,7 @@ step it asks ``already_done``, so running the same upgrade again resumes where i
 from __future__ import annotations
 
 from kubecurrent.catalog import DottedVersion
+from kubecurrent.collect.eks import addon_version_key
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import Step
@@ -48,6 +49,13 @@ def effect_missing(step: Step, inv: ClusterInventory) -> str | None:
             return f"node pool {step.target} is gone from the inventory"
         if pool.kubelet < KubeVersion.parse(step.to):
             return f"node pool {step.target} still has kubelet {pool.kubelet}, expected {step.to}"
+        return None
+    if step.type == "addon" and step.to and step.managed_by == "eks":
+        managed = inv.managed.addon(step.target) if inv.managed else None
+        if managed is None:
+            return f"EKS add-on {step.target} is not listed by EKS any more"
+        if addon_version_key(managed.version) < addon_version_key(step.to):
+            return f"EKS add-on {step.target} is at {managed.version}, expected {step.to}"
         return None
     if step.type == "addon" and step.to:
         found = next((a for a in inv.addons if a.name == step.target), None)

@@ -46,6 +46,10 @@ class Category(StrEnum):
     END_OF_LIFE = "end-of-life"
     VULNERABILITY = "vulnerability"
     DRAIN_BLOCKER = "drain-blocker"
+    MANAGED_SUPPORT = "managed-support"
+    """A managed cloud's support phase of the control-plane version, and what it costs."""
+    PROVIDER_INSIGHT = "provider-insight"
+    """A managed cloud's own upgrade-readiness finding (EKS upgrade insights), as evidence."""
 
     @property
     def has_status(self) -> bool:
@@ -67,6 +71,8 @@ _CATEGORY_LABELS = {
     Category.END_OF_LIFE: "end of life",
     Category.VULNERABILITY: "vulnerability",
     Category.DRAIN_BLOCKER: "drain blocker",
+    Category.MANAGED_SUPPORT: "managed support",
+    Category.PROVIDER_INSIGHT: "provider insight",
 }
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, model_validator
 
+from kubecurrent.model._snapshot import _Snapshot
+from kubecurrent.model.managed import EksCluster
 from kubecurrent.model.version import KubeVersionField
 
 __all__ = [
@@ -30,12 +31,6 @@ __all__ = [
 ]
 
 _NAME = r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"
-
-
-class _Snapshot(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
-    )
 
 
 class NodePool(_Snapshot):
@@ -192,6 +187,8 @@ class ClusterInventory(_Snapshot):
     drain_blockers_total: int = 0
     rbac_roles: tuple[RbacRole, ...] = ()
     limitations: tuple[Limitation, ...] = ()
+    managed: EksCluster | None = None
+    """What the managed service (EKS) knows about the cluster, when discovered through it."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> ClusterInventory:

@@ -5,7 +5,8 @@
     {"target": "1.36",
      "clusters": [{"name": ..., "status": "ok" | "blocked", "reasons": [...],
                    "steps": [{"order": 1, "type": ..., "target": ..., "from": ..., "to": ...,
-                              "why": ..., "without": ..., "hop": 0}, ...], ...}],
+                              "why": ..., "without": ..., "hop": 0, "managed_by": null},
+                             ...], ...}],
      "groups": [...], "totals": {...}}
 """
 
@@ -50,6 +51,12 @@ class Step(_Frozen):
     """What would break if the step were skipped."""
     hop: int = Field(ge=0)
     """0 for pre-flight, n for the steps around the n-th control-plane hop."""
+    managed_by: str | None = None
+    """The managed provider whose own API carries the step out, None for the generic path:
+    ``eks`` on an ``addon`` step is an EKS add-on (UpdateAddon; ``target`` is the EKS add-on
+    name, ``to`` the EKS version such as ``v1.11.4-eksbuild.2``), on a ``node-pool`` step an EKS
+    managed node group (UpdateNodegroupVersion), on a ``check`` step with target ``fargate`` the
+    restart of Fargate pods."""
 
     def key(self) -> tuple[str, str, str, str | None]:
         """What the step does, without its explanation (used to group identical paths)."""

@@ -16,8 +16,12 @@ from kubecurrent.plan._work import Placed, Work
 
 
 def place_installed(work: Work) -> None:
-    """Find each installed add-on's release line; unknown ones block the plan."""
+    """Find each installed add-on's release line; unknown ones block the plan.
+
+    Add-ons the managed provider moves itself (EKS add-ons) are left to its rules."""
     for installed in work.inventory.addons:
+        if work.provider.owns_addon(installed.name):
+            continue
         addon = work.rules.addon(installed.name)
         if addon is None:
             work.block(f"{installed.name}: not in the catalog; add it with --catalog-extra")

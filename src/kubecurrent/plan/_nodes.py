@@ -3,6 +3,8 @@
 A pool rolls to the control plane's current version, which keeps it valid for the longest;
 rolling it only when the next hop would put it outside the skew policy is then the fewest rolls
 possible. A kubelet never jumps more minors in one roll than the catalog's upgrade rule allows.
+A pool the managed provider rolls itself (an EKS managed node group) follows the provider's rule
+instead (``_provider``), through ``roll_to_control_plane``.
 """
 
 from __future__ import annotations
@@ -76,6 +78,15 @@ def finish(work: Work) -> None:
             _roll(work, name, reason, _BEHIND)
 
 
+def roll_to_control_plane(
+    work: Work, name: str, reason: str, without: str, *, managed_by: str | None = None
+) -> None:
+    """Roll ``name`` to the control plane's version in one roll (a provider-managed pool)."""
+    current = work.pools[name]
+    _emit(work, name, current, work.cp, reason, without, managed_by)
+    work.pools[name] = work.cp
+
+
 def _roll(work: Work, name: str, reason: str, without: str = _OUTSIDE) -> None:
     """Roll ``name`` to the control plane's version, in as few rolls as the upgrade rule allows."""
     while work.pools[name] < work.cp:
@@ -90,15 +101,24 @@ def _roll(work: Work, name: str, reason: str, without: str = _OUTSIDE) -> None:
 
 
 def _emit(
-    work: Work, name: str, current: KubeVersion, to: KubeVersion, reason: str, without: str
+    work: Work,
+    name: str,
+    current: KubeVersion,
+    to: KubeVersion,
+    reason: str,
+    without: str,
+    managed_by: str | None = None,
 ) -> None:
     jumps = key(to.minor_version) - key(current.minor_version)
+    note = work.provider.pool_note(name)
     work.emit(
         "node-pool",
         name,
         show(current),
         show(to),
         f"{reason}. Drain and replace the nodes of {name} with kubelet {show(to)}"
-        + (f" ({jumps} minors in one roll)" if jumps > 1 else ""),
+        + (f" ({jumps} minors in one roll)" if jumps > 1 else "")
+        + (f". {note}" if note else ""),
         without,
+        managed_by=managed_by,
     )

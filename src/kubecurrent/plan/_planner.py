@@ -2,12 +2,19 @@
 
 Order of the steps::
 
-    pre-flight   API migrations whose replacement is served now; add-ons and node pools that
-                 do not fit the current control plane
+    path check   the managed provider offers every minor the path passes through
+    pre-flight   API migrations whose replacement is served now; what the provider manages
+                 (EKS managed node groups, EKS add-ons) brought to the current minor; add-ons
+                 and node pools that do not fit the current control plane
     every hop    late API migrations; add-ons whose window ends; node pools the hop would leave
-                 outside the skew (minimal strategy); the control-plane hop; add-ons that must
-                 match the minor; node pools (lockstep strategy); a post-hop check
+                 outside the skew (minimal strategy); the control-plane hop; what the provider
+                 rolls after each hop (EKS: managed node groups, EKS add-ons, Fargate pods);
+                 add-ons that must match the minor; node pools (lockstep strategy); a post-hop
+                 check
     the end      every node pool to the target version; a final check
+
+The provider's rules are chosen from the inventory (``_provider.rules_for``); a cluster no
+provider manages gets none.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from kubecurrent.plan import _addons, _migrations, _nodes
 from kubecurrent.plan._alternatives import alternatives
 from kubecurrent.plan._bluegreen import estimate
 from kubecurrent.plan._policy import PlanPolicy
+from kubecurrent.plan._provider import rules_for
 from kubecurrent.plan._rules import Rules, label
 from kubecurrent.plan._work import Work, show
 
@@ -32,7 +40,7 @@ def plan_cluster(
 ) -> ClusterPlan:
     """Plan one cluster's way to ``target`` (pass ``Rules`` to share look-ups across a fleet)."""
     rules = catalog if isinstance(catalog, Rules) else Rules(catalog)
-    work = Work.start(inventory, rules, target, policy or PlanPolicy())
+    work = Work.start(inventory, rules, target, policy or PlanPolicy(), rules_for(inventory))
     _walk(work)
     plan = ClusterPlan(
         name=inventory.name,
@@ -54,12 +62,16 @@ def _walk(work: Work) -> None:
             "kubecurrent does not plan downgrades"
         )
         return
+    hops = _hops(work)
+    work.provider.check_path(work, hops)
+    if work.reasons:
+        return
     _nodes.check_preconditions(work)
     _addons.place_installed(work)
     _migrations.api_migrations_preflight(work)
+    work.provider.preflight(work)
     _addons.fit_current(work)
     _nodes.fit_current(work)
-    hops = _hops(work)
     for number, m in enumerate(hops, start=1):
         work.hop = number
         _hop(work, m)
@@ -86,6 +98,7 @@ def _hop(work: Work, m: int) -> None:
         work.block(f"the catalog has no Kubernetes {label(m)} release to pass through")
         return
     _control_plane(work, to)
+    work.provider.after_hop(work)
     _addons.after_hop(work)
     if work.policy.node_strategy == "lockstep":
         _nodes.lockstep(work)

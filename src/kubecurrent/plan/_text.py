@@ -15,8 +15,18 @@ ACTIONS = {
 }
 
 
+MANAGED_ACTIONS = {
+    ("eks", "node-pool"): "Roll EKS managed node group",
+    ("eks", "addon"): "Upgrade EKS add-on",
+    ("eks", "check"): "Restart Fargate pods",
+}
+
+
 def action(step: Step) -> str:
-    """``Roll node pool general`` / ``Upgrade the control plane``."""
+    """``Roll node pool general`` / ``Upgrade the control plane`` / ``Upgrade EKS add-on x``."""
+    managed = MANAGED_ACTIONS.get((step.managed_by or "", step.type))
+    if managed is not None:
+        return managed if step.type == "check" else f"{managed} {step.target}"
     verb = ACTIONS[step.type]
     return verb if step.type in ("control-plane", "check") else f"{verb} {step.target}"
 

@@ -9,6 +9,7 @@ from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import Step, StepType
 from kubecurrent.plan._policy import PlanPolicy
+from kubecurrent.plan._provider import GENERIC, ProviderRules
 from kubecurrent.plan._rules import Line, Rules, key
 
 
@@ -44,16 +45,24 @@ class Work:
     reachable: int | None = None
     """The highest minor reachable when something blocks the path (None: nothing blocks)."""
     blocked_addons: list[str] = field(default_factory=list)
+    provider: ProviderRules = GENERIC
+    """The managed provider's rules for this cluster (``rules_for``)."""
 
     @classmethod
     def start(
-        cls, inventory: ClusterInventory, rules: Rules, target: KubeVersion, policy: PlanPolicy
+        cls,
+        inventory: ClusterInventory,
+        rules: Rules,
+        target: KubeVersion,
+        policy: PlanPolicy,
+        provider: ProviderRules = GENERIC,
     ) -> Work:
         return cls(
             inventory=inventory,
             rules=rules,
             target=target,
             policy=policy,
+            provider=provider,
             cp=inventory.control_plane,
             pools={p.name: p.kubelet for p in inventory.node_pools},
             stored={c.name: c.stored_versions for c in inventory.crds},
@@ -75,7 +84,15 @@ class Work:
         return self.rules.lines(placed.addon)[placed.line]
 
     def emit(
-        self, type_: StepType, target: str, from_: str, to: str | None, why: str, without: str
+        self,
+        type_: StepType,
+        target: str,
+        from_: str,
+        to: str | None,
+        why: str,
+        without: str,
+        *,
+        managed_by: str | None = None,
     ) -> None:
         step = Step.model_construct(
             order=len(self.steps) + 1,
@@ -86,6 +103,7 @@ class Work:
             why=why,
             without=without,
             hop=self.hop,
+            managed_by=managed_by,
         )
         self.steps.append(step)
 

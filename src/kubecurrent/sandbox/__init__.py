@@ -9,7 +9,7 @@ from kubecurrent.sandbox._cluster import UpOptions, admin_client, down, up
 from kubecurrent.sandbox._components import all_components, offered_patches, release_of
 from kubecurrent.sandbox._control_plane import server_version
 from kubecurrent.sandbox._fleet import FleetSpec, load_spec
-from kubecurrent.sandbox._nodes import POOL_LABEL, parse_pool
+from kubecurrent.sandbox._nodes import POOL_LABEL, node_manifest, parse_pool
 from kubecurrent.sandbox._provider import SandboxProvider, recover_sandbox, sandbox_for_server
 from kubecurrent.sandbox._report import status, summary
 from kubecurrent.sandbox._state import NodePool, SandboxState, load, names, require, run_dir
@@ -32,6 +32,7 @@ __all__ = [
     "load_spec",
     "mint_user",
     "names",
+    "node_manifest",
     "offered_patches",
     "parse_pool",
     "recover_sandbox",

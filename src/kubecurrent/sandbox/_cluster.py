@@ -42,6 +42,7 @@ class UpOptions:
     pools: tuple[NodePool, ...]
     fleet: str | None = None
     timeout: float = 180.0
+    token_webhook_config: Path | None = None  # see SandboxState.token_webhook_config
 
 
 def _check_binaries(version: str) -> None:
@@ -80,6 +81,7 @@ def up(opts: UpOptions) -> SandboxState:
                 created=dt.datetime.now(dt.UTC),
                 ports=dict(zip(run.PORT_NAMES, run.free_ports(len(run.PORT_NAMES)), strict=True)),
                 pools=list(opts.pools),
+                token_webhook_config=opts.token_webhook_config,
             )
             try:
                 _bring_up(state, directory, opts.timeout)

@@ -78,6 +78,14 @@ def start(
     return record
 
 
+def apiserver_command(binary: Path, pki: Path, state: SandboxState) -> list[str]:
+    """The API server's command line, with the state's opt-in token webhook when it has one."""
+    argv = run.apiserver_argv(binary, pki, state.ports)
+    if state.token_webhook_config is not None:
+        argv += run.token_webhook_argv(state.token_webhook_config)
+    return argv
+
+
 def start_control_plane(state: SandboxState, directory: Path, timeout: float) -> None:
     pki = directory / "pki"
     minor = str(KubeVersion.parse(state.version).minor_version)
@@ -86,7 +94,7 @@ def start_control_plane(state: SandboxState, directory: Path, timeout: float) ->
         state,
         directory,
         "kube-apiserver",
-        run.apiserver_argv(kube_binary(minor, "kube-apiserver"), pki, state.ports),
+        apiserver_command(kube_binary(minor, "kube-apiserver"), pki, state),
     )
     run.wait_ready(api, f"{state.server}/readyz", verify=tls, timeout=timeout)
     cm = start(

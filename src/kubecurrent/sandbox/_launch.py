@@ -78,6 +78,14 @@ def apiserver_argv(binary: Path, pki: Path, ports: dict[str, int]) -> list[str]:
     ]
 
 
+def token_webhook_argv(config: Path) -> list[str]:
+    """Flags adding a webhook token authenticator (TokenReview v1) beside client certificates."""
+    return [
+        f"--authentication-token-webhook-config-file={config}",
+        "--authentication-token-webhook-version=v1",
+    ]
+
+
 def _component_common(kubeconfig: Path, port: int) -> list[str]:
     return [
         f"--kubeconfig={kubeconfig}",

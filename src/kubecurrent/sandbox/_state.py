@@ -50,6 +50,9 @@ class SandboxState(BaseModel):
     pools: list[NodePool]
     processes: dict[str, ProcessRecord] = Field(default_factory=dict)
     events: list[str] = Field(default_factory=list)
+    token_webhook_config: Path | None = None
+    """Opt-in: a webhook token authenticator's kubeconfig-format config file, passed to every
+    kube-apiserver this sandbox starts (``up``, ``upgrade``, recovery); None: not used."""
 
     @property
     def server(self) -> str:

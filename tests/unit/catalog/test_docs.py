@@ -26,6 +26,8 @@ MODELS = [
     "Detect",
     "AddonRelease",
     "AddonApi",
+    "ProviderRelease",
+    "ProviderPrice",
     "Meta",
     "UpstreamSource",
 ]

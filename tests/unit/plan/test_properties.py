@@ -5,6 +5,8 @@ allows and every ordinary add-on runs inside its release's window; add-ons that 
 control plane (cluster-autoscaler, CoreDNS) are back inside theirs before the next hop; the
 control plane ends at the target; and with the minimal strategy each roll before the end was
 forced by the next hop and went as far as the control plane, so no pool rolls more than needed.
+On EKS clusters every managed node group (and the EKS add-on) is at the control plane's minor
+whenever a control-plane hop starts.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from hypothesis import strategies as st
 from kubecurrent.catalog import Catalog, DottedVersion, load_catalog
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory, InstalledAddon, NodePool
+from kubecurrent.model.managed import EksCluster, ManagedAddon, ManagedNodegroup, SupportType
 from kubecurrent.model.plan import ClusterPlan, Step
 from kubecurrent.plan import PlanPolicy, Rules, plan_cluster
 from kubecurrent.plan._addons import follows_control_plane
-from kubecurrent.plan._rules import key
+from kubecurrent.plan._rules import key, label
 
 CATALOG: Catalog = load_catalog()
 RULES = Rules(CATALOG)
@@ -86,7 +89,7 @@ class Replay:
             self.cp = key(KubeVersion.parse(step.to or "").minor_version)
         elif step.type == "node-pool":
             self.pools[step.target] = key(KubeVersion.parse(step.to or "").minor_version)
-        elif step.type == "addon":
+        elif step.type == "addon" and step.managed_by is None:  # EKS add-ons are not catalog ones
             self.addons[step.target] = step.to or ""
 
     def assert_skew(self) -> None:
@@ -164,3 +167,73 @@ def test_minimal_strategy_rolls_a_pool_only_when_forced_and_as_far_as_possible(
         ]
         assert len(final) <= 2  # at most the forced roll before the last hop and the final one
     assert DottedVersion.parse("1.0") < DottedVersion.parse("1.1")  # the catalog type is in use
+
+
+@st.composite
+def eks_scenarios(draw: st.DrawFn) -> tuple[ClusterInventory, KubeVersion, PlanPolicy]:
+    """EKS clusters: managed node groups and self-managed pools within the skew, one EKS add-on."""
+    cp_minor = draw(st.integers(min_value=24, max_value=35))
+    target_minor = draw(st.integers(min_value=cp_minor, max_value=36))
+    lags = draw(st.lists(st.integers(0, 2), min_size=1, max_size=4))
+    managed = draw(st.lists(st.booleans(), min_size=len(lags), max_size=len(lags)))
+    pools = tuple(
+        NodePool(name=f"p{i}", kubelet=KubeVersion(1, cp_minor - lag, 1), nodes=1)
+        for i, lag in enumerate(lags)
+    )
+    per_minor = {f"1.{m}": (f"v1.{m}.0-eksbuild.1",) for m in range(cp_minor, target_minor + 1)}
+    eks = EksCluster(
+        name="prop",
+        region="eu-west-1",
+        account="111122223333",
+        arn="arn:aws:eks:eu-west-1:111122223333:cluster/prop",
+        minor=f"1.{cp_minor}",
+        platform_version="eks.1",
+        status="ACTIVE",
+        support_type=SupportType.EXTENDED,
+        nodegroups=tuple(
+            ManagedNodegroup(name=p.name, minor=str(p.kubelet.minor_version), status="ACTIVE")
+            for p, m in zip(pools, managed, strict=True)
+            if m
+        ),
+        addons=(
+            ManagedAddon(
+                name="kube-proxy",
+                version=f"v1.{cp_minor}.0-eksbuild.1",
+                status="ACTIVE",
+                compatible=per_minor,
+            ),
+        ),
+    )
+    inventory = ClusterInventory(
+        name="prop", control_plane=KubeVersion(1, cp_minor, 1), node_pools=pools, managed=eks
+    )
+    target = CATALOG.release(KubeVersion(1, target_minor).minor_version)
+    assert target is not None
+    policy = PlanPolicy(node_strategy=draw(st.sampled_from(["minimal", "lockstep"])))
+    return inventory, target.latest_patch, policy
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(eks_scenarios())
+def test_eks_node_groups_are_never_behind_the_control_plane_when_a_hop_starts(
+    scenario: tuple[ClusterInventory, KubeVersion, PlanPolicy],
+) -> None:
+    inventory, target, policy = scenario
+    plan = plan_cluster(inventory, RULES, target, policy)
+    assert plan.status == "ok", plan.reasons
+    assert inventory.managed is not None
+    groups = {g.name for g in inventory.managed.nodegroups}
+    state = _replay(inventory, plan)  # the generic invariants hold for EKS clusters too
+    assert state.cp == key(target.minor_version)
+    replay = Replay(inventory)
+    proxy = inventory.managed.addons[0].version
+    for step in plan.steps:
+        if step.type == "control-plane":
+            behind = {g: replay.pools[g] for g in groups if replay.pools[g] != replay.cp}
+            assert not behind, (step, behind)
+            assert proxy == f"v{label(replay.cp)}.0-eksbuild.1"  # the EKS add-on fits the minor
+        if step.type == "addon" and step.managed_by == "eks":
+            proxy = step.to or ""
+        else:
+            replay.apply(step)
+    assert all(replay.pools[g] == replay.cp for g in groups)

@@ -8,14 +8,32 @@ from kubecurrent.analyze._context import Context
 from kubecurrent.analyze.cluster._addons import check_addons
 from kubecurrent.analyze.cluster._apis import attribution, check_evidence
 from kubecurrent.analyze.cluster._base import default_target, where
+from kubecurrent.analyze.cluster._insights import check_insights
 from kubecurrent.analyze.cluster._nodes import check_cves, check_eol, check_skew
 from kubecurrent.analyze.cluster._objects import check_drain, check_roles, check_stored_versions
+from kubecurrent.analyze.cluster._support import (
+    FleetSupport,
+    SupportCost,
+    check_support,
+    fleet_support,
+    support_cost,
+)
 from kubecurrent.catalog import Catalog
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Finding, ScanError
 from kubecurrent.model.inventory import ClusterInventory
 
-__all__ = ["attribution", "check_inventory", "default_target", "limitations", "where"]
+__all__ = [
+    "FleetSupport",
+    "SupportCost",
+    "attribution",
+    "check_inventory",
+    "default_target",
+    "fleet_support",
+    "limitations",
+    "support_cost",
+    "where",
+]
 
 
 def check_inventory(
@@ -30,6 +48,8 @@ def check_inventory(
         *check_skew(inv, catalog, target),
         *check_stored_versions(inv),
         *check_eol(inv, catalog, today),
+        *check_support(inv, catalog, today),
+        *check_insights(inv, target),
         *check_cves(inv, catalog),
         *check_drain(inv),
     ]

@@ -1,7 +1,8 @@
 """A self-contained HTML page of a fleet scan: data in, string out.
 
 One file with inline CSS and inline SVG charts (no script, no external assets): fleet currency,
-findings by severity, the add-on × cluster matrix, and the clusters that were not scanned.
+managed clusters' support phase and cost, findings by severity, the add-on × cluster matrix, and
+the clusters that were not scanned.
 Every value from a cluster or a finding is escaped with ``html.escape``.
 """
 
@@ -11,9 +12,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from kubecurrent.analyze.cluster import SupportCost
 from kubecurrent.analyze.report._page import ClusterCurrency, FleetPage, cluster_of
 from kubecurrent.analyze.report._rows import object_text
 from kubecurrent.analyze.report._svg import bar_chart
+from kubecurrent.catalog import SupportPhase
 from kubecurrent.model.findings import Finding, Severity
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -41,6 +44,7 @@ def to_html(page: FleetPage) -> str:
         f"the catalog: {escape(page.newest)}; {len(page.clusters)} cluster(s) scanned, "
         f"{len(page.not_scanned)} not scanned.</p>",
         _currency(page),
+        _support(page),
         _charts(page),
         _findings(page),
         _matrix(page),
@@ -94,6 +98,63 @@ def _eol_class(c: ClusterCurrency) -> str:
     if c.days_left < 0:
         return "eol-passed"
     return "eol-soon" if c.days_left <= EOL_SOON_DAYS else ""
+
+
+def _money(value: object) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
+def _support_row(c: SupportCost) -> str:
+    css = {
+        SupportPhase.EXTENDED: "unsupported",
+        SupportPhase.ENDED: "eol-passed",
+    }.get(c.phase, "")
+    return (
+        "<tr>"
+        + _td(c.cluster)
+        + _td(f"{c.provider} {c.minor}")
+        + _td(c.phase.value, css)
+        + _td(c.upgrade_policy.value)
+        + _td(c.end_of_standard_support.isoformat())
+        + _td(c.end_of_extended_support.isoformat())
+        + _td(_money(c.usd_per_month), "num")
+        + _td(_money(c.extra_usd_per_month), "num")
+        + _td(_money(c.exposure_usd_per_month), "num")
+        + "</tr>"
+    )
+
+
+def _support(page: FleetPage) -> str:
+    if page.support is None or not page.support.clusters:
+        return ""
+    s = page.support
+    rows = [_support_row(c) for c in s.clusters]
+    rows.append(
+        '<tr class="total">'
+        + _td("fleet total")
+        + "<td></td><td></td><td></td><td></td><td></td>"
+        + _td(_money(s.usd_per_month), "num")
+        + _td(_money(s.extra_usd_per_month), "num")
+        + _td(_money(s.exposure_usd_per_month), "num")
+        + "</tr>"
+    )
+    head = [
+        "cluster",
+        "provider minor",
+        f"phase on {s.today.isoformat()}",
+        "upgrade policy",
+        "end of standard support",
+        "end of extended support",
+        "USD per month now",
+        "extended-support extra now",
+        "extended-support exposure per month",
+    ]
+    note = (
+        '<p class="muted">Control-plane price per cluster-month from the catalog. Exposure: what '
+        "extended support adds per month now, or from the end of standard support for clusters "
+        "whose upgrade policy keeps them on their minor.</p>"
+    )
+    return "<h2>Managed support and cost</h2>" + _table(head, rows, "support") + note
 
 
 def _charts(page: FleetPage) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from kubecurrent.analyze.cluster import default_target, where
+from kubecurrent.analyze.cluster import FleetSupport, default_target, where
 from kubecurrent.analyze.report._data import ScanReport
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Finding, ScanError
@@ -59,6 +59,8 @@ class FleetPage:
     not_scanned: tuple[tuple[str, str], ...] = ()
     """(cluster, reason) for every cluster that could not be read."""
     unchecked: tuple[ScanError, ...] = field(default=())
+    support: FleetSupport | None = None
+    """Managed clusters' support phase and cost per month (None: not computed)."""
 
 
 def cluster_of(finding: Finding) -> str:
@@ -73,6 +75,7 @@ def fleet_page(
     today: dt.date,
     target: MinorVersion | None = None,
     title: str = "kubecurrent fleet report",
+    support: FleetSupport | None = None,
 ) -> FleetPage:
     """The page for ``inventories`` judged by ``report`` (None: an inventory-only page)."""
     invs = list(inventories)
@@ -88,6 +91,7 @@ def fleet_page(
         addons=_matrix(invs, findings or ()),
         not_scanned=tuple(not_scanned),
         unchecked=tuple(report.errors) if report is not None else (),
+        support=support,
     )
 
 

@@ -5,16 +5,19 @@
 """
 
 from kubecurrent.collect.cluster._addons import chart_addon_version, parse_version
-from kubecurrent.collect.cluster._api import default_kubeconfig, kubeconfig_contexts
+from kubecurrent.collect.cluster._api import Connection, default_kubeconfig, kubeconfig_contexts
 from kubecurrent.collect.cluster._collect import (
     ClusterTarget,
     CollectOptions,
     collect_cluster,
+    connection,
+    eks_labels,
     safe_name,
 )
 from kubecurrent.collect.cluster._fleet import (
     ClusterResult,
     collect_fleet,
+    eks_targets,
     inventory_json,
     load_fleet_file,
 )
@@ -25,10 +28,14 @@ __all__ = [
     "ClusterResult",
     "ClusterTarget",
     "CollectOptions",
+    "Connection",
     "chart_addon_version",
     "collect_cluster",
     "collect_fleet",
+    "connection",
     "default_kubeconfig",
+    "eks_labels",
+    "eks_targets",
     "inventory_json",
     "kubeconfig_contexts",
     "load_fleet_file",

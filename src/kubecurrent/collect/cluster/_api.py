@@ -1,7 +1,10 @@
 """A thin read-only API client for one cluster: JSON GETs, paginated lists, metadata only.
 
 Connection details (TLS, client certificates, tokens, exec plugins) come from lightkube's
-kubeconfig support; this module only builds requests. Lists are always paginated (``limit`` +
+kubeconfig support; this module only builds requests. ``Connection`` is the one way to reach a
+cluster, for the collector and the executor alike: a lightkube config, plus — for an EKS cluster —
+a token source whose bearer token is set on every request (``EksToken`` renews it before it
+expires), carried by an HTTP transport that verifies the cluster CA from the config. Lists are always paginated (``limit`` +
 ``continue``) and yielded a page at a time, so callers can aggregate without holding a whole
 collection in memory.
 """
@@ -9,14 +12,14 @@ collection in memory.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
 from lightkube import KubeConfig
-from lightkube.config.client_adapter import AsyncClient, ConnectionParams
+from lightkube.config.client_adapter import AsyncClient, ConnectionParams, verify_cluster
 
 from kubecurrent.collect import exec_plugins
 from kubecurrent.errors import ClusterError
@@ -93,12 +96,75 @@ def load_config(kubeconfig: Path | None, context: str | None) -> Any:
         ) from None
 
 
+class _TokenTransport(httpx2.BaseTransport):
+    """Sets ``Authorization: Bearer <token()>`` on each request, then sends it."""
+
+    def __init__(self, inner: httpx2.HTTPTransport, token: Callable[[], str]) -> None:
+        self._inner, self._token = inner, token
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.headers["Authorization"] = f"Bearer {self._token()}"
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncTokenTransport(httpx2.AsyncBaseTransport):
+    """The async twin of ``_TokenTransport``."""
+
+    def __init__(self, inner: httpx2.AsyncHTTPTransport, token: Callable[[], str]) -> None:
+        self._inner, self._token = inner, token
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.headers["Authorization"] = f"Bearer {self._token()}"
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach one API server: a lightkube ``SingleConfig`` and, when the credentials are
+    a token minted per request (EKS), its source."""
+
+    config: Any
+    token: Callable[[], str] | None = None
+
+    def _verify(self) -> Any:
+        return verify_cluster(
+            self.config.cluster, self.config.user, self.config.abs_file, trust_env=False
+        )
+
+    def transport(self) -> httpx2.BaseTransport | None:
+        """The transport a sync client must use (None: the config's own credentials)."""
+        if self.token is None:
+            return None
+        return _TokenTransport(httpx2.HTTPTransport(verify=self._verify()), self.token)
+
+    def async_transport(self) -> httpx2.AsyncBaseTransport | None:
+        """The transport an async client must use (None: the config's own credentials)."""
+        if self.token is None:
+            return None
+        return _AsyncTokenTransport(httpx2.AsyncHTTPTransport(verify=self._verify()), self.token)
+
+    def params(self, timeout: float, *, sync: bool) -> ConnectionParams:
+        """lightkube connection parameters carrying this connection's transport."""
+        return ConnectionParams(
+            timeout=httpx2.Timeout(timeout),
+            trust_env=False,
+            transport=self.transport() if sync else self.async_transport(),  # type: ignore[arg-type]
+        )
+
+
 class ClusterApi:
     """Read-only requests against one API server."""
 
-    def __init__(self, config: Any, timeout: float = 20.0) -> None:
-        params = ConnectionParams(timeout=httpx2.Timeout(timeout), trust_env=False)
-        self._client: httpx2.AsyncClient = AsyncClient(config, params)
+    def __init__(self, conn: Connection, timeout: float = 20.0) -> None:
+        self._client: httpx2.AsyncClient = AsyncClient(
+            conn.config, conn.params(timeout, sync=False)
+        )
 
     async def close(self) -> None:
         await self._client.aclose()

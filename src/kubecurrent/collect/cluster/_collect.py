@@ -4,6 +4,7 @@ goes; a section the credentials may not read becomes a limitation, never a failu
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Awaitable
@@ -16,6 +17,7 @@ from kubecurrent.collect.cluster import _sections
 from kubecurrent.collect.cluster._addons import AddonFinder
 from kubecurrent.collect.cluster._api import (
     ClusterApi,
+    Connection,
     Forbidden,
     NotFound,
     Unreachable,
@@ -26,6 +28,14 @@ from kubecurrent.collect.cluster._facts import applicable_cves, end_of_life
 from kubecurrent.collect.cluster._pools import PoolCounter
 from kubecurrent.collect.cluster._watch import Watch
 from kubecurrent.collect.cluster._workloads import DrainCounter
+from kubecurrent.collect.eks import (
+    EksFacts,
+    EksRef,
+    EksToken,
+    describe_cluster,
+    eks_config,
+    endpoint_of,
+)
 from kubecurrent.errors import ClusterError
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory, Limitation
@@ -52,6 +62,31 @@ class ClusterTarget:
     labels: dict[str, str] = field(default_factory=dict)
     audit_log: Path | None = None
     timeout: float = 120.0
+    eks: EksRef | None = None
+    """An EKS cluster: reached through the EKS API and its token, not a kubeconfig."""
+
+
+def eks_labels(facts: EksFacts) -> dict[str, str]:
+    """The labels EKS gives a cluster: provider, region, account, platform version, support."""
+    c = facts.cluster
+    return {
+        "provider": "eks",
+        "region": c.region,
+        "account": c.account,
+        "platform-version": c.platform_version,
+        "support-type": str(c.support_type),
+    }
+
+
+def connection(target: ClusterTarget, facts: EksFacts | None = None) -> Connection:
+    """The connection to ``target``'s API server (for EKS: ``DescribeCluster`` + the token)."""
+    if target.eks is None:
+        return Connection(load_config(target.kubeconfig, target.context))
+    if facts is None:
+        endpoint, ca = endpoint_of(target.eks)
+    else:
+        endpoint, ca = facts.endpoint, facts.ca_data
+    return Connection(eks_config(target.eks, endpoint, ca), EksToken(target.eks))
 
 
 def safe_name(text: str) -> str:
@@ -63,12 +98,31 @@ def safe_name(text: str) -> str:
 async def collect_cluster(
     target: ClusterTarget, catalog: Catalog, opts: CollectOptions
 ) -> ClusterInventory:
-    """The inventory of ``target``; raises ClusterError when it cannot be reached at all."""
-    api = ClusterApi(load_config(target.kubeconfig, target.context), opts.request_timeout)
+    """The inventory of ``target``; raises ClusterError when it cannot be reached at all.
+
+    An EKS target is described through the EKS API first (its facts land in ``managed``, its
+    labels beside the target's own, refused optional facts in ``limitations``).
+    """
+    facts = None
+    if target.eks is not None:
+        facts = await asyncio.to_thread(describe_cluster, target.eks)
+    api = ClusterApi(connection(target, facts), opts.request_timeout)
     try:
-        return await _Run(api, catalog, opts, target).collect()
+        inv = await _Run(api, catalog, opts, target).collect()
     finally:
         await api.close()
+    if facts is None:
+        return inv
+    return inv.model_copy(
+        update={
+            "managed": facts.cluster,
+            "labels": {**eks_labels(facts), **inv.labels},
+            "limitations": (
+                *inv.limitations,
+                *(Limitation(check=c, reason=r) for c, r in facts.limitations),
+            ),
+        }
+    )
 
 
 class _Run:

@@ -11,6 +11,14 @@ A fleet file names the clusters to collect::
         kubeconfig: ~/.kube/prod.yaml
         labels: {env: prod, region: eu, tier: "1"}
         auditLog: /var/log/kube/audit.log   # optional
+      - name: orders                 # an Amazon EKS cluster, reached through the EKS API
+        eks: {region: eu-west-1, name: orders-prod, profile: prod}   # profile optional
+    discover:                        # optional: every EKS cluster of the account in these regions
+      eks: {regions: [eu-west-1, us-east-1], profile: prod}   # or allRegions: true
+
+An ``eks:`` entry is reached with the EKS token (``aws eks get-token``'s), not a kubeconfig;
+its ``name`` defaults to the EKS cluster's name. Discovered clusters are added after the listed
+ones (a discovered cluster already listed is not added twice).
 
 Clusters are collected concurrently; one that cannot be reached, refuses the credentials or
 times out fails alone, with its reason, and the others complete.
@@ -28,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubecurrent.catalog import Catalog
 from kubecurrent.collect.cluster._collect import ClusterTarget, CollectOptions, collect_cluster
+from kubecurrent.collect.eks import EksRef, discover, regions_of
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.useryaml import load_user_yaml
@@ -36,9 +45,30 @@ DEFAULT_TIMEOUT = 120.0
 DEFAULT_CONCURRENCY = 8
 
 
+class _Eks(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    region: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    profile: str | None = None
+
+
+class _EksDiscovery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    regions: list[str] = Field(default_factory=list)
+    all_regions: bool = Field(default=False, alias="allRegions")
+    profile: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class _Discover(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    eks: _EksDiscovery | None = None
+
+
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    name: str = Field(min_length=1)
+    name: str | None = Field(default=None, min_length=1)
+    eks: _Eks | None = None
     context: str | None = None
     kubeconfig: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
@@ -55,7 +85,8 @@ class _Defaults(BaseModel):
 class _FleetFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     defaults: _Defaults = Field(default_factory=_Defaults)
-    clusters: list[_Entry] = Field(min_length=1)
+    clusters: list[_Entry] = Field(default_factory=list)
+    discover: _Discover = Field(default_factory=_Discover)
 
 
 def load_fleet_file(path: Path, kubeconfig: Path | None = None) -> list[ClusterTarget]:
@@ -67,19 +98,78 @@ def load_fleet_file(path: Path, kubeconfig: Path | None = None) -> list[ClusterT
         raise UsageError(
             f"{path}: not a fleet file: {exc}", hint="see docs/cluster-scan.md for the format"
         ) from None
-    names = [c.name for c in spec.clusters]
+    if not spec.clusters and spec.discover.eks is None:
+        raise UsageError(
+            f"{path}: names no cluster", hint="list clusters: or add a discover: block"
+        )
+    missing = [i for i, c in enumerate(spec.clusters, 1) if c.name is None and c.eks is None]
+    if missing:
+        raise UsageError(
+            f"{path}: cluster entry {missing[0]} has no name",
+            hint="give it name: (and context: or eks: {region, name})",
+        )
+    mixed = [c.name or c.eks.name for c in spec.clusters if c.eks and (c.context or c.kubeconfig)]
+    if mixed:
+        raise UsageError(
+            f"{path}: cluster {mixed[0]} has eks: and a kubeconfig context",
+            hint="an eks: entry is reached through the EKS API: drop context:/kubeconfig:",
+        )
+    found = [_target(path.parent, c, spec.defaults, kubeconfig) for c in spec.clusters]
+    names = [t.name for t in found]
     if len(set(names)) != len(names):
         raise UsageError(f"{path}: cluster names must be unique", hint="rename the duplicates")
-    return [_target(path.parent, c, spec.defaults, kubeconfig) for c in spec.clusters]
+    if spec.discover.eks is not None:
+        d = spec.discover.eks
+        regions = regions_of(",".join(d.regions), d.all_regions, None)
+        found += eks_targets(
+            discover(regions, d.profile).clusters,
+            labels=d.labels,
+            known=found,
+            timeout=spec.defaults.timeout or DEFAULT_TIMEOUT,
+        )
+    return found
+
+
+def eks_targets(
+    refs: tuple[EksRef, ...],
+    *,
+    labels: dict[str, str] | None = None,
+    known: list[ClusterTarget] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[ClusterTarget]:
+    """Targets for discovered EKS clusters, named after the cluster (``name-region`` when two
+    regions have a cluster of that name); clusters already in ``known`` are left out."""
+    known = known or []
+    seen = {t.eks for t in known if t.eks is not None}
+    fresh = [r for r in refs if EksRef(r.region, r.name, r.profile) not in seen]
+    counts: dict[str, int] = {}
+    for r in fresh:
+        counts[r.name] = counts.get(r.name, 0) + 1
+    taken = {t.name for t in known}
+    out = []
+    for r in fresh:
+        name = r.name if counts[r.name] == 1 and r.name not in taken else f"{r.name}-{r.region}"
+        out.append(ClusterTarget(name=name, labels=dict(labels or {}), timeout=timeout, eks=r))
+    return out
 
 
 def _target(base: Path, c: _Entry, d: _Defaults, fallback: Path | None) -> ClusterTarget:
     def resolve(text: str | None) -> Path | None:
         return None if text is None else base / Path(text).expanduser()
 
+    if c.eks is not None:
+        ref = EksRef(c.eks.region, c.eks.name, c.eks.profile)
+        return ClusterTarget(
+            name=c.name or c.eks.name,
+            labels=dict(c.labels),
+            audit_log=resolve(c.audit_log),
+            timeout=c.timeout or d.timeout or DEFAULT_TIMEOUT,
+            eks=ref,
+        )
+    name = str(c.name)
     return ClusterTarget(
-        name=c.name,
-        context=c.context or c.name,
+        name=name,
+        context=c.context or name,
         kubeconfig=resolve(c.kubeconfig or d.kubeconfig) or fallback,
         labels=dict(c.labels),
         audit_log=resolve(c.audit_log),

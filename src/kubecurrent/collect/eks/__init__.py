@@ -1,0 +1,56 @@
+"""Amazon EKS: discover an account's clusters, read what EKS knows about each, reach their API
+servers with the standard EKS token.
+
+``discover`` lists clusters per region; ``describe_cluster`` reads one cluster's facts into the
+inventory's ``EksCluster`` (see ``_read`` for the calls); ``EksToken`` mints the bearer token as
+``aws eks get-token`` does and renews it before it expires; ``eks_config`` is the API server as
+a lightkube config; ``write_kubeconfig`` writes an exec-plugin kubeconfig. AWS errors become
+``EksError`` naming the cluster and region. boto3 is imported lazily, on first use.
+"""
+
+from kubecurrent.collect.eks._aws import (
+    EKS_ATTEMPTS,
+    EksError,
+    EksRef,
+    aws_call,
+    check_region,
+    client_error,
+    default_region,
+    eks_client,
+    eks_regions,
+    paginate,
+)
+from kubecurrent.collect.eks._connect import eks_config, exec_kubeconfig, write_kubeconfig
+from kubecurrent.collect.eks._discover import Discovery, discover, regions_of
+from kubecurrent.collect.eks._facts import addon_version_key, minor_of, offered_minors
+from kubecurrent.collect.eks._read import EksFacts, describe_cluster, endpoint_of
+from kubecurrent.collect.eks._token import TOKEN_PREFIX, EksToken, token_of, url_of
+
+__all__ = [
+    "EKS_ATTEMPTS",
+    "TOKEN_PREFIX",
+    "Discovery",
+    "EksError",
+    "EksFacts",
+    "EksRef",
+    "EksToken",
+    "addon_version_key",
+    "aws_call",
+    "check_region",
+    "client_error",
+    "default_region",
+    "describe_cluster",
+    "discover",
+    "eks_client",
+    "eks_config",
+    "eks_regions",
+    "endpoint_of",
+    "exec_kubeconfig",
+    "minor_of",
+    "offered_minors",
+    "paginate",
+    "regions_of",
+    "token_of",
+    "url_of",
+    "write_kubeconfig",
+]

@@ -1,0 +1,74 @@
+"""An EKS cluster's API server as a lightkube config: endpoint and CA from ``DescribeCluster``,
+no user credentials (the bearer token is added to every request by the connection, see
+``kubecurrent.collect.cluster.Connection``), and the exec-plugin kubeconfig for users who want one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from lightkube import KubeConfig
+
+from kubecurrent.collect.eks._aws import EksRef
+
+__all__ = ["eks_config", "exec_kubeconfig", "write_kubeconfig"]
+
+
+def eks_config(ref: EksRef, endpoint: str, ca_data: str) -> Any:
+    """The lightkube ``SingleConfig`` of ``ref``'s API server (server and CA only)."""
+    name = ref.name
+    return KubeConfig.from_dict(
+        {
+            "clusters": [
+                {
+                    "name": name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
+                }
+            ],
+            "users": [{"name": name, "user": {}}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+            "current-context": name,
+        }
+    ).get()
+
+
+def exec_kubeconfig(clusters: list[tuple[EksRef, str, str, str]]) -> dict[str, Any]:
+    """A kubeconfig whose users run ``aws eks get-token`` (the AWS CLI's exec plugin).
+
+    ``clusters`` holds ``(ref, context name, endpoint, CA data)``; the first is current.
+    """
+    entries: dict[str, list[dict[str, Any]]] = {"clusters": [], "users": [], "contexts": []}
+    for ref, context, endpoint, ca in clusters:
+        args = ["--region", ref.region, "eks", "get-token", "--cluster-name", ref.name]
+        if ref.profile:
+            args += ["--profile", ref.profile]
+        entries["clusters"].append(
+            {"name": context, "cluster": {"server": endpoint, "certificate-authority-data": ca}}
+        )
+        entries["users"].append(
+            {
+                "name": context,
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": args,
+                        "interactiveMode": "Never",
+                    }
+                },
+            }
+        )
+        entries["contexts"].append(
+            {"name": context, "context": {"cluster": context, "user": context}}
+        )
+    current = clusters[0][1] if clusters else ""
+    return {"apiVersion": "v1", "kind": "Config", "current-context": current, **entries}
+
+
+def write_kubeconfig(path: Path, clusters: list[tuple[EksRef, str, str, str]]) -> None:
+    """Write ``exec_kubeconfig(clusters)`` to ``path`` (mode 0600, it names accounts)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(exec_kubeconfig(clusters), sort_keys=False), encoding="utf-8")
+    path.chmod(0o600)

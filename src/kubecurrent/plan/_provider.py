@@ -1,0 +1,73 @@
+"""What a managed provider adds to the plan: which targets it offers and what follows each hop.
+
+The planner asks the rules chosen for the inventory (``rules_for``) at fixed points::
+
+    check_path   before anything moves: is every minor the path passes through offered?
+    owns_addon   add-ons the provider moves itself are left out of the catalog's placement
+    preflight    before the first hop: bring what the provider manages to the current minor
+    after_hop    right after each control-plane hop, before the generic add-on moves
+    pool_note    a sentence added to the roll of a pool the provider does not roll itself
+
+A cluster no provider manages gets ``GenericRules``: nothing added, the skew policy decides.
+``EksRules`` implements Amazon EKS (see ``_eks``); GKE and AKS follow the same protocol.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from kubecurrent.model.inventory import ClusterInventory
+
+if TYPE_CHECKING:
+    from kubecurrent.plan._work import Work
+
+
+class ProviderRules(Protocol):
+    """The provider's part of a plan; every method may emit steps or block the plan."""
+
+    name: str | None
+    """The provider (``eks``), or None for a cluster no provider manages."""
+
+    def check_path(self, work: Work, minors: list[int]) -> None: ...
+
+    def owns_addon(self, name: str) -> bool: ...
+
+    def preflight(self, work: Work) -> None: ...
+
+    def after_hop(self, work: Work) -> None: ...
+
+    def pool_note(self, pool: str) -> str | None: ...
+
+
+class GenericRules:
+    """A cluster without a managed provider: the generic skew-minimising rules alone."""
+
+    name: str | None = None
+
+    def check_path(self, work: Work, minors: list[int]) -> None:
+        return None
+
+    def owns_addon(self, name: str) -> bool:
+        return False
+
+    def preflight(self, work: Work) -> None:
+        return None
+
+    def after_hop(self, work: Work) -> None:
+        return None
+
+    def pool_note(self, pool: str) -> str | None:
+        return None
+
+
+GENERIC = GenericRules()
+
+
+def rules_for(inventory: ClusterInventory) -> ProviderRules:
+    """The rules of the provider that manages ``inventory`` (generic when none does)."""
+    from kubecurrent.plan._eks import EksRules  # the EKS rules build on this module
+
+    managed = inventory.managed
+    if managed is not None and managed.provider == "eks":
+        return EksRules(managed)
+    return GENERIC
