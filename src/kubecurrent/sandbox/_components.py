@@ -76,7 +76,7 @@ KUBERNETES = {
     )
 }
 # What `sandbox build` builds unless told otherwise: what the demo and the tests run.
-DEFAULT_BUILD = ("1.31", "1.36", "1.37")
+DEFAULT_BUILD = ("1.31", "1.35", "1.36", "1.37")
 
 ETCD = Component(
     key="etcd",

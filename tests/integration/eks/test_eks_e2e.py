@@ -1,9 +1,9 @@
 """Amazon EKS end to end, against the EKS API test double backed by two real sandboxes.
 
 The double (``double.py``; AWS cannot be reached from the tests) serves two EKS clusters in
-eu-west-1, ``orders`` and ``payments``, each on a 1.36 sandbox (the minors ``scripts/bootstrap``
-builds: 1.36 and the 1.37 target) with a managed node group ``general`` of two kwok nodes and the
-EKS add-on coredns at a version EKS does not offer for 1.37, so the plan moves it. A web Deployment behind a
+eu-west-1, ``orders`` on a 1.35 sandbox (two hops to 1.37) and ``payments`` on a 1.36 sandbox
+(one hop), each with a managed node group ``general`` of two kwok nodes and the EKS add-on
+coredns at a version EKS does not offer for 1.37, so the plan moves it. A web Deployment behind a
 PodDisruptionBudget (minAvailable 3 of 4) runs on each. kubecurrent runs as a user runs it, in
 a subprocess whose AWS environment points boto3 at the double (``AWS_ENDPOINT_URL_EKS``):
 ``inventory --discover eks``, ``plan --discover eks``, ``rollout start --discover eks
@@ -33,7 +33,7 @@ from .double import AddonSpec, EksDouble, NodegroupSpec
 pytestmark = pytest.mark.integration
 
 REGION = "eu-west-1"
-CLUSTERS = {"orders": ("eks-orders", "1.36"), "payments": ("eks-payments", "1.36")}
+CLUSTERS = {"orders": ("eks-orders", "1.35"), "payments": ("eks-payments", "1.36")}
 MIN_AVAILABLE = 3
 
 
@@ -145,7 +145,7 @@ def test_discover_plan_and_roll_out_two_eks_clusters_to_1_37(
     inventories = {i["name"]: i for i in json.loads(found.stdout)["inventories"]}
     assert set(inventories) == {"orders", "payments"}
     orders = inventories["orders"]
-    assert orders["managed"]["minor"] == "1.36"
+    assert orders["managed"]["minor"] == "1.35"
     assert orders["managed"]["account"] == eks_double.account_id
     assert orders["managed"]["nodegroups"][0]["name"] == "general"
     assert orders["managed"]["addons"][0]["compatible"]["1.37"][0] == "v1.12.4-eksbuild.1"
@@ -169,12 +169,12 @@ def test_discover_plan_and_roll_out_two_eks_clusters_to_1_37(
     plans = {p["name"]: p for p in json.loads(planned.stdout)["clusters"]}
     steps = [(s["type"], s["target"], s["to"]) for s in plans["orders"]["steps"]]
     hops = [to for kind, _, to in steps if kind == "control-plane"]
-    assert [h.rsplit(".", 1)[0] if h.count(".") == 2 else h for h in hops] == ["1.37"]
+    assert [h.rsplit(".", 1)[0] if h.count(".") == 2 else h for h in hops] == ["1.36", "1.37"]
     rolls = [
         i for i, (kind, target, _) in enumerate(steps) if (kind, target) == ("node-pool", "general")
     ]
     cps = [i for i, (kind, *_) in enumerate(steps) if kind == "control-plane"]
-    assert rolls == [cps[0] + 1]  # the managed node group rolls right after the hop
+    assert rolls == [cp + 1 for cp in cps]  # the managed node group rolls right after each hop
     moved = [
         s for s in plans["orders"]["steps"] if s["type"] == "addon" and s["managed_by"] == "eks"
     ]
@@ -212,7 +212,9 @@ def test_discover_plan_and_roll_out_two_eks_clusters_to_1_37(
     rid = store.rows("SELECT id FROM rollouts")[0]["id"]
     audit = store.audit_records(rid)
     calls = [(r["cluster"], r["action"], r.get("after")) for r in audit]
+    assert ("orders", "eks.UpdateClusterVersion", "1.36") in calls
     assert ("orders", "eks.UpdateClusterVersion", "1.37") in calls
+    assert ("orders", "eks.UpdateNodegroupVersion", "1.36") in calls
     assert ("payments", "eks.UpdateClusterVersion", "1.37") in calls
     assert ("orders", "eks.UpdateNodegroupVersion", "1.37") in calls
     assert any(a == "eks.UpdateAddon" and c == "orders" for c, a, _ in calls)
@@ -222,4 +224,4 @@ def test_discover_plan_and_roll_out_two_eks_clusters_to_1_37(
     started = [r for r in audit if r["action"] == "step.start"]
     assert len(done) == len(started) > 0  # every step audited from start to end
     updates = [op for op, _ in eks_double.requests() if op.startswith("Update")]
-    assert updates.count("UpdateClusterVersion") == 2  # one hop per cluster, once each
+    assert updates.count("UpdateClusterVersion") == 3  # orders 2 hops, payments 1; once each
