@@ -6,14 +6,14 @@ extra files (``--catalog-extra``, ``KUBECURRENT_CATALOG_EXTRA``); a duplicate of
 entry is an error, never an override.
 """
 
+from typing import TYPE_CHECKING
+
+from kubecurrent._lazy import lazy_exports
 from kubecurrent.catalog._addon import Addon, AddonApi, AddonRelease, Detect
 from kubecurrent.catalog._catalog import Catalog
 from kubecurrent.catalog._check import STALE_AFTER_DAYS, staleness_warning
-from kubecurrent.catalog._coverage import catalog_coverage
-from kubecurrent.catalog._coverage_report import coverage_markdown, coverage_tables
 from kubecurrent.catalog._cve import AffectedRange, Cve
 from kubecurrent.catalog._dotted import DottedVersion, VersionRange
-from kubecurrent.catalog._export import export_catalog
 from kubecurrent.catalog._load import EXTRA_ENV, build, data_dir, extra_from_env, load_catalog
 from kubecurrent.catalog._model import (
     ApiDeprecation,
@@ -23,7 +23,18 @@ from kubecurrent.catalog._model import (
     UpgradeRule,
     UpstreamSource,
 )
-from kubecurrent.catalog._update import DirFetcher, Fetcher, HttpFetcher, UpdateResult, plan_update
+
+if TYPE_CHECKING:
+    from kubecurrent.catalog._coverage import catalog_coverage
+    from kubecurrent.catalog._coverage_report import coverage_markdown, coverage_tables
+    from kubecurrent.catalog._export import export_catalog
+    from kubecurrent.catalog._update import (
+        DirFetcher,
+        Fetcher,
+        HttpFetcher,
+        UpdateResult,
+        plan_update,
+    )
 
 __all__ = [
     "EXTRA_ENV",
@@ -58,3 +69,19 @@ __all__ = [
     "plan_update",
     "staleness_warning",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "DirFetcher": "_update",
+            "Fetcher": "_update",
+            "HttpFetcher": "_update",
+            "UpdateResult": "_update",
+            "catalog_coverage": "_coverage",
+            "coverage_markdown": "_coverage_report",
+            "coverage_tables": "_coverage_report",
+            "export_catalog": "_export",
+            "plan_update": "_update",
+        },
+    )

@@ -1,31 +1,25 @@
 """Shared by ``inventory`` and ``scan cluster``: which clusters, how to read them, progress.
 
 Exit code 5 ("partial") means at least one selected cluster could not be collected; the
-others were, and their results are printed.
+others were, and their results are printed. The cluster client (lightkube, httpx) is imported
+only when clusters are read, so that commands which merely offer these options start fast.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import GlobalOptions, err_console
-from kubecurrent.collect.cluster import (
-    ClusterResult,
-    ClusterTarget,
-    CollectOptions,
-    collect_fleet,
-    kubeconfig_contexts,
-    load_fleet_file,
-)
 from kubecurrent.errors import UsageError
+
+if TYPE_CHECKING:
+    from kubecurrent.catalog import Catalog
+    from kubecurrent.collect.cluster import ClusterResult, ClusterTarget
 
 EXIT_PARTIAL = 5
 FC = TypeVar("FC", bound=Callable[..., Any])
@@ -97,6 +91,8 @@ def selection(**kw: Any) -> Selection:
 
 
 def targets(sel: Selection, opts: GlobalOptions) -> list[ClusterTarget]:
+    from kubecurrent.collect.cluster import ClusterTarget, kubeconfig_contexts, load_fleet_file
+
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else None
     audit = Path(sel.audit_log) if sel.audit_log else None
     if sel.fleet:
@@ -133,6 +129,12 @@ def targets(sel: Selection, opts: GlobalOptions) -> list[ClusterTarget]:
 
 
 def collect(sel: Selection, opts: GlobalOptions, catalog: Catalog) -> list[ClusterResult]:
+    import asyncio
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from kubecurrent.collect.cluster import CollectOptions, collect_fleet
+
     chosen = targets(sel, opts)
     copts = CollectOptions(
         pool_label=sel.pool_label,

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kubecurrent.catalog import Catalog
@@ -24,34 +22,12 @@ from kubecurrent.collect.cluster._api import (
 from kubecurrent.collect.cluster._evidence import EvidenceCounter, api_usage
 from kubecurrent.collect.cluster._facts import applicable_cves, end_of_life
 from kubecurrent.collect.cluster._pools import PoolCounter
+from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
 from kubecurrent.collect.cluster._watch import Watch
 from kubecurrent.collect.cluster._workloads import DrainCounter
 from kubecurrent.errors import ClusterError
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory, Limitation
-
-
-@dataclass(frozen=True)
-class CollectOptions:
-    pool_label: str | None = None
-    read_secrets: bool = True
-    """Read Helm release Secrets (``--no-secrets`` turns this off)."""
-    all_helm_revisions: bool = False
-    read_metrics: bool = True
-    request_timeout: float = 20.0
-    today: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class ClusterTarget:
-    """One cluster to collect: where its credentials are and how to label it."""
-
-    name: str
-    kubeconfig: Path | None = None
-    context: str | None = None
-    labels: dict[str, str] = field(default_factory=dict)
-    audit_log: Path | None = None
-    timeout: float = 120.0
 
 
 def safe_name(text: str) -> str:

@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.collect.cluster._collect import ClusterTarget, CollectOptions, collect_cluster
+from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.model.inventory import ClusterInventory
 
@@ -127,6 +127,8 @@ async def collect_fleet(
 
 
 async def _collect_one(t: ClusterTarget, catalog: Catalog, opts: CollectOptions) -> ClusterResult:
+    from kubecurrent.collect.cluster._collect import collect_cluster  # the client, when needed
+
     try:
         inv = await asyncio.wait_for(collect_cluster(t, catalog, opts), t.timeout)
     except TimeoutError:

@@ -1,0 +1,34 @@
+"""What to collect and how: one cluster's address and the options of a collection.
+
+Kept apart from the collector so that naming clusters (fleet files, kubeconfig contexts) does not
+import the cluster client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    pool_label: str | None = None
+    read_secrets: bool = True
+    """Read Helm release Secrets (``--no-secrets`` turns this off)."""
+    all_helm_revisions: bool = False
+    read_metrics: bool = True
+    request_timeout: float = 20.0
+    today: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    """One cluster to collect: where its credentials are and how to label it."""
+
+    name: str
+    kubeconfig: Path | None = None
+    context: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    audit_log: Path | None = None
+    timeout: float = 120.0
