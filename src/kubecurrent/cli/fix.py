@@ -17,6 +17,8 @@ from kubecurrent.analyze.fix import FixResult, fix_text
 from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, err_console
 from kubecurrent.cli.scan import context_for, target_options
 from kubecurrent.collect.files import Input, discover
+from kubecurrent.errors import KubecurrentError, UsageError
+from kubecurrent.textfile import TextForm, read_text, write_atomic
 
 EXIT_REFUSED = 3
 
@@ -44,6 +46,11 @@ def files(
     Charts are skipped (fix their templates by hand: they are not plain YAML). Every flag can be
     set as KUBECURRENT_FIX_FILES_<FLAG>.
     """
+    if any(not p.strip() for p in paths):
+        raise UsageError(
+            "an empty path was given (an unset shell variable?)",
+            hint="name the files or directories to fix; use . for the current directory",
+        )
     ctx = context_for(target, from_version, extra)
     err = err_console()
     failed = refused = False
@@ -54,13 +61,20 @@ def files(
             continue
         if item.kind != "file":
             continue
-        text = item.path.read_text(encoding="utf-8", errors="surrogateescape")
+        try:
+            text, form = read_text(item.path)
+        except OSError as exc:
+            err.print(
+                f"warning: {item.path}: cannot read: {exc.strerror}", markup=False, highlight=False
+            )
+            failed = True
+            continue
         result = fix_text(text, ctx)
-        refused = _report(item.path, text, result, write) or refused
+        refused = _report(item.path, text, form, result, write) or refused
     click_ctx.exit(EXIT_REFUSED if refused else EXIT_ERROR if failed else EXIT_OK)
 
 
-def _report(path: Path, before: str, result: FixResult, write: bool) -> bool:
+def _report(path: Path, before: str, form: TextForm, result: FixResult, write: bool) -> bool:
     err = err_console()
     for change in result.refused:
         err.print(
@@ -70,8 +84,23 @@ def _report(path: Path, before: str, result: FixResult, write: bool) -> bool:
             highlight=False,
         )
     if result.applied:
+        old, new = form.restore(before), form.restore(result.text)
+        if old.count("\r\n") != new.count("\r\n"):
+            err.print(
+                f"note: {path}: mixed line endings; the rewritten documents end their lines "
+                f"with LF ({old.count(chr(13) + chr(10))} CRLF line endings before, "
+                f"{new.count(chr(13) + chr(10))} after)",
+                markup=False,
+                highlight=False,
+            )
         if write:
-            path.write_text(result.text, encoding="utf-8", errors="surrogateescape")
+            try:
+                write_atomic(path, new)
+            except OSError as exc:
+                raise KubecurrentError(
+                    f"{path}: cannot write: {exc.strerror or exc}; the file is unchanged",
+                    hint="free space or fix permissions, then run again",
+                ) from None
             for change in result.applied:
                 err.print(
                     f"fixed: {path}:{change.line} {change.kind} {change.name}: {change.old} -> "

@@ -27,6 +27,7 @@ from kubecurrent.cli._clusters import (
 from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.collect.cluster import ClusterResult, inventory_json
 from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.textfile import write_atomic
 
 
 @click.command("inventory")
@@ -84,7 +85,7 @@ def _save(directory: Path, inventories: list[ClusterInventory]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for inv in inventories:
         path = directory / f"{inv.name}.json"
-        path.write_text(json.dumps(inventory_json(inv), indent=2) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(inventory_json(inv), indent=2) + "\n")
 
 
 def _table(results: list[ClusterResult]) -> Any:

@@ -51,6 +51,7 @@ from kubecurrent.rollout import (
     summaries,
 )
 from kubecurrent.rollout import Member as StrategyMember
+from kubecurrent.textfile import write_atomic
 
 EXIT = {"done": 0, "waiting-approval": 3, "paused": 3, "halted": 4, "aborted": 4}
 
@@ -504,5 +505,5 @@ def report(
         click.echo(text, nl=False)
         return
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(text, encoding="utf-8")
+    write_atomic(out_file, text)
     click.echo(f"wrote {out_file}")

@@ -24,12 +24,12 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubecurrent.catalog import Catalog, DottedVersion
 from kubecurrent.errors import UsageError
 from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.useryaml import load_user_yaml
 
 
 class _Spec(BaseModel):
@@ -67,12 +67,7 @@ def load_inventory_dir(path: Path, catalog: Catalog) -> list[ClusterInventory]:
 
 
 def _read(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}", hint="check the path") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{path}: not valid YAML: {exc}", hint="fix the syntax") from None
+    return load_user_yaml(path, "fleet spec")
 
 
 def _cluster(path: Path, index: int, raw: dict[str, Any], catalog: Catalog) -> ClusterInventory:

@@ -43,22 +43,31 @@ from kubecurrent.execute._chart_versions import (
 )
 from kubecurrent.execute._errors import PermanentStepError
 from kubecurrent.model.inventory import HelmRelease
+from kubecurrent.programs import flag
 
 __all__ = ["Chart", "choose_chart", "is_repo_chart"]
 
-HelmOutput = Callable[[Sequence[str]], str]
-"""Runs ``helm ARGS`` and returns its output (raises ``PermanentStepError`` when helm fails)."""
+HelmOutput = Callable[[Sequence[str], Sequence[str]], str]
+"""Runs ``helm ARGS -- OPERANDS`` and returns its output (raises ``PermanentStepError`` when helm
+fails). Chart references and release names are operands, never flags."""
 
 
 @dataclass(frozen=True)
 class Chart:
     """The chart to upgrade to: what ``helm upgrade`` gets, and what the chart carries."""
 
-    args: tuple[str, ...]
+    ref: str
+    """The chart reference handed to helm (a repository chart, path, URL or OCI reference)."""
+    chart_version: str | None
+    """The ``--version`` asked of helm, when the reference does not fix it."""
     name: str
     version: str
     carries: str
     how: str
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return (flag("--version", self.chart_version),) if self.chart_version else ()
 
     def describe(self) -> str:
         return f"chart {self.name} {self.version} (carries {self.carries}; {self.how})"
@@ -85,23 +94,22 @@ def choose_chart(
             hint="re-plan with `kubecurrent plan`",
         )
     line = planned_line(addon, want)
+    version: str | None
     if "{version}" in ref:
-        args: tuple[str, ...] = (ref.replace("{version}", planned),)
+        ref, version = ref.replace("{version}", planned), None
         how = "--addon-chart path for the planned version"
     elif is_repo_chart(ref):
         version, how = _from_repository(helm, addon, ref, want, line)
-        args = (ref, "--version", version)
     else:
-        args = (ref, "--version", planned)
-        how = "chart version taken to be the add-on version"
-    return _checked(helm, addon, release, args, line, how)
+        version, how = planned, "chart version taken to be the add-on version"
+    return _checked(helm, addon, release, ref, version, line, how)
 
 
 def _from_repository(
     helm: HelmOutput, addon: Addon, ref: str, want: DottedVersion, line: DottedVersion
 ) -> tuple[str, str]:
     """(chart version, how it was chosen) from the local repository index."""
-    found: Any = json.loads(helm(["search", "repo", ref, "--versions", "-o", "json"]) or "[]")
+    found: Any = json.loads(helm(["search", "repo", "--versions", "-o", "json"], [ref]) or "[]")
     entries = [e for e in found if isinstance(e, dict)] if isinstance(found, list) else []
     listed = [(e.get("version"), e.get("app_version")) for e in entries if e.get("name") == ref]
     charts = chart_versions(addon, listed)
@@ -128,14 +136,17 @@ def _checked(
     helm: HelmOutput,
     addon: Addon,
     release: HelmRelease,
-    args: tuple[str, ...],
+    ref: str,
+    chart_version: str | None,
     line: DottedVersion,
     how: str,
 ) -> Chart:
-    meta: Any = yaml.safe_load(helm(["show", "chart", *args]))
+    asked = f"{ref} --version {chart_version}" if chart_version else ref
+    flags = (flag("--version", chart_version),) if chart_version else ()
+    meta: Any = yaml.safe_load(helm(["show", "chart", *flags], [ref]))
     if not isinstance(meta, dict):
         raise PermanentStepError(
-            f"helm show chart {' '.join(args)} printed no Chart.yaml",
+            f"helm show chart {asked} printed no Chart.yaml",
             hint=f"check --addon-chart {addon.name}",
         )
     name, version = str(meta.get("name", "")), str(meta.get("version", ""))
@@ -143,7 +154,7 @@ def _checked(
     where = f"Helm release {release.namespace}/{release.name}"
     if name != release.chart:
         raise PermanentStepError(
-            f"{' '.join(args)} is chart {name!r}, but {where} runs chart {release.chart!r}",
+            f"{asked} is chart {name!r}, but {where} runs chart {release.chart!r}",
             hint=f"point --addon-chart {addon.name} at the {release.chart} chart",
         )
     carries = chart_addon_version(addon, None if app is None else str(app), version)
@@ -159,4 +170,4 @@ def _checked(
             "would move it backwards",
             hint=f"pass --addon-chart {addon.name}=… naming a newer chart",
         )
-    return Chart(args, name, version, str(carries), how)
+    return Chart(ref, chart_version, name, version, str(carries), how)

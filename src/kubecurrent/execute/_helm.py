@@ -18,7 +18,6 @@ revision (audited as ``helm.recover``), so a resumed step never fights a half-do
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,12 +26,14 @@ from pathlib import Path
 import yaml
 
 from kubecurrent.catalog import Addon, Catalog
+from kubecurrent.errors import KubecurrentError
 from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._charts import choose_chart
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
 from kubecurrent.execute._health import RESOURCES, availability
 from kubecurrent.execute._kube import Kube
 from kubecurrent.model.inventory import ClusterInventory, HelmRelease
+from kubecurrent.programs import Completed, flag, run_program
 
 __all__ = ["HelmAddons", "chart_source", "find_release"]
 
@@ -87,9 +88,8 @@ class HelmAddons:
         chart = choose_chart(self._query, entry, release, chart_source(self.charts, addon), version)
         self.settle(release)
         before = self.revision(release)
-        ns = ["--namespace", release.namespace]
-        wait = ["--wait", "--timeout", f"{int(self.timeout)}s"]
-        args = ["upgrade", release.name, *chart.args]
+        ns = [flag("--namespace", release.namespace)]
+        wait = ["--wait", f"--timeout={int(self.timeout)}s"]
         self.audit.write(
             "helm.upgrade",
             before=release.chart_version,
@@ -97,7 +97,9 @@ class HelmAddons:
             detail=f"{release.namespace}/{release.name} from revision {before} to "
             f"{chart.describe()}",
         )
-        problem = self._run([*args, *ns, "--reuse-values", *wait])
+        problem = self._run(
+            ["upgrade", *chart.flags, *ns, "--reuse-values", *wait], [release.name, chart.ref]
+        )
         if problem is not None and BUSY in problem:
             raise RetryableStepError(
                 f"Helm release {release.namespace}/{release.name} is busy: {problem}",
@@ -108,7 +110,7 @@ class HelmAddons:
             problem = self.unavailable(release)
         if problem is None:
             return
-        rollback = self._run(["rollback", release.name, str(before), *ns, *wait])
+        rollback = self._run(["rollback", *ns, *wait], [release.name, str(before)])
         self.audit.write(
             "helm.rollback",
             outcome="ok" if rollback is None else "failed",
@@ -128,7 +130,9 @@ class HelmAddons:
 
     def status(self, release: HelmRelease) -> tuple[int, str]:
         """(revision, status) of the release now, e.g. ``(3, "deployed")``."""
-        out = self._output(["status", release.name, "--namespace", release.namespace, "-o", "json"])
+        out = self._output(
+            ["status", flag("--namespace", release.namespace), "-o", "json"], [release.name]
+        )
         data = json.loads(out)
         return int(data["version"]), str((data.get("info") or {}).get("status", "unknown"))
 
@@ -145,8 +149,10 @@ class HelmAddons:
         if not status.startswith("pending-"):
             return
         where = f"{release.namespace}/{release.name}"
-        wait = ["--wait", "--timeout", f"{int(self.timeout)}s"]
-        problem = self._run(["rollback", release.name, "--namespace", release.namespace, *wait])
+        wait = ["--wait", f"--timeout={int(self.timeout)}s"]
+        problem = self._run(
+            ["rollback", flag("--namespace", release.namespace), *wait], [release.name]
+        )
         self.audit.write(
             "helm.recover",
             outcome="ok" if problem is None else "failed",
@@ -163,7 +169,9 @@ class HelmAddons:
 
     def unavailable(self, release: HelmRelease) -> str | None:
         """None when every workload of the release is available, else which is not."""
-        manifest = self._output(["get", "manifest", release.name, "-n", release.namespace])
+        manifest = self._output(
+            ["get", "manifest", flag("--namespace", release.namespace)], [release.name]
+        )
         problems = []
         for doc in yaml.safe_load_all(manifest):
             if not isinstance(doc, dict) or doc.get("kind") not in RESOURCES:
@@ -176,33 +184,37 @@ class HelmAddons:
                 problems.append(f"{doc['kind']} {ns}/{name} has {have}/{want} available")
         return "; ".join(problems) or None
 
-    def _base(self) -> list[str]:
-        args = [str(self.helm)]
+    def _helm(self, args: Sequence[str], operands: Sequence[str], timeout: float) -> Completed:
+        base = []
         if self.kubeconfig:
-            args += ["--kubeconfig", str(self.kubeconfig)]
+            base.append(flag("--kubeconfig", self.kubeconfig))
         if self.context:
-            args += ["--kube-context", self.context]
-        return args
+            base.append(flag("--kube-context", self.context))
+        try:
+            return run_program(self.helm, [*args, *base], operands, timeout=timeout, name="helm")
+        except KubecurrentError as exc:
+            raise RetryableStepError(
+                exc.message, hint=exc.hint or "check helm and run again", retry_after=5
+            ) from None
 
-    def _run(self, args: Sequence[str]) -> str | None:
+    def _run(self, args: Sequence[str], operands: Sequence[str]) -> str | None:
         """None on success, else the last lines of helm's error output."""
-        done = subprocess.run(
-            [*self._base(), *args], capture_output=True, text=True, timeout=self.timeout + 60
-        )
-        if done.returncode == 0:
+        done = self._helm(args, operands, self.timeout + 60)
+        if done.ok:
             return None
         lines = (done.stderr.strip() or done.stdout.strip()).splitlines()
         return lines[-1] if lines else f"helm exited with code {done.returncode}"
 
-    def _query(self, args: Sequence[str]) -> str:
+    def _query(self, args: Sequence[str], operands: Sequence[str]) -> str:
         """Output of a helm command that reads charts (search, show); its failure is final."""
-        return self._output(args, chart=True)
+        return self._output(args, operands, chart=True)
 
-    def _output(self, args: Sequence[str], chart: bool = False) -> str:
-        done = subprocess.run([*self._base(), *args], capture_output=True, text=True, timeout=120)
-        if done.returncode == 0:
+    def _output(self, args: Sequence[str], operands: Sequence[str], chart: bool = False) -> str:
+        done = self._helm(args, operands, 120)
+        if done.ok:
             return done.stdout
-        why = f"helm {' '.join(args if chart else args[:2])} failed: {done.stderr.strip()[-300:]}"
+        said = [*args, *operands] if chart else args[:2]
+        why = f"helm {' '.join(said)} failed: {done.stderr.strip()[-300:]}"
         if chart:
             raise PermanentStepError(why, hint="check the chart source given with --addon-chart")
         raise RetryableStepError(

@@ -34,18 +34,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kubecurrent.errors import UsageError
 from kubecurrent.execute import PromQLCheck, check_prometheus_url, tls_context
 from kubecurrent.rollout._duration import Duration
+from kubecurrent.useryaml import parse_user_yaml
 
 __all__ = [
     "Blackout",
@@ -169,6 +170,15 @@ class Window(_Model):
         _zone(value)
         return value
 
+    @field_validator("start", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        if isinstance(value, str) and re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?", value):
+            return value
+        raise ValueError(
+            f'{value!r} is not a time of day: write it quoted as HH:MM, e.g. start: "22:00"'
+        )
+
     @field_validator("duration")
     @classmethod
     def _length(cls, value: dt.timedelta) -> dt.timedelta:
@@ -283,10 +293,7 @@ def load_strategy(path: Path) -> Strategy:
 
 def parse_strategy(text: str, source: str) -> Strategy:
     """The strategy written in ``text`` (YAML); every error names ``source`` and the field."""
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{source}: not valid YAML: {exc}", hint="fix the syntax") from None
+    data = parse_user_yaml(text, source, "rollout strategy") or {}
     try:
         strategy = Strategy.model_validate(data)
     except ValidationError as exc:

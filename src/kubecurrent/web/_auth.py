@@ -30,11 +30,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.routing import BaseRoute
 
 from kubecurrent.errors import UsageError
+from kubecurrent.useryaml import load_user_yaml
 
 MIN_TOKEN_LENGTH = 16
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -160,12 +160,9 @@ class UsersFile:
     @classmethod
     def load(cls, path: Path) -> UsersFile:
         """Read and check ``path``; every error names the file, the user and the next step."""
+        raw = load_user_yaml(path, "users file")
         try:
-            doc = _UsersDoc.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise UsageError(f"{path}: cannot read: {exc.strerror}", hint="check --users") from None
-        except yaml.YAMLError as exc:
-            raise UsageError(f"{path}: not valid YAML: {exc}", hint="fix the syntax") from None
+            doc = _UsersDoc.model_validate(raw)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()

@@ -12,7 +12,7 @@ import http.server
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -104,8 +104,8 @@ def release(chart_version: str, chart: str = "demo-addon") -> HelmRelease:
     )
 
 
-def show(args: list[str] | tuple[str, ...]) -> str:
-    return _helm(*args)
+def show(args: Sequence[str], operands: Sequence[str]) -> str:
+    return _helm(*args, "--", *operands)
 
 
 def test_the_chart_carrying_the_planned_version_is_found_in_the_repository(
@@ -113,7 +113,7 @@ def test_the_chart_carrying_the_planned_version_is_found_in_the_repository(
 ) -> None:
     exact = choose_chart(show, addon, release("4.0.0"), "testrepo/demo-addon", "1.1.0")
     # Two charts carry 1.1.0: the newer chart revision wins.
-    assert exact.args == ("testrepo/demo-addon", "--version", "4.1.1")
+    assert (exact.ref, exact.flags) == ("testrepo/demo-addon", ("--version=4.1.1",))
     assert (exact.name, exact.version, exact.carries) == ("demo-addon", "4.1.1", "1.1.0")
 
     # A patch the repository does not have: the newest chart of the planned line, said so.

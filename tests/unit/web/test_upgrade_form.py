@@ -76,7 +76,7 @@ class TestForm:
     @pytest.mark.parametrize(
         ("text", "said"),
         [
-            ("waves: [", "the strategy field: not valid YAML"),
+            ("waves: [", "the strategy field, line 2, column 1: not valid YAML"),
             ("waves: [{name: a, count: 0}]", "waves.0.count"),
             ("waves: [{name: a, select: {env: dev}}]", "no wave selects these clusters: prod-a"),
             ("windows: []", "name at least one wave"),

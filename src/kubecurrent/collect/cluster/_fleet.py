@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubecurrent.catalog import Catalog
 from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.useryaml import load_user_yaml
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_CONCURRENCY = 8
@@ -60,12 +60,10 @@ class _FleetFile(BaseModel):
 
 def load_fleet_file(path: Path, kubeconfig: Path | None = None) -> list[ClusterTarget]:
     """The clusters a fleet file names; relative paths are relative to the file."""
+    data = load_user_yaml(path, "fleet file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         spec = _FleetFile.model_validate(data)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}", hint="check --fleet") from None
-    except (yaml.YAMLError, ValidationError) as exc:
+    except ValidationError as exc:
         raise UsageError(
             f"{path}: not a fleet file: {exc}", hint="see docs/cluster-scan.md for the format"
         ) from None

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from kubecurrent.collect.files._read import read_stream
 from kubecurrent.collect.files._types import (
@@ -25,6 +22,8 @@ from kubecurrent.collect.files._types import (
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.constraint import ConstraintError, satisfies
 from kubecurrent.model.findings import EvidenceSource, ScanError
+from kubecurrent.programs import flag, run_program
+from kubecurrent.useryaml import load_user_yaml
 
 _SOURCE_RE = re.compile(r"^# Source: (?P<path>\S+)")
 _RELEASE_RE = re.compile(r"[^a-z0-9-]+")
@@ -32,7 +31,7 @@ _RELEASE_RE = re.compile(r"[^a-z0-9-]+")
 
 def chart_info(chart: Path) -> ChartInfo:
     """Name, version and ``kubeVersion`` constraint from the chart's Chart.yaml."""
-    meta: Any = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8-sig")) or {}
+    meta: Any = load_user_yaml(chart / "Chart.yaml", "chart") or {}
     if not isinstance(meta, dict):
         meta = {}
     kube = meta.get("kubeVersion")
@@ -49,21 +48,19 @@ def render_chart(chart: Path, opts: RenderOptions, kube_version: str | None) -> 
     out = Rendered()
     try:
         out.chart = chart_info(chart)
-    except (OSError, yaml.YAMLError) as exc:
+    except KubecurrentError as exc:
         out.items.append(
-            ScanError(file=str(chart / "Chart.yaml"), message=f"bad Chart.yaml: {exc}")
+            ScanError(file=str(chart / "Chart.yaml"), message=f"bad Chart.yaml: {exc.message}")
         )
         return out
     release = _RELEASE_RE.sub("-", out.chart.name.lower()).strip("-")[:53] or "release"
-    args = ["template", release, str(chart), "--include-crds"]
+    args = ["template", "--include-crds"]
     kube_version = _renderable_version(out.chart, kube_version, opts.kube_candidates)
     if kube_version:
-        args += ["--kube-version", kube_version]
-    for values in opts.values:
-        args += ["--values", values]
-    for item in opts.set_values:
-        args += ["--set", item]
-    text = _run(opts.helm, "helm", args, chart, opts.timeout, out)
+        args.append(flag("--kube-version", kube_version))
+    args += [flag("--values", values) for values in opts.values]
+    args += [flag("--set", item) for item in opts.set_values]
+    text = _run(opts.helm, "helm", args, [release, chart], chart, opts.timeout, out)
     if text is not None:
         out.items.extend(_split_helm_output(text, chart))
     return out
@@ -92,7 +89,7 @@ def _triple(version: str) -> tuple[int, int, int]:
 def render_kustomization(overlay: Path, opts: RenderOptions) -> Rendered:
     """``kustomize build`` the overlay; documents point at its kustomization file."""
     out = Rendered()
-    text = _run(opts.kustomize, "kustomize", ["build", str(overlay)], overlay, opts.timeout, out)
+    text = _run(opts.kustomize, "kustomize", ["build"], [overlay], overlay, opts.timeout, out)
     if text is None:
         return out
     name = next(
@@ -114,6 +111,7 @@ def _run(
     resolve: BinaryResolver | None,
     tool: str,
     args: list[str],
+    operands: list[str | Path],
     where: Path,
     timeout: float,
     out: Rendered,
@@ -127,11 +125,9 @@ def _run(
         out.items.append(ScanError(file=str(where), message=f"cannot render: {exc.message}{hint}"))
         return None
     try:
-        proc = subprocess.run(
-            [str(binary), *args], capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        out.items.append(ScanError(file=str(where), message=f"{tool} failed: {exc}"))
+        proc = run_program(binary, args, operands, timeout=timeout, name=tool)
+    except KubecurrentError as exc:
+        out.items.append(ScanError(file=str(where), message=f"{tool} failed: {exc.message}"))
         return None
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("Error")]

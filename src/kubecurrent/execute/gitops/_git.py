@@ -10,13 +10,14 @@ so that checkout stays consistent. Nothing is ever pushed.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from kubecurrent.errors import KubecurrentError
+from kubecurrent.programs import ProgramMissing, run_program
+from kubecurrent.textfile import write_atomic
 
 __all__ = ["YAML_SUFFIXES", "Git", "GitError"]
 
@@ -125,7 +126,7 @@ class Git:
 
     def _commit_checked_out(self, files: Mapping[str, str], message: str) -> str:
         for path, text in files.items():
-            (self.root / path).write_bytes(text.encode("utf-8"))
+            write_atomic(self.root / path, text.encode("utf-8"))
         self.run("add", "--", *files)
         self.run("commit", "--quiet", "--no-verify", "-F", "-", stdin=message.encode())
         return self.head()
@@ -161,20 +162,21 @@ def _git(
     check: bool = True,
     text: bool = True,
 ) -> _Done:
-    cmd: Sequence[str] = ["git", "-c", "core.quotepath=off", *args]
+    """``git ARGS`` in ``cwd``: refs and paths come from git itself or after ``--``."""
     try:
-        done = subprocess.run(
-            cmd,
+        done = run_program(
+            "git",
+            ["-c", "core.quotepath=off", *args],
             cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            env={**os.environ, **(env or {})},
+            stdin=stdin,
+            env=env or {},
             timeout=120,
         )
-    except FileNotFoundError:
+    except ProgramMissing:
         raise GitError("git is not installed", hint="install git and run again") from None
-    stdout = done.stdout.decode(errors="replace") if text else ""
-    out = _Done(done.returncode, stdout, done.stderr.decode(errors="replace"), done.stdout)
+    except KubecurrentError as exc:
+        raise GitError(f"git {' '.join(args[:3])} in {cwd}: {exc.message}", hint=exc.hint) from None
+    out = _Done(done.returncode, done.stdout if text else "", done.stderr, done.stdout_bytes)
     if check and done.returncode != 0:
         raise GitError(
             f"git {' '.join(args[:3])} failed in {cwd}: {out.stderr.strip()[-400:]}",
