@@ -17,12 +17,6 @@ def show(version: KubeVersion) -> str:
     return str(version).removeprefix("v")
 
 
-_STEP = Step.model_construct(
-    order=1, type="check", target="", from_="", to=None, why="", without="", hop=0
-)
-"""Every step is this one with all of its fields replaced."""
-
-
 @dataclass
 class Placed:
     """An add-on in the planned cluster: its catalog entry, release line and version."""
@@ -83,19 +77,19 @@ class Work:
     def emit(
         self, type_: StepType, target: str, from_: str, to: str | None, why: str, without: str
     ) -> None:
-        values = {
-            "order": len(self.steps) + 1,
-            "type": type_,
-            "target": target,
-            "from_": from_,
-            "to": to,
-            "why": why,
-            "without": without,
-            "hop": self.hop,
-        }
-        # Unvalidated like model_construct (the planner's values are typed already), and half
-        # its cost: a fleet plan makes tens of thousands of steps.
-        self.steps.append(_STEP.model_copy(update=values))
+        # Validated construction: pydantic's compiled validator makes a step in a third of the
+        # time model_construct's Python loop takes (a fleet plan makes tens of thousands).
+        step = Step(
+            order=len(self.steps) + 1,
+            type=type_,
+            target=target,
+            from_=from_,
+            to=to,
+            why=why,
+            without=without,
+            hop=self.hop,
+        )
+        self.steps.append(step)
 
     def block(self, reason: str, *, at: int | None = None, addon: str | None = None) -> None:
         """Record why the path cannot continue past minor ``at`` (default: where it is now)."""
