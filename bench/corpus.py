@@ -380,3 +380,46 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+ODD: dict[str, bytes] = {
+    "anchors.yaml": b"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: &m\n  name: anchored\n"
+    b"spec:\n  jobTemplate:\n    metadata:\n      <<: *m\n",
+    "tags.yaml": b"apiVersion: v1\nkind: !!str Service\nmetadata:\n  name: !!str tagged\n---\n"
+    b"apiVersion: !custom extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: custom-tag\n",
+    "bom.yaml": b"\xef\xbb\xbfapiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: bom\n",
+    "utf16.yaml": "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: u16\n".encode(
+        "utf-16"
+    ),
+    "crlf.yaml": b"apiVersion: batch/v1beta1\r\nkind: CronJob\r\nmetadata:\r\n  name: crlf\r\n",
+    "lone-cr.yaml": b"apiVersion: batch/v1beta1\rkind: CronJob\rmetadata:\r  name: cr\r",
+    "latin1.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+    "huge.yaml": b"apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: huge\n"
+    b"  annotations:\n    blob: " + b"x" * 2_000_000 + b"\n",
+    "directive.yaml": b"%YAML 1.1\n---\napiVersion: policy/v1beta1\nkind: PodDisruptionBudget\n"
+    b"metadata:\n  name: directive\n...\n",
+    "flow.yaml": b'{"apiVersion": "batch/v1beta1", "kind": "CronJob", "metadata": {"name": "json"}}\n',
+    "list.yaml": b"apiVersion: v1\nkind: List\nitems:\n- apiVersion: policy/v1beta1\n"
+    b"  kind: PodDisruptionBudget\n  metadata: {name: item}\n",
+    "numbers.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 0x1F\n  namespace: 2024-02-30\n",
+    "multiline.yaml": b"apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: cont\n"
+    b"    inued\n",
+    "duplicate.yaml": b"apiVersion: v1\nkind: Secret\nkind: Service\nmetadata:\n  name: dup\n",
+    "broken.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n---\n"
+    b"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: after-error\n",
+    "template.yaml": b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    "marker-content.yaml": b"--- apiVersion: v1\nkind: Secret\nmetadata:\n  name: on-marker\n",
+    "tabs.yaml": b"apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: tab\nspec:\n\tx: 1\n",
+    "quoted-keys.yaml": b'"apiVersion": extensions/v1beta1\n"kind": Ingress\nmetadata:\n  "name": q\n',
+    "empty.yaml": b"",
+    "comments.yaml": b"# nothing but a comment\n---\n# and another\n",
+}
+"""Inputs only the careful reader handles right: each must give the same result either way."""
+
+
+def write_odd(root: Path) -> int:
+    """Write ``ODD`` under ``root``; how many files."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, data in ODD.items():
+        (root / name).write_bytes(data)
+    return len(ODD)
