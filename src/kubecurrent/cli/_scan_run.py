@@ -6,14 +6,13 @@ helm and kustomize come from, and shows a progress bar when the tree is large.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-
-from rich.progress import Progress
 
 from kubecurrent.analyze import Context, body_fields, check_chart, check_document
 from kubecurrent.analyze.report import ScanReport
@@ -82,17 +81,26 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
     show = len(inputs) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
     workers = 1 if any(i.kind == "stdin" for i in inputs) else workers_for(len(inputs))
     work = functools.partial(scan_input, ctx=ctx, opts=opts)
-    with (
-        ordered_map(work, inputs, workers) as parts,
-        Progress(console=err_console(), transient=True, disable=not show) as progress,
-    ):
-        task = progress.add_task("scanning", total=len(inputs))
+    with ordered_map(work, inputs, workers) as parts, _progress(show, len(inputs)) as advance:
         for part in parts:
             report.documents += part.documents
             report.findings += part.findings
             report.errors += part.errors
-            progress.advance(task)
+            advance()
     return report
+
+
+@contextlib.contextmanager
+def _progress(show: bool, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on the terminal when ``show``; yields what advances it by one input."""
+    if not show:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err_console(), transient=True) as progress:
+        task = progress.add_task("scanning", total=total)
+        yield lambda: progress.advance(task)
 
 
 def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:

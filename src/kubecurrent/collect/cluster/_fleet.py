@@ -18,7 +18,6 @@ times out fails alone, with its reason, and the others complete.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +111,8 @@ async def collect_fleet(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> list[ClusterResult]:
     """Every target's result, in the order given; never raises for one cluster's failure."""
+    import asyncio  # here: naming clusters (fleet files) does not need the event loop
+
     gate = asyncio.Semaphore(concurrency)
 
     async def one(target: ClusterTarget) -> ClusterResult:
@@ -125,6 +126,8 @@ async def collect_fleet(
 
 
 async def _collect_one(t: ClusterTarget, catalog: Catalog, opts: CollectOptions) -> ClusterResult:
+    import asyncio
+
     from kubecurrent.collect.cluster._collect import collect_cluster  # the client, when needed
 
     try:
