@@ -65,15 +65,21 @@ def same_output(root: Path, fast: Run) -> bool:
     return False
 
 
-def compare_findings(mine: str, theirs: str) -> None:
+def _under(root: Path, path: str) -> str:
+    """``path`` from ``root`` on (pluto prefixes its working directory to an absolute -d)."""
+    at = path.rfind(str(root))
+    return path[at:] if at >= 0 else path
+
+
+def compare_findings(root: Path, mine: str, theirs: str) -> None:
     """API findings one tool reports and the other does not (file, object name, apiVersion)."""
     ours_set = {
-        (f["location"]["file"], f["object"]["name"], f["object"]["apiVersion"])
+        (_under(root, f["location"]["file"]), f["object"]["name"], f["object"]["apiVersion"])
         for f in json.loads(mine)["findings"]
         if f["rule"].startswith("KC-API")
     }
     pluto_set = {
-        (i["filePath"], i["name"], i["api"]["version"])
+        (_under(root, i["filePath"]), i["name"], i["api"]["version"])
         for i in json.loads(theirs or "{}").get("items") or []
     }
     print(f"  API findings: kubecurrent {len(ours_set)}, pluto {len(pluto_set)}")
@@ -81,6 +87,8 @@ def compare_findings(mine: str, theirs: str) -> None:
         apis = sorted({api for _, _, api in extra})
         if extra:
             print(f"    only {label}: {len(extra)} ({', '.join(apis)})")
+            for item in sorted(extra)[:3]:
+                print(f"      e.g. {' '.join(item)}")
 
 
 def smoke() -> int:
@@ -119,7 +127,7 @@ def main() -> None:
         results = interleave(commands, args.repeat)
         report(results, "kubecurrent", ["pluto"])
         if pluto is not None:
-            compare_findings(results["kubecurrent"].last.stdout, results["pluto"].last.stdout)
+            compare_findings(root, results["kubecurrent"].last.stdout, results["pluto"].last.stdout)
         same_output(root, results["kubecurrent"].last)
 
 
