@@ -3,7 +3,7 @@
 from kubecurrent.analyze._apis import ApiRule, ApiTable
 from kubecurrent.analyze._catalogue import RULE_IDS, RULES, RuleInfo, rule_info
 from kubecurrent.analyze._chart import check_chart
-from kubecurrent.analyze._context import Context
+from kubecurrent.analyze._context import Context, target_api_versions
 from kubecurrent.analyze._rules import body_fields, check_document, remediation
 from kubecurrent.model.constraint import ConstraintError, satisfies
 
@@ -21,4 +21,5 @@ __all__ = [
     "remediation",
     "rule_info",
     "satisfies",
+    "target_api_versions",
 ]

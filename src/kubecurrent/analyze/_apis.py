@@ -22,6 +22,8 @@ class ApiRule:
     removed_in: str | None
     replacement: str | None
     migration: tuple[str, ...] = ()
+    replacement_kind: str | None = None
+    """Only when the replacement is a different kind (Endpoints -> EndpointSlice)."""
     addon: str | None = None
     """Set for an add-on's own CRD API; its versions are then the add-on's, not Kubernetes'."""
 
@@ -65,6 +67,7 @@ class ApiTable:
                 removed_in=str(a.removed_in) if a.removed_in else None,
                 replacement=a.replacement,
                 migration=a.migration or ((a.note,) if a.note else ()),
+                replacement_kind=a.replacement_kind,
             )
             for a in catalog.apis
         ]

@@ -34,6 +34,13 @@ RULES: tuple[RuleInfo, ...] = (
         "The permission is dead: grant it on the replacement API group instead, or drop it.",
     ),
     RuleInfo(
+        "KC-RBAC-CLEANUP",
+        "RbacRuleKeepsOldApiGroup",
+        "An RBAC rule grants a resource in an old API group beside the one that serves it now",
+        "Informational: the role keeps its access; drop the old group (or add the replacement "
+        "resource for a deprecated one) once no older cluster needs it.",
+    ),
+    RuleInfo(
         "KC-WEBHOOK-ADMISSIONREVIEW",
         "WebhookAdmissionReviewVersions",
         "An admission webhook accepts no AdmissionReview version the target sends",

@@ -26,6 +26,24 @@ class Context:
         return cls(ApiTable.from_catalog(catalog), target, tuple(f"{v}.0" for v in known))
 
 
+def target_api_versions(ctx: Context) -> tuple[str, ...]:
+    """Replacement APIs the target serves (not deprecated or removed there in turn), as ``group/version`` and ``group/version/Kind``: what
+    a chart's ``.Capabilities.APIVersions.Has`` must see so that ``helm template`` (which knows
+    only client-go's built-in groups, not apiextensions or apiregistration) renders the version
+    the target cluster would get."""
+    found: set[str] = set()
+    for rules in ctx.table.by_resource.values():
+        for rule in rules:
+            if rule.addon or not rule.replacement or "/" not in rule.replacement:
+                continue
+            kind = rule.replacement_kind or rule.kind
+            gone = ctx.table.lookup(rule.replacement, kind)  # a replacement removed in turn
+            if rule.status_at(ctx.target) and not (gone and gone.status_at(ctx.target)):
+                found.add(rule.replacement)
+                found.add(f"{rule.replacement}/{kind}")
+    return tuple(sorted(found))
+
+
 def severity_for(status: Status) -> Severity:
     return Severity.ERROR if status is Status.REMOVED else Severity.WARNING
 

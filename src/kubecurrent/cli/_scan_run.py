@@ -14,12 +14,26 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from kubecurrent.analyze import Context, body_fields, check_chart, check_document
+from kubecurrent.analyze import (
+    Context,
+    body_fields,
+    check_chart,
+    check_document,
+    target_api_versions,
+)
 from kubecurrent.analyze.report import ScanReport
 from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._pool import ordered_map, workers_for
-from kubecurrent.collect.files import ChartInfo, Document, Input, RenderOptions, read_input
+from kubecurrent.collect.files import (
+    ChartDeps,
+    ChartInfo,
+    Document,
+    Input,
+    RenderOptions,
+    Skipped,
+    read_input,
+)
 from kubecurrent.errors import BinaryMissingError, UsageError
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError
@@ -42,31 +56,62 @@ def resolve_target(catalog: Catalog, target: str | None, from_version: str | Non
     return MinorVersion.parse(target)
 
 
+def target_warning(ctx: Context) -> str | None:
+    """A warning when the target is newer than every release the catalog knows."""
+    if not ctx.known_versions:
+        return None
+    target, newest = ctx.target, MinorVersion.parse(ctx.known_versions[0].rsplit(".", 1)[0])
+    if target <= newest:
+        return None
+    return (
+        f"--target {target} is newer than {newest}, the newest release the catalog knows: "
+        f"what {target} removes beyond that is not known (facts stop at {newest}); update "
+        "kubecurrent or add catalog entries with --catalog-extra"
+    )
+
+
 def binary_resolver(flag: str | None, component: Component, name: str) -> Callable[[], Path]:
-    """The flag's path, else the binary ``sandbox build`` made, else ``name`` on PATH."""
+    """The flag's path, else the binary ``sandbox build`` made, else ``name`` on PATH; when
+    none exists, the error names every way out."""
+    ways = (
+        f"pass --{name}-binary PATH, put {name} on PATH, or run `kubecurrent sandbox build` "
+        f"to build it"
+    )
 
     def resolve() -> Path:
         if flag:
-            return Path(flag)
+            path = Path(flag)
+            if not path.is_file():
+                raise BinaryMissingError(f"--{name}-binary {flag}: no such file", hint=ways)
+            return path
         try:
             return binary_path(component, name)
-        except BinaryMissingError:
+        except BinaryMissingError as exc:
             found = shutil.which(name)
             if found:
                 return Path(found)
-            raise
+            raise BinaryMissingError(
+                f"{name} was not found (not built by kubecurrent, not on PATH)", hint=ways
+            ) from exc
 
     return resolve
 
 
 def render_options(
-    helm: str | None, kustomize: str | None, values: Iterable[str], sets: Iterable[str]
+    helm: str | None,
+    kustomize: str | None,
+    values: Iterable[str],
+    sets: Iterable[str],
+    chart_deps: str = ChartDeps.REQUIRE.value,
+    kustomize_enable_helm: bool = False,
 ) -> RenderOptions:
     return RenderOptions(
         helm=binary_resolver(helm, HELM, "helm"),
         kustomize=binary_resolver(kustomize, KUSTOMIZE, "kustomize"),
         values=tuple(values),
         set_values=tuple(sets),
+        chart_deps=ChartDeps(chart_deps),
+        kustomize_enable_helm=kustomize_enable_helm,
     )
 
 
@@ -75,7 +120,10 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
 
     Many files are scanned on every core (``_pool``); the report is the same, in input order."""
     opts = dataclasses.replace(
-        opts, kube_version=f"{ctx.target}.0", kube_candidates=ctx.known_versions
+        opts,
+        kube_version=f"{ctx.target}.0",
+        kube_candidates=ctx.known_versions,
+        api_versions=target_api_versions(ctx),
     )
     report = ScanReport(target=str(ctx.target))
     show = len(inputs) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
@@ -86,6 +134,7 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
             report.documents += part.documents
             report.findings += part.findings
             report.errors += part.errors
+            report.skipped += part.skipped
             advance()
     return report
 
@@ -112,6 +161,8 @@ def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
             report.findings += check_document(item, ctx)
         elif isinstance(item, ScanError):
             report.errors.append(item)
+        elif isinstance(item, Skipped):
+            report.skipped.append(item)
         elif isinstance(item, ChartInfo):
             hit = check_chart(item, ctx)
             if isinstance(hit, ScanError):

@@ -59,18 +59,18 @@ def files(
             err.print(f"warning: {item.file}: {item.message}", markup=False, highlight=False)
             failed = True
             continue
-        if item.kind != "file":
-            continue
-        try:
-            text, form = read_text(item.path)
-        except OSError as exc:
-            err.print(
-                f"warning: {item.path}: cannot read: {exc.strerror}", markup=False, highlight=False
-            )
-            failed = True
-            continue
-        result = fix_text(text, ctx)
-        refused = _report(item.path, text, form, result, write) or refused
+        # an overlay's or component's own files are where its fixes go
+        for path in (item.path,) if item.kind == "file" else item.covers:
+            try:
+                text, form = read_text(path)
+            except OSError as exc:
+                err.print(
+                    f"warning: {path}: cannot read: {exc.strerror}", markup=False, highlight=False
+                )
+                failed = True
+                continue
+            result = fix_text(text, ctx)
+            refused = _report(path, text, form, result, write) or refused
     click_ctx.exit(EXIT_REFUSED if refused else EXIT_ERROR if failed else EXIT_OK)
 
 

@@ -37,9 +37,9 @@ from kubecurrent.cli._clusters import (
 )
 from kubecurrent.cli._options import CATALOG_EXTRA
 from kubecurrent.cli._output import console, simple_table
-from kubecurrent.cli._scan_run import render_options, resolve_target, scan
+from kubecurrent.cli._scan_run import render_options, resolve_target, scan, target_warning
 from kubecurrent.collect.cluster import ClusterResult
-from kubecurrent.collect.files import Input, RenderOptions, discover
+from kubecurrent.collect.files import ChartDeps, Input, RenderOptions, discover
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError, Status
 
@@ -97,6 +97,21 @@ render_options_flags = _compose(
         type=click.Path(dir_okay=False),
         help="kustomize to render overlays with (default: as for helm).",
     ),
+    click.option(
+        "--chart-deps",
+        type=click.Choice([d.value for d in ChartDeps]),
+        default=ChartDeps.REQUIRE.value,
+        show_default=True,
+        help="A chart whose dependencies are missing from charts/: 'require' reports it (run "
+        "`helm dependency build`); 'skip' renders it without them (their objects are not "
+        "checked, and templates reading their values may render differently).",
+    ),
+    click.option(
+        "--kustomize-enable-helm",
+        is_flag=True,
+        help="Pass --enable-helm to kustomize build (helmCharts in kustomizations), with the "
+        "same helm as for charts.",
+    ),
 )
 
 
@@ -146,6 +161,8 @@ def files(
     sets: tuple[str, ...],
     helm_binary: str | None,
     kustomize_binary: str | None,
+    chart_deps: str,
+    kustomize_enable_helm: bool,
     fail_on: str,
 ) -> None:
     """Scan manifests, Helm charts and kustomize overlays under PATHS (``-`` reads stdin).
@@ -164,7 +181,13 @@ def files(
     """
     opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
     ctx = context_for(target, from_version, extra)
-    report = run_scan(paths, ctx, render_options(helm_binary, kustomize_binary, values, sets))
+    warning = target_warning(ctx)
+    if warning:
+        err_console().print(f"warning: {warning}", markup=False, highlight=False)
+    render = render_options(
+        helm_binary, kustomize_binary, values, sets, chart_deps, kustomize_enable_helm
+    )
+    report = run_scan(paths, ctx, render)
     emit_report(report, opts.output)
     click_ctx.exit(exit_code(report, fail_on))
 
@@ -288,9 +311,13 @@ def _table(report: ScanReport, wide: bool) -> None:
     removed, deprecated = report.count(Status.REMOVED), report.count(Status.DEPRECATED)
     out.print(
         f"target {report.target}: {report.documents} objects, {removed} removed, "
-        f"{deprecated} deprecated, {len(report.errors)} unreadable"
+        f"{deprecated} deprecated, {len(report.errors)} unreadable, "
+        f"{len(report.skipped)} skipped"
     )
     err = err_console()
+    for s in report.skipped:
+        if s.reason.is_note:
+            err.print(f"note: {s.file}: {s.detail}", markup=False, highlight=False)
     for e in report.errors:
         where = f"{e.file}:{e.line}" if e.line else e.file
         err.print(f"[bold yellow]warning:[/] {where}: {e.message}", markup=True, highlight=False)

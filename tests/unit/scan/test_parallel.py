@@ -81,7 +81,7 @@ def test_parallel_scan_report_equals_the_sequential_one(
             f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m{i}\n"
         )
         if i % 37 == 0:
-            body += "---\ndata: [unclosed\n"
+            body += "---\napiVersion: v1\nkind: ConfigMap\ndata: [unclosed\n"
         (tmp_path / f"f{i:03}.yaml").write_text(body)
     monkeypatch.setattr(_scan_run, "workers_for", lambda n: 1)
     sequential = run_scan((str(tmp_path),), ctx, RenderOptions())

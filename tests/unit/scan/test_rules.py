@@ -6,7 +6,7 @@ from typing import Any
 
 from kubecurrent.analyze import Context, check_chart, check_document, satisfies
 from kubecurrent.collect.files import ChartInfo, Document
-from kubecurrent.model.findings import Finding, Status
+from kubecurrent.model.findings import Finding, Severity, Status
 
 
 def _check(data: dict[str, Any], ctx: Context) -> list[Finding]:
@@ -61,7 +61,7 @@ def test_rbac_rule_on_a_group_that_no_longer_serves_the_resource(ctx: Context) -
         _role({"apiGroups": ["extensions"], "resources": ["ingresses"], "verbs": ["get"]}), ctx
     )
     assert f.rule == "KC-RBAC-REMOVED-API" and f.status is Status.REMOVED
-    assert f.replacement == "networking.k8s.io/v1" and "rules[0]" in f.message
+    assert f.replacement == "ingresses.networking.k8s.io" and "rules[0]" in f.message
 
 
 def test_rbac_rule_on_a_resource_still_served_in_its_group_is_fine(ctx: Context) -> None:
@@ -73,17 +73,20 @@ def test_rbac_rule_on_a_resource_still_served_in_its_group_is_fine(ctx: Context)
     assert _check(_role(rule), ctx) == []
 
 
-def test_rbac_grant_to_use_a_psp_is_a_psp_finding(ctx: Context, ctx_124: Context) -> None:
+def test_rbac_grant_to_use_a_psp_is_a_psp_finding_then_clean_up(
+    ctx: Context, ctx_124: Context
+) -> None:
     rule = {"apiGroups": ["policy"], "resources": ["podsecuritypolicies"], "verbs": ["use"]}
-    (f,) = _check(_role(rule), ctx)
-    assert (f.rule, f.status) == ("KC-PSP", Status.REMOVED)
     (g,) = _check(_role(rule), ctx_124)
-    assert g.status is Status.DEPRECATED
+    assert (g.rule, g.status) == ("KC-PSP", Status.DEPRECATED)
+    (f,) = _check(_role(rule), ctx)  # 1.37: nothing to use, the role still applies
+    assert (f.rule, f.status, f.severity) == ("KC-RBAC-CLEANUP", Status.DEPRECATED, Severity.INFO)
 
 
-def test_psp_object_gets_the_psp_rule_and_the_api_rule(ctx: Context) -> None:
-    rules = {f.rule for f in _check(_obj("policy/v1beta1", "PodSecurityPolicy"), ctx)}
-    assert rules == {"KC-PSP", "KC-API-REMOVED"}
+def test_psp_object_gets_one_finding_the_psp_rule(ctx: Context) -> None:
+    for api in ("policy/v1beta1", "extensions/v1beta1"):
+        (f,) = _check(_obj(api, "PodSecurityPolicy"), ctx)
+        assert (f.rule, f.status) == ("KC-PSP", Status.REMOVED)
 
 
 def _hooks(api: str, *hooks: dict[str, Any]) -> dict[str, Any]:

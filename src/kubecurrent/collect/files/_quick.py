@@ -30,10 +30,11 @@ from typing import Any
 import yaml
 
 from kubecurrent.collect.files._grammar import SAFE_DOCUMENT
-from kubecurrent.collect.files._types import BodyFields, Document
+from kubecurrent.collect.files._types import BodyFields, Document, Skipped
+from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
-Item = Document | ScanError
+Item = Document | ScanError | Skipped
 ReadFull = Callable[[io.BytesIO, str, EvidenceSource, int], list[Item]]
 """Reads one document's bytes in full, line numbers offset by the given line."""
 
@@ -55,9 +56,7 @@ _TOP_KEYS = re.compile(rb"\n(apiVersion|kind):(?=[ \t\n]|\Z)")
 _TOP_STRINGS = re.compile(rb"\n(apiVersion|kind)" + _STRING % rb"\n[^\s]")
 _METADATA = re.compile(rb"\nmetadata:(?=[ \t\n]|\Z)")
 _METADATA_BLOCK = re.compile(rb"\nmetadata:[ \t]*(?:#[^\n]*)?(?=\n)")
-_IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = (
-    yaml.resolver.Resolver.yaml_implicit_resolvers
-)
+_IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = KubeLoader.yaml_implicit_resolvers
 
 
 class _Unsure(Exception):
@@ -130,7 +129,9 @@ def _document(
     try:
         ident = _identity(text)
         if ident is None:
-            return []
+            if _CONTENT.search(text) is None:
+                return []
+            raise _Unsure  # not an object: the full parser tells what it is
         api_version, kind, meta, at = ident
         if kind.endswith("List"):
             raise _Unsure  # its items are the objects
@@ -155,7 +156,7 @@ def _fields(text: bytes, names: tuple[str, ...]) -> dict[str, Any]:
             end = _TOP.search(text, lines[0].end())
             entry = text[lines[0].start() + 1 : end.start() if end else None]
             try:
-                out.update(yaml.load(entry, Loader=yaml.CSafeLoader))
+                out.update(yaml.load(entry, Loader=KubeLoader))  # noqa: S506 - a safe loader
             except (yaml.YAMLError, ValueError, TypeError) as exc:
                 raise _Unsure from exc
     return out

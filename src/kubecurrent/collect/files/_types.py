@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,51 @@ class Document:
         return str(meta.get("namespace", "") or "") if isinstance(meta, dict) else ""
 
 
+class SkipReason(StrEnum):
+    """Why something read was not scanned; skips are counted, never errors."""
+
+    NOT_AN_OBJECT = "not-an-object"
+    """A document that is text, a number or a list, not a mapping."""
+    NO_IDENTITY = "no-apiversion-kind"
+    """A mapping without ``apiVersion`` and ``kind`` strings (a CI or tool config)."""
+    NOT_YAML = "not-yaml"
+    """In a directory walk: a document that does not parse and does not look like an object."""
+    TEMPLATE = "template"
+    """In a directory walk: a document with unrendered template syntax outside a chart."""
+    KUSTOMIZE_INCOMPLETE = "kustomize-incomplete"
+    """A kustomization naming local files that are not there (made by a build step): not
+    built."""
+    LIBRARY_CHART = "library-chart"
+    """A Helm chart of ``type: library``: it renders nothing on its own."""
+    KUSTOMIZE_COMPONENT = "kustomize-component"
+    """A kustomize Component: built only through the overlays that use it."""
+    CHART_CI_VALUES = "chart-ci-values"
+    """A chart whose default values do not render, rendered with its ``ci/`` values."""
+    CHART_DEPENDENCIES = "chart-dependencies"
+    """A chart rendered without its missing dependencies (``--chart-deps skip``)."""
+
+    @property
+    def is_note(self) -> bool:
+        """Whether a reader should be told (a chart or dependency left out), not only count it."""
+        return self in (
+            SkipReason.TEMPLATE,
+            SkipReason.KUSTOMIZE_INCOMPLETE,
+            SkipReason.LIBRARY_CHART,
+            SkipReason.CHART_DEPENDENCIES,
+            SkipReason.CHART_CI_VALUES,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something read and deliberately not scanned, with where it was and why."""
+
+    file: str
+    line: int | None
+    reason: SkipReason
+    detail: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class ChartInfo:
     """What a chart's Chart.yaml says about itself."""
@@ -57,6 +103,18 @@ class ChartInfo:
     name: str
     version: str
     kube_version: str | None
+    library: bool = False
+    """``type: library``: it renders nothing on its own."""
+
+
+class ChartDeps(StrEnum):
+    """What to do with a chart whose dependencies are not in its ``charts/`` directory."""
+
+    REQUIRE = "require"
+    """Report the chart as an error naming ``helm dependency build`` (nothing is rendered)."""
+    SKIP = "skip"
+    """Render without the missing dependencies: their objects are not scanned, and templates
+    that read their values may render differently."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +130,18 @@ class RenderOptions:
     kube_candidates: tuple[str, ...] = ()
     """Versions to render a chart with when its kubeVersion refuses ``kube_version``, newest
     first."""
+    api_versions: tuple[str, ...] = ()
+    """Passed to ``helm template --api-versions``: APIs the target serves beyond helm's own
+    list, so ``.Capabilities.APIVersions.Has`` answers as the target would."""
     timeout: float = 300.0
+    chart_deps: ChartDeps = ChartDeps.REQUIRE
+    kustomize_enable_helm: bool = False
+    """Pass ``--enable-helm`` to ``kustomize build`` (and point it at the same helm)."""
 
 
 @dataclass
 class Rendered:
     """Documents and errors from one chart or overlay, plus the chart's own metadata."""
 
-    items: list[Document | ScanError] = field(default_factory=list)
+    items: list[Document | ScanError | Skipped] = field(default_factory=list)
     chart: ChartInfo | None = None

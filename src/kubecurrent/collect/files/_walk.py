@@ -2,9 +2,20 @@
 
 Directories are walked in sorted order; symbolic links are followed, but a directory already
 visited (by device and inode) is not entered again, so link loops end. Hidden directories
-(``.git``) are skipped. A directory with a ``Chart.yaml`` is a chart: it is rendered, not read
-file by file. A directory with a kustomization is rendered *and* its files are read, because
-those files are where a fix goes.
+(``.git``) are skipped.
+
+* A directory with a ``Chart.yaml`` file is a chart: it is rendered, not read file by file; the
+  chart's own machinery (``templates/``, ``charts/``, ``crds/``, values and lock files) is left
+  to helm, and any other YAML in it (``ci/``, ``examples/``, stray manifests) is walked as
+  plain files.
+* A directory with a kustomization *file* (``kustomization.yaml``, ``kustomization.yml`` or
+  ``Kustomization``) is an overlay when that file's kind is ``Kustomization`` (or unset), a
+  component when it is ``Component``. An overlay is rendered; a component is not (it is built
+  through the overlays that use it). The files either one names (``resources``, patches,
+  ``crds``) are covered by its build and not read again on their own (``Input.covers``; ``fix
+  files`` edits them there); files it does not name are read as usual.
+* Files named explicitly are ``explicit``: one that holds no Kubernetes object is an error. In
+  a walk, what is not a manifest is skipped and counted.
 """
 
 from __future__ import annotations
@@ -13,15 +24,23 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import yaml
+
+from kubecurrent.collect.files._yaml import load
 from kubecurrent.model.findings import ScanError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+CHART_DIRS = ("templates", "charts", "crds")
+"""A chart's directories that helm renders (or bundles); never walked as plain files."""
+CHART_FILES = ("Chart.yaml", "Chart.lock", "requirements.yaml", "requirements.lock")
 SNIFF_BYTES = 8192
 
-InputKind = Literal["file", "chart", "kustomize", "stdin"]
+InputKind = Literal["file", "chart", "kustomize", "component", "stdin"]
+_PATH_FIELDS = ("resources", "components", "crds", "patchesStrategicMerge")
+_PATCH_FIELDS = ("patches", "patchesJson6902")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,61 +49,187 @@ class Input:
 
     kind: InputKind
     path: Path
+    explicit: bool = False
+    """A file named on the command line (not found by walking a directory)."""
+    covers: tuple[Path, ...] = ()
+    """For an overlay or component: the files its kustomization names, read through its build."""
+    missing: tuple[Path, ...] = ()
+    """For an overlay: local files or directories it (or a base it names) needs that are not
+    there, typically made by a build step. It is then not built; its own files are read."""
 
 
 def discover(paths: list[str]) -> Iterator[Input | ScanError]:
     """Inputs under ``paths`` (``-`` is standard input) in a stable order."""
-    seen: set[tuple[int, int]] = set()
+    walk = _Walk()
     for raw in paths:
         if raw == "-":
             yield Input("stdin", Path("-"))
             continue
         path = Path(raw)
         if path.is_dir():
-            yield from _walk_dir(path, seen)
+            yield from walk.directory(path)
         elif path.is_file():
-            if not is_binary(path):
-                yield Input("file", path)
+            if is_binary(path):
+                yield ScanError(
+                    file=raw,
+                    message="a binary file, not a YAML or JSON manifest: name manifest files or "
+                    "a directory",
+                )
+            else:
+                yield Input("file", path, explicit=True)
         else:
             yield ScanError(file=raw, message="no such file or directory")
 
 
-def _walk_dir(path: Path, seen: set[tuple[int, int]]) -> Iterator[Input | ScanError]:
-    try:
-        st = path.stat()
-    except OSError as exc:
-        yield ScanError(file=str(path), message=f"cannot read directory: {exc.strerror}")
-        return
-    if (st.st_dev, st.st_ino) in seen:
-        return
-    seen.add((st.st_dev, st.st_ino))
-    try:
-        entries = sorted(os.scandir(path), key=lambda e: e.name)
-    except OSError as exc:
-        yield ScanError(file=str(path), message=f"cannot list directory: {exc.strerror}")
-        return
-    names = {e.name for e in entries}
-    if "Chart.yaml" in names:
-        yield Input("chart", path)
-        return
-    if names.intersection(KUSTOMIZATION_FILES):
-        yield Input("kustomize", path)
-    for entry in entries:
-        yield from _entry(entry, seen)
+class _Walk:
+    """One walk's memory: directories visited and files covered by a kustomization."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[int, int]] = set()
+        self.covered: set[Path] = set()
+
+    def directory(self, path: Path) -> Iterator[Input | ScanError]:
+        try:
+            st = path.stat()
+            if (st.st_dev, st.st_ino) in self.seen:
+                return
+            self.seen.add((st.st_dev, st.st_ino))
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError as exc:
+            yield ScanError(file=str(path), message=f"cannot list directory: {exc.strerror}")
+            return
+        files = {e.name for e in entries if _is_file(e)}
+        if "Chart.yaml" in files:
+            yield Input("chart", path)
+            entries = [e for e in entries if not _chart_machinery(e.name)]
+        else:
+            yield from self._kustomization(path, files)
+        for entry in entries:
+            yield from self._entry(entry)
+
+    def _kustomization(self, path: Path, files: set[str]) -> Iterator[Input]:
+        name = next((n for n in KUSTOMIZATION_FILES if n in files), None)
+        if name is None:
+            return
+        spec = _load(path / name)
+        kind = spec.get("kind") if spec is not None else None
+        if kind not in (None, "Kustomization", "Component"):
+            return
+        covers = tuple(sorted(_named_files(path, spec or {})))
+        self.covered.update(p.resolve() for p in covers)
+        if kind == "Component":
+            yield Input("component", path, covers=covers)
+        else:
+            lacking = tuple(_missing(path, spec or {}, set()))
+            yield Input("kustomize", path, covers=covers, missing=lacking)
+
+    def _entry(self, entry: os.DirEntry[str]) -> Iterator[Input | ScanError]:
+        child = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError:
+            return
+        if is_dir:
+            if not entry.name.startswith("."):
+                yield from self.directory(child)
+        elif (
+            is_file
+            and _is_manifest_name(entry.name)
+            and child.resolve() not in self.covered
+            and not is_binary(child)
+        ):
+            yield Input("file", child)
 
 
-def _entry(entry: os.DirEntry[str], seen: set[tuple[int, int]]) -> Iterator[Input | ScanError]:
-    child = Path(entry.path)
+def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
-        is_dir = entry.is_dir()
-        is_file = entry.is_file()
+        return entry.is_file()
     except OSError:
-        return
-    if is_dir:
-        if not entry.name.startswith("."):
-            yield from _walk_dir(child, seen)
-    elif is_file and _is_manifest_name(entry.name) and not is_binary(child):
-        yield Input("file", child)
+        return False
+
+
+def _chart_machinery(name: str) -> bool:
+    """What helm reads itself: rendered, bundled or values, never a manifest of its own."""
+    return (
+        name in CHART_DIRS
+        or name in CHART_FILES
+        or name in KUSTOMIZATION_FILES
+        or (name.startswith("values") and name.endswith((*MANIFEST_SUFFIXES, ".schema.json")))
+    )
+
+
+def _load(path: Path) -> dict[str, Any] | None:
+    """A kustomization file's content (None when it cannot be read: kustomize will say why)."""
+    try:
+        data = load(path.read_bytes())  # kustomize reads it as Kubernetes does
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _named_files(base: Path, spec: dict[str, Any]) -> Iterator[Path]:
+    """Local files (not directories or URLs) the kustomization names."""
+    refs: list[Any] = []
+    for field in _PATH_FIELDS:
+        value = spec.get(field)
+        refs += value if isinstance(value, list) else []
+    for field in _PATCH_FIELDS:
+        value = spec.get(field)
+        for patch in value if isinstance(value, list) else []:
+            refs.append(patch.get("path") if isinstance(patch, dict) else patch)
+    for ref in refs:
+        if isinstance(ref, str) and "://" not in ref:
+            candidate = Path(os.path.normpath(base / ref))
+            if candidate.is_file():
+                yield candidate
+
+
+def _local_refs(spec: dict[str, Any]) -> Iterator[str]:
+    for field in (*_PATH_FIELDS, "bases"):
+        value = spec.get(field)
+        for ref in value if isinstance(value, list) else []:
+            if isinstance(ref, str) and not _remote(ref):
+                yield ref
+
+
+def _remote(ref: str) -> bool:
+    return "://" in ref or ref.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
+
+
+def _missing(base: Path, spec: dict[str, Any], seen: set[Path]) -> Iterator[Path]:
+    """Local resources, components and bases the kustomization needs that are not there,
+    following the directories it names."""
+    for ref in _local_refs(spec):
+        target = base / ref
+        if not target.exists():
+            yield target
+        elif target.is_dir() and target.resolve() not in seen:
+            seen.add(target.resolve())
+            name = next((n for n in KUSTOMIZATION_FILES if (target / n).is_file()), None)
+            if name is None:
+                yield target / "kustomization.yaml"
+            else:
+                yield from _missing(target, _load(target / name) or {}, seen)
+
+
+def kustomization_sources(overlay: Path) -> list[Path]:
+    """The local files an overlay's build reads objects from: the files it names, and those of
+    the bases and components it names, followed through directories."""
+    found: list[Path] = []
+    todo, seen = [overlay], set()
+    while todo:
+        here = todo.pop()
+        if here.resolve() in seen:
+            continue
+        seen.add(here.resolve())
+        name = next((n for n in KUSTOMIZATION_FILES if (here / n).is_file()), None)
+        spec = _load(here / name) if name else None
+        if spec is None:
+            continue
+        found += _named_files(here, spec)
+        todo += [Path(os.path.normpath(here / r)) for r in _local_refs(spec) if (here / r).is_dir()]
+    return found
 
 
 def _is_manifest_name(name: str) -> bool:

@@ -1,0 +1,88 @@
+"""#21.3 and #21.4: what a directory walk scans. Overlays are found by their kustomization
+file and its kind; components are built only through the overlays that use them; files an
+overlay names are read through its build only; YAML that is not a Kubernetes object is skipped
+and counted, never an error. Overlays are built with the real kustomize."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from kubecurrent.cli._app import _register, root
+from kubecurrent.collect.files import Input, discover
+
+CASES = Path(__file__).resolve().parents[2] / "fixtures" / "scan" / "cases"
+KUSTOMIZE = CASES / "kustomize"
+
+
+def run(*args: str) -> Result:
+    _register()
+    return CliRunner().invoke(root, ["scan", "files", *args, "--target", "1.37"])
+
+
+def _json(result: Result) -> dict[str, Any]:
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_overlays_are_found_by_file_and_kind_components_are_not_built_alone() -> None:
+    inputs = [i for i in discover([str(KUSTOMIZE)]) if isinstance(i, Input)]
+    kinds = {(i.kind, i.path.relative_to(KUSTOMIZE).as_posix()) for i in inputs}
+    assert ("component", "components/legacy-jobs") in kinds
+    assert {k for k in kinds if k[0] == "kustomize"} == {
+        ("kustomize", "base"),
+        ("kustomize", "overlay"),
+    }
+    assert ("kustomize", "apps") not in kinds  # a directory named Kustomization is no file
+    assert ("file", "apps/Kustomization/ingress.yaml") in kinds
+
+
+def test_files_an_overlay_names_are_read_through_its_build_only() -> None:
+    inputs = [i for i in discover([str(KUSTOMIZE)]) if isinstance(i, Input)]
+    files = {i.path.relative_to(KUSTOMIZE).as_posix() for i in inputs if i.kind == "file"}
+    assert files == {"apps/Kustomization/ingress.yaml", "overlay/unlisted.yaml"}
+    overlay = next(i for i in inputs if i.path.name == "overlay")
+    assert [p.name for p in overlay.covers] == ["budget.yaml"]
+
+
+def test_a_component_reaches_the_scan_through_its_overlay_once() -> None:
+    result = run(str(KUSTOMIZE), "-o", "json")
+    data = _json(result)
+    assert data["errors"] == [], data["errors"]
+    seen = sorted(
+        (
+            f["object"]["kind"],
+            f["object"]["name"],
+            f["source"],
+            Path(f["location"]["file"]).relative_to(KUSTOMIZE).as_posix(),
+            f["location"]["line"],
+        )
+        for f in data["findings"]
+    )
+    # built objects point at the file (and first key line) they come from, names prefixed
+    assert seen == [
+        ("CronJob", "prod-nightly", "kustomize", "components/legacy-jobs/nightly.yaml", 1),
+        ("HorizontalPodAutoscaler", "unlisted", "manifest", "overlay/unlisted.yaml", 2),
+        ("Ingress", "shop", "manifest", "apps/Kustomization/ingress.yaml", 2),
+        ("PodDisruptionBudget", "prod-web", "kustomize", "overlay/budget.yaml", 1),
+    ]
+    assert data["skipped"]["kustomize-component"] == 1
+    assert result.exit_code == 4
+
+
+def test_yaml_that_is_not_kubernetes_is_skipped_and_counted_never_an_error() -> None:
+    result = run(str(CASES / "notk8s"), "-o", "json")
+    data = _json(result)
+    assert result.exit_code == 0, result.output
+    assert data["errors"] == [] and data["findings"] == []
+    # mkdocs' python tags do not parse; the CI configs are mappings and a list, not objects
+    assert data["skipped"] == {"no-apiversion-kind": 2, "not-an-object": 1, "not-yaml": 1}
+
+
+def test_the_same_files_named_explicitly_are_errors() -> None:
+    result = run(str(CASES / "notk8s" / "mkdocs.yml"), str(CASES / "notk8s" / "ci-config.yml"))
+    assert result.exit_code == 1
+    assert "mkdocs.yml:6" in result.stderr and "python/name" in result.stderr
+    assert "ci-config.yml:2: no Kubernetes object in this file" in result.stderr
