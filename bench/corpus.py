@@ -99,8 +99,10 @@ class _Gen:
 
     def meta(self, name: str, ns: str, app: str) -> str:
         note = "  # owned by the platform team\n" if self.rng.random() < 0.2 else ""
-        return f"metadata:\n  name: {name}\n  namespace: {ns}\n{note}  labels:\n" + self.labels(
-            app, 4
+        quote = self.rng.choice(['"', "'", "", "", ""])  # people quote some names
+        return (
+            f"metadata:\n  name: {name}\n  namespace: {quote}{ns}{quote}\n{note}  labels:\n"
+            + self.labels(app, 4)
         )
 
     def env(self, indent: int) -> str:

@@ -2,6 +2,10 @@
 
 The collectors read, the analyzers judge; this module only wires them together, resolves where
 helm and kustomize come from, and shows a progress bar when the tree is large.
+
+Plain YAML files are read by the collector's fast path, which gives the same objects, lines and
+errors as the full parser; ``KUBECURRENT_SCAN_FILES_CAREFUL=1`` turns it off (every file through
+the full parser), which is how ``bench/scan_files.py --smoke`` checks that both agree.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -152,10 +157,18 @@ def _progress(show: bool, total: int) -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(task)
 
 
+CAREFUL_ENV = "KUBECURRENT_SCAN_FILES_CAREFUL"
+
+
+def careful() -> bool:
+    """True when the fast reading path is turned off (``KUBECURRENT_SCAN_FILES_CAREFUL=1``)."""
+    return os.environ.get(CAREFUL_ENV, "").lower() in ("1", "true", "yes")
+
+
 def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
     """The documents, findings and errors of one input."""
     report = ScanReport(target=str(ctx.target))
-    for item in read_input(inp, opts, body_fields):
+    for item in read_input(inp, opts, None if careful() else body_fields):
         if isinstance(item, Document):
             report.documents += 1
             report.findings += check_document(item, ctx)

@@ -36,7 +36,7 @@ from kubecurrent.cli._clusters import (
     summary,
 )
 from kubecurrent.cli._options import CATALOG_EXTRA
-from kubecurrent.cli._output import console, simple_table
+from kubecurrent.cli._output import console, simple_table, to_json
 from kubecurrent.cli._scan_run import render_options, resolve_target, scan, target_warning
 from kubecurrent.collect.cluster import ClusterResult
 from kubecurrent.collect.files import ChartDeps, Input, RenderOptions, discover
@@ -276,7 +276,7 @@ def cluster_html(
 
 def emit_report(report: ScanReport, output: str) -> None:
     if output == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(to_json(report.to_dict()))
     elif output == "yaml":
         click.echo(yaml.safe_dump(report.to_dict(), sort_keys=False), nl=False)
     elif output == "sarif":
