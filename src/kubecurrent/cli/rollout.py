@@ -70,8 +70,9 @@ ACTOR = click.option(
 )
 
 
-def _store(path: Path | None) -> Store:
-    return Store(path or default_state_path())
+def _store(path: Path | None, *, create: bool = False) -> Store:
+    """The state file; only ``rollout start`` creates one."""
+    return Store(path or default_state_path(), create=create)
 
 
 def _actor(actor: str | None) -> str:
@@ -282,7 +283,7 @@ def start(
                 )
             )
         return
-    store = _store(state_path)
+    store = _store(state_path, create=True)
     who = _actor(actor)
     engine = _engine(store, who, values)  # bad flags stop before anything is recorded
     rid = create(

@@ -28,7 +28,7 @@ from typing import Any
 
 from kubecurrent.errors import UsageError
 
-__all__ = ["SCHEMA_VERSION", "Store", "default_state_path"]
+__all__ = ["SCHEMA_VERSION", "StateFileError", "Store", "default_state_path"]
 
 SCHEMA_VERSION = 2  # 2: rollouts.runner (how the clusters are upgraded)
 
@@ -88,6 +88,49 @@ def _migrate(db: sqlite3.Connection) -> None:
                 raise
 
 
+_OURS = {*_TABLES.values(), "journal", "audit", "leases", "sqlite_sequence"}
+
+
+def _check_owner(path: Path) -> None:
+    """Refuse a non-empty SQLite file that kubecurrent did not create (read-only look)."""
+    if path.stat().st_size == 0:
+        return
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+    try:
+        app = db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        db.close()
+    if app == APPLICATION_ID or (app == 0 and (not tables or "rollouts" in tables)):
+        foreign = tables - _OURS
+        if not foreign:
+            return
+    else:
+        foreign = tables
+    held = ", ".join(sorted(foreign)) or "none of kubecurrent's tables"
+    raise UsageError(
+        f"{path}: not a kubecurrent state file (it holds: {held}); it was left untouched",
+        hint="point --state at a new file or at one kubecurrent created",
+    )
+
+
+class StateFileError(UsageError):
+    """The state file cannot be used right now (read-only, locked, damaged)."""
+
+
+def _state_error(path: Path, exc: sqlite3.OperationalError) -> StateFileError:
+    said = str(exc)
+    if "readonly" in said or "read-only" in said:
+        hint = "kubecurrent needs to write it: check its permissions (and its directory's)"
+    elif "locked" in said or "busy" in said:
+        hint = "another kubecurrent is writing it for too long; wait and run again"
+    elif "unable to open" in said:
+        hint = "check that the directory exists and is writable"
+    else:
+        hint = "check the file, or point --state at another one"
+    return StateFileError(f"state file {path}: {said}", hint=hint)
+
+
 def default_state_path() -> Path:
     return Path.home() / ".local" / "state" / "kubecurrent" / "rollouts.db"
 
@@ -100,13 +143,31 @@ def new_id(now: dt.datetime) -> str:
     return f"r-{now.astimezone(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-class Store:
-    """A rollout state file; safe to use from several threads and processes at once."""
+APPLICATION_ID = 0x6B637572
+"""``PRAGMA application_id`` of a kubecurrent state file ("kcur")."""
 
-    def __init__(self, path: Path) -> None:
+
+class Store:
+    """A rollout state file; safe to use from several threads and processes at once.
+
+    ``create``: make the file (and its directory) when it does not exist; commands that only
+    read or continue a rollout pass False, so a mistyped ``--state`` is an error, not a new empty
+    file. A file kubecurrent did not create (another application's SQLite database) is refused
+    before anything is written to it.
+    """
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
+        if not create and not path.exists():
+            raise UsageError(
+                f"{path}: no rollout state file here",
+                hint="check --state (or KUBECURRENT_STATE); `kubecurrent rollout start` creates one",
+            )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists():
+                _check_owner(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
@@ -117,7 +178,10 @@ class Store:
                 if version < SCHEMA_VERSION:  # readers of a current file never take a write lock
                     db.executescript(_SCHEMA)
                     _migrate(db)
+                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.OperationalError as exc:
+            raise _state_error(path, exc) from None
         except sqlite3.DatabaseError as exc:
             raise UsageError(
                 f"{path}: not a kubecurrent state file ({exc})",
@@ -128,13 +192,18 @@ class Store:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        except sqlite3.OperationalError as exc:
+            raise _state_error(self.path, exc) from None
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
             yield db
+        except sqlite3.OperationalError as exc:
+            raise _state_error(self.path, exc) from None
         finally:
             db.close()
 

@@ -21,6 +21,7 @@ constant-time; an unknown user costs the same hash as a known one.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -38,7 +39,12 @@ from kubecurrent.useryaml import load_user_yaml
 
 MIN_TOKEN_LENGTH = 16
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SCRYPT_MAX_N = 2**20
+SCRYPT_MAX_MEMORY = 2**27
+"""Bytes scrypt may use for one login (128·N·r·p), the ``maxmem`` given to hashlib."""
 PBKDF2_MIN_ITERATIONS = 100_000
+PBKDF2_MAX_ITERATIONS = 10_000_000
+MIN_SALT, MIN_DIGEST = 8, 16
 HASH_HINT = "make a hash with `kubecurrent serve --hash-password` and paste it as passwordHash"
 
 
@@ -88,7 +94,8 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict URL-safe base64 (padding optional); anything else is a ValueError."""
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -101,21 +108,39 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
 
 
 def check_hash_format(encoded: str) -> str | None:
-    """What is wrong with a stored hash, or None when it can be verified."""
+    """What is wrong with a stored hash, or None when it can be verified safely.
+
+    Checked in full before the server starts: the scheme, every number, strict base64, a salt of
+    at least ``MIN_SALT`` bytes and a digest of at least ``MIN_DIGEST`` bytes (a 1-byte digest is
+    guessed in a few hundred tries), and cost parameters bounded so one login cannot take seconds
+    or exhaust memory."""
     parts = encoded.split("$")
     try:
         if parts[0] == "scrypt" and len(parts) == 6:
             n, r, p = (int(x) for x in parts[1:4])
-            if n < 2**10 or n & (n - 1) or r < 1 or p < 1:
-                return "scrypt parameters out of range (N a power of two >= 1024, r, p >= 1)"
+            if n < 2**10 or n > SCRYPT_MAX_N or n & (n - 1):
+                return f"scrypt N must be a power of two from 1024 to {SCRYPT_MAX_N}"
+            if not 1 <= r <= 32 or not 1 <= p <= 16 or 128 * n * r * p > SCRYPT_MAX_MEMORY:
+                return (
+                    "scrypt r must be 1-32 and p 1-16, with 128*N*r*p at most "
+                    f"{SCRYPT_MAX_MEMORY // 2**20} MiB"
+                )
         elif parts[0] == "pbkdf2_sha256" and len(parts) == 4:
-            if int(parts[1]) < PBKDF2_MIN_ITERATIONS:
-                return f"pbkdf2_sha256 needs at least {PBKDF2_MIN_ITERATIONS} iterations"
+            iterations = int(parts[1])
+            if not PBKDF2_MIN_ITERATIONS <= iterations <= PBKDF2_MAX_ITERATIONS:
+                return (
+                    f"pbkdf2_sha256 needs {PBKDF2_MIN_ITERATIONS} to {PBKDF2_MAX_ITERATIONS} "
+                    "iterations"
+                )
         else:
             return "not scrypt$N$r$p$salt$hash or pbkdf2_sha256$iterations$salt$hash"
-        _unb64(parts[-2]), _unb64(parts[-1])
-    except ValueError:
+        salt, digest = _unb64(parts[-2]), _unb64(parts[-1])
+    except (ValueError, binascii.Error):
         return "numbers or base64 in the hash do not parse"
+    if len(salt) < MIN_SALT:
+        return f"the salt is {len(salt)} bytes: at least {MIN_SALT} are needed"
+    if not MIN_DIGEST <= len(digest) <= 64:
+        return f"the digest is {len(digest)} bytes: {MIN_DIGEST} to 64 are needed"
     return None
 
 
@@ -126,7 +151,13 @@ def verify_password(password: str, encoded: str) -> bool:
     if parts[0] == "scrypt":
         n, r, p = (int(x) for x in parts[1:4])
         digest = hashlib.scrypt(
-            password.encode(), salt=salt, n=n, r=r, p=p, dklen=len(expected), maxmem=2**27
+            password.encode(),
+            salt=salt,
+            n=n,
+            r=r,
+            p=p,
+            dklen=len(expected),
+            maxmem=SCRYPT_MAX_MEMORY + 2**20,
         )
     else:
         digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, int(parts[1]))

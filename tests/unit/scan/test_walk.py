@@ -77,12 +77,16 @@ def test_yaml_that_is_not_kubernetes_is_skipped_and_counted_never_an_error() -> 
     data = _json(result)
     assert result.exit_code == 0, result.output
     assert data["errors"] == [] and data["findings"] == []
-    # mkdocs' python tags do not parse; the CI configs are mappings and a list, not objects
-    assert data["skipped"] == {"no-apiversion-kind": 2, "not-an-object": 1, "not-yaml": 1}
+    # mkdocs.yml (its python tags read as plain text, as Kubernetes would) and the CI configs
+    # are mappings or a list, not objects; broken-config.yaml does not even parse
+    assert data["skipped"] == {"no-apiversion-kind": 3, "not-an-object": 1, "not-yaml": 1}
 
 
 def test_the_same_files_named_explicitly_are_errors() -> None:
-    result = run(str(CASES / "notk8s" / "mkdocs.yml"), str(CASES / "notk8s" / "ci-config.yml"))
+    notk8s = CASES / "notk8s"
+    names = ("mkdocs.yml", "ci-config.yml", "broken-config.yaml")
+    result = run(*(str(notk8s / n) for n in names))
     assert result.exit_code == 1
-    assert "mkdocs.yml:6" in result.stderr and "python/name" in result.stderr
+    assert "mkdocs.yml:1: no Kubernetes object in this file" in result.stderr
     assert "ci-config.yml:2: no Kubernetes object in this file" in result.stderr
+    assert "broken-config.yaml:3: not valid YAML" in result.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from kubecurrent.analyze import body_fields
 from kubecurrent.collect.files import Document, KubeLoader, ScanError, read_file
@@ -56,10 +57,12 @@ def test_keys_typed_as_booleans_or_numbers_become_their_json_text() -> None:
     assert load("y: 1\noff: 2\n10: 3\n") == {"true": 1, "false": 2, "10": 3}
 
 
-def test_the_loader_is_safe() -> None:
-    with pytest.raises(Exception, match="could not determine a constructor"):
-        load("v: !!python/object/apply:os.system ['true']\n")
-    assert issubclass(KubeLoader, object)
+def test_unknown_tags_are_ignored_as_go_yaml_does_and_nothing_is_called(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    text = f"v: !!python/object/apply:os.system ['touch {marker}']\nw: !!string 5\nx: !Ref y\n"
+    assert load(text) == {"v": [f"touch {marker}"], "w": "5", "x": "y"}
+    assert not marker.exists()
+    assert issubclass(KubeLoader, yaml.constructor.SafeConstructor)
 
 
 @pytest.mark.parametrize("fast", [False, True])

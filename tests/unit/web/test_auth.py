@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,25 @@ class TestPasswordHashes:
     )
     def test_weak_or_unknown_hashes_are_named(self, encoded: str) -> None:
         assert check_hash_format(encoded) is not None
+
+    @pytest.mark.parametrize(
+        ("change", "problem"),
+        [
+            (lambda h: h.rsplit("$", 1)[0] + "$", "the digest is 0 bytes"),
+            (lambda h: h[: h.rindex("$") + 3], "the digest is 1 bytes"),
+            (lambda h: h[:-4] + "!!!!", "base64 in the hash do not parse"),
+            (lambda h: h.replace("$16384$8$1$", "$1048576$32$16$"), "128*N*r*p at most 128 MiB"),
+            (lambda h: h.replace("$16384$", "$2097152$"), "power of two from 1024 to 1048576"),
+            (lambda h: "$".join([*h.split("$")[:4], "YWJj", h.split("$")[5]]), "salt is 3 bytes"),
+        ],
+    )
+    def test_hashes_that_would_be_weak_or_slow_are_refused_at_start(
+        self, change: Callable[[str], str], problem: str
+    ) -> None:
+        good = hash_password("a long password")
+        assert check_hash_format(good) is None
+        found = check_hash_format(change(good))
+        assert found is not None and problem in found
 
 
 class TestUsersFile:

@@ -11,7 +11,9 @@ differs from PyYAML's YAML 1.1 resolver, ``KubeLoader`` follows Kubernetes:
 * ``y``/``Y``/``n``/``N`` are booleans, like ``yes``/``no``/``on``/``off``/``true``/``false``;
 * ``1e3`` is a float (no decimal point needed), ``0o17`` is an octal integer;
 * a mapping key typed as a boolean or number becomes its JSON text (``y:`` is the key
-  ``"true"``), as sigs.k8s.io/yaml does when it converts to JSON.
+  ``"true"``), as sigs.k8s.io/yaml does when it converts to JSON;
+* a tag go-yaml does not know (``!!string``, ``!Ref``, ``!!python/name:x``) is ignored: the
+  value is read as its plain text, list or mapping (nothing is ever called or built).
 
 Everything else (null words, ``0x``/``0b``/leading-zero integers, ``.inf``/``.nan``, ``<<``
 merge keys, anchors) already agrees. The fields kubecurrent judges (``apiVersion``, ``kind``,
@@ -106,6 +108,19 @@ _add("tag:yaml.org,2002:null", _NULL, None)
 # int before float where both match: go-yaml tries an integer first.
 for _start, _entries in KubeLoader.yaml_implicit_resolvers.items():
     _entries.sort(key=lambda e: e[0] != "tag:yaml.org,2002:int")
+
+
+def _construct_untagged(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A tag go-yaml does not know (``!!string``, ``!Ref``, ``!!python/name:x``) is ignored:
+    the node is read as its plain text, list or mapping. Nothing is ever called or built."""
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+KubeLoader.add_constructor(None, _construct_untagged)
 KubeLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 KubeLoader.add_constructor("tag:yaml.org,2002:merge", yaml.SafeLoader.construct_yaml_str)
 KubeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
