@@ -10,7 +10,7 @@ from kubecurrent._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from kubecurrent.collect.cluster._addons import chart_addon_version, parse_version
-    from kubecurrent.collect.cluster._api import default_kubeconfig, kubeconfig_contexts
+    from kubecurrent.collect.cluster._api import kubeconfig_contexts
     from kubecurrent.collect.cluster._collect import collect_cluster, safe_name
     from kubecurrent.collect.cluster._fleet import (
         ClusterResult,
@@ -19,7 +19,11 @@ if TYPE_CHECKING:
         load_fleet_file,
     )
     from kubecurrent.collect.cluster._pools import CONTROL_PLANE_LABEL, pool_of
-    from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
+    from kubecurrent.collect.cluster._target import (
+        ClusterTarget,
+        CollectOptions,
+        default_kubeconfig,
+    )
 
 __all__ = [
     "CONTROL_PLANE_LABEL",
@@ -49,7 +53,7 @@ if not TYPE_CHECKING:
             "chart_addon_version": "_addons",
             "collect_cluster": "_collect",
             "collect_fleet": "_fleet",
-            "default_kubeconfig": "_api",
+            "default_kubeconfig": "_target",
             "inventory_json": "_fleet",
             "kubeconfig_contexts": "_api",
             "load_fleet_file": "_fleet",

@@ -8,7 +8,6 @@ collection in memory.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import httpx2
 from lightkube import KubeConfig
 from lightkube.config.client_adapter import AsyncClient, ConnectionParams
 
+from kubecurrent.collect.cluster._target import default_kubeconfig
 from kubecurrent.errors import ClusterError
 
 METADATA_ACCEPT = (
@@ -56,13 +56,6 @@ class Resource:
     def path(self) -> str:
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         return f"{base}/{self.plural}"
-
-
-def default_kubeconfig() -> Path:
-    """``$KUBECONFIG`` (its first file) or ``~/.kube/config``, as kubectl reads it."""
-    env = os.environ.get("KUBECONFIG", "")
-    first = next((p for p in env.split(os.pathsep) if p), "")
-    return Path(first).expanduser() if first else Path.home() / ".kube" / "config"
 
 
 def kubeconfig_contexts(kubeconfig: Path | None) -> tuple[list[str], str | None]:

@@ -1,4 +1,5 @@
-"""What to collect and how: one cluster's address and the options of a collection.
+"""What to collect and how: one cluster's address, the options of a collection, and where the
+default kubeconfig is.
 
 Kept apart from the collector so that naming clusters (fleet files, kubeconfig contexts) does not
 import the cluster client.
@@ -7,6 +8,7 @@ import the cluster client.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,3 +34,10 @@ class ClusterTarget:
     labels: dict[str, str] = field(default_factory=dict)
     audit_log: Path | None = None
     timeout: float = 120.0
+
+
+def default_kubeconfig() -> Path:
+    """``$KUBECONFIG`` (its first file) or ``~/.kube/config``, as kubectl reads it."""
+    env = os.environ.get("KUBECONFIG", "")
+    first = next((p for p in env.split(os.pathsep) if p), "")
+    return Path(first).expanduser() if first else Path.home() / ".kube" / "config"
