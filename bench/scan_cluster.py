@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import os
+import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -194,6 +197,29 @@ def scan(kubeconfig: Path, objects: int, peers: dict[str, Path], repeat: int) ->
     return mine
 
 
+def profile(kubeconfig: Path, top: int) -> None:
+    """Our scan once more under cProfile: where the client spends its CPU (internal time)."""
+    with tempfile.TemporaryDirectory(prefix="kubecurrent-profile-") as tmp:
+        script, out = Path(tmp) / "scan.py", Path(tmp) / "scan.prof"
+        script.write_text(
+            "import sys\nfrom kubecurrent.cli import main\n"
+            f"sys.argv = ['kubecurrent', '--kubeconfig', {str(kubeconfig)!r}, 'scan', "
+            f"'cluster', '-o', 'json', '--target', {TARGET!r}, '--timeout', '3600', "
+            "'--fail-on', 'none']\nmain()\n"
+        )
+        subprocess.run(
+            [sys.executable, "-m", "cProfile", "-o", str(out), str(script)],
+            capture_output=True,
+            check=False,
+        )
+        stats = io.StringIO()
+        pstats.Stats(str(out), stream=stats).sort_stats("tottime").print_stats(top)
+    lines = [ln for ln in stats.getvalue().splitlines() if ln.strip()]
+    print("    profile of our scan (top functions by internal time):")
+    for line in lines[2:]:
+        print("      " + line[:150])
+
+
 def prepare(kubeconfig: Path) -> None:
     async def go() -> None:
         client = AsyncClient(KubeConfig.from_file(kubeconfig), field_manager="kubecurrent-bench")
@@ -213,6 +239,9 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=10_000, help="objects in the first stage")
     ap.add_argument("--workers", type=int, default=48, help="concurrent create requests")
     ap.add_argument("--scans", type=int, default=3, help="scans per stage (median reported)")
+    ap.add_argument(
+        "--profile", type=int, default=25, help="after each stage, our top N functions (0: none)"
+    )
     args = ap.parse_args()
     peers = {n: b for n in PEERS if (b := peer(n)) is not None}
     if not peers:
@@ -237,6 +266,8 @@ def main() -> None:
                 fill(kubeconfig, done, stage - NODES, args.workers)
                 done = stage - NODES
                 figures[stage] = scan(kubeconfig, stage, peers, args.scans)
+                if args.profile:
+                    profile(kubeconfig, args.profile)
             small, big = figures[args.small], figures[args.objects]
             print(
                 f"kubecurrent peak RSS: {small.peak:.0f} MiB at {args.small} objects, "
