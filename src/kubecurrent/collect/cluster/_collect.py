@@ -4,9 +4,10 @@ goes; a section the credentials may not read becomes a limitation, never a failu
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from kubecurrent.catalog import Catalog
@@ -47,6 +48,22 @@ async def collect_cluster(
         await api.close()
 
 
+Guarded = tuple[str, str, Awaitable[Any]]
+"""A read for ``guard_each``: the check's name, the permission it needs, the read itself."""
+LISTS_AT_ONCE = 4
+"""Resource lists of one cluster read at the same time."""
+
+
+def _limitation(check: str, needs: str, exc: ClusterError) -> Limitation:
+    if isinstance(exc, Unreachable):
+        raise exc
+    if isinstance(exc, Forbidden):
+        return Limitation(check=check, reason=f"could not check {check}: needs {needs}")
+    if isinstance(exc, NotFound):
+        return Limitation(check=check, reason=f"{check}: not served by this cluster")
+    return Limitation(check=check, reason=f"{check}: {exc.message}")
+
+
 class _Run:
     def __init__(
         self, api: ClusterApi, catalog: Catalog, opts: CollectOptions, target: ClusterTarget
@@ -61,20 +78,31 @@ class _Run:
         self.state = _sections.State()
 
     async def guard(self, check: str, needs: str, work: Awaitable[Any]) -> None:
+        """Run ``work``; a refusal or failure of this one read becomes a limitation (an
+        unreachable cluster ends the collection)."""
         try:
             await work
-        except Forbidden:
-            self.limits.append(
-                Limitation(check=check, reason=f"could not check {check}: needs {needs}")
-            )
-        except NotFound:
-            self.limits.append(
-                Limitation(check=check, reason=f"{check}: not served by this cluster")
-            )
-        except Unreachable:
-            raise
         except ClusterError as exc:
-            self.limits.append(Limitation(check=check, reason=f"{check}: {exc.message}"))
+            self.limits.append(_limitation(check, needs, exc))
+
+    async def guard_each(self, reads: Sequence[Guarded], concurrency: int = LISTS_AT_ONCE) -> None:
+        """``guard`` for independent reads, ``concurrency`` at a time: the API server works on
+        one while this process decodes another. Limitations are recorded in the order given."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(check: str, needs: str, work: Awaitable[Any]) -> Limitation | None:
+            async with gate:
+                try:
+                    await work
+                except ClusterError as exc:
+                    return _limitation(check, needs, exc)
+            return None
+
+        found = await asyncio.gather(*(one(*read) for read in reads), return_exceptions=True)
+        for item in found:  # re-raised after all have ended: no read outlives the collection
+            if isinstance(item, BaseException):
+                raise item
+        self.limits += [item for item in found if isinstance(item, Limitation)]
 
     async def collect(self) -> ClusterInventory:
         version = await self.api.get_json("/version")
