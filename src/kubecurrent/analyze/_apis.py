@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubecurrent.catalog import Catalog
+from kubecurrent.analyze._served import Why
+from kubecurrent.catalog import EMPTY_LIFECYCLE, Catalog, DottedVersion, Lifecycle
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Status
 
@@ -26,6 +27,16 @@ class ApiRule:
     """Only when the replacement is a different kind (Endpoints -> EndpointSlice)."""
     addon: str | None = None
     """Set for an add-on's own CRD API; its versions are then the add-on's, not Kubernetes'."""
+    replacement_since: str | None = None
+    """First release serving ``replacement`` (set once resolved at a target)."""
+    unserved: Why | None = None
+    """Set for a rule derived from upstream's lifecycle: why the target refuses it."""
+    alpha: bool = False
+    first_served: str | None = None
+    """For a kind the target does not serve yet: the first release that does."""
+    installed: str | None = None
+    """For an add-on API: the add-on version the scan judges against (``--addon-version``);
+    None when unknown, then a removal is reported as the add-on release that removes it."""
 
     @property
     def api_version(self) -> str:
@@ -37,13 +48,31 @@ class ApiRule:
             return None
         return f"{self.addon} {self.removed_in}" if self.addon else self.removed_in
 
+    @property
+    def rule_id(self) -> str:
+        if self.unserved in (Why.NOT_YET, Why.UNKNOWN_VERSION):
+            return "KC-API-NOT-SERVED"
+        return "KC-API-REMOVED"
+
     def status_at(self, target: MinorVersion) -> Status | None:
         """``removed`` if the target no longer serves it, ``deprecated`` if it still does."""
+        if self.unserved is not None:
+            return Status.REMOVED
         if self.addon is not None:
-            return Status.REMOVED if self.removed_in else Status.DEPRECATED
+            return self._addon_status()
         if self.removed_in is not None and MinorVersion.parse(self.removed_in) <= target:
             return Status.REMOVED
         if MinorVersion.parse(self.deprecated_in) <= target:
+            return Status.DEPRECATED
+        return None
+
+    def _addon_status(self) -> Status | None:
+        if self.installed is None:
+            return Status.REMOVED if self.removed_in else Status.DEPRECATED
+        have = DottedVersion.parse(self.installed)
+        if self.removed_in is not None and DottedVersion.parse(self.removed_in) <= have:
+            return Status.REMOVED
+        if DottedVersion.parse(self.deprecated_in) <= have:
             return Status.DEPRECATED
         return None
 
@@ -54,6 +83,8 @@ class ApiTable:
 
     by_kind: dict[tuple[str, str], ApiRule]
     by_resource: dict[tuple[str, str], tuple[ApiRule, ...]]
+    lifecycle: Lifecycle = EMPTY_LIFECYCLE
+    """Upstream's generated lifecycle: what each release serves."""
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ApiTable:
@@ -67,6 +98,9 @@ class ApiTable:
                 removed_in=str(a.removed_in) if a.removed_in else None,
                 replacement=a.replacement,
                 migration=a.migration or ((a.note,) if a.note else ()),
+                replacement_since=str(a.replacement_available_in)
+                if a.replacement_available_in
+                else None,
                 replacement_kind=a.replacement_kind,
             )
             for a in catalog.apis
@@ -79,7 +113,7 @@ class ApiTable:
                     kind=kind,
                     resource=kind.lower() + "s",
                     deprecated_in=str(api.deprecated_in),
-                    removed_in=str(api.removed_in) if api.removed_in else None,
+                    removed_in=str(api.unserved_from) if api.unserved_from else None,
                     replacement=api.replacement,
                     migration=(api.note,) if api.note else (),
                     addon=addon.name,
@@ -93,6 +127,7 @@ class ApiTable:
         return cls(
             by_kind={(r.api_version, r.kind): r for r in rules},
             by_resource={k: tuple(v) for k, v in by_resource.items()},
+            lifecycle=catalog.lifecycle,
         )
 
     def lookup(self, api_version: str, kind: str) -> ApiRule | None:

@@ -22,6 +22,13 @@ RULES: tuple[RuleInfo, ...] = (
         "apiVersion (kubecurrent fix files does it where the change is mechanical).",
     ),
     RuleInfo(
+        "KC-API-NOT-SERVED",
+        "ApiVersionNotServed",
+        "The object uses a built-in apiVersion the target does not serve (not yet, or never)",
+        "The API server of the target version refuses this apiVersion: use a version the "
+        "target serves, or target a release that serves this one.",
+    ),
+    RuleInfo(
         "KC-API-DEPRECATED",
         "DeprecatedApiVersion",
         "The object uses an apiVersion that is deprecated at the target",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from kubecurrent.analyze._apis import ApiTable
-from kubecurrent.catalog import Catalog
+from kubecurrent.catalog import Catalog, DottedVersion
 from kubecurrent.collect.files import Document
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Finding, Location, ObjectRef, Severity, Status
@@ -19,11 +20,18 @@ class Context:
     target: MinorVersion
     known_versions: tuple[str, ...] = ()
     """Release versions the catalog knows (``1.37.0``), newest first."""
+    addon_versions: Mapping[str, str] = field(default_factory=dict)
+    """Installed add-on versions by catalog name (``--addon-version``, or a cluster's
+    inventory); add-on APIs are judged against them when known."""
 
     @classmethod
-    def build(cls, catalog: Catalog, target: MinorVersion) -> Context:
+    def build(
+        cls, catalog: Catalog, target: MinorVersion, addon_versions: Mapping[str, str] | None = None
+    ) -> Context:
         known = sorted((r.version for r in catalog.releases), reverse=True)
-        return cls(ApiTable.from_catalog(catalog), target, tuple(f"{v}.0" for v in known))
+        table = ApiTable.from_catalog(catalog)
+        versions = tuple(f"{v}.0" for v in known)
+        return cls(table, target, versions, _comparable(addon_versions or {}))
 
 
 def target_api_versions(ctx: Context) -> tuple[str, ...]:
@@ -73,3 +81,15 @@ def finding(doc: Document, rule: str, status: Status, message: str, **extra: obj
             **extra,
         }
     )
+
+
+def _comparable(versions: Mapping[str, str]) -> dict[str, str]:
+    """The add-on versions that parse as dotted versions (a cluster may report ``latest``)."""
+    out = {}
+    for name, version in versions.items():
+        try:
+            DottedVersion.parse(version)
+        except ValueError:
+            continue
+        out[name] = version
+    return out

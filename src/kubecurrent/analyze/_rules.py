@@ -13,8 +13,10 @@ from collections.abc import Callable
 
 from kubecurrent.analyze._apis import ApiRule
 from kubecurrent.analyze._context import Context, finding
+from kubecurrent.analyze._judge import judge
 from kubecurrent.analyze._rbac import FIELDS as RBAC_FIELDS
 from kubecurrent.analyze._rbac import check_rbac
+from kubecurrent.analyze._served import Why
 from kubecurrent.analyze._webhook import FIELDS as WEBHOOK_FIELDS
 from kubecurrent.analyze._webhook import check_webhooks
 from kubecurrent.collect.files import Document
@@ -42,7 +44,7 @@ def body_fields(api_version: str, kind: str) -> tuple[str, ...]:
 def check_document(doc: Document, ctx: Context) -> list[Finding]:
     """Every finding about one object, judged against ``ctx.target``."""
     findings: list[Finding] = []
-    rule = ctx.table.lookup(doc.api_version, doc.kind)
+    rule = judge(ctx, doc.api_version, doc.kind)
     if rule is not None and doc.kind != PSP_KIND:  # KC-PSP below says it, with what to do
         status = rule.status_at(ctx.target)
         if status is not None:
@@ -56,19 +58,12 @@ def check_document(doc: Document, ctx: Context) -> list[Finding]:
 
 
 def _api_finding(doc: Document, rule: ApiRule, status: Status, ctx: Context) -> Finding:
-    where = f"{rule.addon} {rule.removed_in}" if rule.addon else f"Kubernetes {rule.removed_in}"
-    if status is Status.REMOVED:
-        served = f"removed in {where}" if rule.addon else f"not served by {ctx.target}"
-        message = f"{rule.api_version} {rule.kind} is {served} (removed in {rule.removed_in})"
-    else:
-        until = f", removed in {where}" if rule.removed_in else ", no removal scheduled yet"
-        message = f"{rule.api_version} {rule.kind} is deprecated since {rule.deprecated_in}{until}"
     return finding(
         doc,
-        "KC-API-REMOVED" if status is Status.REMOVED else "KC-API-DEPRECATED",
+        rule.rule_id if status is Status.REMOVED else "KC-API-DEPRECATED",
         status,
-        message,
-        deprecated_in=rule.deprecated_in,
+        api_message(rule, status, ctx),
+        deprecated_in=None if rule.deprecated_in == "-" else rule.deprecated_in,
         removed_in=rule.removed_in,
         fix_by=rule.fix_by,
         replacement=rule.replacement,
@@ -76,11 +71,47 @@ def _api_finding(doc: Document, rule: ApiRule, status: Status, ctx: Context) -> 
     )
 
 
+def api_message(rule: ApiRule, status: Status, ctx: Context) -> str:
+    """What the target does with ``rule``'s apiVersion and kind, in one sentence."""
+    what = f"{rule.api_version} {rule.kind}"
+    if rule.addon is not None:
+        return _addon_message(rule, status)
+    if rule.unserved is Why.NOT_YET:
+        return f"{what} is not served by {ctx.target}: first served in {rule.first_served}"
+    if rule.unserved is Why.UNKNOWN_VERSION:
+        return (
+            f"{rule.api_version} is not a version of the built-in group {rule.group!r} in any "
+            f"Kubernetes release the catalog knows: the API server refuses it"
+        )
+    if status is Status.REMOVED:
+        how = "alpha: never served by default, removed" if rule.alpha else "removed"
+        return f"{what} is not served by {ctx.target} ({how} in {rule.removed_in})"
+    until = f", removed in Kubernetes {rule.removed_in}" if rule.removed_in else ""
+    return f"{what} is deprecated since {rule.deprecated_in}{until or ', no removal scheduled yet'}"
+
+
+def _addon_message(rule: ApiRule, status: Status) -> str:
+    what, addon = f"{rule.api_version} {rule.kind}", rule.addon
+    runs = f"; you run {addon} {rule.installed}" if rule.installed else ""
+    if status is Status.REMOVED:
+        unknown = (
+            ""
+            if rule.installed
+            else f" (installed {addon} version unknown: --addon-version {addon}=X.Y judges it)"
+        )
+        return f"{what} is removed in {addon} {rule.removed_in}{runs}{unknown}"
+    until = f", removed in {addon} {rule.removed_in}" if rule.removed_in else ""
+    return f"{what} is deprecated since {addon} {rule.deprecated_in}{until}{runs}"
+
+
 def remediation(rule: ApiRule) -> str:
     """One line: the apiVersion to move to and the first thing to change beyond it."""
+    if rule.unserved is Why.NOT_YET:
+        return f"target {rule.first_served} or later, or use a version the target serves"
     if rule.replacement is None:
         return rule.migration[0] if rule.migration else "no replacement API: see the catalog note"
-    step = f"change apiVersion to {rule.replacement}"
+    since = f" (served since {rule.replacement_since})" if rule.replacement_since else ""
+    step = f"change apiVersion to {rule.replacement}{since}"
     notes = [n for n in rule.migration if not n.startswith(("no field changes", "same structure"))]
     return f"{step}; {notes[0]}" if notes else step
 

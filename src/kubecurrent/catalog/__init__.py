@@ -10,10 +10,33 @@ from typing import TYPE_CHECKING
 
 from kubecurrent._lazy import lazy_exports
 from kubecurrent.catalog._addon import Addon, AddonApi, AddonRelease, Detect
+from kubecurrent.catalog._agree import (
+    Disagreement,
+    disagreements,
+    replacement_chain,
+    upstream_removed,
+)
 from kubecurrent.catalog._catalog import Catalog
 from kubecurrent.catalog._check import STALE_AFTER_DAYS, staleness_warning
 from kubecurrent.catalog._cve import AffectedRange, Cve
 from kubecurrent.catalog._dotted import DottedVersion, VersionRange
+from kubecurrent.catalog._gosource import (
+    GoSourceError,
+    Registration,
+    TypeLifecycle,
+    parse_lifecycle,
+    parse_register,
+    resource_types,
+)
+from kubecurrent.catalog._lifecycle import (
+    EMPTY_LIFECYCLE,
+    Lifecycle,
+    LifecycleApi,
+    LifecycleRelease,
+    ModuleSource,
+    ShippedRange,
+    read_lifecycle,
+)
 from kubecurrent.catalog._load import EXTRA_ENV, build, data_dir, extra_from_env, load_catalog
 from kubecurrent.catalog._model import (
     ApiDeprecation,
@@ -37,6 +60,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "EMPTY_LIFECYCLE",
     "EXTRA_ENV",
     "STALE_AFTER_DAYS",
     "Addon",
@@ -48,12 +72,21 @@ __all__ = [
     "Cve",
     "Detect",
     "DirFetcher",
+    "Disagreement",
     "DottedVersion",
     "Fetcher",
+    "GoSourceError",
     "HttpFetcher",
     "KubernetesRelease",
+    "Lifecycle",
+    "LifecycleApi",
+    "LifecycleRelease",
     "Meta",
+    "ModuleSource",
+    "Registration",
+    "ShippedRange",
     "SkewRule",
+    "TypeLifecycle",
     "UpdateResult",
     "UpgradeRule",
     "UpstreamSource",
@@ -63,11 +96,18 @@ __all__ = [
     "coverage_markdown",
     "coverage_tables",
     "data_dir",
+    "disagreements",
     "export_catalog",
     "extra_from_env",
     "load_catalog",
+    "parse_lifecycle",
+    "parse_register",
     "plan_update",
+    "read_lifecycle",
+    "replacement_chain",
+    "resource_types",
     "staleness_warning",
+    "upstream_removed",
 ]
 
 if not TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from kubecurrent.catalog._common import Frozen, Name, Sourced, Sources
-from kubecurrent.catalog._dotted import DottedField
+from kubecurrent.catalog._dotted import DottedField, DottedVersion
 from kubecurrent.model import MinorField
 
 Category = Literal[
@@ -87,6 +87,10 @@ class AddonApi(Sourced):
     kinds: tuple[str, ...] = Field(min_length=1)
     deprecated_in: DottedField
     removed_in: DottedField | None = None
+    """The add-on release whose CRDs no longer define the version."""
+    not_served_from: DottedField | None = None
+    """The first release that stops serving it, when that comes before ``removed_in`` (the CRD
+    still lists it, ``served: false``, so stored objects survive until ``removed_in``)."""
     replacement: str | None = None
 
     @model_validator(mode="after")
@@ -95,7 +99,15 @@ class AddonApi(Sourced):
             raise ValueError(
                 f"removed_in {self.removed_in} is before deprecated_in {self.deprecated_in}"
             )
+        unserved = self.not_served_from
+        if unserved is not None and (self.removed_in is None or self.removed_in < unserved):
+            raise ValueError("not_served_from needs a removed_in at or after it")
         return self
+
+    @property
+    def unserved_from(self) -> DottedVersion | None:
+        """The first release that refuses objects in this version."""
+        return self.not_served_from or self.removed_in
 
 
 class Addon(Frozen):

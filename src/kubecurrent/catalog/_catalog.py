@@ -7,6 +7,7 @@ import datetime as dt
 from kubecurrent.catalog._addon import Addon
 from kubecurrent.catalog._common import Frozen
 from kubecurrent.catalog._cve import Cve
+from kubecurrent.catalog._lifecycle import EMPTY_LIFECYCLE, Lifecycle
 from kubecurrent.catalog._model import (
     ApiDeprecation,
     KubernetesRelease,
@@ -27,6 +28,9 @@ class Catalog(Frozen):
     upgrade: tuple[UpgradeRule, ...]
     cves: tuple[Cve, ...]
     addons: tuple[Addon, ...]
+    lifecycle: Lifecycle = EMPTY_LIFECYCLE
+    """Upstream's generated API lifecycle (``lifecycle.json``); empty for a data directory
+    without one."""
 
     def release(self, minor: MinorVersion) -> KubernetesRelease | None:
         """The release line ``minor``, or None when the catalog does not know it."""

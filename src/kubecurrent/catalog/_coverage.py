@@ -12,6 +12,7 @@ from typing import Any
 from kubecurrent.catalog._addon import Addon
 from kubecurrent.catalog._catalog import Catalog
 from kubecurrent.catalog._common import Sourced
+from kubecurrent.model import MinorVersion
 
 
 def _counts(values: list[str]) -> dict[str, int]:
@@ -30,13 +31,25 @@ def _sections(cat: Catalog) -> dict[str, Any]:
         },
         "apis": {"total": len(cat.apis), "by_removed_in": by_removed},
         "skew": {"total": len(cat.skew), "upgrade_rules": len(cat.upgrade)},
-        "cves": {"total": len(cat.cves), "by_component": _counts([c.component for c in cat.cves])},
+        "cves": {
+            "total": len(cat.cves),
+            "verified": sum(1 for c in cat.cves if not c.unverified),
+            "by_component": _counts([c.component for c in cat.cves]),
+        },
         "addons": {
             "total": len(cat.addons),
+            "reaching_newest": sum(1 for a in cat.addons if _reaches(a, minors[-1]))
+            if minors
+            else 0,
             "by_status": _counts([a.status for a in cat.addons]),
             "by_category": _counts([a.category for a in cat.addons]),
         },
     }
+
+
+def _reaches(addon: Addon, newest: MinorVersion) -> bool:
+    """Whether some release of ``addon`` lists the newest Kubernetes minor."""
+    return any(r.kubernetes_max >= newest for r in addon.releases)
 
 
 def _minor_key(text: str) -> tuple[int, ...]:

@@ -19,8 +19,13 @@ def _section_rows(sections: dict[str, Any]) -> list[list[str]]:
         ["releases", str(rel["total"]), f"{rel['min']} to {rel['max']}"],
         ["apis", str(apis["total"]), f"removed in {per(apis['by_removed_in'])}"],
         ["skew", str(skew["total"]), f"plus {skew['upgrade_rules']} upgrade rule(s)"],
-        ["cves", str(cves["total"]), per(cves["by_component"])],
-        ["addons", str(addons["total"]), f"status {per(addons['by_status'])}"],
+        ["cves", str(cves["total"]), f"{cves['verified']} verified; {per(cves['by_component'])}"],
+        [
+            "addons",
+            str(addons["total"]),
+            f"{addons['reaching_newest']} with a release for Kubernetes {rel['max']}; "
+            f"status {per(addons['by_status'])}",
+        ],
         ["", "", f"category {per(addons['by_category'])}"],
     ]
 

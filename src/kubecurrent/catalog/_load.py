@@ -21,6 +21,7 @@ from kubecurrent.catalog._addon import Addon
 from kubecurrent.catalog._catalog import Catalog
 from kubecurrent.catalog._check import Entry, check_entries
 from kubecurrent.catalog._cve import Cve
+from kubecurrent.catalog._lifecycle import LIFECYCLE_FILE, read_lifecycle
 from kubecurrent.catalog._model import (
     ApiDeprecation,
     KubernetesRelease,
@@ -124,6 +125,8 @@ def build(root: Path, extra: Sequence[Path] = ()) -> Catalog:
     problems.raise_if_any()
     assert loaded.meta is not None  # a missing meta is a recorded problem
     values: dict[str, Any] = {k: tuple(e.value for e in v) for k, v in loaded.entries.items()}
+    if (root / LIFECYCLE_FILE).exists():
+        values["lifecycle"] = read_lifecycle(root / LIFECYCLE_FILE)
     return Catalog(meta=loaded.meta, **values)
 
 

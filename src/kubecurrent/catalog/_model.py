@@ -60,6 +60,9 @@ class ApiDeprecation(Sourced):
     component: Literal["kube-apiserver", "kube-aggregator", "apiextensions-apiserver"] = (
         "kube-apiserver"
     )
+    upstream_differs: str | None = None
+    """Why this entry departs from upstream's generated lifecycle (``lifecycle.json``), with
+    the source that shows it in ``source:``; ``catalog check`` then reports it as a note."""
 
     @property
     def api_version(self) -> str:

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
+from kubecurrent.catalog import Catalog, DottedVersion
+from kubecurrent.errors import UsageError
+
 FC = TypeVar("FC", bound=Callable[..., Any])
 
 TIMEOUT = click.option(
@@ -57,6 +60,46 @@ ADDON_CHART = click.option(
     help="ADDON=CHART: chart of an add-on; {version} in CHART is replaced, else --version is "
     "passed (repeatable).",
 )
+
+
+def _addon_versions(
+    _: click.Context, __: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, version = value.partition("=")
+        try:
+            DottedVersion.parse(version)
+        except ValueError:
+            sep = ""
+        if not sep or not name:
+            raise click.BadParameter(
+                f"{value!r}: write ADDON=VERSION with the add-on's catalog name and a dotted "
+                "version, e.g. cert-manager=1.5"
+            )
+        out[name] = version
+    return out
+
+
+ADDON_VERSION = click.option(
+    "--addon-version",
+    "addon_versions",
+    multiple=True,
+    callback=_addon_versions,
+    help="ADDON=VERSION: judge the add-on's own APIs against this installed version "
+    "(repeatable; default: report the add-on release that removes them).",
+)
+
+
+def check_addon_names(catalog: Catalog, versions: dict[str, str]) -> None:
+    """UsageError naming every ``--addon-version`` add-on the catalog does not know."""
+    unknown = sorted(set(versions) - {a.name for a in catalog.addons})
+    if unknown:
+        with_apis = ", ".join(a.name for a in catalog.addons if a.apis)
+        raise UsageError(
+            f"--addon-version: no add-on named {', '.join(map(repr, unknown))} in the catalog",
+            hint=f"use a catalog name; add-ons with API history: {with_apis}",
+        )
 
 
 class _Query(click.ParamType[str]):

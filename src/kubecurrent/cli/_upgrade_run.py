@@ -36,6 +36,7 @@ from kubecurrent.execute import (
     connect,
     evaluate,
     find_clusters,
+    redact_url,
     step_actions,
 )
 from kubecurrent.execute._executor import Gate
@@ -279,7 +280,10 @@ def probe_promql(checks: tuple[PromQLCheck, ...]) -> None:
                     click.echo(f"PromQL {query!r}: cannot evaluate now: {exc.message}")
                     continue
                 now = "holds" if verdict.holds else "does NOT hold"
-                click.echo(f"PromQL {query!r} on {check.prometheus}: {now} now: {verdict.summary}")
+                click.echo(
+                    f"PromQL {query!r} on {redact_url(check.prometheus)}: {now} now: "
+                    f"{verdict.summary}"
+                )
         finally:
             server.close()
 

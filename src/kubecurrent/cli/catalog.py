@@ -22,6 +22,7 @@ from kubecurrent.catalog import (
     coverage_markdown,
     coverage_tables,
     data_dir,
+    disagreements,
     export_catalog,
     extra_from_env,
     load_catalog,
@@ -140,14 +141,37 @@ def show(opts: GlobalOptions, section: str | None, extra: tuple[str, ...]) -> No
 
 @catalog.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.pass_obj
-def check(opts: GlobalOptions, files: tuple[str, ...]) -> None:
-    """Validate the built-in catalog plus FILES; exit non-zero naming file, entry and problem."""
+@click.pass_context
+def check(click_ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Validate the built-in catalog plus FILES; exit non-zero naming file, entry and problem.
+
+    Also compares apis.yaml with upstream's generated API lifecycle (lifecycle.json) and lists
+    every disagreement; one that apis.yaml does not explain (upstream_differs:) exits 1.
+    """
     cat = _load(files)
+    found = disagreements(cat)
+    open_ones = [d for d in found if d.recorded is None]
+    for d in found:
+        head = "note" if d.recorded else "disagreement"
+        why = f" (recorded: {d.recorded})" if d.recorded else ""
+        click.echo(
+            f"{head}: apis.yaml {d.entry}: {d.field} is {d.ours}, upstream says {d.upstream} "
+            f"[{d.source}]{why}"
+        )
+    status = "ok" if not open_ones else f"{len(open_ones)} disagreement(s) with upstream"
     click.echo(
-        f"catalog ok: {len(cat.releases)} releases, {len(cat.apis)} APIs, {len(cat.skew)} skew "
+        f"catalog {status}: {len(cat.releases)} releases, {len(cat.apis)} APIs "
+        f"({len(cat.lifecycle.apis)} kinds in upstream's lifecycle), {len(cat.skew)} skew "
         f"rules, {len(cat.addons)} add-ons, {len(cat.cves)} CVEs"
     )
+    if open_ones:
+        err_console().print(
+            "hint: fix apis.yaml to match upstream, or add upstream_differs: with a source "
+            "saying why upstream is wrong",
+            markup=False,
+            highlight=False,
+        )
+        click_ctx.exit(1)
 
 
 @catalog.command()

@@ -27,7 +27,7 @@ from kubecurrent.cli._rollout_options import given, in_force, runner_flags, sett
 from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.errors import KubecurrentError
-from kubecurrent.execute import Clock
+from kubecurrent.execute import Clock, redact_url
 from kubecurrent.plan import resolve_target
 from kubecurrent.rollout import (
     ClusterRef,
@@ -177,7 +177,8 @@ def _drive(engine: Engine, rid: str) -> None:
 def _health(health: Health | None) -> str:
     if health is None:
         return ""
-    return f"{len(health.queries)} on {health.prometheus} ({health.timeout.total_seconds():g}s)"
+    where = redact_url(health.prometheus)
+    return f"{len(health.queries)} on {where} ({health.timeout.total_seconds():g}s)"
 
 
 @click.group()

@@ -35,7 +35,7 @@ from kubecurrent.cli._clusters import (
     selection,
     summary,
 )
-from kubecurrent.cli._options import CATALOG_EXTRA
+from kubecurrent.cli._options import ADDON_VERSION, CATALOG_EXTRA, check_addon_names
 from kubecurrent.cli._output import console, simple_table, to_json
 from kubecurrent.cli._scan_run import render_options, resolve_target, scan, target_warning
 from kubecurrent.collect.cluster import ClusterResult
@@ -125,9 +125,15 @@ def run_scan(paths: tuple[str, ...], ctx: Context, opts: RenderOptions) -> ScanR
     return report
 
 
-def context_for(target: str | None, from_version: str | None, extra: tuple[str, ...]) -> Context:
+def context_for(
+    target: str | None,
+    from_version: str | None,
+    extra: tuple[str, ...],
+    addon_versions: dict[str, str] | None = None,
+) -> Context:
     catalog = load_catalog([*extra_from_env(), *extra])
-    return Context.build(catalog, resolve_target(catalog, target, from_version))
+    check_addon_names(catalog, addon_versions or {})
+    return Context.build(catalog, resolve_target(catalog, target, from_version), addon_versions)
 
 
 @click.group("scan")
@@ -149,6 +155,7 @@ FAIL_ON = click.option(
 @output_option(*FORMATS)
 @target_options
 @render_options_flags
+@ADDON_VERSION
 @FAIL_ON
 @click.pass_context
 def files(
@@ -161,6 +168,7 @@ def files(
     sets: tuple[str, ...],
     helm_binary: str | None,
     kustomize_binary: str | None,
+    addon_versions: dict[str, str],
     chart_deps: str,
     kustomize_enable_helm: bool,
     fail_on: str,
@@ -180,7 +188,7 @@ def files(
                 4 removed APIs found
     """
     opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
-    ctx = context_for(target, from_version, extra)
+    ctx = context_for(target, from_version, extra, addon_versions)
     warning = target_warning(ctx)
     if warning:
         err_console().print(f"warning: {warning}", markup=False, highlight=False)

@@ -36,6 +36,7 @@ from kubecurrent.execute._promql import (
     Verdict,
     check_prometheus_url,
     evaluate,
+    redact_url,
     tls_context,
 )
 from kubecurrent.execute._provider import (
@@ -90,6 +91,7 @@ __all__ = [
     "find_release",
     "is_repo_chart",
     "read_audit",
+    "redact_url",
     "select_pods",
     "selector_matches",
     "step_actions",

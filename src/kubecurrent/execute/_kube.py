@@ -11,8 +11,11 @@ from lightkube.config.client_adapter import Client as RawClient
 from lightkube.config.client_adapter import ConnectionParams
 from lightkube.models.meta_v1 import ObjectMeta
 
+from kubecurrent.collect import exec_plugins
 from kubecurrent.collect.decoding import prepare_decoders
 from kubecurrent.errors import ClusterError
+
+exec_plugins.install()  # exec credential plugins bounded and never left running
 
 __all__ = ["Kube", "connect", "meta", "name_of", "ns_of"]
 

@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -57,6 +57,7 @@ __all__ = [
     "Verdict",
     "check_prometheus_url",
     "evaluate",
+    "redact_url",
 ]
 
 TOKEN_ENV = "KUBECURRENT_PROMETHEUS_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -92,7 +93,8 @@ class PromQLCheck:
         check_prometheus_url(self.prometheus)
         if not self.queries or any(not q.strip() for q in self.queries):
             raise UsageError(
-                f"PromQL checks against {self.prometheus} need at least one non-empty query",
+                f"PromQL checks against {redact_url(self.prometheus)} need at least one "
+                "non-empty query",
                 hint="give --health-query PROMQL (or `queries:` in the strategy's `health:`)",
             )
         if self.timeout <= 0:
@@ -101,17 +103,27 @@ class PromQLCheck:
             tls_context(self.ca)  # a bad bundle is refused before the upgrade starts
 
 
+def redact_url(url: str) -> str:
+    """``url`` with any password in it replaced by ``***``, for messages, logs and records shown."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
 def check_prometheus_url(url: str) -> str:
     """``url`` when it is an http(s) URL with a host, else a ``UsageError`` naming it."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"Prometheus URL {url!r} is not an http:// or https:// URL with a host",
+            f"Prometheus URL {redact_url(url)!r} is not an http:// or https:// URL with a host",
             hint="give the server's base URL, e.g. --prometheus-url https://prometheus.example:9090",
         )
     if parts.query or parts.fragment:
         raise UsageError(
-            f"Prometheus URL {url!r} has a query or fragment; give the base URL only",
+            f"Prometheus URL {redact_url(url)!r} has a query or fragment; give the base URL only",
             hint="kubecurrent appends /api/v1/query itself",
         )
     return url
@@ -249,7 +261,7 @@ class Prometheus:
 
     def query(self, promql: str) -> Any:
         """The JSON body of a successful instant query; errors say what to check."""
-        where = f"Prometheus at {self.url}"
+        where = f"Prometheus at {redact_url(self.url)}"
         try:
             resp = self._http.get("api/v1/query", params={"query": promql})
         except httpx.HTTPError as exc:
@@ -370,7 +382,7 @@ class PromQLGate:
         unreachable = all(isinstance(o, RetryableStepError) for o in last.values())
         return PermanentStepError(
             f"PromQL gate after {after} failed for {check.timeout:.0f}s "
-            f"(Prometheus {check.prometheus}): " + "; ".join(problems),
+            f"(Prometheus {redact_url(check.prometheus)}): " + "; ".join(problems),
             hint=(
                 "make Prometheus reachable (--prometheus-url, --prometheus-ca, "
                 f"{TOKEN_ENV}), then run the same upgrade again"

@@ -285,13 +285,13 @@ def matches(select: Mapping[str, str], labels: Mapping[str, str]) -> bool:
 def load_strategy(path: Path) -> Strategy:
     """The strategy in ``path``; every error names the file and the field."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}", hint="check --strategy") from None
-    return _with_ca_paths(parse_strategy(text, str(path)), path)
+    return _with_ca_paths(parse_strategy(data, str(path)), path)
 
 
-def parse_strategy(text: str, source: str) -> Strategy:
+def parse_strategy(text: str | bytes, source: str) -> Strategy:
     """The strategy written in ``text`` (YAML); every error names ``source`` and the field."""
     data = parse_user_yaml(text, source, "rollout strategy") or {}
     try:

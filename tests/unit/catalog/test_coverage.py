@@ -105,3 +105,14 @@ def test_no_note_in_the_data_is_cut_short_by_a_yaml_comment() -> None:
             value = line.strip().removeprefix("- ")
             if value.startswith("note: ") and value[6:7] not in "\"'>|":
                 assert " #" not in value, f"{path.name}:{n}: quote the note"
+
+
+def test_coverage_counts_verified_cves_and_addons_reaching_the_newest_minor() -> None:
+    from kubecurrent.catalog import load_catalog
+
+    cat = load_catalog()
+    sections = catalog_coverage(cat)["sections"]
+    assert sections["cves"]["verified"] == sum(1 for c in cat.cves if not c.unverified)
+    newest = cat.newest_release().version
+    reaching = [a.name for a in cat.addons if any(r.kubernetes_max >= newest for r in a.releases)]
+    assert sections["addons"]["reaching_newest"] == len(reaching)

@@ -41,7 +41,7 @@ def test_every_entry_is_sourced_with_urls(real: Catalog) -> None:
 @pytest.mark.parametrize(
     ("version", "removed", "replacement", "available"),
     [
-        ("v1beta1", "1.26", "flowcontrol.apiserver.k8s.io/v1beta2", "1.23"),
+        ("v1beta1", "1.26", "flowcontrol.apiserver.k8s.io/v1beta3", "1.26"),  # upstream's tag
         ("v1beta2", "1.29", "flowcontrol.apiserver.k8s.io/v1", "1.29"),
         ("v1beta3", "1.32", "flowcontrol.apiserver.k8s.io/v1", "1.29"),
     ],

@@ -107,3 +107,22 @@ def test_default_target_is_the_next_minor_capped_at_the_newest() -> None:
     newest = MinorVersion.parse("1.37")
     assert str(default_target(_inv(), newest)) == "1.32"
     assert str(default_target(_inv(controlPlane="1.37.1"), newest)) == "1.37"
+
+
+def test_addon_apis_are_judged_against_the_installed_addon_version() -> None:
+    evidence = ApiEvidence(
+        api_version="cert-manager.io/v1beta1",
+        kind="Certificate",
+        source="managed-fields",
+        manager="old-ci",
+        count=1,
+        examples=("web/tls",),
+    )
+    old = _inv(
+        apiEvidence=[evidence], addons=[InstalledAddon(name="cert-manager", version="v1.5.3")]
+    )
+    (hit,) = _rules(old, "1.32")["KC-API-DEPRECATED"]
+    assert "you run cert-manager v1.5.3" in hit.message  # type: ignore[attr-defined]
+    unknown = _inv(apiEvidence=[evidence])
+    (hit,) = _rules(unknown, "1.32")["KC-API-REMOVED"]
+    assert "removed in cert-manager 1.6" in hit.message  # type: ignore[attr-defined]

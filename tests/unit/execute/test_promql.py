@@ -420,3 +420,15 @@ def test_a_query_that_stops_holding_after_a_step_stops_the_upgrade_there(tmp_pat
     )
     actions = [(r["action"], r.get("outcome")) for r in read_audit(tmp_path / "audit.jsonl")]
     assert ("promql.check", "ok") in actions and ("promql.check", "failed") in actions
+
+
+def test_credentials_in_a_prometheus_url_never_reach_messages() -> None:
+    from kubecurrent.errors import UsageError
+    from kubecurrent.execute import check_prometheus_url, redact_url
+
+    url = "https://gate:s3cret-pw@prom.example:9090"
+    assert redact_url(url) == "https://gate:***@prom.example:9090"
+    assert redact_url("https://prom.example:9090") == "https://prom.example:9090"
+    with pytest.raises(UsageError) as err:
+        check_prometheus_url(url + "/?x=1")
+    assert "s3cret-pw" not in str(err.value) and "gate:***@prom.example" in err.value.message

@@ -97,6 +97,7 @@ def test_aliased_subcharts_and_commented_crds_point_at_files_that_exist() -> Non
     assert data["errors"] == []
     places = sorted((f["object"]["kind"], *_where(f, CHARTS / "aliased")) for f in data["findings"])
     assert places == [
+        ("CustomResourceDefinition", "crds/doodads.yaml", 4),  # not <chart>/templates:1
         ("CustomResourceDefinition", "crds/gadgets.yaml", 3),
         ("PodDisruptionBudget", "charts/worker/templates/budget.yaml", 3),
     ]
@@ -138,3 +139,11 @@ def test_a_chart_whose_defaults_do_not_render_is_rendered_with_its_ci_values() -
     given = _json(run(str(CHARTS / "needsvalues"), "--set", "password=", "-o", "json"))
     (error,) = given["errors"]  # values the user gives are never replaced
     assert "password is required" in error["message"] and "chart-ci-values" not in given["skipped"]
+
+
+def test_a_file_dependency_is_rendered_from_its_directory_offline() -> None:
+    data = _json(run(str(CHARTS / "localdep"), "-o", "json"))
+    assert data["errors"] == [] and "chart-dependencies" not in data["skipped"]
+    (f,) = data["findings"]
+    assert f["object"]["name"] == "localdep-shared"
+    assert _where(f, CHARTS) == ("localdep-shared/templates/budget.yaml", 2)

@@ -47,6 +47,18 @@ def test_the_broken_document_is_an_error_and_the_next_ones_are_judged() -> None:
     assert len(data["errors"]) == 1 and result.exit_code == 4
 
 
+PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
+"""The start of a PNG image: a binary file (written by the test, not committed)."""
+
+
+def _input(name: str, tmp_path: Path) -> Path:
+    if name != "logo.png":
+        return INPUTS / name
+    path = tmp_path / name
+    path.write_bytes(PNG_HEAD)
+    return path
+
+
 @pytest.mark.parametrize(
     ("name", "says"),
     [
@@ -56,8 +68,10 @@ def test_the_broken_document_is_an_error_and_the_next_ones_are_judged() -> None:
         ("logo.png", "a binary file"),
     ],
 )
-def test_a_named_file_without_kubernetes_objects_is_an_error(name: str, says: str) -> None:
-    result = run(str(INPUTS / name), "-o", "json")
+def test_a_named_file_without_kubernetes_objects_is_an_error(
+    name: str, says: str, tmp_path: Path
+) -> None:
+    result = run(str(_input(name, tmp_path)), "-o", "json")
     data = _json(result)
     (error,) = data["errors"]
     assert error["file"].endswith(name) and says in error["message"]
@@ -65,9 +79,11 @@ def test_a_named_file_without_kubernetes_objects_is_an_error(name: str, says: st
 
 
 def test_the_same_files_found_by_a_walk_are_skipped_silently(tmp_path: Path) -> None:
+    walked = tmp_path / "walked"
+    walked.mkdir()
     for name in ("server.crt", "notes.txt", "list.json", "logo.png"):
-        (tmp_path / name).write_bytes((INPUTS / name).read_bytes())
-    result = run(str(tmp_path), "-o", "json")
+        (walked / name).write_bytes(_input(name, tmp_path).read_bytes())
+    result = run(str(walked), "-o", "json")
     assert result.exit_code == 0 and _json(result)["errors"] == []
 
 

@@ -48,7 +48,7 @@ def test_current_apis_give_no_finding(ctx: Context) -> None:
 
 def test_addon_crd_apis_come_from_the_catalog(ctx: Context) -> None:
     (f,) = _check(_obj("cert-manager.io/v1alpha2", "Certificate"), ctx)
-    assert f.status is Status.REMOVED and f.fix_by == "cert-manager 1.7"
+    assert f.status is Status.REMOVED and f.fix_by == "cert-manager 1.6"  # no longer served
     assert "cert-manager" in f.message and f.replacement == "cert-manager.io/v1"
 
 

@@ -90,3 +90,28 @@ def test_the_same_files_named_explicitly_are_errors() -> None:
     assert "mkdocs.yml:1: no Kubernetes object in this file" in result.stderr
     assert "ci-config.yml:2: no Kubernetes object in this file" in result.stderr
     assert "broken-config.yaml:3: not valid YAML" in result.stderr
+
+
+def test_fix_files_still_reaches_the_files_an_overlay_or_component_names() -> None:
+    _register()
+    result = CliRunner().invoke(root, ["fix", "files", str(KUSTOMIZE), "--target", "1.37"])
+    changed = sorted(
+        Path(line.removeprefix("+++ b/")).relative_to(KUSTOMIZE).as_posix()
+        for line in result.stdout.splitlines()
+        if line.startswith("+++ b/")
+    )
+    assert changed == [
+        "apps/Kustomization/ingress.yaml",
+        "components/legacy-jobs/nightly.yaml",
+        "overlay/budget.yaml",
+        "overlay/unlisted.yaml",
+    ]
+
+
+def test_a_broken_object_in_a_walk_is_an_error_yaml_or_json(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: ConfigMap\ndata: [unclosed\n")
+    (tmp_path / "broken.json").write_text('{"apiVersion": "v1", "kind": "ConfigMap", "data": [}')
+    (tmp_path / "other.json").write_text('{"name": "a tool config", "list": [}')
+    data = _json(run(str(tmp_path), "-o", "json"))
+    assert sorted(Path(e["file"]).name for e in data["errors"]) == ["broken.json", "broken.yaml"]
+    assert data["skipped"] == {"not-yaml": 1}

@@ -22,7 +22,7 @@ def check_inventory(
     inv: ClusterInventory, catalog: Catalog, target: MinorVersion, today: dt.date
 ) -> list[Finding]:
     """Every finding about one cluster, judged against ``target``."""
-    ctx = Context.build(catalog, target)
+    ctx = Context.build(catalog, target, {a.name: a.version for a in inv.addons})
     return [
         *check_evidence(inv, ctx),
         *check_roles(inv, ctx),

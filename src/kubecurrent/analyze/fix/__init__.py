@@ -13,6 +13,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from kubecurrent.analyze._context import Context
+from kubecurrent.analyze._judge import judge
 from kubecurrent.analyze.fix._document import Chunk, dump, join, load, split
 from kubecurrent.analyze.fix._migrate import MIGRATIONS, Refusal, migration_for
 
@@ -93,7 +94,7 @@ def _objects(data: Any) -> list[MutableMapping[str, Any]]:
 
 def _fix_object(obj: MutableMapping[str, Any], ctx: Context, line: int) -> Change | None:
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
-    rule = ctx.table.lookup(api_version, kind)
+    rule = judge(ctx, api_version, kind)
     if rule is None or rule.status_at(ctx.target) is None:
         return None
     meta = obj.get("metadata")

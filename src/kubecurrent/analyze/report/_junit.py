@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from kubecurrent.analyze.report._data import ScanReport
+from kubecurrent.display import visible, visible_line
 from kubecurrent.model.findings import Finding, ScanError
 
 
@@ -17,7 +18,7 @@ def to_junit(report: ScanReport) -> str:
         by_file[e.file].append(e)
     root = ET.Element("testsuites", name=f"kubecurrent scan (target {report.target})")
     for file, items in sorted(by_file.items()):
-        suite = ET.SubElement(root, "testsuite", name=file, tests=str(len(items)))
+        suite = ET.SubElement(root, "testsuite", name=visible_line(file), tests=str(len(items)))
         failures = errors = 0
         for item in items:
             if isinstance(item, Finding):
@@ -25,8 +26,10 @@ def to_junit(report: ScanReport) -> str:
                 _finding_case(suite, item)
             else:
                 errors += 1
-                case = ET.SubElement(suite, "testcase", name=f"read {file}", classname=file)
-                ET.SubElement(case, "error", message=item.message).text = item.message
+                where = visible_line(file)
+                case = ET.SubElement(suite, "testcase", name=f"read {where}", classname=where)
+                message = visible_line(item.message)
+                ET.SubElement(case, "error", message=message).text = visible(item.message)
         suite.set("failures", str(failures))
         suite.set("errors", str(errors))
     total = sum(len(v) for v in by_file.values())
@@ -38,7 +41,7 @@ def to_junit(report: ScanReport) -> str:
 
 
 def _finding_case(suite: ET.Element, f: Finding) -> None:
-    name = f"{f.rule} {f.object.label} (line {f.location.line})"
-    case = ET.SubElement(suite, "testcase", name=name, classname=f.location.file)
-    failure = ET.SubElement(case, "failure", message=f.message, type=f.status.value)
-    failure.text = f"{f.message}\nfix: {f.remediation}"
+    name = visible_line(f"{f.rule} {f.object.label} (line {f.location.line})")
+    case = ET.SubElement(suite, "testcase", name=name, classname=visible_line(f.location.file))
+    failure = ET.SubElement(case, "failure", message=visible_line(f.message), type=f.status.value)
+    failure.text = visible(f"{f.message}\nfix: {f.remediation}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from kubecurrent._version import __version__
 from kubecurrent.analyze._catalogue import RULES
@@ -19,8 +20,12 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def _uri(path: str) -> str:
+    """A relative URI reference or a file: URI, percent-encoded (spaces, ``#``, ``%``, ``:``,
+    control characters and non-ASCII bytes as their UTF-8 escapes)."""
     p = Path(path)
-    return p.as_posix() if not p.is_absolute() else p.as_uri()
+    if p.is_absolute():
+        return p.as_uri()
+    return quote(p.as_posix().encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _result(f: Finding) -> dict[str, Any]:

@@ -19,8 +19,11 @@ import msgspec
 from lightkube import KubeConfig
 from lightkube.config.client_adapter import AsyncClient, ConnectionParams
 
+from kubecurrent.collect import exec_plugins
 from kubecurrent.collect.cluster._target import default_kubeconfig
 from kubecurrent.errors import ClusterError
+
+exec_plugins.install()  # exec credential plugins bounded and never left running
 
 METADATA_ACCEPT = (
     "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"

@@ -3,6 +3,7 @@ are present in ``charts/``, and how to render it without the ones that are missi
 
 from __future__ import annotations
 
+import os
 import shutil
 import tarfile
 from collections.abc import Iterator
@@ -26,6 +27,15 @@ class Dependency:
     name: str
     alias: str | None
     condition: str | None = None
+    repository: str | None = None
+
+    def local_source(self, chart: Path) -> Path | None:
+        """For a ``file://`` repository: the chart directory it names, if it is there (what
+        ``helm dependency build`` would copy, offline)."""
+        if not (self.repository or "").startswith("file://"):
+            return None
+        source = Path(os.path.normpath(chart / (self.repository or "")[len("file://") :]))
+        return source if (source / "Chart.yaml").is_file() else None
 
     @property
     def disabled(self) -> tuple[str, ...]:
@@ -78,6 +88,7 @@ def dependencies(chart: Path, meta: dict[str, Any]) -> list[Dependency]:
             str(d["name"]),
             str(d["alias"]) if d.get("alias") else None,
             str(d["condition"]) if d.get("condition") else None,
+            str(d["repository"]) if d.get("repository") else None,
         )
         for d in declared
         if isinstance(d, dict) and d.get("name")
@@ -138,14 +149,19 @@ def missing(chart: Path, meta: dict[str, Any]) -> list[Dependency]:
 
 
 @contextmanager
-def without(chart: Path, meta: dict[str, Any], gone: list[Dependency]) -> Iterator[Path]:
-    """A temporary copy of the chart whose Chart.yaml (and requirements.yaml) no longer declare
-    ``gone``; its templates render with what is present (render it with each dependency's
-    ``disabled`` values, so templates that look at a missing subchart see it switched off)."""
+def prepared(
+    chart: Path, meta: dict[str, Any], gone: list[Dependency], local: dict[str, Path]
+) -> Iterator[Path]:
+    """A temporary copy of the chart with its ``file://`` dependencies (``local``) copied into
+    ``charts/``, and whose Chart.yaml (and requirements.yaml) no longer declare ``gone``; its
+    templates render with what is present (render it with each gone dependency's ``disabled``
+    values, so templates that look at a missing subchart see it switched off)."""
     names = {d.name for d in gone}
     with TemporaryDirectory(prefix="kubecurrent-chart-") as tmp:
         copy = Path(tmp) / chart.name
         shutil.copytree(chart, copy, symlinks=False, ignore=shutil.ignore_patterns(".git"))
+        for name, source in local.items():
+            shutil.copytree(source, copy / "charts" / name, ignore=shutil.ignore_patterns(".git"))
         if isinstance(meta.get("dependencies"), list):
             kept = [d for d in meta["dependencies"] if _dep_name(d) not in names]
             (copy / "Chart.yaml").write_text(yaml.safe_dump({**meta, "dependencies": kept}))
@@ -171,6 +187,8 @@ def subchart_dirs(chart: Path) -> dict[str, Path]:
         deps = []
     found = dict(present)
     for dep in deps:
-        if dep.alias and dep.name in present:
-            found[dep.alias] = present[dep.name]
+        where = present.get(dep.name) or dep.local_source(chart)
+        if where is not None:
+            found.setdefault(dep.name, where)
+            found[dep.alias or dep.name] = where
     return found

@@ -43,13 +43,13 @@ class _Place:
     def file(self, source: str) -> Path:
         rel = Path(source.split("/", 1)[-1]) if "/" in source else Path(source)
         parts = rel.parts
+        path = self.chart / rel
         if len(parts) > 1 and parts[0] == "charts" and parts[1] in self.subcharts:
             base = self.subcharts[parts[1]]
             if base.is_file():
                 return base  # a packed subchart: the archive is what exists
-            rel = base.relative_to(self.chart) / Path(*parts[2:])
-        path = self.chart / rel
-        while not path.exists() and path != self.chart:
+            path = base / Path(*parts[2:])  # an unpacked or file:// subchart, by name or alias
+        while not path.exists() and path != path.parent:
             path = path.parent
         return path
 

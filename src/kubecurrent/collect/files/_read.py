@@ -50,8 +50,8 @@ QUICK_MAX_BYTES = 4 * 1024 * 1024
 _MARKER = re.compile(rb"---(?:[ \t\r\n]|$)")
 _PREAMBLE = re.compile(rb"\A(?:[ \t]*(?:[%#][^\n]*)?\r?\n)*[ \t]*(?:[%#][^\n]*)?\Z")
 _IDENTITY_KEYS = (
-    re.compile(rb"^(?:apiVersion|\"apiVersion\")[ \t]*:", re.MULTILINE),
-    re.compile(rb"^(?:kind|\"kind\")[ \t]*:", re.MULTILINE),
+    re.compile(rb"^apiVersion[ \t]*:|(?:^|[{,\s])\"apiVersion\"\s*:", re.MULTILINE),
+    re.compile(rb"^kind[ \t]*:|(?:^|[{,\s])\"kind\"\s*:", re.MULTILINE),
 )
 _UTF16 = (b"\xff\xfe", b"\xfe\xff")
 

@@ -14,7 +14,7 @@ import io
 import re
 from pathlib import Path
 
-from kubecurrent.collect.files._chart import chart_info, chart_meta, missing, without
+from kubecurrent.collect.files._chart import chart_info, chart_meta, missing, prepared
 from kubecurrent.collect.files._helm_output import split_helm_output
 from kubecurrent.collect.files._read import read_file, read_stream
 from kubecurrent.collect.files._types import (
@@ -59,14 +59,17 @@ def render_chart(chart: Path, opts: RenderOptions, kube_version: str | None) -> 
         out.items.append(Skipped(str(chart), None, SkipReason.LIBRARY_CHART, note))
         return out
     gone = missing(chart, meta)
+    local = {d.name: p for d in gone if (p := d.local_source(chart)) is not None}
+    gone = [d for d in gone if d.name not in local]
     if gone and opts.chart_deps is ChartDeps.REQUIRE:
         out.items.append(_missing_error(chart, [d.name for d in gone]))
-    elif gone:
-        names = ", ".join(d.name for d in gone)
-        note = f"rendered without its missing dependencies ({names}): their objects are not checked"
-        out.items.append(Skipped(str(chart), None, SkipReason.CHART_DEPENDENCIES, note))
+    elif gone or local:
+        if gone:
+            names = ", ".join(d.name for d in gone)
+            note = f"rendered without its missing dependencies ({names}): their objects are not checked"
+            out.items.append(Skipped(str(chart), None, SkipReason.CHART_DEPENDENCIES, note))
         off = tuple(value for d in gone for value in d.disabled)
-        with without(chart, meta, gone) as copy:
+        with prepared(chart, meta, gone, local) as copy:
             _template(chart, copy, out.chart, opts, kube_version, out, off)
     else:
         _template(chart, chart, out.chart, opts, kube_version, out)
