@@ -8,8 +8,10 @@ marked deprecated, all created server-side with lightkube's AsyncClient. After e
 times ``kubecurrent scan cluster`` (wall time and peak RSS of the child, via GNU time), so the
 two peak-memory figures show whether memory grows with the object count.
 
-Peers (kubent, pluto) are built from the Go module proxy into ~/.cache/kubecurrent/bench/ when
-they can be; a binary placed there by hand is used as is, run in the same stage, with ratios.
+The peers, kubent and pluto (``detect-all-in-cluster``), built from source by
+bench/build_peers.sh into ~/.cache/kubecurrent/bench/, scan the same cluster in the same stage,
+interleaved with ours; medians and minimums of --scans runs, CPU time, peak RSS and the ratios
+are printed with the load average.
 Not a test: ``.venv/bin/python bench/scan_cluster.py [--objects 100000] [--small 10000]
 [--scans 3]``.
 """
@@ -18,16 +20,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import os
-import shutil
+import pstats
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,9 @@ from lightkube.generic_resource import create_global_resource, create_namespaced
 
 from kubecurrent import sandbox as sb
 
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kubecurrent" / "bench"
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import Runs, interleave, kubecurrent, load, peer, ratio  # a sibling script
+
 NAME = "bench-scan"
 VERSION = "1.36"
 TARGET = "1.37"
@@ -46,27 +50,12 @@ NAMESPACES = 20
 GROUP = "bench.kubecurrent.dev"
 # Share of each kind in every stage (nodes come from the sandbox's pool).
 MIX = (("Pod", 0.15), ("ConfigMap", 0.45), ("Deployment", 0.10), ("Widget", 0.30))
-PEERS = {
-    "kubent": (
-        "github.com/doitintl/kube-no-trouble",
-        "github.com/doitintl/kube-no-trouble/cmd/kubent",
-    ),
-    "pluto": ("github.com/FairwindsOps/pluto/v5", "github.com/FairwindsOps/pluto/v5"),
-}
+PEERS = ("kubent", "pluto")
 Widget = create_namespaced_resource(GROUP, "v1", "Widget", "widgets")
 OldWidget = create_namespaced_resource(GROUP, "v1beta1", "Widget", "widgets")
 CRD = create_global_resource(
     "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions"
 )
-
-
-@dataclass
-class Run:
-    wall: float
-    peak_mib: float
-    exit: int
-    stdout: str
-    stderr: str
 
 
 def crd_manifest() -> dict[str, Any]:
@@ -166,36 +155,6 @@ def fill(kubeconfig: Path, start: int, stop: int, workers: int, nodes: int = NOD
     )
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
-    """Wall seconds and peak RSS (MiB) of ``cmd`` via GNU time -v."""
-    start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - start
-    line = next((ln for ln in proc.stderr.splitlines() if "Maximum resident" in ln), ":0")
-    return Run(wall, int(line.split(":")[1]) / 1024, proc.returncode, proc.stdout, proc.stderr)
-
-
-def build_peer(name: str) -> Path | None:
-    binary = CACHE / name
-    if binary.exists():
-        return binary
-    module, package = PEERS[name]
-    go = shutil.which("go") or "/usr/local/go/bin/go"
-    env = {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
-    with tempfile.TemporaryDirectory() as tmp:
-        for step in (
-            [go, "mod", "init", "bench"],
-            [go, "get", f"{module}@latest"],
-            [go, "build", "-o", str(binary), package],
-        ):
-            proc = subprocess.run(step, cwd=tmp, env=env, capture_output=True, text=True)
-            if proc.returncode != 0:
-                print(f"{name}: unavailable: `go {' '.join(step[1:])}` failed:")
-                print("  " + proc.stderr.strip().replace("\n", "\n  "))
-                return None
-    return binary
-
-
 def peer_command(name: str, binary: Path, kubeconfig: Path) -> list[str]:
     if name == "kubent":
         return [str(binary), "--kubeconfig", str(kubeconfig), "-o", "json", "-t", f"{TARGET}.0"]
@@ -209,39 +168,56 @@ def peer_command(name: str, binary: Path, kubeconfig: Path) -> list[str]:
     ]
 
 
-def scan(kubeconfig: Path, objects: int, peers: dict[str, Path], repeat: int) -> Run:
-    """Run the scan ``repeat`` times; the median wall and the highest peak RSS count."""
-    kc = str(Path(sys.executable).with_name("kubecurrent"))
-    cmd = [kc, "--kubeconfig", str(kubeconfig), "scan", "cluster", "-o", "json"]
-    runs = [
-        measure([*cmd, "--target", TARGET, "--timeout", "3600", "--fail-on", "none"])
-        for _ in range(repeat)
-    ]
-    ours = sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
-    ours.peak_mib = max(r.peak_mib for r in runs)
-    try:
-        found = json.loads(ours.stdout)["findings"]
-    except (ValueError, KeyError):
-        print(f"  kubecurrent failed (exit {ours.exit}): {ours.stderr.strip()[-800:]}")
-        return ours
-    print(
-        f"  kubecurrent scan cluster @ {objects} objects: {ours.wall:.1f}s wall (median; runs "
-        f"{', '.join(f'{r.wall:.1f}' for r in runs)}), {ours.peak_mib:.0f} MiB peak RSS, "
-        f"{len(found)} findings, exit {ours.exit} "
-        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
-        flush=True,
+def scan(kubeconfig: Path, objects: int, peers: dict[str, Path], repeat: int) -> Runs:
+    """Ours and every peer ``repeat`` times, interleaved; our runs are returned."""
+    ours = [
+        kubecurrent(), "--kubeconfig", str(kubeconfig), "scan", "cluster", "-o", "json",
+        "--target", TARGET, "--timeout", "3600", "--fail-on", "none",
+    ]  # fmt: skip
+    commands = {"kubecurrent": ours}
+    commands.update(
+        {name: peer_command(name, binary, kubeconfig) for name, binary in peers.items()}
     )
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}  # pluto reads $KUBECONFIG
+    results = interleave(commands, repeat, env=env, warmup=False)
+    mine = results["kubecurrent"]
+    try:
+        found = json.loads(mine.last.stdout)["findings"]
+    except (ValueError, KeyError):
+        print(f"  kubecurrent failed (exit {mine.last.exit}): {mine.last.stderr.strip()[-800:]}")
+        return mine
+    print(f"  @ {objects} objects:")
+    for runs in results.values():
+        print("    " + runs.line())
     rules = Counter(f"{f['rule']} ({f['source']})" for f in found)
-    print(f"    findings: {', '.join(f'{r} x{n}' for r, n in sorted(rules.items()))}")
-    for name, binary in peers.items():
-        env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
-        theirs = measure(peer_command(name, binary, kubeconfig), env)
-        print(
-            f"  {name} @ {objects} objects: {theirs.wall:.1f}s wall, {theirs.peak_mib:.0f} MiB "
-            f"peak, exit {theirs.exit}; ratio kubecurrent/{name}: wall "
-            f"{ours.wall / theirs.wall:.2f}x, memory {ours.peak_mib / theirs.peak_mib:.2f}x"
+    print(f"    our findings: {', '.join(f'{r} x{n}' for r, n in sorted(rules.items()))}")
+    for name in peers:
+        print("    " + ratio(mine, results[name]))
+    print(f"    {load()}", flush=True)
+    return mine
+
+
+def profile(kubeconfig: Path, top: int) -> None:
+    """Our scan once more under cProfile: where the client spends its CPU (internal time)."""
+    with tempfile.TemporaryDirectory(prefix="kubecurrent-profile-") as tmp:
+        script, out = Path(tmp) / "scan.py", Path(tmp) / "scan.prof"
+        script.write_text(
+            "import sys\nfrom kubecurrent.cli import main\n"
+            f"sys.argv = ['kubecurrent', '--kubeconfig', {str(kubeconfig)!r}, 'scan', "
+            f"'cluster', '-o', 'json', '--target', {TARGET!r}, '--timeout', '3600', "
+            "'--fail-on', 'none']\nmain()\n"
         )
-    return ours
+        subprocess.run(
+            [sys.executable, "-m", "cProfile", "-o", str(out), str(script)],
+            capture_output=True,
+            check=False,
+        )
+        stats = io.StringIO()
+        pstats.Stats(str(out), stream=stats).sort_stats("tottime").print_stats(top)
+    lines = [ln for ln in stats.getvalue().splitlines() if ln.strip()]
+    print("    profile of our scan (top functions by internal time):")
+    for line in lines[2:]:
+        print("      " + line[:150])
 
 
 def prepare(kubeconfig: Path) -> None:
@@ -263,8 +239,11 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=10_000, help="objects in the first stage")
     ap.add_argument("--workers", type=int, default=48, help="concurrent create requests")
     ap.add_argument("--scans", type=int, default=3, help="scans per stage (median reported)")
+    ap.add_argument(
+        "--profile", type=int, default=25, help="after each stage, our top N functions (0: none)"
+    )
     args = ap.parse_args()
-    peers = {n: b for n in PEERS if (b := build_peer(n)) is not None}
+    peers = {n: b for n in PEERS if (b := peer(n)) is not None}
     if not peers:
         print("no peer available: kubecurrent's own figures only")
     with tempfile.TemporaryDirectory(prefix="kubecurrent-bench-") as home:
@@ -278,7 +257,7 @@ def main() -> None:
         try:
             kubeconfig = sb.run_dir(NAME) / "kubeconfig"
             prepare(kubeconfig)
-            figures: dict[int, Run] = {}
+            figures: dict[int, Runs] = {}
             done = 0
             for stage in (args.small, args.objects):
                 print(
@@ -287,12 +266,13 @@ def main() -> None:
                 fill(kubeconfig, done, stage - NODES, args.workers)
                 done = stage - NODES
                 figures[stage] = scan(kubeconfig, stage, peers, args.scans)
+                if args.profile:
+                    profile(kubeconfig, args.profile)
             small, big = figures[args.small], figures[args.objects]
             print(
-                f"kubecurrent peak RSS: {small.peak_mib:.0f} MiB at {args.small} objects, "
-                f"{big.peak_mib:.0f} MiB at {args.objects} objects "
-                f"({big.peak_mib / small.peak_mib:.2f}x for {args.objects / args.small:.0f}x "
-                "the objects)"
+                f"kubecurrent peak RSS: {small.peak:.0f} MiB at {args.small} objects, "
+                f"{big.peak:.0f} MiB at {args.objects} objects "
+                f"({big.peak / small.peak:.2f}x for {args.objects / args.small:.0f}x the objects)"
             )
             print(f"total bench time {time.monotonic() - began:.0f}s")
         finally:

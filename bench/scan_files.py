@@ -1,10 +1,16 @@
-"""Benchmark: ``kubecurrent scan files`` against pluto ``detect-files`` on the same corpus.
+"""Benchmark: ``kubecurrent scan files`` against pluto ``detect-files`` on a realistic repository.
 
-Generates >= 50,000 documents in >= 5,000 files (workloads, services, RBAC, ingresses, HPAs,
-CronJobs, PDBs, PSPs, webhooks, cert-manager objects; about 1 in 8 uses a deprecated or removed
-API), builds pluto from the Go module proxy into ~/.cache/kubecurrent/bench/ (never committed),
-runs both, prints wall time, peak memory and the ratio, and lists every difference in findings.
-Not a test: ``.venv/bin/python bench/scan_files.py [--files 5000] [--docs-per-file 10]``.
+Generates the repository with bench/corpus.py (5,000 files, about 50,000 documents, a few Helm
+charts and kustomize overlays, about one document in eight in a deprecated or removed API),
+then runs both tools on it in fresh processes, interleaved, --repeat times: median and min wall
+time, CPU time, peak RSS and the ratio (goal: <= 0.5x pluto). It also runs our scan once more
+with the fast reading path off (``KUBECURRENT_SCAN_FILES_CAREFUL=1``) and checks that the output
+is identical, and lists every API finding one tool has and the other has not.
+
+``--smoke`` is the regression check CI runs: a small corpus plus odd inputs (anchors, tags,
+byte-order marks, CRLF, huge scalars, Latin-1 bytes...), no timing at all, exit 1 when the output
+with and without the fast path differ.
+Not a test: ``.venv/bin/python bench/scan_files.py [--files 5000] [--repeat 3] [--smoke]``.
 """
 
 from __future__ import annotations
@@ -12,146 +18,117 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import resource
-import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kubecurrent" / "bench"
-PLUTO_MODULE = "github.com/FairwindsOps/pluto/v5"
+sys.path.insert(0, str(Path(__file__).parent))
+from corpus import generate, write_odd  # sibling scripts
+from harness import Run, interleave, kubecurrent, measure, peer, report
+
 TARGET = "1.37"
-TEMPLATES = [
-    ("apps/v1", "Deployment"),
-    ("v1", "Service"),
-    ("v1", "ConfigMap"),
-    ("v1", "ServiceAccount"),
-    ("networking.k8s.io/v1", "Ingress"),
-    ("batch/v1", "CronJob"),
-    ("autoscaling/v2", "HorizontalPodAutoscaler"),
-    ("rbac.authorization.k8s.io/v1", "Role"),
-    ("policy/v1", "PodDisruptionBudget"),
-]
-OLD = [
-    ("batch/v1beta1", "CronJob"),
-    ("extensions/v1beta1", "Ingress"),
-    ("networking.k8s.io/v1beta1", "Ingress"),
-    ("autoscaling/v2beta1", "HorizontalPodAutoscaler"),
-    ("autoscaling/v2beta2", "HorizontalPodAutoscaler"),
-    ("policy/v1beta1", "PodDisruptionBudget"),
-    ("policy/v1beta1", "PodSecurityPolicy"),
-    ("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema"),
-    ("cert-manager.io/v1alpha2", "Certificate"),
-    ("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration"),
-]
+CAREFUL = {"KUBECURRENT_SCAN_FILES_CAREFUL": "1"}
 
 
-def _doc(rng: random.Random, i: int) -> str:
-    api, kind = rng.choice(OLD) if rng.random() < 0.125 else rng.choice(TEMPLATES)
-    labels = "\n".join(f"    l{n}: v{rng.randint(0, 99)}" for n in range(4))
-    body = "\n".join(f'  k{n}: "{"x" * rng.randint(5, 40)}"' for n in range(12))
-    return (
-        f"apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: obj-{i}\n  namespace: ns-{i % 50}\n"
-        f"  labels:\n{labels}\nspec:\n{body}\n"
+def ours(root: Path) -> list[str]:
+    return [
+        kubecurrent(), "scan", "files", str(root), "-o", "json", "--target", TARGET,
+        "--fail-on", "none",
+    ]  # fmt: skip
+
+
+def pluto_command(binary: Path, root: Path) -> list[str]:
+    return [
+        str(binary), "detect-files", "-d", str(root), "-o", "json",
+        "--target-versions", f"k8s=v{TARGET}.0",
+    ]  # fmt: skip
+
+
+def same_output(root: Path, fast: Run) -> bool:
+    """Our output with the fast path off equals ``fast``'s; prints the first difference."""
+    careful = measure(ours(root), env={**os.environ, **CAREFUL})
+    if careful.exit == fast.exit and careful.stdout == fast.stdout:
+        print(
+            f"  fast path off: identical output ({len(fast.stdout)} bytes, exit {fast.exit}); "
+            f"{careful.wall:.2f}s wall, {careful.cpu:.2f}s CPU without it"
+        )
+        return True
+    a, b = fast.stdout.splitlines(), careful.stdout.splitlines()
+    where = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
     )
+    print(
+        f"  fast path off: OUTPUT DIFFERS (exit {fast.exit} vs {careful.exit}) at line {where + 1}:"
+    )
+    print(f"    fast:    {a[where] if where < len(a) else '<end>'}")
+    print(f"    careful: {b[where] if where < len(b) else '<end>'}")
+    return False
 
 
-def generate(root: Path, files: int, per_file: int) -> int:
-    rng, n = random.Random(4), 0  # noqa: S311 - a reproducible corpus, not a secret
-    for f in range(files):
-        d = root / f"team-{f % 40}" / f"app-{f % 400}"
-        d.mkdir(parents=True, exist_ok=True)
-        docs = [_doc(rng, n + k) for k in range(per_file)]
-        n += per_file
-        (d / f"m{f}.yaml").write_text("---\n".join(docs))
-    return n
+def _under(root: Path, path: str) -> str:
+    """``path`` from ``root`` on (pluto prefixes its working directory to an absolute -d)."""
+    at = path.rfind(str(root))
+    return path[at:] if at >= 0 else path
 
 
-def build_pluto() -> Path | None:
-    binary = CACHE / "pluto"
-    if binary.exists():
-        return binary
-    go = shutil.which("go") or "/usr/local/go/bin/go"
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
-        steps = [
-            [go, "mod", "init", "bench"],
-            [go, "get", f"{PLUTO_MODULE}@latest"],
-            [go, "build", "-o", str(binary), PLUTO_MODULE],
-        ]
-        for step in steps:
-            proc = subprocess.run(step, cwd=tmp, env=env, capture_output=True, text=True)
-            if proc.returncode != 0:
-                print(f"pluto: cannot build ({' '.join(step[1:3])}): {proc.stderr.strip()[:300]}")
-                return None
-    return binary
+def compare_findings(root: Path, mine: str, theirs: str) -> None:
+    """API findings one tool reports and the other does not (file, object name, apiVersion)."""
+    ours_set = {
+        (_under(root, f["location"]["file"]), f["object"]["name"], f["object"]["apiVersion"])
+        for f in json.loads(mine)["findings"]
+        if f["rule"].startswith("KC-API")
+    }
+    pluto_set = {
+        (_under(root, i["filePath"]), i["name"], i["api"]["version"])
+        for i in json.loads(theirs or "{}").get("items") or []
+    }
+    print(f"  API findings: kubecurrent {len(ours_set)}, pluto {len(pluto_set)}")
+    for label, extra in (("kubecurrent", ours_set - pluto_set), ("pluto", pluto_set - ours_set)):
+        apis = sorted({api for _, _, api in extra})
+        if extra:
+            print(f"    only {label}: {len(extra)} ({', '.join(apis)})")
+            for item in sorted(extra)[:3]:
+                print(f"      e.g. {' '.join(item)}")
 
 
-def measure(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MiB, stdout (GNU time -v when present, else rusage)."""
-    gnu_time = Path("/usr/bin/time")
-    wrapped = [str(gnu_time), "-v", *cmd] if gnu_time.exists() else cmd
-    start = time.perf_counter()
-    proc = subprocess.run(wrapped, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if gnu_time.exists():
-        line = next(ln for ln in proc.stderr.splitlines() if "Maximum resident" in ln)
-        peak = int(line.split(":")[1]) / 1024
-    else:
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return wall, peak, proc.stdout
+def smoke() -> int:
+    with tempfile.TemporaryDirectory(prefix="kubecurrent-smoke-") as tmp:
+        root = Path(tmp) / "repo"
+        stats = generate(root, files=120, per_file=4, charts=0)
+        odd = write_odd(root / "odd")
+        print(f"smoke corpus: {stats.files} files, {stats.documents} documents, {odd} odd files")
+        fast = measure(ours(root))
+        if fast.exit not in (0, 1) or not fast.stdout:
+            print(f"  kubecurrent failed (exit {fast.exit}): {fast.stderr[-800:]}")
+            return 1
+        return 0 if same_output(root, fast) else 1
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=5000)
-    ap.add_argument("--docs-per-file", type=int, default=10)
+    ap.add_argument("--per-file", type=float, default=10.0, help="documents per file, about")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--smoke", action="store_true", help="the CI check: no timing")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        docs = generate(corpus, args.files, args.docs_per_file)
-        print(f"corpus: {args.files} files, {docs} documents")
-        kc = str(Path(sys.executable).with_name("kubecurrent"))
-        wall, peak, out = measure(
-            [kc, "scan", "files", str(corpus), "-o", "json", "--target", TARGET]
+    if args.smoke:
+        sys.exit(smoke())
+    pluto = peer("pluto")
+    with tempfile.TemporaryDirectory(prefix="kubecurrent-bench-") as tmp:
+        root = Path(tmp) / "repo"
+        stats = generate(root, files=args.files, per_file=args.per_file)
+        print(
+            f"corpus: {stats.files} files, {stats.documents} documents ({stats.old} in old APIs), "
+            f"{stats.charts} charts, {stats.overlays} overlays"
         )
-        ours = {
-            (f["location"]["file"], f["object"]["name"], f["object"]["apiVersion"])
-            for f in json.loads(out)["findings"]
-            if f["rule"].startswith("KC-API")
-        }
-        print(f"kubecurrent: {wall:.2f} s wall, {peak:.0f} MiB peak, {len(ours)} API findings")
-        pluto = build_pluto()
-        if pluto is None:
-            print("pluto: unavailable, no ratio or comparison this run")
-            return
-        pwall, ppeak, pout = measure(
-            [
-                str(pluto),
-                "detect-files",
-                "-d",
-                str(corpus),
-                "-o",
-                "json",
-                "--target-versions",
-                f"k8s=v{TARGET}.0",
-            ]
-        )
-        theirs = {
-            (i["filePath"], i["name"], i["api"]["version"])
-            for i in json.loads(pout or "{}").get("items", [])
-        }
-        print(f"pluto: {pwall:.2f} s wall, {ppeak:.0f} MiB peak, {len(theirs)} findings")
-        print(f"ratio kubecurrent/pluto: wall {wall / pwall:.2f}x, memory {peak / ppeak:.2f}x")
-        for f, name, api in sorted(ours - theirs):
-            print(
-                f"only kubecurrent: {f} {name} {api} (pluto has no entry for it or its target ignores it)"
-            )
-        for f, name, api in sorted(theirs - ours):
-            print(f"only pluto: {f} {name} {api}")
+        commands = {"kubecurrent": ours(root)}
+        if pluto is not None:
+            commands["pluto"] = pluto_command(pluto, root)
+        results = interleave(commands, args.repeat)
+        report(results, "kubecurrent", ["pluto"])
+        if pluto is not None:
+            compare_findings(root, results["kubecurrent"].last.stdout, results["pluto"].last.stdout)
+        same_output(root, results["kubecurrent"].last)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@
 Starts five sandboxes (Kubernetes 1.36 and 1.37, kwok nodes) in a private
 ``KUBECURRENT_SANDBOX_HOME``, fills them with different numbers of objects (the mix of
 bench/scan_cluster.py), writes a fleet file naming all five and one naming only the largest,
-and times ``kubecurrent scan cluster --fleet`` on each, interleaved (wall time, peak RSS).
-Clusters are read concurrently, so the fleet should take at most 1.5x the largest alone.
+and times ``kubecurrent scan cluster --fleet`` on each, interleaved (wall time, CPU, peak RSS;
+median and min). Clusters are read concurrently, so the fleet should take at most 1.5x the
+largest alone. The peer, kubent (built by bench/build_peers.sh), reads one cluster a time: it
+is run over the five clusters one after another in the same rounds, as its users would.
 Not a test: ``.venv/bin/python bench/scan_fleet.py [--largest 20000] [--repeat 5]``.
 """
 
@@ -24,7 +26,8 @@ import yaml
 from kubecurrent import sandbox as sb
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scan_cluster import Run, fill, measure, prepare  # a sibling script
+from harness import Run, kubecurrent, load, measure, peer  # sibling scripts
+from scan_cluster import TARGET, fill, prepare
 
 NODES = 10
 SHARES = (0.1, 0.2, 0.3, 0.5, 1.0)  # of --largest, per cluster
@@ -52,26 +55,53 @@ def fleet_file(path: Path, names: list[str]) -> Path:
 
 
 def scan(fleet: Path) -> Run:
-    kc = str(Path(sys.executable).with_name("kubecurrent"))
-    run = measure([kc, "scan", "cluster", "--fleet", str(fleet), "-o", "json", "--fail-on", "none"])
+    run = measure(
+        [kubecurrent(), "scan", "cluster", "--fleet", str(fleet), "-o", "json", "--fail-on", "none"]
+    )
     if run.exit not in (0, 1):
         print(f"  scan failed (exit {run.exit}): {run.stderr.strip()[-600:]}")
     return run
 
 
-def report(together: list[Run], alone: list[Run], largest: int) -> None:
-    for label, runs in (("5 clusters together", together), (f"largest alone ({largest})", alone)):
+def kubent_each(binary: Path, names: list[str]) -> Run:
+    """kubent over every cluster, one after another: the summed wall and CPU, the highest peak."""
+    args = ["-o", "json", "-t", f"{TARGET}.0"]
+    runs = [
+        measure([str(binary), "--kubeconfig", str(sb.run_dir(n) / "kubeconfig"), *args])
+        for n in names
+    ]
+    return Run(
+        sum(r.wall for r in runs),
+        max(r.peak_mib for r in runs),
+        max(r.exit for r in runs),
+        "",
+        "",
+        sum(r.cpu for r in runs),
+    )
+
+
+def report(together: list[Run], alone: list[Run], largest: int, kubent: list[Run]) -> None:
+    rows = [("5 clusters together", together), (f"largest alone ({largest})", alone)]
+    if kubent:
+        rows.append(("kubent, 5 clusters one by one", kubent))
+    for label, runs in rows:
         walls = ", ".join(f"{r.wall:.2f}" for r in runs)
         print(
             f"{label}: median {statistics.median(r.wall for r in runs):.2f}s, "
             f"min {min(r.wall for r in runs):.2f}s (runs: {walls}), "
+            f"CPU median {statistics.median(r.cpu for r in runs):.2f}s, "
             f"{max(r.peak_mib for r in runs):.0f} MiB peak RSS"
         )
     for name, pick in (("median", statistics.median), ("min", min)):
         ratio = pick(r.wall for r in together) / pick(r.wall for r in alone)
         verdict = "within" if ratio <= 1.5 else "OVER"
         print(f"ratio together/alone ({name}): {ratio:.2f}x ({verdict} the 1.5x target)")
-    print(f"load average during the scans: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if kubent:
+        ratio = statistics.median(r.wall for r in together) / statistics.median(
+            r.wall for r in kubent
+        )
+        print(f"ratio kubecurrent (5 together) / kubent (5 one by one): {ratio:.2f}x median wall")
+    print(load())
 
 
 def main() -> None:
@@ -88,10 +118,14 @@ def main() -> None:
             largest = fleet_file(Path(home) / "largest.yaml", names[-1:])
             together: list[Run] = []
             alone: list[Run] = []
-            for _ in range(args.repeat):  # interleaved, so drifting load hits both alike
+            kubent: list[Run] = []
+            binary = peer("kubent")
+            for _ in range(args.repeat):  # interleaved, so drifting load hits all alike
                 together.append(scan(every))
                 alone.append(scan(largest))
-            report(together, alone, args.largest)
+                if binary is not None:
+                    kubent.append(kubent_each(binary, names))
+            report(together, alone, args.largest, kubent)
         finally:
             for name in names:
                 if sb.load(name) is not None:

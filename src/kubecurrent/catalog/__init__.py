@@ -7,6 +7,9 @@ extra files (``--catalog-extra``, ``KUBECURRENT_CATALOG_EXTRA``); a duplicate of
 entry is an error, never an override.
 """
 
+from typing import TYPE_CHECKING
+
+from kubecurrent._lazy import lazy_exports
 from kubecurrent.catalog._addon import Addon, AddonApi, AddonRelease, Detect
 from kubecurrent.catalog._agree import (
     Disagreement,
@@ -16,11 +19,8 @@ from kubecurrent.catalog._agree import (
 )
 from kubecurrent.catalog._catalog import Catalog
 from kubecurrent.catalog._check import STALE_AFTER_DAYS, staleness_warning
-from kubecurrent.catalog._coverage import catalog_coverage
-from kubecurrent.catalog._coverage_report import coverage_markdown, coverage_tables
 from kubecurrent.catalog._cve import AffectedRange, Cve
 from kubecurrent.catalog._dotted import DottedVersion, VersionRange
-from kubecurrent.catalog._export import export_catalog
 from kubecurrent.catalog._gosource import (
     GoSourceError,
     Registration,
@@ -48,7 +48,18 @@ from kubecurrent.catalog._model import (
     UpstreamSource,
 )
 from kubecurrent.catalog._provider import ProviderPrice, ProviderRelease, SupportPhase
-from kubecurrent.catalog._update import DirFetcher, Fetcher, HttpFetcher, UpdateResult, plan_update
+
+if TYPE_CHECKING:
+    from kubecurrent.catalog._coverage import catalog_coverage
+    from kubecurrent.catalog._coverage_report import coverage_markdown, coverage_tables
+    from kubecurrent.catalog._export import export_catalog
+    from kubecurrent.catalog._update import (
+        DirFetcher,
+        Fetcher,
+        HttpFetcher,
+        UpdateResult,
+        plan_update,
+    )
 
 __all__ = [
     "EMPTY_LIFECYCLE",
@@ -103,3 +114,19 @@ __all__ = [
     "staleness_warning",
     "upstream_removed",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "DirFetcher": "_update",
+            "Fetcher": "_update",
+            "HttpFetcher": "_update",
+            "UpdateResult": "_update",
+            "catalog_coverage": "_coverage",
+            "coverage_markdown": "_coverage_report",
+            "coverage_tables": "_coverage_report",
+            "export_catalog": "_export",
+            "plan_update": "_update",
+        },
+    )

@@ -1,24 +1,33 @@
-"""The root command, its kubectl-style global flags, and error handling for every command.
+"""The root command, its kubectl-style global flags, the command registry, and error handling
+for every command.
 
 Every flag can also be set through the environment: ``KUBECURRENT_<FLAG>`` for global flags and
 ``KUBECURRENT_<COMMAND>_<SUBCOMMAND>_<FLAG>`` below them (click's auto_envvar_prefix).
+
+Commands are loaded lazily: ``COMMANDS`` names each command's module and its one-line summary,
+``kubecurrent --help`` lists the summaries without importing any command module, and a command's
+module is imported only when that command runs (or its own ``--help`` is asked for). This module
+imports nothing but click, so that every run starts fast.
 """
 
 from __future__ import annotations
 
+import importlib
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import FrameType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
-from rich.console import Console
 
-from kubecurrent._version import __version__
 from kubecurrent.cli._options import CONTEXT, KUBECONFIG, OUTPUT_FORMATS
 from kubecurrent.cli._options import GlobalOptions as GlobalOptions  # re-exported
 from kubecurrent.cli._options import output_option as output_option  # re-exported
 from kubecurrent.errors import KubecurrentError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 FC = TypeVar("FC", bound=Callable[..., object])
 
@@ -43,25 +52,141 @@ def interruptible() -> None:
 
 
 def err_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+@dataclass(frozen=True, slots=True)
+class CommandEntry:
+    """Where a command lives and the one line ``kubecurrent --help`` shows for it."""
+
+    module: str
+    attribute: str
+    summary: str
+
+
+COMMANDS: dict[str, CommandEntry] = {
+    "version": CommandEntry("kubecurrent.cli.version", "version", "Print the kubecurrent version."),
+    "demo": CommandEntry(
+        "kubecurrent.cli.demo",
+        "demo",
+        "The whole story on a local sandbox fleet: up, seed, scan, plan, roll out, report.",
+    ),
+    "sandbox": CommandEntry(
+        "kubecurrent.cli.sandbox",
+        "sandbox",
+        "Build and run local Kubernetes control planes for rehearsals, demos and tests.",
+    ),
+    "catalog": CommandEntry(
+        "kubecurrent.cli.catalog",
+        "catalog",
+        "Show, check, export and update the catalog of versions, APIs, skew, add-ons and CVEs.",
+    ),
+    "plan": CommandEntry(
+        "kubecurrent.cli.plan",
+        "plan",
+        "Plan the upgrade of every cluster to --target, each step with its reason.",
+    ),
+    "scan": CommandEntry(
+        "kubecurrent.cli.scan",
+        "scan_group",
+        "Find what the target Kubernetes version will refuse.",
+    ),
+    "fix": CommandEntry(
+        "kubecurrent.cli.fix",
+        "fix_group",
+        "Rewrite manifests for the target Kubernetes version.",
+    ),
+    "inventory": CommandEntry(
+        "kubecurrent.cli.inventory",
+        "inventory",
+        "Collect a snapshot of each cluster: versions, node pools, add-ons, API usage, CRDs, ...",
+    ),
+    "upgrade": CommandEntry(
+        "kubecurrent.cli.upgrade",
+        "upgrade",
+        "Upgrade one cluster to --target, step by step, each verified and health-gated.",
+    ),
+    "rollout": CommandEntry(
+        "kubecurrent.cli.rollout",
+        "rollout",
+        "Upgrade a fleet in waves: canaries, soak, approvals, windows, failure budgets.",
+    ),
+    "gitops": CommandEntry(
+        "kubecurrent.cli.gitops",
+        "gitops_group",
+        "Move add-ons by editing your GitOps repository (Argo CD, Flux, Chart.yaml, kustomize).",
+    ),
+    "serve": CommandEntry(
+        "kubecurrent.cli.serve",
+        "serve_command",
+        "Serve the web dashboard: the fleet, each cluster's findings, and upgrade plans.",
+    ),
+}
+"""Every command: the one place its summary is written (shown by ``kubecurrent --help`` and as
+the command's short help once loaded)."""
+
+
+def load_command(name: str) -> click.Command:
+    """Import the module of command ``name`` and return its command, summary applied."""
+    entry = COMMANDS[name]
+    command = getattr(importlib.import_module(entry.module), entry.attribute)
+    if not isinstance(command, click.Command) or command.name != name:
+        raise TypeError(f"{entry.module}.{entry.attribute} is not the click command {name!r}")
+    command.short_help = entry.summary
+    return command
+
+
 class _Root(click.Group):
-    """Turns KubecurrentError into ``error:``/``hint:`` lines and the error's exit code."""
+    """Loads commands from ``COMMANDS`` when they are used; turns KubecurrentError into
+    ``error:``/``hint:`` lines and the error's exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(load_command(cmd_name))
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the registry's summaries: no command module is imported."""
+        rows = []
+        for name in self.list_commands(ctx):
+            loaded = self.commands.get(name)
+            if loaded is not None and loaded.hidden:
+                continue
+            summary = COMMANDS[name].summary if name in COMMANDS else None
+            if summary is None and loaded is not None:
+                summary = loaded.get_short_help_str(formatter.width)
+            rows.append((name, summary or ""))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except KubecurrentError as exc:
-            console = err_console()
-            console.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
-            if exc.hint:
-                console.print(f"[bold]hint:[/] {exc.hint}", markup=True, highlight=False)
-            log_tail = getattr(exc, "log_tail", "")
-            if log_tail:
-                console.print("--- last lines of its log ---", markup=False)
-                console.print(log_tail, markup=False, highlight=False)
+            _print_error(exc)
             ctx.exit(exc.exit_code)
+
+
+def _print_error(exc: KubecurrentError) -> None:
+    """``error:`` and ``hint:`` lines; the texts are data: never markup, controls escaped."""
+    from rich.text import Text
+
+    from kubecurrent.display import visible
+
+    console = err_console()
+    console.print(Text.assemble(("error:", "bold red"), " ", visible(exc.message)))
+    if exc.hint:
+        console.print(Text.assemble(("hint:", "bold"), " ", visible(exc.hint)))
+    log_tail = getattr(exc, "log_tail", "")
+    if log_tail:
+        console.print("--- last lines of its log ---", markup=False)
+        console.print(visible(log_tail), markup=False, highlight=False)
 
 
 @click.group(
@@ -71,50 +196,35 @@ class _Root(click.Group):
 @KUBECONFIG
 @CONTEXT
 @output_option(*OUTPUT_FORMATS)
-@click.version_option(__version__, "--version", prog_name="kubecurrent")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _, value: _print_version(ctx) if value else None,
+    help="Show the version and exit.",
+)
 @click.pass_context
 def root(ctx: click.Context) -> None:
     """Keep fleets of Kubernetes clusters current without breaking what runs on them."""
     ctx.ensure_object(GlobalOptions)
 
 
-def _register() -> None:
-    # One line per command module; each module is independent of the others.
-    from kubecurrent.cli import (
-        catalog,
-        demo,
-        fix,
-        gitops,
-        inventory,
-        plan,
-        rollout,
-        sandbox,
-        scan,
-        serve,
-        upgrade,
-        version,
-    )
+def _print_version(ctx: click.Context) -> None:
+    from kubecurrent._version import __version__
 
-    for command in (
-        version.version,
-        demo.demo,
-        sandbox.sandbox,
-        catalog.catalog,
-        plan.plan,
-        scan.scan_group,
-        fix.fix_group,
-        inventory.inventory,
-        upgrade.upgrade,
-        rollout.rollout,
-        gitops.gitops_group,
-        serve.serve_command,
-    ):
-        root.add_command(command)
+    click.echo(f"kubecurrent, version {__version__}")
+    ctx.exit()
+
+
+def _register() -> None:
+    """Load every command now (tests and documentation walk the whole tree)."""
+    for name in COMMANDS:
+        root.get_command(click.Context(root), name)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (exits the process with the documented exit code)."""
-    _register()
     root.main(args=argv, prog_name="kubecurrent")
 
 

@@ -1,34 +1,26 @@
 """Shared by ``inventory`` and ``scan cluster``: which clusters, how to read them, progress.
 
 Exit code 5 ("partial") means at least one selected cluster could not be collected; the
-others were, and their results are printed.
+others were, and their results are printed. The cluster client (lightkube, httpx) is imported
+only when clusters are read, so that commands which merely offer these options start fast.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._options import KUBECONFIG, GlobalOptions
-from kubecurrent.collect.cluster import (
-    ClusterResult,
-    ClusterTarget,
-    CollectOptions,
-    collect_fleet,
-    eks_targets,
-    kubeconfig_contexts,
-    load_fleet_file,
-)
-from kubecurrent.collect.eks import default_region, discover, regions_of
 from kubecurrent.errors import ClusterError, UsageError
+
+if TYPE_CHECKING:
+    from kubecurrent.catalog import Catalog
+    from kubecurrent.collect.cluster import ClusterResult, ClusterTarget
 
 EXIT_PARTIAL = 5
 FC = TypeVar("FC", bound=Callable[..., Any])
@@ -142,11 +134,16 @@ def discovered(sel: Selection, known: list[ClusterTarget]) -> list[ClusterTarget
                 hint="add --discover eks",
             )
         return []
+    from kubecurrent.collect.cluster import eks_targets
+    from kubecurrent.collect.eks import default_region, discover, regions_of
+
     found = discover(
         regions_of(sel.regions, sel.all_regions, default_region(sel.profile)), sel.profile
     )
     for region, reason in found.failed:
-        err_console().print(f"not discovered: EKS in {region}: {reason}", highlight=False)
+        err_console().print(
+            f"not discovered: EKS in {region}: {reason}", markup=False, highlight=False
+        )
     if found.failed and not found.clusters and not known:
         raise ClusterError(
             "no EKS cluster could be listed in any region asked",
@@ -156,6 +153,8 @@ def discovered(sel: Selection, known: list[ClusterTarget]) -> list[ClusterTarget
 
 
 def targets(sel: Selection, opts: GlobalOptions) -> list[ClusterTarget]:
+    from kubecurrent.collect.cluster import ClusterTarget, kubeconfig_contexts, load_fleet_file
+
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else None
     audit = Path(sel.audit_log) if sel.audit_log else None
     if sel.fleet:
@@ -195,6 +194,12 @@ def targets(sel: Selection, opts: GlobalOptions) -> list[ClusterTarget]:
 
 
 def collect(sel: Selection, opts: GlobalOptions, catalog: Catalog) -> list[ClusterResult]:
+    import asyncio
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from kubecurrent.collect.cluster import CollectOptions, collect_fleet
+
     chosen = targets(sel, opts)
     copts = CollectOptions(
         pool_label=sel.pool_label,

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
 
-from kubecurrent.catalog import Catalog, DottedVersion
 from kubecurrent.errors import UsageError
+
+if TYPE_CHECKING:
+    from kubecurrent.catalog import Catalog
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
@@ -143,6 +145,8 @@ def _addon_versions(
     for value in values:
         name, sep, version = value.partition("=")
         try:
+            from kubecurrent.catalog import DottedVersion  # the catalog only when used
+
             DottedVersion.parse(version)
         except ValueError:
             sep = ""

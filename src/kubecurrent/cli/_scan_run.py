@@ -2,18 +2,22 @@
 
 The collectors read, the analyzers judge; this module only wires them together, resolves where
 helm and kustomize come from, and shows a progress bar when the tree is large.
+
+Plain YAML files are read by the collector's fast path, which gives the same objects, lines and
+errors as the full parser; ``KUBECURRENT_SCAN_FILES_CAREFUL=1`` turns it off (every file through
+the full parser), which is how ``bench/scan_files.py --smoke`` checks that both agree.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-
-from rich.progress import Progress
 
 from kubecurrent.analyze import (
     Context,
@@ -131,11 +135,7 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
     show = len(inputs) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
     workers = 1 if any(i.kind == "stdin" for i in inputs) else workers_for(len(inputs))
     work = functools.partial(scan_input, ctx=ctx, opts=opts)
-    with (
-        ordered_map(work, inputs, workers) as parts,
-        Progress(console=err_console(), transient=True, disable=not show) as progress,
-    ):
-        task = progress.add_task("scanning", total=len(inputs))
+    with ordered_map(work, inputs, workers) as parts, _progress(show, len(inputs)) as advance:
         for part in parts:
             report.documents += part.documents
             report.findings += part.findings
@@ -143,14 +143,35 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
             report.skipped += part.skipped
             if report.summary is not None and part.summary is not None:
                 report.summary.add(part.summary)
-            progress.advance(task)
+            advance()
     return report
+
+
+@contextlib.contextmanager
+def _progress(show: bool, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on the terminal when ``show``; yields what advances it by one input."""
+    if not show:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err_console(), transient=True) as progress:
+        task = progress.add_task("scanning", total=total)
+        yield lambda: progress.advance(task)
+
+
+CAREFUL_ENV = "KUBECURRENT_SCAN_FILES_CAREFUL"
+
+
+def careful() -> bool:
+    """True when the fast reading path is turned off (``KUBECURRENT_SCAN_FILES_CAREFUL=1``)."""
+    return os.environ.get(CAREFUL_ENV, "").lower() in ("1", "true", "yes")
 
 
 def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
     """The documents, findings and errors of one input, and what it counts for in the summary."""
     report = ScanReport(target=str(ctx.target))
-    for item in read_input(inp, opts, body_fields):
+    for item in read_input(inp, opts, None if careful() else body_fields):
         if isinstance(item, Document):
             report.documents += 1
             report.findings += check_document(item, ctx)

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from lightkube import KubeConfig
-from rich.table import Table
 
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, output_option
@@ -38,7 +36,10 @@ from kubecurrent.plan import (
     render_markdown,
     resolve_target,
 )
-from kubecurrent.sandbox import offered_patches, sandbox_for_server
+from kubecurrent.sandbox import offered_patches
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 EXIT_BLOCKED = 3
 
@@ -184,6 +185,10 @@ def _inventories(
 
 
 def _is_sandbox(kubeconfig: Path | None, context: str | None) -> bool:
+    from lightkube import KubeConfig  # live clusters only: a fleet spec plans without a client
+
+    from kubecurrent.sandbox import sandbox_for_server
+
     try:
         config = KubeConfig.from_file(kubeconfig or default_kubeconfig()).get(context_name=context)
     except Exception:  # an unreadable kubeconfig was reported by the collector already

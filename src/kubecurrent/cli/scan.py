@@ -49,7 +49,7 @@ from kubecurrent.cli._options import (
     TODAY,
     check_addon_names,
 )
-from kubecurrent.cli._output import print_unbounded, scan_root, text_table
+from kubecurrent.cli._output import print_unbounded, scan_root, text_table, to_json
 from kubecurrent.cli._scan_run import render_options, resolve_target, scan, target_warning
 from kubecurrent.cli._support import support_json, support_table
 from kubecurrent.collect.cluster import ClusterResult
@@ -323,7 +323,7 @@ def cluster_html(
 def emit_report(report: ScanReport, output: str, view: View | None = None) -> None:
     view = view or View()
     if output == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(to_json(report.to_dict()))
     elif output == "yaml":
         click.echo(yaml.safe_dump(report.to_dict(), sort_keys=False), nl=False)
     elif output == "csv":

@@ -57,16 +57,17 @@ def follows_control_plane(addon: Addon) -> bool:
 
 def before_hop(work: Work, m: int) -> None:
     """Move every ordinary add-on whose release does not support minor ``m``."""
-    for placed in list(work.addons.values()):
-        if not follows_control_plane(placed.addon) and not work.line(placed).supports(m):
+    for placed in list(work.addons.values()):  # the window test first: it is the cheaper one
+        if not work.line(placed).supports(m) and not follows_control_plane(placed.addon):
             _cross(work, placed, work.minor, m)
 
 
 def after_hop(work: Work) -> None:
     """Move add-ons that follow the control plane to the new minor's release."""
+    minor = work.minor
     for placed in list(work.addons.values()):
-        if follows_control_plane(placed.addon) and not work.line(placed).supports(work.minor):
-            _cross(work, placed, work.minor, work.minor)
+        if not work.line(placed).supports(minor) and follows_control_plane(placed.addon):
+            _cross(work, placed, minor, minor)
 
 
 def _cross(work: Work, placed: Placed, c: int, m: int) -> None:

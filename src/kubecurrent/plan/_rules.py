@@ -29,24 +29,26 @@ def label(k: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """An add-on release line with its Kubernetes range as integers."""
+    """An add-on release line with its Kubernetes range as integers, and the texts the plan
+    writes about it (made once per catalog, not once per step)."""
 
     release: AddonRelease
     lo: int
     hi: int
+    install: str
+    """The version to install: the newest patch the catalog knows, else the line itself."""
+    window: str
+    """The supported Kubernetes range, e.g. ``1.29-1.31``."""
+
+    @classmethod
+    def of(cls, release: AddonRelease) -> Line:
+        lo, hi = key(release.kubernetes_min), key(release.kubernetes_max)
+        install = str(release.latest_patch or release.version)
+        return cls(release, lo, hi, install, f"{label(lo)}-{label(hi)}")
 
     @property
     def version(self) -> DottedVersion:
         return self.release.version
-
-    @property
-    def install(self) -> str:
-        """The version to install: the newest patch the catalog knows, else the line itself."""
-        return str(self.release.latest_patch or self.release.version)
-
-    @property
-    def window(self) -> str:
-        return f"{label(self.lo)}-{label(self.hi)}"
 
     def supports(self, k: int) -> bool:
         return self.lo <= k <= self.hi
@@ -90,9 +92,7 @@ class Rules:
 
     def lines(self, addon: Addon) -> tuple[Line, ...]:
         if addon.name not in self._lines:
-            self._lines[addon.name] = tuple(
-                Line(r, key(r.kubernetes_min), key(r.kubernetes_max)) for r in addon.releases
-            )
+            self._lines[addon.name] = tuple(Line.of(r) for r in addon.releases)
         return self._lines[addon.name]
 
     def line_of(self, addon: Addon, version: str) -> int | None:

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.unit
 
 
 def test_all_is_exactly_the_public_names() -> None:
-    public = {n for n in vars(catalog) if not n.startswith("_")}
-    assert set(catalog.__all__) == public - {"annotations"}
+    public = {n for n in dir(catalog) if not n.startswith("_")}  # lazy names included
+    assert set(catalog.__all__) == public - {"annotations", "TYPE_CHECKING", "lazy_exports"}
     assert sorted(catalog.__all__) == sorted(set(catalog.__all__))
 
 
@@ -25,5 +25,10 @@ def test_catalog_imports_only_model_and_errors() -> None:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kubecurrent"):
                 mod = node.module or ""
                 assert mod.startswith(
-                    ("kubecurrent.catalog", "kubecurrent.model", "kubecurrent.errors")
+                    (
+                        "kubecurrent.catalog",
+                        "kubecurrent.model",
+                        "kubecurrent.errors",
+                        "kubecurrent._lazy",
+                    )
                 ), f"{path.name} imports {mod}"

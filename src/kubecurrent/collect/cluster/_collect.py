@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import Awaitable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from kubecurrent.catalog import Catalog
@@ -26,11 +24,11 @@ from kubecurrent.collect.cluster._api import (
 from kubecurrent.collect.cluster._evidence import EvidenceCounter, api_usage
 from kubecurrent.collect.cluster._facts import applicable_cves, end_of_life
 from kubecurrent.collect.cluster._pools import PoolCounter
+from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
 from kubecurrent.collect.cluster._watch import Watch
 from kubecurrent.collect.cluster._workloads import DrainCounter
 from kubecurrent.collect.eks import (
     EksFacts,
-    EksRef,
     EksToken,
     describe_cluster,
     eks_config,
@@ -39,31 +37,6 @@ from kubecurrent.collect.eks import (
 from kubecurrent.errors import ClusterError
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory, Limitation
-
-
-@dataclass(frozen=True)
-class CollectOptions:
-    pool_label: str | None = None
-    read_secrets: bool = True
-    """Read Helm release Secrets (``--no-secrets`` turns this off)."""
-    all_helm_revisions: bool = False
-    read_metrics: bool = True
-    request_timeout: float = 20.0
-    today: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class ClusterTarget:
-    """One cluster to collect: where its credentials are and how to label it."""
-
-    name: str
-    kubeconfig: Path | None = None
-    context: str | None = None
-    labels: dict[str, str] = field(default_factory=dict)
-    audit_log: Path | None = None
-    timeout: float = 120.0
-    eks: EksRef | None = None
-    """An EKS cluster: reached through the EKS API and its token, not a kubeconfig."""
 
 
 def eks_labels(facts: EksFacts) -> dict[str, str]:
@@ -125,6 +98,22 @@ async def collect_cluster(
     )
 
 
+Guarded = tuple[str, str, Awaitable[Any]]
+"""A read for ``guard_each``: the check's name, the permission it needs, the read itself."""
+LISTS_AT_ONCE = 4
+"""Resource lists of one cluster read at the same time."""
+
+
+def _limitation(check: str, needs: str, exc: ClusterError) -> Limitation:
+    if isinstance(exc, Unreachable):
+        raise exc
+    if isinstance(exc, Forbidden):
+        return Limitation(check=check, reason=f"could not check {check}: needs {needs}")
+    if isinstance(exc, NotFound):
+        return Limitation(check=check, reason=f"{check}: not served by this cluster")
+    return Limitation(check=check, reason=f"{check}: {exc.message}")
+
+
 class _Run:
     def __init__(
         self, api: ClusterApi, catalog: Catalog, opts: CollectOptions, target: ClusterTarget
@@ -139,20 +128,31 @@ class _Run:
         self.state = _sections.State()
 
     async def guard(self, check: str, needs: str, work: Awaitable[Any]) -> None:
+        """Run ``work``; a refusal or failure of this one read becomes a limitation (an
+        unreachable cluster ends the collection)."""
         try:
             await work
-        except Forbidden:
-            self.limits.append(
-                Limitation(check=check, reason=f"could not check {check}: needs {needs}")
-            )
-        except NotFound:
-            self.limits.append(
-                Limitation(check=check, reason=f"{check}: not served by this cluster")
-            )
-        except Unreachable:
-            raise
         except ClusterError as exc:
-            self.limits.append(Limitation(check=check, reason=f"{check}: {exc.message}"))
+            self.limits.append(_limitation(check, needs, exc))
+
+    async def guard_each(self, reads: Sequence[Guarded], concurrency: int = LISTS_AT_ONCE) -> None:
+        """``guard`` for independent reads, ``concurrency`` at a time: the API server works on
+        one while this process decodes another. Limitations are recorded in the order given."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(check: str, needs: str, work: Awaitable[Any]) -> Limitation | None:
+            async with gate:
+                try:
+                    await work
+                except ClusterError as exc:
+                    return _limitation(check, needs, exc)
+            return None
+
+        found = await asyncio.gather(*(one(*read) for read in reads), return_exceptions=True)
+        for item in found:  # re-raised after all have ended: no read outlives the collection
+            if isinstance(item, BaseException):
+                raise item
+        self.limits += [item for item in found if isinstance(item, Limitation)]
 
     async def collect(self) -> ClusterInventory:
         version = await self.api.get_json("/version")

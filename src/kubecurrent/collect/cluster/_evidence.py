@@ -75,6 +75,22 @@ class EvidenceCounter:
         if applied and (applied, kind) in self.watched:
             self.record(applied, kind, EvidenceSource.LAST_APPLIED, obj=label)
 
+    def fresh(self) -> EvidenceCounter:
+        """An empty counter watching the same pairs (for a read running beside others)."""
+        return EvidenceCounter(self.watched)
+
+    def merge(self, other: EvidenceCounter) -> None:
+        """Add ``other``'s tallies as if its objects had been recorded here after ours, so
+        counters filled concurrently and merged in a fixed order give the sequential result."""
+        for key, theirs in other.tallies.items():
+            tally = self.tallies.setdefault(key, _Tally())
+            tally.count += theirs.count
+            if theirs.last_seen and (tally.last_seen is None or theirs.last_seen > tally.last_seen):
+                tally.last_seen = theirs.last_seen
+            for obj in theirs.examples:
+                if len(tally.examples) < MAX_EXAMPLES and obj not in tally.examples:
+                    tally.examples.append(obj)
+
     def result(self) -> tuple[ApiEvidence, ...]:
         out = [
             ApiEvidence(

@@ -26,7 +26,6 @@ times out fails alone, with its reason, and the others complete.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.collect.cluster._collect import ClusterTarget, CollectOptions, collect_cluster
+from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
 from kubecurrent.collect.eks import EksRef, discover, regions_of
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.model.inventory import ClusterInventory
@@ -202,6 +201,8 @@ async def collect_fleet(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> list[ClusterResult]:
     """Every target's result, in the order given; never raises for one cluster's failure."""
+    import asyncio  # here: naming clusters (fleet files) does not need the event loop
+
     gate = asyncio.Semaphore(concurrency)
 
     async def one(target: ClusterTarget) -> ClusterResult:
@@ -215,6 +216,10 @@ async def collect_fleet(
 
 
 async def _collect_one(t: ClusterTarget, catalog: Catalog, opts: CollectOptions) -> ClusterResult:
+    import asyncio
+
+    from kubecurrent.collect.cluster._collect import collect_cluster  # the client, when needed
+
     try:
         inv = await asyncio.wait_for(collect_cluster(t, catalog, opts), t.timeout)
     except TimeoutError:

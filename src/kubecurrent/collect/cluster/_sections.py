@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from kubecurrent.collect.cluster._api import Resource
 from kubecurrent.collect.cluster._audit import summarize_audit
 from kubecurrent.collect.cluster._discovery import Discovery
+from kubecurrent.collect.cluster._evidence import EvidenceCounter
 from kubecurrent.collect.cluster._helm import (
     RELEASE_LABELS,
     ReleaseDecodeError,
@@ -198,18 +199,26 @@ async def object_evidence(run: _Run) -> None:
     run.evidence.watched |= watch.pairs
     discovery = Discovery(run.api)
     await run.guard("API discovery", "get on /apis", discovery.versions("apps"))
-    for res in await discovery.resources(watch.resources):
-        await run.guard(
-            f"API usage of {res.kind}",
-            f"list on {res.plural}" + (f".{res.group}" if res.group else ""),
-            _metadata_pages(run, res),
-        )
+    resources = await discovery.resources(watch.resources)
+    counters = [run.evidence.fresh() for _ in resources]  # one each: merged in this order
+    await run.guard_each(
+        [
+            (
+                f"API usage of {res.kind}",
+                f"list on {res.plural}" + (f".{res.group}" if res.group else ""),
+                _metadata_pages(run, res, counter),
+            )
+            for res, counter in zip(resources, counters, strict=True)
+        ]
+    )
+    for counter in counters:
+        run.evidence.merge(counter)
 
 
-async def _metadata_pages(run: _Run, res: Resource) -> None:
+async def _metadata_pages(run: _Run, res: Resource, counter: EvidenceCounter) -> None:
     async for page in run.api.pages(res, metadata_only=True):
         for obj in page:
-            run.evidence.object_metadata(res.group, res.kind, obj.get("metadata") or {})
+            counter.object_metadata(res.group, res.kind, obj.get("metadata") or {})
 
 
 async def rbac(run: _Run) -> None:

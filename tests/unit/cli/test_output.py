@@ -1,0 +1,38 @@
+"""JSON output: the fast writer prints exactly what ``json.dumps(indent=2, default=str)`` does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kubecurrent.cli._output import to_json
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(_json)
+def test_any_json_value_is_written_as_the_standard_library_writes_it(value: Any) -> None:
+    assert to_json(value) == json.dumps(value, indent=2, default=str)
+
+
+def test_values_json_cannot_hold_are_written_with_str_and_non_ascii_is_escaped() -> None:
+    value = {
+        "when": dt.datetime(2026, 12, 6, 7, 0, tzinfo=dt.UTC),
+        "path": Path("/srv/app.yaml"),
+        "arrow": "1.31 → 1.32",
+        "empty": [{}, []],
+        "numbers": (1, 2.5, -0.0, 10**20, float("inf")),
+    }
+    text = to_json(value)
+    assert text == json.dumps(value, indent=2, default=str)
+    assert '"when": "2026-12-06 07:00:00+00:00"' in text
+    assert "\\u2192" in text

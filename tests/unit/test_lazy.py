@@ -1,0 +1,55 @@
+"""Packages that import their public names on first use: every name resolves, from the module
+the type checker is told, and importing the package alone stays light."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LAZY = ["kubecurrent.sandbox", "kubecurrent.collect.cluster", "kubecurrent.catalog"]
+
+
+def _type_checking_imports(package: str) -> dict[str, str]:
+    """name -> 'module:attribute' as the package's ``if TYPE_CHECKING:`` block imports it."""
+    source = Path(importlib.import_module(package).__file__ or "").read_text()
+    found: dict[str, str] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for stmt in node.body:
+                assert isinstance(stmt, ast.ImportFrom) and stmt.module
+                for alias in stmt.names:
+                    found[alias.asname or alias.name] = f"{stmt.module}:{alias.name}"
+    return found
+
+
+@pytest.mark.parametrize("package", LAZY)
+def test_every_public_name_resolves_to_what_the_type_checker_sees(package: str) -> None:
+    module = importlib.import_module(package)
+    declared = _type_checking_imports(package)
+    assert declared, f"{package} declares its lazy names under TYPE_CHECKING"
+    for name in module.__all__:
+        assert hasattr(module, name), f"{package}.{name}"
+    for name, home in declared.items():
+        assert name in module.__all__
+        where, attribute = home.split(":")
+        assert getattr(module, name) is getattr(importlib.import_module(where), attribute)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        _ = module.nope
+    assert set(module.__all__) <= set(dir(module))
+
+
+def test_importing_the_packages_does_not_import_the_cluster_client_or_the_sandbox() -> None:
+    probe = (
+        "import sys\n"
+        "import kubecurrent.catalog, kubecurrent.collect.cluster, kubecurrent.sandbox\n"
+        "from kubecurrent.collect.cluster import ClusterResult, ClusterTarget\n"
+        "print(sorted(m for m in ('lightkube', 'httpx', 'cryptography', 'psutil')"
+        " if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
