@@ -16,6 +16,7 @@ import click
 
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._options import KUBECONFIG, GlobalOptions
+from kubecurrent.cli._types import COUNT, SECONDS
 from kubecurrent.errors import ClusterError, UsageError
 
 if TYPE_CHECKING:
@@ -75,14 +76,14 @@ def cluster_options(f: FC) -> FC:
         ),
         click.option(
             "--timeout",
-            type=float,
+            type=SECONDS,
             default=120.0,
             show_default=True,
             help="Seconds for collecting one cluster (a fleet file sets its own).",
         ),
         click.option(
             "--concurrency",
-            type=int,
+            type=COUNT,
             default=8,
             show_default=True,
             help="Clusters collected at the same time.",

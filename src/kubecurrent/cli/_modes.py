@@ -14,6 +14,7 @@ import click
 from lightkube import KubeConfig
 
 from kubecurrent.catalog import Catalog
+from kubecurrent.cli._types import SECONDS
 from kubecurrent.execute import Audit, Clock, Kube, PermanentStepError
 from kubecurrent.execute.gitops import Git, GitOpsAddons, HttpChartIndex
 from kubecurrent.execute.kubeadm import (
@@ -45,7 +46,7 @@ def gitops_options(f: FC) -> FC:
             ),
             click.option(
                 "--gitops-sync-timeout",
-                type=float,
+                type=SECONDS,
                 default=600.0,
                 show_default=True,
                 help="Seconds to wait for the cluster to show a committed add-on version.",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from click.core import ParameterSource
 
+from kubecurrent.cli._types import SECONDS
 from kubecurrent.errors import UsageError
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def global_flags(f: FC) -> FC:
 
 TIMEOUT = click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=300.0,
     show_default=True,
     help="Seconds to wait for each component to become ready.",
@@ -222,7 +223,7 @@ def promql_options(f: FC) -> FC:
             ),
             click.option(
                 "--prometheus-timeout",
-                type=float,
+                type=SECONDS,
                 help="Seconds the queries may take to hold at each gate [default: --gate-timeout].",
             ),
         ]

@@ -28,6 +28,7 @@ from kubecurrent.cli._options import (
     promql_options,
 )
 from kubecurrent.cli._rollout_run import RunSettings
+from kubecurrent.cli._types import SECONDS
 from kubecurrent.cli._upgrade_run import promql_flags
 
 __all__ = [
@@ -94,7 +95,9 @@ def to_record(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _seconds(flag: str, name: str, help_text: str) -> Callable[[FC], FC]:
-    return click.option(flag, type=float, default=DEFAULTS[name], show_default=True, help=help_text)
+    return click.option(
+        flag, type=SECONDS, default=DEFAULTS[name], show_default=True, help=help_text
+    )
 
 
 def runner_flags(f: FC, *, today: bool) -> FC:
@@ -111,7 +114,7 @@ def runner_flags(f: FC, *, today: bool) -> FC:
         _seconds("--gate-timeout", "gate_timeout", "Seconds a health gate waits."),
         _seconds("--helm-timeout", "helm_timeout", "Seconds helm waits for an add-on upgrade."),
         click.option(
-            "--poll", type=float, default=DEFAULTS["poll"], show_default=True, hidden=True
+            "--poll", type=SECONDS, default=DEFAULTS["poll"], show_default=True, hidden=True
         ),
         ADDON_CHART,
         EKS_FORCE,

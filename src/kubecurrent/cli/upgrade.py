@@ -29,6 +29,7 @@ from kubecurrent.cli._options import (
     promql_options,
 )
 from kubecurrent.cli._output import console, simple_table
+from kubecurrent.cli._types import SECONDS
 from kubecurrent.cli._upgrade_run import (
     Setup,
     audit_path,
@@ -117,28 +118,28 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
 )
 @click.option(
     "--node-timeout",
-    type=float,
+    type=SECONDS,
     default=300.0,
     show_default=True,
     help="Seconds to drain one node.",
 )
 @click.option(
     "--roll-timeout",
-    type=float,
+    type=SECONDS,
     default=1800.0,
     show_default=True,
     help="Seconds for a whole node-pool roll.",
 )
 @click.option(
     "--gate-timeout",
-    type=float,
+    type=SECONDS,
     default=180.0,
     show_default=True,
     help="Seconds a health gate waits for the cluster to be healthy.",
 )
 @click.option(
     "--helm-timeout",
-    type=float,
+    type=SECONDS,
     default=300.0,
     show_default=True,
     help="Seconds helm waits for an add-on upgrade.",

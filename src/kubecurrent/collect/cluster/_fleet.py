@@ -29,16 +29,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubecurrent.catalog import Catalog
 from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
-from kubecurrent.collect.eks import EksRef, discover, regions_of
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.useryaml import load_user_yaml
+
+if TYPE_CHECKING:
+    from kubecurrent.collect.eks import EksRef
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_CONCURRENCY = 8
@@ -118,6 +120,8 @@ def load_fleet_file(path: Path, kubeconfig: Path | None = None) -> list[ClusterT
     if len(set(names)) != len(names):
         raise UsageError(f"{path}: cluster names must be unique", hint="rename the duplicates")
     if spec.discover.eks is not None:
+        from kubecurrent.collect.eks import discover, regions_of  # the AWS SDK, when asked for
+
         d = spec.discover.eks
         regions = regions_of(",".join(d.regions), d.all_regions, None)
         found += eks_targets(
@@ -138,6 +142,8 @@ def eks_targets(
 ) -> list[ClusterTarget]:
     """Targets for discovered EKS clusters, named after the cluster (``name-region`` when two
     regions have a cluster of that name); clusters already in ``known`` are left out."""
+    from kubecurrent.collect.eks import EksRef
+
     known = known or []
     seen = {t.eks for t in known if t.eks is not None}
     fresh = [r for r in refs if EksRef(r.region, r.name, r.profile) not in seen]
@@ -157,6 +163,8 @@ def _target(base: Path, c: _Entry, d: _Defaults, fallback: Path | None) -> Clust
         return None if text is None else base / Path(text).expanduser()
 
     if c.eks is not None:
+        from kubecurrent.collect.eks import EksRef
+
         ref = EksRef(c.eks.region, c.eks.name, c.eks.profile)
         return ClusterTarget(
             name=c.name or c.eks.name,

@@ -79,6 +79,12 @@ def read_file(
             yield from read_stream(fh, str(path), source, walked=walked)
     except OSError as exc:
         yield ScanError(file=str(path), message=f"cannot read file: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        yield ScanError(
+            file=str(path),
+            message=f"not {exc.encoding.upper()} text ({exc.reason} at byte {exc.start}): "
+            "save it as UTF-8",
+        )
 
 
 def read_stream(
