@@ -508,3 +508,7 @@ class TestClusterUpdates:
         assert sb.server_version(sb.require(SANDBOX)) == sb.release_of("1.37")
         cluster = eks.describe_cluster(name=CLUSTER)["cluster"]
         assert (cluster["version"], cluster["status"]) == ("1.37", "ACTIVE")
+        # The upgraded API server kept the token webhook (it comes from the sandbox's state).
+        session = boto3.Session(**eks_double.session_kwargs(REGION))
+        after = _token_client(alpha, mint_token(session, CLUSTER), "after-upgrade")
+        assert len(list(after.list(Node, labels={NODEGROUP_LABEL: None}))) == 4
