@@ -52,8 +52,10 @@ Operations and fields (API reference: https://docs.aws.amazon.com/eks/latest/API
   releaseVersion, force) -> update
 - UpdateAddon (POST .../addons/{addonName}/update; addonVersion, resolveConflicts NONE |
   OVERWRITE | PRESERVE, default NONE) -> update
-- ListUpdates (GET /clusters/{name}/updates; nodegroupName, addonName) -> updateIds
-- DescribeUpdate (GET /clusters/{name}/updates/{updateId}; nodegroupName, addonName) ->
+- ListUpdates (GET /clusters/{name}/updates; nodegroupName, addonName) -> updateIds of that
+  scope only (the cluster's own updates without either), oldest first
+- DescribeUpdate (GET /clusters/{name}/updates/{updateId}; nodegroupName or addonName required
+  for a node-group or add-on update, as with EKS; else ResourceNotFoundException) ->
   update: id, status (InProgress | Failed | Cancelled | Successful), type (VersionUpdate |
   AddonUpdate), params[type, value], createdAt, errors[errorCode, errorMessage, resourceIds]
 - ListInsights (POST /clusters/{name}/insights; filter categories, kubernetesVersions,
@@ -67,6 +69,15 @@ ResourceInUseException, ThrottlingException (``throttle_next``), and for authent
 MissingAuthenticationTokenException, UnrecognizedClientException, InvalidSignatureException,
 ExpiredTokenException (``expire_credentials``).
 EKS's update rules: ``_double_updates``; what happens in the sandbox: ``_double_work``.
+
+Update requests repeated with the same ``clientRequestToken`` answer the update they started
+(botocore fills the token in by itself; an explicit one makes a retried request idempotent).
+
+Test controls (besides the contract): ``fail_next_update``, ``hold_updates`` /
+``release_updates``, ``throttle_next``, ``remove_cluster``, ``expire_credentials``,
+``degrade_nodegroup``, ``set_deprecated_apis``, ``eviction_timeout`` (EKS waits 15 minutes before
+``PodEvictionFailure``; the double 60 s by default), ``requests()`` (operation and boto3
+parameter names of every authenticated request, throttled ones included).
 
 Kubernetes access
 -----------------
