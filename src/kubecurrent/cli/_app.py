@@ -108,6 +108,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "upgrade",
         "Upgrade one cluster to --target, step by step, each verified and health-gated.",
     ),
+    "rehearse": CommandEntry(
+        "kubecurrent.cli.rehearse",
+        "rehearse",
+        "Rehearse a cluster's upgrade on a local twin: its own objects through every hop.",
+    ),
     "rollout": CommandEntry(
         "kubecurrent.cli.rollout",
         "rollout",

@@ -43,6 +43,7 @@ class UpOptions:
     fleet: str | None = None
     timeout: float = 180.0
     token_webhook_config: Path | None = None  # see SandboxState.token_webhook_config
+    runtime_config: tuple[str, ...] = ()  # see SandboxState.runtime_config
 
 
 def _check_binaries(version: str) -> None:
@@ -82,6 +83,7 @@ def up(opts: UpOptions) -> SandboxState:
                 ports=dict(zip(run.PORT_NAMES, run.free_ports(len(run.PORT_NAMES)), strict=True)),
                 pools=list(opts.pools),
                 token_webhook_config=opts.token_webhook_config,
+                runtime_config=list(opts.runtime_config),
             )
             try:
                 _bring_up(state, directory, opts.timeout)

@@ -79,10 +79,12 @@ def start(
 
 
 def apiserver_command(binary: Path, pki: Path, state: SandboxState) -> list[str]:
-    """The API server's command line, with the state's opt-in token webhook when it has one."""
+    """The API server's command line, with the state's opt-in token webhook and API versions."""
     argv = run.apiserver_argv(binary, pki, state.ports)
     if state.token_webhook_config is not None:
         argv += run.token_webhook_argv(state.token_webhook_config)
+    if state.runtime_config:
+        argv.append("--runtime-config=" + ",".join(f"{gv}=true" for gv in state.runtime_config))
     return argv
 
 

@@ -53,6 +53,11 @@ class SandboxState(BaseModel):
     token_webhook_config: Path | None = None
     """Opt-in: a webhook token authenticator's kubeconfig-format config file, passed to every
     kube-apiserver this sandbox starts (``up``, ``upgrade``, recovery); None: not used."""
+    runtime_config: list[str] = Field(default_factory=list)
+    """API group versions turned on beyond the defaults (``storage.k8s.io/v1beta1``), passed as
+    ``--runtime-config`` to every kube-apiserver this sandbox starts. A version that a later
+    release no longer serves is simply not served there: the API server decides, as it would
+    on a real cluster started with the same flag."""
 
     @property
     def server(self) -> str:
