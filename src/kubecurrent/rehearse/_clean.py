@@ -97,6 +97,8 @@ def skip_object(obj: dict[str, Any]) -> str | None:
         return "node bootstrap tokens are not copied"
     if kind == "ConfigMap" and name == "kube-root-ca.crt":
         return "published in every namespace by the root CA publisher"
+    if kind == "Service" and name == "kubernetes" and meta.get("namespace") == "default":
+        return "made by the API server itself"
     if kind == "ServiceAccount" and name == "default":
         return "made in every namespace by the service-account controller"
     return None

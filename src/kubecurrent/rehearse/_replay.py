@@ -130,6 +130,15 @@ def rehearse(
     return result
 
 
+def _typed(page: list[dict[str, Any]], res: ApiResource) -> list[dict[str, Any]]:
+    """List items carry no ``apiVersion``/``kind``: set them, since cleaning (Secrets' data
+    above all) and the skip rules go by kind."""
+    for obj in page:
+        obj["apiVersion"] = res.api_version
+        obj["kind"] = res.kind
+    return page
+
+
 def _selected(res: ApiResource, opts: RehearseOptions) -> bool:
     if (res.group, res.kind) == _CRD or (res.group, res.kind) == ("", "Namespace"):
         return True
@@ -183,7 +192,7 @@ def _load(
                 )
                 break
             todo = []
-            for obj in page:
+            for obj in _typed(page, res):
                 if not _in_scope(obj, res, opts) or not (obj.get("metadata") or {}).get("name"):
                     continue
                 why = skip_object(obj)
@@ -297,7 +306,8 @@ def _check_hop(
                 at.add(Outcome(ref, Check.READ_BACK, Verdict.UNREADABLE, page.message, "cluster"))
                 break
             read += len(page)
-            for ref_, reply in pool.map(lambda o, r=res: _create_dry(kube, r, o, opts), page):
+            mine = [o for o in _typed(page, res) if skip_object(o) is None]  # not the twin's own
+            for ref_, reply in pool.map(lambda o, r=res: _create_dry(kube, r, o, opts), mine):
                 at.judge(ref_, Check.RESUBMIT, reply, "cluster")
         at.hop.read_back += read
         if read < copied:
@@ -337,7 +347,9 @@ def _through_writer(kube: Kube, res: ApiResource, ref: ObjectRef, opts: Rehearse
     if not got.ok:
         return got
     body = clean(got.body, opts.webhooks)
-    return kube.request("POST", res.path(ref.namespace), params=_DRY_RUN, body=body)
+    sent = kube.request("POST", res.path(ref.namespace), params=_DRY_RUN, body=body)
+    warnings = tuple(dict.fromkeys(got.warnings + sent.warnings))  # the server's, once each
+    return Reply(sent.status, sent.body, warnings)
 
 
 def _apply_manifests(

@@ -9,6 +9,7 @@ the right hop with the API server's own words, and leave production untouched.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -178,7 +179,7 @@ def _established(api: Api) -> bool:
     )
     return any(
         c["type"] == "Established" and c["status"] == "True"
-        for c in crd.get("status", {}).get("conditions", [])
+        for c in (crd.get("status") or {}).get("conditions") or []
     )
 
 
@@ -203,7 +204,7 @@ def _manifests(root: Path) -> Path:
     d.mkdir()
     (d / "vac.yaml").write_text(
         "apiVersion: storage.k8s.io/v1beta1\nkind: VolumeAttributesClass\n"
-        "metadata:\n  name: silver\ndriverName: csi.example.com\n"
+        "metadata:\n  name: silver\ndriverName: csi.example.com\nparameters:\n  iops: '100'\n"
     )
     (d / "widget.yaml").write_text(
         "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w2\n  namespace: apps\n"
@@ -219,7 +220,7 @@ def _manifests(root: Path) -> Path:
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KUBECURRENT_KUBECONFIG": ""}
     return subprocess.run(
-        [sys.executable, "-m", "kubecurrent.cli", *args],
+        [sys.executable, "-m", "kubecurrent", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -251,6 +252,7 @@ def test_rehearsal_finds_each_problem_at_its_hop_and_leaves_production_alone(
     )  # fmt: skip
     assert proc.returncode == 4, proc.stderr[-3000:]
     result = json.loads(proc.stdout)
+    (tmp_path / "result.json").write_text(proc.stdout)  # kept for a failing run's reader
     hops = {h["version"].rsplit(".", 1)[0]: h for h in result["hops"]}
     assert list(hops) == ["v1.35", "v1.36", "v1.37"], proc.stderr[-2000:]
     assert result["interrupted"] == ""
@@ -331,3 +333,45 @@ def test_rehearsal_confirms_every_removed_finding_of_scan_files(
     }
     assert removed <= refused_at_target
     assert ("Widget", "w2") in refused_at_target - removed  # what only the real server knows
+
+
+def test_secrets_reach_the_twin_with_their_keys_but_never_their_data(
+    production: SessionSandbox,
+) -> None:
+    from kubecurrent.collect.cluster import ClusterTarget, connection
+    from kubecurrent.model import MinorVersion
+    from kubecurrent.rehearse import Kube, RehearseOptions, Twin, rehearse, twin_name
+
+    seen: dict[str, Any] = {}
+
+    class Peeking(Twin):
+        """The real twin; before it goes, the test reads what it holds."""
+
+        def __exit__(self, *exc: Any) -> None:
+            seen.update(self.kube.json("/api/v1/namespaces/shop/secrets/db"))
+            super().__exit__(*exc)
+
+    source = Kube(
+        connection(ClusterTarget(name="production", kubeconfig=production.kubeconfig)), "prod"
+    )
+    try:
+        result = rehearse(
+            source,
+            "production",
+            RehearseOptions(
+                target=MinorVersion.parse("1.35"),
+                namespaces=frozenset({"shop"}),
+                kinds=frozenset({"secret"}),
+            ),
+            lambda start, extra: Peeking(twin_name(), start, extra),
+        )
+    finally:
+        source.close()
+    assert result.copied == {  # namespaces and CRDs always come along (documented)
+        "Namespace (v1)": 1,
+        "CustomResourceDefinition (apiextensions.k8s.io/v1)": 1,
+        "Secret (v1)": 1,
+    }, result.copied
+    assert list(seen["data"]) == ["password"]
+    assert SECRET_VALUE.encode() not in base64.b64decode(seen["data"]["password"])
+    assert not [n for n in sb.names() if n.startswith("rehearse-")]
