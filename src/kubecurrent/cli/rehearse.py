@@ -211,5 +211,8 @@ def _table(r: object) -> None:
     ]
     if problems:
         out.print(simple_table(["hop", "verdict", "check", "object", "API server says"], problems))
+    unread = [n for n in r.not_copied if n.reason.startswith("cannot list")]
+    for n in unread:
+        out.print(f"not copied: {n.what}: {visible_line(n.reason)}", markup=False, highlight=False)
     if r.interrupted:
         out.print(f"stopped: {visible_line(r.interrupted)}", markup=False, highlight=False)

@@ -23,6 +23,7 @@ __all__ = [
     "placeholder",
     "skip_object",
     "skip_resource",
+    "skipped_table",
 ]
 
 _SKIP_RESOURCES: dict[tuple[str, str], str] = {
@@ -230,3 +231,10 @@ def load_order(group: str, kind: str) -> tuple[int, str, str]:
     if kind in _LAST:
         return (2, str(_LAST.index(kind)), group)
     return (1, group, kind)
+
+
+def skipped_table() -> str:
+    """The Markdown table of what is never copied (docs/rehearse.md shows it; a test compares)."""
+    rows = ["| Resource | Why it is not copied |", "|---|---|"]
+    rows += [f"| `{p}.{g or 'core'}` | {why} |" for (g, p), why in sorted(_SKIP_RESOURCES.items())]
+    return "\n".join(rows) + "\n"

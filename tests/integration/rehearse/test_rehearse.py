@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import psutil
 import pytest
 from lightkube import KubeConfig
 from lightkube.config.client_adapter import Client as HttpClient
@@ -375,3 +377,64 @@ def test_secrets_reach_the_twin_with_their_keys_but_never_their_data(
     assert list(seen["data"]) == ["password"]
     assert SECRET_VALUE.encode() not in base64.b64decode(seen["data"]["password"])
     assert not [n for n in sb.names() if n.startswith("rehearse-")]
+
+
+def test_a_user_who_cannot_read_everything_rehearses_what_they_can(
+    production: SessionSandbox, tmp_path: Path
+) -> None:
+    api = Api(production)
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "rehearse-reader"},
+        "rules": [
+            {"apiGroups": [""], "resources": ["namespaces", "configmaps"], "verbs": ["list"]},
+            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"]},
+        ],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "rehearse-reader"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                    "name": "rehearse-reader"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "auditor"}],
+    }  # fmt: skip
+    api.send("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", role)
+    api.send("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", binding)
+    kubeconfig = sb.mint_user(production.name, "auditor")
+    proc = _run(
+        "--kubeconfig", str(kubeconfig), "rehearse", "--target", "1.35",
+        "--namespaces", "data", "--kinds", "ConfigMap,Secret", "-o", "json", cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    assert result["copied"]["ConfigMap (v1)"] == 1  # the 900 KiB one; kube-root-ca is the twin's
+    not_copied = {n["what"]: n["reason"] for n in result["not_copied"]}
+    assert not_copied["secrets.core"].startswith("cannot list: secrets is forbidden")
+    assert "customresourcedefinitions.apiextensions.k8s.io" in not_copied
+
+
+def test_ctrl_c_leaves_no_twin_behind(production: SessionSandbox, tmp_path: Path) -> None:
+    before = {p.pid for p in psutil.process_iter()}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kubecurrent", "--kubeconfig", str(production.kubeconfig),
+         "rehearse", "--target", "1.37"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:  # the twin is up and being filled
+        lines.append(line)
+        if line.startswith("copied "):
+            break
+    assert [n for n in sb.names() if n.startswith("rehearse-")], "".join(lines)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) != 0
+    assert not [n for n in sb.names() if n.startswith("rehearse-")]
+    left = [
+        p.info["cmdline"]
+        for p in psutil.process_iter(["cmdline"])
+        if p.pid not in before and "rehearse-" in " ".join(p.info["cmdline"] or [])
+    ]
+    assert not left, left

@@ -151,3 +151,13 @@ def test_load_order_puts_crds_first_and_webhooks_last() -> None:
         "ValidatingAdmissionPolicy",
         "ValidatingWebhookConfiguration",
     ]
+
+
+def test_the_docs_show_what_is_never_copied_as_the_code_decides() -> None:
+    from pathlib import Path
+
+    from kubecurrent.rehearse._clean import skipped_table
+
+    page = (Path(__file__).parents[3] / "docs" / "rehearse.md").read_text()
+    block = page.split("<!-- generated: kubecurrent.rehearse._clean.skipped_table -->\n")[1]
+    assert block.split("<!-- end generated -->")[0] == skipped_table()
