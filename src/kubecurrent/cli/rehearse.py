@@ -69,6 +69,11 @@ def _names(_: click.Context, __: click.Parameter, value: str | None) -> frozense
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the evidence to this file: .md (Markdown) or .json.",
 )
+@click.option(
+    "--name",
+    help="The cluster's name in the evidence [default: the context]: the name the fleet file "
+    "gives it, so `rollout start --rehearsal FILE` matches it.",
+)
 @click.option("--workers", type=COUNT, default=8, show_default=True, help="Requests at once.")
 @TIMEOUT
 @output_option("table", "markdown", "json")
@@ -81,6 +86,7 @@ def rehearse(
     kinds: frozenset[str],
     webhooks: str,
     report: Path | None,
+    name: str | None,
     workers: int,
     timeout: float,
 ) -> None:
@@ -132,7 +138,7 @@ def rehearse(
     try:
         result = rh.rehearse(
             source,
-            context,
+            name or context,
             opts,
             lambda start, extra: rh.Twin(rh.twin_name(), start, extra),
             lambda line: progress.print(line, markup=False, highlight=False),

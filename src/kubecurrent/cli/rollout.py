@@ -25,6 +25,7 @@ from kubecurrent.cli._app import GlobalOptions, err_console, output_option
 from kubecurrent.cli._clusters import Selection, discover_options, discovered
 from kubecurrent.cli._options import KUBECONFIG
 from kubecurrent.cli._output import console, emit, simple_table
+from kubecurrent.cli._rehearsals import check_rehearsals, record_rehearsals, rehearsal_options
 from kubecurrent.cli._rollout_options import given, in_force, runner_flags, settings_from, to_record
 from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.collect.cluster import load_fleet_file
@@ -221,6 +222,7 @@ def _discover_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @output_option("table", "json", "yaml")
 @KUBECONFIG
 @click.option("--dry-run", is_flag=True, help="Show the waves and stop; record nothing.")
+@rehearsal_options
 @STATE
 @ACTOR
 @_runner_options
@@ -240,6 +242,8 @@ def start(
     regions: str | None,
     all_regions: bool,
     profile: str | None,
+    rehearsals: tuple[Path, ...],
+    require_rehearsal: bool,
     **flags: Any,
 ) -> None:
     """Start a rollout of the fleet to --target and drive it.
@@ -283,6 +287,7 @@ def start(
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     day = today.date() if today else dt.date.today()
     version = str(resolve_target(catalog, target, day))
+    evidence = check_rehearsals(rehearsals, require_rehearsal, [r.name for r in refs], version)
     members = [StrategyMember(r.name, r.labels) for r in refs]
     strategy = load_strategy(strategy_file) if strategy_file else default_strategy(members)
     if dry_run:
@@ -339,6 +344,7 @@ def start(
         now=_now(),
         runner=to_record(values),
     )
+    record_rehearsals(store, rid, evidence, who, _now())
     click.echo(f"rollout {rid} created: {len(refs)} clusters to {version}")
     _drive(engine, rid)
 

@@ -5,6 +5,7 @@ Sits beside ``web`` above the sandbox: it uses the sandbox, the collectors and t
 """
 
 from kubecurrent.rehearse._discovery import ApiResource, Served, discover
+from kubecurrent.rehearse._evidence import RehearsalSummary, read_summary
 from kubecurrent.rehearse._kube import Kube, Reply
 from kubecurrent.rehearse._records import (
     Check,
@@ -33,6 +34,7 @@ __all__ = [
     "ObjectRef",
     "Outcome",
     "Rehearsal",
+    "RehearsalSummary",
     "RehearseOptions",
     "Reply",
     "Served",
@@ -42,6 +44,7 @@ __all__ = [
     "WebhookMode",
     "buildable",
     "discover",
+    "read_summary",
     "rehearse",
     "render_json",
     "render_markdown",
