@@ -20,8 +20,8 @@ from kubecurrent.cli._app import GlobalOptions, err_console, output_option
 from kubecurrent.cli._clusters import cluster_options, selection
 from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
 from kubecurrent.cli._output import emit, simple_table
+from kubecurrent.cli._plan_file import load_cluster_plan
 from kubecurrent.cli.plan import _inventories
-from kubecurrent.cli.upgrade import _load_plan
 from kubecurrent.errors import UsageError
 from kubecurrent.execute.gitops import Git, HttpChartIndex, Proposal, propose
 from kubecurrent.model.plan import ClusterPlan
@@ -101,7 +101,7 @@ def propose_cmd(
     opts = ctx.ensure_object(GlobalOptions)
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     if plan_file is not None:
-        plan = _load_plan(plan_file, cluster or "")
+        plan = load_cluster_plan(plan_file, cluster or "")
     else:
         clusters, _, _ = _inventories(opts, catalog, fleet_spec, inventory, selection(**live))
         chosen = [c for c in clusters if cluster in (None, c.name)]

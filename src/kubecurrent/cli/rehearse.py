@@ -37,7 +37,14 @@ def _names(_: click.Context, __: click.Parameter, value: str | None) -> frozense
     epilog="\b\nExit codes:\n  0  every hop reached, nothing refused\n  1  stopped before the "
     "target (a twin upgrade failed)\n  2  bad usage\n  4  refused or unreadable at some hop"
 )
-@click.option("--target", required=True, help="The Kubernetes minor to rehearse up to (1.37).")
+@click.option("--target", help="The Kubernetes minor to rehearse up to (1.37).")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Walk the control-plane hops of this plan (`kubecurrent plan -o json`) instead of "
+    "--target: the cluster's plan (the only one, or the one of --name / the context).",
+)
 @click.option(
     "--manifests",
     multiple=True,
@@ -80,7 +87,8 @@ def _names(_: click.Context, __: click.Parameter, value: str | None) -> frozense
 @click.pass_obj
 def rehearse(
     g: GlobalOptions,
-    target: str,
+    target: str | None,
+    plan_file: Path | None,
     manifests: tuple[Path, ...],
     namespaces: frozenset[str],
     kinds: frozenset[str],
@@ -103,12 +111,11 @@ def rehearse(
     from kubecurrent.catalog import extra_from_env, load_catalog
     from kubecurrent.collect.cluster import ClusterTarget, connection, kubeconfig_contexts
 
-    try:
-        minor = MinorVersion.parse(target)
-    except ValueError:
+    if (target is None) == (plan_file is None):
         raise UsageError(
-            f"--target {target!r} is not a Kubernetes minor", hint="write it as X.Y, e.g. 1.37"
-        ) from None
+            "give --target X.Y or --plan FILE (one of them)",
+            hint="e.g. `kubecurrent rehearse --context prod --target 1.37`",
+        )
     if report is not None and report.suffix not in (".md", ".json"):
         raise UsageError(f"--report {report}: unknown format", hint="name a .md or a .json file")
     kubeconfig = Path(g.kubeconfig) if g.kubeconfig else None
@@ -119,6 +126,7 @@ def rehearse(
             f"no kubeconfig context {context!r}" if context else "no current kubeconfig context",
             hint="choose one with --context (see `kubectl config get-contexts`)",
         )
+    minor = MinorVersion.parse(target) if target is not None else _plan_target(plan_file, name or context)
     catalog = load_catalog(extra=extra_from_env())
     opts = rh.RehearseOptions(
         target=minor,
@@ -161,6 +169,28 @@ def rehearse(
         raise SystemExit(EXIT_STOPPED)
     if not result.ok():
         raise SystemExit(EXIT_REFUSED)
+
+
+def _plan_target(path: Path | None, cluster: str) -> MinorVersion:
+    """The last control-plane hop of the cluster's plan (each hop is one minor, walked in
+    order from the cluster's own minor, as the plan does)."""
+    from kubecurrent.cli._plan_file import load_cluster_plan
+
+    assert path is not None
+    plan = load_cluster_plan(path, cluster)
+    if plan.status == "blocked":
+        raise UsageError(
+            f"{path}: the plan of {plan.name} is blocked: {'; '.join(plan.reasons)}",
+            hint="resolve what blocks it, or rehearse with --target to see what the API "
+            "servers say anyway",
+        )
+    hops = [s.to for s in plan.steps if s.type == "control-plane" and s.to]
+    if not hops:
+        raise UsageError(
+            f"{path}: the plan of {plan.name} has no control-plane hop",
+            hint="nothing to rehearse: the cluster is at the plan's target already",
+        )
+    return MinorVersion.parse(".".join(hops[-1].removeprefix("v").split(".")[:2]))
 
 
 def _manifests(paths: tuple[Path, ...]) -> Callable[[MinorVersion], Iterator[Manifest]]:

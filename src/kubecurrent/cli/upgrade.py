@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from kubecurrent.cli._options import (
     promql_options,
 )
 from kubecurrent.cli._output import console, simple_table
+from kubecurrent.cli._plan_file import load_cluster_plan
 from kubecurrent.cli._types import SECONDS
 from kubecurrent.cli._upgrade_run import (
     Setup,
@@ -191,7 +191,7 @@ def upgrade(
     collect = _collector(catalog, ClusterTarget(name, kubeconfig, context, eks=eks), day, capi)
     inventory = collect()
     if plan_file is not None:
-        plan = _load_plan(plan_file, inventory.name)
+        plan = load_cluster_plan(plan_file, inventory.name)
     else:
         plan = plan_cluster(inventory, catalog, resolve_target(catalog, target, day), PlanPolicy())
     if eks is not None:
@@ -265,21 +265,6 @@ def _collector(
         return capi.observe(inventory) if capi is not None else inventory
 
     return collect
-
-
-def _load_plan(path: Path, cluster: str) -> ClusterPlan:
-    """One cluster's plan from ``kubecurrent plan -o json`` (the only one, or the one named)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        plans = data["clusters"]
-        chosen = plans[0] if len(plans) == 1 else next(p for p in plans if p["name"] == cluster)
-        fields = {k: v for k, v in chosen.items() if k not in ("totals", "from")}
-        return ClusterPlan.model_validate({**fields, "from_version": chosen["from"]})
-    except (OSError, ValueError, KeyError, StopIteration, TypeError) as exc:
-        raise UsageError(
-            f"{path}: not a plan for cluster {cluster} ({type(exc).__name__}: {exc})",
-            hint="write it with `kubecurrent plan --context X -o json > plan.json`",
-        ) from None
 
 
 def _show(plan: ClusterPlan) -> None:

@@ -110,3 +110,32 @@ def test_evidence_is_recorded_in_the_rollouts_audit_trail_and_change_record(
     assert len(records["a"]["sha256"]) == 64
     report = render_markdown(snapshot(store, rid), store.journal(rid), store.audit_records(rid))
     assert "rehearsal" in report and "refusals found (1 refused" in report
+
+
+def _kubeconfig(tmp_path: Path) -> Path:
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+    )
+    return path
+
+
+def test_rehearse_takes_its_target_from_the_plan_and_refuses_what_it_cannot_walk(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    kubeconfig = str(_kubeconfig(tmp_path))
+    plan = tmp_path / "plan.json"
+    base = {"name": "c", "from": "v1.35.4", "target": "v1.37.2"}
+    plan.write_text(json.dumps({"clusters": [{**base, "status": "blocked", "reasons": ["x y"]}]}))
+    result = runner.invoke(root, ["--kubeconfig", kubeconfig, "rehearse", "--plan", str(plan)])
+    assert result.exit_code == 2 and "the plan of c is blocked: x y" in result.output
+    plan.write_text(json.dumps({"clusters": [{**base, "status": "ok", "steps": []}]}))
+    result = runner.invoke(root, ["--kubeconfig", kubeconfig, "rehearse", "--plan", str(plan)])
+    assert result.exit_code == 2 and "has no control-plane hop" in result.output
+    both = ["--kubeconfig", kubeconfig, "rehearse", "--plan", str(plan), "--target", "1.37"]
+    assert "give --target X.Y or --plan FILE" in runner.invoke(root, both).output
+    bad = runner.invoke(root, ["--kubeconfig", kubeconfig, "rehearse", "--target", "soon"])
+    assert bad.exit_code == 2 and "'soon' is not a Kubernetes version" in bad.output
