@@ -35,6 +35,7 @@ from kubecurrent.collect.files import (
     ChartInfo,
     Document,
     Input,
+    KustomizeRemote,
     RenderOptions,
     Skipped,
     SkipReason,
@@ -120,15 +121,21 @@ def render_options(
     sets: Iterable[str],
     chart_deps: str = ChartDeps.REQUIRE.value,
     kustomize_enable_helm: bool = False,
+    kustomize_remote: str = KustomizeRemote.SKIP.value,
+    kustomize_timeout: float | None = None,
 ) -> RenderOptions:
-    return RenderOptions(
+    opts = RenderOptions(
         helm=binary_resolver(helm, HELM, "helm"),
         kustomize=binary_resolver(kustomize, KUSTOMIZE, "kustomize"),
         values=tuple(values),
         set_values=tuple(sets),
         chart_deps=ChartDeps(chart_deps),
         kustomize_enable_helm=kustomize_enable_helm,
+        kustomize_remote=KustomizeRemote(kustomize_remote),
     )
+    if kustomize_timeout is not None:
+        opts = dataclasses.replace(opts, kustomize_timeout=kustomize_timeout)
+    return opts
 
 
 def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
@@ -207,6 +214,7 @@ WHOLE_SKIPS = frozenset(
     {
         SkipReason.LIBRARY_CHART,
         SkipReason.KUSTOMIZE_INCOMPLETE,
+        SkipReason.KUSTOMIZE_REMOTE,
         SkipReason.KUSTOMIZE_COMPONENT,
     }
 )

@@ -16,8 +16,8 @@ import click
 from kubecurrent.analyze.fix import FixResult, fix_text
 from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, err_console
 from kubecurrent.cli._scan_run import refuse_empty_paths
-from kubecurrent.cli.scan import context_for, target_options
-from kubecurrent.collect.files import Input, discover
+from kubecurrent.cli.scan import EXCLUDE, context_for, target_options
+from kubecurrent.collect.files import Excluded, ExcludeRules, Input, discover
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.textfile import TextForm, read_text, write_atomic
 
@@ -33,6 +33,7 @@ def fix_group() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @target_options
 @click.option("--write", is_flag=True, help="Rewrite the files in place (default: print a diff).")
+@EXCLUDE
 @click.pass_context
 def files(
     click_ctx: click.Context,
@@ -41,6 +42,7 @@ def files(
     from_version: str | None,
     extra: tuple[str, ...],
     write: bool,
+    exclude: tuple[str, ...],
 ) -> None:
     """Migrate removed and deprecated apiVersions in the YAML files under PATHS.
 
@@ -48,10 +50,15 @@ def files(
     set as KUBECURRENT_FIX_FILES_<FLAG>.
     """
     refuse_empty_paths(paths, "fix")
+    rules = ExcludeRules.parse(exclude)
     ctx = context_for(target, from_version, extra)
     err = err_console()
     failed = refused = False
-    for item in discover(list(paths)):
+    excluded = 0
+    for item in discover(list(paths), rules):
+        if isinstance(item, Excluded):
+            excluded += 1
+            continue
         if not isinstance(item, Input):
             err.print(f"warning: {item.file}: {item.message}", markup=False, highlight=False)
             failed = True
@@ -68,6 +75,9 @@ def files(
                 continue
             result = fix_text(text, ctx)
             refused = _report(path, text, form, result, write) or refused
+    if excluded:
+        note = f"note: excluded {excluded} files and directories matching --exclude (not fixed)"
+        err.print(note, markup=False, highlight=False)
     click_ctx.exit(EXIT_REFUSED if refused else EXIT_ERROR if failed else EXIT_OK)
 
 

@@ -16,6 +16,11 @@ visited (by device and inode) is not entered again, so link loops end. Hidden di
   files`` edits them there); files it does not name are read as usual.
 * Files named explicitly are ``explicit``: one that holds no Kubernetes object is an error. In
   a walk, what is not a manifest is skipped and counted.
+* ``--exclude`` patterns (``ExcludeRules``, see ``_exclude``) are matched against paths relative
+  to the scan root a walk started from: a matching directory is not entered, a matching
+  manifest file not read; each is yielded as ``Excluded`` so that it is counted. They apply to
+  what the walk finds, never to a path named on the command line, nor to the files a chart or
+  a kustomization reads through helm or kustomize.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from typing import Any, Literal
 
 import yaml
 
+from kubecurrent.collect.files._exclude import ExcludeRules
+from kubecurrent.collect.files._remote import is_remote, remote_refs
+from kubecurrent.collect.files._types import Excluded
 from kubecurrent.collect.files._yaml import load
 from kubecurrent.model.findings import ScanError
 
@@ -56,18 +64,24 @@ class Input:
     missing: tuple[Path, ...] = ()
     """For an overlay: local files or directories it (or a base it names) needs that are not
     there, typically made by a build step. It is then not built; its own files are read."""
+    remote: tuple[str, ...] = ()
+    """For an overlay: the remote bases, resources and files it (or a local base or component
+    it names) makes kustomize fetch over the network (``_remote``)."""
 
 
-def discover(paths: list[str]) -> Iterator[Input | ScanError]:
-    """Inputs under ``paths`` (``-`` is standard input) in a stable order."""
-    walk = _Walk()
+def discover(
+    paths: list[str], exclude: ExcludeRules | None = None
+) -> Iterator[Input | ScanError | Excluded]:
+    """Inputs under ``paths`` (``-`` is standard input) in a stable order, and what ``exclude``
+    kept out of the walk."""
+    walk = _Walk(exclude or ExcludeRules())
     for raw in paths:
         if raw == "-":
             yield Input("stdin", Path("-"))
             continue
         path = Path(raw)
         if path.is_dir():
-            yield from walk.directory(path)
+            yield from walk.directory(path, path)
         elif path.is_file():
             if is_binary(path):
                 yield ScanError(
@@ -84,11 +98,12 @@ def discover(paths: list[str]) -> Iterator[Input | ScanError]:
 class _Walk:
     """One walk's memory: directories visited and files covered by a kustomization."""
 
-    def __init__(self) -> None:
+    def __init__(self, exclude: ExcludeRules) -> None:
         self.seen: set[tuple[int, int]] = set()
         self.covered: set[Path] = set()
+        self.exclude = exclude
 
-    def directory(self, path: Path) -> Iterator[Input | ScanError]:
+    def directory(self, path: Path, root: Path) -> Iterator[Input | ScanError | Excluded]:
         try:
             st = path.stat()
             if (st.st_dev, st.st_ino) in self.seen:
@@ -105,7 +120,7 @@ class _Walk:
         else:
             yield from self._kustomization(path, files)
         for entry in entries:
-            yield from self._entry(entry)
+            yield from self._entry(entry, root)
 
     def _kustomization(self, path: Path, files: set[str]) -> Iterator[Input]:
         name = next((n for n in KUSTOMIZATION_FILES if n in files), None)
@@ -121,9 +136,10 @@ class _Walk:
             yield Input("component", path, covers=covers)
         else:
             lacking = tuple(_missing(path, spec or {}, set()))
-            yield Input("kustomize", path, covers=covers, missing=lacking)
+            remote = tuple(dict.fromkeys(_remotes(path, spec or {}, set())))
+            yield Input("kustomize", path, covers=covers, missing=lacking, remote=remote)
 
-    def _entry(self, entry: os.DirEntry[str]) -> Iterator[Input | ScanError]:
+    def _entry(self, entry: os.DirEntry[str], root: Path) -> Iterator[Input | ScanError | Excluded]:
         child = Path(entry.path)
         try:
             is_dir = entry.is_dir()
@@ -131,15 +147,24 @@ class _Walk:
         except OSError:
             return
         if is_dir:
-            if not entry.name.startswith("."):
-                yield from self.directory(child)
-        elif (
-            is_file
-            and _is_manifest_name(entry.name)
-            and child.resolve() not in self.covered
-            and not is_binary(child)
-        ):
+            if entry.name.startswith("."):
+                return
+        elif not (is_file and _is_manifest_name(entry.name)) or child.resolve() in self.covered:
+            return
+        excluded = self._excluded(child, root, is_dir)
+        if excluded is not None:
+            yield excluded
+        elif is_dir:
+            yield from self.directory(child, root)
+        elif not is_binary(child):
             yield Input("file", child)
+
+    def _excluded(self, child: Path, root: Path, is_dir: bool) -> Excluded | None:
+        if not self.exclude:
+            return None
+        relative = child.relative_to(root).as_posix()
+        pattern = self.exclude.matching(relative, is_dir)
+        return None if pattern is None else Excluded(str(child), is_dir, pattern)
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
@@ -185,22 +210,31 @@ def _named_files(base: Path, spec: dict[str, Any]) -> Iterator[Path]:
                 yield candidate
 
 
-def _local_refs(spec: dict[str, Any]) -> Iterator[str]:
+def _local_refs(base: Path, spec: dict[str, Any]) -> Iterator[str]:
     for field in (*_PATH_FIELDS, "bases"):
         value = spec.get(field)
         for ref in value if isinstance(value, list) else []:
-            if isinstance(ref, str) and not _remote(ref):
+            if isinstance(ref, str) and not is_remote(ref, base) and "://" not in ref:
                 yield ref
 
 
-def _remote(ref: str) -> bool:
-    return "://" in ref or ref.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
+def _remotes(base: Path, spec: dict[str, Any], seen: set[Path]) -> Iterator[str]:
+    """Remote references of the kustomization and of the local bases and components it names,
+    followed through their directories."""
+    yield from remote_refs(base, spec)
+    for ref in _local_refs(base, spec):
+        target = base / ref
+        if target.is_dir() and target.resolve() not in seen:
+            seen.add(target.resolve())
+            name = next((n for n in KUSTOMIZATION_FILES if (target / n).is_file()), None)
+            if name is not None:
+                yield from _remotes(target, _load(target / name) or {}, seen)
 
 
 def _missing(base: Path, spec: dict[str, Any], seen: set[Path]) -> Iterator[Path]:
     """Local resources, components and bases the kustomization needs that are not there,
     following the directories it names."""
-    for ref in _local_refs(spec):
+    for ref in _local_refs(base, spec):
         target = base / ref
         if not target.exists():
             yield target
@@ -228,7 +262,8 @@ def kustomization_sources(overlay: Path) -> list[Path]:
         if spec is None:
             continue
         found += _named_files(here, spec)
-        todo += [Path(os.path.normpath(here / r)) for r in _local_refs(spec) if (here / r).is_dir()]
+        refs = _local_refs(here, spec)
+        todo += [Path(os.path.normpath(here / r)) for r in refs if (here / r).is_dir()]
     return found
 
 
