@@ -63,6 +63,9 @@ def files(
             err.print(f"warning: {item.file}: {item.message}", markup=False, highlight=False)
             failed = True
             continue
+        if item.kind == "outside":
+            err.print(f"note: {item.path}: {item.note}", markup=False, highlight=False)
+            continue
         # an overlay's or component's own files are where its fixes go
         for path in (item.path,) if item.kind == "file" else item.covers:
             try:
