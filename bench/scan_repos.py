@@ -18,8 +18,12 @@ kubecurrent could not read; charts helm could not render), wall time and peak me
 process and the helm/kustomize it starts). The exit code kubecurrent's CLI would give is shown
 too. ``--show-diff`` lists every difference.
 
+``--exclude GLOB`` (repeatable) and ``--kustomize-remote fetch|skip`` are passed to
+kubecurrent as ``scan files`` takes them; pluto has no exclude option, so the charts it renders
+and the files it reports are filtered with the same patterns.
+
 Not a test: ``.venv/bin/python bench/scan_repos.py CHECKOUT... [--target 1.37]
-[--chart-deps skip] [--show-diff]``.
+[--chart-deps skip] [--exclude GLOB]... [--kustomize-remote skip] [--show-diff]``.
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ class Side:
     seconds: float = 0.0
     peak_mib: float = 0.0
     exit: int | None = None
+    excluded: int = 0
+    """Files and directories ``--exclude`` kept out (kubecurrent only)."""
 
 
 def timed(argv: list[str], stdin: bytes | None = None) -> tuple[int, bytes, bytes, float, float]:
@@ -92,17 +98,37 @@ def timed(argv: list[str], stdin: bytes | None = None) -> tuple[int, bytes, byte
     return proc.returncode, chunks["out"], chunks["err"], seconds, usage.ru_maxrss / 1024
 
 
-def child(repo: str, target: str, chart_deps: str) -> None:
+@dataclass(frozen=True)
+class Options:
+    """What kubecurrent is told to do beyond the defaults (the peer reads everything)."""
+
+    target: str
+    chart_deps: str
+    exclude: tuple[str, ...]
+    kustomize_remote: str
+
+    def argv(self) -> list[str]:
+        out = ["--target", self.target, "--chart-deps", self.chart_deps]
+        out += ["--kustomize-remote", self.kustomize_remote]
+        return out + [f"--exclude={glob}" for glob in self.exclude]
+
+
+def child(repo: str, opts: Options) -> None:
     """In a fresh process: the scan ``kubecurrent scan files`` runs, as JSON with counts."""
     from kubecurrent.cli._scan_run import render_options
-    from kubecurrent.cli.scan import context_for, exit_code, run_scan
-    from kubecurrent.collect.files import Input, discover
+    from kubecurrent.cli.scan import context_for, exit_code, run_scan, walk
+    from kubecurrent.collect.files import ExcludeRules
 
-    ctx = context_for(target, None, ())
-    report = run_scan((repo,), ctx, render_options(None, None, (), (), chart_deps))
-    inputs = sum(1 for i in discover([repo]) if isinstance(i, Input))
+    ctx = context_for(opts.target, None, ())
+    rules = ExcludeRules.parse(opts.exclude)
+    render = render_options(
+        None, None, (), (), opts.chart_deps, kustomize_remote=opts.kustomize_remote
+    )
+    report = run_scan((repo,), ctx, render, rules)
+    inputs, _errors, excluded = walk((repo,), rules)
     out = {
-        "inputs": inputs,
+        "inputs": len(inputs),
+        "excluded": len(excluded),
         "objects": report.documents,
         "exit": exit_code(report, "removed"),
         "errors": len(report.errors),
@@ -122,15 +148,14 @@ def child(repo: str, target: str, chart_deps: str) -> None:
     json.dump(out, sys.stdout)
 
 
-def kubecurrent_side(repo: Path, target: str, chart_deps: str) -> Side:
-    argv = [sys.executable, __file__, "--child", str(repo), "--target", target]
-    argv += ["--chart-deps", chart_deps]
+def kubecurrent_side(repo: Path, opts: Options) -> Side:
+    argv = [sys.executable, __file__, "--child", str(repo), *opts.argv()]
     code, out, err, seconds, peak = timed(argv)
     if code != 0:
         raise SystemExit(f"kubecurrent failed on {repo}: {err.decode()[-2000:]}")
     data: dict[str, Any] = json.loads(out)
     side = Side(data["inputs"], data["objects"], seconds=seconds, peak_mib=peak)
-    side.errors, side.exit = data["errors"], data["exit"]
+    side.errors, side.exit, side.excluded = data["errors"], data["exit"], data["excluded"]
     for f in data["findings"]:
         grant = f["rule"].startswith("KC-RBAC") or (
             f["rule"] == "KC-PSP" and f["kind"] != "PodSecurityPolicy"
@@ -167,9 +192,26 @@ def release_name(chart: Path) -> str:
     return RELEASE_RE.sub("-", name.lower()).strip("-")[:53] or "release"
 
 
-def pluto_side(repo: Path, target: str, helm: Path) -> Side:
+def excluded(repo: Path, path: str, patterns: tuple[str, ...]) -> bool:
+    """Whether kubecurrent's ``--exclude`` keeps ``path`` (or a directory above it) out, so
+    that the peer is compared on the same inputs."""
+    from kubecurrent.collect.files import ExcludeRules
+
+    rules = ExcludeRules.parse(patterns)
+    if not rules:
+        return False
+    at = path.find(str(repo) + "/")  # pluto prints paths as CWD + "/" + the path it walked
+    parts = Path(path[at + len(str(repo)) + 1 :] if at >= 0 else path).parts
+    tops = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return any(rules.matching(p, i < len(tops) - 1) for i, p in enumerate(tops))
+
+
+def pluto_side(repo: Path, target: str, helm: Path, exclude: tuple[str, ...] = ()) -> Side:
+    """The peer on the same inputs: charts and files under ``exclude`` are left out."""
     side = Side()
     for chart in charts(repo):
+        if excluded(repo, str(chart.relative_to(repo)) + "/Chart.yaml", exclude):
+            continue
         side.inputs += 1
         argv = [str(helm), "template", "--include-crds", f"--kube-version={target}.0"]
         code, out, _err, seconds, peak = timed([*argv, "--", release_name(chart), str(chart)])
@@ -194,7 +236,7 @@ def pluto_side(repo: Path, target: str, helm: Path) -> Side:
     side.seconds += seconds
     side.peak_mib = max(side.peak_mib, peak)
     for item in json.loads(found or b"{}").get("items") or []:
-        if item.get("removed"):
+        if item.get("removed") and not excluded(repo, item.get("filePath", ""), exclude):
             side.files_removed[(item["api"]["version"], item["api"]["kind"], item["name"])] += 1
     return side
 
@@ -217,6 +259,7 @@ def row(repo: Path, kc: Side, peer: Side) -> list[str]:
     return [
         repo.name,
         f"{kc.inputs}/{peer.inputs}",
+        str(kc.excluded),
         f"{kc.objects}/{peer.objects}",
         f"{sum(kc.removed.values())}/{sum(peer.removed.values())}",
         f"{sum(kc.files_removed.values())}/{sum(peer.files_removed.values())}",
@@ -232,6 +275,7 @@ def row(repo: Path, kc: Side, peer: Side) -> list[str]:
 HEAD = [
     "repository",
     "inputs kc/charts",
+    "excluded",
     "objects kc/helm",
     "chart removed kc/pluto",
     "file removed kc/pluto",
@@ -249,11 +293,14 @@ def main() -> None:
     parser.add_argument("repos", nargs="+")
     parser.add_argument("--target", default="1.37")
     parser.add_argument("--chart-deps", default="require", choices=["require", "skip"])
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB")
+    parser.add_argument("--kustomize-remote", default="skip", choices=["skip", "fetch"])
     parser.add_argument("--show-diff", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    opts = Options(args.target, args.chart_deps, tuple(args.exclude), args.kustomize_remote)
     if args.child:
-        child(args.repos[0], args.target, args.chart_deps)
+        child(args.repos[0], opts)
         return
     if not PLUTO.exists():
         raise SystemExit(f"no pluto at {PLUTO}: build it with bench/build_peers.sh")
@@ -261,8 +308,8 @@ def main() -> None:
     rows = []
     for raw in args.repos:
         repo = Path(raw).resolve()
-        kc = kubecurrent_side(repo, args.target, args.chart_deps)
-        peer = pluto_side(repo, args.target, helm)
+        kc = kubecurrent_side(repo, opts)
+        peer = pluto_side(repo, args.target, helm, opts.exclude)
         rows.append(row(repo, kc, peer))
         print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
         if args.show_diff:
@@ -274,8 +321,10 @@ def main() -> None:
     widths = [max(len(r[i]) for r in [HEAD, *rows]) for i in range(len(HEAD))]
     for r in [HEAD, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)))
+    excluded = " ".join(f"--exclude {g}" for g in opts.exclude) or "no --exclude"
     print(
-        f"target {args.target}; chart-deps {args.chart_deps}. chart removed: objects from charts "
+        f"target {args.target}; chart-deps {args.chart_deps}; kustomize-remote "
+        f"{args.kustomize_remote}; {excluded}. chart removed: objects from charts "
         "(kubecurrent: source helm-chart; peer: helm template | pluto detect -); file removed: "
         "objects from plain files (peer: pluto detect-files -d); seconds and peak: the peer's "
         "helm and pluto runs summed / their largest"

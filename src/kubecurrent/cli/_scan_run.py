@@ -35,6 +35,7 @@ from kubecurrent.collect.files import (
     ChartInfo,
     Document,
     Input,
+    KustomizeRemote,
     RenderOptions,
     Skipped,
     SkipReason,
@@ -47,6 +48,16 @@ from kubecurrent.sandbox._build import binary_path
 from kubecurrent.sandbox._components import HELM, KUSTOMIZE, Component
 
 PROGRESS_THRESHOLD = 200
+
+
+def refuse_empty_paths(paths: Iterable[str], verb: str) -> None:
+    """An empty path argument is refused: it would mean the current directory, so an unset
+    shell variable (``scan files "$DIR"``) would scan or rewrite every manifest under it."""
+    if any(not p.strip() for p in paths):
+        raise UsageError(
+            "an empty path was given (an unset shell variable?)",
+            hint=f"name the files or directories to {verb}; use . for the current directory",
+        )
 
 
 def resolve_target(catalog: Catalog, target: str | None, from_version: str | None) -> MinorVersion:
@@ -110,15 +121,21 @@ def render_options(
     sets: Iterable[str],
     chart_deps: str = ChartDeps.REQUIRE.value,
     kustomize_enable_helm: bool = False,
+    kustomize_remote: str = KustomizeRemote.SKIP.value,
+    kustomize_timeout: float | None = None,
 ) -> RenderOptions:
-    return RenderOptions(
+    opts = RenderOptions(
         helm=binary_resolver(helm, HELM, "helm"),
         kustomize=binary_resolver(kustomize, KUSTOMIZE, "kustomize"),
         values=tuple(values),
         set_values=tuple(sets),
         chart_deps=ChartDeps(chart_deps),
         kustomize_enable_helm=kustomize_enable_helm,
+        kustomize_remote=KustomizeRemote(kustomize_remote),
     )
+    if kustomize_timeout is not None:
+        opts = dataclasses.replace(opts, kustomize_timeout=kustomize_timeout)
+    return opts
 
 
 def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
@@ -197,6 +214,7 @@ WHOLE_SKIPS = frozenset(
     {
         SkipReason.LIBRARY_CHART,
         SkipReason.KUSTOMIZE_INCOMPLETE,
+        SkipReason.KUSTOMIZE_REMOTE,
         SkipReason.KUSTOMIZE_COMPONENT,
     }
 )

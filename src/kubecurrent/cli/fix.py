@@ -15,9 +15,10 @@ import click
 
 from kubecurrent.analyze.fix import FixResult, fix_text
 from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, err_console
-from kubecurrent.cli.scan import context_for, target_options
-from kubecurrent.collect.files import Input, discover
-from kubecurrent.errors import KubecurrentError, UsageError
+from kubecurrent.cli._scan_run import refuse_empty_paths
+from kubecurrent.cli.scan import EXCLUDE, context_for, target_options
+from kubecurrent.collect.files import Excluded, ExcludeRules, Input, discover
+from kubecurrent.errors import KubecurrentError
 from kubecurrent.textfile import TextForm, read_text, write_atomic
 
 EXIT_REFUSED = 3
@@ -32,6 +33,7 @@ def fix_group() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @target_options
 @click.option("--write", is_flag=True, help="Rewrite the files in place (default: print a diff).")
+@EXCLUDE
 @click.pass_context
 def files(
     click_ctx: click.Context,
@@ -40,24 +42,29 @@ def files(
     from_version: str | None,
     extra: tuple[str, ...],
     write: bool,
+    exclude: tuple[str, ...],
 ) -> None:
     """Migrate removed and deprecated apiVersions in the YAML files under PATHS.
 
     Charts are skipped (fix their templates by hand: they are not plain YAML). Every flag can be
     set as KUBECURRENT_FIX_FILES_<FLAG>.
     """
-    if any(not p.strip() for p in paths):
-        raise UsageError(
-            "an empty path was given (an unset shell variable?)",
-            hint="name the files or directories to fix; use . for the current directory",
-        )
+    refuse_empty_paths(paths, "fix")
+    rules = ExcludeRules.parse(exclude)
     ctx = context_for(target, from_version, extra)
     err = err_console()
     failed = refused = False
-    for item in discover(list(paths)):
+    excluded = 0
+    for item in discover(list(paths), rules):
+        if isinstance(item, Excluded):
+            excluded += 1
+            continue
         if not isinstance(item, Input):
             err.print(f"warning: {item.file}: {item.message}", markup=False, highlight=False)
             failed = True
+            continue
+        if item.kind == "outside":
+            err.print(f"note: {item.path}: {item.note}", markup=False, highlight=False)
             continue
         # an overlay's or component's own files are where its fixes go
         for path in (item.path,) if item.kind == "file" else item.covers:
@@ -71,6 +78,9 @@ def files(
                 continue
             result = fix_text(text, ctx)
             refused = _report(path, text, form, result, write) or refused
+    if excluded:
+        note = f"note: excluded {excluded} files and directories matching --exclude (not fixed)"
+        err.print(note, markup=False, highlight=False)
     click_ctx.exit(EXIT_REFUSED if refused else EXIT_ERROR if failed else EXIT_OK)
 
 

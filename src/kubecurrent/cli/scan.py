@@ -50,10 +50,25 @@ from kubecurrent.cli._options import (
     check_addon_names,
 )
 from kubecurrent.cli._output import print_unbounded, scan_root, text_table, to_json
-from kubecurrent.cli._scan_run import render_options, resolve_target, scan, target_warning
+from kubecurrent.cli._scan_run import (
+    refuse_empty_paths,
+    render_options,
+    resolve_target,
+    scan,
+    target_warning,
+)
 from kubecurrent.cli._support import support_json, support_table
+from kubecurrent.cli._types import SECONDS
 from kubecurrent.collect.cluster import ClusterResult
-from kubecurrent.collect.files import ChartDeps, Input, RenderOptions, discover
+from kubecurrent.collect.files import (
+    ChartDeps,
+    Excluded,
+    ExcludeRules,
+    Input,
+    KustomizeRemote,
+    RenderOptions,
+    discover,
+)
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError, Status
 
@@ -131,18 +146,64 @@ render_options_flags = _compose(
         help="Pass --enable-helm to kustomize build (helmCharts in kustomizations), with the "
         "same helm as for charts.",
     ),
+    click.option(
+        "--kustomize-remote",
+        type=click.Choice([r.value for r in KustomizeRemote]),
+        default=KustomizeRemote.SKIP.value,
+        show_default=True,
+        help="An overlay naming remote bases or resources (git repositories, URLs): 'skip' "
+        "does not build it and never touches the network (a note names the URLs; its own "
+        "files are read as they are); 'fetch' lets kustomize fetch them.",
+    ),
+    click.option(
+        "--kustomize-timeout",
+        type=SECONDS,
+        default=120.0,
+        show_default=True,
+        help="Seconds one kustomize build may take, fetching remote bases included.",
+    ),
+)
+EXCLUDE = click.option(
+    "--exclude",
+    "exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Pass over files and directories matching GLOB, relative to each PATH, as .gitignore "
+    "matches ('testdata', 'test/e2e/**', '**/*_test.yaml'; a trailing / for directories only); "
+    "counted as excluded (repeatable).",
 )
 
 
-def run_scan(paths: tuple[str, ...], ctx: Context, opts: RenderOptions) -> ScanReport:
+def walk(
+    paths: tuple[str, ...], exclude: ExcludeRules
+) -> tuple[list[Input], list[ScanError], list[Excluded]]:
+    """What ``discover`` found under ``paths``: inputs, errors, and what was excluded."""
     inputs: list[Input] = []
     errors: list[ScanError] = []
-    for item in discover(list(paths)):
-        (inputs if isinstance(item, Input) else errors).append(item)  # type: ignore[arg-type]
+    excluded: list[Excluded] = []
+    for item in discover(list(paths), exclude):
+        if isinstance(item, Input):
+            inputs.append(item)
+        elif isinstance(item, Excluded):
+            excluded.append(item)
+        else:
+            errors.append(item)
+    return inputs, errors, excluded
+
+
+def run_scan(
+    paths: tuple[str, ...],
+    ctx: Context,
+    opts: RenderOptions,
+    exclude: ExcludeRules | None = None,
+) -> ScanReport:
+    inputs, errors, excluded = walk(paths, exclude or ExcludeRules())
     report = scan(inputs, ctx, opts)
     report.errors[:0] = errors
     if report.summary is not None:
         report.summary.files.failed += len(errors)
+        report.summary.excluded_directories += sum(e.directory for e in excluded)
+        report.summary.excluded_files += sum(not e.directory for e in excluded)
     return report
 
 
@@ -195,6 +256,7 @@ Clusters as for `kubecurrent inventory` (current context, --context, --all-conte
 @output_option(*FORMATS)
 @target_options
 @render_options_flags
+@EXCLUDE
 @ADDON_VERSION
 @FAIL_ON
 @ONLY_REMOVED
@@ -213,19 +275,31 @@ def files(
     addon_versions: dict[str, str],
     chart_deps: str,
     kustomize_enable_helm: bool,
+    kustomize_remote: str,
+    kustomize_timeout: float,
+    exclude: tuple[str, ...],
     fail_on: str,
     only_removed: bool,
     no_headers: bool,
 ) -> None:
     opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
+    refuse_empty_paths(paths, "scan")
+    rules = ExcludeRules.parse(exclude)
     ctx = context_for(target, from_version, extra, addon_versions)
     warning = target_warning(ctx)
     if warning:
         err_console().print(f"warning: {warning}", markup=False, highlight=False)
     render = render_options(
-        helm_binary, kustomize_binary, values, sets, chart_deps, kustomize_enable_helm
+        helm_binary,
+        kustomize_binary,
+        values,
+        sets,
+        chart_deps,
+        kustomize_enable_helm,
+        kustomize_remote,
+        kustomize_timeout,
     )
-    report = run_scan(paths, ctx, render)
+    report = run_scan(paths, ctx, render, rules)
     shown = report.only_removed() if only_removed else report
     view = View(scan_root(paths), headers=not no_headers)
     emit_report(shown, opts.output, view)

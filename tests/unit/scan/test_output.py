@@ -169,6 +169,7 @@ class TestSummary:
             "objects": 3,
             "charts": {"rendered": 0, "skipped": 0, "failed": 0},
             "overlays": {"rendered": 0, "skipped": 0, "failed": 0},
+            "excluded": {"files": 0, "directories": 0},
             "removed": 2,
             "deprecated": 0,
             "errors": 2,

@@ -34,16 +34,21 @@ class ScanSummary:
     in them and in rendered output (read: held an object, each item of a ``List`` counting as
     one; skipped: not a Kubernetes object; failed: could not be parsed); ``charts`` and
     ``overlays``: rendered, skipped (a library chart, a kustomize Component) or failed to
-    render."""
+    render; ``excluded``: manifest files and directories a walk passed over because an
+    ``--exclude`` pattern matched them (a directory counts once; nothing under it is read)."""
 
     files: Counts = field(default_factory=Counts)
     documents: Counts = field(default_factory=Counts)
     charts: Counts = field(default_factory=Counts)
     overlays: Counts = field(default_factory=Counts)
+    excluded_files: int = 0
+    excluded_directories: int = 0
 
     def add(self, other: ScanSummary) -> None:
         for name in ("files", "documents", "charts", "overlays"):
             getattr(self, name).add(getattr(other, name))
+        self.excluded_files += other.excluded_files
+        self.excluded_directories += other.excluded_directories
 
     def to_dict(self, objects: int) -> dict[str, Any]:
         return {
@@ -52,6 +57,7 @@ class ScanSummary:
             "objects": objects,
             "charts": self.charts.to_dict("rendered"),
             "overlays": self.overlays.to_dict("rendered"),
+            "excluded": {"files": self.excluded_files, "directories": self.excluded_directories},
         }
 
 

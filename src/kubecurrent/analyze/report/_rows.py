@@ -158,6 +158,8 @@ def gone_through(report: ScanReport) -> str:
     for noun, counts in (("charts", s.charts), ("overlays", s.overlays)):
         if counts.done or counts.skipped or counts.failed:
             parts.append(_counted(noun, counts, "rendered"))
+    if s.excluded_files or s.excluded_directories:
+        parts.append(f"excluded {s.excluded_files} files, {s.excluded_directories} directories")
     return "; ".join(parts)
 
 

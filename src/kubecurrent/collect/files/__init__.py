@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
+from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._read import (
     TEMPLATE_HINT,
     looks_like_object,
@@ -18,6 +19,8 @@ from kubecurrent.collect.files._types import (
     ChartDeps,
     ChartInfo,
     Document,
+    Excluded,
+    KustomizeRemote,
     Rendered,
     RenderOptions,
     Skipped,
@@ -34,8 +37,11 @@ __all__ = [
     "ChartDeps",
     "ChartInfo",
     "Document",
+    "ExcludeRules",
+    "Excluded",
     "Input",
     "KubeLoader",
+    "KustomizeRemote",
     "RenderOptions",
     "Rendered",
     "SkipReason",
@@ -64,6 +70,8 @@ def read_input(
         yield from read_stream(sys.stdin.buffer, "-", EvidenceSource.MANIFEST)
     elif inp.kind == "file":
         yield from _read_named(inp, body_fields)
+    elif inp.kind == "outside":
+        yield Skipped(str(inp.path), None, SkipReason.OUTSIDE_ROOT, inp.note)
     elif inp.kind == "component":
         yield Skipped(
             str(inp.path), None, SkipReason.KUSTOMIZE_COMPONENT, "built through its overlays"
@@ -74,6 +82,15 @@ def read_input(
         yield Skipped(str(inp.path), None, SkipReason.KUSTOMIZE_INCOMPLETE, detail)
         for path in inp.covers:
             yield from read_file(path, body_fields=body_fields, walked=True)
+    elif inp.remote and opts.kustomize_remote is KustomizeRemote.SKIP:
+        names = ", ".join(inp.remote)
+        detail = (
+            f"not built: it names remote bases or resources ({names}), not fetched; pass "
+            "--kustomize-remote fetch to build it with them (its own files are read as they are)"
+        )
+        yield Skipped(str(inp.path), None, SkipReason.KUSTOMIZE_REMOTE, detail)
+        for path in inp.covers:
+            yield from read_file(path, body_fields=body_fields, walked=True)
     else:
         yield from _render(inp, opts, body_fields)
 
@@ -82,7 +99,7 @@ def _render(inp: Input, opts: RenderOptions, body_fields: BodyFields | None) -> 
     rendered = (
         render_chart(inp.path, opts, opts.kube_version)
         if inp.kind == "chart"
-        else render_kustomization(inp.path, opts)
+        else render_kustomization(inp.path, opts, inp.remote)
     )
     if rendered.chart is not None:
         yield rendered.chart

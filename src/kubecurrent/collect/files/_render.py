@@ -211,9 +211,12 @@ def _triple(version: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
-def render_kustomization(overlay: Path, opts: RenderOptions) -> Rendered:
-    """``kustomize build`` the overlay; documents point at the local file and line they come
-    from, else at the kustomization file."""
+def render_kustomization(
+    overlay: Path, opts: RenderOptions, remote: tuple[str, ...] = ()
+) -> Rendered:
+    """``kustomize build`` the overlay within ``opts.kustomize_timeout``; documents point at the
+    local file and line they come from, else at the kustomization file. When the build fails
+    and the overlay names ``remote`` bases or resources, the error names them."""
     out = Rendered()
     overlay = overlay.absolute()
     flags: list[str] = []
@@ -224,8 +227,10 @@ def render_kustomization(overlay: Path, opts: RenderOptions) -> Rendered:
             return out
         flags.append(flag("--helm-command", helm.absolute()))
     args = ["build", *flags]
-    text = _run(opts.kustomize, "kustomize", args, [overlay], overlay, opts.timeout, out)
+    text = _run(opts.kustomize, "kustomize", args, [overlay], overlay, opts.kustomize_timeout, out)
     if text is None:
+        if remote:
+            out.items = [_remote_failure(e, remote) for e in out.items]
         return out
     name = next(
         (
@@ -242,6 +247,19 @@ def render_kustomization(overlay: Path, opts: RenderOptions) -> Rendered:
             item = Document(item.data, file, line, EvidenceSource.KUSTOMIZE, str(overlay))
         out.items.append(item)
     return out
+
+
+def _remote_failure(
+    item: Document | ScanError | Skipped, remote: tuple[str, ...]
+) -> Document | ScanError | Skipped:
+    if not isinstance(item, ScanError):
+        return item
+    message = (
+        f"cannot build the overlay with its remote bases or resources ({', '.join(remote)}): "
+        "check that this machine reaches them and that the references are right, or pass "
+        f"--kustomize-remote skip to scan without them; {item.message}"
+    )
+    return item.model_copy(update={"message": message})
 
 
 class _Origins:

@@ -66,12 +66,18 @@ class SkipReason(StrEnum):
     built."""
     LIBRARY_CHART = "library-chart"
     """A Helm chart of ``type: library``: it renders nothing on its own."""
+    KUSTOMIZE_REMOTE = "kustomize-remote"
+    """A kustomization naming remote bases or resources, not fetched
+    (``--kustomize-remote skip``): not built; its own files are read."""
     KUSTOMIZE_COMPONENT = "kustomize-component"
     """A kustomize Component: built only through the overlays that use it."""
     CHART_CI_VALUES = "chart-ci-values"
     """A chart whose default values do not render, rendered with its ``ci/`` values."""
     CHART_DEPENDENCIES = "chart-dependencies"
     """A chart rendered without its missing dependencies (``--chart-deps skip``)."""
+    OUTSIDE_ROOT = "outside-root"
+    """A symbolic link or kustomize reference leading out of the scanned directory: not
+    followed, nothing behind it read (a chart holding such a link is not rendered)."""
 
     @property
     def is_note(self) -> bool:
@@ -79,9 +85,11 @@ class SkipReason(StrEnum):
         return self in (
             SkipReason.TEMPLATE,
             SkipReason.KUSTOMIZE_INCOMPLETE,
+            SkipReason.KUSTOMIZE_REMOTE,
             SkipReason.LIBRARY_CHART,
             SkipReason.CHART_DEPENDENCIES,
             SkipReason.CHART_CI_VALUES,
+            SkipReason.OUTSIDE_ROOT,
         )
 
 
@@ -93,6 +101,17 @@ class Skipped:
     line: int | None
     reason: SkipReason
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    """A file or directory a directory walk passed over: an ``--exclude`` pattern matched it."""
+
+    path: str
+    directory: bool
+    """A directory (not entered: nothing under it is read), else a manifest file."""
+    pattern: str
+    """The pattern that matched, as given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +136,18 @@ class ChartDeps(StrEnum):
     that read their values may render differently."""
 
 
+class KustomizeRemote(StrEnum):
+    """What to do with an overlay whose kustomization (or a local base of it) names remote
+    bases or resources (git repositories, URLs)."""
+
+    SKIP = "skip"
+    """Do not build it (nothing is fetched): a note names the remote references; the overlay's
+    own local files are read as plain files."""
+    FETCH = "fetch"
+    """Build it, letting kustomize fetch them, within the kustomize timeout; a failure is an
+    error naming the overlay and the remote references."""
+
+
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
     """How to render charts and overlays found while walking."""
@@ -137,6 +168,9 @@ class RenderOptions:
     chart_deps: ChartDeps = ChartDeps.REQUIRE
     kustomize_enable_helm: bool = False
     """Pass ``--enable-helm`` to ``kustomize build`` (and point it at the same helm)."""
+    kustomize_remote: KustomizeRemote = KustomizeRemote.SKIP
+    kustomize_timeout: float = 120.0
+    """Seconds one ``kustomize build`` may take (fetching remote bases included)."""
 
 
 @dataclass

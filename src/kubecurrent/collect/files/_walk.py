@@ -1,8 +1,17 @@
 """Find what to scan under the paths a user gave: manifest files, Helm charts, kustomizations.
 
-Directories are walked in sorted order; symbolic links are followed, but a directory already
-visited (by device and inode) is not entered again, so link loops end. Hidden directories
-(``.git``) are skipped.
+Directories are walked in sorted order; hidden directories (``.git``) are skipped. The walk
+never leaves the directory it was given (the scan root): a symbolic link is followed only when
+it leads to a place inside the root (a directory already visited, by device and inode, is not
+entered again, so link loops end). What would take a scan outside is reported as skipped
+(``Input`` of kind ``outside``, with a note naming the link and where it leads) and never read:
+
+* a link to a directory or to a manifest file outside the root;
+* a chart holding such a link anywhere in its directory (``templates -> /etc``): not rendered,
+  since helm would read what it points to;
+* a kustomization naming a file or directory outside the root (``../../../../etc/x``), itself
+  or through a local base or component it names: not built; its own files are read as plain
+  files.
 
 * A directory with a ``Chart.yaml`` file is a chart: it is rendered, not read file by file; the
   chart's own machinery (``templates/``, ``charts/``, ``crds/``, values and lock files) is left
@@ -16,6 +25,11 @@ visited (by device and inode) is not entered again, so link loops end. Hidden di
   files`` edits them there); files it does not name are read as usual.
 * Files named explicitly are ``explicit``: one that holds no Kubernetes object is an error. In
   a walk, what is not a manifest is skipped and counted.
+* ``--exclude`` patterns (``ExcludeRules``, see ``_exclude``) are matched against paths relative
+  to the scan root a walk started from: a matching directory is not entered, a matching
+  manifest file not read; each is yielded as ``Excluded`` so that it is counted. They apply to
+  what the walk finds, never to a path named on the command line, nor to the files a chart or
+  a kustomization reads through helm or kustomize.
 """
 
 from __future__ import annotations
@@ -28,6 +42,9 @@ from typing import Any, Literal
 
 import yaml
 
+from kubecurrent.collect.files._exclude import ExcludeRules
+from kubecurrent.collect.files._remote import is_remote, remote_refs
+from kubecurrent.collect.files._types import Excluded
 from kubecurrent.collect.files._yaml import load
 from kubecurrent.model.findings import ScanError
 
@@ -38,7 +55,7 @@ CHART_DIRS = ("templates", "charts", "crds")
 CHART_FILES = ("Chart.yaml", "Chart.lock", "requirements.yaml", "requirements.lock")
 SNIFF_BYTES = 8192
 
-InputKind = Literal["file", "chart", "kustomize", "component", "stdin"]
+InputKind = Literal["file", "chart", "kustomize", "component", "stdin", "outside"]
 _PATH_FIELDS = ("resources", "components", "crds", "patchesStrategicMerge")
 _PATCH_FIELDS = ("patches", "patchesJson6902")
 
@@ -56,18 +73,26 @@ class Input:
     missing: tuple[Path, ...] = ()
     """For an overlay: local files or directories it (or a base it names) needs that are not
     there, typically made by a build step. It is then not built; its own files are read."""
+    remote: tuple[str, ...] = ()
+    """For an overlay: the remote bases, resources and files it (or a local base or component
+    it names) makes kustomize fetch over the network (``_remote``)."""
+    note: str = ""
+    """For ``outside``: which link or reference leads out of the scan root, and where."""
 
 
-def discover(paths: list[str]) -> Iterator[Input | ScanError]:
-    """Inputs under ``paths`` (``-`` is standard input) in a stable order."""
-    walk = _Walk()
+def discover(
+    paths: list[str], exclude: ExcludeRules | None = None
+) -> Iterator[Input | ScanError | Excluded]:
+    """Inputs under ``paths`` (``-`` is standard input) in a stable order, and what ``exclude``
+    kept out of the walk."""
+    walk = _Walk(exclude or ExcludeRules())
     for raw in paths:
         if raw == "-":
             yield Input("stdin", Path("-"))
             continue
         path = Path(raw)
         if path.is_dir():
-            yield from walk.directory(path)
+            yield from walk.directory(path, path)
         elif path.is_file():
             if is_binary(path):
                 yield ScanError(
@@ -84,11 +109,12 @@ def discover(paths: list[str]) -> Iterator[Input | ScanError]:
 class _Walk:
     """One walk's memory: directories visited and files covered by a kustomization."""
 
-    def __init__(self) -> None:
+    def __init__(self, exclude: ExcludeRules) -> None:
         self.seen: set[tuple[int, int]] = set()
         self.covered: set[Path] = set()
+        self.exclude = exclude
 
-    def directory(self, path: Path) -> Iterator[Input | ScanError]:
+    def directory(self, path: Path, root: Path) -> Iterator[Input | ScanError | Excluded]:
         try:
             st = path.stat()
             if (st.st_dev, st.st_ino) in self.seen:
@@ -100,14 +126,19 @@ class _Walk:
             return
         files = {e.name for e in entries if _is_file(e)}
         if "Chart.yaml" in files:
-            yield Input("chart", path)
+            link = _link_outside(path, root)
+            if link is None:
+                yield Input("chart", path)
+            else:
+                note = f"chart not rendered: {_leads(link, root)} (helm would read it)"
+                yield Input("outside", path, note=note)
             entries = [e for e in entries if not _chart_machinery(e.name)]
         else:
-            yield from self._kustomization(path, files)
+            yield from self._kustomization(path, files, root)
         for entry in entries:
-            yield from self._entry(entry)
+            yield from self._entry(entry, root)
 
-    def _kustomization(self, path: Path, files: set[str]) -> Iterator[Input]:
+    def _kustomization(self, path: Path, files: set[str], root: Path) -> Iterator[Input]:
         name = next((n for n in KUSTOMIZATION_FILES if n in files), None)
         if name is None:
             return
@@ -115,15 +146,21 @@ class _Walk:
         kind = spec.get("kind") if spec is not None else None
         if kind not in (None, "Kustomization", "Component"):
             return
+        ref = _ref_outside(path, spec or {}, root, set())
+        if ref is not None:
+            note = f"not built: it names {_leads(ref, root)}; its own files are read"
+            yield Input("outside", path, note=note)
+            return
         covers = tuple(sorted(_named_files(path, spec or {})))
         self.covered.update(p.resolve() for p in covers)
         if kind == "Component":
             yield Input("component", path, covers=covers)
         else:
             lacking = tuple(_missing(path, spec or {}, set()))
-            yield Input("kustomize", path, covers=covers, missing=lacking)
+            remote = tuple(dict.fromkeys(_remotes(path, spec or {}, set())))
+            yield Input("kustomize", path, covers=covers, missing=lacking, remote=remote)
 
-    def _entry(self, entry: os.DirEntry[str]) -> Iterator[Input | ScanError]:
+    def _entry(self, entry: os.DirEntry[str], root: Path) -> Iterator[Input | ScanError | Excluded]:
         child = Path(entry.path)
         try:
             is_dir = entry.is_dir()
@@ -131,15 +168,63 @@ class _Walk:
         except OSError:
             return
         if is_dir:
-            if not entry.name.startswith("."):
-                yield from self.directory(child)
-        elif (
-            is_file
-            and _is_manifest_name(entry.name)
-            and child.resolve() not in self.covered
-            and not is_binary(child)
-        ):
+            if entry.name.startswith("."):
+                return
+        elif not (is_file and _is_manifest_name(entry.name)) or child.resolve() in self.covered:
+            return
+        excluded = self._excluded(child, root, is_dir)
+        if excluded is not None:
+            yield excluded
+        elif entry.is_symlink() and not _inside(child, root):
+            yield Input("outside", child, note=f"not followed: {_leads(child, root)}")
+        elif is_dir:
+            yield from self.directory(child, root)
+        elif not is_binary(child):
             yield Input("file", child)
+
+    def _excluded(self, child: Path, root: Path, is_dir: bool) -> Excluded | None:
+        if not self.exclude:
+            return None
+        relative = child.relative_to(root).as_posix()
+        pattern = self.exclude.matching(relative, is_dir)
+        return None if pattern is None else Excluded(str(child), is_dir, pattern)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, every link on the way followed, is within ``root`` (likewise)."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _leads(path: Path, root: Path) -> str:
+    """``PATH leads to TARGET, outside the scanned directory ROOT``."""
+    return f"{path} leads to {path.resolve()}, outside the scanned directory {root}"
+
+
+def _link_outside(directory: Path, root: Path) -> Path | None:
+    """The first symbolic link under ``directory`` (links not followed) leading out of ``root``."""
+    for here, dirs, files in os.walk(directory):
+        for name in sorted([*dirs, *files]):
+            path = Path(here, name)
+            if path.is_symlink() and not _inside(path, root):
+                return path
+    return None
+
+
+def _ref_outside(base: Path, spec: dict[str, Any], root: Path, seen: set[Path]) -> Path | None:
+    """The first local file or directory the kustomization names (itself, or through the local
+    bases and components it names) that lies outside ``root``."""
+    refs = [*_named_files(base, spec), *(base / r for r in _local_refs(base, spec))]
+    for ref in refs:
+        if ref.exists() and not _inside(ref, root):
+            return ref
+    for ref in refs:
+        if ref.is_dir() and ref.resolve() not in seen:
+            seen.add(ref.resolve())
+            name = next((n for n in KUSTOMIZATION_FILES if (ref / n).is_file()), None)
+            found = _ref_outside(ref, _load(ref / name) or {}, root, seen) if name else None
+            if found is not None:
+                return found
+    return None
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
@@ -185,22 +270,31 @@ def _named_files(base: Path, spec: dict[str, Any]) -> Iterator[Path]:
                 yield candidate
 
 
-def _local_refs(spec: dict[str, Any]) -> Iterator[str]:
+def _local_refs(base: Path, spec: dict[str, Any]) -> Iterator[str]:
     for field in (*_PATH_FIELDS, "bases"):
         value = spec.get(field)
         for ref in value if isinstance(value, list) else []:
-            if isinstance(ref, str) and not _remote(ref):
+            if isinstance(ref, str) and not is_remote(ref, base) and "://" not in ref:
                 yield ref
 
 
-def _remote(ref: str) -> bool:
-    return "://" in ref or ref.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
+def _remotes(base: Path, spec: dict[str, Any], seen: set[Path]) -> Iterator[str]:
+    """Remote references of the kustomization and of the local bases and components it names,
+    followed through their directories."""
+    yield from remote_refs(base, spec)
+    for ref in _local_refs(base, spec):
+        target = base / ref
+        if target.is_dir() and target.resolve() not in seen:
+            seen.add(target.resolve())
+            name = next((n for n in KUSTOMIZATION_FILES if (target / n).is_file()), None)
+            if name is not None:
+                yield from _remotes(target, _load(target / name) or {}, seen)
 
 
 def _missing(base: Path, spec: dict[str, Any], seen: set[Path]) -> Iterator[Path]:
     """Local resources, components and bases the kustomization needs that are not there,
     following the directories it names."""
-    for ref in _local_refs(spec):
+    for ref in _local_refs(base, spec):
         target = base / ref
         if not target.exists():
             yield target
@@ -228,7 +322,8 @@ def kustomization_sources(overlay: Path) -> list[Path]:
         if spec is None:
             continue
         found += _named_files(here, spec)
-        todo += [Path(os.path.normpath(here / r)) for r in _local_refs(spec) if (here / r).is_dir()]
+        refs = _local_refs(here, spec)
+        todo += [Path(os.path.normpath(here / r)) for r in refs if (here / r).is_dir()]
     return found
 
 
