@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import load  # a sibling script
+from harness import as_users_run, load  # a sibling script
 
 GOAL = 2.0
 CHILD = """
@@ -34,7 +34,13 @@ print(json.dumps({"import": t1 - t0, "build": t2 - t1, "build_cpu": c2 - c1,
 
 
 def once() -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=as_users_run(None),
+    )
     figures: dict[str, float] = json.loads(out.stdout)
     return figures
 
