@@ -84,13 +84,20 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
+def as_users_run(env: dict[str, str] | None) -> dict[str, str]:
+    """``env`` (default: ours) without ``PYTHONDONTWRITEBYTECODE``: an installed kubecurrent
+    runs from cached bytecode, so the warm-up run writes it and the timed runs use it (with the
+    variable set, every run compiles every module of an editable install again)."""
+    return {k: v for k, v in (env or os.environ).items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
     """Run ``cmd`` once in a fresh process: wall seconds, peak RSS (MiB), exit code, output."""
     if not GNU_TIME.exists():
         raise SystemExit("GNU time is needed for peak memory: apt-get install time")
     start = time.perf_counter()
     proc = subprocess.run(
-        [str(GNU_TIME), "-v", *cmd], capture_output=True, text=True, env=env, cwd=cwd
+        [str(GNU_TIME), "-v", *cmd], capture_output=True, text=True, env=as_users_run(env), cwd=cwd
     )
     wall = time.perf_counter() - start
     peak, cpu = 0.0, 0.0

@@ -15,13 +15,25 @@ Kubernetes reads them, in ``collect.files``). The rules:
   ``=`` is a string;
 - a syntax error names the file, line and column.
 Every error is a ``UsageError`` with the file's name and a hint saying what to change.
+
+How it is fast on big files (a 1,000-cluster fleet spec): the C parser composes the node tree
+once, scalar tags are resolved through a per-file memo (the same values recur), and one walk
+over the tree builds the Python values and finds duplicate keys. That walk knows only plain
+documents: string/int/float/bool/null scalars, mappings and sequences with their standard tags,
+each node used once (the cyclic garbage collector paused meanwhile). Anything else — a duplicate key, an anchor used twice, a merge key, any
+other tag, an unhashable key, a value its constructor refuses — sends the same text through
+PyYAML's constructor with the rules above (the careful path), so results and error messages are
+those of the careful path by construction.
 """
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -56,6 +68,22 @@ class _Loader(_Base):
         first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
         for first, resolvers in _Base.yaml_implicit_resolvers.items()
     }
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        """The base resolver's tag, memoised per file for scalars (values recur)."""
+        base = super().resolve
+        if kind is not yaml.ScalarNode:
+            tag: str = base(kind, value, implicit)  # type: ignore[no-untyped-call]
+            return tag
+        key = (value, implicit)
+        found = self._tags.get(key)
+        if found is None:
+            found = self._tags[key] = base(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return found
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
@@ -93,6 +121,100 @@ for _tag, _rx, _first in (
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _ScalarConstructor(Protocol):
+    def __call__(self, loader: _Loader, node: yaml.ScalarNode, /) -> Any: ...
+
+
+_SCALARS: dict[str, _ScalarConstructor] = {
+    tag: _Loader.yaml_constructors[tag]
+    for tag in (
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+    )
+}
+
+
+class _Unusual(Exception):
+    """The document needs the careful path (see the module docstring)."""
+
+
+class _Builder:
+    """One walk over a composed node tree: the values, or ``_Unusual``."""
+
+    def __init__(self, loader: _Loader) -> None:
+        self._loader = loader
+        self._seen: set[int] = set()
+
+    def build(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if isinstance(node, yaml.ScalarNode):
+            make = _SCALARS.get(tag)
+            if make is None:
+                raise _Unusual
+            return make(self._loader, node)
+        if id(node) in self._seen:  # an alias of a collection
+            raise _Unusual
+        self._seen.add(id(node))
+        if tag == _MAP:
+            return self._mapping(node.value)
+        if tag == _SEQ:
+            return [self.build(item) for item in node.value]
+        raise _Unusual
+
+    def _mapping(self, pairs: list[tuple[yaml.Node, yaml.Node]]) -> dict[Any, Any]:
+        built = {self.build(key): self.build(value) for key, value in pairs}
+        if len(built) != len(pairs):  # a key written twice: the careful path words it
+            raise _Unusual
+        return built
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic collector paused: building a big tree only allocates, and each pass would walk
+    every node built so far (three times the parse time on a 1,000-cluster spec)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(text: str) -> Any:
+    with _no_collection():
+        return _fast_or_careful(text)
+
+
+def _fast_or_careful(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _Builder(loader).build(node)
+        except (_Unusual, LookupError, TypeError, ValueError, ArithmeticError, RecursionError):
+            pass
+    finally:
+        loader.dispose()
+    return _careful_load(text)
+
+
+def _careful_load(text: str) -> Any:
+    with _no_collection():
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+
+
 def load_user_yaml(path: Path, what: str) -> Any:
     """The parsed file at ``path``; ``what`` says what the file is for (``fleet spec``)."""
     try:
@@ -107,12 +229,16 @@ def load_user_yaml(path: Path, what: str) -> Any:
     return parse_user_yaml(data, str(path), what)
 
 
-def parse_user_yaml(data: bytes | str, source: str, what: str) -> Any:
-    """Parse ``data`` (read from ``source``) by the rules of the module docstring."""
+def parse_user_yaml(data: bytes | str, source: str, what: str, *, careful: bool = False) -> Any:
+    """Parse ``data`` (read from ``source``) by the rules of the module docstring.
+
+    ``careful=True`` skips the fast walk: every document through PyYAML's constructor, the
+    reference the fast walk is tested against (same values, same errors).
+    """
     if isinstance(data, bytes):
         data = _decode(data, source, what)
     try:
-        return yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
+        return _careful_load(data) if careful else _load(data)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""

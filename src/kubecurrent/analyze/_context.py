@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kubecurrent.analyze._apis import ApiTable
+from kubecurrent.analyze._apis import ApiRule, ApiTable
 from kubecurrent.catalog import Catalog, DottedVersion
 from kubecurrent.collect.files import Document
 from kubecurrent.model import MinorVersion
@@ -23,6 +23,11 @@ class Context:
     addon_versions: Mapping[str, str] = field(default_factory=dict)
     """Installed add-on versions by catalog name (``--addon-version``, or a cluster's
     inventory); add-on APIs are judged against them when known."""
+    judged: dict[tuple[str, str], ApiRule | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """``judge``'s answers by (apiVersion, kind): they depend only on the fields above, and a
+    repository repeats a few dozen kinds thousands of times. Not copied by ``replace``."""
 
     @classmethod
     def build(

@@ -25,7 +25,15 @@ NO_MIGRATION = (
 def judge(ctx: Context, api_version: str, kind: str) -> ApiRule | None:
     """The rule that applies at ``ctx.target`` (replacement resolved there), or None.
 
-    An add-on API is judged against the add-on version in ``ctx.addon_versions`` when known."""
+    An add-on API is judged against the add-on version in ``ctx.addon_versions`` when known.
+    Answers are kept in ``ctx.judged`` (rules are frozen: one object serves every document)."""
+    key = (api_version, kind)
+    if key not in ctx.judged:
+        ctx.judged[key] = _judge(ctx, api_version, kind)
+    return ctx.judged[key]
+
+
+def _judge(ctx: Context, api_version: str, kind: str) -> ApiRule | None:
     table, target = ctx.table, ctx.target
     rule = table.lookup(api_version, kind)
     if rule is not None and rule.addon is not None:

@@ -71,7 +71,7 @@ def not_served(
     """Why ``target`` refuses a built-in ``api_version``/``kind``; None when it serves it, when
     the group is not built-in, or when only the kind is unknown (left to the API server)."""
     group, version = split_api_version(api_version)
-    if not lc.apis or group not in lc.groups() or target not in lc.minors():
+    if not lc.apis or not lc.has_group(group) or not lc.covers(target):
         return None
     api = lc.lookup(group, version, kind)
     if api is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 from kubecurrent.catalog._addon import Addon
 from kubecurrent.catalog._common import Frozen
@@ -47,7 +48,15 @@ class Catalog(Frozen):
         return [r for r in self.releases if r.released <= today < r.end_of_life]
 
     def addon(self, name: str) -> Addon | None:
-        return next((a for a in self.addons if a.name == name), None)
+        return self._addons_by_name.get(name)
+
+    @cached_property
+    def _addons_by_name(self) -> dict[str, Addon]:
+        """The first add-on of each name (the planner asks once per add-on per hop)."""
+        found: dict[str, Addon] = {}
+        for a in self.addons:
+            found.setdefault(a.name, a)
+        return found
 
     def apis_removed_by(self, target: MinorVersion) -> list[ApiDeprecation]:
         """APIs no longer served by ``target`` (removed in it or before)."""

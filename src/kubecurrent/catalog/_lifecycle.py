@@ -141,7 +141,23 @@ class Lifecycle(Frozen):
         return max(r.version for r in self.releases if prerelease or not r.prerelease)
 
     def groups(self) -> set[str]:
-        return {a.group for a in self.apis}
+        return set(self._groups)
+
+    def has_group(self, group: str) -> bool:
+        """Whether upstream ever shipped an API in ``group`` (a set lookup: called per object)."""
+        return group in self._groups
+
+    def covers(self, minor: MinorVersion) -> bool:
+        """Whether the generated data has release ``minor`` (a set lookup: called per object)."""
+        return minor in self._minors
+
+    @cached_property
+    def _groups(self) -> frozenset[str]:
+        return frozenset(a.group for a in self.apis)
+
+    @cached_property
+    def _minors(self) -> frozenset[MinorVersion]:
+        return frozenset(r.version for r in self.releases)
 
     def lookup(self, group: str, version: str, kind: str) -> LifecycleApi | None:
         return self._by_kind.get((group, version, kind))

@@ -21,6 +21,7 @@ Every error names the file, the cluster and the field, and says what to write in
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,9 @@ def load_fleet_spec(path: Path, catalog: Catalog) -> list[ClusterInventory]:
         spec = _Spec.model_validate(data)
     except ValidationError as exc:
         raise _invalid(path, "the file", exc, "write a top-level `clusters:` list") from None
-    found = [_cluster(path, i, raw, catalog) for i, raw in enumerate(spec.clusters)]
-    names = [c.name for c in found]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    checked: set[tuple[str, str]] = set()
+    found = [_cluster(path, i, raw, catalog, checked) for i, raw in enumerate(spec.clusters)]
+    dupes = sorted(n for n, times in Counter(c.name for c in found).items() if times > 1)
     if dupes:
         raise UsageError(
             f"{path}: cluster names must be unique: {', '.join(dupes)} appear twice",
@@ -63,24 +64,35 @@ def load_inventory_dir(path: Path, catalog: Catalog) -> list[ClusterInventory]:
             f"{path}: no inventory files (*.json, *.yaml) in this directory",
             hint="point --inventory at a directory of saved inventories, or use --fleet-spec",
         )
-    return [_inventory(f, f.stem, _read(f), catalog) for f in files]
+    checked: set[tuple[str, str]] = set()
+    return [_inventory(f, f.stem, _read(f), catalog, checked) for f in files]
 
 
 def _read(path: Path) -> Any:
     return load_user_yaml(path, "fleet spec")
 
 
-def _cluster(path: Path, index: int, raw: dict[str, Any], catalog: Catalog) -> ClusterInventory:
+def _cluster(
+    path: Path, index: int, raw: dict[str, Any], catalog: Catalog, checked: set[tuple[str, str]]
+) -> ClusterInventory:
     name = str(raw.get("name") or f"#{index + 1}")
     data = dict(raw)
     if "kubernetes" in data:
         data["controlPlane"] = data.pop("kubernetes")
-    return _inventory(path, name, data, catalog, spec=True)
+    return _inventory(path, name, data, catalog, checked, spec=True)
 
 
 def _inventory(
-    path: Path, name: str, data: Any, catalog: Catalog, *, spec: bool = False
+    path: Path,
+    name: str,
+    data: Any,
+    catalog: Catalog,
+    checked: set[tuple[str, str]],
+    *,
+    spec: bool = False,
 ) -> ClusterInventory:
+    """One cluster, validated; ``checked`` holds the add-on versions found good so far (a fleet
+    repeats them: each distinct one is checked once)."""
     try:
         inventory = ClusterInventory.model_validate(data)
     except ValidationError as exc:
@@ -91,7 +103,9 @@ def _inventory(
     except UsageError as exc:  # a version the version parser rejected
         raise UsageError(f"{path}: cluster {name}: {exc.message}", hint=exc.hint) from None
     for addon in inventory.addons:
-        _check_addon(path, name, addon.name, addon.version, catalog)
+        if (addon.name, addon.version) not in checked:
+            _check_addon(path, name, addon.name, addon.version, catalog)
+            checked.add((addon.name, addon.version))
     return inventory
 
 

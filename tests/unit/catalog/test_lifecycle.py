@@ -31,6 +31,15 @@ def api(group: str, version: str, kind: str) -> LifecycleApi:
     return found
 
 
+def test_group_and_release_lookups_agree_with_the_data() -> None:
+    lc = load_catalog().lifecycle
+    assert lc.has_group("apps") and lc.has_group("")  # "" is the core group
+    assert not lc.has_group("example.com")
+    assert lc.groups() == {a.group for a in lc.apis}
+    assert all(lc.covers(m) for m in lc.minors())
+    assert not lc.covers(V("1.2"))
+
+
 def test_every_release_the_catalog_knows_was_generated() -> None:
     cat = load_catalog()
     generated = {r.version for r in cat.lifecycle.releases if not r.prerelease}

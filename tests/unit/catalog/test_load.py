@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from kubecurrent.catalog import Catalog, build, data_dir, load_catalog
@@ -86,8 +84,9 @@ def test_ingress_nightmare_is_in_the_cve_file(real: Catalog) -> None:
     assert set(cve.fixed_versions()) == {"1.11.5", "1.12.1"}
 
 
-def test_loading_is_cached_and_fast() -> None:
+def test_loading_is_cached() -> None:
+    # How long a build takes is measured by bench/catalog_load.py, not here.
     assert load_catalog() is load_catalog()
-    started = time.perf_counter()
-    build(data_dir())
-    assert time.perf_counter() - started < 2.0
+    fresh = build(data_dir())
+    assert fresh is not load_catalog()
+    assert fresh == load_catalog()

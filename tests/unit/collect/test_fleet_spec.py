@@ -62,6 +62,21 @@ def test_a_bad_field_names_file_cluster_and_field(tmp_path: Path, catalog: Catal
         load_fleet_spec(path, catalog)
 
 
+def test_each_cluster_with_a_bad_addon_version_is_named(tmp_path: Path, catalog: Catalog) -> None:
+    # Versions checked once per file: a good one seen before does not excuse a bad one after.
+    second = SPEC.split("clusters:\n", 1)[1].replace("prod-eu", "prod-us")
+    good_then_bad = SPEC + second.replace('"1.12.3"', '"1.x"')
+    with pytest.raises(UsageError, match=r"cluster prod-us: addons: cert-manager: .*1\.x"):
+        load_fleet_spec(write(tmp_path, good_then_bad), catalog)
+    bad_twice = (SPEC + second).replace('"1.12.3"', '"1.x"')
+    with pytest.raises(UsageError, match=r"cluster prod-eu: addons: cert-manager"):
+        load_fleet_spec(write(tmp_path, bad_twice), catalog)
+    assert [c.name for c in load_fleet_spec(write(tmp_path, SPEC + second), catalog)] == [
+        "prod-eu",
+        "prod-us",
+    ]
+
+
 def test_duplicate_clusters_and_missing_list_are_errors(tmp_path: Path, catalog: Catalog) -> None:
     twice = SPEC + SPEC.split("clusters:\n", 1)[1]
     with pytest.raises(UsageError, match="prod-eu appear twice"):
