@@ -29,7 +29,11 @@ __all__ = [
     "StepType",
 ]
 
-StepType = Literal["control-plane", "node-pool", "addon", "migration", "check", "replace", "remove"]
+StepType = Literal[
+    "control-plane", "node-pool", "node-image", "addon", "migration", "check", "replace", "remove"
+]
+"""``node-image``: a managed provider moves a pool to its newest OS image, Kubernetes version
+unchanged (``from``/``to`` are image versions; AKS ``upgradeNodeImageVersion``)."""
 PlanStatus = Literal["ok", "blocked"]
 
 
