@@ -13,6 +13,7 @@ groups, EKS add-ons), waiting for each EKS update and resuming one in progress.
 """
 
 from kubecurrent.execute._actions import Runtime, step_actions
+from kubecurrent.execute._aks import AksOptions, AksProvider, aks_minor_steps
 from kubecurrent.execute._audit import Audit, AuditLog, audit_record, read_audit
 from kubecurrent.execute._capi import ClusterApiProvider
 from kubecurrent.execute._capi_api import find_clusters
@@ -46,6 +47,7 @@ from kubecurrent.execute._provider import (
     ControlPlaneProvider,
     ManagedAddonProvider,
     ManagedPoolProvider,
+    NodeImageProvider,
     NodePoolProvider,
     Providers,
 )
@@ -54,6 +56,8 @@ from kubecurrent.execute._verify import already_done, effect_missing, unsupporte
 
 __all__ = [
     "TOKEN_ENV",
+    "AksOptions",
+    "AksProvider",
     "Audit",
     "AuditLog",
     "Baseline",
@@ -74,6 +78,7 @@ __all__ = [
     "Kube",
     "ManagedAddonProvider",
     "ManagedPoolProvider",
+    "NodeImageProvider",
     "NodePoolProvider",
     "PermanentStepError",
     "PromQLCheck",
@@ -86,6 +91,7 @@ __all__ = [
     "StepError",
     "StepResult",
     "Verdict",
+    "aks_minor_steps",
     "already_done",
     "audit_record",
     "chart_source",
