@@ -32,6 +32,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from kubecurrent.model._snapshot import _Snapshot
+from kubecurrent.model.managed import SupportType
 
 __all__ = [
     "AKS_POOL_LABEL",
@@ -183,6 +184,18 @@ class AksCluster(_Snapshot):
     @property
     def lts(self) -> bool:
         return self.support_plan is AksSupportPlan.LONG_TERM_SUPPORT
+
+    @property
+    def minor(self) -> str:
+        """The control plane's Kubernetes minor (``1.36``)."""
+        return ".".join(self.running_version.split(".")[:2])
+
+    @property
+    def support_type(self) -> SupportType:
+        """A cluster on the LTS plan stays on its minor into long-term support (the catalog's
+        extended phase, until "LTS End of life"); on ``KubernetesOfficial`` AKS upgrades it
+        after its end of life (https://learn.microsoft.com/azure/aks/long-term-support)."""
+        return SupportType.EXTENDED if self.lts else SupportType.STANDARD
 
     def agent_pool(self, name: str) -> AgentPool | None:
         """The agent pool called ``name``, or None."""
