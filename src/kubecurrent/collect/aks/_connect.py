@@ -6,8 +6,8 @@ kubecurrent does what kubelogin does without the binary: it asks azure-identity'
 chain for a token of the AKS Microsoft Entra server application
 (``6dae42f8-4368-4678-94ff-3960e28e3630``, the same for every AKS cluster; see
 https://azure.github.io/kubelogin/concepts/aks.html) and sends it as the bearer token, renewed
-before it expires. A cluster with local accounts gives a kubeconfig with its own credentials,
-used as they are. ``exec_kubeconfig`` writes a kubelogin kubeconfig for people
+before it expires. A cluster with local accounts only is collected through a kubeconfig
+context instead. ``exec_kubeconfig`` writes a kubelogin kubeconfig for people
 (``--write-kubeconfig``).
 """
 
@@ -24,7 +24,15 @@ from lightkube import KubeConfig
 
 from kubecurrent.collect.aks._azure import AksError, AksRef, aks_client, azure_call, credential
 
-__all__ = ["AKS_SERVER_APP", "AadToken", "aks_connection", "exec_kubeconfig"]
+__all__ = [
+    "AKS_SERVER_APP",
+    "AadToken",
+    "aks_config",
+    "aks_connection",
+    "endpoint_of",
+    "exec_kubeconfig",
+    "user_kubeconfig",
+]
 
 AKS_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630"
 _RENEW_BEFORE = 300.0
@@ -73,25 +81,45 @@ def user_kubeconfig(ref: AksRef) -> dict[str, Any]:
     return loaded
 
 
-def aks_connection(ref: AksRef) -> tuple[Any, Callable[[], str] | None]:
-    """The lightkube config of ``ref``'s API server, and the token source when the cluster
-    authenticates through Microsoft Entra (None: the kubeconfig's own credentials)."""
+def endpoint_of(ref: AksRef) -> tuple[str, str]:
+    """The API server URL and base64 CA of ``ref``, from its user kubeconfig."""
     config = user_kubeconfig(ref)
-    contexts: list[dict[str, Any]] = config.get("contexts") or []
-    context = contexts[0].get("name") if contexts else None
-    users = config.get("users") or []
-    user = (users[0].get("user") if users else None) or {}
-    if "exec" in user or "auth-provider" in user:
-        clusters = config["clusters"][:1]
-        name = clusters[0]["name"]
-        bare = {
-            "clusters": clusters,
+    cluster = config["clusters"][0].get("cluster") or {}
+    server, ca = (
+        str(cluster.get("server") or ""),
+        str(cluster.get("certificate-authority-data") or ""),
+    )
+    if not server or not ca:
+        raise AksError(
+            f"the user kubeconfig of {ref} has no API server address or CA",
+            hint="wait until the cluster is running (`az aks show`), then try again",
+        )
+    return server, ca
+
+
+def aks_config(ref: AksRef, endpoint: str, ca_data: str) -> Any:
+    """The lightkube ``SingleConfig`` of ``ref``'s API server (server and CA only: the Entra
+    token is added to every request by the connection)."""
+    name = ref.name
+    return KubeConfig.from_dict(
+        {
+            "clusters": [
+                {
+                    "name": name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
+                }
+            ],
             "users": [{"name": name, "user": {}}],
             "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
             "current-context": name,
         }
-        return KubeConfig.from_dict(bare).get(), AadToken(ref)
-    return KubeConfig.from_dict(config).get(context), None
+    ).get()
+
+
+def aks_connection(ref: AksRef) -> tuple[Any, Callable[[], str]]:
+    """The lightkube config of ``ref``'s API server and its Entra token source."""
+    endpoint, ca = endpoint_of(ref)
+    return aks_config(ref, endpoint, ca), AadToken(ref)
 
 
 def exec_kubeconfig(clusters: list[tuple[AksRef, str, str, str]]) -> dict[str, Any]:
