@@ -130,6 +130,14 @@ class AksMaintenance(_Snapshot):
     """None for a name AKS does not act on."""
     schedule: str = ""
     """``maintenanceWindow.schedule`` as one line: ``weekly every 1 week(s) on Sunday``."""
+    frequency: str | None = None
+    """Which schedule: ``daily``, ``weekly``, ``absoluteMonthly`` or ``relativeMonthly``."""
+    interval: int | None = Field(default=None, ge=1)
+    """``intervalDays``/``intervalWeeks``/``intervalMonths`` of that schedule."""
+    day_of_week: str | None = None
+    """``dayOfWeek`` of a weekly schedule (``Sunday``)."""
+    start_date: dt.date | None = None
+    """``maintenanceWindow.startDate``: the schedule applies from this day."""
     start_time: str | None = None
     """``maintenanceWindow.startTime`` (``HH:MM``)."""
     duration_hours: int | None = Field(default=None, ge=4, le=24)

@@ -115,6 +115,7 @@ def test_planned_maintenance_is_read_with_its_schedule_and_blackouts() -> None:
     auto = aks.maintenance_of(MaintenanceKind.AUTO_UPGRADE)
     assert auto is not None
     assert auto.schedule == "weekly every 1 week(s) on Sunday"
+    assert (auto.frequency, auto.interval, auto.day_of_week) == ("weekly", 1, "Sunday")
     assert (auto.start_time, auto.duration_hours, auto.utc_offset) == ("02:00", 4, "+01:00")
     assert auto.not_allowed[0].start == dt.datetime(2026, 12, 20, tzinfo=dt.UTC)
     default = aks.maintenance_of(MaintenanceKind.DEFAULT)

@@ -157,10 +157,19 @@ def maintenance_of(data: Json) -> AksMaintenance:
     window = props.get("maintenanceWindow") or {}
     kind = next((k for k in MaintenanceKind if k.value == name), None)
     duration = window.get("durationHours")
+    schedule = window.get("schedule") or {}
+    frequency = next(iter(schedule), None)
+    detail = schedule.get(frequency) or {} if frequency else {}
+    interval = next((v for k, v in detail.items() if k.startswith("interval")), None)
+    start_date = window.get("startDate")
     return AksMaintenance(
         name=name,
         kind=kind,
-        schedule=schedule_text(window.get("schedule")),
+        schedule=schedule_text(schedule),
+        frequency=frequency,
+        interval=int(interval) if interval is not None else None,
+        day_of_week=detail.get("dayOfWeek"),
+        start_date=dt.date.fromisoformat(str(start_date)[:10]) if start_date else None,
         start_time=window.get("startTime"),
         duration_hours=int(duration) if duration is not None else None,
         utc_offset=window.get("utcOffset"),
