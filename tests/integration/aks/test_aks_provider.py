@@ -10,6 +10,7 @@ cluster is upgraded along the way), as a user's session would.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -194,3 +195,28 @@ def test_node_image_upgrade_is_its_own_operation(
     assert done.endswith("AKSUbuntu-2204gen2containerd-202611.01.0")
     assert "agentPools.upgradeNodeImageVersion" in [n for n, _ in aks_double.requests()]
     assert next(r["action"] for r in read_audit(audit)) == "aks.agentPools.upgradeNodeImageVersion"
+
+
+def test_a_resumed_upgrade_waits_for_the_operation_a_killed_run_started(
+    aks_double: AksDouble, orders: SessionSandbox, tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    impatient = AksProvider(REF, AuditLog(audit, "orders"), AksOptions(poll=0.5, timeout=2))
+    aks_double.hold_operations("orders")
+    with pytest.raises(PermanentStepError) as caught:
+        impatient.upgrade_control_plane("1.37")
+    assert "still InProgress after 2s" in caught.value.message
+    assert "resuming waits for it" in (caught.value.hint or "")
+    release = threading.Timer(2.0, aks_double.release_operations, args=("orders",))
+    release.start()
+    try:
+        resumed, _ = provider(tmp_path)
+        served = resumed.upgrade_control_plane("1.37")
+    finally:
+        release.cancel()
+        aks_double.release_operations("orders")
+    assert served.startswith("1.37.") and served.endswith("(already)")
+    actions = [r["action"] for r in read_audit(audit)]
+    assert actions[-3:] == ["aks.operation-found", "aks.operation-done", "aks.no-op"]
+    writes = [n for n, _ in aks_double.requests() if n == "managedClusters.createOrUpdate"]
+    assert len(writes) == 2  # 1.36, then 1.37 once: the resume started nothing
