@@ -129,6 +129,20 @@ def _support(page: FleetPage) -> str:
         return ""
     s = page.support
     rows = [_support_row(c) for c in s.clusters]
+    rows += [
+        '<tr class="total">'
+        + _td(f"total {p.provider}")
+        + _td(f"{p.clusters} clusters")
+        + _td(f"{p.standard} standard, {p.extended} extended, {p.ended} ended")
+        + "<td></td>"
+        + _td(f"next change {p.next_date.isoformat()}" if p.next_date else "")
+        + "<td></td>"
+        + _td(_money(p.usd_per_month), "num")
+        + _td(_money(p.extra_usd_per_month), "num")
+        + _td(_money(p.exposure_usd_per_month), "num")
+        + "</tr>"
+        for p in s.by_provider()
+    ]
     rows.append(
         '<tr class="total">'
         + _td("fleet total")
