@@ -20,6 +20,7 @@ from kubecurrent.execute._capi_api import find_clusters
 from kubecurrent.execute._capi_rules import endpoint_matches
 from kubecurrent.execute._charts import Chart, choose_chart, is_repo_chart
 from kubecurrent.execute._clock import Clock
+from kubecurrent.execute._clouds import CloudOptions, cloud_steps, providers_for
 from kubecurrent.execute._drain import Drainer, DrainOptions, DrainReport
 from kubecurrent.execute._eks import Conflicts, EksOptions, EksProvider, eks_minor_steps
 from kubecurrent.execute._errors import (
@@ -63,6 +64,7 @@ __all__ = [
     "Baseline",
     "Chart",
     "Clock",
+    "CloudOptions",
     "ClusterApiProvider",
     "Conflicts",
     "ControlPlaneProvider",
@@ -97,6 +99,7 @@ __all__ = [
     "chart_source",
     "check_prometheus_url",
     "choose_chart",
+    "cloud_steps",
     "connect",
     "connect_target",
     "effect_missing",
@@ -106,6 +109,7 @@ __all__ = [
     "find_clusters",
     "find_release",
     "is_repo_chart",
+    "providers_for",
     "read_audit",
     "redact_url",
     "select_pods",

@@ -11,6 +11,7 @@ from kubecurrent.collect.eks import addon_version_key
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.aks import AksCluster
 from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.managed import EksCluster
 from kubecurrent.model.plan import Step
 
 __all__ = ["EXECUTABLE", "already_done", "effect_missing", "unsupported"]
@@ -52,7 +53,7 @@ def effect_missing(step: Step, inv: ClusterInventory) -> str | None:
             return f"node pool {step.target} still has kubelet {pool.kubelet}, expected {step.to}"
         return None
     if step.type == "addon" and step.to and step.managed_by == "eks":
-        managed = inv.managed.addon(step.target) if inv.managed else None
+        managed = inv.managed.addon(step.target) if isinstance(inv.managed, EksCluster) else None
         if managed is None:
             return f"EKS add-on {step.target} is not listed by EKS any more"
         if addon_version_key(managed.version) < addon_version_key(step.to):

@@ -1,6 +1,6 @@
 """A managed cluster's support phase on ``today`` and what it costs: findings and a fleet sum.
 
-For a cluster whose inventory carries what its provider knows (``managed``: EKS today), the
+For a cluster whose inventory carries what its provider knows (``managed``: EKS, GKE, AKS), the
 catalog's calendar for that provider says where its minor stands::
 
     standard   KC-PROVIDER-STANDARD-SUPPORT  when it leaves standard support and what it costs
@@ -33,7 +33,7 @@ from kubecurrent.model.managed import SupportType
 
 SOON_DAYS = 90
 IMMINENT_DAYS = 30
-_NAMES = {"eks": "EKS"}
+_NAMES = {"eks": "EKS", "gke": "GKE", "aks": "AKS"}
 
 
 @dataclass(frozen=True)
