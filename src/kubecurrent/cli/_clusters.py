@@ -21,6 +21,7 @@ from kubecurrent.errors import ClusterError, UsageError
 
 if TYPE_CHECKING:
     from kubecurrent.catalog import Catalog
+    from kubecurrent.collect.clouds import CloudSelector
     from kubecurrent.collect.cluster import ClusterResult, ClusterTarget
 
 EXIT_PARTIAL = 5
@@ -43,6 +44,12 @@ class Selection:
     regions: str | None = None
     all_regions: bool = False
     profile: str | None = None
+    projects: str | None = None
+    subscriptions: str | None = None
+
+
+DISCOVER_KEYS = ("discover", "regions", "all_regions", "profile", "projects", "subscriptions")
+"""The ``Selection`` fields the discovery options fill."""
 
 
 def cluster_options(f: FC) -> FC:
@@ -95,29 +102,41 @@ def cluster_options(f: FC) -> FC:
 
 
 def discover_options() -> list[Callable[[FC], FC]]:
-    """``--discover eks`` with its ``--regions``, ``--all-regions`` and ``--profile``."""
+    """``--discover eks,gke,aks`` with each cloud's scope: ``--regions``, ``--all-regions`` and
+    ``--profile`` (EKS), ``--projects`` (GKE), ``--subscriptions`` (AKS)."""
     return [
         click.option(
             "--discover",
-            type=click.Choice(["eks"]),
             envvar="KUBECURRENT_DISCOVER",
-            help="Find the clusters through a cloud API: every Amazon EKS cluster of the account "
-            "in --regions (see docs/eks.md).",
+            help="Find the clusters through cloud APIs, comma-separated: eks (every Amazon EKS "
+            "cluster of the account in --regions), gke (every GKE cluster of --projects), aks "
+            "(every AKS cluster of --subscriptions); see docs/clouds.md.",
         ),
         click.option(
             "--regions",
             envvar="KUBECURRENT_REGIONS",
-            help="Regions to discover in, comma-separated [default: the AWS profile's region].",
+            help="EKS: regions to discover in, comma-separated [default: the AWS profile's "
+            "region].",
         ),
         click.option(
             "--all-regions",
             is_flag=True,
-            help="Discover in every region EKS is offered in (botocore's list, no AWS call).",
+            help="EKS: discover in every region EKS is offered in (botocore's list, no AWS call).",
         ),
         click.option(
             "--profile",
             envvar="AWS_PROFILE",
-            help="AWS profile of the credentials to discover and connect with.",
+            help="EKS: AWS profile of the credentials to discover and connect with.",
+        ),
+        click.option(
+            "--projects",
+            envvar="KUBECURRENT_GKE_PROJECTS",
+            help="GKE: Google Cloud projects to discover in (every location), comma-separated.",
+        ),
+        click.option(
+            "--subscriptions",
+            envvar="KUBECURRENT_AKS_SUBSCRIPTIONS",
+            help="AKS: Azure subscriptions to discover in (every resource group), comma-separated.",
         ),
     ]
 
@@ -126,31 +145,89 @@ def selection(**kw: Any) -> Selection:
     return Selection(**{k: kw[k] for k in Selection.__dataclass_fields__ if k in kw})
 
 
-def discovered(sel: Selection, known: list[ClusterTarget]) -> list[ClusterTarget]:
-    """The clusters ``--discover`` finds (regions that cannot be listed are reported)."""
-    if sel.discover is None:
-        if sel.regions or sel.all_regions:
-            raise UsageError(
-                "--regions and --all-regions go with --discover",
-                hint="add --discover eks",
-            )
-        return []
-    from kubecurrent.collect.cluster import eks_targets
-    from kubecurrent.collect.eks import default_region, discover, regions_of
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (text or "").split(",") if p.strip())
 
-    found = discover(
-        regions_of(sel.regions, sel.all_regions, default_region(sel.profile)), sel.profile
-    )
-    for region, reason in found.failed:
-        err_console().print(
-            f"not discovered: EKS in {region}: {reason}", markup=False, highlight=False
+
+def selectors(sel: Selection) -> list[CloudSelector]:
+    """The clouds ``--discover`` names, each with its scope; bad combinations are refused."""
+    from kubecurrent.collect.clouds import PROVIDERS, AksSelector, EksSelector, GkeSelector
+
+    clouds = _split(sel.discover)
+    unknown = [c for c in clouds if c not in PROVIDERS]
+    if unknown:
+        raise UsageError(
+            f"--discover {sel.discover}: unknown cloud {unknown[0]!r}",
+            hint="give a comma-separated list of eks, gke, aks",
         )
-    if found.failed and not found.clusters and not known:
+    stray = [
+        (flag, cloud)
+        for flag, given, cloud in (
+            ("--regions", sel.regions, "eks"),
+            ("--all-regions", sel.all_regions, "eks"),
+            ("--projects", sel.projects, "gke"),
+            ("--subscriptions", sel.subscriptions, "aks"),
+        )
+        if given and cloud not in clouds
+    ]
+    if stray:
+        flag, cloud = stray[0]
+        raise UsageError(f"{flag} goes with --discover {cloud}", hint=f"add --discover {cloud}")
+    out: list[CloudSelector] = []
+    if "eks" in clouds:
+        out.append(EksSelector(_split(sel.regions), sel.all_regions, sel.profile))
+    if "gke" in clouds:
+        if not _split(sel.projects):
+            raise UsageError(
+                "--discover gke needs the projects to look in",
+                hint="pass --projects P,… (`gcloud projects list` names them)",
+            )
+        out.append(GkeSelector(_split(sel.projects)))
+    if "aks" in clouds:
+        if not _split(sel.subscriptions):
+            raise UsageError(
+                "--discover aks needs the subscriptions to look in",
+                hint="pass --subscriptions S,… (`az account list` names them)",
+            )
+        out.append(AksSelector(_split(sel.subscriptions)))
+    return out
+
+
+def discovered(sel: Selection, known: list[ClusterTarget]) -> list[ClusterTarget]:
+    """The clusters ``--discover`` finds; a region, project or subscription that cannot be
+    listed is reported and the others go on."""
+    chosen = selectors(sel)
+    if not chosen:
+        return []
+    from kubecurrent.collect.clouds import CloudRef, discover, title_of
+    from kubecurrent.collect.cluster import cloud_targets
+
+    found: list[CloudRef] = []
+    failed = 0
+    for selector in chosen:
+        title = title_of(selector.provider)
+        try:
+            result = discover(selector)
+        except ClusterError as exc:  # the whole cloud failed (no credentials...): others go on
+            err_console().print(
+                f"not discovered: {title}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""),
+                markup=False,
+                highlight=False,
+            )
+            failed += 1
+            continue
+        for scope, reason in result.failed:
+            err_console().print(
+                f"not discovered: {title} in {scope}: {reason}", markup=False, highlight=False
+            )
+        failed += len(result.failed)
+        found += result.clusters
+    if failed and not found and not known:
         raise ClusterError(
-            "no EKS cluster could be listed in any region asked",
+            "no cluster could be listed in any region, project or subscription asked",
             hint="see the reasons above",
         )
-    return eks_targets(found.clusters, known=known)
+    return cloud_targets(found, known=known)
 
 
 def targets(sel: Selection, opts: GlobalOptions) -> list[ClusterTarget]:
@@ -246,11 +323,7 @@ def summary(results: list[ClusterResult]) -> list[dict[str, Any]]:
         {
             "cluster": r.target.name,
             "context": r.target.context,
-            **(
-                {"eks": {"region": r.target.eks.region, "name": r.target.eks.name}}
-                if r.target.eks
-                else {}
-            ),
+            **(r.target.cloud.to_json() if r.target.cloud else {}),
             "labels": dict(r.target.labels),
             "scanned": r.ok,
             **({"reason": r.error} if r.error else {}),

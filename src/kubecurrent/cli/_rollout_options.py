@@ -105,7 +105,7 @@ def runner_flags(f: FC, *, today: bool) -> FC:
     options = [
         click.option(
             "--provider",
-            type=click.Choice(["auto", "sandbox", "eks", "none"]),
+            type=click.Choice(["auto", "sandbox", "eks", "gke", "aks", "none"]),
             default=DEFAULTS["provider"],
             show_default=True,
             help="Who upgrades control planes and node pools (as for `kubecurrent upgrade`).",

@@ -25,8 +25,8 @@ from kubecurrent.execute import (
     Clock,
     Executor,
     PromQLCheck,
+    cloud_steps,
     connect_target,
-    eks_minor_steps,
 )
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.inventory import ClusterInventory
@@ -71,18 +71,18 @@ class SandboxAwareRun:
         return self.ref.kubeconfig or default_path()
 
     def recover(self) -> str | None:
-        if self.settings.provider == "none" or self.ref.eks is not None:
-            return None  # an EKS update in progress is found and waited for by the provider
+        if self.settings.provider == "none" or self.ref.cloud is not None:
+            return None  # a cloud operation in progress is found and waited for by the provider
         return recover_sandbox(self._server())
 
     def target(self) -> ClusterTarget:
         return ClusterTarget(
             name=self.ref.name,
-            kubeconfig=None if self.ref.eks else self.kubeconfig,
+            kubeconfig=None if self.ref.cloud else self.kubeconfig,
             context=self.ref.context,
             labels=dict(self.ref.labels),
             timeout=self.ref.timeout,
-            eks=self.ref.eks,
+            cloud=self.ref.cloud,
         )
 
     def inventory(self) -> ClusterInventory:
@@ -92,8 +92,8 @@ class SandboxAwareRun:
     def plan(self, inventory: ClusterInventory, target: str) -> ClusterPlan:
         version = resolve_target(self.settings.catalog, target, self.settings.today)
         plan = plan_cluster(inventory, self.settings.catalog, version, PlanPolicy())
-        if self.ref.eks is not None:
-            return eks_minor_steps(plan)  # EKS chooses the patch release
+        if self.ref.cloud is not None:
+            return cloud_steps(self.ref.cloud, plan)  # e.g. EKS chooses the patch release
         if self.settings.provider != "none" and sandbox_for_server(self._server()):
             plan = pin_patches(plan, offered_patches())  # the releases the sandbox can run
         return plan
@@ -122,7 +122,7 @@ class SandboxAwareRun:
             gate_timeout=s.gate_timeout,
             helm_timeout=s.helm_timeout,
             promql=s.promql,
-            eks=self.ref.eks,
+            cloud=self.ref.cloud,
             eks_force=s.eks_force,
             eks_addon_conflicts=s.eks_addon_conflicts,
         )

@@ -42,6 +42,13 @@ def support_table(results: list[ClusterResult], catalog: Catalog, today: dt.date
     head = ["cluster", "minor", "phase", "standard until", "extended until", "USD/month"]
     out = console()
     out.print(simple_table([*head, "extra now", "exposure"], rows))
+    for p in support.by_provider():
+        upcoming = f", next change {p.next_date}" if p.next_date else ""
+        out.print(
+            f"{p.provider}: {p.clusters} clusters ({p.standard} standard, {p.extended} extended, "
+            f"{p.ended} ended{upcoming}); {money(p.usd_per_month)} USD per month, exposure "
+            f"{money(p.exposure_usd_per_month)}"
+        )
     out.print(
         f"managed support on {support.today}: {money(support.usd_per_month)} USD per month, "
         f"{money(support.extra_usd_per_month)} of it for extended support; exposure "

@@ -13,19 +13,17 @@ from kubecurrent.catalog import Catalog
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._modes import gitops_addons
 from kubecurrent.cli._output import console, simple_table
+from kubecurrent.collect.clouds import PROVIDERS, CloudRef, title_of
 from kubecurrent.collect.cluster import ClusterTarget
-from kubecurrent.collect.eks import EksRef
 from kubecurrent.errors import UsageError
 from kubecurrent.execute import (
     Audit,
     AuditLog,
     Clock,
+    CloudOptions,
     ClusterApiProvider,
-    Conflicts,
     Drainer,
     DrainOptions,
-    EksOptions,
-    EksProvider,
     ExecutionReport,
     Executor,
     HealthGate,
@@ -42,6 +40,7 @@ from kubecurrent.execute import (
     connect_target,
     evaluate,
     find_clusters,
+    providers_for,
     redact_url,
     step_actions,
 )
@@ -85,26 +84,30 @@ class Setup:
     prometheus_timeout: float | None = None
     promql: tuple[PromQLCheck, ...] = ()
     """More PromQL checks (a rollout strategy's ``health:``), besides the command line's."""
-    eks: EksRef | None = None
-    """The EKS cluster upgraded (reached and changed through the EKS API)."""
+    cloud: CloudRef | None = None
+    """The managed cloud's cluster upgraded (reached and changed through the cloud's API)."""
     eks_force: bool = False
     eks_addon_conflicts: str = "PRESERVE"
 
     def __post_init__(self) -> None:
-        if self.capi_cluster and self.provider in ("none", "sandbox", "kubeadm", "eks"):
+        if self.capi_cluster and self.provider in ("none", "sandbox", "kubeadm", *PROVIDERS):
             raise UsageError(
                 f"--capi-cluster needs --provider cluster-api or auto, not {self.provider}"
             )
-        if self.provider == "eks" and self.eks is None:
+        cloud = self.cloud.provider if self.cloud else None
+        if self.provider in PROVIDERS and cloud != self.provider:
+            title = title_of(self.provider)
             raise UsageError(
-                "--provider eks upgrades EKS clusters, and this one was not reached through EKS",
-                hint="select it with --discover eks or an eks: {region, name} fleet entry "
-                "(for `upgrade`: --eks-cluster REGION/NAME)",
+                f"--provider {self.provider} upgrades {title} clusters, and this one was not "
+                f"reached through {title}",
+                hint=f"select it with --discover {self.provider} or a {self.provider}: fleet "
+                "entry (for `upgrade`: --eks-cluster REGION/NAME or --gke-cluster "
+                "PROJECT/LOCATION/NAME)",
             )
-        if self.eks is not None and self.provider not in ("auto", "eks", "none"):
+        if self.cloud is not None and self.provider not in ("auto", cloud, "none"):
             raise UsageError(
-                f"{self.eks} cannot be upgraded with --provider {self.provider}",
-                hint="use --provider eks (or auto)",
+                f"{self.cloud} cannot be upgraded with --provider {self.provider}",
+                hint=f"use --provider {cloud} (or auto)",
             )
         self.promql_checks()  # refuse bad flags before anything runs
 
@@ -178,7 +181,7 @@ def cluster_api(setup: Setup, audit: Audit) -> ClusterApiProvider | None:
     Clusters whose ``spec.controlPlaneEndpoint`` is the target's API server are looked up (with
     ``--provider auto`` only when the target is not a sandbox); exactly one must match.
     """
-    if setup.provider in ("none", "sandbox", "kubeadm", "eks") or setup.eks is not None:
+    if setup.provider in ("none", "sandbox", "kubeadm", *PROVIDERS) or setup.cloud is not None:
         return None
     server = _server(setup.kubeconfig, setup.context)
     if setup.provider == "auto" and not setup.capi_cluster and sandbox_for_server(server):
@@ -212,14 +215,13 @@ def cluster_api(setup: Setup, audit: Audit) -> ClusterApiProvider | None:
 def providers(setup: Setup, audit: Audit) -> Providers:
     if setup.provider == "none":
         return Providers()
-    if setup.eks is not None:
-        options = EksOptions(
-            force=setup.eks_force,
-            conflicts=Conflicts(setup.eks_addon_conflicts),
+    if setup.cloud is not None:
+        options = CloudOptions(
             timeout=setup.roll_timeout,
+            eks_force=setup.eks_force,
+            eks_addon_conflicts=setup.eks_addon_conflicts,
         )
-        eks = EksProvider(setup.eks, audit, options)
-        return Providers(control_plane=eks, node_pools=eks, addons=eks)
+        return providers_for(setup.cloud, audit, options)
     if setup.capi is not None:
         return Providers(control_plane=setup.capi, node_pools=setup.capi)
     server = _server(setup.kubeconfig, setup.context)
@@ -246,8 +248,8 @@ def build_executor(
     clock = Clock()
     if audit is None:
         audit = setup.capi.audit if setup.capi else AuditLog(audit_path(setup), cluster)
-    if setup.eks is not None:
-        kube = connect_target(ClusterTarget(name=cluster, eks=setup.eks))
+    if setup.cloud is not None:
+        kube = connect_target(ClusterTarget(name=cluster, cloud=setup.cloud))
     else:
         kube = connect(setup.kubeconfig, setup.context)
     drain = DrainOptions(node_timeout=setup.node_timeout, force_unsafe=setup.force_unsafe)

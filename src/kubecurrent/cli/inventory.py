@@ -25,10 +25,14 @@ from kubecurrent.cli._clusters import (
     summary,
 )
 from kubecurrent.cli._output import emit, simple_table
+from kubecurrent.collect.clouds import EksRef
 from kubecurrent.collect.cluster import ClusterResult, inventory_json
 from kubecurrent.collect.eks import endpoint_of, write_kubeconfig
 from kubecurrent.errors import ClusterError, UsageError
+from kubecurrent.model.clouds import ManagedCluster
+from kubecurrent.model.gke import GkeCluster
 from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.managed import EksCluster
 from kubecurrent.textfile import write_atomic
 
 
@@ -96,7 +100,9 @@ def _exit(results: list[ClusterResult]) -> int:
 
 
 def _write_kubeconfig(path: Path, results: list[ClusterResult]) -> None:
-    chosen = [(r.target.name, r.target.eks) for r in results if r.target.eks is not None]
+    chosen = [
+        (r.target.name, r.target.cloud) for r in results if isinstance(r.target.cloud, EksRef)
+    ]
     if not chosen:
         raise UsageError(
             "--write-kubeconfig writes EKS clusters' contexts and none is selected",
@@ -112,6 +118,21 @@ def _write_kubeconfig(path: Path, results: list[ClusterResult]) -> None:
         entries.append((ref, name, endpoint, ca))
     write_kubeconfig(path, entries)
     err_console().print(f"wrote {len(entries)} EKS contexts to {path}", highlight=False)
+
+
+def managed_note(m: ManagedCluster) -> str:
+    """What the cloud says about a cluster, in one phrase for the table."""
+    match m:
+        case EksCluster():
+            return (
+                f"EKS {m.region} {m.platform_version}, {m.support_type} support, "
+                f"{len(m.nodegroups)} node groups, {len(m.addons)} EKS add-ons"
+            )
+        case GkeCluster():
+            return (
+                f"GKE {m.location} {m.master_version}, channel {m.channel}, "
+                f"{len(m.node_pools)} node pools"
+            )
 
 
 def _save(directory: Path, inventories: list[ClusterInventory]) -> None:
@@ -135,11 +156,7 @@ def _table(results: list[ClusterResult]) -> Any:
         if inv.limitations:
             notes += f", {len(inv.limitations)} unchecked"
         if inv.managed is not None:
-            m = inv.managed
-            notes += (
-                f"; EKS {m.region} {m.platform_version}, {m.support_type} support, "
-                f"{len(m.nodegroups)} node groups, {len(m.addons)} EKS add-ons"
-            )
+            notes += f"; {managed_note(inv.managed)}"
         rows.append([inv.name, inv.server_version, eol, pools, addons, len(inv.cves), notes])
     return simple_table(
         ["cluster", "version", "end of life", "pools", "add-ons", "cves", "notes"], rows

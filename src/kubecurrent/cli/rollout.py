@@ -242,14 +242,17 @@ def start(
     regions: str | None,
     all_regions: bool,
     profile: str | None,
+    projects: str | None,
+    subscriptions: str | None,
     rehearsals: tuple[Path, ...],
     require_rehearsal: bool,
     **flags: Any,
 ) -> None:
     """Start a rollout of the fleet to --target and drive it.
 
-    Clusters: --fleet FILE, and/or every Amazon EKS cluster of the account with --discover eks
-    [--regions R,… | --all-regions] [--profile P].
+    Clusters: --fleet FILE, and/or the clusters found through cloud APIs with --discover
+    eks,gke,aks: EKS [--regions R,… | --all-regions] [--profile P], GKE --projects P,…, AKS
+    --subscriptions S,….
 
     The runner options (provider, timeouts, --addon-chart, PromQL gate, …) are recorded with the
     rollout: `resume` and `approve` use them unless given again.
@@ -257,7 +260,7 @@ def start(
     values = {"today": today, "extra": extra, **flags}
     if fleet_file is None and discover is None:
         raise UsageError(
-            "name the clusters to roll out", hint="give --fleet FILE or --discover eks"
+            "name the clusters to roll out", hint="give --fleet FILE or --discover eks|gke|aks"
         )
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else None
     targets = load_fleet_file(fleet_file, kubeconfig) if fleet_file else []
@@ -276,12 +279,17 @@ def start(
         regions=regions,
         all_regions=all_regions,
         profile=profile,
+        projects=projects,
+        subscriptions=subscriptions,
     )
     targets += discovered(found, targets)
     if not targets:
-        raise UsageError("no cluster found to roll out", hint="check --fleet / --regions")
+        raise UsageError(
+            "no cluster found to roll out",
+            hint="check --fleet / --regions / --projects / --subscriptions",
+        )
     refs = [
-        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.eks)
+        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.cloud)
         for t in targets
     ]
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
@@ -339,7 +347,10 @@ def start(
         clusters=refs,
         target=version,
         strategy=strategy,
-        fleet=str(fleet_file) if fleet_file else f"discover {discover}: {regions or 'default'}",
+        fleet=str(fleet_file)
+        if fleet_file
+        else f"discover {discover}: "
+        + (", ".join(x for x in (regions, projects, subscriptions) if x) or "default"),
         actor=who,
         now=_now(),
         runner=to_record(values),

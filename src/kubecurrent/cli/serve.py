@@ -22,7 +22,7 @@ import click
 
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
-from kubecurrent.cli._clusters import Selection, discover_options, targets
+from kubecurrent.cli._clusters import DISCOVER_KEYS, Selection, discover_options, targets
 from kubecurrent.cli._options import global_flags
 from kubecurrent.cli._rollout_options import (
     DEFAULTS,
@@ -179,7 +179,7 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         else saved_collector(load_inventory_dir(kw["inventory"], catalog))
     )
     refs = tuple(
-        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.eks)
+        ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.cloud)
         for t in found or ()
     )
     return WebContext(
@@ -195,7 +195,7 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         cluster_refs=refs,
         fleet_source=str(kw["fleet"])
         if kw["fleet"]
-        else ("EKS discovery" if kw.get("discover") else "kubeconfig contexts"),
+        else (f"discovery {kw['discover']}" if kw.get("discover") else "kubeconfig contexts"),
         today=dt.date.today,
     )
 
@@ -204,7 +204,7 @@ CONCURRENCY = 8
 
 
 def _discovery(kw: dict[str, Any]) -> dict[str, Any]:
-    return {k: kw.get(k) for k in ("discover", "regions", "all_regions", "profile")}
+    return {k: kw.get(k) for k in DISCOVER_KEYS}
 
 
 def _targets(
@@ -224,6 +224,8 @@ def _targets(
         regions=found.get("regions"),
         all_regions=bool(found.get("all_regions")),
         profile=found.get("profile"),
+        projects=found.get("projects"),
+        subscriptions=found.get("subscriptions"),
         contexts=(opts.context,) if opts.context else (),
         all_contexts=not opts.context and not fleet and not found.get("discover"),
         fleet=fleet,

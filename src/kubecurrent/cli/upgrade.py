@@ -47,7 +47,7 @@ from kubecurrent.collect.cluster import (
 from kubecurrent.collect.cluster import default_kubeconfig as default_path
 from kubecurrent.collect.eks import EksRef, check_region
 from kubecurrent.errors import UsageError
-from kubecurrent.execute import AuditLog, ClusterApiProvider, connect, eks_minor_steps
+from kubecurrent.execute import AuditLog, ClusterApiProvider, cloud_steps, connect
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.plan import PlanPolicy, pin_patches, plan_cluster, resolve_target
@@ -76,7 +76,7 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
 @click.option("--step-by-step", is_flag=True, help="Ask before every step.")
 @click.option(
     "--provider",
-    type=click.Choice(["auto", "sandbox", "cluster-api", "kubeadm", "eks", "none"]),
+    type=click.Choice(["auto", "sandbox", "cluster-api", "kubeadm", "eks", "gke", "aks", "none"]),
     default="auto",
     show_default=True,
     help="Who upgrades the control plane and node pools (auto: a sandbox, or a Cluster API Cluster, is detected by its API server; an --eks-cluster by EKS).",
@@ -183,24 +183,24 @@ def upgrade(
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else default_path()
     day = today.date() if today else dt.date.today()
-    eks = _eks_ref(eks_cluster, aws_profile)
-    name = eks.name if eks else _name(kubeconfig, context)
-    setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, eks=eks, **flags)
+    cloud = _eks_ref(eks_cluster, aws_profile)
+    name = cloud.name if cloud else _name(kubeconfig, context)
+    setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, cloud=cloud, **flags)
     capi = cluster_api(setup, AuditLog(audit_path(setup), name))
     setup = dataclasses.replace(setup, capi=capi)
-    collect = _collector(catalog, ClusterTarget(name, kubeconfig, context, eks=eks), day, capi)
+    collect = _collector(catalog, ClusterTarget(name, kubeconfig, context, cloud=cloud), day, capi)
     inventory = collect()
     if plan_file is not None:
         plan = load_cluster_plan(plan_file, inventory.name)
     else:
         plan = plan_cluster(inventory, catalog, resolve_target(catalog, target, day), PlanPolicy())
-    if eks is not None:
-        plan = eks_minor_steps(plan)  # EKS chooses the patch release
+    if cloud is not None:
+        plan = cloud_steps(cloud, plan)  # e.g. EKS chooses the patch release
     elif plan_file is None and _on_sandbox(flags["provider"], kubeconfig, context):
         plan = pin_patches(plan, offered_patches())  # the releases the sandbox can run
     if (
         capi is None
-        and eks is None
+        and cloud is None
         and wants_runbook(
             flags["provider"], connect(kubeconfig, context), server_of(kubeconfig, context)
         )

@@ -13,12 +13,14 @@ groups, EKS add-ons), waiting for each EKS update and resuming one in progress.
 """
 
 from kubecurrent.execute._actions import Runtime, step_actions
+from kubecurrent.execute._aks import AksOptions, AksProvider, aks_minor_steps
 from kubecurrent.execute._audit import Audit, AuditLog, audit_record, read_audit
 from kubecurrent.execute._capi import ClusterApiProvider
 from kubecurrent.execute._capi_api import find_clusters
 from kubecurrent.execute._capi_rules import endpoint_matches
 from kubecurrent.execute._charts import Chart, choose_chart, is_repo_chart
 from kubecurrent.execute._clock import Clock
+from kubecurrent.execute._clouds import CloudOptions, cloud_steps, providers_for
 from kubecurrent.execute._drain import Drainer, DrainOptions, DrainReport
 from kubecurrent.execute._eks import Conflicts, EksOptions, EksProvider, eks_minor_steps
 from kubecurrent.execute._errors import (
@@ -46,6 +48,7 @@ from kubecurrent.execute._provider import (
     ControlPlaneProvider,
     ManagedAddonProvider,
     ManagedPoolProvider,
+    NodeImageProvider,
     NodePoolProvider,
     Providers,
 )
@@ -54,11 +57,14 @@ from kubecurrent.execute._verify import already_done, effect_missing, unsupporte
 
 __all__ = [
     "TOKEN_ENV",
+    "AksOptions",
+    "AksProvider",
     "Audit",
     "AuditLog",
     "Baseline",
     "Chart",
     "Clock",
+    "CloudOptions",
     "ClusterApiProvider",
     "Conflicts",
     "ControlPlaneProvider",
@@ -74,6 +80,7 @@ __all__ = [
     "Kube",
     "ManagedAddonProvider",
     "ManagedPoolProvider",
+    "NodeImageProvider",
     "NodePoolProvider",
     "PermanentStepError",
     "PromQLCheck",
@@ -86,11 +93,13 @@ __all__ = [
     "StepError",
     "StepResult",
     "Verdict",
+    "aks_minor_steps",
     "already_done",
     "audit_record",
     "chart_source",
     "check_prometheus_url",
     "choose_chart",
+    "cloud_steps",
     "connect",
     "connect_target",
     "effect_missing",
@@ -100,6 +109,7 @@ __all__ = [
     "find_clusters",
     "find_release",
     "is_repo_chart",
+    "providers_for",
     "read_audit",
     "redact_url",
     "select_pods",

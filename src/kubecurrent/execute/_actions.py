@@ -71,6 +71,13 @@ def step_actions(rt: Runtime) -> dict[str, StepAction]:
             return f"helm: release {release.namespace}/{release.name} at {step.to}"
 
         generic = addon
+    images = rt.providers.node_images
+    if images is not None:
+
+        def node_image(step: Step, _inv: ClusterInventory) -> str:
+            return f"{images.name}: {images.upgrade_node_image(step.target, _to(step), rt.roll_timeout)}"
+
+        actions["node-image"] = node_image
     managed = rt.providers.addons
     if managed is not None:
         actions["addon"] = _managed_addon(rt, managed, generic)

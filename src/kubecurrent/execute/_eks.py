@@ -47,7 +47,7 @@ from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
 from kubecurrent.model.plan import ClusterPlan, Step
 
-__all__ = ["Conflicts", "EksOptions", "EksProvider", "eks_minor_steps"]
+__all__ = ["Conflicts", "EksOptions", "EksProvider", "eks_minor_steps", "minor_steps"]
 
 T = TypeVar("T")
 _READY = ("ACTIVE", "UPDATING")
@@ -384,6 +384,12 @@ def _release_key(release: str) -> tuple[int, ...]:
 def eks_minor_steps(plan: ClusterPlan) -> ClusterPlan:
     """``plan`` with control-plane, node-pool and check versions as minors (``1.37``): EKS
     chooses the patch release, so any patch of the minor is the step's effect."""
+    return minor_steps(plan, "EKS chooses the patch of")
+
+
+def minor_steps(plan: ClusterPlan, who: str) -> ClusterPlan:
+    """``plan`` with control-plane, node-pool and check versions as minors, each step's
+    explanation saying ``({who} 1.37)``: the cloud chooses the patch release."""
 
     def step(s: Step) -> Step:
         if s.type not in ("control-plane", "node-pool", "check") or s.to is None:
@@ -394,6 +400,6 @@ def eks_minor_steps(plan: ClusterPlan) -> ClusterPlan:
             return s
         if to == s.to:
             return s
-        return s.model_copy(update={"to": to, "why": f"{s.why} (EKS chooses the patch of {to})"})
+        return s.model_copy(update={"to": to, "why": f"{s.why} ({who} {to})"})
 
     return plan.model_copy(update={"steps": tuple(step(s) for s in plan.steps)})

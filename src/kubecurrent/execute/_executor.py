@@ -30,6 +30,7 @@ from kubecurrent.execute._errors import (
 from kubecurrent.execute._health import Baseline
 from kubecurrent.execute._verify import already_done, effect_missing, unsupported
 from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.managed import EksCluster
 from kubecurrent.model.plan import ClusterPlan, Step
 
 __all__ = ["ExecutionReport", "Executor", "Gate", "StepAction", "StepResult"]
@@ -72,7 +73,7 @@ def observed(step: Step, inv: ClusterInventory) -> str | None:
     if step.type == "node-pool":
         pool = next((p for p in inv.node_pools if p.name == step.target), None)
         return str(pool.kubelet) if pool else None
-    if step.managed_by == "eks" and inv.managed is not None:
+    if step.managed_by is not None and isinstance(inv.managed, EksCluster):
         managed = inv.managed.addon(step.target)
         return managed.version if managed else None
     addon = next((a for a in inv.addons if a.name == step.target), None)

@@ -1,7 +1,7 @@
 """The connection the executor acts through: a lightkube client plus raw GETs (``/readyz``).
 
 Both are built from one ``kubecurrent.collect.cluster.Connection`` (a kubeconfig context, or an
-EKS cluster with its renewed token), the same the collector reads through.
+managed cloud's cluster with its renewed token), the same the collector reads through.
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ def connect(kubeconfig: Path | None, context: str | None, timeout: float = 30.0)
 
 
 def connect_target(target: ClusterTarget, timeout: float = 30.0) -> Kube:
-    """A ``Kube`` for a collector target: its kubeconfig context, or its EKS cluster."""
-    if target.eks is None:
+    """A ``Kube`` for a collector target: its kubeconfig context, or its cloud's cluster."""
+    if target.cloud is None:
         return connect(target.kubeconfig, target.context, timeout)
     return Kube(connection(target), timeout)
 

@@ -22,6 +22,7 @@ __all__ = [
     "ControlPlaneProvider",
     "ManagedAddonProvider",
     "ManagedPoolProvider",
+    "NodeImageProvider",
     "NodePoolProvider",
     "Providers",
 ]
@@ -90,6 +91,20 @@ class ManagedAddonProvider(Protocol):
         ...
 
 
+class NodeImageProvider(Protocol):
+    """Moves a pool to a newer OS image of the same Kubernetes version (AKS node images)."""
+
+    name: str
+
+    def upgrade_node_image(self, pool: str, image: str, timeout: float) -> str:
+        """Move ``pool`` to node image ``image`` and wait until done; returns what it did.
+
+        A pool already on ``image`` is left alone. Raises ``PermanentStepError`` with the
+        cloud's error when the operation fails.
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class Providers:
     """The providers an execution uses; ``None`` means that kind of step cannot run."""
@@ -99,3 +114,5 @@ class Providers:
     """A ``ManagedPoolProvider`` rolls pools itself; a ``NodePoolProvider`` only makes nodes."""
     addons: ManagedAddonProvider | None = None
     """Runs add-on steps the plan marks ``managed_by`` this provider (EKS add-ons)."""
+    node_images: NodeImageProvider | None = None
+    """Runs ``node-image`` steps (AKS)."""

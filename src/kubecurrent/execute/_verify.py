@@ -9,12 +9,14 @@ from __future__ import annotations
 from kubecurrent.catalog import DottedVersion
 from kubecurrent.collect.eks import addon_version_key
 from kubecurrent.model import KubeVersion
+from kubecurrent.model.aks import AksCluster
 from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.managed import EksCluster
 from kubecurrent.model.plan import Step
 
 __all__ = ["EXECUTABLE", "already_done", "effect_missing", "unsupported"]
 
-EXECUTABLE = frozenset({"control-plane", "node-pool", "addon", "check"})
+EXECUTABLE = frozenset({"control-plane", "node-pool", "node-image", "addon", "check"})
 _WHY_NOT = {
     "migration": "API migrations rewrite the user's manifests: run `kubecurrent fix files`",
     "replace": "replacing an add-on by another needs its own install and cut-over",
@@ -51,7 +53,7 @@ def effect_missing(step: Step, inv: ClusterInventory) -> str | None:
             return f"node pool {step.target} still has kubelet {pool.kubelet}, expected {step.to}"
         return None
     if step.type == "addon" and step.to and step.managed_by == "eks":
-        managed = inv.managed.addon(step.target) if inv.managed else None
+        managed = inv.managed.addon(step.target) if isinstance(inv.managed, EksCluster) else None
         if managed is None:
             return f"EKS add-on {step.target} is not listed by EKS any more"
         if addon_version_key(managed.version) < addon_version_key(step.to):
@@ -64,6 +66,18 @@ def effect_missing(step: Step, inv: ClusterInventory) -> str | None:
         if DottedVersion.parse(found.version) < DottedVersion.parse(step.to):
             return f"add-on {step.target} is at {found.version}, expected {step.to}"
         return None
+    if step.type == "node-image" and step.to:
+        return _image_missing(step, inv)
     if step.type == "check":
         return None
     return f"kubecurrent cannot verify {step.type} steps"
+
+
+def _image_missing(step: Step, inv: ClusterInventory) -> str | None:
+    """A node-image step took effect when the cloud reports the pool on that image."""
+    pool = inv.managed.agent_pool(step.target) if isinstance(inv.managed, AksCluster) else None
+    if pool is None:
+        return f"agent pool {step.target} is not listed by AKS any more"
+    if pool.node_image_version != step.to:
+        return f"agent pool {step.target} runs node image {pool.node_image_version}, expected {step.to}"
+    return None

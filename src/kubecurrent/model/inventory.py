@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from kubecurrent.model._snapshot import _Snapshot
-from kubecurrent.model.managed import EksCluster
+from kubecurrent.model.clouds import ManagedCluster
 from kubecurrent.model.version import KubeVersionField
 
 __all__ = [
@@ -187,8 +187,9 @@ class ClusterInventory(_Snapshot):
     drain_blockers_total: int = 0
     rbac_roles: tuple[RbacRole, ...] = ()
     limitations: tuple[Limitation, ...] = ()
-    managed: EksCluster | None = None
-    """What the managed service (EKS) knows about the cluster, when discovered through it."""
+    managed: ManagedCluster | None = None
+    """What the managed cloud (EKS, GKE, AKS: ``managed.provider``) knows about the cluster,
+    when discovered through it."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> ClusterInventory:

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kubecurrent.model.clouds import Provider
+
 __all__ = [
     "Alternative",
     "BlueGreenEstimate",
@@ -29,7 +31,11 @@ __all__ = [
     "StepType",
 ]
 
-StepType = Literal["control-plane", "node-pool", "addon", "migration", "check", "replace", "remove"]
+StepType = Literal[
+    "control-plane", "node-pool", "node-image", "addon", "migration", "check", "replace", "remove"
+]
+"""``node-image``: a managed provider moves a pool to its newest OS image, Kubernetes version
+unchanged (``from``/``to`` are image versions; AKS ``upgradeNodeImageVersion``)."""
 PlanStatus = Literal["ok", "blocked"]
 
 
@@ -51,7 +57,7 @@ class Step(_Frozen):
     """What would break if the step were skipped."""
     hop: int = Field(ge=0)
     """0 for pre-flight, n for the steps around the n-th control-plane hop."""
-    managed_by: str | None = None
+    managed_by: Provider | None = None
     """The managed provider whose own API carries the step out, None for the generic path:
     ``eks`` on an ``addon`` step is an EKS add-on (UpdateAddon; ``target`` is the EKS add-on
     name, ``to`` the EKS version such as ``v1.11.4-eksbuild.2``), on a ``node-pool`` step an EKS

@@ -9,7 +9,8 @@ The planner asks the rules chosen for the inventory (``rules_for``) at fixed poi
     pool_note    a sentence added to the roll of a pool the provider does not roll itself
 
 A cluster no provider manages gets ``GenericRules``: nothing added, the skew policy decides.
-``EksRules`` implements Amazon EKS (see ``_eks``); GKE and AKS follow the same protocol.
+``EksRules`` implements Amazon EKS (see ``_eks``), ``GkeRules`` Google GKE (``_gke``);
+``rules_for`` picks them by the inventory's ``managed`` model (docs/clouds.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.managed import EksCluster
 
 if TYPE_CHECKING:
     from kubecurrent.plan._work import Work
@@ -65,9 +67,10 @@ GENERIC = GenericRules()
 
 def rules_for(inventory: ClusterInventory) -> ProviderRules:
     """The rules of the provider that manages ``inventory`` (generic when none does)."""
-    from kubecurrent.plan._eks import EksRules  # the EKS rules build on this module
+    from kubecurrent.plan._eks import EksRules  # the providers' rules build on this module
 
-    managed = inventory.managed
-    if managed is not None and managed.provider == "eks":
-        return EksRules(managed)
-    return GENERIC
+    match inventory.managed:
+        case EksCluster() as eks:
+            return EksRules(eks)
+        case _:
+            return GENERIC

@@ -7,6 +7,7 @@ from kubecurrent.model.plan import ClusterPlan, Step
 ACTIONS = {
     "control-plane": "Upgrade the control plane",
     "node-pool": "Roll node pool",
+    "node-image": "Upgrade the node image of",
     "addon": "Upgrade add-on",
     "migration": "Migrate",
     "check": "Check",
@@ -19,6 +20,8 @@ MANAGED_ACTIONS = {
     ("eks", "node-pool"): "Roll EKS managed node group",
     ("eks", "addon"): "Upgrade EKS add-on",
     ("eks", "check"): "Restart Fargate pods",
+    ("aks", "node-pool"): "Upgrade AKS agent pool",
+    ("aks", "node-image"): "Upgrade the node image of AKS agent pool",
 }
 
 

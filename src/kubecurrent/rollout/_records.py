@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kubecurrent.collect.eks import EksRef
+from kubecurrent.collect.clouds import CloudRef, ref_from_json
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout._strategy import Strategy
 
@@ -23,36 +23,31 @@ class ClusterRef:
     context: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     timeout: float = 120.0
-    eks: EksRef | None = None
-    """An EKS cluster, reached through the EKS API (region, name, AWS profile)."""
+    cloud: CloudRef | None = None
+    """A managed cloud's cluster, reached through the cloud's API (``{"gke": {...}}`` in the
+    stored record, see ``kubecurrent.collect.clouds``)."""
 
 
 def ref_json(ref: ClusterRef) -> str:
-    eks = ref.eks
     return json.dumps(
         {
             "kubeconfig": str(ref.kubeconfig) if ref.kubeconfig else None,
             "context": ref.context,
             "timeout": ref.timeout,
-            **(
-                {"eks": {"region": eks.region, "name": eks.name, "profile": eks.profile}}
-                if eks
-                else {}
-            ),
+            **(ref.cloud.to_json() if ref.cloud else {}),
         }
     )
 
 
 def cluster_ref(row: dict[str, Any]) -> ClusterRef:
     where = json.loads(row["target"])
-    eks = where.get("eks")
     return ClusterRef(
         name=row["name"],
         kubeconfig=Path(where["kubeconfig"]) if where.get("kubeconfig") else None,
         context=where.get("context"),
         labels=json.loads(row["labels"]),
         timeout=float(where.get("timeout") or 120.0),
-        eks=EksRef(eks["region"], eks["name"], eks.get("profile")) if eks else None,
+        cloud=ref_from_json(where),
     )
 
 

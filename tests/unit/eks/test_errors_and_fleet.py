@@ -58,9 +58,9 @@ def test_fleet_file_eks_entries(tmp_path: Path) -> None:
         "    context: lab-admin\n"
     )
     orders, pay, lab = load_fleet_file(fleet)
-    assert orders.name == "orders" and orders.eks == EksRef("eu-west-1", "orders")
-    assert pay.eks == EksRef("us-east-1", "payments", "prod") and pay.labels == {"env": "prod"}
-    assert lab.eks is None and lab.context == "lab-admin"
+    assert orders.name == "orders" and orders.cloud == EksRef("eu-west-1", "orders")
+    assert pay.cloud == EksRef("us-east-1", "payments", "prod") and pay.labels == {"env": "prod"}
+    assert lab.cloud is None and lab.context == "lab-admin"
 
 
 def test_fleet_file_without_any_cluster_is_refused(tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_discovered_clusters_get_unique_names_and_skip_listed_ones() -> None:
 
 
 def test_rollout_keeps_an_eks_cluster_reference() -> None:
-    ref = ClusterRef("orders", labels={"env": "prod"}, eks=EksRef("eu-west-1", "orders", "p"))
+    ref = ClusterRef("orders", labels={"env": "prod"}, cloud=EksRef("eu-west-1", "orders", "p"))
     row = {"name": "orders", "target": ref_json(ref), "labels": '{"env": "prod"}'}
     assert cluster_ref(row) == ref
 

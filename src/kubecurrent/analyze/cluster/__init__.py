@@ -13,6 +13,7 @@ from kubecurrent.analyze.cluster._nodes import check_cves, check_eol, check_skew
 from kubecurrent.analyze.cluster._objects import check_drain, check_roles, check_stored_versions
 from kubecurrent.analyze.cluster._support import (
     FleetSupport,
+    ProviderSupport,
     SupportCost,
     check_support,
     fleet_support,
@@ -25,6 +26,7 @@ from kubecurrent.model.inventory import ClusterInventory
 
 __all__ = [
     "FleetSupport",
+    "ProviderSupport",
     "SupportCost",
     "attribution",
     "check_inventory",

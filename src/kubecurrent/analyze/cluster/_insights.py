@@ -13,13 +13,14 @@ from kubecurrent.analyze.cluster._base import cluster_finding
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Category, Finding, Severity, Status
 from kubecurrent.model.inventory import ClusterInventory
+from kubecurrent.model.managed import EksCluster
 
 _SEVERITY = {"ERROR": Severity.ERROR, "WARNING": Severity.WARNING}
 
 
 def check_insights(inv: ClusterInventory, target: MinorVersion) -> list[Finding]:
     """A finding per EKS insight that warns about the way to ``target``."""
-    if inv.managed is None:
+    if not isinstance(inv.managed, EksCluster):
         return []
     found = []
     for insight in inv.managed.insights:

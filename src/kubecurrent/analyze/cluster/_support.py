@@ -1,6 +1,6 @@
 """A managed cluster's support phase on ``today`` and what it costs: findings and a fleet sum.
 
-For a cluster whose inventory carries what its provider knows (``managed``: EKS today), the
+For a cluster whose inventory carries what its provider knows (``managed``: EKS, GKE, AKS), the
 catalog's calendar for that provider says where its minor stands::
 
     standard   KC-PROVIDER-STANDARD-SUPPORT  when it leaves standard support and what it costs
@@ -33,7 +33,7 @@ from kubecurrent.model.managed import SupportType
 
 SOON_DAYS = 90
 IMMINENT_DAYS = 30
-_NAMES = {"eks": "EKS"}
+_NAMES = {"eks": "EKS", "gke": "GKE", "aks": "AKS"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,36 @@ class SupportCost:
 
 
 @dataclass(frozen=True)
+class ProviderSupport:
+    """One provider's share of the fleet: how many clusters in each phase, the earliest date one
+    of them changes phase, and what they cost per month."""
+
+    provider: str
+    clusters: int
+    standard: int
+    extended: int
+    ended: int
+    next_date: dt.date | None
+    """The earliest date one of its clusters leaves its current phase (None: all ended)."""
+    usd_per_month: Decimal
+    extra_usd_per_month: Decimal
+    exposure_usd_per_month: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "clusters": self.clusters,
+            "standard": self.standard,
+            "extended": self.extended,
+            "ended": self.ended,
+            "nextDate": self.next_date.isoformat() if self.next_date else None,
+            "usdPerMonth": _number(self.usd_per_month),
+            "extraUsdPerMonth": _number(self.extra_usd_per_month),
+            "exposureUsdPerMonth": _number(self.exposure_usd_per_month),
+        }
+
+
+@dataclass(frozen=True)
 class FleetSupport:
     """Every managed cluster's support cost and the fleet's totals per month."""
 
@@ -99,10 +129,35 @@ class FleetSupport:
         """The extended-support extra per month once every cluster that will pay it does."""
         return sum((c.exposure_usd_per_month for c in self.clusters), Decimal(0))
 
+    def by_provider(self) -> tuple[ProviderSupport, ...]:
+        """The fleet's support phases, dates and costs summed per provider, by provider name."""
+        found = []
+        for provider in sorted({c.provider for c in self.clusters}):
+            mine = [c for c in self.clusters if c.provider == provider]
+            phases = [c.phase for c in mine]
+            upcoming = [c.next_date for c in mine if c.phase is not SupportPhase.ENDED]
+            found.append(
+                ProviderSupport(
+                    provider=provider,
+                    clusters=len(mine),
+                    standard=phases.count(SupportPhase.STANDARD),
+                    extended=phases.count(SupportPhase.EXTENDED),
+                    ended=phases.count(SupportPhase.ENDED),
+                    next_date=min(upcoming) if upcoming else None,
+                    usd_per_month=sum((c.usd_per_month or Decimal(0) for c in mine), Decimal(0)),
+                    extra_usd_per_month=sum((c.extra_usd_per_month for c in mine), Decimal(0)),
+                    exposure_usd_per_month=sum(
+                        (c.exposure_usd_per_month for c in mine), Decimal(0)
+                    ),
+                )
+            )
+        return tuple(found)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "today": self.today.isoformat(),
             "clusters": [c.to_json() for c in self.clusters],
+            "providers": [p.to_json() for p in self.by_provider()],
             "totals": {
                 "usdPerMonth": _number(self.usd_per_month),
                 "extraUsdPerMonth": _number(self.extra_usd_per_month),

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from kubecurrent.catalog import Catalog
+from kubecurrent.collect import clouds
+from kubecurrent.collect.clouds import CloudFacts
 from kubecurrent.collect.cluster import _sections
 from kubecurrent.collect.cluster._addons import AddonFinder
 from kubecurrent.collect.cluster._api import (
@@ -27,39 +29,17 @@ from kubecurrent.collect.cluster._pools import PoolCounter
 from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
 from kubecurrent.collect.cluster._watch import Watch
 from kubecurrent.collect.cluster._workloads import DrainCounter
-from kubecurrent.collect.eks import (
-    EksFacts,
-    EksToken,
-    describe_cluster,
-    eks_config,
-    endpoint_of,
-)
 from kubecurrent.errors import ClusterError
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory, Limitation
 
 
-def eks_labels(facts: EksFacts) -> dict[str, str]:
-    """The labels EKS gives a cluster: provider, region, account, platform version, support."""
-    c = facts.cluster
-    return {
-        "provider": "eks",
-        "region": c.region,
-        "account": c.account,
-        "platform-version": c.platform_version,
-        "support-type": str(c.support_type),
-    }
-
-
-def connection(target: ClusterTarget, facts: EksFacts | None = None) -> Connection:
-    """The connection to ``target``'s API server (for EKS: ``DescribeCluster`` + the token)."""
-    if target.eks is None:
+def connection(target: ClusterTarget, facts: CloudFacts | None = None) -> Connection:
+    """The connection to ``target``'s API server (for a cloud cluster: its endpoint and CA from
+    the cloud, ``facts`` when already read, and the cloud's token)."""
+    if target.cloud is None:
         return Connection(load_config(target.kubeconfig, target.context))
-    if facts is None:
-        endpoint, ca = endpoint_of(target.eks)
-    else:
-        endpoint, ca = facts.endpoint, facts.ca_data
-    return Connection(eks_config(target.eks, endpoint, ca), EksToken(target.eks))
+    return clouds.connection(target.cloud, facts)
 
 
 def safe_name(text: str) -> str:
@@ -73,12 +53,12 @@ async def collect_cluster(
 ) -> ClusterInventory:
     """The inventory of ``target``; raises ClusterError when it cannot be reached at all.
 
-    An EKS target is described through the EKS API first (its facts land in ``managed``, its
-    labels beside the target's own, refused optional facts in ``limitations``).
+    A cloud target is described through its cloud's API first (its facts land in ``managed``,
+    its labels beside the target's own, refused optional facts in ``limitations``).
     """
     facts = None
-    if target.eks is not None:
-        facts = await asyncio.to_thread(describe_cluster, target.eks)
+    if target.cloud is not None:
+        facts = await asyncio.to_thread(clouds.describe, target.cloud)
     api = ClusterApi(connection(target, facts), opts.request_timeout)
     try:
         inv = await _Run(api, catalog, opts, target).collect()
@@ -88,8 +68,8 @@ async def collect_cluster(
         return inv
     return inv.model_copy(
         update={
-            "managed": facts.cluster,
-            "labels": {**eks_labels(facts), **inv.labels},
+            "managed": facts.managed,
+            "labels": {**facts.labels, **inv.labels},
             "limitations": (
                 *inv.limitations,
                 *(Limitation(check=c, reason=r) for c, r in facts.limitations),

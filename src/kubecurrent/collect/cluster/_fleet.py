@@ -13,12 +13,17 @@ A fleet file names the clusters to collect::
         auditLog: /var/log/kube/audit.log   # optional
       - name: orders                 # an Amazon EKS cluster, reached through the EKS API
         eks: {region: eu-west-1, name: orders-prod, profile: prod}   # profile optional
-    discover:                        # optional: every EKS cluster of the account in these regions
+      - gke: {project: shop, location: europe-west1, name: web}       # a GKE cluster
+      - aks: {subscription: 0000-…, resourceGroup: rg, name: api}     # an AKS cluster
+    discover:                        # optional: clusters found through the clouds' APIs
       eks: {regions: [eu-west-1, us-east-1], profile: prod}   # or allRegions: true
+      gke: {projects: [shop, data]}                           # every location of each project
+      aks: {subscriptions: [0000-…]}                          # every resource group
 
-An ``eks:`` entry is reached with the EKS token (``aws eks get-token``'s), not a kubeconfig;
-its ``name`` defaults to the EKS cluster's name. Discovered clusters are added after the listed
-ones (a discovered cluster already listed is not added twice).
+A cloud entry (``eks:``, ``gke:``, ``aks:``) is reached with the cloud's token, not a
+kubeconfig; its ``name`` defaults to the cloud's cluster name. Discovered clusters are added
+after the listed ones (a discovered cluster already listed is not added twice); a region,
+project or subscription that cannot be listed is reported and the others go on.
 
 Clusters are collected concurrently; one that cannot be reached, refuses the credentials or
 times out fails alone, with its reason, and the others complete.
@@ -26,7 +31,7 @@ times out fails alone, with its reason, and the others complete.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +45,7 @@ from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.useryaml import load_user_yaml
 
 if TYPE_CHECKING:
-    from kubecurrent.collect.eks import EksRef
+    from kubecurrent.collect.clouds import CloudRef, CloudSelector
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_CONCURRENCY = 8
@@ -61,20 +66,82 @@ class _EksDiscovery(BaseModel):
     labels: dict[str, str] = Field(default_factory=dict)
 
 
+class _Gke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    project: str = Field(min_length=1)
+    location: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+
+
+class _GkeDiscovery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    projects: list[str] = Field(min_length=1)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class _Aks(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    subscription: str = Field(min_length=1)
+    resource_group: str = Field(min_length=1, alias="resourceGroup")
+    name: str = Field(min_length=1)
+
+
+class _AksDiscovery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subscriptions: list[str] = Field(min_length=1)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
 class _Discover(BaseModel):
     model_config = ConfigDict(extra="forbid")
     eks: _EksDiscovery | None = None
+    gke: _GkeDiscovery | None = None
+    aks: _AksDiscovery | None = None
+
+    def selectors(self) -> list[tuple[CloudSelector, dict[str, str]]]:
+        from kubecurrent.collect.clouds import AksSelector, EksSelector, GkeSelector
+
+        out: list[tuple[CloudSelector, dict[str, str]]] = []
+        if self.eks is not None:
+            e = self.eks
+            sel = EksSelector(tuple(e.regions), e.all_regions, e.profile, profile_region=False)
+            out.append((sel, e.labels))
+        if self.gke is not None:
+            out.append((GkeSelector(tuple(self.gke.projects)), self.gke.labels))
+        if self.aks is not None:
+            out.append((AksSelector(tuple(self.aks.subscriptions)), self.aks.labels))
+        return out
 
 
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     name: str | None = Field(default=None, min_length=1)
     eks: _Eks | None = None
+    gke: _Gke | None = None
+    aks: _Aks | None = None
     context: str | None = None
     kubeconfig: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     audit_log: str | None = Field(default=None, alias="auditLog")
     timeout: float | None = Field(default=None, gt=0)
+
+    def cloud(self) -> CloudRef | None:
+        """The cloud cluster this entry names (at most one of eks:, gke:, aks:), or None."""
+        from kubecurrent.collect.clouds import AksRef, EksRef, GkeRef
+
+        refs: list[CloudRef] = []
+        if self.eks is not None:
+            refs.append(EksRef(self.eks.region, self.eks.name, self.eks.profile))
+        if self.gke is not None:
+            refs.append(GkeRef(self.gke.project, self.gke.location, self.gke.name))
+        if self.aks is not None:
+            refs.append(AksRef(self.aks.subscription, self.aks.resource_group, self.aks.name))
+        if len(refs) > 1:
+            raise UsageError(
+                f"cluster {self.name or refs[0].name} names {len(refs)} clouds",
+                hint="give one of eks:, gke:, aks: per cluster entry",
+            )
+        return refs[0] if refs else None
 
 
 class _Defaults(BaseModel):
@@ -99,79 +166,91 @@ def load_fleet_file(path: Path, kubeconfig: Path | None = None) -> list[ClusterT
         raise UsageError(
             f"{path}: not a fleet file: {exc}", hint="see docs/cluster-scan.md for the format"
         ) from None
-    if not spec.clusters and spec.discover.eks is None:
+    selectors = spec.discover.selectors()
+    if not spec.clusters and not selectors:
         raise UsageError(
             f"{path}: names no cluster", hint="list clusters: or add a discover: block"
         )
-    missing = [i for i, c in enumerate(spec.clusters, 1) if c.name is None and c.eks is None]
+    clouds = [c.cloud() for c in spec.clusters]
+    missing = [i for i, c in enumerate(spec.clusters, 1) if c.name is None and not clouds[i - 1]]
     if missing:
         raise UsageError(
             f"{path}: cluster entry {missing[0]} has no name",
-            hint="give it name: (and context: or eks: {region, name})",
+            hint="give it name: (and context: or a cloud: eks: {region, name}, gke: {project, "
+            "location, name}, aks: {subscription, resourceGroup, name})",
         )
-    mixed = [c.name or c.eks.name for c in spec.clusters if c.eks and (c.context or c.kubeconfig)]
+    mixed = [
+        (c.name or ref.name, ref.provider)
+        for c, ref in zip(spec.clusters, clouds, strict=True)
+        if ref and (c.context or c.kubeconfig)
+    ]
     if mixed:
+        name, provider = mixed[0]
         raise UsageError(
-            f"{path}: cluster {mixed[0]} has eks: and a kubeconfig context",
-            hint="an eks: entry is reached through the EKS API: drop context:/kubeconfig:",
+            f"{path}: cluster {name} has {provider}: and a kubeconfig context",
+            hint=f"a {provider}: entry is reached through the cloud's API: "
+            "drop context:/kubeconfig:",
         )
-    found = [_target(path.parent, c, spec.defaults, kubeconfig) for c in spec.clusters]
+    found = [
+        _target(path.parent, c, ref, spec.defaults, kubeconfig)
+        for c, ref in zip(spec.clusters, clouds, strict=True)
+    ]
     names = [t.name for t in found]
     if len(set(names)) != len(names):
         raise UsageError(f"{path}: cluster names must be unique", hint="rename the duplicates")
-    if spec.discover.eks is not None:
-        from kubecurrent.collect.eks import discover, regions_of  # the AWS SDK, when asked for
+    for selector, labels in selectors:
+        from kubecurrent.collect.clouds import discover  # the cloud's SDK, when asked for
 
-        d = spec.discover.eks
-        regions = regions_of(",".join(d.regions), d.all_regions, None)
-        found += eks_targets(
-            discover(regions, d.profile).clusters,
-            labels=d.labels,
+        found += cloud_targets(
+            discover(selector).clusters,
+            labels=labels,
             known=found,
             timeout=spec.defaults.timeout or DEFAULT_TIMEOUT,
         )
     return found
 
 
-def eks_targets(
-    refs: tuple[EksRef, ...],
+def cloud_targets(
+    refs: Sequence[CloudRef],
     *,
     labels: dict[str, str] | None = None,
     known: list[ClusterTarget] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[ClusterTarget]:
-    """Targets for discovered EKS clusters, named after the cluster (``name-region`` when two
-    regions have a cluster of that name); clusters already in ``known`` are left out."""
-    from kubecurrent.collect.eks import EksRef
-
+    """Targets for discovered cloud clusters, named after the cluster (``name-<region,
+    location or resource group>`` when two have that name); clusters already in ``known`` are
+    left out."""
     known = known or []
-    seen = {t.eks for t in known if t.eks is not None}
-    fresh = [r for r in refs if EksRef(r.region, r.name, r.profile) not in seen]
+    seen = {t.cloud for t in known if t.cloud is not None}
+    fresh = [r for r in refs if r not in seen]
     counts: dict[str, int] = {}
     for r in fresh:
         counts[r.name] = counts.get(r.name, 0) + 1
     taken = {t.name for t in known}
     out = []
     for r in fresh:
-        name = r.name if counts[r.name] == 1 and r.name not in taken else f"{r.name}-{r.region}"
-        out.append(ClusterTarget(name=name, labels=dict(labels or {}), timeout=timeout, eks=r))
+        name = r.name if counts[r.name] == 1 and r.name not in taken else f"{r.name}-{r.place}"
+        out.append(ClusterTarget(name=name, labels=dict(labels or {}), timeout=timeout, cloud=r))
     return out
 
 
-def _target(base: Path, c: _Entry, d: _Defaults, fallback: Path | None) -> ClusterTarget:
+eks_targets = cloud_targets
+"""The name EKS discovery had before the clouds seam."""
+
+
+def _target(
+    base: Path, c: _Entry, ref: CloudRef | None, d: _Defaults, fallback: Path | None
+) -> ClusterTarget:
     def resolve(text: str | None) -> Path | None:
         return None if text is None else base / Path(text).expanduser()
 
-    if c.eks is not None:
-        from kubecurrent.collect.eks import EksRef
-
-        ref = EksRef(c.eks.region, c.eks.name, c.eks.profile)
+    if ref is not None:
         return ClusterTarget(
-            name=c.name or c.eks.name,
+            name=c.name or ref.name,
             labels=dict(c.labels),
             audit_log=resolve(c.audit_log),
             timeout=c.timeout or d.timeout or DEFAULT_TIMEOUT,
-            eks=ref,
+            cloud=ref,
         )
     name = str(c.name)
     return ClusterTarget(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kubecurrent.collect.eks import EksRef
+    from kubecurrent.collect.clouds import CloudRef
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ class ClusterTarget:
     labels: dict[str, str] = field(default_factory=dict)
     audit_log: Path | None = None
     timeout: float = 120.0
-    eks: EksRef | None = None
-    """An EKS cluster: reached through the EKS API and its token, not a kubeconfig."""
+    cloud: CloudRef | None = None
+    """A managed cloud's cluster (EKS, GKE, AKS): reached through the cloud's API and its
+    token, not a kubeconfig (see ``kubecurrent.collect.clouds``)."""
 
 
 def default_kubeconfig() -> Path:

@@ -20,6 +20,7 @@ from kubecurrent.collect.eks._aws import (
     eks_regions,
     paginate,
 )
+from kubecurrent.collect.eks._cloud import CLOUD, EksCloud, eks_labels
 from kubecurrent.collect.eks._connect import eks_config, exec_kubeconfig, write_kubeconfig
 from kubecurrent.collect.eks._discover import Discovery, discover, regions_of
 from kubecurrent.collect.eks._facts import addon_version_key, minor_of, offered_minors
@@ -27,9 +28,11 @@ from kubecurrent.collect.eks._read import EksFacts, describe_cluster, endpoint_o
 from kubecurrent.collect.eks._token import TOKEN_PREFIX, EksToken, token_of, url_of
 
 __all__ = [
+    "CLOUD",
     "EKS_ATTEMPTS",
     "TOKEN_PREFIX",
     "Discovery",
+    "EksCloud",
     "EksError",
     "EksFacts",
     "EksRef",
@@ -43,6 +46,7 @@ __all__ = [
     "discover",
     "eks_client",
     "eks_config",
+    "eks_labels",
     "eks_regions",
     "endpoint_of",
     "exec_kubeconfig",

@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from kubecurrent.collect.clouds import EksRef
 from kubecurrent.errors import ClusterError, UsageError
 
 __all__ = [
@@ -53,18 +53,6 @@ _CREDENTIALS_HINT = (
     "give AWS credentials: `aws configure`, `aws sso login`, AWS_PROFILE or --profile, or "
     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
 )
-
-
-@dataclass(frozen=True)
-class EksRef:
-    """Where an EKS cluster is: its name, region and the AWS profile to reach it with."""
-
-    region: str
-    name: str
-    profile: str | None = None
-
-    def __str__(self) -> str:
-        return f"EKS cluster {self.name} ({self.region})"
 
 
 class EksError(ClusterError):

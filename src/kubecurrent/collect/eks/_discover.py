@@ -3,21 +3,12 @@ its labels. A region that fails (no permission, throttled) is reported and the o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from kubecurrent.collect.clouds import CloudRef, Discovery
 from kubecurrent.collect.eks._aws import EksError, EksRef, check_region, eks_regions
 from kubecurrent.collect.eks._read import list_clusters
 from kubecurrent.errors import UsageError
 
 __all__ = ["Discovery", "discover", "regions_of"]
-
-
-@dataclass(frozen=True)
-class Discovery:
-    """The clusters found, and ``(region, reason)`` for each region that could not be listed."""
-
-    clusters: tuple[EksRef, ...] = ()
-    failed: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
 def regions_of(regions: str | None, all_regions: bool, default: str | None) -> tuple[str, ...]:
@@ -39,7 +30,7 @@ def regions_of(regions: str | None, all_regions: bool, default: str | None) -> t
 
 def discover(regions: tuple[str, ...], profile: str | None) -> Discovery:
     """The EKS clusters of the account in ``regions``."""
-    found: list[EksRef] = []
+    found: list[CloudRef] = []
     failed: list[tuple[str, str]] = []
     for region in regions:
         try:
