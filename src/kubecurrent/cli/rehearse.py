@@ -126,7 +126,11 @@ def rehearse(
             f"no kubeconfig context {context!r}" if context else "no current kubeconfig context",
             hint="choose one with --context (see `kubectl config get-contexts`)",
         )
-    minor = MinorVersion.parse(target) if target is not None else _plan_target(plan_file, name or context)
+    minor = (
+        MinorVersion.parse(target)
+        if target is not None
+        else _plan_target(plan_file, name or context)
+    )
     catalog = load_catalog(extra=extra_from_env())
     opts = rh.RehearseOptions(
         target=minor,
@@ -194,7 +198,7 @@ def _plan_target(path: Path | None, cluster: str) -> MinorVersion:
 
 
 def _manifests(paths: tuple[Path, ...]) -> Callable[[MinorVersion], Iterator[Manifest]]:
-    from kubecurrent.collect.files import Document, discover, read_input
+    from kubecurrent.collect.files import Document, Excluded, discover, read_input
     from kubecurrent.model.findings import ScanError
     from kubecurrent.rehearse import Manifest
 
@@ -206,6 +210,8 @@ def _manifests(paths: tuple[Path, ...]) -> Callable[[MinorVersion], Iterator[Man
 
         opts = dataclasses.replace(base, kube_version=f"{minor}.0")
         for inp in discover([str(p) for p in paths]):
+            if isinstance(inp, Excluded):
+                continue
             items = [inp] if isinstance(inp, ScanError) else read_input(inp, opts)
             for item in items:
                 if isinstance(item, Document):
