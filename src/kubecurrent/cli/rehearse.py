@@ -74,7 +74,7 @@ def _names(_: click.Context, __: click.Parameter, value: str | None) -> frozense
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the evidence to this file: .md (Markdown) or .json.",
+    help="Also write the evidence to this file: .md (Markdown), .html or .json.",
 )
 @click.option(
     "--name",
@@ -116,8 +116,10 @@ def rehearse(
             "give --target X.Y or --plan FILE (one of them)",
             hint="e.g. `kubecurrent rehearse --context prod --target 1.37`",
         )
-    if report is not None and report.suffix not in (".md", ".json"):
-        raise UsageError(f"--report {report}: unknown format", hint="name a .md or a .json file")
+    if report is not None and report.suffix not in (".md", ".json", ".html"):
+        raise UsageError(
+            f"--report {report}: unknown format", hint="name a .md, .html or .json file"
+        )
     kubeconfig = Path(g.kubeconfig) if g.kubeconfig else None
     contexts, current = kubeconfig_contexts(kubeconfig)
     context = g.context or current
@@ -159,7 +161,10 @@ def rehearse(
         source.close()
     result.manifests = tuple(str(p) for p in manifests)
     if report is not None:
-        text = rh.render_json(result) if report.suffix == ".json" else rh.render_markdown(result)
+        render = {".json": rh.render_json, ".html": rh.render_html}.get(
+            report.suffix, rh.render_markdown
+        )
+        text = render(result)
         from kubecurrent.textfile import write_atomic
 
         write_atomic(report, text)

@@ -19,7 +19,7 @@ from kubecurrent.rehearse._records import (
     WebhookGate,
     WebhookMode,
 )
-from kubecurrent.rehearse._render import render_json, render_markdown
+from kubecurrent.rehearse._render import render_html, render_json, render_markdown
 from kubecurrent.rehearse._replay import Manifest, RehearseOptions, rehearse
 from kubecurrent.rehearse._twin import Twin, buildable, start_minor, twin_name
 
@@ -46,6 +46,7 @@ __all__ = [
     "discover",
     "read_summary",
     "rehearse",
+    "render_html",
     "render_json",
     "render_markdown",
     "start_minor",

@@ -56,3 +56,18 @@ def test_only_prerelease_versions_of_builtin_groups_are_turned_on_in_the_twin() 
     }
     groups = {"storage.k8s.io", "resource.k8s.io", "bad"}
     assert runtime_config(served, groups) == ("resource.k8s.io/v1alpha3", "storage.k8s.io/v1beta1")
+
+
+def test_html_evidence_escapes_names_and_styles_verdicts() -> None:
+    from html.parser import HTMLParser
+
+    from kubecurrent.rehearse import render_html
+
+    r = _rehearsal()
+    r.cluster = "<script>alert(1)</script>"
+    page = render_html(r)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "\x1b" not in page and "\\x1b[31m" in page
+    assert '<td class="state-refused">refused</td>' in page
+    assert "<style>" in page and "http" not in page.split("<style>")[1].split("</style>")[0]
+    HTMLParser().feed(page)  # parses
