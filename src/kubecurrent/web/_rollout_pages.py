@@ -245,6 +245,9 @@ class RolloutPages:
         self, request: Request, snap: dict[str, Any], status: int = 200, error: str = ""
     ) -> Response:
         journal = self.service.store.journal(snap["id"])
+        rehearsals = [
+            a for a in self.service.store.audit_records(snap["id"]) if a["action"] == "rehearsal"
+        ]
         done = DONE_TEXT.get(request.query_params.get("done", ""), "")
         return render(
             request,
@@ -252,6 +255,7 @@ class RolloutPages:
             status,
             snap=snap,
             journal=journal,
+            rehearsals=rehearsals,
             done=done,
             error=error,
             took=took,

@@ -4,6 +4,7 @@ what viewers and missing CSRF tokens get, the driver lease, and the shutdown pau
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
@@ -366,3 +367,37 @@ def test_a_later_wave_approved_in_advance_does_not_stop_and_nothing_else_moves(
     approvals = [(e["actor"], e["detail"]) for e in journal if " approved" in e["detail"]]
     assert approvals == [("olga", "wave rest approved: CAB-9"), ("olga", "wave canary approved")]
     assert sum(e["detail"].endswith("needs approval") for e in journal) == 1  # one stop only
+
+
+def test_the_rollout_page_shows_the_rehearsals_attached_to_it(
+    ctx: WebContext, app_client: TestClient, tmp_path: Path
+) -> None:
+    from kubecurrent.cli._rehearsals import check_rehearsals, record_rehearsals
+    from tests.unit.rehearse.test_attach import _evidence
+
+    operator = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    rid = app_client.post(
+        "/api/rollouts",
+        json={
+            "clusters": ["dev-us"],
+            "target": "1.36",
+            "strategy": "waves: [{name: a, approval: true}]",
+        },
+        headers=operator,
+    ).json()["id"]
+    wait_until(lambda: state_of(ctx, rid)["state"] == "waiting-approval", "the gate")
+    assert ctx.state_path is not None
+    evidence = check_rehearsals(
+        [_evidence(tmp_path / "dev-us.json", "dev-us", target="1.36", refused=1)],
+        False,
+        ["dev-us"],
+        "1.36",
+    )
+    now = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+    record_rehearsals(Store(ctx.state_path), rid, evidence, "olga", now)
+    login(app_client, "vince", PASSWORDS["vince"])
+    page = app_client.get(f"/rollouts/{rid}")
+    assert "<h2>Rehearsals</h2>" in page.text
+    row = page.text.split('<table class="rehearsals">')[1].split("</table>")[0]
+    assert "dev-us" in row and 'class="state-failed">refused' in row
+    assert "refusals found (1 refused" in row
