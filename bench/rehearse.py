@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,14 +47,19 @@ def rehearse(kubeconfig: Path) -> None:
         [*cmd, "-o", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     own, twin = 0, 0
-    while proc.poll() is None:
-        try:
-            own = max(own, proc.memory_info().rss)
-            kids = [c for c in proc.children(recursive=True) if c.is_running()]
-            twin = max(twin, sum(c.memory_info().rss for c in kids))
-        except psutil.Error:
-            pass
-        time.sleep(0.2)
+    try:
+        while proc.poll() is None:
+            try:
+                own = max(own, proc.memory_info().rss)
+                kids = [c for c in proc.children(recursive=True) if c.is_running()]
+                twin = max(twin, sum(c.memory_info().rss for c in kids))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None:  # the bench was interrupted: the command stops its twin
+            proc.terminate()
+            proc.wait(timeout=120)
     out, err = proc.communicate()
     wall = time.perf_counter() - began
     if not out.strip():
@@ -73,7 +79,12 @@ def rehearse(kubeconfig: Path) -> None:
     print(f"  {load()}")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _interrupt)  # so that `finally` stops the sandboxes
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--objects", type=int, default=20_000)
     ap.add_argument("--workers", type=int, default=32, help="concurrent creates while filling")

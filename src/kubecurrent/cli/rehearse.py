@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kubecurrent.cli._app import GlobalOptions, err_console, output_option
+from kubecurrent.cli._app import GlobalOptions, err_console, interruptible, output_option
 from kubecurrent.cli._options import TIMEOUT
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._scan_run import render_options
@@ -144,6 +144,7 @@ def rehearse(
         builtin_groups=frozenset(catalog.lifecycle.groups()),
     )
     progress = err_console()
+    interruptible()  # SIGTERM too: the twin is stopped and removed on the way out
     source = rh.Kube(
         connection(ClusterTarget(name=context, kubeconfig=kubeconfig, context=context)),
         f"cluster {context}",

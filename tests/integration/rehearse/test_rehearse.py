@@ -415,7 +415,10 @@ def test_a_user_who_cannot_read_everything_rehearses_what_they_can(
     assert "customresourcedefinitions.apiextensions.k8s.io" in not_copied
 
 
-def test_ctrl_c_leaves_no_twin_behind(production: SessionSandbox, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_leaves_no_twin_behind(
+    production: SessionSandbox, tmp_path: Path, sig: signal.Signals
+) -> None:
     before = {p.pid for p in psutil.process_iter()}
     proc = subprocess.Popen(
         [sys.executable, "-m", "kubecurrent", "--kubeconfig", str(production.kubeconfig),
@@ -429,7 +432,7 @@ def test_ctrl_c_leaves_no_twin_behind(production: SessionSandbox, tmp_path: Path
         if line.startswith("copied "):
             break
     assert [n for n in sb.names() if n.startswith("rehearse-")], "".join(lines)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     assert proc.wait(timeout=120) != 0
     assert not [n for n in sb.names() if n.startswith("rehearse-")]
     left = [
