@@ -94,7 +94,13 @@ def discover(
         if path.is_dir():
             yield from walk.directory(path, path)
         elif path.is_file():
-            if is_binary(path):
+            unreadable = _unreadable(path)
+            if unreadable is not None:
+                yield ScanError(
+                    file=raw,
+                    message=f"cannot read: {unreadable}: check the file's permissions",
+                )
+            elif is_binary(path):
                 yield ScanError(
                     file=raw,
                     message="a binary file, not a YAML or JSON manifest: name manifest files or "
@@ -329,6 +335,15 @@ def kustomization_sources(overlay: Path) -> list[Path]:
 
 def _is_manifest_name(name: str) -> bool:
     return name.endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why the file cannot be opened for reading (None when it can)."""
+    try:
+        with path.open("rb"):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
 
 
 def is_binary(path: Path) -> bool:
