@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubecurrent.catalog import load_catalog
+from kubecurrent.catalog import build, data_dir, load_catalog
 from kubecurrent.cli._app import _register, root
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.collect.fleet_spec import load_fleet_spec
@@ -93,6 +93,7 @@ READERS: dict[str, Callable[[Path], Any]] = {
     "fleet file": lambda p: load_fleet_file(p),
     "strategy": load_strategy,
     "users file": UsersFile.load,
+    "catalog extra": lambda p: build(data_dir(), [p]),
 }
 
 

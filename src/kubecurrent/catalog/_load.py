@@ -126,7 +126,7 @@ def _load_builtin(root: Path, reader: Reader) -> _Sections:
 
 def _load_extra(path: Path, reader: Reader) -> dict[str, list[Entry]]:
     origin = str(path)
-    ok, raw = reader.document(path, origin)
+    ok, raw = reader.document(path, origin, user=True)
     doc = reader.mapping(raw, origin, SECTIONS) if ok else {}
     return {
         section: reader.entries(section, SECTIONS[section][0], items, origin, len(doc) > 1)

@@ -2,6 +2,9 @@
 
 A file that cannot be read or parsed is one problem (naming the line for YAML syntax errors);
 an entry that fails validation is one problem and is left out, so the rest is still checked.
+The user's extra files are read by ``kubecurrent.useryaml`` (duplicate keys, encodings and
+YAML 1.1 surprises refused with file and line); a date stays a string there, so an invalid one
+is a problem of its entry naming the field, not a crash.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from pydantic import BaseModel, ValidationError
 
 from kubecurrent.catalog._check import Entry
 from kubecurrent.catalog._problems import Problems
-from kubecurrent.errors import CatalogError
+from kubecurrent.errors import CatalogError, UsageError
+from kubecurrent.useryaml import parse_user_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SCHEMA_HINT = "see the catalog schema in docs/catalog.md"
+EXTRA_HINT = "check the path given to --catalog-extra or KUBECURRENT_CATALOG_EXTRA"
 
 
 def entry_label(section: str, raw: object) -> str:
@@ -59,19 +64,34 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 
 def read_yaml(path: Path, origin: str) -> Any:
-    """The parsed file; CatalogError naming the file (and line) when it cannot be read."""
+    """The parsed built-in file; CatalogError naming the file (and line) when it cannot be read."""
     try:
         with path.open(encoding="utf-8") as fh:
             return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
     except OSError as exc:
         raise CatalogError(
-            f"{origin}: cannot read the file: {exc.strerror}",
-            hint="check the path given to --catalog-extra or KUBECURRENT_CATALOG_EXTRA",
+            f"{origin}: cannot read the file: {exc.strerror}", hint=EXTRA_HINT
         ) from exc
     except yaml.YAMLError as exc:
         raise CatalogError(
             f"{origin}: {_yaml_problem(exc)}", hint="fix the YAML syntax at the line shown"
         ) from exc
+
+
+def read_user_yaml(path: Path, origin: str) -> Any:
+    """A user's extra file, parsed by ``kubecurrent.useryaml``; CatalogError naming the file,
+    the line and what to change when it cannot be read or parsed."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(
+            f"{origin}: cannot read the file: {exc.strerror or exc}", hint=EXTRA_HINT
+        ) from None
+    try:
+        return parse_user_yaml(data, origin, "catalog extra file")
+    except UsageError as exc:
+        where = exc.message.removeprefix(origin).lstrip(", :")
+        raise CatalogError(f"{origin}: {where}", hint=exc.hint) from None
 
 
 class Reader:
@@ -80,11 +100,12 @@ class Reader:
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
 
-    def document(self, path: Path, origin: str) -> tuple[bool, Any]:
-        """``(True, data)``, or ``(False, None)`` after recording why the file is unusable."""
+    def document(self, path: Path, origin: str, user: bool = False) -> tuple[bool, Any]:
+        """``(True, data)``, or ``(False, None)`` after recording why the file is unusable;
+        ``user``: a user's extra file, read by the user-YAML rules."""
         self.problems.file(origin)
         try:
-            return True, read_yaml(path, origin)
+            return True, (read_user_yaml if user else read_yaml)(path, origin)
         except CatalogError as exc:
             self.problems.add_error(exc, origin)
             return False, None

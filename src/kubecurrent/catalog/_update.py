@@ -28,6 +28,7 @@ from kubecurrent.catalog._eks_calendar import (
 )
 from kubecurrent.catalog._upstream import newest_per_line, update_cves, update_releases
 from kubecurrent.errors import CatalogError
+from kubecurrent.textfile import write_atomic
 
 ENDOFLIFE_URL = "https://endoflife.date/api/kubernetes.json"
 CVE_FEED_URL = "https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json"
@@ -128,7 +129,7 @@ class UpdateResult:
     def apply(self, root: Path) -> list[str]:
         """Write the changed files under ``root``; returns their names."""
         for name in self.changed():
-            (root / name).write_text(self.new[name], encoding="utf-8")
+            write_atomic(root / name, self.new[name])
         return self.changed()
 
 

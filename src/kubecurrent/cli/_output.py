@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kubecurrent.analyze.report import absolute
+from kubecurrent.display import visible_line
 
 UNBOUNDED = 100_000
 """Console width that never makes a table fold."""
@@ -57,30 +58,40 @@ def to_json(data: Any) -> str:
         return json.dumps(data, indent=2, default=str)
 
 
+def cell(value: object) -> Text:
+    """A table cell (or title) from data: plain text, never markup, control characters and
+    newlines shown as escapes (``display.visible_line``); None is an empty cell.
+
+    Every table kubecurrent prints builds its cells here, so a name from a manifest or a
+    cluster holding ``[red]`` keeps its brackets and one holding an ESC sequence cannot drive
+    the terminal."""
+    return Text("" if value is None else visible_line(str(value)))
+
+
 def simple_table(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
 ) -> Table:
-    """A kubectl-like table: upper-case headers, no borders."""
+    """A kubectl-like table: upper-case headers, no borders; cells and title are ``cell``s."""
     from rich.table import Table
 
-    t = Table(title=title, box=None, header_style="bold", pad_edge=False)
+    t = Table(title=cell(title) if title else None, box=None, header_style="bold", pad_edge=False)
     for col in columns:
         t.add_column(col.upper())
     for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
+        t.add_row(*(cell(v) for v in row))
     return t
 
 
 def text_table(
     columns: Sequence[str], rows: Sequence[Sequence[str]], headers: bool = True
 ) -> Table:
-    """A kubectl-like table whose cells are plain text (never markup) and never cut: a cell
-    too long for the terminal wraps onto more lines."""
+    """A kubectl-like table of ``cell``s that are never cut: a cell too long for the terminal
+    wraps onto more lines."""
     t = Table(box=None, header_style="bold", pad_edge=False, show_header=headers)
     for col in columns:
         t.add_column(col.upper(), overflow="fold")
     for row in rows:
-        t.add_row(*(Text(v) for v in row))
+        t.add_row(*(cell(v) for v in row))
     return t
 
 

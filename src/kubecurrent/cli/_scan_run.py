@@ -50,6 +50,16 @@ from kubecurrent.sandbox._components import HELM, KUSTOMIZE, Component
 PROGRESS_THRESHOLD = 200
 
 
+def refuse_empty_paths(paths: Iterable[str], verb: str) -> None:
+    """An empty path argument is refused: it would mean the current directory, so an unset
+    shell variable (``scan files "$DIR"``) would scan or rewrite every manifest under it."""
+    if any(not p.strip() for p in paths):
+        raise UsageError(
+            "an empty path was given (an unset shell variable?)",
+            hint=f"name the files or directories to {verb}; use . for the current directory",
+        )
+
+
 def resolve_target(catalog: Catalog, target: str | None, from_version: str | None) -> MinorVersion:
     """``--target``: a minor, ``next`` (one above ``--from``), or the newest in the catalog."""
     if target is None:

@@ -32,7 +32,7 @@ from kubecurrent.catalog import (
 )
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
 from kubecurrent.cli._options import CATALOG_EXTRA
-from kubecurrent.cli._output import console, emit, simple_table
+from kubecurrent.cli._output import cell, console, emit, simple_table
 
 SECTIONS = ("releases", "apis", "skew", "addons", "cves", "providers")
 
@@ -170,7 +170,7 @@ def show(opts: GlobalOptions, section: str | None, extra: tuple[str, ...]) -> No
             *head, title=f"{name} (verified {cat.meta.last_verified})", title_justify="left"
         )
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(cell(v) for v in row))
         console.print(table)
 
 

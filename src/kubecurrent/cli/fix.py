@@ -15,9 +15,10 @@ import click
 
 from kubecurrent.analyze.fix import FixResult, fix_text
 from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, err_console
+from kubecurrent.cli._scan_run import refuse_empty_paths
 from kubecurrent.cli.scan import EXCLUDE, context_for, target_options
 from kubecurrent.collect.files import Excluded, ExcludeRules, Input, discover
-from kubecurrent.errors import KubecurrentError, UsageError
+from kubecurrent.errors import KubecurrentError
 from kubecurrent.textfile import TextForm, read_text, write_atomic
 
 EXIT_REFUSED = 3
@@ -48,11 +49,7 @@ def files(
     Charts are skipped (fix their templates by hand: they are not plain YAML). Every flag can be
     set as KUBECURRENT_FIX_FILES_<FLAG>.
     """
-    if any(not p.strip() for p in paths):
-        raise UsageError(
-            "an empty path was given (an unset shell variable?)",
-            hint="name the files or directories to fix; use . for the current directory",
-        )
+    refuse_empty_paths(paths, "fix")
     rules = ExcludeRules.parse(exclude)
     ctx = context_for(target, from_version, extra)
     err = err_console()
@@ -65,6 +62,9 @@ def files(
         if not isinstance(item, Input):
             err.print(f"warning: {item.file}: {item.message}", markup=False, highlight=False)
             failed = True
+            continue
+        if item.kind == "outside":
+            err.print(f"note: {item.path}: {item.note}", markup=False, highlight=False)
             continue
         # an overlay's or component's own files are where its fixes go
         for path in (item.path,) if item.kind == "file" else item.covers:

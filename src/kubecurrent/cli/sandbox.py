@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kubecurrent import sandbox as sb
 from kubecurrent.cli._app import GlobalOptions, interruptible, output_option
 from kubecurrent.cli._options import FLEET_FILE, TIMEOUT
-from kubecurrent.cli._output import emit, simple_table
+from kubecurrent.cli._output import cell, emit, simple_table
 from kubecurrent.sandbox import _fleet
 
 _NAME = click.option("--name", required=True, help="Sandbox name (a kubeconfig context name).")
@@ -176,11 +176,11 @@ def status(opts: GlobalOptions, name: str) -> None:
         )
         for pool, live in report.get("live_nodes", {}).items():
             t.add_row(
-                f"pool {pool}",
-                "",
-                f"{live['ready']}/{live['total']} ready",
-                "",
-                ", ".join(f"{k} x{v}" for k, v in live["kubelet"].items()),
+                cell(f"pool {pool}"),
+                cell(""),
+                cell(f"{live['ready']}/{live['total']} ready"),
+                cell(""),
+                cell(", ".join(f"{k} x{v}" for k, v in live["kubelet"].items())),
             )
         return t
 

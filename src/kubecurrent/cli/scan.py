@@ -50,7 +50,13 @@ from kubecurrent.cli._options import (
     check_addon_names,
 )
 from kubecurrent.cli._output import print_unbounded, scan_root, text_table, to_json
-from kubecurrent.cli._scan_run import render_options, resolve_target, scan, target_warning
+from kubecurrent.cli._scan_run import (
+    refuse_empty_paths,
+    render_options,
+    resolve_target,
+    scan,
+    target_warning,
+)
 from kubecurrent.cli._support import support_json, support_table
 from kubecurrent.cli._types import SECONDS
 from kubecurrent.collect.cluster import ClusterResult
@@ -277,6 +283,7 @@ def files(
     no_headers: bool,
 ) -> None:
     opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
+    refuse_empty_paths(paths, "scan")
     rules = ExcludeRules.parse(exclude)
     ctx = context_for(target, from_version, extra, addon_versions)
     warning = target_warning(ctx)

@@ -8,9 +8,10 @@ journal and the audit trail. Everything comes from the state store; nothing is r
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from kubecurrent.pages import render
 
 __all__ = ["describe_runner", "render_html", "render_markdown"]
 
@@ -199,60 +200,23 @@ def render_markdown(
     return "\n".join(out)
 
 
-def _html_table(columns: Sequence[str], rows: Sequence[Sequence[str]], state_col: int = -1) -> str:
-    head = "".join(f"<th scope='col'>{html.escape(c)}</th>" for c in columns)
-    body = []
-    for row in rows:
-        cells = []
-        for i, cell in enumerate(row):
-            cls = f" class='s-{html.escape(cell)}'" if i == state_col else ""
-            cells.append(f"<td{cls}>{html.escape(cell)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-_STYLE = """
-body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1200px;color:#1b1f24;
-padding:0 1rem}h1{font-size:1.5rem}h2{margin-top:2rem;border-bottom:1px solid #d0d7de}
-table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:13px}
-th,td{border:1px solid #d0d7de;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}
-dt{font-weight:600}.s-done{background:#dafbe1}.s-failed,.s-halted,.s-aborted{background:#ffebe9}
-.s-running,.s-soaking{background:#ddf4ff}.s-waiting-approval,.s-waiting-window,.s-paused
-{background:#fff8c5}
-"""
-
-
 def render_html(
     snap: dict[str, Any], journal: list[dict[str, Any]], audit: list[dict[str, Any]]
 ) -> str:
-    title = f"Change record: rollout {snap['id']} to Kubernetes {snap['target']}"
-    facts = "".join(
-        f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _outcome(snap)
+    """The change record as a self-contained page (template ``change_record.html`` of
+    ``kubecurrent.pages``; the template escapes every value)."""
+    return render(
+        "change_record.html",
+        title=f"Change record: rollout {snap['id']} to Kubernetes {snap['target']}",
+        facts=_outcome(snap),
+        wave_columns=WAVE_COLUMNS,
+        waves=_wave_rows(snap),
+        cluster_columns=CLUSTER_COLUMNS,
+        clusters=_cluster_rows(snap),
+        step_columns=STEP_COLUMNS,
+        plans=[(c["name"], _step_rows(c)) for w in snap["waves"] for c in w["clusters"]],
+        audit_columns=AUDIT_COLUMNS,
+        audit=_audit_rows(audit),
+        journal_columns=JOURNAL_COLUMNS,
+        journal=_journal_rows(journal),
     )
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1><dl>{facts}</dl>",
-        "<h2>Waves</h2>",
-        _html_table(WAVE_COLUMNS, _wave_rows(snap), state_col=1),
-        "<h2>Clusters</h2>",
-        _html_table(CLUSTER_COLUMNS, _cluster_rows(snap), state_col=2),
-    ]
-    for w in snap["waves"]:
-        for c in w["clusters"]:
-            parts.append(f"<h3>{html.escape(c['name'])}: plan and steps</h3>")
-            parts.append(
-                _html_table(STEP_COLUMNS, _step_rows(c), state_col=5)
-                if c["steps"]
-                else "<p>No plan recorded.</p>"
-            )
-    parts += [
-        "<h2>Audit trail</h2>",
-        _html_table(AUDIT_COLUMNS, _audit_rows(audit), state_col=6),
-        "<h2>Journal</h2>",
-        _html_table(JOURNAL_COLUMNS, _journal_rows(journal)),
-        "</body></html>\n",
-    ]
-    return "".join(parts)

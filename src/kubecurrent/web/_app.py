@@ -44,7 +44,12 @@ def routes(ctx: WebContext, extensions: list[ExtensionHook]) -> list[BaseRoute]:
         Route("/api/clusters/{name}", _api.cluster),
         Route("/api/clusters/{name}/plan", _api.plan),
         Route("/api/refresh", _api.refresh, methods=["POST"]),
-        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+        Mount(
+            "/static",
+            # the dashboard's script, and the stylesheet it shares with the reports
+            StaticFiles(directory=str(STATIC), packages=[("kubecurrent.pages", "static")]),
+            name="static",
+        ),
         *ctx.auth.routes(),
     ]
     ctx.nav[:] = list(BASE_NAV)

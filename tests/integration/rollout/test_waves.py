@@ -148,4 +148,4 @@ def test_canary_then_approved_wave_reaches_the_target_with_a_change_record(
         out = tmp_path / "report.html"
         run_rollout(fleet, "report", rid, "-o", "html", "--out", str(out))
         page = out.read_text()
-        assert page.startswith("<!doctype html>") and "wv-prod-b" in page
+        assert page.startswith("<!DOCTYPE html>") and "wv-prod-b" in page

@@ -89,3 +89,54 @@ def test_load_catalog_with_extra_on_real_data(tmp_path: Path) -> None:
     cat = load_catalog([write(tmp_path, "extra.yaml", INTERNAL_API)])
     assert cat.apis[-1].kind == "Widget"
     assert load_catalog() is not cat
+
+
+class TestExtraFilesAreReadByTheUserYamlRules:
+    """An extra file is the user's: a mistake in it is a CatalogError naming the file, the line
+    (or the entry and field) and what to change — never a traceback or a silent misreading."""
+
+    def test_a_key_written_twice_is_refused_naming_both_lines(
+        self, catalog_dir: Path, tmp_path: Path
+    ) -> None:
+        twice = INTERNAL_API.replace(
+            "    removed_in: null\n", "    removed_in: null\n    version: v1\n"
+        )
+        extra = write(tmp_path, "extra.yaml", twice)
+        with pytest.raises(CatalogError) as exc:
+            build(catalog_dir, [extra])
+        problem = exc.value.message.splitlines()[1].strip()
+        assert problem.startswith(f"{extra}: line 9, column 5: ")
+        assert "the key 'version' is written twice (lines 4 and 9)" in problem
+        assert "fix the catalog extra file at the line shown" in (exc.value.hint or "")
+
+    def test_an_invalid_date_names_the_entry_and_field(
+        self, catalog_dir: Path, tmp_path: Path
+    ) -> None:
+        release = "releases:\n  - version: '1.99'\n    latest_patch: 1.99.0\n"
+        release += "    released: 2024-02-30\n"
+        release += "    end_of_standard_support: 2025-02-28\n    end_of_life: 2025-04-28\n"
+        release += "    source: [https://example.com/r]\n"
+        extra = write(tmp_path, "dates.yaml", release)
+        with pytest.raises(CatalogError) as exc:
+            build(catalog_dir, [extra])
+        problem = exc.value.message.splitlines()[1].strip()
+        assert problem.startswith(f"{extra}: entry 1 (1.99): released: ")
+        assert "valid date" in problem and "day value is outside expected range" in problem
+        assert f"fix the entry in {extra}" in (exc.value.hint or "")
+
+    def test_bytes_that_are_not_utf8_name_the_line(self, catalog_dir: Path, tmp_path: Path) -> None:
+        extra = tmp_path / "latin1.yaml"
+        extra.write_bytes(INTERNAL_API.replace("Widget", "W\xefdget").encode("latin-1"))
+        with pytest.raises(CatalogError) as exc:
+            build(catalog_dir, [extra])
+        problem = exc.value.message.splitlines()[1].strip()
+        assert problem.startswith(f"{extra}: line 5: not UTF-8 text (byte 0xef")
+        assert "save the catalog extra file as UTF-8" in (exc.value.hint or "")
+
+    def test_a_time_like_value_stays_the_string_written(
+        self, catalog_dir: Path, tmp_path: Path
+    ) -> None:
+        """YAML 1.1 reads an unquoted 22:00 as the base-60 number 1320."""
+        text = INTERNAL_API.replace("    source:", "    migration:\n      - 22:00\n    source:")
+        cat = build(catalog_dir, [write(tmp_path, "t.yaml", text)])
+        assert list(cat.apis[-1].migration) == ["22:00"]

@@ -18,7 +18,7 @@ def test_all_is_exactly_the_public_names() -> None:
     assert sorted(catalog.__all__) == sorted(set(catalog.__all__))
 
 
-def test_catalog_imports_only_model_and_errors() -> None:
+def test_catalog_imports_only_model_errors_and_the_base_readers_and_writer() -> None:
     package = Path(catalog.__file__).parent
     for path in package.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -29,6 +29,8 @@ def test_catalog_imports_only_model_and_errors() -> None:
                         "kubecurrent.catalog",
                         "kubecurrent.model",
                         "kubecurrent.errors",
+                        "kubecurrent.useryaml",
+                        "kubecurrent.textfile",
                         "kubecurrent._lazy",
                     )
                 ), f"{path.name} imports {mod}"

@@ -115,3 +115,19 @@ def test_directives_go_with_the_document_they_introduce(tmp_path: Path) -> None:
     items = list(read_file(f))
     assert [(i.name, i.line) for i in items if isinstance(i, Document)] == [("a", 3), ("b", 10)]
     assert not [i for i in items if isinstance(i, ScanError)]
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_path_is_refused_not_taken_as_the_current_directory(
+    empty: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``scan files "$UNSET"`` must not scan the current directory (``fix`` refuses it too)."""
+    (tmp_path / "cron.yaml").write_text(
+        "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: old\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run(str(tmp_path / "cron.yaml"), empty, "-o", "json")
+    assert result.exit_code == 2, result.output
+    assert "an empty path was given (an unset shell variable?)" in result.output
+    assert "name the files or directories to scan" in result.output
+    assert "CronJob" not in result.stdout

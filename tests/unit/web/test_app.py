@@ -7,6 +7,7 @@ import json
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from kubecurrent.pages import stylesheet
 from kubecurrent.web import WebContext, create_app
 from kubecurrent.web._app import PUBLIC_PATHS
 from tests.unit.web.conftest import (
@@ -193,4 +194,6 @@ class TestHeaders:
     def test_static_files_are_served_and_cacheable(self, client: TestClient) -> None:
         response = client.get("/static/style.css")
         assert response.status_code == 200 and "public" in response.headers["cache-control"]
+        assert response.text == stylesheet()  # the one stylesheet the reports inline
+        assert client.get("/static/app.js").status_code == 200
         assert client.get("/healthz").text == "ok"

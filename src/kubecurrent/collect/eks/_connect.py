@@ -12,6 +12,7 @@ import yaml
 from lightkube import KubeConfig
 
 from kubecurrent.collect.eks._aws import EksRef
+from kubecurrent.textfile import write_atomic
 
 __all__ = ["eks_config", "exec_kubeconfig", "write_kubeconfig"]
 
@@ -70,5 +71,5 @@ def exec_kubeconfig(clusters: list[tuple[EksRef, str, str, str]]) -> dict[str, A
 def write_kubeconfig(path: Path, clusters: list[tuple[EksRef, str, str, str]]) -> None:
     """Write ``exec_kubeconfig(clusters)`` to ``path`` (mode 0600, it names accounts)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(exec_kubeconfig(clusters), sort_keys=False), encoding="utf-8")
+    write_atomic(path, yaml.safe_dump(exec_kubeconfig(clusters), sort_keys=False))
     path.chmod(0o600)

@@ -70,6 +70,8 @@ def read_input(
         yield from read_stream(sys.stdin.buffer, "-", EvidenceSource.MANIFEST)
     elif inp.kind == "file":
         yield from _read_named(inp, body_fields)
+    elif inp.kind == "outside":
+        yield Skipped(str(inp.path), None, SkipReason.OUTSIDE_ROOT, inp.note)
     elif inp.kind == "component":
         yield Skipped(
             str(inp.path), None, SkipReason.KUSTOMIZE_COMPONENT, "built through its overlays"

@@ -75,6 +75,9 @@ class SkipReason(StrEnum):
     """A chart whose default values do not render, rendered with its ``ci/`` values."""
     CHART_DEPENDENCIES = "chart-dependencies"
     """A chart rendered without its missing dependencies (``--chart-deps skip``)."""
+    OUTSIDE_ROOT = "outside-root"
+    """A symbolic link or kustomize reference leading out of the scanned directory: not
+    followed, nothing behind it read (a chart holding such a link is not rendered)."""
 
     @property
     def is_note(self) -> bool:
@@ -86,6 +89,7 @@ class SkipReason(StrEnum):
             SkipReason.LIBRARY_CHART,
             SkipReason.CHART_DEPENDENCIES,
             SkipReason.CHART_CI_VALUES,
+            SkipReason.OUTSIDE_ROOT,
         )
 
 

@@ -1,8 +1,17 @@
 """Find what to scan under the paths a user gave: manifest files, Helm charts, kustomizations.
 
-Directories are walked in sorted order; symbolic links are followed, but a directory already
-visited (by device and inode) is not entered again, so link loops end. Hidden directories
-(``.git``) are skipped.
+Directories are walked in sorted order; hidden directories (``.git``) are skipped. The walk
+never leaves the directory it was given (the scan root): a symbolic link is followed only when
+it leads to a place inside the root (a directory already visited, by device and inode, is not
+entered again, so link loops end). What would take a scan outside is reported as skipped
+(``Input`` of kind ``outside``, with a note naming the link and where it leads) and never read:
+
+* a link to a directory or to a manifest file outside the root;
+* a chart holding such a link anywhere in its directory (``templates -> /etc``): not rendered,
+  since helm would read what it points to;
+* a kustomization naming a file or directory outside the root (``../../../../etc/x``), itself
+  or through a local base or component it names: not built; its own files are read as plain
+  files.
 
 * A directory with a ``Chart.yaml`` file is a chart: it is rendered, not read file by file; the
   chart's own machinery (``templates/``, ``charts/``, ``crds/``, values and lock files) is left
@@ -46,7 +55,7 @@ CHART_DIRS = ("templates", "charts", "crds")
 CHART_FILES = ("Chart.yaml", "Chart.lock", "requirements.yaml", "requirements.lock")
 SNIFF_BYTES = 8192
 
-InputKind = Literal["file", "chart", "kustomize", "component", "stdin"]
+InputKind = Literal["file", "chart", "kustomize", "component", "stdin", "outside"]
 _PATH_FIELDS = ("resources", "components", "crds", "patchesStrategicMerge")
 _PATCH_FIELDS = ("patches", "patchesJson6902")
 
@@ -67,6 +76,8 @@ class Input:
     remote: tuple[str, ...] = ()
     """For an overlay: the remote bases, resources and files it (or a local base or component
     it names) makes kustomize fetch over the network (``_remote``)."""
+    note: str = ""
+    """For ``outside``: which link or reference leads out of the scan root, and where."""
 
 
 def discover(
@@ -83,7 +94,13 @@ def discover(
         if path.is_dir():
             yield from walk.directory(path, path)
         elif path.is_file():
-            if is_binary(path):
+            unreadable = _unreadable(path)
+            if unreadable is not None:
+                yield ScanError(
+                    file=raw,
+                    message=f"cannot read: {unreadable}: check the file's permissions",
+                )
+            elif is_binary(path):
                 yield ScanError(
                     file=raw,
                     message="a binary file, not a YAML or JSON manifest: name manifest files or "
@@ -115,20 +132,30 @@ class _Walk:
             return
         files = {e.name for e in entries if _is_file(e)}
         if "Chart.yaml" in files:
-            yield Input("chart", path)
+            link = _link_outside(path, root)
+            if link is None:
+                yield Input("chart", path)
+            else:
+                note = f"chart not rendered: {_leads(link, root)} (helm would read it)"
+                yield Input("outside", path, note=note)
             entries = [e for e in entries if not _chart_machinery(e.name)]
         else:
-            yield from self._kustomization(path, files)
+            yield from self._kustomization(path, files, root)
         for entry in entries:
             yield from self._entry(entry, root)
 
-    def _kustomization(self, path: Path, files: set[str]) -> Iterator[Input]:
+    def _kustomization(self, path: Path, files: set[str], root: Path) -> Iterator[Input]:
         name = next((n for n in KUSTOMIZATION_FILES if n in files), None)
         if name is None:
             return
         spec = _load(path / name)
         kind = spec.get("kind") if spec is not None else None
         if kind not in (None, "Kustomization", "Component"):
+            return
+        ref = _ref_outside(path, spec or {}, root, set())
+        if ref is not None:
+            note = f"not built: it names {_leads(ref, root)}; its own files are read"
+            yield Input("outside", path, note=note)
             return
         covers = tuple(sorted(_named_files(path, spec or {})))
         self.covered.update(p.resolve() for p in covers)
@@ -154,6 +181,8 @@ class _Walk:
         excluded = self._excluded(child, root, is_dir)
         if excluded is not None:
             yield excluded
+        elif entry.is_symlink() and not _inside(child, root):
+            yield Input("outside", child, note=f"not followed: {_leads(child, root)}")
         elif is_dir:
             yield from self.directory(child, root)
         elif not is_binary(child):
@@ -165,6 +194,43 @@ class _Walk:
         relative = child.relative_to(root).as_posix()
         pattern = self.exclude.matching(relative, is_dir)
         return None if pattern is None else Excluded(str(child), is_dir, pattern)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, every link on the way followed, is within ``root`` (likewise)."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _leads(path: Path, root: Path) -> str:
+    """``PATH leads to TARGET, outside the scanned directory ROOT``."""
+    return f"{path} leads to {path.resolve()}, outside the scanned directory {root}"
+
+
+def _link_outside(directory: Path, root: Path) -> Path | None:
+    """The first symbolic link under ``directory`` (links not followed) leading out of ``root``."""
+    for here, dirs, files in os.walk(directory):
+        for name in sorted([*dirs, *files]):
+            path = Path(here, name)
+            if path.is_symlink() and not _inside(path, root):
+                return path
+    return None
+
+
+def _ref_outside(base: Path, spec: dict[str, Any], root: Path, seen: set[Path]) -> Path | None:
+    """The first local file or directory the kustomization names (itself, or through the local
+    bases and components it names) that lies outside ``root``."""
+    refs = [*_named_files(base, spec), *(base / r for r in _local_refs(base, spec))]
+    for ref in refs:
+        if ref.exists() and not _inside(ref, root):
+            return ref
+    for ref in refs:
+        if ref.is_dir() and ref.resolve() not in seen:
+            seen.add(ref.resolve())
+            name = next((n for n in KUSTOMIZATION_FILES if (ref / n).is_file()), None)
+            found = _ref_outside(ref, _load(ref / name) or {}, root, seen) if name else None
+            if found is not None:
+                return found
+    return None
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
@@ -269,6 +335,15 @@ def kustomization_sources(overlay: Path) -> list[Path]:
 
 def _is_manifest_name(name: str) -> bool:
     return name.endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why the file cannot be opened for reading (None when it can)."""
+    try:
+        with path.open("rb"):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
 
 
 def is_binary(path: Path) -> bool:

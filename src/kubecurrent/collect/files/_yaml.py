@@ -15,6 +15,11 @@ differs from PyYAML's YAML 1.1 resolver, ``KubeLoader`` follows Kubernetes:
 * a tag go-yaml does not know (``!!string``, ``!Ref``, ``!!python/name:x``) is ignored: the
   value is read as its plain text, list or mapping (nothing is ever called or built).
 
+One thing Kubernetes' non-strict reading does that a scan must not: a mapping with
+``apiVersion`` or ``kind`` written twice keeps the last one silently, so a second ``apiVersion:``
+would hide a removed one. ``KubeLoader`` (manifests) refuses it, naming both lines; ``load``
+(Chart.yaml, kustomization files, which helm and kustomize read non-strictly) does not.
+
 Everything else (null words, ``0x``/``0b``/leading-zero integers, ``.inf``/``.nan``, ``<<``
 merge keys, anchors) already agrees. The fields kubecurrent judges (``apiVersion``, ``kind``,
 ``metadata.name``/``namespace``, RBAC rules) must be strings, so the point is only that a value
@@ -49,11 +54,35 @@ class KubeLoader(_Base):  # type: ignore[valid-type,misc]
     """A safe loader (libyaml's parser where available) with Kubernetes' scalar typing."""
 
     yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
+    identity_once: ClassVar[bool] = True
+    """Refuse a mapping with ``apiVersion`` or ``kind`` written twice."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        """Keys as JSON has them: a key typed as a boolean or number becomes its text."""
+        """Keys as JSON has them: a key typed as a boolean or number becomes its text; an
+        identity key written twice is an error."""
+        if self.identity_once:
+            _identity_once(node)
         mapping = super().construct_mapping(node, deep=deep)
         return {_key(k): v for k, v in mapping.items()}
+
+
+_IDENTITY_KEYS = frozenset({"apiVersion", "kind"})
+
+
+def _identity_once(node: yaml.MappingNode) -> None:
+    seen: dict[str, int] = {}
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value in _IDENTITY_KEYS:
+            line = key.start_mark.line + 1
+            if key.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the key {key.value!r} is written twice (lines {seen[key.value]} and "
+                    f"{line}), so one of them would be silently ignored: keep one",
+                    key.start_mark,
+                )
+            seen[key.value] = line
 
 
 def _key(key: Any) -> Any:
@@ -127,6 +156,13 @@ KubeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 KubeLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
+class _ToolLoader(KubeLoader):
+    """For the files helm and kustomize read themselves, as leniently as they do."""
+
+    identity_once = False
+
+
 def load(text: bytes | str) -> Any:
-    """One document, typed as Kubernetes would type it."""
-    return yaml.load(text, Loader=KubeLoader)  # noqa: S506 - KubeLoader is a safe loader
+    """One document of a tool's own file (Chart.yaml, kustomization), typed as Kubernetes
+    would type it."""
+    return yaml.load(text, Loader=_ToolLoader)  # noqa: S506 - a safe loader
