@@ -141,6 +141,14 @@ def test_a_chart_whose_defaults_do_not_render_is_rendered_with_its_ci_values() -
     assert "password is required" in error["message"] and "chart-ci-values" not in given["skipped"]
 
 
+def test_the_ci_values_note_gives_helms_error_not_a_warning_printed_before_it() -> None:
+    # a deprecated chart: helm prints "WARNING: This chart is deprecated" before its error
+    noted = run(str(CHARTS / "deprecated-needsvalues"))
+    note = next(ln for ln in noted.stderr.splitlines() if "rendered with ci/" in ln)
+    assert "a token is required: set token" in note
+    assert "WARNING" not in note
+
+
 def test_a_file_dependency_is_rendered_from_its_directory_offline() -> None:
     data = _json(run(str(CHARTS / "localdep"), "-o", "json"))
     assert data["errors"] == [] and "chart-dependencies" not in data["skipped"]

@@ -171,3 +171,13 @@ def test_an_overlay_with_only_local_resources_is_built_whatever_the_flag_says() 
         _result, data, _seconds = timed_json(str(CASE / "local"), "--kustomize-remote", mode)
         assert data["summary"]["overlays"] == {"rendered": 1, "skipped": 0, "failed": 0}
         assert data["summary"]["objects"] == 1
+
+
+def test_the_documented_defaults_are_the_ones_in_force() -> None:
+    from kubecurrent.cli.scan import files
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "file-scan.md").read_text()
+    params = {p.name: p for p in files.params}
+    assert params["kustomize_remote"].default == "skip"
+    assert "`skip` (**the default**)" in doc
+    assert f"(default {params['kustomize_timeout'].default:g};" in doc

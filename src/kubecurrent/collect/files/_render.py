@@ -142,7 +142,7 @@ def _with_ci_values(
             Rendered(),
         )
         if proc is not None and proc.ok:
-            cause = next((ln for ln in failed.stderr.splitlines() if ln.strip()), "")
+            cause = _cause(failed.stderr)
             note = (
                 f"rendered with {values.relative_to(chart)}: its default values do not render "
                 f"({cause.removeprefix('Error: ')})"
@@ -150,6 +150,13 @@ def _with_ci_values(
             out.items.append(Skipped(str(chart), None, SkipReason.CHART_CI_VALUES, note))
             return proc
     return failed
+
+
+def _cause(stderr: str) -> str:
+    """The line of helm's output that says why it failed: its ``Error:`` line, not a warning
+    printed before it (``WARNING: This chart is deprecated``)."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    return next((ln for ln in lines if ln.startswith("Error:")), lines[0] if lines else "")
 
 
 def ci_values(chart: Path) -> list[Path]:
