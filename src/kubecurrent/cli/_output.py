@@ -11,17 +11,19 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import msgspec
 import yaml
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from kubecurrent.analyze.report import absolute
 from kubecurrent.display import visible_line
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 UNBOUNDED = 100_000
 """Console width that never makes a table fold."""
@@ -65,6 +67,8 @@ def cell(value: object) -> Text:
     Every table kubecurrent prints builds its cells here, so a name from a manifest or a
     cluster holding ``[red]`` keeps its brackets and one holding an ESC sequence cannot drive
     the terminal."""
+    from rich.text import Text
+
     return Text("" if value is None else visible_line(str(value)))
 
 
@@ -87,6 +91,8 @@ def text_table(
 ) -> Table:
     """A kubectl-like table of ``cell``s that are never cut: a cell too long for the terminal
     wraps onto more lines."""
+    from rich.table import Table
+
     t = Table(box=None, header_style="bold", pad_edge=False, show_header=headers)
     for col in columns:
         t.add_column(col.upper(), overflow="fold")
@@ -99,6 +105,8 @@ def print_unbounded(renderable: Table | str, wrap: bool) -> None:
     """Print to standard output: on a terminal and with ``wrap``, wrapped to its width (cells
     fold, never cut); otherwise (``-o wide``, pipes) each row on one line, as wide as its
     content, without trailing blanks."""
+    from rich.console import Console
+
     if wrap and sys.stdout.isatty():
         Console(highlight=False, soft_wrap=False).print(renderable)
         return
