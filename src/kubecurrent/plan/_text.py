@@ -19,6 +19,7 @@ MANAGED_ACTIONS = {
     ("eks", "node-pool"): "Roll EKS managed node group",
     ("eks", "addon"): "Upgrade EKS add-on",
     ("eks", "check"): "Restart Fargate pods",
+    ("gke", "node-pool"): "Upgrade GKE node pool",
 }
 
 
