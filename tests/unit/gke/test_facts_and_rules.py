@@ -222,3 +222,22 @@ def test_the_maintenance_policy_becomes_holds_with_their_source() -> None:
 )
 def test_recurrences_read_or_left_out(rule: str, days: tuple[str, ...] | None) -> None:
     assert weekly_days(rule) == days
+
+
+def test_plans_show_the_holds_in_words() -> None:
+    from kubecurrent.model.plan import FleetPlan
+    from kubecurrent.plan import render_markdown
+
+    plan = plan_cluster(_inventory(_facts(), {}), load_catalog(), KubeVersion.parse("1.37.2"))
+    text = render_markdown(FleetPlan(target="1.37", clusters=(plan,), groups=()))
+    assert (
+        '- no start: GKE maintenance exclusion "holiday-freeze" 2026-12-20 00:00 → '
+        "2027-01-04 00:00 UTC (scope NO_MINOR_UPGRADES)"
+    ) in text
+    assert (
+        "- start only in: GKE maintenance window (FREQ=WEEKLY;BYDAY=SA,SU) sat, sun 02:00 UTC for 4:00:00"
+        in text
+    )
+    assert "holds" in plan.to_json()
+    bare = plan.model_copy(update={"holds": ()})
+    assert "holds" not in bare.to_json()
