@@ -156,10 +156,14 @@ class GkeProvider:
             if strategy != "BLUE_GREEN"
             else "blue-green"
         )
+        request = {"name": path, "node_version": chosen}
+        image = str((data.get("config") or {}).get("image_type") or "")
+        if image:  # the request's image type, kept as it is (the API asks for one)
+            request["image_type"] = image
         op = self._start(
             "UpdateNodePool",
             f"node pool {pool} of {self.ref} {current} → {chosen}; strategy {how} (the pool's own)",
-            lambda: self.api.update_node_pool(name=path, node_version=chosen),
+            lambda: self.api.update_node_pool(request=request),
             before=current,
             after=chosen,
         )

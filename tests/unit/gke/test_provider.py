@@ -62,6 +62,7 @@ class ClusterManagerDouble:
         return gke.NodePool(
             name="default-pool",
             version=self.pool_version,
+            config=gke.NodeConfig(image_type="COS_CONTAINERD"),
             upgrade_settings=gke.NodePool.UpgradeSettings(max_surge=1),
         )
 
@@ -82,9 +83,13 @@ class ClusterManagerDouble:
         self.calls.append(("update_master", master_version))
         return self._op("operation-m", lambda: setattr(self, "version", master_version))
 
-    def update_node_pool(self, name: str, node_version: str) -> gke.Operation:
-        self.calls.append(("update_node_pool", node_version))
-        return self._op("operation-p", lambda: setattr(self, "pool_version", node_version))
+    def update_node_pool(self, request: dict[str, str]) -> gke.Operation:
+        req = gke.UpdateNodePoolRequest(request)  # what the SDK would send
+        assert (
+            req.name == REF.path + "/nodePools/default-pool" and req.image_type == "COS_CONTAINERD"
+        )
+        self.calls.append(("update_node_pool", req.node_version))
+        return self._op("operation-p", lambda: setattr(self, "pool_version", req.node_version))
 
     def get_operation(self, name: str) -> gke.Operation:
         short = name.rsplit("/", 1)[-1]
