@@ -172,6 +172,9 @@ def test_discover_plan_and_roll_out_to_1_37(
         )  # fmt: skip
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert watch.samples and min(watch.samples) >= MIN_AVAILABLE, sorted(set(watch.samples))
+    print(
+        f"PDB watch: {len(watch.samples)} samples, available replicas {sorted(set(watch.samples))}"
+    )
 
     assert gke_double.version_of(CLUSTER).startswith("1.37.")
     assert sb.require(SANDBOX).version.startswith("v1.37")
@@ -192,7 +195,9 @@ def test_discover_plan_and_roll_out_to_1_37(
     done = [r for r in audit if r["action"] == "step.done"]
     started = [r for r in audit if r["action"] == "step.start"]
     assert len(done) > 0 and len(started) >= len(done)  # every step audited from start to end
+    print(f"audit: {len(audit)} records, {len(started)} steps started, {len(done)} done")
     updates = [rpc for rpc, _ in gke_double.requests() if rpc.startswith("Update")]
+    print(f"GKE requests: {updates}")
     assert updates.count("UpdateMaster") == 2  # the failed one, and the one after resume
     assert updates.count("UpdateNodePool") == 1
 
@@ -246,4 +251,5 @@ def test_a_maintenance_exclusion_holds_the_wave_until_it_ends(
     )
     assert "scope NO_UPGRADES" in held[0]["detail"]
     assert clock.now() >= ends  # the wave waited for the end of the exclusion, on the test clock
+    print(f"held: {held[0]['detail']}; test clock slept {sum(clock.slept):.0f}s")
     assert sum(clock.slept) >= (ends - start).total_seconds()
