@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from lightkube.resources.core_v1 import Node
 
 from kubecurrent import sandbox as sb
@@ -125,10 +126,16 @@ def test_bad_input_names_the_cluster_or_project_and_the_next_step(
 def test_discover_plan_and_roll_out_to_1_37(
     gke_double: GkeDouble, web: SessionSandbox, tmp_path: Path
 ) -> None:
+    kubeconfig = tmp_path / "gke.kubeconfig"
     found = kubecurrent(
-        gke_double, "-o", "json", "inventory", "--discover", "gke", "--projects", PROJECT
-    )
+        gke_double, "-o", "json", "inventory", "--discover", "gke", "--projects", PROJECT,
+        "--write-kubeconfig", str(kubeconfig),
+    )  # fmt: skip
     assert found.returncode == 0, found.stderr
+    written = yaml.safe_load(kubeconfig.read_text())
+    assert [c["name"] for c in written["contexts"]] == [CLUSTER]
+    assert written["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
+    assert written["clusters"][0]["cluster"]["server"] == sb.require(SANDBOX).server
     inv = json.loads(found.stdout)["inventories"][0]
     managed = inv["managed"]
     assert managed["provider"] == "gke" and managed["channel"] == "REGULAR"
