@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 
 from kubecurrent.analyze.report import fleet_page, to_html
 from kubecurrent.catalog import extra_from_env, load_catalog
@@ -25,9 +26,11 @@ from kubecurrent.cli._clusters import (
     summary,
 )
 from kubecurrent.cli._output import emit, simple_table
-from kubecurrent.collect.clouds import EksRef
+from kubecurrent.collect import clouds
+from kubecurrent.collect.clouds import EksRef, GkeRef
 from kubecurrent.collect.cluster import ClusterResult, inventory_json
-from kubecurrent.collect.eks import endpoint_of, write_kubeconfig
+from kubecurrent.collect.eks import exec_kubeconfig
+from kubecurrent.collect.gke import exec_user
 from kubecurrent.errors import ClusterError, UsageError
 from kubecurrent.model.clouds import ManagedCluster
 from kubecurrent.model.gke import GkeCluster
@@ -48,8 +51,9 @@ from kubecurrent.textfile import write_atomic
 @click.option(
     "--write-kubeconfig",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write a kubeconfig for the EKS clusters selected, one context per cluster, "
-    "whose users run `aws eks get-token` (the AWS CLI's exec plugin).",
+    help="Also write a kubeconfig for the EKS and GKE clusters selected, one context per "
+    "cluster, whose users run `aws eks get-token` or `gke-gcloud-auth-plugin` (the clouds' "
+    "exec plugins).",
 )
 @click.pass_context
 def inventory(
@@ -100,24 +104,44 @@ def _exit(results: list[ClusterResult]) -> int:
 
 
 def _write_kubeconfig(path: Path, results: list[ClusterResult]) -> None:
+    """One context per EKS or GKE cluster selected, whose user runs the cloud's exec plugin
+    (``aws eks get-token``, ``gke-gcloud-auth-plugin``); the file is mode 0600."""
     chosen = [
-        (r.target.name, r.target.cloud) for r in results if isinstance(r.target.cloud, EksRef)
+        (r.target.name, r.target.cloud)
+        for r in results
+        if isinstance(r.target.cloud, EksRef | GkeRef)
     ]
     if not chosen:
         raise UsageError(
-            "--write-kubeconfig writes EKS clusters' contexts and none is selected",
-            hint="add --discover eks (or eks: entries in the fleet file)",
+            "--write-kubeconfig writes EKS and GKE clusters' contexts and none is selected",
+            hint="add --discover eks or gke (or eks:/gke: entries in the fleet file)",
         )
-    entries = []
+    eks: list[tuple[EksRef, str, str, str]] = []
+    gke: list[tuple[str, str, str]] = []
     for name, ref in chosen:
         try:
-            endpoint, ca = endpoint_of(ref)
+            endpoint, ca = clouds.endpoint_of(ref)
         except ClusterError as exc:
             err_console().print(f"not in the kubeconfig: {name}: {exc.message}", highlight=False)
             continue
-        entries.append((ref, name, endpoint, ca))
-    write_kubeconfig(path, entries)
-    err_console().print(f"wrote {len(entries)} EKS contexts to {path}", highlight=False)
+        if isinstance(ref, EksRef):
+            eks.append((ref, name, endpoint, ca))
+        else:
+            gke.append((name, endpoint, ca))
+    config = exec_kubeconfig(eks)
+    for name, endpoint, ca in gke:
+        config["clusters"].append(
+            {"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca}}
+        )
+        config["users"].append({"name": name, "user": exec_user()})
+        config["contexts"].append({"name": name, "context": {"cluster": name, "user": name}})
+    if not config["current-context"] and gke:
+        config["current-context"] = gke[0][0]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    path.chmod(0o600)
+    counts = [f"{len(eks)} EKS"] * bool(eks) + [f"{len(gke)} GKE"] * bool(gke)
+    err_console().print(f"wrote {' and '.join(counts) or 'no'} contexts to {path}", highlight=False)
 
 
 def managed_note(m: ManagedCluster) -> str:
