@@ -29,6 +29,7 @@ from kubecurrent.collect.clouds import EksRef
 from kubecurrent.collect.cluster import ClusterResult, inventory_json
 from kubecurrent.collect.eks import endpoint_of, write_kubeconfig
 from kubecurrent.errors import ClusterError, UsageError
+from kubecurrent.model.aks import AksCluster
 from kubecurrent.model.clouds import ManagedCluster
 from kubecurrent.model.gke import GkeCluster
 from kubecurrent.model.inventory import ClusterInventory
@@ -132,6 +133,12 @@ def managed_note(m: ManagedCluster) -> str:
             return (
                 f"GKE {m.location} {m.master_version}, channel {m.channel}, "
                 f"{len(m.node_pools)} node pools"
+            )
+        case AksCluster():
+            offered = ", ".join(m.offered()) or "none"
+            return (
+                f"AKS {m.location} {m.running_version}, {m.support_plan} plan, "
+                f"{len(m.agent_pools)} agent pools, upgrades offered: {offered}"
             )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from kubecurrent.model.aks import AksCluster
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.managed import EksCluster
 
@@ -67,10 +68,13 @@ GENERIC = GenericRules()
 
 def rules_for(inventory: ClusterInventory) -> ProviderRules:
     """The rules of the provider that manages ``inventory`` (generic when none does)."""
+    from kubecurrent.plan._aks import AksRules
     from kubecurrent.plan._eks import EksRules  # the providers' rules build on this module
 
     match inventory.managed:
         case EksCluster() as eks:
             return EksRules(eks)
+        case AksCluster() as aks:
+            return AksRules(aks)
         case _:
             return GENERIC
