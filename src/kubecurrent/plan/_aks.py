@@ -11,7 +11,8 @@
   every agent pool behind it follows (``agentPools`` ``orchestratorVersion``): AKS's best
   practice is "to upgrade all node pools in an AKS cluster to the same Kubernetes version"
   (NODE_POOLS_URL), which its default ``az aks upgrade`` does by upgrading them together with
-  the control plane; kubecurrent splits the two so its health gate runs in between. AKS
+  the control plane; kubecurrent splits the two so its health gate runs in between. System
+  pools go first (they run the cluster's own components, CoreDNS among them). AKS
   surges, cordons and drains each pool itself (``upgradeSettings.maxSurge``, honouring
   PodDisruptionBudgets).
 * Node images: a Kubernetes upgrade of a pool brings AKS's latest node image with it, so a
@@ -92,7 +93,7 @@ class AksRules:
             self._node_images(work)
 
     def after_hop(self, work: Work) -> None:
-        for name, kubelet in list(work.pools.items()):
+        for name, kubelet in sorted(work.pools.items(), key=lambda item: not self._system(item[0])):
             if self.aks.agent_pool(name) is not None and kubelet < work.cp:
                 roll_to_control_plane(
                     work,
@@ -101,6 +102,10 @@ class AksRules:
                     _POOL_WITHOUT.format(pool=name),
                     managed_by=PROVIDER,
                 )
+
+    def _system(self, name: str) -> bool:
+        pool = self.aks.agent_pool(name)
+        return pool is not None and pool.mode == "System"
 
     def _node_images(self, work: Work) -> None:
         for pool in self.aks.agent_pools:

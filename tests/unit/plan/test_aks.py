@@ -31,7 +31,7 @@ def aks_cluster(
     agent_pools: tuple[str, ...] = ("system", "general"),
     **managed: Any,
 ) -> ClusterInventory:
-    pools = pools if pools is not None else {"system": cp, "general": cp}
+    pools = pools if pools is not None else {"general": cp, "system": cp}
     facts = {
         "provider": "aks",
         "name": "orders",
@@ -65,7 +65,7 @@ def rows(plan: ClusterPlan) -> list[tuple[int, str, str, str, str | None, str | 
     return [(s.hop, s.type, s.target, s.from_, s.to, s.managed_by) for s in plan.steps]
 
 
-def test_the_control_plane_moves_alone_then_every_agent_pool_follows_each_hop(
+def test_the_control_plane_moves_alone_then_every_agent_pool_follows_system_pools_first(
     catalog: Catalog,
 ) -> None:
     plan = plan_cluster(aks_cluster(), catalog, TARGET)
