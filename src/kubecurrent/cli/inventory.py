@@ -154,7 +154,8 @@ def _table(results: list[ClusterResult]) -> Any:
     for r in results:
         inv = r.inventory
         if inv is None:
-            rows.append([r.target.name, "-", "-", "-", "-", "-", f"not scanned: {r.error}"])
+            cloud = r.target.cloud.provider if r.target.cloud is not None else "-"
+            rows.append([r.target.name, cloud, "-", "-", "-", "-", "-", f"not scanned: {r.error}"])
             continue
         eol = f"{inv.end_of_life}{' (passed)' if inv.end_of_life_passed else ''}"
         pools = ", ".join(f"{p.name}={p.nodes}@{p.kubelet}" for p in inv.node_pools) or "-"
@@ -164,7 +165,11 @@ def _table(results: list[ClusterResult]) -> Any:
             notes += f", {len(inv.limitations)} unchecked"
         if inv.managed is not None:
             notes += f"; {managed_note(inv.managed)}"
-        rows.append([inv.name, inv.server_version, eol, pools, addons, len(inv.cves), notes])
+        provider = inv.managed.provider if inv.managed is not None else "-"
+        rows.append(
+            [inv.name, provider, inv.server_version, eol, pools, addons, len(inv.cves), notes]
+        )
     return simple_table(
-        ["cluster", "version", "end of life", "pools", "add-ons", "cves", "notes"], rows
+        ["cluster", "provider", "version", "end of life", "pools", "add-ons", "cves", "notes"],
+        rows,
     )

@@ -213,6 +213,7 @@ def _table(result: FleetPlan) -> Table:
         rows.append(
             [
                 c.name,
+                c.provider or "-",
                 c.status,
                 c.from_version,
                 c.target,
@@ -227,6 +228,7 @@ def _table(result: FleetPlan) -> Table:
     rows.append(
         [
             "TOTAL",
+            "",
             f"{len(result.blocked)} blocked",
             "",
             result.target,
@@ -239,6 +241,7 @@ def _table(result: FleetPlan) -> Table:
     )
     head = [
         "cluster",
+        "provider",
         "status",
         "from",
         "target",
