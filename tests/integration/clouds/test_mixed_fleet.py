@@ -101,7 +101,7 @@ def test_inventory_plan_rollout_and_support_show_the_provider_per_cluster(
     found = run("-o", "json", "inventory", "--fleet", str(fleet_file))
     assert found.returncode == 0, found.stderr
     providers = {
-        i["name"]: (i["managed"] or {}).get("provider")
+        i["name"]: (i.get("managed") or {}).get("provider")
         for i in json.loads(found.stdout)["inventories"]
     }
     assert providers == {"lab": None, "shop-eks": "eks", "shop-aks": "aks"}
