@@ -30,6 +30,7 @@ from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan, FleetPlan
 from kubecurrent.plan import (
     PlanPolicy,
+    hold_text,
     pin_patches,
     plan_fleet,
     render_html,
@@ -210,6 +211,8 @@ def _table(result: FleetPlan) -> Table:
     for c in result.clusters:
         t = c.totals
         path = " → ".join(c.path()) if c.steps else ("; ".join(c.reasons) or "at target")
+        if c.holds:
+            path += "; " + "; ".join(hold_text(h) for h in c.holds)
         rows.append(
             [
                 c.name,

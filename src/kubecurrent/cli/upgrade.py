@@ -38,6 +38,7 @@ from kubecurrent.cli._upgrade_run import (
     print_report,
     probe_promql,
 )
+from kubecurrent.collect.clouds import GkeRef
 from kubecurrent.collect.cluster import (
     ClusterTarget,
     CollectOptions,
@@ -79,7 +80,7 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
     type=click.Choice(["auto", "sandbox", "cluster-api", "kubeadm", "eks", "gke", "aks", "none"]),
     default="auto",
     show_default=True,
-    help="Who upgrades the control plane and node pools (auto: a sandbox, or a Cluster API Cluster, is detected by its API server; an --eks-cluster by EKS).",
+    help="Who upgrades the control plane and node pools (auto: a sandbox, or a Cluster API Cluster, is detected by its API server; an --eks-cluster by EKS, a --gke-cluster by GKE).",
 )
 @click.option(
     "--eks-cluster",
@@ -88,6 +89,11 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
 )
 @click.option(
     "--profile", "aws_profile", envvar="AWS_PROFILE", help="AWS profile for --eks-cluster."
+)
+@click.option(
+    "--gke-cluster",
+    metavar="PROJECT/LOCATION/NAME",
+    help="A Google GKE cluster, reached and upgraded through the GKE API (instead of --context).",
 )
 @EKS_FORCE
 @EKS_ADDON_CONFLICTS
@@ -163,6 +169,7 @@ def upgrade(
     extra: tuple[str, ...],
     eks_cluster: str | None,
     aws_profile: str | None,
+    gke_cluster: str | None,
     **flags: Any,
 ) -> None:
     """Upgrade one cluster to --target: plan (or --plan FILE), confirm, then run every step,
@@ -171,7 +178,8 @@ def upgrade(
     Providers: the sandbox (real control-plane swap, kwok node pools rolled by surge and drain);
     Cluster API (topology version, or KubeadmControlPlane then MachineDeployments, rolled by
     Cluster API itself); Amazon EKS with --eks-cluster REGION/NAME (UpdateClusterVersion, managed
-    node groups and EKS add-ons through the EKS API, see docs/eks.md). Add-ons installed with Helm are upgraded with --reuse-values and rolled back on failure.
+    node groups and EKS add-ons through the EKS API, see docs/eks.md); Google GKE with
+    --gke-cluster PROJECT/LOCATION/NAME (updateMaster, then each node pool, see docs/gke.md). Add-ons installed with Helm are upgraded with --reuse-values and rolled back on failure.
     Every action is written to the audit log.
 
     Health gates: nodes Ready, control plane healthy, workloads available, no new crash loops;
@@ -183,7 +191,11 @@ def upgrade(
     catalog = load_catalog([*extra_from_env(), *map(Path, extra)])
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else default_path()
     day = today.date() if today else dt.date.today()
-    cloud = _eks_ref(eks_cluster, aws_profile)
+    if eks_cluster and gke_cluster:
+        raise UsageError(
+            "--eks-cluster and --gke-cluster name two clusters", hint="upgrade one at a time"
+        )
+    cloud = _eks_ref(eks_cluster, aws_profile) or _gke_ref(gke_cluster)
     name = cloud.name if cloud else _name(kubeconfig, context)
     setup = Setup(catalog=catalog, kubeconfig=kubeconfig, context=context, cloud=cloud, **flags)
     capi = cluster_api(setup, AuditLog(audit_path(setup), name))
@@ -249,6 +261,19 @@ def _eks_ref(text: str | None, profile: str | None) -> EksRef | None:
             hint="e.g. --eks-cluster eu-west-1/prod (`aws eks list-clusters` names them)",
         )
     return EksRef(check_region(region), name, profile)
+
+
+def _gke_ref(text: str | None) -> GkeRef | None:
+    if text is None:
+        return None
+    parts = text.split("/")
+    if len(parts) != 3 or not all(parts):
+        raise UsageError(
+            f"--gke-cluster {text!r}: write PROJECT/LOCATION/NAME",
+            hint="e.g. --gke-cluster shop/europe-west1/web (`gcloud container clusters list` "
+            "names them)",
+        )
+    return GkeRef(*parts)
 
 
 def _collector(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from kubecurrent.collect.clouds import AksRef, CloudRef, EksRef, title_of
+from kubecurrent.collect.clouds import AksRef, CloudRef, EksRef, GkeRef, title_of
 from kubecurrent.errors import UsageError
 from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._provider import Providers
@@ -53,6 +53,20 @@ def _eks_steps(plan: ClusterPlan) -> ClusterPlan:
     return eks_minor_steps(plan)  # EKS chooses the patch release
 
 
+def _gke(ref: CloudRef, audit: Audit, options: CloudOptions) -> Providers:
+    from kubecurrent.execute._gke import GkeOptions, GkeProvider
+
+    assert isinstance(ref, GkeRef)
+    gke = GkeProvider(ref, audit, GkeOptions(timeout=options.timeout))
+    return Providers(control_plane=gke, node_pools=gke)
+
+
+def _gke_steps(plan: ClusterPlan) -> ClusterPlan:
+    from kubecurrent.execute._eks import minor_steps
+
+    return minor_steps(plan, "GKE chooses the newest patch its channel offers of")
+
+
 def _aks(ref: CloudRef, audit: Audit, options: CloudOptions) -> Providers:
     from kubecurrent.execute._aks import AksOptions, AksProvider
 
@@ -68,9 +82,10 @@ def _aks_steps(plan: ClusterPlan) -> ClusterPlan:
 
 
 _Factory = Callable[[CloudRef, Audit, CloudOptions], Providers]
-_PROVIDERS: Mapping[str, _Factory] = {"eks": _eks, "aks": _aks}
+_PROVIDERS: Mapping[str, _Factory] = {"eks": _eks, "gke": _gke, "aks": _aks}
 _STEPS: Mapping[str, Callable[[ClusterPlan], ClusterPlan]] = {
     "eks": _eks_steps,
+    "gke": _gke_steps,
     "aks": _aks_steps,
 }
 

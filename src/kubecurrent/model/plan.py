@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -21,10 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from kubecurrent.model.clouds import Provider
 
 __all__ = [
+    "DAYS",
     "Alternative",
     "BlueGreenEstimate",
     "ClusterPlan",
+    "Day",
     "FleetPlan",
+    "Hold",
     "PathGroup",
     "PlanStatus",
     "PlanTotals",
@@ -121,6 +125,52 @@ class BlueGreenEstimate(_Frozen):
     summary: str
 
 
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Hold(_Frozen):
+    """When the cluster's provider says upgrades must not start (``blackout``: a GKE maintenance
+    exclusion) or may only start (``window``: a recurring maintenance window), and its source.
+
+    A blackout covers ``[start, end)``. A window opens on each of ``days`` (every day when
+    empty) at ``start``'s time of day (UTC), from ``start`` on, for ``end - start``.
+    """
+
+    kind: Literal["blackout", "window"]
+    source: str
+    """Where it comes from, for messages: ``GKE maintenance exclusion "freeze"``."""
+    start: dt.datetime
+    end: dt.datetime
+    days: tuple[Day, ...] = ()
+    note: str = ""
+    """What it holds back in the provider's terms (``scope NO_MINOR_UPGRADES``)."""
+
+    def opening_before(self, when: dt.datetime) -> dt.datetime | None:
+        """For a window: the start of the occurrence containing ``when``, or None."""
+        length = self.end - self.start
+        for back in range(8):
+            day = when.astimezone(dt.UTC).date() - dt.timedelta(days=back)
+            opens = dt.datetime.combine(day, self.start.astimezone(dt.UTC).timetz())
+            if opens < self.start or (self.days and DAYS[day.weekday()] not in self.days):
+                continue
+            if opens <= when < opens + length:
+                return opens
+        return None
+
+    def openings(self, after: dt.datetime, days: int) -> list[dt.datetime]:
+        """For a window: every start in the ``days`` days after ``after``."""
+        found = []
+        for ahead in range(days + 1):
+            day = after.astimezone(dt.UTC).date() + dt.timedelta(days=ahead)
+            opens = dt.datetime.combine(day, self.start.astimezone(dt.UTC).timetz())
+            if opens < self.start or (self.days and DAYS[day.weekday()] not in self.days):
+                continue
+            if opens > after:
+                found.append(opens)
+        return found
+
+
 class ClusterPlan(_Frozen):
     """The ordered steps that take one cluster to the target, or why it cannot get there."""
 
@@ -134,6 +184,9 @@ class ClusterPlan(_Frozen):
     steps: tuple[Step, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
     blue_green: BlueGreenEstimate | None = None
+    holds: tuple[Hold, ...] = ()
+    """The provider's maintenance windows and exclusions: a rollout starts the cluster only
+    when they allow it."""
 
     @property
     def totals(self) -> PlanTotals:
@@ -145,7 +198,8 @@ class ClusterPlan(_Frozen):
         return [self.from_version, *(s.to or "" for s in hops)]
 
     def to_json(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json", by_alias=True, exclude={"from_version"})
+        skip = {"from_version"} | (set() if self.holds else {"holds"})  # shown when there are
+        data = self.model_dump(mode="json", by_alias=True, exclude=skip)
         data["from"] = self.from_version
         data["totals"] = self.totals.model_dump()
         return data

@@ -11,7 +11,7 @@ from kubecurrent.plan._patches import pin_patches
 from kubecurrent.plan._planner import plan_cluster
 from kubecurrent.plan._policy import TARGET_KEYWORDS, NodeStrategy, PlanPolicy, resolve_target
 from kubecurrent.plan._rules import Rules
-from kubecurrent.plan._text import action, change, phases
+from kubecurrent.plan._text import action, change, hold_text, phases
 from kubecurrent.plan.render_html import render_html
 from kubecurrent.plan.render_markdown import render_markdown
 
@@ -23,6 +23,7 @@ __all__ = [
     "action",
     "change",
     "group_paths",
+    "hold_text",
     "phases",
     "pin_patches",
     "plan_cluster",

@@ -27,7 +27,7 @@ from kubecurrent.plan import _addons, _migrations, _nodes
 from kubecurrent.plan._alternatives import alternatives
 from kubecurrent.plan._bluegreen import estimate
 from kubecurrent.plan._policy import PlanPolicy
-from kubecurrent.plan._provider import rules_for
+from kubecurrent.plan._provider import holds_for, rules_for
 from kubecurrent.plan._rules import Rules, label
 from kubecurrent.plan._work import Work, show
 
@@ -52,7 +52,11 @@ def plan_cluster(
         steps=() if work.reasons else tuple(work.steps),
     )
     return plan.model_copy(
-        update={"alternatives": alternatives(work), "blue_green": estimate(work)}
+        update={
+            "alternatives": alternatives(work),
+            "blue_green": estimate(work),
+            "holds": holds_for(inventory),
+        }
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kubecurrent.model.plan import ClusterPlan, Step
+from kubecurrent.model.plan import ClusterPlan, Hold, Step
 
 ACTIONS = {
     "control-plane": "Upgrade the control plane",
@@ -20,6 +20,7 @@ MANAGED_ACTIONS = {
     ("eks", "node-pool"): "Roll EKS managed node group",
     ("eks", "addon"): "Upgrade EKS add-on",
     ("eks", "check"): "Restart Fargate pods",
+    ("gke", "node-pool"): "Upgrade GKE node pool",
     ("aks", "node-pool"): "Upgrade AKS agent pool",
     ("aks", "node-image"): "Upgrade the node image of AKS agent pool",
 }
@@ -58,4 +59,22 @@ def totals_line(plan: ClusterPlan) -> str:
     return (
         f"{t.hops} control-plane upgrades, {t.node_rolls} node-pool rolls, "
         f"{t.addon_moves} add-on moves, {t.migrations} migrations"
+    )
+
+
+def hold_text(hold: Hold) -> str:
+    """``no start: GKE maintenance exclusion "freeze" 2026-12-20 00:00 → 2027-01-04 00:00 UTC
+    (scope NO_UPGRADES)`` / ``start only in: GKE maintenance window (...) sat, sun 02:00 UTC for
+    4:00:00``."""
+    fmt = "%Y-%m-%d %H:%M"
+    note = f" ({hold.note})" if hold.note else ""
+    if hold.kind == "blackout":
+        return (
+            f"no start: {hold.source} {hold.start.strftime(fmt)} → {hold.end.strftime(fmt)} "
+            f"UTC{note}"
+        )
+    days = ", ".join(hold.days) or "every day"
+    return (
+        f"start only in: {hold.source} {days} {hold.start.strftime('%H:%M')} UTC for "
+        f"{hold.end - hold.start}{note}"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubecurrent.model.plan import ClusterPlan, FleetPlan, Step
-from kubecurrent.plan._text import action, change, phases, totals_line
+from kubecurrent.plan._text import action, change, hold_text, phases, totals_line
 
 
 def _cell(text: str) -> str:
@@ -49,6 +49,10 @@ def _cluster(plan: ClusterPlan) -> list[str]:
         out += [f"Totals: {totals_line(plan)}.", ""]
         for heading, steps in phases(plan):
             out += [f"### {heading}", "", *(_step(s) for s in steps), ""]
+    if plan.holds:
+        out += ["### When the provider allows it to start", ""]
+        out += [f"- {hold_text(h)}" for h in plan.holds]
+        out.append("")
     if plan.blue_green is not None:
         out += ["### Blue/green alternative", "", plan.blue_green.summary + ".", ""]
     return out[:-1]

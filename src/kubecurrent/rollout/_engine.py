@@ -8,6 +8,8 @@ One pass of ``Engine.drive``::
         clusters, `concurrency` at a time:
             window closed?            → waiting-window until it opens (blackouts win)
             collect; plan once (kept for resume and for the report); findings before
+            the plan's holds (the provider's maintenance windows and exclusions, e.g. a GKE
+            maintenance exclusion) closed? → waiting-window, with their source, until they open
             execute the steps not done yet; a pause/abort request stops before the next step
             findings after; done — or failed, and the failure budget decides: go on or halt
         soak (deadline stored, so a restart waits only the rest), then every cluster's gate
@@ -48,7 +50,7 @@ from kubecurrent.rollout._lease import Lease
 from kubecurrent.rollout._records import ClusterRef, cluster_ref, load_plan, strategy_of
 from kubecurrent.rollout._store import Store, stamp
 from kubecurrent.rollout._strategy import Wave
-from kubecurrent.rollout._windows import opening
+from kubecurrent.rollout._windows import hold_opening, opening
 
 __all__ = ["ClusterRun", "Engine", "RunnerFactory"]
 
@@ -363,6 +365,31 @@ class Engine:
                 return False
             self.clock.sleep(max(0.0, min(self.poll, (gate.next_open - now).total_seconds())))
 
+    def _wait_for_holds(self, rid: str, name: str, plan: ClusterPlan) -> bool:
+        """Wait until the provider's maintenance windows and exclusions (the plan's holds)
+        allow the cluster to start; False when stopped or when they never will."""
+        key = {"rollout": rid, "name": name}
+        while True:
+            now = self.clock.now()
+            gate = hold_opening(plan.holds, now)
+            if gate.open:
+                self._set("cluster", rid, key, "running", "")
+                return True
+            if gate.next_open is None:
+                self._set("cluster", rid, key, "failed", f"{gate.reason}; no opening ahead")
+                return False
+            self._set(
+                "cluster",
+                rid,
+                key,
+                "waiting-window",
+                f"{gate.reason}; opens {stamp(gate.next_open)}",
+            )
+            if self._stop_requested(rid):
+                self._set("cluster", rid, key, "pending", "stopped while waiting for a window")
+                return False
+            self.clock.sleep(max(0.0, min(self.poll, (gate.next_open - now).total_seconds())))
+
     def _execute(
         self,
         rid: str,
@@ -384,6 +411,8 @@ class Engine:
             self._store_plan(rid, ref.name, plan, run.findings(inventory, rollout["target"]))
         if plan.status == "blocked":
             self._set("cluster", rid, key, "failed", "blocked: " + "; ".join(plan.reasons))
+            return None
+        if plan.holds and not self._wait_for_holds(rid, ref.name, plan):
             return None
         done = {
             r["step"]

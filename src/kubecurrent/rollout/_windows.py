@@ -8,12 +8,13 @@ a cluster already upgrading finishes, so a window should be long enough for one 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kubecurrent.model.plan import Hold
 from kubecurrent.rollout._strategy import Strategy, matches
 
-__all__ = ["Opening", "opening"]
+__all__ = ["Opening", "hold_opening", "opening"]
 
 HORIZON_DAYS = 400
 """How far ahead to look for the next opening before saying there is none."""
@@ -62,5 +63,33 @@ def opening(strategy: Strategy, labels: Mapping[str, str], now: dt.datetime) -> 
             candidates.add(end)
     for when in sorted(candidates):
         if not _closed_because(strategy, labels, when):
+            return Opening(False, reason, when)
+    return Opening(False, reason, None)
+
+
+def _held_because(holds: Sequence[Hold], when: dt.datetime) -> str:
+    """Why the provider's holds keep an upgrade from starting at ``when`` (empty: they do not)."""
+    for h in holds:
+        if h.kind == "blackout" and h.start <= when < h.end:
+            note = f", {h.note}" if h.note else ""
+            return f"{h.source} until {h.end.isoformat()}{note}"
+    windows = [h for h in holds if h.kind == "window"]
+    if windows and not any(w.opening_before(when) is not None for w in windows):
+        return "outside " + ", ".join(w.source for w in windows)
+    return ""
+
+
+def hold_opening(holds: Sequence[Hold], now: dt.datetime) -> Opening:
+    """May an upgrade start now as far as the cluster's provider holds (maintenance windows and
+    exclusions, carried by its plan) say; if not, when next."""
+    reason = _held_because(holds, now)
+    if not reason:
+        return Opening(True)
+    candidates = {h.end for h in holds if h.kind == "blackout" and h.end > now}
+    for w in holds:
+        if w.kind == "window":
+            candidates.update(w.openings(now, HORIZON_DAYS))
+    for when in sorted(candidates):
+        if not _held_because(holds, when):
             return Opening(False, reason, when)
     return Opening(False, reason, None)

@@ -5,6 +5,7 @@ The inventories are written by hand in the shape the AKS collector fills (``mana
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -133,3 +134,44 @@ def test_aks_chooses_the_patch_so_the_executor_asks_for_minors(catalog: Catalog)
     plan = aks_minor_steps(plan_cluster(aks_cluster(), catalog, TARGET))
     assert [s.to for s in plan.steps if s.type == "control-plane"] == ["1.36", "1.37"]
     assert "AKS offers the patch" in plan.steps[0].why
+
+
+def test_planned_maintenance_becomes_rollout_holds_with_their_source(catalog: Catalog) -> None:
+    schedule = {
+        "name": "aksManagedAutoUpgradeSchedule",
+        "kind": "aksManagedAutoUpgradeSchedule",
+        "schedule": "weekly every 1 week(s) on Sunday",
+        "frequency": "weekly",
+        "interval": 1,
+        "dayOfWeek": "Sunday",
+        "startDate": "2026-11-01",
+        "startTime": "00:30",
+        "durationHours": 4,
+        "utcOffset": "+01:00",
+        "notAllowed": [{"start": "2026-12-20T00:00:00Z", "end": "2027-01-03T00:00:00Z"}],
+    }
+    monthly = {
+        "name": "aksManagedNodeOSUpgradeSchedule",
+        "kind": "aksManagedNodeOSUpgradeSchedule",
+        "frequency": "absoluteMonthly",
+        "interval": 1,
+        "startTime": "01:00",
+        "durationHours": 4,
+    }
+    plan = plan_cluster(aks_cluster(maintenance=[schedule, monthly]), catalog, TARGET)
+    blackout, window = plan.holds
+    assert blackout.kind == "blackout" and blackout.note == "not allowed"
+    assert blackout.source == 'AKS planned maintenance "aksManagedAutoUpgradeSchedule" of orders'
+    assert (blackout.start.date().isoformat(), blackout.end.date().isoformat()) == (
+        "2026-12-20",
+        "2027-01-03",
+    )
+    assert window.kind == "window" and window.days == ("sat",)  # Sunday 00:30 +01:00 in UTC
+    assert (window.start.hour, window.start.minute, window.end - window.start) == (
+        23,
+        30,
+        dt.timedelta(hours=4),
+    )
+    sunday_early = dt.datetime(2026, 12, 5, 23, 45, tzinfo=dt.UTC)  # Sunday 00:45 local
+    assert window.opening_before(sunday_early) is not None
+    assert window.opening_before(dt.datetime(2026, 12, 7, 23, 45, tzinfo=dt.UTC)) is None
