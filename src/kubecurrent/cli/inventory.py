@@ -32,6 +32,7 @@ from kubecurrent.collect.cluster import ClusterResult, inventory_json
 from kubecurrent.collect.eks import exec_kubeconfig
 from kubecurrent.collect.gke import exec_user
 from kubecurrent.errors import ClusterError, UsageError
+from kubecurrent.model.aks import AksCluster
 from kubecurrent.model.clouds import ManagedCluster
 from kubecurrent.model.gke import GkeCluster
 from kubecurrent.model.inventory import ClusterInventory
@@ -157,6 +158,12 @@ def managed_note(m: ManagedCluster) -> str:
                 f"GKE {m.location} {m.master_version}, channel {m.channel}, "
                 f"{len(m.node_pools)} node pools"
             )
+        case AksCluster():
+            offered = ", ".join(m.offered()) or "none"
+            return (
+                f"AKS {m.location} {m.running_version}, {m.support_plan} plan, "
+                f"{len(m.agent_pools)} agent pools, upgrades offered: {offered}"
+            )
 
 
 def _save(directory: Path, inventories: list[ClusterInventory]) -> None:
@@ -171,7 +178,8 @@ def _table(results: list[ClusterResult]) -> Any:
     for r in results:
         inv = r.inventory
         if inv is None:
-            rows.append([r.target.name, "-", "-", "-", "-", "-", f"not scanned: {r.error}"])
+            cloud = r.target.cloud.provider if r.target.cloud is not None else "-"
+            rows.append([r.target.name, cloud, "-", "-", "-", "-", "-", f"not scanned: {r.error}"])
             continue
         eol = f"{inv.end_of_life}{' (passed)' if inv.end_of_life_passed else ''}"
         pools = ", ".join(f"{p.name}={p.nodes}@{p.kubelet}" for p in inv.node_pools) or "-"
@@ -181,7 +189,11 @@ def _table(results: list[ClusterResult]) -> Any:
             notes += f", {len(inv.limitations)} unchecked"
         if inv.managed is not None:
             notes += f"; {managed_note(inv.managed)}"
-        rows.append([inv.name, inv.server_version, eol, pools, addons, len(inv.cves), notes])
+        provider = inv.managed.provider if inv.managed is not None else "-"
+        rows.append(
+            [inv.name, provider, inv.server_version, eol, pools, addons, len(inv.cves), notes]
+        )
     return simple_table(
-        ["cluster", "version", "end of life", "pools", "add-ons", "cves", "notes"], rows
+        ["cluster", "provider", "version", "end of life", "pools", "add-ons", "cves", "notes"],
+        rows,
     )

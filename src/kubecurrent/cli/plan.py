@@ -216,6 +216,7 @@ def _table(result: FleetPlan) -> Table:
         rows.append(
             [
                 c.name,
+                c.provider or "-",
                 c.status,
                 c.from_version,
                 c.target,
@@ -230,6 +231,7 @@ def _table(result: FleetPlan) -> Table:
     rows.append(
         [
             "TOTAL",
+            "",
             f"{len(result.blocked)} blocked",
             "",
             result.target,
@@ -242,6 +244,7 @@ def _table(result: FleetPlan) -> Table:
     )
     head = [
         "cluster",
+        "provider",
         "status",
         "from",
         "target",

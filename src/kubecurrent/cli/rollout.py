@@ -462,6 +462,7 @@ def status(opts: GlobalOptions, rollout_id: str | None, state_path: Path | None)
                         w["name"],
                         w["state"],
                         c["name"],
+                        c.get("provider") or "-",
                         c["state"],
                         c["from"] or "",
                         c["final"] or "",
@@ -473,7 +474,17 @@ def status(opts: GlobalOptions, rollout_id: str | None, state_path: Path | None)
             f" ({snap['detail']})" if snap["detail"] else ""
         )
         shown = simple_table(
-            ["wave", "wave state", "cluster", "state", "from", "now", "steps", "detail"],
+            [
+                "wave",
+                "wave state",
+                "cluster",
+                "provider",
+                "state",
+                "from",
+                "now",
+                "steps",
+                "detail",
+            ],
             rows,
             title=title,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from kubecurrent.collect.clouds import CloudRef, EksRef, GkeRef, title_of
+from kubecurrent.collect.clouds import AksRef, CloudRef, EksRef, GkeRef, title_of
 from kubecurrent.errors import UsageError
 from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._provider import Providers
@@ -67,9 +67,27 @@ def _gke_steps(plan: ClusterPlan) -> ClusterPlan:
     return minor_steps(plan, "GKE chooses the newest patch its channel offers of")
 
 
+def _aks(ref: CloudRef, audit: Audit, options: CloudOptions) -> Providers:
+    from kubecurrent.execute._aks import AksOptions, AksProvider
+
+    assert isinstance(ref, AksRef)
+    aks = AksProvider(ref, audit, AksOptions(timeout=options.timeout))
+    return Providers(control_plane=aks, node_pools=aks, node_images=aks)
+
+
+def _aks_steps(plan: ClusterPlan) -> ClusterPlan:
+    from kubecurrent.execute._aks import aks_minor_steps
+
+    return aks_minor_steps(plan)  # the upgrade profile decides the patch
+
+
 _Factory = Callable[[CloudRef, Audit, CloudOptions], Providers]
-_PROVIDERS: Mapping[str, _Factory] = {"eks": _eks, "gke": _gke}
-_STEPS: Mapping[str, Callable[[ClusterPlan], ClusterPlan]] = {"eks": _eks_steps, "gke": _gke_steps}
+_PROVIDERS: Mapping[str, _Factory] = {"eks": _eks, "gke": _gke, "aks": _aks}
+_STEPS: Mapping[str, Callable[[ClusterPlan], ClusterPlan]] = {
+    "eks": _eks_steps,
+    "gke": _gke_steps,
+    "aks": _aks_steps,
+}
 
 
 def providers_for(ref: CloudRef, audit: Audit, options: CloudOptions) -> Providers:
@@ -84,7 +102,7 @@ def providers_for(ref: CloudRef, audit: Audit, options: CloudOptions) -> Provide
 
 
 def cloud_steps(ref: CloudRef, plan: ClusterPlan) -> ClusterPlan:
-    """``plan`` with the versions ``ref``'s cloud is asked for (EKS: minors, the cloud
+    """``plan`` with the versions ``ref``'s cloud is asked for (EKS, AKS: minors, the cloud
     choosing the patch; GKE: the versions its channel offers)."""
     steps = _STEPS.get(ref.provider)
     return plan if steps is None else steps(plan)

@@ -29,6 +29,7 @@ from kubecurrent.execute._errors import (
 )
 from kubecurrent.execute._health import Baseline
 from kubecurrent.execute._verify import already_done, effect_missing, unsupported
+from kubecurrent.model.aks import AksCluster
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.managed import EksCluster
 from kubecurrent.model.plan import ClusterPlan, Step
@@ -73,6 +74,9 @@ def observed(step: Step, inv: ClusterInventory) -> str | None:
     if step.type == "node-pool":
         pool = next((p for p in inv.node_pools if p.name == step.target), None)
         return str(pool.kubelet) if pool else None
+    if step.type == "node-image":
+        agent = inv.managed.agent_pool(step.target) if isinstance(inv.managed, AksCluster) else None
+        return agent.node_image_version if agent else None
     if step.managed_by is not None and isinstance(inv.managed, EksCluster):
         managed = inv.managed.addon(step.target)
         return managed.version if managed else None

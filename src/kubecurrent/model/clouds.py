@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import Discriminator, Tag
 
+from kubecurrent.model.aks import AksCluster
 from kubecurrent.model.gke import GkeCluster
 from kubecurrent.model.managed import EksCluster
 
@@ -30,7 +31,9 @@ def _provider(value: Any) -> str:
 
 
 ManagedCluster: TypeAlias = Annotated[
-    Annotated[EksCluster, Tag("eks")] | Annotated[GkeCluster, Tag("gke")],
+    Annotated[EksCluster, Tag("eks")]
+    | Annotated[GkeCluster, Tag("gke")]
+    | Annotated[AksCluster, Tag("aks")],
     Discriminator(_provider),
 ]
 """What a managed cloud knows about a cluster, chosen by its ``provider``."""

@@ -3,7 +3,8 @@
 ``FleetPlan.to_json()`` is the ``kubecurrent plan -o json`` contract::
 
     {"target": "1.36",
-     "clusters": [{"name": ..., "status": "ok" | "blocked", "reasons": [...],
+     "clusters": [{"name": ..., "status": "ok" | "blocked", "provider": "aks" | null,
+                   "reasons": [...],
                    "steps": [{"order": 1, "type": ..., "target": ..., "from": ..., "to": ...,
                               "why": ..., "without": ..., "hop": 0, "managed_by": null},
                              ...], ...}],
@@ -177,6 +178,8 @@ class ClusterPlan(_Frozen):
     status: PlanStatus
     from_version: str
     target: str
+    provider: Provider | None = None
+    """The managed cloud the cluster was reached through (None: a kubeconfig context)."""
     reasons: tuple[str, ...] = ()
     steps: tuple[Step, ...] = ()
     alternatives: tuple[Alternative, ...] = ()

@@ -11,19 +11,26 @@
   every agent pool behind it follows (``agentPools`` ``orchestratorVersion``): AKS's best
   practice is "to upgrade all node pools in an AKS cluster to the same Kubernetes version"
   (NODE_POOLS_URL), which its default ``az aks upgrade`` does by upgrading them together with
-  the control plane; kubecurrent splits the two so its health gate runs in between. AKS
+  the control plane; kubecurrent splits the two so its health gate runs in between. System
+  pools go first (they run the cluster's own components, CoreDNS among them). AKS
   surges, cordons and drains each pool itself (``upgradeSettings.maxSurge``, honouring
   PodDisruptionBudgets).
 * Node images: a Kubernetes upgrade of a pool brings AKS's latest node image with it, so a
   ``node-image`` step (``upgradeNodeImageVersion``) is planned only for a pool the plan does not
   roll whose image is behind the ``latestNodeImageVersion`` its upgrade profile names
   (NODE_IMAGE_URL).
+* Planned maintenance (``holds``) becomes rollout holds with their source: the
+  ``aksManagedAutoUpgradeSchedule`` window, and every ``notAllowedDates``/``notAllowedTime`` as a
+  blackout (MAINTENANCE_URL).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kubecurrent.model import MinorVersion
-from kubecurrent.model.aks import AksCluster
+from kubecurrent.model.aks import AksCluster, AksMaintenance, MaintenanceKind
+from kubecurrent.model.plan import DAYS, Day, Hold
 from kubecurrent.plan._nodes import roll_to_control_plane
 from kubecurrent.plan._rules import key, label
 from kubecurrent.plan._work import Work
@@ -32,6 +39,7 @@ PROVIDER = "aks"
 UPGRADE_URL = "https://learn.microsoft.com/azure/aks/upgrade-aks-cluster"
 NODE_POOLS_URL = "https://learn.microsoft.com/azure/aks/upgrade-node-pools"
 NODE_IMAGE_URL = "https://learn.microsoft.com/azure/aks/node-image-upgrade"
+MAINTENANCE_URL = "https://learn.microsoft.com/azure/aks/planned-maintenance"
 _POOL_WHY = (
     "AKS's practice is to upgrade all node pools to the control plane's version "
     f"({NODE_POOLS_URL}); the control-plane upgrade left {{pool}} behind (controlPlaneOnly), so "
@@ -92,7 +100,7 @@ class AksRules:
             self._node_images(work)
 
     def after_hop(self, work: Work) -> None:
-        for name, kubelet in list(work.pools.items()):
+        for name, kubelet in sorted(work.pools.items(), key=lambda item: not self._system(item[0])):
             if self.aks.agent_pool(name) is not None and kubelet < work.cp:
                 roll_to_control_plane(
                     work,
@@ -101,6 +109,10 @@ class AksRules:
                     _POOL_WITHOUT.format(pool=name),
                     managed_by=PROVIDER,
                 )
+
+    def _system(self, name: str) -> bool:
+        pool = self.aks.agent_pool(name)
+        return pool is not None and pool.mode == "System"
 
     def _node_images(self, work: Work) -> None:
         for pool in self.aks.agent_pools:
@@ -123,3 +135,62 @@ class AksRules:
 
 def _minor_key(version: str) -> int:
     return key(MinorVersion.parse(".".join(version.split(".")[:2])))
+
+
+_DAY: dict[str, Day] = {
+    "Monday": "mon",
+    "Tuesday": "tue",
+    "Wednesday": "wed",
+    "Thursday": "thu",
+    "Friday": "fri",
+    "Saturday": "sat",
+    "Sunday": "sun",
+}
+
+
+def holds(aks: AksCluster) -> tuple[Hold, ...]:
+    """The cluster's planned maintenance (MAINTENANCE_URL) as rollout holds: the
+    ``aksManagedAutoUpgradeSchedule`` window — when its owner lets Kubernetes upgrades run —
+    when it is daily or weekly every one interval (a monthly one is not a weekly window and is
+    shown in the inventory only); the ``notAllowedDates`` and ``notAllowedTime`` of every
+    configuration AKS reads are blackouts."""
+    found: list[Hold] = []
+    for m in aks.maintenance:
+        if m.kind is None:
+            continue
+        source = f'AKS planned maintenance "{m.name}" of {aks.name}'
+        found += [
+            Hold(kind="blackout", source=source, start=s.start, end=s.end, note="not allowed")
+            for s in m.not_allowed
+        ]
+        if m.kind is MaintenanceKind.AUTO_UPGRADE:
+            window = _window(m, source)
+            if window is not None:
+                found.append(window)
+    return tuple(found)
+
+
+def _window(m: AksMaintenance, source: str) -> Hold | None:
+    if m.start_time is None or m.duration_hours is None or m.interval not in (None, 1):
+        return None
+    if m.frequency == "daily":
+        local_days: tuple[Day, ...] = ()
+    elif m.frequency == "weekly" and m.day_of_week in _DAY:
+        local_days = (_DAY[m.day_of_week],)
+    else:
+        return None
+    offset = dt.datetime.strptime(m.utc_offset or "+00:00", "%z").tzinfo
+    first = m.start_date or dt.date(2020, 1, 6)
+    local = dt.datetime.combine(first, dt.time.fromisoformat(m.start_time), tzinfo=offset)
+    start = local.astimezone(dt.UTC)
+    shift = (start.date() - local.date()).days  # the UTC day may be the one before or after
+    days = tuple(DAYS[(DAYS.index(d) + shift) % 7] for d in local_days)
+    return Hold(
+        kind="window",
+        source=source,
+        start=start,
+        end=start + dt.timedelta(hours=m.duration_hours),
+        days=days,
+        note=f"{m.schedule} at {m.start_time} UTC{m.utc_offset or '+00:00'} for "
+        f"{m.duration_hours}h",
+    )

@@ -47,6 +47,7 @@ def plan_cluster(
         status="blocked" if work.reasons else "ok",
         from_version=show(inventory.control_plane),
         target=show(target),
+        provider=inventory.managed.provider if inventory.managed is not None else None,
         reasons=tuple(work.reasons),
         steps=() if work.reasons else tuple(work.steps),
     )

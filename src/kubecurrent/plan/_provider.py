@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from kubecurrent.model.aks import AksCluster
 from kubecurrent.model.gke import GkeCluster
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.managed import EksCluster
@@ -69,6 +70,7 @@ GENERIC = GenericRules()
 
 def rules_for(inventory: ClusterInventory) -> ProviderRules:
     """The rules of the provider that manages ``inventory`` (generic when none does)."""
+    from kubecurrent.plan._aks import AksRules
     from kubecurrent.plan._eks import EksRules  # the providers' rules build on this module
     from kubecurrent.plan._gke import GkeRules
 
@@ -77,16 +79,21 @@ def rules_for(inventory: ClusterInventory) -> ProviderRules:
             return EksRules(eks)
         case GkeCluster() as gke:
             return GkeRules(gke)
+        case AksCluster() as aks:
+            return AksRules(aks)
         case _:
             return GENERIC
 
 
 def holds_for(inventory: ClusterInventory) -> tuple[Hold, ...]:
     """The provider's maintenance windows and exclusions of ``inventory``, as plan holds."""
+    from kubecurrent.plan._aks import holds as aks_holds
     from kubecurrent.plan._gke import holds
 
     match inventory.managed:
         case GkeCluster() as gke:
             return holds(gke)
+        case AksCluster() as aks:
+            return aks_holds(aks)
         case _:
             return ()

@@ -20,9 +20,9 @@ MANAGED_ACTIONS = {
     ("eks", "node-pool"): "Roll EKS managed node group",
     ("eks", "addon"): "Upgrade EKS add-on",
     ("eks", "check"): "Restart Fargate pods",
+    ("gke", "node-pool"): "Upgrade GKE node pool",
     ("aks", "node-pool"): "Upgrade AKS agent pool",
     ("aks", "node-image"): "Upgrade the node image of AKS agent pool",
-    ("gke", "node-pool"): "Upgrade GKE node pool",
 }
 
 

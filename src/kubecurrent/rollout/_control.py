@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout._records import ClusterRef, ref_json
+from kubecurrent.rollout._records import ClusterRef, cluster_ref, ref_json
 from kubecurrent.rollout._store import Store, new_id, stamp
 from kubecurrent.rollout._strategy import Member, Strategy, assign_waves
 
@@ -294,6 +294,12 @@ def summaries(store: Store) -> list[dict[str, Any]]:
     return out
 
 
+def _provider(row: dict[str, Any]) -> str | None:
+    """The managed cloud a rollout's cluster is reached through (None: a kubeconfig)."""
+    cloud = cluster_ref(row).cloud
+    return cloud.provider if cloud is not None else None
+
+
 def snapshot(store: Store, rid: str) -> dict[str, Any]:
     """The whole rollout as plain data: waves, their clusters, each cluster's steps."""
     r = store.rollout(rid)
@@ -332,6 +338,7 @@ def snapshot(store: Store, rid: str) -> dict[str, Any]:
                 "clusters": [
                     {
                         "name": m["name"],
+                        "provider": _provider(m),
                         "state": m["state"],
                         "labels": json.loads(m["labels"]),
                         "from": m["from_version"],

@@ -36,6 +36,8 @@ DEFAULT_PLAN_TARGET = "latest-supported"
 @dataclass(frozen=True)
 class FleetRow:
     name: str
+    provider: str
+    """The managed cloud (``eks``, ``gke``, ``aks``) or ``-`` for a kubeconfig cluster."""
     labels: Mapping[str, str]
     currency: ClusterCurrency | None
     severities: Mapping[str, int]
@@ -90,8 +92,10 @@ def fleet_view(
 def _row(state: ClusterState, currency: ClusterCurrency | None, page: FleetPage) -> FleetRow:
     per = Counter(f.severity.value for f in state.findings)
     cells = [m[state.name] for m in page.addons.values() if state.name in m]
+    managed = state.inventory.managed if state.inventory is not None else None
     return FleetRow(
         name=state.name,
+        provider=managed.provider if managed is not None else state.labels.get("provider", "-"),
         labels=state.labels,
         currency=currency,
         severities={s.value: per[s.value] for s in SEVERITIES},

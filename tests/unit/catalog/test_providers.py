@@ -147,4 +147,4 @@ def test_catalog_show_providers_as_a_table_and_as_json() -> None:
     first = {}
     for release in data["releases"]:
         first.setdefault(release["provider"], release["version"])
-    assert first == {"aks": "1.27", "eks": "1.19"}
+    assert first == {"aks": "1.27", "eks": "1.19", "gke": "1.27"}

@@ -1,5 +1,6 @@
 """Azure Kubernetes Service: discover subscriptions' clusters, read what AKS knows about each,
-reach their API servers with a Microsoft Entra token.
+reach their API servers with a Microsoft Entra token. ``CLOUD`` is AKS behind the clouds seam
+(``kubecurrent.collect.clouds``).
 
 ``discover`` lists clusters per subscription (one failing subscription never stops the others);
 ``describe_cluster`` reads one cluster's facts into the inventory's ``AksCluster`` (see ``_read``
@@ -20,6 +21,7 @@ from kubecurrent.collect.aks._azure import (
     http_error,
     reset_credential,
 )
+from kubecurrent.collect.aks._cloud import CLOUD, AksCloud, aks_labels
 from kubecurrent.collect.aks._connect import (
     AKS_SERVER_APP,
     AadToken,
@@ -32,9 +34,11 @@ from kubecurrent.collect.aks._read import AksFacts, describe_cluster, list_clust
 
 __all__ = [
     "AKS_SERVER_APP",
+    "CLOUD",
     "DISCOVERY_ENV",
     "ENDPOINT_ENV",
     "AadToken",
+    "AksCloud",
     "AksDiscovery",
     "AksError",
     "AksFacts",
@@ -42,6 +46,7 @@ __all__ = [
     "aks_client",
     "aks_config",
     "aks_connection",
+    "aks_labels",
     "azure_call",
     "cluster_of",
     "credential",

@@ -23,9 +23,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
+from kubecurrent.collect.clouds import AksRef
 from kubecurrent.errors import ClusterError
 
 __all__ = [
@@ -48,36 +48,6 @@ _CREDENTIALS_HINT = (
 _DENIED = ("AuthorizationFailed", "LinkedAuthorizationFailed", "Forbidden")
 _NOT_FOUND = ("ResourceNotFound", "ResourceGroupNotFound", "NotFound", "SubscriptionNotFound")
 _THROTTLED = ("TooManyRequests", "Throttled", "ThrottlingError")
-
-
-@dataclass(frozen=True)
-class AksRef:
-    """Where an AKS cluster is: its subscription, resource group and name."""
-
-    provider: ClassVar[str] = "aks"
-    subscription: str
-    resource_group: str
-    name: str
-
-    def __str__(self) -> str:
-        return (
-            f"AKS cluster {self.name} (subscriptions/{self.subscription}/resourceGroups/"
-            f"{self.resource_group})"
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "aks": {
-                "subscription": self.subscription,
-                "resourceGroup": self.resource_group,
-                "name": self.name,
-            }
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AksRef:
-        inner = data.get("aks", data)
-        return cls(str(inner["subscription"]), str(inner["resourceGroup"]), str(inner["name"]))
 
 
 class AksError(ClusterError):
