@@ -14,8 +14,10 @@ presigned STS ``GetCallerIdentity`` URL that signs the header ``x-k8s-aws-id: <c
 (what ``aws eks get-token`` prints; the aws-iam-authenticator README describes the format,
 https://github.com/kubernetes-sigs/aws-iam-authenticator#how-does-it-work). The double plays
 the authenticator's TokenReview webhook and STS at once: prefix, STS host, Action and Version,
-``x-k8s-aws-id`` signed and naming the cluster, X-Amz-Date + X-Amz-Expires (at most 15
-minutes) not passed, and the presigned signature itself.
+``x-k8s-aws-id`` signed and naming the cluster, X-Amz-Expires present, X-Amz-Date not more
+than 15 minutes ago (the authenticator's own window, whatever X-Amz-Expires says: the CLI
+presigns for 60 seconds and the token is good for 15 minutes, which is why ``aws eks get-token``
+reports an expiration 14 minutes out), and the presigned signature itself.
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ def verify_token(keys: KeyPair, token: str, cluster: str) -> str:
         expires = dt.timedelta(seconds=int(query["X-Amz-Expires"]))
     except (KeyError, ValueError):
         raise AuthError("token", "X-Amz-Date or X-Amz-Expires is missing") from None
-    if dt.datetime.now(dt.UTC) > when + min(expires, _MAX_TOKEN_AGE):
+    if expires <= dt.timedelta(0) or dt.datetime.now(dt.UTC) > when + _MAX_TOKEN_AGE:
         raise AuthError("token", f"the token expired (signed {query['X-Amz-Date']})")
     credential = query.get("X-Amz-Credential", "").split("/")
     if len(credential) != 5 or credential[0] != keys.access_key:
