@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,26 +41,15 @@ TARGET = "1.37"
 
 def rehearse(kubeconfig: Path) -> None:
     cmd = [kubecurrent(), "--kubeconfig", str(kubeconfig), "rehearse", "--target", TARGET]
-    began = time.perf_counter()
-    proc = psutil.Popen(
-        [*cmd, "-o", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    own, twin = 0, 0
-    try:
-        while proc.poll() is None:
-            try:
-                own = max(own, proc.memory_info().rss)
-                kids = [c for c in proc.children(recursive=True) if c.is_running()]
-                twin = max(twin, sum(c.memory_info().rss for c in kids))
-            except psutil.Error:
-                pass
-            time.sleep(0.2)
-    finally:
-        if proc.poll() is None:  # the bench was interrupted: the command stops its twin
-            proc.terminate()
-            proc.wait(timeout=120)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - began
+    # Files, not pipes: the command must never block writing while the bench waits for it.
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        began = time.perf_counter()
+        proc = psutil.Popen([*cmd, "-o", "json"], stdout=out_file, stderr=err_file, text=True)
+        own, twin = watch(proc)
+        wall = time.perf_counter() - began
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     if not out.strip():
         raise SystemExit(f"rehearse failed (exit {proc.returncode}):\n{err[-3000:]}")
     data = json.loads(out)
@@ -76,7 +64,26 @@ def rehearse(kubeconfig: Path) -> None:
             f"back, {len(hop['outcomes'])} refusals/warnings listed, {hop['seconds']}s"
         )
     print(f"  peak RSS: kubecurrent {own / 2**20:.0f} MiB; twin processes {twin / 2**20:.0f} MiB")
-    print(f"  {load()}")
+    print(f"  {load()}", flush=True)
+
+
+def watch(proc: psutil.Popen) -> tuple[int, int]:
+    """Peak RSS of the command itself and of its children together, sampled until it exits."""
+    own, twin = 0, 0
+    try:
+        while proc.poll() is None:
+            try:
+                own = max(own, proc.memory_info().rss)
+                kids = [c for c in proc.children(recursive=True) if c.is_running()]
+                twin = max(twin, sum(c.memory_info().rss for c in kids))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None:  # the bench was interrupted: the command stops its twin
+            proc.terminate()
+            proc.wait(timeout=120)
+    return own, twin
 
 
 def _interrupt(signum: int, frame: object) -> None:

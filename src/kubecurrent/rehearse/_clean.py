@@ -59,6 +59,9 @@ BUILTIN_CONTROLLED = frozenset(
 there, so it is not copied."""
 
 _PLACEHOLDER = b"kubecurrent-rehearsal-placeholder"
+POD_GATE = "kubecurrent.dev/rehearsal"
+"""A scheduling gate on every copied Pod: the twin has no nodes, and its scheduler must not
+spend the rehearsal retrying thousands of Pods that can never be placed."""
 _DOCKER_KEYS = {".dockerconfigjson": b'{"auths":{}}', ".dockercfg": b"{}"}
 _DROP_METADATA = (
     "uid",
@@ -131,6 +134,9 @@ def clean(obj: dict[str, Any], webhooks: WebhookMode) -> dict[str, Any]:
         spec.pop("healthCheckNodePort", None)
     elif kind == "Pod" and spec is not None:
         spec.pop("nodeName", None)
+        gates = spec.setdefault("schedulingGates", [])
+        if {"name": POD_GATE} not in gates:  # the twin has no nodes: never try to schedule
+            gates.append({"name": POD_GATE})
     elif kind == "PersistentVolume" and spec is not None:
         claim = spec.get("claimRef")
         if isinstance(claim, dict):

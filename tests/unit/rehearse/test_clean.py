@@ -44,7 +44,9 @@ def test_cluster_specific_fields_are_dropped_and_the_input_is_left_alone() -> No
     headless = clean(_obj("Service", spec={"clusterIP": "None"}), WebhookMode.IGNORE)
     assert headless["spec"]["clusterIP"] == "None"
     pod = clean(_obj("Pod", spec={"nodeName": "n1", "containers": []}), WebhookMode.IGNORE)
-    assert pod["spec"] == {"containers": []}
+    gate = [{"name": "kubecurrent.dev/rehearsal"}]
+    assert pod["spec"] == {"containers": [], "schedulingGates": gate}
+    assert clean(pod, WebhookMode.IGNORE)["spec"]["schedulingGates"] == gate  # once
 
 
 def test_secret_data_never_copied_but_keys_and_shapes_kept() -> None:
