@@ -43,6 +43,7 @@ __all__ = [
     "endpoint_of",
     "ref_from_json",
     "ref_json",
+    "server_config",
     "title_of",
 ]
 
@@ -232,10 +233,6 @@ class Cloud(Protocol):
         """A callable returning a bearer token for ``ref``'s API server, renewed as needed."""
         ...
 
-    def config(self, ref: CloudRef, endpoint: str, ca_data: str) -> Any:
-        """The lightkube ``SingleConfig`` of the API server (server and CA only)."""
-        ...
-
     def discover(self, selector: CloudSelector) -> Discovery:
         """The clusters ``selector`` names; a scope that fails is in ``failed``."""
         ...
@@ -270,7 +267,27 @@ def connection(ref: CloudRef, facts: CloudFacts | None = None) -> Connection:
 
     cloud = cloud_of(ref.provider)
     endpoint, ca = (facts.endpoint, facts.ca_data) if facts else cloud.endpoint(ref)
-    return Connection(cloud.config(ref, endpoint, ca), cloud.token(ref))
+    return Connection(server_config(ref.name, endpoint, ca), cloud.token(ref))
+
+
+def server_config(name: str, endpoint: str, ca_data: str) -> Any:
+    """A lightkube ``SingleConfig`` of one API server: its endpoint and CA, no user credentials
+    (a managed cloud's bearer token is added to every request by the connection)."""
+    from lightkube import KubeConfig
+
+    return KubeConfig.from_dict(
+        {
+            "clusters": [
+                {
+                    "name": name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
+                }
+            ],
+            "users": [{"name": name, "user": {}}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+            "current-context": name,
+        }
+    ).get()
 
 
 def discover(selector: CloudSelector) -> Discovery:

@@ -44,7 +44,6 @@ __all__ = [
     "AksFacts",
     "AksRef",
     "aks_client",
-    "aks_config",
     "aks_connection",
     "aks_labels",
     "azure_call",

@@ -61,11 +61,6 @@ class AksCloud:
 
         return AadToken(_aks(ref))
 
-    def config(self, ref: CloudRef, endpoint: str, ca_data: str) -> Any:
-        from kubecurrent.collect.aks._connect import aks_config
-
-        return aks_config(_aks(ref), endpoint, ca_data)
-
     def discover(self, selector: CloudSelector) -> Discovery:
         from kubecurrent.collect.aks._discover import discover
 

@@ -20,14 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml
-from lightkube import KubeConfig
 
 from kubecurrent.collect.aks._azure import AksError, AksRef, aks_client, azure_call, credential
+from kubecurrent.collect.clouds import server_config
 
 __all__ = [
     "AKS_SERVER_APP",
     "AadToken",
-    "aks_config",
     "aks_connection",
     "endpoint_of",
     "exec_kubeconfig",
@@ -97,29 +96,10 @@ def endpoint_of(ref: AksRef) -> tuple[str, str]:
     return server, ca
 
 
-def aks_config(ref: AksRef, endpoint: str, ca_data: str) -> Any:
-    """The lightkube ``SingleConfig`` of ``ref``'s API server (server and CA only: the Entra
-    token is added to every request by the connection)."""
-    name = ref.name
-    return KubeConfig.from_dict(
-        {
-            "clusters": [
-                {
-                    "name": name,
-                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
-                }
-            ],
-            "users": [{"name": name, "user": {}}],
-            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-            "current-context": name,
-        }
-    ).get()
-
-
 def aks_connection(ref: AksRef) -> tuple[Any, Callable[[], str]]:
     """The lightkube config of ``ref``'s API server and its Entra token source."""
     endpoint, ca = endpoint_of(ref)
-    return aks_config(ref, endpoint, ca), AadToken(ref)
+    return server_config(ref.name, endpoint, ca), AadToken(ref)
 
 
 def exec_kubeconfig(clusters: list[tuple[AksRef, str, str, str]]) -> dict[str, Any]:

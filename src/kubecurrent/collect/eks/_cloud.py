@@ -59,11 +59,6 @@ class EksCloud:
 
         return EksToken(_eks(ref))
 
-    def config(self, ref: CloudRef, endpoint: str, ca_data: str) -> Any:
-        from kubecurrent.collect.eks._connect import eks_config
-
-        return eks_config(_eks(ref), endpoint, ca_data)
-
     def discover(self, selector: CloudSelector) -> Discovery:
         from kubecurrent.collect.eks._aws import default_region
         from kubecurrent.collect.eks._discover import discover, regions_of

@@ -1,6 +1,6 @@
-"""An EKS cluster's API server as a lightkube config: endpoint and CA from ``DescribeCluster``,
-no user credentials (the bearer token is added to every request by the connection, see
-``kubecurrent.collect.cluster.Connection``), and the exec-plugin kubeconfig for users who want one.
+"""The exec-plugin kubeconfig of EKS clusters, for users who want one (``aws eks get-token``).
+The API server itself is reached through ``clouds.connection``: endpoint and CA from
+``DescribeCluster``, the bearer token added to every request.
 """
 
 from __future__ import annotations
@@ -9,30 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from lightkube import KubeConfig
 
 from kubecurrent.collect.eks._aws import EksRef
 from kubecurrent.textfile import write_atomic
 
-__all__ = ["eks_config", "exec_kubeconfig", "write_kubeconfig"]
-
-
-def eks_config(ref: EksRef, endpoint: str, ca_data: str) -> Any:
-    """The lightkube ``SingleConfig`` of ``ref``'s API server (server and CA only)."""
-    name = ref.name
-    return KubeConfig.from_dict(
-        {
-            "clusters": [
-                {
-                    "name": name,
-                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
-                }
-            ],
-            "users": [{"name": name, "user": {}}],
-            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-            "current-context": name,
-        }
-    ).get()
+__all__ = ["exec_kubeconfig", "write_kubeconfig"]
 
 
 def exec_kubeconfig(clusters: list[tuple[EksRef, str, str, str]]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from kubecurrent.collect.gke._api import (
     reset_clients,
 )
 from kubecurrent.collect.gke._cloud import CLOUD, GkeCloud
-from kubecurrent.collect.gke._connect import exec_user, gke_config
+from kubecurrent.collect.gke._connect import exec_user
 from kubecurrent.collect.gke._discover import discover
 from kubecurrent.collect.gke._facts import cluster_of, endpoint_url, is_running, operation_of
 from kubecurrent.collect.gke._read import describe_cluster, endpoint_of, list_clusters, to_dict
@@ -41,7 +41,6 @@ __all__ = [
     "endpoint_url",
     "exec_user",
     "gke_call",
-    "gke_config",
     "is_running",
     "list_clusters",
     "operation_of",

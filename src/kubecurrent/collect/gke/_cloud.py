@@ -40,11 +40,6 @@ class GkeCloud:
 
         return GkeToken(_gke(ref))
 
-    def config(self, ref: CloudRef, endpoint: str, ca_data: str) -> Any:
-        from kubecurrent.collect.gke._connect import gke_config
-
-        return gke_config(_gke(ref), endpoint, ca_data)
-
     def discover(self, selector: CloudSelector) -> Discovery:
         from kubecurrent.collect.gke._discover import discover
 
