@@ -90,12 +90,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
 
@@ -361,9 +363,15 @@ def _webhook_kubeconfig(url: str) -> dict[str, Any]:
     }
 
 
-def mint_token(session: Any, cluster: str, expires: int = 60) -> str:
+def mint_token(
+    session: Any, cluster: str, expires: int = 60, signed_at: dt.datetime | None = None
+) -> str:
     """An EKS bearer token for ``cluster`` made offline with botocore, as ``aws eks get-token``
-    does: a presigned STS GetCallerIdentity URL signing the header ``x-k8s-aws-id``."""
+    does: a presigned STS GetCallerIdentity URL signing the header ``x-k8s-aws-id``.
+    ``signed_at`` (tests of expiry) is the time botocore's signer is told it is."""
+    if signed_at is not None:
+        with mock.patch("botocore.auth.get_current_datetime", return_value=signed_at):
+            return mint_token(session, cluster, expires)
     sts = session.client("sts")
 
     def _add_cluster_header(request: Any, **_: Any) -> None:

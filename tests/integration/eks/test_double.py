@@ -9,6 +9,7 @@ the way an upgrade does: node groups first, then the control plane.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
@@ -199,9 +200,13 @@ class TestAuthentication:
             region_name=REGION,
         )
         forged = _token_client(alpha, mint_token(other_key, CLUSTER), "forged")
-        short = mint_token(session, CLUSTER, expires=1)
-        time.sleep(2.5)
-        expired = _token_client(alpha, short, "expired")
+        # The authenticator accepts a token for 15 minutes from its X-Amz-Date (whatever
+        # X-Amz-Expires says): one signed 16 minutes ago is refused, one of 14 is not.
+        ago = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        stale = mint_token(session, CLUSTER, signed_at=ago - dt.timedelta(minutes=16))
+        expired = _token_client(alpha, stale, "expired")
+        recent = mint_token(session, CLUSTER, signed_at=ago - dt.timedelta(minutes=14))
+        assert list(_token_client(alpha, recent, "recent").list(Node))
         for client in (wrong_cluster, forged, expired):
             with pytest.raises(ApiError) as refused:
                 list(client.list(Node))
