@@ -139,7 +139,7 @@ def _write_kubeconfig(path: Path, results: list[ClusterResult]) -> None:
     if not config["current-context"] and gke:
         config["current-context"] = gke[0][0]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    write_atomic(path, yaml.safe_dump(config, sort_keys=False))
     path.chmod(0o600)
     counts = [f"{len(eks)} EKS"] * bool(eks) + [f"{len(gke)} GKE"] * bool(gke)
     err_console().print(f"wrote {' and '.join(counts) or 'no'} contexts to {path}", highlight=False)
