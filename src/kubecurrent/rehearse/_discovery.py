@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from kubecurrent.rehearse._kube import Kube
 
 __all__ = ["ApiResource", "Served", "discover"]
+
+
+def _segment(text: str) -> str:
+    """One path segment: every character that could end or climb it percent-encoded."""
+    return (
+        quote(text, safe="")
+        if text not in (".", "..")
+        else quote(text, safe="").replace(".", "%2E")
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -22,9 +32,11 @@ class ApiResource:
         return f"{self.group}/{self.version}" if self.group else self.version
 
     def path(self, namespace: str = "", name: str = "") -> str:
+        """The URL path; ``namespace`` and ``name`` come from manifests and cluster data, so
+        each is one escaped path segment (``../x`` or ``a/b`` can never address another path)."""
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        where = f"/namespaces/{namespace}" if namespace and self.namespaced else ""
-        tail = f"/{name}" if name else ""
+        where = f"/namespaces/{_segment(namespace)}" if namespace and self.namespaced else ""
+        tail = f"/{_segment(name)}" if name else ""
         return f"{base}{where}/{self.plural}{tail}"
 
     def at(self, api_version: str) -> ApiResource:

@@ -71,3 +71,12 @@ def test_html_evidence_escapes_names_and_styles_verdicts() -> None:
     assert '<td class="state-refused">refused</td>' in page
     assert "<style>" in page and "http" not in page.split("<style>")[1].split("</style>")[0]
     HTMLParser().feed(page)  # parses
+
+
+def test_names_from_manifests_are_one_escaped_path_segment() -> None:
+    from kubecurrent.rehearse import ApiResource
+
+    res = ApiResource("", "v1", "configmaps", "ConfigMap", True)
+    assert res.path("a/b", "../../x") == "/api/v1/namespaces/a%2Fb/configmaps/..%2F..%2Fx"
+    assert res.path("ns", "..") == "/api/v1/namespaces/ns/configmaps/%2E%2E"
+    assert res.path("ns", "plain-name") == "/api/v1/namespaces/ns/configmaps/plain-name"
