@@ -102,7 +102,6 @@ def test_catalog_update_write_cut_short_leaves_the_data_file_whole(tmp_path: Pat
 
 WRITERS = (
     "catalog/_update.py",
-    "collect/eks/_connect.py",
     "cli/fix.py",
     "cli/inventory.py",
     "cli/rollout.py",

@@ -5,15 +5,11 @@ The API server itself is reached through ``clouds.connection``: endpoint and CA 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kubecurrent.collect.eks._aws import EksRef
-from kubecurrent.textfile import write_atomic
 
-__all__ = ["exec_kubeconfig", "write_kubeconfig"]
+__all__ = ["exec_kubeconfig"]
 
 
 def exec_kubeconfig(clusters: list[tuple[EksRef, str, str, str]]) -> dict[str, Any]:
@@ -47,10 +43,3 @@ def exec_kubeconfig(clusters: list[tuple[EksRef, str, str, str]]) -> dict[str, A
         )
     current = clusters[0][1] if clusters else ""
     return {"apiVersion": "v1", "kind": "Config", "current-context": current, **entries}
-
-
-def write_kubeconfig(path: Path, clusters: list[tuple[EksRef, str, str, str]]) -> None:
-    """Write ``exec_kubeconfig(clusters)`` to ``path`` (mode 0600, it names accounts)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, yaml.safe_dump(exec_kubeconfig(clusters), sort_keys=False))
-    path.chmod(0o600)
