@@ -38,6 +38,7 @@ from kubecurrent.collect.aks import AksError, AksRef, aks_client, azure_call, ht
 from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
+from kubecurrent.execute._operation import Operation, Phase, Reading, await_operation
 from kubecurrent.model.plan import ClusterPlan, Step
 
 __all__ = ["AksOptions", "AksProvider", "aks_minor_steps"]
@@ -234,9 +235,9 @@ class AksProvider:
 
     # -- operations ----------------------------------------------------------------------------
 
-    def _settled(self, kind: str, read: Callable[[], Any], what: str) -> Any:
+    def _settled(self, kind: str, read_resource: Callable[[], Any], what: str) -> Any:
         """The resource once no operation runs on it (a killed run's is waited for)."""
-        data = self._call(f"read {kind}", read)
+        data = self._call(f"read {kind}", read_resource)
         state = _state(data)
         if state not in _BUSY:
             return data
@@ -244,24 +245,33 @@ class AksProvider:
             "aks.operation-found",
             detail=f"{what} is {state}: waiting for that operation instead of starting another",
         )
-        deadline = self.clock.deadline(self.options.timeout)
-        while state in _BUSY:
-            if self.clock.left(deadline) <= 0:
-                raise PermanentStepError(
-                    f"{what} still {state} after {self.options.timeout:.0f}s",
-                    hint="it goes on in AKS; resume once `az aks show` reports Succeeded",
-                )
-            self.clock.sleep(self.options.poll)
-            data = self._call(f"read {kind}", read)
-            state = _state(data)
-        outcome = "ok" if state == "Succeeded" else "failed"
-        self.audit.write("aks.operation-done", outcome=outcome, detail=f"{what}: {state}")
-        if state != "Succeeded":
-            raise PermanentStepError(
-                f"{what} ended {state}",
-                hint="see the cluster's activity log in Azure, fix the cause, then resume",
-            )
-        return data
+        latest = data
+
+        def read() -> Reading:
+            nonlocal latest
+            latest = self._call(f"read {kind}", read_resource)
+            now = _state(latest)
+            if now in _BUSY:
+                return Reading(Phase.RUNNING, now)
+            if now == "Succeeded":
+                return Reading(Phase.SUCCEEDED, now)
+            return Reading(Phase.FAILED, now, f"ended {now}")
+
+        await_operation(
+            read,
+            Operation(
+                label=what,
+                what=what,
+                done_action="aks.operation-done",
+                cloud="AKS",
+                where_to_look="find the cause in the cluster's activity log in Azure and fix it",
+            ),
+            audit=self.audit,
+            clock=self.clock,
+            timeout=self.options.timeout,
+            poll=self.options.poll,
+        )
+        return latest
 
     def _start(
         self, op: str, detail: str, call: Callable[[], Any], *, before: str, after: str

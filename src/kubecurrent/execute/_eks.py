@@ -45,6 +45,7 @@ from kubecurrent.collect.eks import (
 from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
+from kubecurrent.execute._operation import Operation, Phase, Reading, await_operation
 from kubecurrent.model.plan import ClusterPlan, Step
 
 __all__ = ["Conflicts", "EksOptions", "EksProvider", "eks_minor_steps", "minor_steps"]
@@ -320,52 +321,47 @@ class EksProvider:
     def _wait(
         self, uid: str, scope: dict[str, str], what: str, timeout: float | None = None
     ) -> None:
-        deadline = self.clock.deadline(timeout or self.options.timeout)
-        while True:
+        def read() -> Reading:
             update = self._describe_update(uid, scope)
             status = str(update.get("status"))
             if status == "Successful":
-                self.audit.write(
-                    "eks.update-done", outcome="ok", detail=f"{what}: Successful", update=uid
-                )
-                return
+                return Reading(Phase.SUCCEEDED, status)
             if status in ("Failed", "Cancelled"):
-                errors = (
-                    "; ".join(
-                        f"{e.get('errorCode')}: {e.get('errorMessage')}"
-                        + (
-                            f" ({', '.join(e.get('resourceIds') or ())})"
-                            if e.get("resourceIds")
-                            else ""
-                        )
-                        for e in update.get("errors") or ()
-                    )
-                    or "no error details"
-                )
-                self.audit.write(
-                    "eks.update-done",
-                    outcome="failed",
-                    detail=f"{what}: {status}: {errors}",
-                    update=uid,
-                )
-                raise PermanentStepError(
-                    f"EKS update {uid} ({what}) {status}: {errors}",
-                    hint="fix the cause EKS names, then `kubecurrent rollout resume` (or run the "
-                    "upgrade again): nothing further runs on this cluster until then",
-                )
-            if self.clock.left(deadline) <= 0:
-                raise PermanentStepError(
-                    f"EKS update {uid} ({what}) still {status} after "
-                    f"{timeout or self.options.timeout:.0f}s",
-                    hint="it goes on in EKS; resuming waits for it instead of starting another",
-                )
-            self.clock.sleep(self.options.poll)
+                return Reading(Phase.FAILED, status, f"{status}: {_update_errors(update)}")
+            return Reading(Phase.RUNNING, status)
+
+        await_operation(
+            read,
+            Operation(
+                label=f"EKS update {uid} ({what})",
+                what=what,
+                done_action="eks.update-done",
+                cloud="EKS",
+                ids={"update": uid},
+            ),
+            audit=self.audit,
+            clock=self.clock,
+            timeout=timeout or self.options.timeout,
+            poll=self.options.poll,
+        )
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
         try:
             return aws_call(f"{what} of {self.ref}", "", call)
         except EksError as exc:
             raise _step_error(exc) from None
+
+
+def _update_errors(update: dict[str, Any]) -> str:
+    """An update's errors as EKS reports them: ``code: message (resource ids)``."""
+    return (
+        "; ".join(
+            f"{e.get('errorCode')}: {e.get('errorMessage')}"
+            + (f" ({', '.join(e.get('resourceIds') or ())})" if e.get("resourceIds") else "")
+            for e in update.get("errors") or ()
+        )
+        or "no error details"
+    )
 
 
 def _step_error(exc: EksError) -> PermanentStepError | RetryableStepError:

@@ -37,6 +37,7 @@ from kubecurrent.collect.gke import GkeError, client, gke_call, to_dict
 from kubecurrent.execute._audit import Audit
 from kubecurrent.execute._clock import Clock
 from kubecurrent.execute._errors import PermanentStepError, RetryableStepError
+from kubecurrent.execute._operation import Operation, Phase, Reading, await_operation
 from kubecurrent.model.gke import minor_of
 
 __all__ = ["GkeOptions", "GkeProvider"]
@@ -241,36 +242,32 @@ class GkeProvider:
                 self._wait(name, what)
 
     def _wait(self, name: str, what: str, timeout: float | None = None) -> None:
-        limit = timeout or self.options.timeout
-        deadline = self.clock.deadline(limit)
         path = f"{self._parent}/operations/{name.rsplit('/', 1)[-1]}"
-        while True:
+
+        def read() -> Reading:
             op = self._call("read operation", lambda: to_dict(self.api.get_operation(name=path)))
             status = str(op.get("status"))
-            if status == "DONE":
-                error = (op.get("error") or {}).get("message") or op.get("status_message") or ""
-                if error:
-                    self.audit.write(
-                        "gke.operation-done",
-                        outcome="failed",
-                        detail=f"{what}: {error}",
-                        operation=name,
-                    )
-                    raise PermanentStepError(
-                        f"GKE operation {name} ({what}) failed: {error}",
-                        hint="fix the cause GKE names, then `kubecurrent rollout resume` (or run "
-                        "the upgrade again): nothing further runs on this cluster until then",
-                    )
-                self.audit.write(
-                    "gke.operation-done", outcome="ok", detail=f"{what}: DONE", operation=name
-                )
-                return
-            if self.clock.left(deadline) <= 0:
-                raise PermanentStepError(
-                    f"GKE operation {name} ({what}) still {status} after {limit:.0f}s",
-                    hint="it goes on in GKE; resuming waits for it instead of starting another",
-                )
-            self.clock.sleep(self.options.poll)
+            if status != "DONE":
+                return Reading(Phase.RUNNING, status)
+            error = (op.get("error") or {}).get("message") or op.get("status_message") or ""
+            if error:
+                return Reading(Phase.FAILED, status, f"failed: {error}")
+            return Reading(Phase.SUCCEEDED, status)
+
+        await_operation(
+            read,
+            Operation(
+                label=f"GKE operation {name} ({what})",
+                what=what,
+                done_action="gke.operation-done",
+                cloud="GKE",
+                ids={"operation": name},
+            ),
+            audit=self.audit,
+            clock=self.clock,
+            timeout=timeout or self.options.timeout,
+            poll=self.options.poll,
+        )
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
         try:
