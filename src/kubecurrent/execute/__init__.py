@@ -29,7 +29,7 @@ from kubecurrent.execute._errors import (
     RetryPolicy,
     StepError,
 )
-from kubecurrent.execute._executor import ExecutionReport, Executor, StepResult
+from kubecurrent.execute._executor import ExecutionReport, Executor, StepProgress, StepResult
 from kubecurrent.execute._health import Baseline, HealthGate
 from kubecurrent.execute._helm import HelmAddons, chart_source, find_release
 from kubecurrent.execute._kube import Kube, connect, connect_target
@@ -91,6 +91,7 @@ __all__ = [
     "RetryableStepError",
     "Runtime",
     "StepError",
+    "StepProgress",
     "StepResult",
     "Verdict",
     "aks_minor_steps",

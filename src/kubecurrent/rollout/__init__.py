@@ -45,6 +45,7 @@ from kubecurrent.rollout._state import (
     StepState,
     WaveRecord,
     WaveState,
+    stamp,
 )
 from kubecurrent.rollout._store import Store, default_state_path
 from kubecurrent.rollout._strategy import (
@@ -119,5 +120,6 @@ __all__ = [
     "render_markdown",
     "runner_options",
     "snapshot",
+    "stamp",
     "summaries",
 ]

@@ -149,5 +149,5 @@ def test_resume_with_a_new_value_records_it_old_to_new(tmp_path: Path) -> None:
     assert f"rollout {rid}: recorded new runner options (--helm-timeout)" in done.output
     assert runner_options(store, rid)["helm_timeout"] == 600.0
     assert runner_options(store, rid)["provider"] == "none"  # kept: not given again
-    notes = [(e["actor"], e["detail"]) for e in store.journal(rid)]
+    notes = [(e.actor, e.detail) for e in store.journal(rid)]
     assert ("bob", "runner options changed: helm_timeout: 300.0 → 600.0") in notes
