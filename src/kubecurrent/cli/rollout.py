@@ -26,8 +26,7 @@ from kubecurrent.cli._clusters import Selection, discover_options, discovered
 from kubecurrent.cli._options import KUBECONFIG
 from kubecurrent.cli._output import console, emit, simple_table
 from kubecurrent.cli._rehearsals import check_rehearsals, record_rehearsals, rehearsal_options
-from kubecurrent.cli._rollout_options import given, in_force, runner_flags, settings_from, to_record
-from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
+from kubecurrent.cli._rollout_options import given, runner_flags
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock, redact_url
@@ -55,6 +54,7 @@ from kubecurrent.rollout import (
     summaries,
 )
 from kubecurrent.rollout import Member as StrategyMember
+from kubecurrent.runner import RunSettings, SandboxAwareRun, in_force, settings_from, to_record
 from kubecurrent.textfile import write_atomic
 
 EXIT = {

@@ -28,12 +28,12 @@ from lightkube.resources.core_v1 import Node
 
 from kubecurrent import sandbox as sb
 from kubecurrent.catalog import load_catalog
-from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.collect.clouds import GkeRef
 from kubecurrent.collect.gke import reset_clients
 from kubecurrent.execute import Clock
 from kubecurrent.rollout import ClusterRef, Engine, Store, create, default_strategy, snapshot
 from kubecurrent.rollout import Member as StrategyMember
+from kubecurrent.runner import RunSettings, SandboxAwareRun
 from tests.integration.conftest import SessionSandbox
 from tests.integration.execute.conftest import AvailabilityWatch, deploy_web
 from tests.integration.rollout.test_budget_and_windows import ControlledClock

@@ -12,9 +12,9 @@ import yaml
 
 from kubecurrent import sandbox as sb
 from kubecurrent.catalog import load_catalog
-from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.execute import Clock
 from kubecurrent.rollout import ClusterRef, Engine, Store, create, load_strategy, snapshot
+from kubecurrent.runner import RunSettings, SandboxAwareRun
 from tests.integration.conftest import guard, start_sandbox
 from tests.integration.rollout.conftest import Fleet, FleetMember, run_rollout, write_fleet
 

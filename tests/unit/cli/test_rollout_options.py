@@ -11,16 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from kubecurrent.cli._app import _register, root
-from kubecurrent.cli._rollout_options import (
-    DEFAULTS,
-    from_record,
-    given,
-    in_force,
-    settings_from,
-    to_record,
-)
+from kubecurrent.cli._rollout_options import given
 from kubecurrent.errors import UsageError
 from kubecurrent.rollout import ClusterRef, Store, Strategy, create, pause, runner_options
+from kubecurrent.runner import DEFAULTS, from_record, in_force, settings_from, to_record
 
 
 def test_a_record_is_plain_json_with_absolute_paths(
