@@ -1,10 +1,13 @@
-"""Fleet rollouts: strategy (waves, windows, budgets), SQLite state, a crash-safe driver, reports.
+"""Fleet rollouts: strategy (waves, windows, budgets), a typed state store, a crash-safe driver,
+reports.
 
 ``create`` records a rollout (waves assigned from the strategy); ``Engine.drive`` carries it out
 through per-cluster ``ClusterRun`` objects the caller builds (the CLI wires collect, plan and the
-executor with the right providers); ``pause``/``abort``/``approve``/``prepare_resume`` change the
-store; ``snapshot`` and ``render_markdown``/``render_html`` read it. This layer never imports the
-sandbox; the CLI and the dashboard share it, so a rollout started in one is seen in the other.
+executor with the right providers) and returns a ``DriveOutcome``; ``pause``/``abort``/
+``approve``/``prepare_resume`` change the store; ``snapshot`` and ``render_markdown``/
+``render_html`` read it. All of them go through the ``RolloutStore`` protocol (typed records and
+enum states, every transition a method); ``Store`` is its SQLite home. This layer never imports
+the sandbox; the CLI and the dashboard share it, so a rollout started in one is seen in the other.
 """
 
 from kubecurrent.rollout._audit import StoreAudit
@@ -23,8 +26,30 @@ from kubecurrent.rollout._control import (
 from kubecurrent.rollout._duration import parse_duration
 from kubecurrent.rollout._engine import ClusterRun, Engine, RunnerFactory, RunnerSource
 from kubecurrent.rollout._lease import Lease, LeaseHeld
+from kubecurrent.rollout._protocol import RolloutStore, StoreConflict
 from kubecurrent.rollout._records import ClusterRef
 from kubecurrent.rollout._report import describe_runner, render_html, render_markdown
+from kubecurrent.rollout._state import (
+    AuditAction,
+    AuditEntry,
+    Change,
+    ClusterRecord,
+    ClusterState,
+    DriveOutcome,
+    Entity,
+    JournalEntry,
+    LeaseRecord,
+    Request,
+    RolloutRecord,
+    RolloutState,
+    RolloutSummary,
+    RunnerOptions,
+    StepRecord,
+    StepState,
+    WaveRecord,
+    WaveState,
+    stamp,
+)
 from kubecurrent.rollout._store import Store, default_state_path
 from kubecurrent.rollout._strategy import (
     Blackout,
@@ -42,22 +67,42 @@ from kubecurrent.rollout._strategy import (
 from kubecurrent.rollout._windows import Opening, opening
 
 __all__ = [
+    "AuditAction",
+    "AuditEntry",
     "Blackout",
+    "Change",
+    "ClusterRecord",
     "ClusterRef",
     "ClusterRun",
+    "ClusterState",
+    "DriveOutcome",
     "Engine",
+    "Entity",
     "FailureBudget",
     "Health",
+    "JournalEntry",
     "Lease",
     "LeaseHeld",
+    "LeaseRecord",
     "Member",
     "Opening",
+    "Request",
+    "RolloutRecord",
+    "RolloutState",
+    "RolloutStore",
+    "RolloutSummary",
     "RunnerFactory",
+    "RunnerOptions",
     "RunnerSource",
+    "StepRecord",
+    "StepState",
     "Store",
     "StoreAudit",
+    "StoreConflict",
     "Strategy",
     "Wave",
+    "WaveRecord",
+    "WaveState",
     "Window",
     "abort",
     "approve",
@@ -78,5 +123,6 @@ __all__ = [
     "render_markdown",
     "runner_options",
     "snapshot",
+    "stamp",
     "summaries",
 ]
