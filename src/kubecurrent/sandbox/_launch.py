@@ -8,6 +8,7 @@ plugins; controller-manager and scheduler run without leader election on their o
 
 from __future__ import annotations
 
+import random
 import socket
 import ssl
 import time
@@ -24,8 +25,47 @@ POD_CIDR = "10.244.0.0/16"
 PORT_NAMES = ("etcd", "etcd_peer", "apiserver", "controller_manager", "scheduler")
 
 
+_PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST_PORT = 20000
+
+
+def _ephemeral_start() -> int:
+    """Where the kernel's ephemeral ports (local ports of outgoing connections) begin."""
+    try:
+        return int(_PORT_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default; below macOS's and Windows' 49152 as well
+
+
 def free_ports(count: int) -> list[int]:
-    """``count`` distinct loopback ports that nothing listens on right now."""
+    """``count`` distinct loopback ports that nothing uses right now, below the ephemeral range.
+
+    A component restarted by an upgrade binds its port again. A port from the ephemeral range can
+    meanwhile become the local end of any outgoing connection on the machine, and the restart then
+    fails with "address already in use"; ports below that range are never handed out that way.
+    """
+    top = _ephemeral_start()
+    if top - _LOWEST_PORT < 1000:
+        return _kernel_ports(count)  # an unusual range: let the kernel choose
+    ports: list[int] = []
+    pick = random.SystemRandom()
+    while len(ports) < count:
+        port = pick.randrange(_LOWEST_PORT, top)
+        if port not in ports and _bindable(port):
+            ports.append(port)
+    return ports
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _kernel_ports(count: int) -> list[int]:
     sockets, ports = [], []
     try:
         for _ in range(count):
