@@ -66,20 +66,17 @@ def read_text(path: Path) -> tuple[str, TextForm]:
     return text, TextForm(bom=bom, crlf=all_crlf, final_newline=text.endswith("\n") or not text)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` with ``data`` all at once, keeping its mode (see the module docstring).
+def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` all at once, keeping its mode (see the module docstring),
+    or with ``mode`` when given (set before the rename: the file never has another).
 
     Text is written as UTF-8 (surrogates back to the bytes they came from)."""
     if not str(path):
         raise UsageError("an empty path was given to write to", hint="name the file to write")
     blob = data.encode("utf-8", errors="surrogateescape") if isinstance(data, str) else data
     directory = path.parent
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    if mode is None:
+        mode = _mode_of(path)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".kubecurrent-tmp", dir=directory)
     tmp = Path(name)
     try:
@@ -94,6 +91,16 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             tmp.unlink()
         raise
     _sync_directory(directory)
+
+
+def _mode_of(path: Path) -> int:
+    """``path``'s permission bits, or those a new file gets (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _sync_directory(directory: Path) -> None:

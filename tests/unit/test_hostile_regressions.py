@@ -102,6 +102,7 @@ def test_catalog_update_write_cut_short_leaves_the_data_file_whole(tmp_path: Pat
 
 WRITERS = (
     "catalog/_update.py",
+    "cli/_cloud_kubeconfig.py",
     "cli/fix.py",
     "cli/inventory.py",
     "cli/rollout.py",

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from kubecurrent.analyze.report import fleet_page, to_html
 from kubecurrent.catalog import extra_from_env, load_catalog
-from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, err_console, output_option
+from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, GlobalOptions, output_option
+from kubecurrent.cli._cloud_kubeconfig import write_cloud_kubeconfig
 from kubecurrent.cli._clusters import (
     EXIT_PARTIAL,
     cluster_options,
@@ -26,12 +26,7 @@ from kubecurrent.cli._clusters import (
     summary,
 )
 from kubecurrent.cli._output import emit, simple_table
-from kubecurrent.collect import clouds
-from kubecurrent.collect.clouds import EksRef, GkeRef
 from kubecurrent.collect.cluster import ClusterResult, inventory_json
-from kubecurrent.collect.eks import exec_kubeconfig
-from kubecurrent.collect.gke import exec_user
-from kubecurrent.errors import ClusterError, UsageError
 from kubecurrent.model.aks import AksCluster
 from kubecurrent.model.clouds import ManagedCluster
 from kubecurrent.model.gke import GkeCluster
@@ -52,9 +47,9 @@ from kubecurrent.textfile import write_atomic
 @click.option(
     "--write-kubeconfig",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write a kubeconfig for the EKS and GKE clusters selected, one context per "
-    "cluster, whose users run `aws eks get-token` or `gke-gcloud-auth-plugin` (the clouds' "
-    "exec plugins).",
+    help="Also write a kubeconfig for the EKS, GKE and AKS clusters selected (mode 0600), one "
+    "context per cluster, whose users run `aws eks get-token`, `gke-gcloud-auth-plugin` or "
+    "`kubelogin get-token` (the clouds' exec plugins).",
 )
 @click.pass_context
 def inventory(
@@ -81,7 +76,7 @@ def inventory(
     if save:
         _save(Path(save), inventories)
     if write_kubeconfig is not None:
-        _write_kubeconfig(write_kubeconfig, results)
+        write_cloud_kubeconfig(write_kubeconfig, results)
     if opts.output == "html":  # the fleet page, without findings (scan cluster judges)
         failed = [(r.target.name, r.error or "unknown") for r in results if not r.ok]
         newest = catalog.newest_release().version
@@ -102,47 +97,6 @@ def _exit(results: list[ClusterResult]) -> int:
     if ok == len(results):
         return EXIT_OK
     return EXIT_PARTIAL if ok else EXIT_ERROR
-
-
-def _write_kubeconfig(path: Path, results: list[ClusterResult]) -> None:
-    """One context per EKS or GKE cluster selected, whose user runs the cloud's exec plugin
-    (``aws eks get-token``, ``gke-gcloud-auth-plugin``); the file is mode 0600."""
-    chosen = [
-        (r.target.name, r.target.cloud)
-        for r in results
-        if isinstance(r.target.cloud, EksRef | GkeRef)
-    ]
-    if not chosen:
-        raise UsageError(
-            "--write-kubeconfig writes EKS and GKE clusters' contexts and none is selected",
-            hint="add --discover eks or gke (or eks:/gke: entries in the fleet file)",
-        )
-    eks: list[tuple[EksRef, str, str, str]] = []
-    gke: list[tuple[str, str, str]] = []
-    for name, ref in chosen:
-        try:
-            endpoint, ca = clouds.endpoint_of(ref)
-        except ClusterError as exc:
-            err_console().print(f"not in the kubeconfig: {name}: {exc.message}", highlight=False)
-            continue
-        if isinstance(ref, EksRef):
-            eks.append((ref, name, endpoint, ca))
-        else:
-            gke.append((name, endpoint, ca))
-    config = exec_kubeconfig(eks)
-    for name, endpoint, ca in gke:
-        config["clusters"].append(
-            {"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca}}
-        )
-        config["users"].append({"name": name, "user": exec_user()})
-        config["contexts"].append({"name": name, "context": {"cluster": name, "user": name}})
-    if not config["current-context"] and gke:
-        config["current-context"] = gke[0][0]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, yaml.safe_dump(config, sort_keys=False))
-    path.chmod(0o600)
-    counts = [f"{len(eks)} EKS"] * bool(eks) + [f"{len(gke)} GKE"] * bool(gke)
-    err_console().print(f"wrote {' and '.join(counts) or 'no'} contexts to {path}", highlight=False)
 
 
 def managed_note(m: ManagedCluster) -> str:

@@ -11,7 +11,7 @@ docs/clouds.md for the whole seam (collect, plan, execute, catalog, CLI, fleet f
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, cast
 
@@ -41,6 +41,7 @@ __all__ = [
     "describe",
     "discover",
     "endpoint_of",
+    "exec_kubeconfig",
     "ref_from_json",
     "ref_json",
     "server_config",
@@ -237,6 +238,10 @@ class Cloud(Protocol):
         """The clusters ``selector`` names; a scope that fails is in ``failed``."""
         ...
 
+    def exec_user(self, ref: CloudRef) -> dict[str, Any]:
+        """The kubeconfig ``user`` of ``ref`` for people: the cloud's exec credential plugin."""
+        ...
+
 
 def cloud_of(provider: str) -> Cloud:
     """The ``Cloud`` of ``provider`` (its package imported now)."""
@@ -258,6 +263,24 @@ def describe(ref: CloudRef) -> CloudFacts:
 
 def endpoint_of(ref: CloudRef) -> tuple[str, str]:
     return cloud_of(ref.provider).endpoint(ref)
+
+
+def exec_kubeconfig(clusters: Sequence[tuple[str, CloudRef, str, str]]) -> dict[str, Any]:
+    """A kubeconfig with one context per cloud cluster, whose user runs the cloud's exec plugin
+    (``aws eks get-token``, ``gke-gcloud-auth-plugin``, ``kubelogin get-token``).
+
+    ``clusters`` holds ``(context name, ref, server, CA data)``; the first is the current one.
+    """
+    entries: dict[str, list[dict[str, Any]]] = {"clusters": [], "users": [], "contexts": []}
+    for context, ref, server, ca in clusters:
+        cluster = {"server": server, "certificate-authority-data": ca}
+        entries["clusters"].append({"name": context, "cluster": cluster})
+        entries["users"].append({"name": context, "user": cloud_of(ref.provider).exec_user(ref)})
+        entries["contexts"].append(
+            {"name": context, "context": {"cluster": context, "user": context}}
+        )
+    current = clusters[0][0] if clusters else ""
+    return {"apiVersion": "v1", "kind": "Config", "current-context": current, **entries}
 
 
 def connection(ref: CloudRef, facts: CloudFacts | None = None) -> Connection:

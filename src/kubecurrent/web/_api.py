@@ -32,6 +32,7 @@ def _row(r: FleetRow) -> dict[str, Any]:
     c = r.currency
     return {
         "name": r.name,
+        "provider": r.provider,
         "labels": dict(r.labels),
         "version": c.version if c else None,
         "behind": c.behind if c else None,
@@ -54,6 +55,7 @@ async def clusters(request: Request) -> Response:
             "collectedAt": at.isoformat(timespec="seconds") if at else None,
             "refreshing": ctx.fleet.refreshing,
             "clusters": [_row(r) for r in view.rows],
+            "support": [p.to_json() for p in view.support],
         }
     )
 

@@ -12,7 +12,7 @@ from kubecurrent.plan import action, change
 from kubecurrent.web._auth import Role
 from kubecurrent.web._context import context_of
 from kubecurrent.web._guard import current_session, current_user
-from kubecurrent.web._views import eol_class, eol_text
+from kubecurrent.web._views import eol_class, eol_text, usd
 
 
 def render(request: Request, template: str, status: int = 200, **data: Any) -> Response:
@@ -27,6 +27,7 @@ def render(request: Request, template: str, status: int = 200, **data: Any) -> R
         "path": request.url.path,
         "eol_text": eol_text,
         "eol_class": eol_class,
+        "usd": usd,
         "step_action": action,
         "step_change": change,
         "svg": Markup,  # only for markup the report's SVG helpers escaped

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
+from kubecurrent.analyze.cluster import ProviderSupport, fleet_support
 from kubecurrent.analyze.report import (
     AddonCell,
     ClusterCurrency,
@@ -55,6 +57,10 @@ class FleetView:
     """Inline SVG (escaped by ``bar_chart``)."""
     newest: str
     total: int
+    support: tuple[ProviderSupport, ...] = ()
+    """The shown clusters' managed support summed per provider (as ``scan cluster`` sums it)."""
+    support_unknown: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per provider, the managed clusters whose minor the provider's calendar does not list."""
 
 
 def _page(states: Sequence[ClusterState], catalog: Catalog, today: dt.date) -> FleetPage:
@@ -86,7 +92,23 @@ def fleet_view(
     spread = Counter(c.minor for c in page.clusters)
     minors = sorted(spread, key=lambda m: tuple(int(p) for p in m.split(".")))
     chart = bar_chart("Clusters per Kubernetes minor", [(m, spread[m], "minor") for m in minors])
-    return FleetView(rows, choices, active, chart, page.newest, len(snapshot.clusters))
+    invs = [c.inventory for c in chosen if c.inventory is not None]
+    support = fleet_support(invs, catalog, today)
+    costed = {c.cluster for c in support.clusters}
+    unknown: dict[str, list[str]] = {}
+    for inv in invs:
+        if inv.managed is not None and inv.name not in costed:
+            unknown.setdefault(inv.managed.provider, []).append(inv.name)
+    return FleetView(
+        rows,
+        choices,
+        active,
+        chart,
+        page.newest,
+        len(snapshot.clusters),
+        support.by_provider(),
+        {p: tuple(names) for p, names in sorted(unknown.items())},
+    )
 
 
 def _row(state: ClusterState, currency: ClusterCurrency | None, page: FleetPage) -> FleetRow:
@@ -103,6 +125,11 @@ def _row(state: ClusterState, currency: ClusterCurrency | None, page: FleetPage)
         addons_behind=sum(1 for c in cells if c.unsupported),
         error=state.error,
     )
+
+
+def usd(value: Decimal) -> str:
+    """An amount of US dollars as the pages show it (``1,234.50``)."""
+    return f"{value:,.2f}"
 
 
 def eol_text(c: ClusterCurrency) -> str:

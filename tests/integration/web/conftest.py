@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,12 +185,15 @@ def write_users(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def run_serve(work: Path, args: list[str]) -> Iterator[tuple[str, Path]]:
+def run_serve(
+    work: Path, args: list[str], environ: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, Path]]:
     """``kubecurrent serve ARGS`` on a free loopback port with the test tokens, until the fleet
-    is collected; stopped with SIGTERM (as a service manager does) afterwards."""
+    is collected; stopped with SIGTERM (as a service manager does) afterwards. ``environ``
+    replaces the test session's environment (e.g. one pointing the cloud SDKs at doubles)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = os.environ | {
+    env = dict(os.environ if environ is None else environ) | {
         "KUBECURRENT_SERVE_OPERATOR_TOKEN": OPERATOR_TOKEN,
         "KUBECURRENT_SERVE_VIEWER_TOKEN": VIEWER_TOKEN,
     }

@@ -1,5 +1,6 @@
 """EKS selection and errors without AWS: fleet-file entries, regions, AWS errors that say what to
-do, the rollout record of an EKS cluster, the exec-plugin kubeconfig, boto3 imported lazily."""
+do, the rollout record of an EKS cluster, boto3 imported lazily (the exec-plugin kubeconfig:
+tests/unit/clouds/test_write_kubeconfig.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from kubecurrent.collect.cluster import eks_targets, load_fleet_file
-from kubecurrent.collect.eks import EksError, EksRef, aws_call, check_region, exec_kubeconfig
+from kubecurrent.collect.eks import EksError, EksRef, aws_call, check_region
 from kubecurrent.errors import UsageError
 from kubecurrent.rollout import ClusterRef
 from kubecurrent.rollout._records import ref_from, ref_where
@@ -93,20 +94,6 @@ def test_rollout_keeps_an_eks_cluster_reference() -> None:
     ref = ClusterRef("orders", labels={"env": "prod"}, cloud=EksRef("eu-west-1", "orders", "p"))
     where = json.loads(json.dumps(ref_where(ref)))
     assert ref_from("orders", {"env": "prod"}, where) == ref
-
-
-def test_exec_kubeconfig_runs_aws_eks_get_token() -> None:
-    config = exec_kubeconfig(
-        [(EksRef("eu-west-1", "orders", "prod"), "orders", "https://x.eks", "Q0E=")]
-    )
-    user = config["users"][0]["user"]["exec"]
-    assert user["command"] == "aws"
-    assert user["args"] == [
-        "--region", "eu-west-1", "eks", "get-token", "--cluster-name", "orders",
-        "--profile", "prod",
-    ]  # fmt: skip
-    assert config["current-context"] == "orders"
-    assert config["clusters"][0]["cluster"]["certificate-authority-data"] == "Q0E="
 
 
 def test_boto3_is_not_imported_by_commands_that_do_not_use_eks() -> None:

@@ -5,7 +5,7 @@ reach their API servers with a Microsoft Entra token. ``CLOUD`` is AKS behind th
 ``discover`` lists clusters per subscription (one failing subscription never stops the others);
 ``describe_cluster`` reads one cluster's facts into the inventory's ``AksCluster`` (see ``_read``
 for the calls, ``_facts`` for the shapes); ``aks_connection`` is the API server as a lightkube
-config with its token source; ``exec_kubeconfig`` writes a kubelogin kubeconfig. Azure errors
+config with its token source; ``exec_user`` is the kubelogin kubeconfig user. Azure errors
 become ``AksError`` naming the cluster or subscription with Azure's code and message. The Azure
 SDK is imported lazily, on first use (``_azure``).
 """
@@ -26,7 +26,8 @@ from kubecurrent.collect.aks._connect import (
     AKS_SERVER_APP,
     AadToken,
     aks_connection,
-    exec_kubeconfig,
+    endpoint_of,
+    exec_user,
 )
 from kubecurrent.collect.aks._discover import AksDiscovery, discover
 from kubecurrent.collect.aks._facts import cluster_of, minor_of, parse_id
@@ -52,7 +53,7 @@ __all__ = [
     "describe_cluster",
     "discover",
     "endpoint_of",
-    "exec_kubeconfig",
+    "exec_user",
     "http_error",
     "list_clusters",
     "minor_of",

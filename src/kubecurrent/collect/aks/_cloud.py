@@ -61,6 +61,11 @@ class AksCloud:
 
         return AadToken(_aks(ref))
 
+    def exec_user(self, ref: CloudRef) -> dict[str, Any]:
+        from kubecurrent.collect.aks._connect import exec_user
+
+        return exec_user(_aks(ref))
+
     def discover(self, selector: CloudSelector) -> Discovery:
         from kubecurrent.collect.aks._discover import discover
 

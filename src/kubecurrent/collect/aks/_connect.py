@@ -7,8 +7,8 @@ chain for a token of the AKS Microsoft Entra server application
 (``6dae42f8-4368-4678-94ff-3960e28e3630``, the same for every AKS cluster; see
 https://azure.github.io/kubelogin/concepts/aks.html) and sends it as the bearer token, renewed
 before it expires. A cluster with local accounts only is collected through a kubeconfig
-context instead. ``exec_kubeconfig`` writes a kubelogin kubeconfig for people
-(``--write-kubeconfig``).
+context instead. ``exec_user`` is the kubelogin kubeconfig user for people
+(``inventory --write-kubeconfig``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = [
     "AadToken",
     "aks_connection",
     "endpoint_of",
-    "exec_kubeconfig",
+    "exec_user",
     "user_kubeconfig",
 ]
 
@@ -102,32 +102,17 @@ def aks_connection(ref: AksRef) -> tuple[Any, Callable[[], str]]:
     return server_config(ref.name, endpoint, ca), AadToken(ref)
 
 
-def exec_kubeconfig(clusters: list[tuple[AksRef, str, str, str]]) -> dict[str, Any]:
-    """A kubeconfig whose users run ``kubelogin get-token`` with the Azure CLI's login.
-
-    ``clusters`` holds ``(ref, context name, server, CA data)``; the first is current.
-    """
-    entries: dict[str, list[dict[str, Any]]] = {"clusters": [], "users": [], "contexts": []}
-    for _ref, context, server, ca in clusters:
-        args = ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP]
-        entries["clusters"].append(
-            {"name": context, "cluster": {"server": server, "certificate-authority-data": ca}}
-        )
-        entries["users"].append(
-            {
-                "name": context,
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "kubelogin",
-                        "args": args,
-                        "interactiveMode": "IfAvailable",
-                    }
-                },
-            }
-        )
-        entries["contexts"].append(
-            {"name": context, "context": {"cluster": context, "user": context}}
-        )
-    current = clusters[0][1] if clusters else ""
-    return {"apiVersion": "v1", "kind": "Config", "current-context": current, **entries}
+def exec_user(ref: AksRef) -> dict[str, Any]:
+    """The kubeconfig user running ``kubelogin get-token`` with the Azure CLI's login for the AKS
+    Microsoft Entra server application (the exec entry ``kubelogin convert-kubeconfig -l
+    azurecli`` makes, https://azure.github.io/kubelogin/cli/convert-kubeconfig.html); the same
+    for every cluster, as the server application is."""
+    del ref
+    return {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "kubelogin",
+            "args": ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP],
+            "interactiveMode": "IfAvailable",
+        }
+    }

@@ -4,7 +4,7 @@ servers with the standard EKS token.
 ``discover`` lists clusters per region; ``describe_cluster`` reads one cluster's facts into the
 inventory's ``EksCluster`` (see ``_read`` for the calls); ``EksToken`` mints the bearer token as
 ``aws eks get-token`` does and renews it before it expires (the API server's config is the
-registry's ``clouds.server_config``); ``exec_kubeconfig`` is the exec-plugin kubeconfig
+registry's ``clouds.server_config``); ``exec_user`` is the exec-plugin kubeconfig user
 (``inventory --write-kubeconfig`` writes it). AWS errors become
 ``EksError`` naming the cluster and region. boto3 is imported lazily, on first use.
 """
@@ -22,7 +22,7 @@ from kubecurrent.collect.eks._aws import (
     paginate,
 )
 from kubecurrent.collect.eks._cloud import CLOUD, EksCloud, eks_labels
-from kubecurrent.collect.eks._connect import exec_kubeconfig
+from kubecurrent.collect.eks._connect import exec_user
 from kubecurrent.collect.eks._discover import Discovery, discover, regions_of
 from kubecurrent.collect.eks._facts import addon_version_key, minor_of, offered_minors
 from kubecurrent.collect.eks._read import EksFacts, describe_cluster, endpoint_of
@@ -49,7 +49,7 @@ __all__ = [
     "eks_labels",
     "eks_regions",
     "endpoint_of",
-    "exec_kubeconfig",
+    "exec_user",
     "minor_of",
     "offered_minors",
     "paginate",

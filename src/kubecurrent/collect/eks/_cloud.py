@@ -59,6 +59,11 @@ class EksCloud:
 
         return EksToken(_eks(ref))
 
+    def exec_user(self, ref: CloudRef) -> dict[str, Any]:
+        from kubecurrent.collect.eks._connect import exec_user
+
+        return exec_user(_eks(ref))
+
     def discover(self, selector: CloudSelector) -> Discovery:
         from kubecurrent.collect.eks._aws import default_region
         from kubecurrent.collect.eks._discover import discover, regions_of

@@ -40,6 +40,11 @@ class GkeCloud:
 
         return GkeToken(_gke(ref))
 
+    def exec_user(self, ref: CloudRef) -> dict[str, Any]:
+        from kubecurrent.collect.gke._connect import exec_user
+
+        return exec_user(_gke(ref))
+
     def discover(self, selector: CloudSelector) -> Discovery:
         from kubecurrent.collect.gke._discover import discover
 

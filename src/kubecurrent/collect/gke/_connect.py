@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubecurrent.collect.clouds import GkeRef
+
 __all__ = ["exec_user"]
 
 
-def exec_user() -> dict[str, Any]:
+def exec_user(_ref: GkeRef | None = None) -> dict[str, Any]:
     """The kubeconfig user running ``gke-gcloud-auth-plugin`` (what ``gcloud container
     clusters get-credentials`` writes; https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin)."""
     return {
