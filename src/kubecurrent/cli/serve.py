@@ -147,6 +147,9 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
     ctx = build_context(click_ctx.ensure_object(GlobalOptions), **kw)
     sock = bind(host, port)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    # The Azure SDK logs each request's and response's headers at INFO: thousands of lines per
+    # rollout that hide the dashboard's own. Its warnings and errors still show.
+    logging.getLogger("azure").setLevel(logging.WARNING)
     err_console().print(
         f"kubecurrent dashboard on http://{listen}/ (Ctrl-C stops)", highlight=False
     )
