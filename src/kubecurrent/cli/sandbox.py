@@ -40,8 +40,9 @@ def sandbox() -> None:
     "--with",
     "extra",
     multiple=True,
-    type=click.Choice(["prometheus"]),
-    help="Also build this on-demand component (repeatable): prometheus, for PromQL health gates.",
+    type=click.Choice(["prometheus", "hydra"]),
+    help="Also build this on-demand component (repeatable): prometheus, for PromQL health gates; "
+    "hydra, the OpenID Connect provider of the single sign-on tests.",
 )
 @click.option("--force", is_flag=True, help="Rebuild even when the cache holds the binaries.")
 def build(versions: tuple[str, ...], extra: tuple[str, ...], force: bool) -> None:
