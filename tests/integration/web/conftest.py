@@ -59,7 +59,7 @@ class Dashboard:
     log: Path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -185,15 +185,22 @@ def write_users(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def run_serve(work: Path, args: list[str]) -> Iterator[tuple[str, Path]]:
-    """``kubecurrent serve ARGS`` on a free loopback port with the test tokens, until the fleet
-    is collected; stopped with SIGTERM (as a service manager does) afterwards."""
-    port = _free_port()
+def run_serve(
+    work: Path, args: list[str], port: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, Path]]:
+    """``kubecurrent serve ARGS`` on ``port`` (a free loopback port by default) with the test
+    tokens and ``env``, until the fleet is collected; stopped with SIGTERM (as a service manager
+    does) afterwards."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    env = os.environ | {
-        "KUBECURRENT_SERVE_OPERATOR_TOKEN": OPERATOR_TOKEN,
-        "KUBECURRENT_SERVE_VIEWER_TOKEN": VIEWER_TOKEN,
-    }
+    env = (
+        os.environ
+        | (env or {})
+        | {
+            "KUBECURRENT_SERVE_OPERATOR_TOKEN": OPERATOR_TOKEN,
+            "KUBECURRENT_SERVE_VIEWER_TOKEN": VIEWER_TOKEN,
+        }
+    )
     listen = ["--listen", f"127.0.0.1:{port}", "--audit-log", str(work / "audit.jsonl")]
     log = work / "serve.log"
     with log.open("w") as out:
