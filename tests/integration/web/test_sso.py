@@ -1,7 +1,7 @@
 """Single sign-on in headless Chromium against a real OpenID Connect provider (Ory Hydra).
 
-The dashboard (``kubecurrent serve --oidc FILE``) serves the session's shared sandbox, labelled
-``env=dev``, and a cluster labelled ``env=prod`` that is never reached. People sign in at Hydra
+The dashboard (``kubecurrent serve --oidc FILE``) serves a fresh sandbox (1.36 with a 1.35 kwok
+pool), labelled ``env=dev``, and a cluster labelled ``env=prod`` that is never reached. People sign in at Hydra
 through the tests' login/consent app (``tests/integration/oidc_provider.py``), which puts their
 groups into the ID token: an operator-group member starts a rollout with the Upgrade button and is
 the recorded actor; a viewer is refused; an ``env=dev`` operator is refused the prod cluster; a
@@ -30,13 +30,15 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from kubecurrent import sandbox as sb
 from kubecurrent.collect.cluster import kubeconfig_contexts
 from kubecurrent.web import OIDC_SECRET_ENV
-from tests.integration.conftest import SessionSandbox, guard
+from tests.integration.conftest import guard, start_sandbox
 from tests.integration.oidc_provider import CLIENT_SECRET, Hydra, run_hydra
 from tests.integration.web.conftest import csrf, free_port, run_serve, shot
 
 SKEW = 1
+DEV = "sso-dev"
 
 
 @dataclass(frozen=True)
@@ -74,18 +76,26 @@ def write_settings(path: Path, hydra: Hydra, redirect: str, **changes: Any) -> P
 
 
 @pytest.fixture(scope="module")
-def sso(cluster: SessionSandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sso]:
-    guard(cluster, cluster.kubeconfig)
+def sso(sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sso]:
     work = tmp_path_factory.mktemp("sso")
-    _, context = kubeconfig_contexts(cluster.kubeconfig)
-    fleet = {
-        "defaults": {"kubeconfig": str(cluster.kubeconfig), "timeout": 60},
-        "clusters": [
-            {"name": "shared", "context": context, "labels": {"env": "dev"}},
-            {"name": "prod-eu", "context": "no-such-context", "labels": {"env": "prod"}},
-        ],
-    }
-    (work / "fleet.yaml").write_text(yaml.safe_dump(fleet), encoding="utf-8")
+    box = start_sandbox(sandbox_home, DEV, "1.36", ("default=2@1.35.4",))
+    try:
+        guard(box, box.kubeconfig)
+        _, context = kubeconfig_contexts(box.kubeconfig)
+        fleet = {
+            "defaults": {"kubeconfig": str(box.kubeconfig), "timeout": 60},
+            "clusters": [
+                {"name": DEV, "context": context, "labels": {"env": "dev"}},
+                {"name": "prod-eu", "context": "no-such-context", "labels": {"env": "prod"}},
+            ],
+        }
+        (work / "fleet.yaml").write_text(yaml.safe_dump(fleet), encoding="utf-8")
+        yield from _serve(work)
+    finally:
+        sb.down(DEV)
+
+
+def _serve(work: Path) -> Iterator[Sso]:
     with run_hydra(work) as hydra:
         port = free_port()
         redirect = f"http://127.0.0.1:{port}/oidc/callback"
@@ -145,7 +155,9 @@ def test_an_operator_group_member_starts_a_rollout_and_others_are_refused(
     page.get_by_role("button", name="Start the rollout").click()
     page.wait_for_url(re.compile(r"/rollouts/r-[\w-]+\?done=started$"))
     rid = re.search(r"/rollouts/(r-[\w-]+)", page.url).group(1)  # type: ignore[union-attr]
-    expect(page.locator("#rollout-status")).to_contain_text("done", timeout=240_000)
+    expect(page.locator("#rollout-status")).to_contain_text(
+        "done (1 of 1 clusters done)", timeout=420_000
+    )
     shot(page, screenshots, "sso-rollout")
     status = subprocess.run(
         [sys.executable, "-m", "kubecurrent", "rollout", "status", "--state", str(sso.state),
@@ -154,14 +166,16 @@ def test_an_operator_group_member_starts_a_rollout_and_others_are_refused(
     )  # fmt: skip
     assert status.returncode == 0, status.stderr
     snap = json.loads(status.stdout)
-    assert snap["id"] == rid and snap["actor"] == sso.actor("olga")
+    assert snap["id"] == rid and snap["actor"] == sso.actor("olga") and snap["state"] == "done"
+    steps = [s["type"] for w in snap["waves"] for c in w["clusters"] for s in c["steps"]]
+    assert "node-pool" in steps  # the 1.35 kwok pool was really rolled
 
     # A viewer-group member: no Upgrade form, and the POST is refused.
     viewer = signed_in(browser, sso, people, "vince")
     viewer.wait_for_url(f"{sso.url}/")
     viewer.goto("/upgrade")
     expect(viewer.get_by_text("Only operators start")).to_be_visible()
-    form = {"csrf_token": csrf(viewer), "clusters": "shared", "target": "1.36"}
+    form: dict[str, str | float | bool] = {"csrf_token": csrf(viewer), "clusters": DEV}
     refused = viewer.request.post("/upgrade", form=form, max_redirects=0)
     assert refused.status == 403 and "operator" in refused.text()
 
