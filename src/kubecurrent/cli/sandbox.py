@@ -49,7 +49,8 @@ def build(versions: tuple[str, ...], extra: tuple[str, ...], force: bool) -> Non
     """Build kube-apiserver, controller-manager, scheduler, etcd, kwok, helm and kustomize.
 
     Binaries come from the Go module proxy and are cached per version; a second run only
-    checks the cache. `--with prometheus` adds Prometheus (HTTP API only, no web UI assets).
+    checks the cache. `--with prometheus` adds Prometheus (HTTP API only, no web UI assets);
+    `--with hydra` adds Ory Hydra (built with cgo: needs a C compiler), for the single sign-on tests.
     """
     console = _stderr()
     with Progress(
