@@ -46,6 +46,8 @@ from kubecurrent.web._oidc_config import OidcSettings
 from kubecurrent.web._oidc_tokens import IdTokens, TokenRefused
 
 FLOW_COOKIE = "kc_oidc"
+FLOW_PREFIX = b"oidc-flow\n"
+"""Signed with the session key, so kept apart: no other signed value reads as a flow."""
 FLOW_TTL = 10 * 60
 OIDC_SECRET_ENV = "KUBECURRENT_SERVE_OIDC_CLIENT_SECRET"  # noqa: S105 (a name)
 TIMEOUT = 10.0
@@ -261,7 +263,7 @@ class OidcLogin:
         response = RedirectResponse(url, status_code=303)
         response.set_cookie(
             FLOW_COOKIE,
-            ctx.sessions.signer.sign(json.dumps(flow).encode()),
+            ctx.sessions.signer.sign(FLOW_PREFIX + json.dumps(flow).encode()),
             max_age=FLOW_TTL,
             path="/oidc/",
             httponly=True,
@@ -274,14 +276,20 @@ class OidcLogin:
 
         cookie = request.cookies.get(FLOW_COOKIE)
         payload = context_of(request).sessions.signer.unsign(cookie) if cookie else None
-        flow = json.loads(payload) if payload else None
+        flow = None
+        if payload is not None and payload.startswith(FLOW_PREFIX):
+            flow = json.loads(payload.removeprefix(FLOW_PREFIX))
         if not isinstance(flow, dict) or int(flow.get("exp", 0)) < time.time():
             raise LoginRefused(
-                400, "The sign-in took too long or came from elsewhere; please start again.", ""
+                400,
+                "The sign-in took too long or came from elsewhere; please start again.",
+                "no valid sign-in cookie (expired, missing or not from this server)",
             )
         given = request.query_params.get("state", "")
         if not secrets.compare_digest(given.encode(), str(flow["state"]).encode()):
-            raise LoginRefused(400, "The sign-in does not match this browser; start again.", "")
+            raise LoginRefused(
+                400, "The sign-in does not match this browser; start again.", "state mismatch"
+            )
         return flow
 
     def _exchange(self, code: str, verifier: str) -> dict[str, Any]:

@@ -214,3 +214,13 @@ def test_the_login_page_offers_single_sign_on_only_when_configured(
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/oidc/" in cookie
     forged = sso_client.get("/oidc/callback?code=x&state=not-the-state")
     assert forged.status_code == 400 and "start again" in forged.text
+
+
+def test_a_session_cookie_is_no_sign_in_cookie(sso_client: TestClient, ctx: WebContext) -> None:
+    """Both are signed with one key; a signed value of another kind never reads as a flow."""
+    _, session_cookie = ctx.sessions.issue(User("olga", Role.OPERATOR, "password"))
+    sso_client.cookies.set("kc_oidc", session_cookie, path="/oidc/")
+    answer = sso_client.get("/oidc/callback?code=x&state=anything")
+    assert answer.status_code == 400 and "start again" in answer.text
+    records = [json.loads(line) for line in ctx.audit.path.read_text().splitlines()]
+    assert records[-1]["action"] == "web.oidc.login" and records[-1]["outcome"] == "denied"
