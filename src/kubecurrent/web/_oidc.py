@@ -149,6 +149,13 @@ class OidcLogin:
             skew=settings.clock_skew_seconds,
             refresh_seconds=settings.jwks_refresh_seconds,
         )
+        if not tokens.algorithms:
+            raise UsageError(
+                f"{where}: issuer {settings.issuer!r}: the provider signs ID tokens with "
+                f"{', '.join(sorted(provider.algorithms))} only; kubecurrent accepts asymmetric "
+                "signatures (RS256, ES256, EdDSA, ...)",
+                hint="configure the provider to sign this client's ID tokens with RS256",
+            )
         try:
             tokens.load_keys()
         except (httpx.HTTPError, ValueError, KeyError) as exc:
@@ -158,7 +165,7 @@ class OidcLogin:
                 hint="check that the provider serves its JWKS to this server",
             ) from None
         login = cls(settings, provider, tokens, client_secret)
-        login.probe_client()
+        login.probe_client(where)
         return login
 
     def _client(self) -> Any:
@@ -175,7 +182,7 @@ class OidcLogin:
             timeout=TIMEOUT,
         )
 
-    def probe_client(self) -> None:
+    def probe_client(self, where: str) -> None:
         """Exchange a made-up code: ``invalid_client`` means the client id or secret is wrong;
         any other refusal (``invalid_grant``) means the provider knows this client."""
         from authlib.integrations.base_client.errors import OAuthError
@@ -190,13 +197,13 @@ class OidcLogin:
             except OAuthError as exc:
                 if exc.error == "invalid_client":
                     raise UsageError(
-                        f"the provider refused client {self.settings.client_id!r} "
+                        f"{where}: the provider refused client {self.settings.client_id!r} "
                         f"(clientId, {OIDC_SECRET_ENV}): {exc.description or exc.error}",
                         hint=f"check clientId in the settings file and the secret in {OIDC_SECRET_ENV}",
                     ) from None
             except httpx.HTTPError as exc:
                 raise UsageError(
-                    f"issuer {self.settings.issuer!r}: the token endpoint "
+                    f"{where}: issuer {self.settings.issuer!r}: the token endpoint "
                     f"{self.provider.token_endpoint} does not answer ({exc})",
                     hint="check that the provider is reachable from this server",
                 ) from None
