@@ -59,12 +59,22 @@ def staging_replaces(component: Component, upstream: str) -> list[str]:
     return ["", "replace (", *(f"\t{n} => {n} {tag}" for n in names), ")"]
 
 
+def module_replaces(upstream: str) -> list[str]:
+    """The upstream's replace directives that point at another module version (Go ignores them
+    in a dependency, so the wrapper repeats them); those pointing at local folders are dropped."""
+    found = re.findall(r"^replace (\S+) => (\S+) (v\S+)$", upstream, re.M)
+    return [f"replace {old} => {new} {version}" for old, new, version in found]
+
+
 def generate(component: Component) -> None:
     target = GOMOD_DIR / component.key
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     upstream = upstream_gomod(component)
-    text = "\n".join(header(component, upstream) + staging_replaces(component, upstream)) + "\n"
+    lines = header(component, upstream) + staging_replaces(component, upstream)
+    if component.module != "k8s.io/kubernetes":
+        lines += module_replaces(upstream)
+    text = "\n".join(lines) + "\n"
     (target / "go.mod").write_text(text)
     for binary in component.binaries:
         go("get", "-tool", f"{binary.package}@{component.version}", cwd=target)

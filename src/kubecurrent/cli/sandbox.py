@@ -40,15 +40,17 @@ def sandbox() -> None:
     "--with",
     "extra",
     multiple=True,
-    type=click.Choice(["prometheus"]),
-    help="Also build this on-demand component (repeatable): prometheus, for PromQL health gates.",
+    type=click.Choice(["prometheus", "hydra"]),
+    help="Also build this on-demand component (repeatable): prometheus, for PromQL health gates; "
+    "hydra, the OpenID Connect provider of the single sign-on tests.",
 )
 @click.option("--force", is_flag=True, help="Rebuild even when the cache holds the binaries.")
 def build(versions: tuple[str, ...], extra: tuple[str, ...], force: bool) -> None:
     """Build kube-apiserver, controller-manager, scheduler, etcd, kwok, helm and kustomize.
 
     Binaries come from the Go module proxy and are cached per version; a second run only
-    checks the cache. `--with prometheus` adds Prometheus (HTTP API only, no web UI assets).
+    checks the cache. `--with prometheus` adds Prometheus (HTTP API only, no web UI assets);
+    `--with hydra` adds Ory Hydra (built with cgo: needs a C compiler), for the single sign-on tests.
     """
     console = _stderr()
     with Progress(

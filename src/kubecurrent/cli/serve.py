@@ -3,7 +3,8 @@
 Credentials: ``--users FILE`` (hashed passwords) and/or the environment variables
 ``KUBECURRENT_SERVE_OPERATOR_TOKEN`` and ``KUBECURRENT_SERVE_VIEWER_TOKEN`` (bearer tokens; never
 flags, so they never show in ``ps``). ``KUBECURRENT_SERVE_SESSION_KEY`` (32+ characters) keeps
-sessions valid across restarts; without it every start makes a new random key.
+sessions valid across restarts; without it every start makes a new random key. ``--oidc FILE``
+adds single sign-on (OpenID Connect, roles from a claim; see docs/dashboard.md).
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ from kubecurrent.errors import UsageError
 from kubecurrent.rollout import ClusterRef, default_state_path
 from kubecurrent.runner import RecordedRunners
 from kubecurrent.web import (
+    OIDC_SECRET_ENV,
     Authenticator,
     Authenticators,
     FleetState,
+    OidcLogin,
+    OidcSettings,
     Role,
     Sessions,
     Tokens,
@@ -79,6 +83,13 @@ def _discover(f: Any) -> Any:
 )
 @_discover
 @click.option("--users", type=click.Path(dir_okay=False, path_type=Path), help="Users file (YAML).")
+@click.option(
+    "--oidc",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="KUBECURRENT_SERVE_OIDC",
+    help="Single sign-on settings (YAML: issuer, clientId, redirectUri, roles mapping); the "
+    f"client secret comes from {OIDC_SECRET_ENV}.",
+)
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -176,14 +187,19 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.cloud)
         for t in found or ()
     )
+    web_audit = WebAudit(audit)
+    members = _authenticators(kw["users"])
+    if kw.get("oidc"):
+        members.insert(0, _single_sign_on(kw["oidc"], web_audit))
     return WebContext(
         catalog=catalog,
         fleet=FleetState(catalog, collector),
-        auth=Authenticators(_authenticators(kw["users"])),
+        auth=Authenticators(members),
         sessions=Sessions(_session_key(), ttl=int(kw["session_hours"] * 3600)),
-        audit=WebAudit(audit),
+        audit=web_audit,
         refresh_interval=kw["refresh_interval"],
         secure_cookies=kw["behind_tls_proxy"],
+        sso=bool(kw.get("oidc")),
         state_path=(kw["state"] or default_state_path()).expanduser(),
         runners=RecordedRunners.checked(kw) if live else None,
         cluster_refs=refs,
@@ -242,6 +258,19 @@ def _authenticators(users: Path | None) -> list[Authenticator]:
     if tokens:
         found.append(Tokens(tokens))
     return found
+
+
+def _single_sign_on(path: Path, audit: WebAudit) -> OidcLogin:
+    """Single sign-on from the settings file; provider problems stop the start here."""
+    login = OidcLogin.connect(
+        OidcSettings.load(path), str(path), os.environ.get(OIDC_SECRET_ENV) or None
+    )
+
+    def refused(action: str, exc: Exception) -> None:
+        audit.write(None, action, "denied", detail=str(exc))
+
+    login.on_refusal = refused
+    return login
 
 
 def _session_key() -> bytes:

@@ -47,8 +47,13 @@ def _go() -> str:
     return go
 
 
-def _go_env() -> dict[str, str]:
-    return {**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"}
+def _go_env(cgo: bool = False) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CGO_ENABLED": "1" if cgo else "0",
+        "GOTOOLCHAIN": "local",
+        "GOFLAGS": "-mod=readonly",
+    }
 
 
 def _build_id(component: Component) -> str:
@@ -63,6 +68,8 @@ def _build_id(component: Component) -> str:
     digest.update("\n".join(f"{b.name}={b.package}" for b in component.binaries).encode())
     if component.tags:  # only then, so that the build ids of untagged components stay stable
         digest.update(f"\ntags={','.join(component.tags)}".encode())
+    if component.cgo:
+        digest.update(b"\ncgo")
     return digest.hexdigest()
 
 
@@ -95,7 +102,7 @@ def _count_packages(component: Component, binary: GoBinary) -> int:
         cwd=GOMOD_DIR / component.key,
         capture_output=True,
         text=True,
-        env=_go_env(),
+        env=_go_env(component.cgo),
         check=False,
     )
     return len(out.stdout.splitlines()) if out.returncode == 0 else 0
@@ -113,7 +120,7 @@ def _build_binary(
         proc = subprocess.Popen(
             [*cmd, binary.package],
             cwd=GOMOD_DIR / component.key,
-            env=_go_env(),
+            env=_go_env(component.cgo),
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,

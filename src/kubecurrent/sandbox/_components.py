@@ -35,6 +35,7 @@ class Component:
     binaries: tuple[GoBinary, ...]
     stamps: tuple[str, ...] = field(default=())  # -X package.var=value link flags
     tags: tuple[str, ...] = field(default=())  # go build -tags
+    cgo: bool = False  # built with CGO_ENABLED=1 (needs a C compiler)
 
     @property
     def ldflags(self) -> str:
@@ -145,7 +146,25 @@ PROMETHEUS = Component(
     ),
     tags=("netgo", "remove_all_sd"),
 )
-ON_DEMAND = (PROMETHEUS,)
+# Ory Hydra 2.3.0, the OpenID Connect provider the dashboard's single sign-on tests start
+# (``serve all --dev`` with an in-memory database). Its in-memory database is SQLite through
+# mattn/go-sqlite3, so this is the one component built with cgo (the ``sqlite`` tag as upstream's
+# Makefile builds it). Built on demand (``sandbox build --with hydra``, or by those tests).
+HYDRA = Component(
+    key="hydra",
+    family="hydra",
+    module="github.com/ory/hydra/v2",
+    version="v2.3.0",
+    binaries=(GoBinary("hydra", "github.com/ory/hydra/v2"),),
+    stamps=(
+        "github.com/ory/hydra/v2/driver/config.Version=v2.3.0",
+        f"github.com/ory/hydra/v2/driver/config.Commit={_ZERO_COMMIT}",
+        "github.com/ory/hydra/v2/driver/config.Date=1970-01-01T00:00:00Z",
+    ),
+    tags=("sqlite", "sqlite_omit_load_extension"),
+    cgo=True,
+)
+ON_DEMAND = (PROMETHEUS, HYDRA)
 """Components built only when asked for (not by a plain ``sandbox build``)."""
 
 

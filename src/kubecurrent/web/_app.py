@@ -19,7 +19,7 @@ from kubecurrent.web._guard import refuse
 from kubecurrent.web._headers import SecurityHeaders
 from kubecurrent.web._registry import EXTENSIONS, ExtensionHook, NavEntry
 
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/static"})
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/static", "/oidc/login", "/oidc/callback"})
 """The only routes ``guard`` does not protect (a unit test holds every other route to it)."""
 BASE_NAV = (NavEntry("Fleet", "/"),)
 

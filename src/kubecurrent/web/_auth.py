@@ -13,8 +13,8 @@ Two built-in authenticators, tried in order by ``Authenticators``:
   ``KUBECURRENT_SERVE_VIEWER_TOKEN``), for ``Authorization: Bearer`` on ``/api`` and for the login
   form with the user name left empty.
 
-An OIDC authenticator would implement the same ``Authenticator`` protocol (mapping a claim to a
-``Role``) and add its callback routes through ``routes()``. Every comparison of a secret is
+Single sign-on (``_oidc``) implements the same protocol: its ``routes()`` add the redirect
+to the provider and the callback, and ``bearer`` takes the provider's ID tokens on ``/api``. Every comparison of a secret is
 constant-time; an unknown user costs the same hash as a known one.
 """
 
@@ -25,7 +25,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -61,13 +61,50 @@ class Role(StrEnum):
 
 
 @dataclass(frozen=True)
+class ClusterScope:
+    """Which clusters an operator may act on: every one (``selectors`` None) or those whose
+    labels match at least one selector (every label of the selector, exactly)."""
+
+    selectors: tuple[tuple[tuple[str, str], ...], ...] | None = None
+
+    def allows(self, labels: Mapping[str, str]) -> bool:
+        if self.selectors is None:
+            return True
+        return any(all(labels.get(k) == v for k, v in s) for s in self.selectors)
+
+    def describe(self) -> str:
+        if self.selectors is None:
+            return "every cluster"
+        return " or ".join(",".join(f"{k}={v}" for k, v in s) for s in self.selectors)
+
+
+EVERY_CLUSTER = ClusterScope()
+
+
+@dataclass(frozen=True)
 class User:
-    """An authenticated identity, as written to the audit log."""
+    """An authenticated identity: what the web layer reads about who is acting.
+
+    ``name`` is the actor as recorded in the dashboard's audit log, the rollout journals and the
+    change records: the user name (users file), ``operator-token``/``viewer-token``, or for single
+    sign-on ``oidc:<issuer host and path>/<subject> (<email>)``. The other fields are filled by
+    single sign-on only."""
 
     name: str
     role: Role
     via: str
-    """Which authenticator vouched for it: ``password``, ``token`` (later ``oidc``)."""
+    """Which authenticator vouched for it: ``password``, ``token`` or ``oidc``."""
+    subject: str = ""
+    """The provider's ``sub`` claim."""
+    email: str = ""
+    groups: tuple[str, ...] = ()
+    """The groups (role claim values) of the person that the roles mapping names."""
+    scope: ClusterScope = EVERY_CLUSTER
+    """Where an operator may start, approve, pause, resume and abort rollouts."""
+
+    def may_operate(self, labels: Mapping[str, str]) -> bool:
+        """Whether this user may change a cluster with ``labels``."""
+        return self.role.allows(Role.OPERATOR) and self.scope.allows(labels)
 
 
 class Authenticator(Protocol):

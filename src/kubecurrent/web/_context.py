@@ -34,6 +34,8 @@ class WebContext:
     refresh_interval: float = 300.0
     secure_cookies: bool = False
     """Set the cookies' Secure flag (behind a TLS-terminating proxy)."""
+    sso: bool = False
+    """Single sign-on is configured: the login page offers it (``/oidc/login``)."""
     state_path: Path | None = None
     """The state store the CLI uses (``--state``); handed to extensions such as rollout pages."""
     runners: RunnerSource | None = None

@@ -18,6 +18,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -104,7 +105,10 @@ def guard(role: Role) -> Callable[[Handler], Handler]:
             if bearer and (wait := ctx.throttle.wait(keys)):
                 ctx.audit.write(None, "web.token", "throttled", remote=remote(request))
                 return too_many(request, wait)
-            user, session = identify(request)
+            # a bearer ID token may make the server fetch the provider's keys: not on the loop
+            user, session = (
+                await run_in_threadpool(identify, request) if bearer else identify(request)
+            )
             request.state.user, request.state.session = user, session
             if bearer:
                 if user is None:

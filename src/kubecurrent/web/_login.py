@@ -9,17 +9,19 @@ failures are slowed down (``_throttle``): 429 with ``Retry-After``, the secret n
 
 from __future__ import annotations
 
+from typing import Literal
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from kubecurrent.web._auth import Role
+from kubecurrent.web._auth import Role, User
 from kubecurrent.web._context import WebContext, context_of
 from kubecurrent.web._guard import current_session, current_user, guard, remote
 from kubecurrent.web._render import render
 from kubecurrent.web._session import LOGIN_COOKIE, LOGIN_TTL, SESSION_COOKIE
 
 
-def _next(value: object) -> str:
+def safe_next(value: object) -> str:
     """Only a path on this site (no ``//host`` or scheme): an open redirect otherwise."""
     text = value if isinstance(value, str) else ""
     ok = text.startswith("/") and not text.startswith(("//", "/\\"))
@@ -34,23 +36,39 @@ def _form(request: Request, status: int = 200, error: str = "") -> Response:
         "login.html",
         status,
         login_token=token,
-        next=_next(request.query_params.get("next")),
+        next=safe_next(request.query_params.get("next")),
         error=error,
+        sso=ctx.sso,
     )
     _cookie(response, ctx, LOGIN_COOKIE, cookie, LOGIN_TTL)
     return response
 
 
-def _cookie(response: Response, ctx: WebContext, name: str, value: str, max_age: int) -> None:
+def _cookie(
+    response: Response,
+    ctx: WebContext,
+    name: str,
+    value: str,
+    max_age: int,
+    samesite: Literal["strict", "lax"] = "strict",
+) -> None:
     response.set_cookie(
         name,
         value,
         max_age=max_age,
         path="/",
         httponly=True,
-        samesite="strict",
+        samesite=samesite,
         secure=ctx.secure_cookies,
     )
+
+
+def set_session(
+    response: Response, ctx: WebContext, user: User, samesite: Literal["strict", "lax"] = "strict"
+) -> None:
+    """Issue a session for ``user`` and set its cookie on ``response``."""
+    _, cookie = ctx.sessions.issue(user)
+    _cookie(response, ctx, SESSION_COOKIE, cookie, ctx.sessions.ttl, samesite)
 
 
 async def login_form(request: Request) -> Response:
@@ -86,10 +104,9 @@ async def login(request: Request) -> Response:
         ctx.audit.write(None, "web.login", "failed", remote=remote(request), name=username)
         return _form(request, 401, "Wrong user name or password.")
     ctx.throttle.succeeded(keys)
-    _, cookie = ctx.sessions.issue(user)
     ctx.audit.write(user, "web.login", "ok", remote=remote(request))
-    response = RedirectResponse(_next(form.get("next")), status_code=303)
-    _cookie(response, ctx, SESSION_COOKIE, cookie, ctx.sessions.ttl)
+    response = RedirectResponse(safe_next(form.get("next")), status_code=303)
+    set_session(response, ctx, user)
     response.delete_cookie(LOGIN_COOKIE, path="/")
     return response
 

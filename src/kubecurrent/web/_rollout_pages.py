@@ -15,7 +15,9 @@ Pages (viewers read, operators act; every POST carries the CSRF token, see ``_gu
   ``retryFailed``).
 
 Every action is recorded twice: in the rollout's own journal and audit trail with the web
-user's name as the actor, and in the dashboard's audit log.
+user's name as the actor, and in the dashboard's audit log. An operator whose single sign-on role
+covers some clusters only (``env=dev``) is refused, and audited, when a rollout to start or act on
+holds any other cluster.
 """
 
 from __future__ import annotations
@@ -192,6 +194,9 @@ class RolloutPages:
                 fields, [c for c in data.getlist("clusters") if isinstance(c, str)]
             )
         proposal = self._propose(form)
+        outside = [r.name for r in proposal.refs if not user.may_operate(r.labels)]
+        if outside:
+            return self._out_of_scope(request, user, "start", ", ".join(outside))
         problem = self._refusal(proposal)
         if problem:
             self._audit(request, user, "web.rollout.start", "failed", problem)
@@ -327,6 +332,10 @@ class RolloutPages:
         rid, action = request.path_params["rid"], request.path_params["action"]
         if action not in ACTIONS:
             return refuse(request, 404, f"no action {action!r}: use {', '.join(ACTIONS)}")
+        labels = await run_in_threadpool(self.service.cluster_labels, rid)
+        outside = [name for name, found in labels.items() if not user.may_operate(found)]
+        if outside:
+            return self._out_of_scope(request, user, action, f"{rid}: {', '.join(outside)}")
         if is_api(request):
             try:
                 body = await request.json() if await request.body() else {}
@@ -385,6 +394,13 @@ class RolloutPages:
     async def api_rollout(self, request: Request) -> Response:
         snap = await self._live(request)
         return snap if isinstance(snap, Response) else JSONResponse(snap)
+
+    def _out_of_scope(self, request: Request, user: User, action: str, what: str) -> Response:
+        """403 for an operator whose role does not cover these clusters (single sign-on's
+        per-environment roles), audited as ``denied``."""
+        why = f"{what}: your operator role covers {user.scope.describe()} only"
+        self._audit(request, user, f"web.rollout.{action}", "denied", why)
+        return refuse(request, 403, why)
 
     def _audit(self, request: Request, user: User, action: str, outcome: str, detail: str) -> None:
         self.ctx.audit.write(user, action, outcome, detail=detail, remote=remote(request))

@@ -14,6 +14,7 @@ resumed automatically when the server starts.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import socket
@@ -212,6 +213,11 @@ class Rollouts:
                 log.warning("rollout %s did not pause in time; its lease frees itself", rid)
 
     # --- reading ----------------------------------------------------------------------------
+
+    def cluster_labels(self, rid: str) -> dict[str, dict[str, str]]:
+        """Each cluster of rollout ``rid`` and its labels (empty for an unknown rollout)."""
+        rows = self.store.rows("SELECT name, labels FROM clusters WHERE rollout = ?", rid)
+        return {str(r["name"]): dict(json.loads(r["labels"])) for r in rows}
 
     def snapshot(self, rid: str) -> dict[str, Any]:
         return snapshot(self.store, rid)

@@ -2,7 +2,7 @@
 
 A cookie value is ``base64url(json payload) "." base64url(HMAC-SHA256(key, payload))``. The
 payload names the user, role, authenticator, a random session id, the CSRF token and the expiry
-(Unix seconds). Nothing secret is in it; it is signed, not encrypted. Logging out revokes the
+(Unix seconds); for single sign-on also the subject, email, mapped groups and cluster scope. Nothing secret is in it; it is signed, not encrypted. Logging out revokes the
 session id in memory (a restart with a random key ends every session anyway).
 """
 
@@ -16,8 +16,9 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from kubecurrent.web._auth import Role, User
+from kubecurrent.web._auth import ClusterScope, Role, User
 
 SESSION_COOKIE = "kc_session"
 LOGIN_COOKIE = "kc_login"
@@ -66,6 +67,25 @@ class Signer:
         return payload if hmac.compare_digest(given, expected) else None
 
 
+def _user(d: dict[str, Any]) -> User:
+    """The user in a (signed, so trusted) session payload."""
+    ident = d.get("i")
+    if not isinstance(ident, dict):
+        return User(d["u"], Role(d["r"]), d["v"])
+    scope = ident["scope"]
+    return User(
+        d["u"],
+        Role(d["r"]),
+        d["v"],
+        subject=str(ident["sub"]),
+        email=str(ident["email"]),
+        groups=tuple(map(str, ident["groups"])),
+        scope=ClusterScope(
+            None if scope is None else tuple(tuple(sorted(s.items())) for s in scope)
+        ),
+    )
+
+
 class Sessions:
     """Issues, reads and revokes sessions; ``clock`` returns Unix seconds (tests move it)."""
 
@@ -82,7 +102,7 @@ class Sessions:
             csrf=secrets.token_urlsafe(32),
             expires=int(self.clock()) + self.ttl,
         )
-        payload = {
+        payload: dict[str, object] = {
             "u": user.name,
             "r": user.role.value,
             "v": user.via,
@@ -90,6 +110,15 @@ class Sessions:
             "c": session.csrf,
             "e": session.expires,
         }
+        if user.subject:  # single sign-on: the rest of the identity
+            payload["i"] = {
+                "sub": user.subject,
+                "email": user.email,
+                "groups": list(user.groups),
+                "scope": None
+                if user.scope.selectors is None
+                else [dict(s) for s in user.scope.selectors],
+            }
         return session, self.signer.sign(json.dumps(payload, separators=(",", ":")).encode())
 
     def read(self, cookie: str | None) -> Session | None:
@@ -99,7 +128,7 @@ class Sessions:
             return None
         try:
             d = json.loads(payload)
-            session = Session(User(d["u"], Role(d["r"]), d["v"]), d["s"], d["c"], int(d["e"]))
+            session = Session(_user(d), d["s"], d["c"], int(d["e"]))
         except (ValueError, KeyError, TypeError):
             return None
         if session.expires <= self.clock() or session.sid in self._revoked:

@@ -59,7 +59,7 @@ class Dashboard:
     log: Path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -186,17 +186,27 @@ def write_users(path: Path) -> Path:
 
 @contextlib.contextmanager
 def run_serve(
-    work: Path, args: list[str], environ: Mapping[str, str] | None = None
+    work: Path,
+    args: list[str],
+    environ: Mapping[str, str] | None = None,
+    *,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[str, Path]]:
-    """``kubecurrent serve ARGS`` on a free loopback port with the test tokens, until the fleet
-    is collected; stopped with SIGTERM (as a service manager does) afterwards. ``environ``
-    replaces the test session's environment (e.g. one pointing the cloud SDKs at doubles)."""
-    port = _free_port()
+    """``kubecurrent serve ARGS`` on ``port`` (a free loopback port by default) with the test
+    tokens, until the fleet is collected; stopped with SIGTERM (as a service manager does)
+    afterwards. ``environ`` replaces the test session's environment (e.g. one pointing the cloud
+    SDKs at doubles); ``env`` adds to it."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ if environ is None else environ) | {
-        "KUBECURRENT_SERVE_OPERATOR_TOKEN": OPERATOR_TOKEN,
-        "KUBECURRENT_SERVE_VIEWER_TOKEN": VIEWER_TOKEN,
-    }
+    env = (
+        dict(os.environ if environ is None else environ)
+        | dict(env or {})
+        | {
+            "KUBECURRENT_SERVE_OPERATOR_TOKEN": OPERATOR_TOKEN,
+            "KUBECURRENT_SERVE_VIEWER_TOKEN": VIEWER_TOKEN,
+        }
+    )
     listen = ["--listen", f"127.0.0.1:{port}", "--audit-log", str(work / "audit.jsonl")]
     log = work / "serve.log"
     with log.open("w") as out:

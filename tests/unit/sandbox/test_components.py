@@ -8,6 +8,7 @@ import pytest
 
 from kubecurrent.errors import UsageError
 from kubecurrent.sandbox._components import (
+    HYDRA,
     KUBERNETES,
     ON_DEMAND,
     PROMETHEUS,
@@ -64,3 +65,16 @@ def test_prometheus_is_built_on_demand_without_cloud_discovery_or_embedded_ui() 
     assert "-X github.com/prometheus/common/version.Version=3.16.0" in PROMETHEUS.ldflags
     gomod = (GOMOD_DIR / PROMETHEUS.key / "go.mod").read_text()
     assert re.search(r"^go 1\.26\.\d+$", gomod, re.M)  # upstream's go line, copied
+
+
+def test_hydra_is_built_on_demand_with_cgo_for_its_in_memory_sqlite() -> None:
+    assert HYDRA in ON_DEMAND and HYDRA not in all_components()
+    assert all_components(extra=("hydra",))[-1] is HYDRA
+    assert HYDRA.cgo and not any(c.cgo for c in all_components())
+    assert "sqlite" in HYDRA.tags
+    assert "-X github.com/ory/hydra/v2/driver/config.Version=v2.3.0" in HYDRA.ldflags
+    gomod = (GOMOD_DIR / HYDRA.key / "go.mod").read_text()
+    # upstream's replace of pop by Ory's fork, which Go ignores in a dependency, is repeated
+    assert re.search(
+        r"^replace github.com/gobuffalo/pop/v6 => github.com/ory/pop/v6 v\S+$", gomod, re.M
+    )
