@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from kubecurrent.collect.files._grammar import SAFE_DOCUMENT
+from kubecurrent.collect.files._rapid import rapid_items
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped
 from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
@@ -78,12 +79,20 @@ def quick_items(
             return None
         data = data.replace(b"\r\n", b"\n")
     data = b"\n" + data  # every line, the first too, starts after a newline
-    if _FILE_UNSURE.search(data) or not _valid(data):
+    maybe = b"\n%" in data or b"\n..." in data or not data.isascii()
+    if maybe and _FILE_UNSURE.search(data):  # the search alone scans slowly
+        return None
+    documents = _documents(data)
+    if any(text is None for text, _ in documents):
+        return None
+    cut = [(text, line) for text, line in documents if text is not None]
+    fastest = rapid_items(data, cut, name, source, body_fields, read_full)
+    if fastest is not None:
+        return None if any(isinstance(i, ScanError) for i in fastest) else fastest
+    if not _valid(data):
         return None
     items: list[Item] = []
-    for text, first_line in _documents(data):
-        if text is None:
-            return None
+    for text, first_line in cut:
         found = _document(text, first_line, name, source, body_fields, read_full)
         if any(isinstance(i, ScanError) for i in found):
             return None
