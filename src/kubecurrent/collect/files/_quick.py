@@ -57,6 +57,7 @@ _TOP_KEYS = re.compile(rb"\n(apiVersion|kind):(?=[ \t\n]|\Z)")
 _TOP_STRINGS = re.compile(rb"\n(apiVersion|kind)" + _STRING % rb"\n[^\s]")
 _METADATA = re.compile(rb"\nmetadata:(?=[ \t\n]|\Z)")
 _METADATA_BLOCK = re.compile(rb"\nmetadata:[ \t]*(?:#[^\n]*)?(?=\n)")
+_KEY_LINE = re.compile(rb"\n[ ]+[A-Za-z0-9_][A-Za-z0-9_./-]*:(?=[ \t\n]|\Z)")
 _IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = KubeLoader.yaml_implicit_resolvers
 
 
@@ -203,6 +204,8 @@ def _metadata(text: bytes) -> dict[str, str] | None:
         raise _Unsure  # null or tab-indented metadata: the full parser knows
     if block[first.end() - 1] == ord("-"):
         raise _Unsure  # a sequence
+    if not _KEY_LINE.match(block, first.start()):
+        raise _Unsure  # text (a scalar over several lines), not a mapping
     quoted, keys, strings = _children(len(first.group(1)))
     if quoted.search(block):
         raise _Unsure

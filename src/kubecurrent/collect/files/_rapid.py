@@ -15,11 +15,15 @@ and libyaml refuses it):
 
 * a byte that is not printable ASCII and not printable, valid UTF-8 (libyaml refuses control
   characters); a tab;
-* ``&``, ``*``, ``!``, ``@`` or a backtick starting a token (anchors, aliases, tags; libyaml
-  refuses an alias to nothing, ``@`` and backticks), except inside a one-line double-quoted
-  string (a cron schedule ``"*/5 * * * *"``);
+* ``&``, ``*``, ``!``, ``@``, a backtick, ``%``, ``]``, ``}`` or ``,`` starting a token
+  (anchors, aliases, tags; libyaml refuses an alias to nothing, ``@``, backticks and ``%``, and
+  reads the flow indicators as such where rapidyaml may read a plain scalar), except inside a
+  one-line double-quoted string (a cron schedule ``"*/5 * * * *"``);
 * an empty key (``: x``, ``[: x]``), a merge key (``<<``), template syntax (``{{``), a
   backslash (escapes), a number the full reader would fail to build (``0x_``, ``._``);
+* a flow collection over several lines, a ``:`` right before ``}``, ``]`` or ``,``, a ``?`` on
+  a line with a flow collection;
+* a block scalar header libyaml refuses (``|1.0``);
 * a line of 500 bytes or more (libyaml refuses a key over 1,024 bytes);
 * a file rapidyaml refuses, or whose documents do not pair one to one with the ``---`` cut.
 
@@ -58,9 +62,10 @@ indicators that can start an anchor, alias or tag or that libyaml refuses at a t
 the first bytes of a merge key or of template syntax, and the backslash (escapes)."""
 _NON_ASCII = bytes(range(128, 256))
 _UNPRINTABLE = re.compile("[\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-_TOKEN_START = re.compile(rb"[ \n\[{,][&*!@`]")
+_TOKEN_START = re.compile(rb"[ \n\[{,][\]},%&*!@`]")
 _QUOTED_LINE = re.compile(rb'\n[ ]*(?:- )*(?:[A-Za-z0-9_./-]+: )?"[^"\\\n]*"[ ]*(?=\n|\Z)')
 _BLOCK = 500
+_HEADER = re.compile(rb"[|>](?:[1-9][-+]?|[-+][1-9]?)?(?:[ ]+(?:#[^\n]*)?)?\Z")
 _UNBUILDABLE = (b"0x_", b"0b_", b"0o_", b"._")
 """Where a plain scalar the full reader types as a number may not convert (``0x_``, ``._``)."""
 _CONTENT = re.compile(rb"\n[ \t]*[^\s#]")
@@ -128,13 +133,49 @@ def _plain_text(data: bytes) -> bool:
     if odd:
         if odd.translate(None, b"&*!@`<{").translate(None, _NON_ASCII):
             return False  # a control character, a tab or a backslash
-        if odd.translate(None, b"<{" + _NON_ASCII) and not _inert_indicators(data):
-            return False
         if not odd.isascii() and not _printable_utf8(data):
             return False
         if (b"<" in odd and b"<<" in data) or (b"{" in odd and b"{{" in data):
             return False
-    return not (_empty_key(data) or any(n in data for n in _UNBUILDABLE) or _long_line(data))
+    return not (
+        _empty_key(data)
+        or any(n in data for n in _UNBUILDABLE)
+        or not _inert_indicators(data)
+        or _flow_over_lines(data)
+        or _odd_block_header(data)
+        or _long_line(data)
+    )
+
+
+def _odd_block_header(data: bytes) -> bool:
+    """Whether a ``|`` or ``>`` starting a token is not followed by a block scalar header as
+    libyaml reads it (rapidyaml takes ``|1.0``)."""
+    for symbol in (b"|", b">"):
+        at = data.find(symbol)
+        while at >= 0:
+            end = data.find(b"\n", at)
+            if data[at - 1] in b" \n" and not _HEADER.match(
+                data, at, end if end >= 0 else len(data)
+            ):
+                return True
+            at = data.find(symbol, end) if end >= 0 else -1
+    return False
+
+
+def _flow_over_lines(data: bytes) -> bool:
+    """Whether a line opens more flow collections (``[``, ``{``) than it closes: libyaml and
+    rapidyaml differ on keys over several lines inside them."""
+    for opening in (b"[", b"{"):
+        at = data.find(opening)
+        while at >= 0:
+            start, end = data.rfind(b"\n", 0, at), data.find(b"\n", at)
+            line = data[start:end] if end >= 0 else data[start:]
+            if line.count(b"[") + line.count(b"{") != line.count(b"]") + line.count(b"}"):
+                return True
+            if b":}" in line or b":]" in line or b":," in line or b"?" in line:
+                return True  # a ":" libyaml refuses there, a "?" it may read as a key
+            at = data.find(opening, end) if end >= 0 else -1
+    return False
 
 
 def _empty_key(data: bytes) -> bool:
