@@ -56,13 +56,16 @@ Item = Document | ScanError | Skipped
 ReadFull = Callable[[io.BytesIO, str, EvidenceSource, int], list[Item]]
 
 _INDICATORS = b"&*!@`"
-_PLAIN = bytes(b for b in range(128) if b not in b"&*!@`<{\\" and (b == 10 or 32 <= b < 127))
+_PLAIN = bytes(b for b in range(128) if b not in b"%&*!@`<{\\" and (b == 10 or 32 <= b < 127))
 """Bytes that need no second look: all but control characters, tabs, non-ASCII bytes, the
 indicators that can start an anchor, alias or tag or that libyaml refuses at a token's start,
 the first bytes of a merge key or of template syntax, and the backslash (escapes)."""
 _NON_ASCII = bytes(range(128, 256))
 _UNPRINTABLE = re.compile("[\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-_TOKEN_START = re.compile(rb"[ \n\[{,][\]},%&*!@`]")
+_TOKEN_START = re.compile(rb"[ \n\[{,][%&*!@`]")
+_CLOSING_STARTS = (b" ]", b" }", b" ,", b"\n]", b"\n}", b"\n,")
+"""A flow indicator starting a token: libyaml reads it as one (an error in block context)
+where rapidyaml may read a plain scalar; in a flow collection written ``[ a ]``, only slower."""
 _QUOTED_LINE = re.compile(rb'\n[ ]*(?:- )*(?:[A-Za-z0-9_./-]+: )?"[^"\\\n]*"[ ]*(?=\n|\Z)')
 _BLOCK = 500
 _HEADER = re.compile(rb"[|>](?:[1-9][-+]?|[-+][1-9]?)?(?:[ ]+(?:#[^\n]*)?)?\Z")
@@ -131,16 +134,18 @@ def _plain_text(data: bytes) -> bool:
     """Text libyaml and rapidyaml read alike (see the module docstring)."""
     odd = data.translate(None, _PLAIN)
     if odd:
-        if odd.translate(None, b"&*!@`<{").translate(None, _NON_ASCII):
+        if odd.translate(None, b"%&*!@`<{").translate(None, _NON_ASCII):
             return False  # a control character, a tab or a backslash
         if not odd.isascii() and not _printable_utf8(data):
             return False
         if (b"<" in odd and b"<<" in data) or (b"{" in odd and b"{{" in data):
             return False
+        if odd.translate(None, b"<{" + _NON_ASCII) and not _inert_indicators(data):
+            return False
     return not (
         _empty_key(data)
         or any(n in data for n in _UNBUILDABLE)
-        or not _inert_indicators(data)
+        or any(n in data for n in _CLOSING_STARTS)
         or _flow_over_lines(data)
         or _odd_block_header(data)
         or _long_line(data)
