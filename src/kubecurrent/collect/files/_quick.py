@@ -8,10 +8,10 @@ only those, plus the top-level fields the caller's ``body_fields`` names, each p
 (``complete=False``). Whatever this module is not sure about goes to the full reader, so the
 objects, lines and errors are the same:
 
-* the whole file, on a byte-order mark, a lone CR, a YAML 1.1 line break libyaml knows and
-  Python does not (NEL, LS, PS), a directive (``%``), a ``...`` line, content on a ``---`` line,
-  a file libyaml refuses, or when any document read in full has an error (the full reader owns
-  error lines and resuming);
+* the whole file, on a number that may not build (``0x_``, ``._``), a byte-order mark, a lone
+  CR, a YAML 1.1 line break libyaml knows and Python does not (NEL, LS, PS), a directive
+  (``%``), a ``...`` line, content on a ``---`` line, a file libyaml refuses, or when any
+  document read in full has an error (the full reader owns error lines and resuming);
 * one document, unless every line is of a small block-style grammar (``_grammar``) that can
   neither span lines with a quote or flow collection nor change how the object is built (no
   anchor, alias, tag, merge or complex key, no timestamp or hex number, whose construction can
@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from kubecurrent.collect.files._grammar import SAFE_DOCUMENT
-from kubecurrent.collect.files._rapid import rapid_items
+from kubecurrent.collect.files._rapid import UNBUILDABLE, rapid_items
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped
 from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
@@ -90,7 +90,7 @@ def quick_items(
     fastest = rapid_items(data, cut, name, source, body_fields, read_full)
     if fastest is not None:
         return None if any(isinstance(i, ScanError) for i in fastest) else fastest
-    if not _valid(data):
+    if not _valid(data) or any(n in data for n in UNBUILDABLE):
         return None
     items: list[Item] = []
     for text, first_line in cut:

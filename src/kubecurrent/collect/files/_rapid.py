@@ -69,7 +69,7 @@ where rapidyaml may read a plain scalar; in a flow collection written ``[ a ]``,
 _QUOTED_LINE = re.compile(rb'\n[ ]*(?:- )*(?:[A-Za-z0-9_./-]+: )?"[^"\\\n]*"[ ]*(?=\n|\Z)')
 _BLOCK = 500
 _HEADER = re.compile(rb"[|>](?:[1-9][-+]?|[-+][1-9]?)?(?:[ ]+(?:#[^\n]*)?)?\Z")
-_UNBUILDABLE = (b"0x_", b"0b_", b"0o_", b"._")
+UNBUILDABLE = (b"0x_", b"0b_", b"0o_", b"._")
 """Where a plain scalar the full reader types as a number may not convert (``0x_``, ``._``)."""
 _CONTENT = re.compile(rb"\n[ \t]*[^\s#]")
 _IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = KubeLoader.yaml_implicit_resolvers
@@ -144,7 +144,7 @@ def _plain_text(data: bytes) -> bool:
             return False
     return not (
         _empty_key(data)
-        or any(n in data for n in _UNBUILDABLE)
+        or any(n in data for n in UNBUILDABLE)
         or any(n in data for n in _CLOSING_STARTS)
         or _flow_over_lines(data)
         or _odd_block_header(data)
