@@ -1,7 +1,9 @@
 """A fast path for plain block-YAML files: objects no rule reads beyond their identity are never
 built by PyYAML.
 
-libyaml first validates the whole file in C (``raw_parse``, which makes no Python objects).
+The first tier is ``_rapid`` (rapidyaml parses the whole file in C++, msgspec decodes each
+document's identity from its JSON); a file it cannot vouch for comes to this one. Here libyaml
+first validates the whole file in C (``raw_parse``, which makes no Python objects).
 Then each document, split at its ``---`` line, is read as text: its top-level ``apiVersion`` and
 ``kind`` lines and ``metadata``'s ``name`` and ``namespace`` lines. The object is emitted with
 only those, plus the top-level fields the caller's ``body_fields`` names, each parsed on its own
