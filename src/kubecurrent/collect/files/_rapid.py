@@ -1,12 +1,15 @@
 """The fastest tier of the fast path: a whole file parsed by rapidyaml (C++), each document's
 identity decoded from rapidyaml's JSON by msgspec.
 
-rapidyaml (``ryml``) parses a file about ten times faster than libyaml. Each document is then
-emitted as JSON by rapidyaml, and msgspec decodes from it only ``apiVersion``, ``kind`` and
+rapidyaml (``ryml``) parses a file about three times faster than libyaml only validates it
+(measured on the bench corpus, 4,327 files, 59 MB: 0.30 s against 0.91 s of CPU), and no regex
+grammar runs over every document as in the older tier. The file is then emitted as JSON by
+rapidyaml, and msgspec decodes from each document only ``apiVersion``, ``kind`` and
 ``metadata``'s ``name`` and ``namespace``, skipping the rest in C: no Python object is built
-for the body, and no Python code runs per node. rapidyaml emits every scalar as a JSON string,
-so a value Kubernetes would type as a number, boolean or null (``1.0``, ``yes``, ``~``) is
-recognised by the same resolvers as the full reader's and sent to it.
+for the body, and no Python code runs per node. rapidyaml emits a scalar as a JSON string
+unless it reads it as a JSON number, boolean or null; a string Kubernetes would type as a
+number, boolean or null (``0x1F``, ``yes``, ``~``) is recognised by the full reader's own
+resolvers, and such a document is read in full.
 
 It is used only where its answer is the full reader's, so it says ``None`` (the caller then
 takes the slower tier, which takes the full reader where it is unsure) for a whole file where
@@ -24,7 +27,8 @@ and libyaml refuses it):
 * a flow collection over several lines, a ``:`` right before ``}``, ``]`` or ``,``, a ``?`` on
   a line with a flow collection;
 * a block scalar header libyaml refuses (``|1.0``);
-* a line of 500 bytes or more (libyaml refuses a key over 1,024 bytes);
+* a line of 1,000 bytes or more, and some of 500 or more (libyaml refuses a key over 1,024
+  bytes);
 * a file rapidyaml refuses, or whose documents do not pair one to one with the ``---`` cut.
 
 One document is read in full (``read_full``) when it is not a mapping; when ``apiVersion`` or
