@@ -415,6 +415,17 @@ ODD: dict[str, bytes] = {
     "quoted-keys.yaml": b'"apiVersion": extensions/v1beta1\n"kind": Ingress\nmetadata:\n  "name": q\n',
     "empty.yaml": b"",
     "comments.yaml": b"# nothing but a comment\n---\n# and another\n",
+    # rapidyaml accepts each of these, libyaml refuses it (the rapid tier must hand them over)
+    "lenient-indicators.yaml": b"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n"
+    b"  name: at\nspec:\n  owner: @team\n  other: [: x]\n  key: `x\n",
+    "lenient-flow.yaml": b"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: cj, names\n"
+    b"  pace: x}\n",
+    "lenient-header.yaml": b"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: h\n"
+    b"data:\n  a: |1.0\n    x\n",
+    "lenient-closing.yaml": b"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: c\n"
+    b"data:\n  ]a.conf: x\n",
+    "unbuildable.yaml": b"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: u\n"
+    b"data:\n  n: ._\n",
 }
 """Inputs only the careful reader handles right: each must give the same result either way."""
 

@@ -1,17 +1,19 @@
 """A fast path for plain block-YAML files: objects no rule reads beyond their identity are never
 built by PyYAML.
 
-libyaml first validates the whole file in C (``raw_parse``, which makes no Python objects).
+The first tier is ``_rapid`` (rapidyaml parses the whole file in C++, msgspec decodes each
+document's identity from its JSON); a file it cannot vouch for comes to this one. Here libyaml
+first validates the whole file in C (``raw_parse``, which makes no Python objects).
 Then each document, split at its ``---`` line, is read as text: its top-level ``apiVersion`` and
 ``kind`` lines and ``metadata``'s ``name`` and ``namespace`` lines. The object is emitted with
 only those, plus the top-level fields the caller's ``body_fields`` names, each parsed on its own
 (``complete=False``). Whatever this module is not sure about goes to the full reader, so the
 objects, lines and errors are the same:
 
-* the whole file, on a byte-order mark, a lone CR, a YAML 1.1 line break libyaml knows and
-  Python does not (NEL, LS, PS), a directive (``%``), a ``...`` line, content on a ``---`` line,
-  a file libyaml refuses, or when any document read in full has an error (the full reader owns
-  error lines and resuming);
+* the whole file, on a number that may not build (``0x_``, ``._``), a byte-order mark, a lone
+  CR, a YAML 1.1 line break libyaml knows and Python does not (NEL, LS, PS), a directive
+  (``%``), a ``...`` line, content on a ``---`` line, a file libyaml refuses, or when any
+  document read in full has an error (the full reader owns error lines and resuming);
 * one document, unless every line is of a small block-style grammar (``_grammar``) that can
   neither span lines with a quote or flow collection nor change how the object is built (no
   anchor, alias, tag, merge or complex key, no timestamp or hex number, whose construction can
@@ -30,6 +32,7 @@ from typing import Any
 import yaml
 
 from kubecurrent.collect.files._grammar import SAFE_DOCUMENT
+from kubecurrent.collect.files._rapid import UNBUILDABLE, rapid_items
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped
 from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
@@ -56,6 +59,7 @@ _TOP_KEYS = re.compile(rb"\n(apiVersion|kind):(?=[ \t\n]|\Z)")
 _TOP_STRINGS = re.compile(rb"\n(apiVersion|kind)" + _STRING % rb"\n[^\s]")
 _METADATA = re.compile(rb"\nmetadata:(?=[ \t\n]|\Z)")
 _METADATA_BLOCK = re.compile(rb"\nmetadata:[ \t]*(?:#[^\n]*)?(?=\n)")
+_KEY_LINE = re.compile(rb"\n[ ]+[A-Za-z0-9_][A-Za-z0-9_./-]*:(?=[ \t\n]|\Z)")
 _IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = KubeLoader.yaml_implicit_resolvers
 
 
@@ -78,12 +82,20 @@ def quick_items(
             return None
         data = data.replace(b"\r\n", b"\n")
     data = b"\n" + data  # every line, the first too, starts after a newline
-    if _FILE_UNSURE.search(data) or not _valid(data):
+    maybe = b"\n%" in data or b"\n..." in data or not data.isascii()
+    if maybe and _FILE_UNSURE.search(data):  # the search alone scans slowly
+        return None
+    documents = _documents(data)
+    if any(text is None for text, _ in documents):
+        return None
+    cut = [(text, line) for text, line in documents if text is not None]
+    fastest = rapid_items(data, cut, name, source, body_fields, read_full)
+    if fastest is not None:
+        return None if any(isinstance(i, ScanError) for i in fastest) else fastest
+    if not _valid(data) or any(n in data for n in UNBUILDABLE):
         return None
     items: list[Item] = []
-    for text, first_line in _documents(data):
-        if text is None:
-            return None
+    for text, first_line in cut:
         found = _document(text, first_line, name, source, body_fields, read_full)
         if any(isinstance(i, ScanError) for i in found):
             return None
@@ -194,6 +206,8 @@ def _metadata(text: bytes) -> dict[str, str] | None:
         raise _Unsure  # null or tab-indented metadata: the full parser knows
     if block[first.end() - 1] == ord("-"):
         raise _Unsure  # a sequence
+    if not _KEY_LINE.match(block, first.start()):
+        raise _Unsure  # text (a scalar over several lines), not a mapping
     quoted, keys, strings = _children(len(first.group(1)))
     if quoted.search(block):
         raise _Unsure
