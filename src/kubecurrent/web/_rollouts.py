@@ -14,7 +14,6 @@ resumed automatically when the server starts.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import socket
@@ -216,8 +215,7 @@ class Rollouts:
 
     def cluster_labels(self, rid: str) -> dict[str, dict[str, str]]:
         """Each cluster of rollout ``rid`` and its labels (empty for an unknown rollout)."""
-        rows = self.store.rows("SELECT name, labels FROM clusters WHERE rollout = ?", rid)
-        return {str(r["name"]): dict(json.loads(r["labels"])) for r in rows}
+        return {c.ref.name: dict(c.ref.labels) for c in self.store.clusters(rid)}
 
     def snapshot(self, rid: str) -> dict[str, Any]:
         return snapshot(self.store, rid)
