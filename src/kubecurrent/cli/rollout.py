@@ -413,9 +413,9 @@ def approve_cmd(
     who = _actor(actor)
     values = {"today": today, "extra": extra, **flags}
     engine = _recorded_engine(click.get_current_context(), store, rollout_id, who, values)
-    name = approve(store, rollout_id, wave, who, _now(), note)
-    click.echo(f"wave {name} of {rollout_id} approved by {who}")
-    if not no_resume:
+    approval = approve(store, rollout_id, wave, who, _now(), note)
+    click.echo(f"{rollout_id}: {approval.describe()}")
+    if approval.complete and not no_resume:
         _resume(engine, rollout_id)
 
 

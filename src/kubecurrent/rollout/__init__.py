@@ -7,6 +7,7 @@ store; ``snapshot`` and ``render_markdown``/``render_html`` read it. This layer 
 sandbox; the CLI and the dashboard share it, so a rollout started in one is seen in the other.
 """
 
+from kubecurrent.rollout._approvals import Approval
 from kubecurrent.rollout._audit import StoreAudit
 from kubecurrent.rollout._control import (
     abort,
@@ -22,7 +23,18 @@ from kubecurrent.rollout._control import (
 )
 from kubecurrent.rollout._duration import parse_duration
 from kubecurrent.rollout._engine import ClusterRun, Engine, RunnerFactory, RunnerSource
+from kubecurrent.rollout._events import NO_EVENTS, Event, EventKind, EventSink
 from kubecurrent.rollout._lease import Lease, LeaseHeld
+from kubecurrent.rollout._notify_spec import (
+    EmailChannel,
+    Notify,
+    Retry,
+    SecretSource,
+    SlackChannel,
+    TeamsChannel,
+    WebhookChannel,
+    check_http_url,
+)
 from kubecurrent.rollout._records import ClusterRef
 from kubecurrent.rollout._report import describe_runner, render_html, render_markdown
 from kubecurrent.rollout._store import Store, default_state_path
@@ -42,27 +54,40 @@ from kubecurrent.rollout._strategy import (
 from kubecurrent.rollout._windows import Opening, opening
 
 __all__ = [
+    "NO_EVENTS",
+    "Approval",
     "Blackout",
     "ClusterRef",
     "ClusterRun",
+    "EmailChannel",
     "Engine",
+    "Event",
+    "EventKind",
+    "EventSink",
     "FailureBudget",
     "Health",
     "Lease",
     "LeaseHeld",
     "Member",
+    "Notify",
     "Opening",
+    "Retry",
     "RunnerFactory",
     "RunnerSource",
+    "SecretSource",
+    "SlackChannel",
     "Store",
     "StoreAudit",
     "Strategy",
+    "TeamsChannel",
     "Wave",
+    "WebhookChannel",
     "Window",
     "abort",
     "approve",
     "assign_waves",
     "change_runner",
+    "check_http_url",
     "create",
     "default_state_path",
     "default_strategy",

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout._records import ClusterRef, cluster_ref, ref_json
+from kubecurrent.rollout._approvals import Approval, approvers
+from kubecurrent.rollout._records import ClusterRef, cluster_ref, ref_json, strategy_of
 from kubecurrent.rollout._store import Store, new_id, stamp
 from kubecurrent.rollout._strategy import Member, Strategy, assign_waves
 
@@ -75,7 +76,7 @@ def create(
             db.execute(
                 "INSERT INTO waves(rollout, idx, name, state, approval) VALUES (?, ?, ?, "
                 "'pending', ?)",
-                (rid, idx, wave.name, int(wave.approval)),
+                (rid, idx, wave.name, wave.approvals_needed),
             )
             for name in names:
                 ref = by_name[name]
@@ -220,8 +221,9 @@ def prepare_resume(
 
 def approve(
     store: Store, rid: str, wave: str | None, actor: str, now: dt.datetime, note: str = ""
-) -> str:
-    """Record ``actor``'s approval of a wave (the one waiting, when not named)."""
+) -> Approval:
+    """Record ``actor``'s approval of a wave (the one waiting, when not named); the gate opens
+    once as many different people as the wave needs have approved (``_approvals``)."""
     store.rollout(rid)
     waves = store.rows("SELECT * FROM waves WHERE rollout = ? ORDER BY idx", rid)
     if wave is None:
@@ -243,31 +245,67 @@ def approve(
                 hint=f"waves: {', '.join(w['name'] for w in waves)}",
             )
         chosen = found[0]
-    if not chosen["approval"]:
-        raise UsageError(f"wave {chosen['name']} of rollout {rid} needs no approval")
+    name, needed = str(chosen["name"]), int(chosen["approval"])
+    if not needed:
+        raise UsageError(f"wave {name} of rollout {rid} needs no approval")
     if chosen["approved_by"]:
-        return str(chosen["name"])
+        return Approval(name, tuple(str(chosen["approved_by"]).split(", ")), needed)
+    _refuse_the_starter(store, rid, name, actor, now)
     with store.tx() as db:
-        db.execute(
-            "UPDATE waves SET approved_by = ?, approved_at = ? WHERE rollout = ? AND idx = ?",
-            (actor, stamp(now), rid, chosen["idx"]),
-        )
+        so_far = approvers(db, rid, name)
+        if actor in so_far:
+            raise UsageError(
+                f"{actor} already approved wave {name} of rollout {rid}; it needs "
+                f"{needed - len(so_far)} more approval(s) from someone else",
+                hint="ask another operator to approve",
+            )
+        result = Approval(name, (*so_far, actor), needed)
+        if result.complete:
+            db.execute(
+                "UPDATE waves SET approved_by = ?, approved_at = ? WHERE rollout = ? AND idx = ?",
+                (", ".join(result.approvers), stamp(now), rid, chosen["idx"]),
+            )
+        count = f" ({len(result.approvers)} of {needed})" if needed > 1 else ""
         store.note(
-            db, rid, actor, now, f"wave {chosen['name']} approved" + (f": {note}" if note else "")
+            db, rid, actor, now, f"wave {name} approved{count}" + (f": {note}" if note else "")
         )
-        _audit(db, rid, actor, now, "wave.approve", detail=f"wave {chosen['name']} {note}".strip())
-    return str(chosen["name"])
+        _audit(db, rid, actor, now, "wave.approve", detail=f"wave {name} {note}".strip(), wave=name)
+    return result
 
 
-def _audit(db: Any, rid: str, actor: str, now: dt.datetime, action: str, detail: str = "") -> None:
+def _refuse_the_starter(store: Store, rid: str, wave: str, actor: str, now: dt.datetime) -> None:
+    """With ``starterMayApprove: false``, the starter's approval is refused (and audited)."""
+    row = store.rollout(rid)
+    if row["actor"] != actor or strategy_of(row).starter_may_approve:
+        return
+    why = "the starter's approval does not count (starterMayApprove: false)"
+    with store.tx() as db:
+        _audit(db, rid, actor, now, "wave.approve", f"wave {wave}: {why}", "denied", wave=wave)
+    raise UsageError(
+        f"{actor} started rollout {rid}; {why}",
+        hint=f"another operator approves wave {wave}",
+    )
+
+
+def _audit(
+    db: Any,
+    rid: str,
+    actor: str,
+    now: dt.datetime,
+    action: str,
+    detail: str = "",
+    outcome: str = "ok",
+    **fields: str,
+) -> None:
     record = {
         "time": stamp(now),
         "user": actor,
         "cluster": None,
         "action": action,
         "rollout": rid,
-        "outcome": "ok",
+        "outcome": outcome,
         "detail": detail,
+        **fields,
     }
     db.execute("INSERT INTO audit(rollout, record) VALUES (?, ?)", (rid, json.dumps(record)))
 

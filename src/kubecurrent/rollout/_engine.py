@@ -46,6 +46,7 @@ from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout._audit import StoreAudit
 from kubecurrent.rollout._control import UNFINISHED
+from kubecurrent.rollout._events import NO_EVENTS, Event, EventKind, EventSink
 from kubecurrent.rollout._lease import Lease
 from kubecurrent.rollout._records import ClusterRef, cluster_ref, load_plan, strategy_of
 from kubecurrent.rollout._store import Store, stamp
@@ -56,6 +57,14 @@ __all__ = ["ClusterRun", "Engine", "RunnerFactory"]
 
 STOPPED = ("paused", "aborted", "halted", "waiting-approval")
 FINISHED = ("done", "aborted")
+EVENTS = {
+    ("rollout", "pending", "running"): EventKind.STARTED,
+    ("wave", None, "waiting-approval"): EventKind.APPROVAL,
+    ("cluster", None, "failed"): EventKind.FAILED,
+    ("rollout", None, "halted"): EventKind.HALTED,
+    ("rollout", None, "done"): EventKind.DONE,
+}
+"""(entity, from state or None for any, to state) → the event a transition emits."""
 
 
 class ClusterRun(Protocol):
@@ -119,6 +128,9 @@ class Engine:
     tell: Callable[[str], None] = lambda _msg: None
     poll: float = 1.0
     """Seconds between looks at the store while holding (window, soak)."""
+    events: EventSink = NO_EVENTS
+    """Told when the rollout starts, a wave waits for approval, a cluster fails, the rollout
+    halts or is done (``EVENTS``); it returns at once (``kubecurrent.notify`` delivers)."""
 
     # --- top level ------------------------------------------------------------------------
 
@@ -515,7 +527,31 @@ class Engine:
         **fields: Any,
     ) -> None:
         with self.store.tx() as db:
-            self._tx_set(db, entity, rid, key, to, detail, **fields)
+            old = self._tx_set(db, entity, rid, key, to, detail, **fields)
+        if old != to:
+            self._announce(entity, rid, key, old, to, detail)
+
+    def _announce(
+        self, entity: str, rid: str, key: dict[str, Any], old: str | None, to: str, detail: str
+    ) -> None:
+        kind = EVENTS.get((entity, old, to)) or EVENTS.get((entity, None, to))
+        if kind is None:
+            return
+        row = self.store.rollout(rid)
+        wave = strategy_of(row).waves[key["idx"]] if entity == "wave" else None
+        self.events.emit(
+            Event(
+                kind=kind,
+                rollout=rid,
+                target=str(row["target"]),
+                starter=str(row["actor"]),
+                time=self.clock.now(),
+                wave=wave.name if wave else None,
+                cluster=key["name"] if entity == "cluster" else None,
+                reason=detail,
+                approvals=wave.approvals_needed if wave else 0,
+            )
+        )
 
     def _tx_set(
         self,
@@ -526,8 +562,8 @@ class Engine:
         to: str,
         detail: str = "",
         **fields: Any,
-    ) -> None:
-        self.store.transition(
+    ) -> str | None:
+        return self.store.transition(
             db,
             rollout=rid,
             entity=entity,

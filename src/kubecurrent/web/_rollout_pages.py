@@ -356,7 +356,7 @@ class RolloutPages:
         self, action: str, rid: str, actor: str, wave: str | None, note: str, retry: bool
     ) -> str:
         if action == "approve":
-            return f"wave {self.service.approve(rid, wave, actor, note)} approved"
+            return self.service.approve(rid, wave, actor, note).describe()
         if action == "pause":
             return self.service.pause(rid, actor)
         if action == "abort":

@@ -27,6 +27,7 @@ import psutil
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock
 from kubecurrent.rollout import (
+    Approval,
     ClusterRef,
     Engine,
     LeaseHeld,
@@ -103,17 +104,18 @@ class Rollouts:
         self.drive(rid, actor)
         return rid
 
-    def approve(self, rid: str, wave: str | None, actor: str, note: str = "") -> str:
-        """Record the approval. When it opens the gate the rollout waits at, drive on (unless
-        somebody drives it already); an approval given in advance changes nothing else — a
-        paused rollout stays paused."""
+    def approve(self, rid: str, wave: str | None, actor: str, note: str = "") -> Approval:
+        """Record the approval. When it opens the gate the rollout waits at (the last approval
+        it needs), drive on (unless somebody drives it already); an approval given in advance
+        changes nothing else — a paused rollout stays paused."""
         snap = self.snapshot(rid)
         waiting = {w["name"] for w in snap["waves"] if w["state"] == "waiting-approval"}
-        name = approve(self.store, rid, wave, actor, _now(), note)
-        if name in waiting and self.driver(rid) is None and snap["state"] == "waiting-approval":
+        approval = approve(self.store, rid, wave, actor, _now(), note)
+        opened = approval.complete and approval.wave in waiting
+        if opened and self.driver(rid) is None and snap["state"] == "waiting-approval":
             prepare_resume(self.store, rid, actor, _now())
             self.drive(rid, actor)
-        return name
+        return approval
 
     def resume(self, rid: str, actor: str, retry_failed: bool = False) -> None:
         found = self.driver(rid)
