@@ -31,6 +31,8 @@ from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock, redact_url
+from kubecurrent.notify import Dispatcher
+from kubecurrent.notify import check as check_notify
 from kubecurrent.plan import resolve_target
 from kubecurrent.rollout import (
     ClusterRef,
@@ -56,6 +58,8 @@ from kubecurrent.rollout import (
 from kubecurrent.rollout import Member as StrategyMember
 from kubecurrent.textfile import write_atomic
 
+NOTIFY_FLUSH = 30.0
+"""Seconds a command waits at exit for notifications still queued (retries included)."""
 EXIT = {"done": 0, "waiting-approval": 3, "paused": 3, "halted": 4, "aborted": 4}
 
 STATE = click.option(
@@ -166,12 +170,15 @@ def _drive(engine: Engine, rid: str) -> None:
             f"`kubecurrent rollout resume {rid}` continues)"
         )
 
+    dispatcher = Dispatcher(engine.store)
+    engine.events = dispatcher.sink(rid)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         state = engine.drive(rid)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        dispatcher.close(NOTIFY_FLUSH)
     click.echo(f"rollout {rid}: {state}")
     failed = snapshot(engine.store, rid)["detail"].startswith("done; failed")
     sys.exit(1 if state == "done" and failed else EXIT.get(state, 1))
@@ -342,6 +349,7 @@ def start(
     store = _store(state_path, create=True)
     who = _actor(actor)
     engine = _engine(store, who, values)  # bad flags stop before anything is recorded
+    check_notify(strategy.notify)  # so do missing notification secrets
     rid = create(
         store,
         clusters=refs,

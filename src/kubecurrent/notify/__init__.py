@@ -10,7 +10,8 @@ sink. Map:
   ``email_message``);
 - ``_signing``: ``sign``/``verify``, the generic webhook's HMAC-SHA256 signature;
 - ``_channels``: ``channels(spec)``, the HTTP and SMTP channels with their secrets read;
-- ``_dispatch``: ``Dispatcher``, the worker thread that delivers with retries and backoff and
+- ``_dispatch``: ``check(spec)`` (read the secrets before a rollout is recorded) and
+  ``Dispatcher``, the worker thread that delivers with retries and backoff and
   audits every attempt.
 """
 
@@ -21,7 +22,7 @@ from kubecurrent.notify._channels import (
     SmtpChannel,
     channels,
 )
-from kubecurrent.notify._dispatch import Dispatcher, Job
+from kubecurrent.notify._dispatch import Dispatcher, Job, check
 from kubecurrent.notify._messages import (
     Message,
     approve_path,
@@ -46,6 +47,7 @@ __all__ = [
     "SmtpChannel",
     "approve_path",
     "channels",
+    "check",
     "email_message",
     "message",
     "read_secret",

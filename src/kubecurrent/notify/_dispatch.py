@@ -28,9 +28,9 @@ import httpx
 from kubecurrent.notify._channels import TIMEOUT, DeliveryError, HttpChannel, SmtpChannel, channels
 from kubecurrent.notify._messages import Message, message
 from kubecurrent.notify._secrets import Redactor
-from kubecurrent.rollout import Event, EventSink, Notify, Store
+from kubecurrent.rollout import NO_EVENTS, Event, EventSink, Notify, Store, Strategy
 
-__all__ = ["Dispatcher", "Job"]
+__all__ = ["Dispatcher", "Job", "check"]
 
 log = logging.getLogger("kubecurrent.notify")
 SENDER = "kubecurrent notify"
@@ -72,9 +72,11 @@ class _RolloutSink:
                 self.dispatcher.submit(job)
 
 
-class _Silent:
-    def emit(self, event: Event) -> None:
-        return None
+def check(spec: Notify | None) -> None:
+    """Read every secret of ``spec`` once, before a rollout is recorded with it: a missing
+    variable or file, or a URL that is not http(s), is a ``UsageError`` naming the setting."""
+    if spec is not None:
+        channels(spec, Redactor())
 
 
 class Dispatcher:
@@ -98,11 +100,12 @@ class Dispatcher:
 
     # --- the engine's side ----------------------------------------------------------------
 
-    def sink(self, spec: Notify | None) -> EventSink:
-        """The sink for a rollout with ``spec`` (its strategy's ``notify``); reads the secrets
-        now, so a missing one stops the drive before anything happens."""
+    def sink(self, rollout: str) -> EventSink:
+        """The sink for ``rollout``, from its recorded strategy's ``notify``; reads the secrets
+        now, so a missing one stops the drive before anything happens (``UsageError``)."""
+        spec = Strategy.model_validate_json(self.store.rollout(rollout)["strategy"]).notify
         if spec is None:
-            return _Silent()
+            return NO_EVENTS
         return _RolloutSink(self, spec, channels(spec, self.redactor))
 
     def submit(self, job: Job, delay: float = 0.0) -> None:

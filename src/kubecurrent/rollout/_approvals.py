@@ -8,9 +8,9 @@ rollout is refused (and the refusal audited), so it never counts.
 
 from __future__ import annotations
 
-import json
-import sqlite3
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["Approval", "approvers"]
 
@@ -39,13 +39,12 @@ class Approval:
         )
 
 
-def approvers(db: sqlite3.Connection, rollout: str, wave: str) -> tuple[str, ...]:
-    """The different people who approved ``wave`` of ``rollout``, first approval first."""
+def approvers(audit: Iterable[Mapping[str, Any]], wave: str) -> tuple[str, ...]:
+    """The different people whose approval of ``wave`` counts, first approval first, from a
+    rollout's audit records."""
     found: list[str] = []
-    rows = db.execute("SELECT record FROM audit WHERE rollout = ? ORDER BY seq", (rollout,))
-    for (text,) in rows.fetchall():
-        record = json.loads(text)
+    for record in audit:
         counted = record.get("action") == "wave.approve" and record.get("outcome") == "ok"
-        if counted and record.get("wave") == wave and record["user"] not in found:
+        if counted and record.get("wave") == wave and record.get("user") not in found:
             found.append(str(record["user"]))
     return tuple(found)

@@ -252,7 +252,8 @@ def approve(
         return Approval(name, tuple(str(chosen["approved_by"]).split(", ")), needed)
     _refuse_the_starter(store, rid, name, actor, now)
     with store.tx() as db:
-        so_far = approvers(db, rid, name)
+        audit = db.execute("SELECT record FROM audit WHERE rollout = ? ORDER BY seq", (rid,))
+        so_far = approvers((json.loads(r[0]) for r in audit.fetchall()), name)
         if actor in so_far:
             raise UsageError(
                 f"{actor} already approved wave {name} of rollout {rid}; it needs "
@@ -358,6 +359,7 @@ def snapshot(store: Store, rid: str) -> dict[str, Any]:
             }
         )
     waves = []
+    audit = store.audit_records(rid)
     for w in store.rows("SELECT * FROM waves WHERE rollout = ? ORDER BY idx", rid):
         members = store.rows(
             "SELECT * FROM clusters WHERE rollout = ? AND wave = ? ORDER BY position", rid, w["idx"]
@@ -367,6 +369,8 @@ def snapshot(store: Store, rid: str) -> dict[str, Any]:
                 "name": w["name"],
                 "state": w["state"],
                 "approval": bool(w["approval"]),
+                "approvals_needed": int(w["approval"]),
+                "approvers": list(approvers(audit, w["name"])),
                 "approved_by": w["approved_by"],
                 "approved_at": w["approved_at"],
                 "soak_until": w["soak_until"],
