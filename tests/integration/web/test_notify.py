@@ -111,16 +111,17 @@ def _strategy(work: Path, dashboard: str, hooks: WebhookReceiver, mail: MailRece
     return yaml.safe_dump(strategy, sort_keys=False)
 
 
-def _log_in(url: str, user: tuple[str, str]) -> httpx.Client:
+def _log_in(url: str, user: tuple[str, str], then: str = "/") -> httpx.Client:
+    """A logged-in session, as the login form makes it; it is sent on to ``then``."""
     client = httpx.Client(base_url=url, timeout=30)
-    form = client.get("/login").text
+    form = client.get(f"/login?next={then}").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token, form
     done = client.post(
         "/login",
-        data={"username": user[0], "password": user[1], "csrf_token": token.group(1), "next": "/"},
+        data={"username": user[0], "password": user[1], "csrf_token": token.group(1), "next": then},
     )
-    assert done.status_code == 303, done.text
+    assert done.status_code == 303 and done.headers["location"] == then, done.text
     return client
 
 
@@ -236,8 +237,11 @@ def test_the_approval_request_reaches_people_and_two_others_approve(
         assert again.status_code == 409 and "already approved" in again.json()["error"]
 
         # The second other operator approves through the JSON API; the rollout goes on.
-        pia = _log_in(url, SECOND)
-        page = pia.get(request["link"].removeprefix(url))
+        path = request["link"].removeprefix(url)
+        bounced = httpx.get(request["link"])
+        assert bounced.status_code == 303 and bounced.headers["location"] == f"/login?next={path}"
+        pia = _log_in(url, SECOND, then=path)  # the login form sends her back to the link
+        page = pia.get(path)
         assert "1 of 2 (oscar)" in page.text
         done = pia.post(
             f"/api/rollouts/{rid}/approve",
