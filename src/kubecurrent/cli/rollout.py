@@ -178,7 +178,7 @@ def _drive(engine: Engine, rid: str) -> None:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        dispatcher.close(NOTIFY_FLUSH)
+        dispatcher.close(NOTIFY_FLUSH if asked["n"] < 2 else 0.0)  # a 2nd Ctrl-C: at once
     click.echo(f"rollout {rid}: {state}")
     failed = snapshot(engine.store, rid)["detail"].startswith("done; failed")
     sys.exit(1 if state == "done" and failed else EXIT.get(state, 1))
@@ -315,7 +315,7 @@ def start(
                 ", ".join(names),
                 w.concurrency,
                 str(w.soak),
-                "yes" if w.approval else "",
+                {0: "", 1: "yes"}.get(w.approvals_needed, f"{w.approvals_needed} people"),
                 w.failure_budget.describe(),
                 _health(strategy.health_of(i)),
             ]

@@ -110,14 +110,19 @@ class Dispatcher:
 
     def submit(self, job: Job, delay: float = 0.0) -> None:
         with self._wake:
-            if self._closed:
-                self._record(job, "undelivered", "not sent: the process was stopping")
-                return
-            heapq.heappush(self._queue, (self.clock() + delay, next(self._order), job))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._work, name="notify", daemon=True)
-                self._thread.start()
-            self._wake.notify_all()
+            closed = self._closed
+            if not closed:
+                self._push(job, delay)
+        if closed:
+            self._record(job, "undelivered", "not sent: the process was stopping")
+
+    def _push(self, job: Job, delay: float) -> None:
+        """Queue ``job`` (the lock held) and make sure the worker runs."""
+        heapq.heappush(self._queue, (self.clock() + delay, next(self._order), job))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="notify", daemon=True)
+            self._thread.start()
+        self._wake.notify_all()
 
     # --- the worker -----------------------------------------------------------------------
 
