@@ -8,19 +8,27 @@ keeps every request it got; ``MailReceiver`` is aiosmtpd's SMTP server with AUTH
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import email
 import email.policy
+import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 @dataclass(frozen=True)
@@ -115,21 +123,68 @@ class MailReceiver:
 
 
 @contextlib.contextmanager
-def mail_receiver(user: str, password: str) -> Iterator[MailReceiver]:
+def mail_receiver(
+    user: str, password: str, tls: ssl.SSLContext | None = None
+) -> Iterator[MailReceiver]:
+    """With ``tls``, STARTTLS is required before anything else (AUTH included)."""
     receiver = MailReceiver(user, password, port=_free_port())
     controller = Controller(
         receiver,
         hostname="127.0.0.1",
         port=receiver.port,
         authenticator=receiver.authenticate,
-        auth_require_tls=False,
+        auth_require_tls=tls is not None,
         auth_required=True,
+        tls_context=tls,
+        require_starttls=tls is not None,
     )
     controller.start()
     try:
         yield receiver
     finally:
         controller.stop()
+
+
+def loopback_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
+    """A throwaway CA and a certificate for 127.0.0.1 it signed: the server's TLS context and
+    the CA bundle's path (for the client to verify with)."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubecurrent test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (directory / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (directory / "server.pem").write_bytes(leaf.public_bytes(pem))
+    (directory / "server.key").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(directory / "server.pem", directory / "server.key")
+    return context, directory / "ca.pem"
 
 
 def _free_port() -> int:

@@ -4,7 +4,7 @@
 naming the setting) and returns the ready channels. ``send`` delivers one message and returns
 the status it got (``HTTP 200``, ``SMTP 250``), or raises ``DeliveryError`` saying whether a
 retry may help: network errors, timeouts, HTTP 408, 429 and 5xx, SMTP 4xx are retried; other
-answers (a 404, a refused login) are not.
+answers (a 404, a refused login, a server certificate that does not verify) are not.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 import httpx
@@ -117,12 +118,17 @@ class SmtpChannel:
     password: str | None = None
     kind: ChannelKind = ChannelKind.EMAIL
 
+    def tls(self) -> ssl.SSLContext:
+        """A verifying context: the system's CAs, or the channel's ``ca`` bundle."""
+        ca = str(Path(self.spec.ca).expanduser()) if self.spec.ca else None
+        return ssl.create_default_context(cafile=ca)
+
     def send(self, event: Event, msg: Message, delivery: str, client: httpx.Client) -> str:
         mail = email_message(event, msg, self.spec.sender, self.spec.to)
         try:
             with smtplib.SMTP(self.spec.host, self.spec.smtp_port, timeout=TIMEOUT) as smtp:
                 if self.spec.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self.tls())
                 if self.spec.username is not None and self.password is not None:
                     smtp.login(self.spec.username, self.password)
                 refused = smtp.send_message(mail)
@@ -130,6 +136,8 @@ class SmtpChannel:
             raise DeliveryError(f"SMTP {exc.smtp_code}", retry=400 <= exc.smtp_code < 500) from None
         except smtplib.SMTPRecipientsRefused:
             raise DeliveryError("SMTP every recipient refused", retry=False) from None
+        except ssl.SSLCertVerificationError:
+            raise DeliveryError("SMTP SSLCertVerificationError", retry=False) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP {type(exc).__name__}", retry=True) from None
         if refused:

@@ -151,6 +151,16 @@ class EmailChannel(_Channel):
     to: tuple[str, ...] = Field(min_length=1)
     username: str | None = None
     password: SecretSource | None = None
+    ca: str | None = None
+    """Absolute path of a PEM CA bundle to verify the server's STARTTLS certificate with
+    (default: the system's CAs)."""
+
+    @field_validator("ca")
+    @classmethod
+    def _ca(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("/", "~")):
+            raise ValueError(f"{value!r}: give the CA bundle's absolute path")
+        return value
 
     @field_validator("password", mode="before")
     @classmethod
