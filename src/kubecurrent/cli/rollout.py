@@ -305,6 +305,7 @@ def start(
     evidence = check_rehearsals(rehearsals, require_rehearsal, [r.name for r in refs], version)
     members = [StrategyMember(r.name, r.labels) for r in refs]
     strategy = load_strategy(strategy_file) if strategy_file else default_strategy(members)
+    check_notify(strategy.notify)  # missing notification secrets stop here, dry run or not
     if dry_run:
         from kubecurrent.rollout import assign_waves
 
@@ -349,7 +350,6 @@ def start(
     store = _store(state_path, create=True)
     who = _actor(actor)
     engine = _engine(store, who, values)  # bad flags stop before anything is recorded
-    check_notify(strategy.notify)  # so do missing notification secrets
     rid = create(
         store,
         clusters=refs,

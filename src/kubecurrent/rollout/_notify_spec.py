@@ -118,7 +118,7 @@ class WebhookChannel(_Channel):
 
 
 class SlackChannel(_Channel):
-    """A Slack (or Slack-compatible: Mattermost, Rocket.Chat) incoming webhook."""
+    """A Slack incoming webhook (or a compatible one that takes Slack's ``text``)."""
 
     url: SecretSource
 
@@ -129,7 +129,7 @@ class SlackChannel(_Channel):
 
 
 class TeamsChannel(_Channel):
-    """A Microsoft Teams incoming webhook (or a Workflows webhook that takes the same card)."""
+    """A Microsoft Teams incoming webhook (an Adaptive Card message)."""
 
     url: SecretSource
 
