@@ -153,7 +153,7 @@ def channels(spec: Notify, redactor: Redactor) -> tuple[HttpChannel | SmtpChanne
         found.append(
             HttpChannel(
                 ChannelKind.WEBHOOK,
-                hook.name or f"webhook #{i + 1}",
+                hook.name or f"#{i + 1}",
                 frozenset(hook.events),
                 read_url(hook.url, f"{where}.url", redactor),
                 read_secret(hook.secret, f"{where}.secret", redactor) if hook.secret else None,
@@ -167,9 +167,7 @@ def channels(spec: Notify, redactor: Redactor) -> tuple[HttpChannel | SmtpChanne
             if mail.password
             else None
         )
-        found.append(
-            SmtpChannel(mail.name or f"email #{i + 1}", frozenset(mail.events), mail, password)
-        )
+        found.append(SmtpChannel(mail.name or f"#{i + 1}", frozenset(mail.events), mail, password))
     return tuple(found)
 
 
@@ -181,7 +179,7 @@ def _chats(
     return [
         HttpChannel(
             kind,
-            chat.name or f"{kind.value} #{i + 1}",
+            chat.name or f"#{i + 1}",
             frozenset(chat.events),
             read_url(chat.url, f"notify.{kind.value}[{i}].url", redactor),
         )

@@ -95,7 +95,8 @@ def _no_literal(value: object) -> object:
 
 class _Channel(_Model):
     name: str = ""
-    """Shown in the audit log and in failures; default: the kind and its position."""
+    """Shown after the kind in the audit trail (``slack platform``); default: the position
+    among channels of its kind (``slack #1``)."""
     events: tuple[EventKind, ...] = tuple(EventKind)
     """The events this channel receives (default: all)."""
 

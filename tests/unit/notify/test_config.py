@@ -118,5 +118,5 @@ def test_secrets_are_read_when_checked_and_a_missing_one_names_the_setting(
     )
     (tmp_path / "pw").write_text("  mail-pass-1\n")
     found = channels(spec, Redactor())
-    assert [(c.kind.value, c.name) for c in found] == [("slack", "slack #1"), ("email", "email #1")]
+    assert [(c.kind.value, c.name) for c in found] == [("slack", "#1"), ("email", "#1")]
     assert found[1].password == "mail-pass-1"  # type: ignore[union-attr]
