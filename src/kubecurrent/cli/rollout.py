@@ -26,8 +26,7 @@ from kubecurrent.cli._clusters import Selection, discover_options, discovered
 from kubecurrent.cli._options import KUBECONFIG
 from kubecurrent.cli._output import console, emit, simple_table
 from kubecurrent.cli._rehearsals import check_rehearsals, record_rehearsals, rehearsal_options
-from kubecurrent.cli._rollout_options import given, in_force, runner_flags, settings_from, to_record
-from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
+from kubecurrent.cli._rollout_options import given, runner_flags
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock, redact_url
@@ -36,8 +35,10 @@ from kubecurrent.notify import check as check_notify
 from kubecurrent.plan import resolve_target
 from kubecurrent.rollout import (
     ClusterRef,
+    DriveOutcome,
     Engine,
     Health,
+    RolloutStore,
     Store,
     abort,
     approve,
@@ -56,11 +57,20 @@ from kubecurrent.rollout import (
     summaries,
 )
 from kubecurrent.rollout import Member as StrategyMember
+from kubecurrent.runner import RunSettings, SandboxAwareRun, in_force, settings_from, to_record
 from kubecurrent.textfile import write_atomic
 
 NOTIFY_FLUSH = 30.0
 """Seconds a command waits at exit for notifications still queued (retries included)."""
-EXIT = {"done": 0, "waiting-approval": 3, "paused": 3, "halted": 4, "aborted": 4}
+EXIT = {
+    DriveOutcome.DONE: 0,
+    DriveOutcome.DONE_WITH_FAILURES: 1,
+    DriveOutcome.WAITING_APPROVAL: 3,
+    DriveOutcome.PAUSED: 3,
+    DriveOutcome.HALTED: 4,
+    DriveOutcome.ABORTED: 4,
+}
+"""The exit code of ``start``, ``resume`` and ``approve`` for each way a drive ends."""
 
 STATE = click.option(
     "--state",
@@ -94,7 +104,7 @@ def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return runner_flags(f, today=True)
 
 
-def _engine(store: Store, actor: str, values: dict[str, Any]) -> Engine:
+def _engine(store: RolloutStore, actor: str, values: dict[str, Any]) -> Engine:
     settings = _settings(values)
     return Engine(
         store=store,
@@ -107,7 +117,7 @@ def _engine(store: Store, actor: str, values: dict[str, Any]) -> Engine:
 
 
 def _recorded_engine(
-    ctx: click.Context, store: Store, rid: str, actor: str, values: dict[str, Any]
+    ctx: click.Context, store: RolloutStore, rid: str, actor: str, values: dict[str, Any]
 ) -> Engine:
     """An engine running with the options the rollout was started with; options given again
     here replace the recorded ones (journalled once the new values are known to be good)."""
@@ -174,14 +184,14 @@ def _drive(engine: Engine, rid: str) -> None:
     engine.events = dispatcher.sink(rid)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        state = engine.drive(rid)
+        outcome = engine.drive(rid)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
         dispatcher.close(NOTIFY_FLUSH if asked["n"] < 2 else 0.0)  # a 2nd Ctrl-C: at once
-    click.echo(f"rollout {rid}: {state}")
-    failed = snapshot(engine.store, rid)["detail"].startswith("done; failed")
-    sys.exit(1 if state == "done" and failed else EXIT.get(state, 1))
+    shown = "done" if outcome is DriveOutcome.DONE_WITH_FAILURES else outcome
+    click.echo(f"rollout {rid}: {shown}")
+    sys.exit(EXIT[outcome])
 
 
 def _health(health: Health | None) -> str:
@@ -535,15 +545,15 @@ def list_cmd(opts: GlobalOptions, state_path: Path | None) -> None:
 def history(opts: GlobalOptions, rollout_id: str | None, state_path: Path | None) -> None:
     """The journal: every transition of the rollout, its waves, clusters and steps."""
     store = _store(state_path)
-    entries = store.journal(rollout_id or store.latest())
+    entries = [e.to_json() for e in store.journal(rollout_id or store.latest())]
     rows = [
         [
-            e["time"],
-            e["actor"],
-            e["entity"],
-            e["ref"],
+            str(e["time"]),
+            str(e["actor"]),
+            str(e["entity"]),
+            str(e["ref"]),
             f"{e['from_state'] or ''} → {e['to_state']}" if e["entity"] != "note" else "",
-            e["detail"],
+            str(e["detail"]),
         ]
         for e in entries
     ]

@@ -28,7 +28,7 @@ import httpx
 from kubecurrent.notify._channels import TIMEOUT, DeliveryError, HttpChannel, SmtpChannel, channels
 from kubecurrent.notify._messages import Message, message
 from kubecurrent.notify._secrets import Redactor
-from kubecurrent.rollout import NO_EVENTS, Event, EventSink, Notify, Store, Strategy
+from kubecurrent.rollout import NO_EVENTS, AuditEntry, Event, EventSink, Notify, RolloutStore
 
 __all__ = ["Dispatcher", "Job", "check"]
 
@@ -84,7 +84,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        store: Store,
+        store: RolloutStore,
         *,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
@@ -103,7 +103,7 @@ class Dispatcher:
     def sink(self, rollout: str) -> EventSink:
         """The sink for ``rollout``, from its recorded strategy's ``notify``; reads the secrets
         now, so a missing one stops the drive before anything happens (``UsageError``)."""
-        spec = Strategy.model_validate_json(self.store.rollout(rollout)["strategy"]).notify
+        spec = self.store.rollout(rollout).strategy.notify
         if spec is None:
             return NO_EVENTS
         return _RolloutSink(self, spec, channels(spec, self.redactor))
@@ -173,23 +173,22 @@ class Dispatcher:
     def _record(self, job: Job, outcome: str, status: str, more: str = "") -> None:
         status = self.redactor.redact(status)
         detail = f"{job.event.kind.value}: attempt {job.attempt}: {status}{more}"
-        record = {
-            "time": self.now().isoformat(timespec="seconds"),
-            "user": SENDER,
-            "cluster": job.event.cluster,
-            "action": f"notify.{job.event.kind.value}",
-            "target": job.target,
-            "attempt": job.attempt,
-            "status": status,
-            "delivery": job.delivery,
-            "outcome": outcome,
-            "detail": self.redactor.redact(detail),
-        }
+        record = AuditEntry(
+            time=self.now(),
+            user=SENDER,
+            action=f"notify.{job.event.kind.value}",
+            rollout=job.event.rollout,
+            cluster=job.event.cluster,
+            target=job.target,
+            outcome=outcome,
+            detail=self.redactor.redact(detail),
+            extra={"attempt": job.attempt, "status": status, "delivery": job.delivery},
+        )
         try:
-            self.store.audit(job.event.rollout, record)
+            self.store.audit(record)
         except Exception:  # the audit trail is best effort here: never stop the worker
             log.exception("cannot record a delivery of rollout %s", job.event.rollout)
-        log.info("notify %s %s: %s", job.target, outcome, record["detail"])
+        log.info("notify %s %s: %s", job.target, outcome, record.detail)
 
     # --- stopping -------------------------------------------------------------------------
 

@@ -1,13 +1,16 @@
-"""Fleet rollouts: strategy (waves, windows, budgets), SQLite state, a crash-safe driver, reports.
+"""Fleet rollouts: strategy (waves, windows, budgets), a typed state store, a crash-safe driver,
+reports.
 
 ``create`` records a rollout (waves assigned from the strategy); ``Engine.drive`` carries it out
 through per-cluster ``ClusterRun`` objects the caller builds (the CLI wires collect, plan and the
-executor with the right providers); ``pause``/``abort``/``approve``/``prepare_resume`` change the
-store; ``snapshot`` and ``render_markdown``/``render_html`` read it. This layer never imports the
-sandbox; the CLI and the dashboard share it, so a rollout started in one is seen in the other.
+executor with the right providers) and returns a ``DriveOutcome``; ``pause``/``abort``/
+``approve``/``prepare_resume`` change the store; ``snapshot`` and ``render_markdown``/
+``render_html`` read it. All of them go through the ``RolloutStore`` protocol (typed records and
+enum states, every transition a method); ``Store`` is its SQLite home. This layer never imports
+the sandbox; the CLI and the dashboard share it, so a rollout started in one is seen in the other.
 """
 
-from kubecurrent.rollout._approvals import Approval
+from kubecurrent.rollout._approvals import Approval, ApprovalOutcome, approvers_in, judge, refusal
 from kubecurrent.rollout._audit import StoreAudit
 from kubecurrent.rollout._control import (
     abort,
@@ -35,8 +38,30 @@ from kubecurrent.rollout._notify_spec import (
     WebhookChannel,
     check_http_url,
 )
+from kubecurrent.rollout._protocol import RolloutStore, StoreConflict
 from kubecurrent.rollout._records import ClusterRef
 from kubecurrent.rollout._report import describe_runner, render_html, render_markdown
+from kubecurrent.rollout._state import (
+    AuditAction,
+    AuditEntry,
+    Change,
+    ClusterRecord,
+    ClusterState,
+    DriveOutcome,
+    Entity,
+    JournalEntry,
+    LeaseRecord,
+    Request,
+    RolloutRecord,
+    RolloutState,
+    RolloutSummary,
+    RunnerOptions,
+    StepRecord,
+    StepState,
+    WaveRecord,
+    WaveState,
+    stamp,
+)
 from kubecurrent.rollout._store import Store, default_state_path
 from kubecurrent.rollout._strategy import (
     Blackout,
@@ -56,35 +81,57 @@ from kubecurrent.rollout._windows import Opening, opening
 __all__ = [
     "NO_EVENTS",
     "Approval",
+    "ApprovalOutcome",
+    "AuditAction",
+    "AuditEntry",
     "Blackout",
+    "Change",
+    "ClusterRecord",
     "ClusterRef",
     "ClusterRun",
+    "ClusterState",
+    "DriveOutcome",
     "EmailChannel",
     "Engine",
+    "Entity",
     "Event",
     "EventKind",
     "EventSink",
     "FailureBudget",
     "Health",
+    "JournalEntry",
     "Lease",
     "LeaseHeld",
+    "LeaseRecord",
     "Member",
     "Notify",
     "Opening",
+    "Request",
     "Retry",
+    "RolloutRecord",
+    "RolloutState",
+    "RolloutStore",
+    "RolloutSummary",
     "RunnerFactory",
+    "RunnerOptions",
     "RunnerSource",
     "SecretSource",
     "SlackChannel",
+    "StepRecord",
+    "StepState",
     "Store",
     "StoreAudit",
+    "StoreConflict",
     "Strategy",
     "TeamsChannel",
     "Wave",
+    "WaveRecord",
+    "WaveState",
     "WebhookChannel",
     "Window",
     "abort",
     "approve",
+    "approvers_in",
     "assign_waves",
     "change_runner",
     "check_http_url",
@@ -93,15 +140,18 @@ __all__ = [
     "default_strategy",
     "describe_runner",
     "driven",
+    "judge",
     "load_strategy",
     "opening",
     "parse_duration",
     "parse_strategy",
     "pause",
     "prepare_resume",
+    "refusal",
     "render_html",
     "render_markdown",
     "runner_options",
     "snapshot",
+    "stamp",
     "summaries",
 ]

@@ -269,17 +269,17 @@ def test_the_approval_request_reaches_people_and_two_others_approve(
     # The audit trail: each attempt, with target, attempt and status; never a secret.
     audit = Store(state, create=False).audit_records(rid)
     flaky = [
-        (a["attempt"], a["status"], a["outcome"])
+        (a.extra["attempt"], a.extra["status"], a.outcome)
         for a in audit
-        if a.get("target") == "webhook flaky"
+        if a.target == "webhook flaky"
     ]
     assert flaky == [(1, "HTTP 500", "retry"), (2, "HTTP 500", "retry"), (3, "HTTP 200", "ok")]
-    mailed = [a for a in audit if a.get("target") == "email cab"]
-    assert [(a["action"], a["status"], a["outcome"]) for a in mailed] == [
+    mailed = [a for a in audit if a.target == "email cab"]
+    assert [(a.action, a.extra["status"], a.outcome) for a in mailed] == [
         ("notify.approval", "SMTP 250", "ok")
     ]
-    denied = [a for a in audit if a["action"] == "wave.approve" and a["outcome"] == "denied"]
-    assert [a["user"] for a in denied] == [STARTER[0]]
+    denied = [a for a in audit if a.action == "wave.approve" and a.outcome == "denied"]
+    assert [a.user for a in denied] == [STARTER[0]]
     wal = Path(f"{state}-wal")
     everything = state.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
     assert HMAC_KEY.encode() not in everything and SMTP_PASSWORD.encode() not in everything

@@ -67,11 +67,11 @@ def hooks() -> Iterator[WebhookReceiver]:
         yield r
 
 
-def _notify(store: Store, rid: str, audit_of: str) -> list[tuple[int, str, str]]:
+def _notify(store: Store, rid: str, audit_of: str) -> list[tuple[object, object, str]]:
     return [
-        (a["attempt"], a["status"], a["outcome"])
+        (a.extra["attempt"], a.extra["status"], a.outcome)
         for a in store.audit_records(rid)
-        if a.get("target") == audit_of
+        if a.target == audit_of
     ]
 
 
@@ -166,8 +166,9 @@ def test_no_secret_reaches_the_audit_trail_even_when_delivery_fails(
     dispatcher = Dispatcher(store)
     dispatcher.sink(rid).emit(_event(rid, EventKind.HALTED))
     dispatcher.close(5)
-    records = [a for a in store.audit_records(rid) if a["action"] == "notify.halted"]
-    assert {a["target"] for a in records} == {"slack #1", "webhook #1"}
-    assert {a["outcome"] for a in records} == {"retry", "failed"}
-    dumped = json.dumps(store.audit_records(rid)) + json.dumps(store.journal(rid))
+    records = [a for a in store.audit_records(rid) if a.action == "notify.halted"]
+    assert {a.target for a in records} == {"slack #1", "webhook #1"}
+    assert {a.outcome for a in records} == {"retry", "failed"}
+    dumped = json.dumps([a.to_json() for a in store.audit_records(rid)])
+    dumped += json.dumps([j.to_json() for j in store.journal(rid)])
     assert "SeCrEt" not in dumped and "services/T0" not in dumped

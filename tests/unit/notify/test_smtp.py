@@ -47,8 +47,8 @@ def test_starttls_then_login_then_the_mail(tmp_path: Path) -> None:
         dispatcher.close(15)
     assert mail.logins == ["kc"]
     assert [m["Subject"] for m in mail.messages] == [f"[kubecurrent] Rollout {rid} halted"]
-    (record,) = [a for a in store.audit_records(rid) if a["action"] == "notify.halted"]
-    assert (record["target"], record["status"], record["outcome"]) == (
+    (record,) = [a for a in store.audit_records(rid) if a.action == "notify.halted"]
+    assert (record.target, record.extra["status"], record.outcome) == (
         "email cab",
         "SMTP 250",
         "ok",
@@ -67,8 +67,8 @@ def test_a_certificate_the_ca_did_not_sign_is_refused_before_the_password(tmp_pa
         dispatcher.sink(rid).emit(Event(EventKind.HALTED, rid, "1.37", "olga", NOW))
         dispatcher.close(15)
     assert mail.logins == [] and mail.messages == []
-    (record,) = [a for a in store.audit_records(rid) if a["action"] == "notify.halted"]
-    assert record["outcome"] == "failed" and "SSLCertVerificationError" in record["status"]
+    (record,) = [a for a in store.audit_records(rid) if a.action == "notify.halted"]
+    assert record.outcome == "failed" and "SSLCertVerificationError" in str(record.extra["status"])
 
 
 def test_the_ca_path_must_be_absolute() -> None:

@@ -14,6 +14,7 @@ from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout import (
     ClusterRef,
+    DriveOutcome,
     Engine,
     Event,
     EventKind,
@@ -103,7 +104,7 @@ def test_start_approval_failure_and_halt_are_each_told_once(tmp_path: Path) -> N
         ["up-1", "down-2"],
         "waves: [{name: one, select: {tier: a}}, {name: two, approvals: 2}]",
     )
-    assert _engine(store, sink).drive(rid) == "waiting-approval"
+    assert _engine(store, sink).drive(rid) is DriveOutcome.WAITING_APPROVAL
     assert [(e.kind, e.wave, e.approvals) for e in sink.events] == [
         (EventKind.STARTED, None, 0),
         (EventKind.APPROVAL, "two", 2),
@@ -112,12 +113,12 @@ def test_start_approval_failure_and_halt_are_each_told_once(tmp_path: Path) -> N
 
     approve(store, rid, "two", "oscar", NOW)
     prepare_resume(store, rid, "oscar", NOW)
-    assert _engine(store, sink, "oscar").drive(rid) == "waiting-approval"
+    assert _engine(store, sink, "oscar").drive(rid) is DriveOutcome.WAITING_APPROVAL
     assert len(sink.events) == 2, "a wave still waiting is not announced again"
 
     approve(store, rid, "two", "pia", NOW)
     prepare_resume(store, rid, "pia", NOW)
-    assert _engine(store, sink, "pia").drive(rid) == "halted"
+    assert _engine(store, sink, "pia").drive(rid) is DriveOutcome.HALTED
     later = sink.events[2:]
     assert [(e.kind, e.cluster) for e in later] == [
         (EventKind.FAILED, "down-2"),
@@ -130,6 +131,6 @@ def test_start_approval_failure_and_halt_are_each_told_once(tmp_path: Path) -> N
 def test_a_rollout_that_finishes_tells_done(tmp_path: Path) -> None:
     store, sink = Store(tmp_path / "r.db"), Recorded()
     rid = _start(store, ["up-1", "up-2"], "waves: [{name: all}]")
-    assert _engine(store, sink).drive(rid) == "done"
+    assert _engine(store, sink).drive(rid) is DriveOutcome.DONE
     assert [e.kind for e in sink.events] == [EventKind.STARTED, EventKind.DONE]
     assert all(e.rollout == rid for e in sink.events)
