@@ -169,7 +169,7 @@ def test_a_dev_operator_starts_on_dev_and_cannot_touch_a_rollout_with_prod(
         assert answer.status_code == 403 and "env=dev only" in answer.json()["error"]
     assert ctx.state_path is not None
     journal = Store(ctx.state_path).journal(other)
-    assert all(e["actor"] != who["user"] for e in journal)
+    assert all(e.actor != who["user"] for e in journal)
     records = [json.loads(line) for line in ctx.audit.path.read_text().splitlines()]
     denied = {(r["action"], r["outcome"]) for r in records if r["user"] == who["user"]}
     assert ("web.rollout.abort", "denied") in denied and ("web.rollout.start", "denied") in denied
