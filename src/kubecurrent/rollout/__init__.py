@@ -23,8 +23,29 @@ from kubecurrent.rollout._control import (
 from kubecurrent.rollout._duration import parse_duration
 from kubecurrent.rollout._engine import ClusterRun, Engine, RunnerFactory, RunnerSource
 from kubecurrent.rollout._lease import Lease, LeaseHeld
+from kubecurrent.rollout._protocol import RolloutStore, StoreConflict
 from kubecurrent.rollout._records import ClusterRef
 from kubecurrent.rollout._report import describe_runner, render_html, render_markdown
+from kubecurrent.rollout._state import (
+    AuditAction,
+    AuditEntry,
+    Change,
+    ClusterRecord,
+    ClusterState,
+    DriveOutcome,
+    Entity,
+    JournalEntry,
+    LeaseRecord,
+    Request,
+    RolloutRecord,
+    RolloutState,
+    RolloutSummary,
+    RunnerOptions,
+    StepRecord,
+    StepState,
+    WaveRecord,
+    WaveState,
+)
 from kubecurrent.rollout._store import Store, default_state_path
 from kubecurrent.rollout._strategy import (
     Blackout,
@@ -42,22 +63,42 @@ from kubecurrent.rollout._strategy import (
 from kubecurrent.rollout._windows import Opening, opening
 
 __all__ = [
+    "AuditAction",
+    "AuditEntry",
     "Blackout",
+    "Change",
+    "ClusterRecord",
     "ClusterRef",
     "ClusterRun",
+    "ClusterState",
+    "DriveOutcome",
     "Engine",
+    "Entity",
     "FailureBudget",
     "Health",
+    "JournalEntry",
     "Lease",
     "LeaseHeld",
+    "LeaseRecord",
     "Member",
     "Opening",
+    "Request",
+    "RolloutRecord",
+    "RolloutState",
+    "RolloutStore",
+    "RolloutSummary",
     "RunnerFactory",
+    "RunnerOptions",
     "RunnerSource",
+    "StepRecord",
+    "StepState",
     "Store",
     "StoreAudit",
+    "StoreConflict",
     "Strategy",
     "Wave",
+    "WaveRecord",
+    "WaveState",
     "Window",
     "abort",
     "approve",

@@ -1,0 +1,336 @@
+"""What a rollout store holds, as typed records: states are enums, times are aware datetimes.
+
+::
+
+    RolloutRecord   one per rollout: target, strategy, runner options, state, pending request
+      WaveRecord      per wave (by index): state, approval gate, who approved, soak deadline
+      ClusterRecord   per cluster: wave, position, where to reach it, state, plan, findings
+        StepRecord      per plan step of a cluster: state, timings, detail
+      JournalEntry    append-only: a state change of the rollout, a wave, a cluster or a step,
+                      or a note (an approval, a request, a plan recorded)
+      AuditEntry      append-only: an action on a cluster or on the rollout (who, what, outcome)
+      LeaseRecord     which driver holds the rollout, until when
+
+Every state enum is a ``StrEnum`` whose values are what stores write and people read
+(``waiting-approval``), so a record prints the same in a table, a file and a custom resource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kubecurrent.execute import Baseline
+from kubecurrent.model.plan import ClusterPlan
+from kubecurrent.rollout._records import ClusterRef
+from kubecurrent.rollout._strategy import Strategy
+
+__all__ = [
+    "AuditAction",
+    "AuditEntry",
+    "Change",
+    "ClusterRecord",
+    "ClusterState",
+    "DriveOutcome",
+    "Entity",
+    "JournalEntry",
+    "LeaseRecord",
+    "Request",
+    "RolloutRecord",
+    "RolloutState",
+    "RolloutSummary",
+    "RunnerOptions",
+    "StepRecord",
+    "StepState",
+    "WaveRecord",
+    "WaveState",
+]
+
+JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+RunnerOptions = Mapping[str, JsonValue]
+"""How the clusters of a rollout are upgraded, recorded with it (plain JSON data)."""
+
+
+class RolloutState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    WAITING_APPROVAL = "waiting-approval"
+    """A wave's approval gate is closed; the driver has exited."""
+    PAUSED = "paused"
+    HALTED = "halted"
+    """A wave's failure budget was exceeded; a resume must retry the failed clusters."""
+    DONE = "done"
+    ABORTED = "aborted"
+
+    @property
+    def finished(self) -> bool:
+        """Nothing will ever move it again."""
+        return self in (RolloutState.DONE, RolloutState.ABORTED)
+
+
+class WaveState(StrEnum):
+    PENDING = "pending"
+    WAITING_APPROVAL = "waiting-approval"
+    RUNNING = "running"
+    SOAKING = "soaking"
+    HALTED = "halted"
+    DONE = "done"
+
+
+class ClusterState(StrEnum):
+    PENDING = "pending"
+    WAITING_WINDOW = "waiting-window"
+    """Its maintenance window (or the provider's hold) is closed; it starts when it opens."""
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    ABORTED = "aborted"
+
+    @property
+    def finished(self) -> bool:
+        """The engine will not start it again in this pass (a retry puts failed ones back)."""
+        return self in (ClusterState.DONE, ClusterState.FAILED, ClusterState.ABORTED)
+
+
+UNFINISHED_CLUSTERS = frozenset(s for s in ClusterState if not s.finished)
+
+
+class StepState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Request(StrEnum):
+    """What a person asked of a rollout that its driver has not honoured yet."""
+
+    PAUSE = "pause"
+    ABORT = "abort"
+
+
+class Entity(StrEnum):
+    """What a journal entry is about."""
+
+    ROLLOUT = "rollout"
+    WAVE = "wave"
+    CLUSTER = "cluster"
+    STEP = "step"
+    NOTE = "note"
+    """Not a state change: an approval, a request, a plan recorded."""
+
+
+class AuditAction(StrEnum):
+    """The audit actions the rollout layer writes itself (the executor writes its own, such as
+    ``step.done`` or ``node.cordon``; ``AuditEntry.action`` holds either)."""
+
+    PAUSE = "rollout.pause"
+    ABORT = "rollout.abort"
+    RESUME = "rollout.resume"
+    RUNNER = "rollout.runner"
+    APPROVE = "wave.approve"
+    RECOVER = "cluster.recover"
+    REHEARSAL = "rehearsal"
+
+
+class DriveOutcome(StrEnum):
+    """Why ``Engine.drive`` returned (the CLI maps each to one exit code)."""
+
+    DONE = "done"
+    """Every cluster is at the target."""
+    DONE_WITH_FAILURES = "done-with-failures"
+    """Finished, but some clusters failed within their wave's failure budget."""
+    WAITING_APPROVAL = "waiting-approval"
+    PAUSED = "paused"
+    HALTED = "halted"
+    ABORTED = "aborted"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Who makes a change, when, and why (what the journal records with it)."""
+
+    actor: str
+    when: dt.datetime
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutRecord:
+    id: str
+    target: str
+    fleet: str
+    """The fleet file (or the dashboard's description of where the clusters came from)."""
+    strategy: Strategy
+    state: RolloutState
+    created: dt.datetime
+    updated: dt.datetime
+    actor: str
+    """Who started it."""
+    detail: str = ""
+    request: Request | None = None
+    runner: RunnerOptions = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WaveRecord:
+    rollout: str
+    index: int
+    name: str
+    state: WaveState
+    approval: bool
+    """A person must approve before it starts."""
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
+    soak_until: dt.datetime | None = None
+    started: dt.datetime | None = None
+    finished: dt.datetime | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRecord:
+    rollout: str
+    ref: ClusterRef
+    """Where the cluster is reached, and its labels (``ref.name`` is its name in the rollout)."""
+    wave: int
+    position: int
+    """Order in the rollout (waves in order, clusters by name within a wave)."""
+    state: ClusterState
+    plan: ClusterPlan | None = None
+    """Planned once, kept for resume and for the report."""
+    baseline: Baseline | None = None
+    """What was already unhealthy before the first step (reused on resume)."""
+    from_version: str | None = None
+    final_version: str | None = None
+    findings_before: Mapping[str, int] | None = None
+    """Findings per severity before the upgrade (None: not collected yet)."""
+    findings_after: Mapping[str, int] | None = None
+    started: dt.datetime | None = None
+    finished: dt.datetime | None = None
+    detail: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    rollout: str
+    cluster: str
+    order: int
+    type: str
+    target: str
+    state: StepState
+    from_version: str | None = None
+    to_version: str | None = None
+    why: str = ""
+    started: dt.datetime | None = None
+    finished: dt.datetime | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    seq: int
+    """Order within the store (increasing; gaps allowed)."""
+    rollout: str
+    time: dt.datetime
+    actor: str
+    entity: Entity
+    ref: str
+    """Which one: the rollout id, a wave index, a cluster name, ``cluster:step``."""
+    from_state: str | None
+    to_state: str
+    """The new state (``note`` for a note)."""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audit record: the executor's (``kubecurrent.execute.audit_record``) or the rollout
+    layer's own; ``extra`` holds provider fields such as an update id, as text."""
+
+    time: dt.datetime
+    user: str
+    action: str
+    rollout: str
+    cluster: str | None = None
+    step: int | None = None
+    type: str | None = None
+    target: str | None = None
+    before: str | None = None
+    after: str | None = None
+    outcome: str = "ok"
+    detail: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The record as the audit trail stores and shows it (the executor's field order)."""
+        record: dict[str, JsonValue] = {
+            "time": self.time.isoformat(timespec="seconds"),
+            "user": self.user,
+            "cluster": self.cluster,
+            "action": self.action,
+        }
+        if self.step is not None:
+            record |= {"step": self.step, "type": self.type, "target": self.target}
+        record |= {"before": self.before, "after": self.after}
+        record |= {"outcome": self.outcome, "detail": self.detail, **self.extra}
+        return record | {"rollout": self.rollout}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> AuditEntry:
+        """An audit record read back (``to_json``'s output, or an executor's record)."""
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return None if value is None else str(value)
+
+        step = data.get("step")
+        return cls(
+            time=dt.datetime.fromisoformat(str(data["time"])),
+            user=str(data.get("user", "")),
+            action=str(data.get("action", "")),
+            rollout=str(data.get("rollout", "")),
+            cluster=text("cluster"),
+            step=int(step) if isinstance(step, int | str) else None,
+            type=text("type"),
+            target=text("target"),
+            before=text("before"),
+            after=text("after"),
+            outcome=str(data.get("outcome", "ok")),
+            detail=str(data.get("detail") or ""),
+            extra={k: str(v) for k, v in data.items() if k not in _AUDIT_FIELDS},
+        )
+
+
+_AUDIT_FIELDS = frozenset(
+    {"time", "user", "cluster", "action", "rollout", "step", "type", "target", "before", "after"}
+    | {"outcome", "detail"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseRecord:
+    """Which driver holds a rollout; ``holder`` is unique per driver (``host:pid`` for a
+    process, a pod name for a controller replica)."""
+
+    rollout: str
+    holder: str
+    host: str
+    pid: int
+    pid_started: float
+    """The holder process's start time (with the pid, tells a dead holder on this host)."""
+    expires: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutSummary:
+    """A line of the rollout list: the rollout and how many clusters are in each state."""
+
+    rollout: RolloutRecord
+    clusters: Mapping[ClusterState, int]
