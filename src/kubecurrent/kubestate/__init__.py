@@ -2,7 +2,8 @@
 
 ``crd_documents`` returns the CustomResourceDefinitions (``MemberCluster``, ``FleetUpgrade``,
 ``ClusterUpgrade`` in ``kubecurrent.io/v1alpha1``); the lightkube classes of the same names
-address their objects; ``install_crds`` applies the definitions; ``worst_case_bytes`` bounds the size of an object from its schema.
+address their objects; ``install_crds`` applies the definitions; ``KubeStore`` keeps rollouts in them (the
+``kubecurrent.rollout.RolloutStore`` protocol); ``worst_case_bytes`` bounds the size of an object from its schema.
 """
 
 from kubecurrent.kubestate._bounds import ETCD_REQUEST_LIMIT, METADATA_ALLOWANCE, worst_case_bytes
@@ -17,6 +18,7 @@ from kubecurrent.kubestate._crds import (
     crd_documents,
 )
 from kubecurrent.kubestate._install import install_crds
+from kubecurrent.kubestate._store import KubeStore
 
 __all__ = [
     "CRD_FILES",
@@ -27,6 +29,7 @@ __all__ = [
     "ClusterUpgrade",
     "CrdDoc",
     "FleetUpgrade",
+    "KubeStore",
     "MemberCluster",
     "crd_documents",
     "install_crds",
