@@ -145,6 +145,8 @@ def rollout_status(record: RolloutRecord, waves: Sequence[WaveRecord]) -> dict[s
     """The status fields a ``RolloutRecord`` and its waves set (journal and audit aside)."""
     status: dict[str, Any] = {
         "phase": record.state.value,
+        "target": record.target,
+        "strategy": record.strategy.model_dump_json(by_alias=True, exclude_defaults=True),
         "message": clip(record.detail, 1024),
         "fleet": clip(record.fleet, 1024),
         "actor": clip(record.actor, 128),
@@ -178,9 +180,11 @@ def rollout_from(obj: Mapping[str, Any]) -> RolloutRecord:
     spec, status = obj["spec"], obj.get("status") or {}
     return RolloutRecord(
         id=obj["metadata"]["name"],
-        target=spec["target"],
+        target=status.get("target") or spec["target"],
         fleet=status.get("fleet", ""),
-        strategy=Strategy.model_validate(spec.get("strategy") or {}),
+        strategy=Strategy.model_validate_json(status["strategy"])
+        if status.get("strategy")
+        else Strategy.model_validate(spec.get("strategy") or {}),
         state=RolloutState(status.get("phase", "pending")),
         created=_time(status.get("created")) or _time(obj["metadata"]["creationTimestamp"]),  # type: ignore[arg-type]
         updated=_time(status.get("updated")) or _time(obj["metadata"]["creationTimestamp"]),  # type: ignore[arg-type]

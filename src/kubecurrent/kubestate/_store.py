@@ -25,11 +25,12 @@ from lightkube.core.exceptions import ApiError
 from lightkube.models.coordination_v1 import LeaseSpec
 from lightkube.models.meta_v1 import ObjectMeta, OwnerReference
 from lightkube.resources.coordination_v1 import Lease
+from lightkube.resources.core_v1 import Secret
 
 from kubecurrent.errors import ClusterError, UsageError
 from kubecurrent.execute import Baseline
 from kubecurrent.kubestate import _codec as c
-from kubecurrent.kubestate._crds import GROUP, VERSION, ClusterUpgrade, FleetUpgrade
+from kubecurrent.kubestate._crds import GROUP, VERSION, ClusterUpgrade, FleetUpgrade, MemberCluster
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout import (
     AuditEntry,
@@ -46,6 +47,7 @@ from kubecurrent.rollout import (
     StepRecord,
     StepState,
     StoreConflict,
+    Strategy,
     WaveRecord,
     WaveState,
 )
@@ -194,6 +196,28 @@ class KubeStore:
         records = [c.rollout_from(_plain(o)) for o in found if (o.get("status") or {}).get("phase")]
         return sorted(records, key=lambda r: (r.created, r.id), reverse=True)
 
+    def fleet_upgrades(self) -> list[dict[str, Any]]:
+        """Every FleetUpgrade of the namespace as plain data, rollouts or not yet."""
+        found = self._call(
+            "list",
+            "fleetupgrades",
+            lambda: list(self.client.list(FleetUpgrade, namespace=self.namespace)),
+        )
+        return [_plain(o) for o in found]
+
+    def member_clusters(self) -> list[dict[str, Any]]:
+        """Every MemberCluster of the namespace as plain data."""
+        found = self._call(
+            "list",
+            "memberclusters",
+            lambda: list(self.client.list(MemberCluster, namespace=self.namespace)),
+        )
+        return [_plain(o) for o in found]
+
+    def secret_exists(self, name: str) -> bool:
+        """Whether Secret ``name`` is in the namespace (a refusal to read it raises)."""
+        return self._get(Secret, name) is not None
+
     def latest(self) -> str:
         found = self.rollouts()
         if not found:
@@ -265,11 +289,24 @@ class KubeStore:
                     hint="give it another id, or continue it with `kubecurrent rollout resume`",
                 ) from None
             raise
+        self.adopt(rollout, str(made.metadata.uid), waves, clusters, change)
+
+    def adopt(
+        self,
+        rollout: RolloutRecord,
+        uid: str,
+        waves: Sequence[WaveRecord],
+        clusters: Sequence[ClusterRecord],
+        change: Change,
+    ) -> None:
+        """Record the rollout of an existing FleetUpgrade (``uid``), one a person applied:
+        its ClusterUpgrades, then its status — the write that makes it a rollout. Adopting
+        again after a crash in between keeps the ClusterUpgrades made already."""
         owner = OwnerReference(
             apiVersion=f"{GROUP}/{VERSION}",
             kind="FleetUpgrade",
             name=rollout.id,
-            uid=made.metadata.uid,
+            uid=uid,
             controller=True,
         )
         for record in clusters:
@@ -282,7 +319,12 @@ class KubeStore:
                 ),
                 spec=c.cluster_spec(record, rollout.target),
             )
-            created = _plain(self._call("create", "clusterupgrades", self.client.create, obj))
+            try:
+                created = _plain(self._call("create", "clusterupgrades", self.client.create, obj))
+            except ApiError as exc:
+                if exc.status.code == 409:  # made before a crash: keep it as it is
+                    continue
+                raise
             created["status"] = c.cluster_status(record)
             self._write_status(ClusterUpgrade, created)
 
@@ -346,6 +388,42 @@ class KubeStore:
 
         self._fleet(rid)
         self._update(FleetUpgrade, rid, apply)
+
+    def set_strategy(self, rid: str, strategy: Strategy, change: Change) -> None:
+        """Put ``strategy`` in force (same waves, other settings: concurrency, soak, windows),
+        with ``change`` as a note."""
+
+        def apply(obj: dict[str, Any], status: Status) -> None:
+            status["strategy"] = strategy.model_dump_json(by_alias=True, exclude_defaults=True)
+            self._note(rid, status, change)
+
+        self._fleet(rid)
+        self._update(FleetUpgrade, rid, apply)
+
+    def condition(
+        self, name: str, kind: str, ok: bool, reason: str, message: str, when: dt.datetime
+    ) -> None:
+        """Set condition ``kind`` of FleetUpgrade ``name`` (recorded as a rollout or not); its
+        transition time changes only when its status does."""
+
+        def apply(obj: dict[str, Any], status: Status) -> None:
+            value = "True" if ok else "False"
+            conditions = [x for x in status.get("conditions", []) if x["type"] != kind]
+            old = next((x for x in status.get("conditions", []) if x["type"] == kind), None)
+            since = old["lastTransitionTime"] if old and old["status"] == value else None
+            conditions.append(
+                {
+                    "type": kind,
+                    "status": value,
+                    "reason": reason,
+                    "message": c.clip(message, 1024),
+                    "lastTransitionTime": since or when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "observedGeneration": int(obj["metadata"].get("generation", 0)),
+                }
+            )
+            status["conditions"] = conditions
+
+        self._update(FleetUpgrade, name, apply)
 
     def _note(self, rid: str, status: Status, change: Change) -> None:
         note = self._entry(rid, Entity.NOTE, rid, None, "note", change)
