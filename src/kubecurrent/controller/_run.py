@@ -51,6 +51,7 @@ class Controller:
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     last_round: float = 0.0
     """``time.monotonic()`` of the last round that finished without an error."""
+    started: float = field(default_factory=time.monotonic)
     _wake: threading.Event = field(default_factory=threading.Event)
 
     # --- one round ---------------------------------------------------------------------------
@@ -138,11 +139,14 @@ class Controller:
 
     @property
     def healthy(self) -> bool:
-        return time.monotonic() - self.last_round < 3 * self.interval + 30
+        """A round finished, or the replica started, within three rounds plus 30 s."""
+        since = max(self.last_round, self.started)
+        return time.monotonic() - since < 3 * self.interval + 30
 
     @property
     def ready(self) -> bool:
-        return self.last_round > 0 and self.healthy
+        """A round finished, and recently."""
+        return self.last_round > 0 and time.monotonic() - self.last_round < 3 * self.interval + 30
 
 
 def _summary(found: Declared) -> str:
