@@ -21,7 +21,7 @@ from kubecurrent.errors import UsageError
 
 if TYPE_CHECKING:
     from kubecurrent.rehearse import RehearsalSummary
-    from kubecurrent.rollout import Store
+    from kubecurrent.rollout import RolloutStore
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -87,23 +87,26 @@ def check_rehearsals(
 
 
 def record_rehearsals(
-    store: Store, rollout: str, summaries: Sequence[RehearsalSummary], who: str, now: dt.datetime
+    store: RolloutStore,
+    rollout: str,
+    summaries: Sequence[RehearsalSummary],
+    who: str,
+    now: dt.datetime,
 ) -> None:
-    from kubecurrent.execute import audit_record
+    from kubecurrent.rollout import AuditAction, AuditEntry
 
     for s in summaries:
         store.audit(
-            rollout,
-            audit_record(
-                when=now,
+            AuditEntry(
+                time=now,
                 user=who,
+                action=AuditAction.REHEARSAL,
+                rollout=rollout,
                 cluster=s.cluster,
-                action="rehearsal",
                 before=s.source_version,
                 after=s.target,
                 outcome="ok" if s.ok else "refused",
                 detail=s.describe(),
-                sha256=s.sha256,
-                hops=list(s.hops),
-            ),
+                extra={"sha256": s.sha256, "hops": list(s.hops)},
+            )
         )

@@ -26,14 +26,14 @@ from kubecurrent.cli._clusters import Selection, discover_options, discovered
 from kubecurrent.cli._options import KUBECONFIG
 from kubecurrent.cli._output import console, emit, simple_table
 from kubecurrent.cli._rehearsals import check_rehearsals, record_rehearsals, rehearsal_options
-from kubecurrent.cli._rollout_options import given, in_force, runner_flags, settings_from, to_record
-from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
+from kubecurrent.cli._rollout_options import given, runner_flags
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock, redact_url
 from kubecurrent.plan import resolve_target
 from kubecurrent.rollout import (
     ClusterRef,
+    DriveOutcome,
     Engine,
     Health,
     Store,
@@ -54,9 +54,18 @@ from kubecurrent.rollout import (
     summaries,
 )
 from kubecurrent.rollout import Member as StrategyMember
+from kubecurrent.runner import RunSettings, SandboxAwareRun, in_force, settings_from, to_record
 from kubecurrent.textfile import write_atomic
 
-EXIT = {"done": 0, "waiting-approval": 3, "paused": 3, "halted": 4, "aborted": 4}
+EXIT = {
+    DriveOutcome.DONE: 0,
+    DriveOutcome.DONE_WITH_FAILURES: 1,
+    DriveOutcome.WAITING_APPROVAL: 3,
+    DriveOutcome.PAUSED: 3,
+    DriveOutcome.HALTED: 4,
+    DriveOutcome.ABORTED: 4,
+}
+"""The exit code of ``start``, ``resume`` and ``approve`` for each way a drive ends."""
 
 STATE = click.option(
     "--state",
@@ -168,13 +177,13 @@ def _drive(engine: Engine, rid: str) -> None:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        state = engine.drive(rid)
+        outcome = engine.drive(rid)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    click.echo(f"rollout {rid}: {state}")
-    failed = snapshot(engine.store, rid)["detail"].startswith("done; failed")
-    sys.exit(1 if state == "done" and failed else EXIT.get(state, 1))
+    shown = "done" if outcome is DriveOutcome.DONE_WITH_FAILURES else outcome
+    click.echo(f"rollout {rid}: {shown}")
+    sys.exit(EXIT[outcome])
 
 
 def _health(health: Health | None) -> str:
@@ -527,15 +536,15 @@ def list_cmd(opts: GlobalOptions, state_path: Path | None) -> None:
 def history(opts: GlobalOptions, rollout_id: str | None, state_path: Path | None) -> None:
     """The journal: every transition of the rollout, its waves, clusters and steps."""
     store = _store(state_path)
-    entries = store.journal(rollout_id or store.latest())
+    entries = [e.to_json() for e in store.journal(rollout_id or store.latest())]
     rows = [
         [
-            e["time"],
-            e["actor"],
-            e["entity"],
-            e["ref"],
+            str(e["time"]),
+            str(e["actor"]),
+            str(e["entity"]),
+            str(e["ref"]),
             f"{e['from_state'] or ''} → {e['to_state']}" if e["entity"] != "note" else "",
-            e["detail"],
+            str(e["detail"]),
         ]
         for e in entries
     ]

@@ -13,8 +13,6 @@ import functools
 import logging
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +22,12 @@ from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
 from kubecurrent.cli._clusters import DISCOVER_KEYS, Selection, discover_options, targets
 from kubecurrent.cli._options import global_flags
-from kubecurrent.cli._rollout_options import (
-    DEFAULTS,
-    RUNNER_OPTIONS,
-    from_record,
-    runner_flags,
-    settings_from,
-    to_record,
-)
-from kubecurrent.cli._rollout_run import SandboxAwareRun
+from kubecurrent.cli._rollout_options import runner_flags
 from kubecurrent.collect.cluster import ClusterTarget, CollectOptions
 from kubecurrent.collect.fleet_spec import load_inventory_dir
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory, default_state_path
+from kubecurrent.rollout import ClusterRef, default_state_path
+from kubecurrent.runner import RecordedRunners
 from kubecurrent.web import (
     Authenticator,
     Authenticators,
@@ -191,7 +182,7 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         refresh_interval=kw["refresh_interval"],
         secure_cookies=kw["behind_tls_proxy"],
         state_path=(kw["state"] or default_state_path()).expanduser(),
-        runners=ServeRunners.checked(kw) if live else None,
+        runners=RecordedRunners.checked(kw) if live else None,
         cluster_refs=refs,
         fleet_source=str(kw["fleet"])
         if kw["fleet"]
@@ -238,35 +229,6 @@ def _targets(
         concurrency=CONCURRENCY,
     )
     return targets(sel, opts)
-
-
-@dataclass(frozen=True)
-class ServeRunners:
-    """Rollouts driven by the dashboard run as `kubecurrent rollout` runs them (the sandbox
-    provider for sandboxes), with the options each rollout was started with; one started here
-    records the server's runner flags (those of `rollout start`, without --today). The day
-    is taken when a rollout is driven, so a long-running server stays right."""
-
-    values: Mapping[str, Any]
-
-    @classmethod
-    def checked(cls, flags: Mapping[str, Any]) -> ServeRunners:
-        """From the serve command's runner flags; bad ones stop the server from starting."""
-        values = {n: flags.get(n, DEFAULTS[n]) for n in RUNNER_OPTIONS} | {"today": None}
-        settings_from(values, lambda _m: None)
-        return cls(values)
-
-    def record(self) -> dict[str, Any]:
-        return to_record(self.values)
-
-    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
-        log = logging.getLogger("kubecurrent.web.rollout")
-        settings = settings_from(from_record(recorded or self.record()), log.info)
-
-        def make(ref: ClusterRef) -> ClusterRun:
-            return SandboxAwareRun(ref, settings)
-
-        return make
 
 
 def _authenticators(users: Path | None) -> list[Authenticator]:

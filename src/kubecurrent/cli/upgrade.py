@@ -16,7 +16,7 @@ import click
 
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console
-from kubecurrent.cli._modes import gitops_options, print_runbook, server_of, wants_runbook
+from kubecurrent.cli._modes import gitops_options, print_runbook
 from kubecurrent.cli._options import (
     ADDON_CHART,
     CATALOG_EXTRA,
@@ -30,14 +30,7 @@ from kubecurrent.cli._options import (
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._plan_file import load_cluster_plan
 from kubecurrent.cli._types import SECONDS
-from kubecurrent.cli._upgrade_run import (
-    Setup,
-    audit_path,
-    build_executor,
-    cluster_api,
-    print_report,
-    probe_promql,
-)
+from kubecurrent.cli._upgrade_ui import ask_step, print_report, probe_promql, tell
 from kubecurrent.collect.clouds import GkeRef
 from kubecurrent.collect.cluster import (
     ClusterTarget,
@@ -52,6 +45,14 @@ from kubecurrent.execute import AuditLog, ClusterApiProvider, cloud_steps, conne
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.plan import PlanPolicy, pin_patches, plan_cluster, resolve_target
+from kubecurrent.runner import (
+    Setup,
+    audit_path,
+    build_executor,
+    cluster_api,
+    server_of,
+    wants_runbook,
+)
 from kubecurrent.sandbox import offered_patches, sandbox_for_server
 
 
@@ -225,7 +226,8 @@ def upgrade(
             f"Cluster API: {capi.namespace}/{capi.cluster_name}; versions as its objects report",
             highlight=False,
         )
-    executor = build_executor(setup, plan, collect, inventory.name)
+    confirm = ask_step if setup.step_by_step else (lambda _step: True)
+    executor = build_executor(setup, plan, collect, inventory.name, tell=tell, confirm=confirm)
     if flags["dry_run"]:
         executor.preflight()
         probe_promql(setup.promql_checks())

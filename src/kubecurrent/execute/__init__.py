@@ -29,7 +29,13 @@ from kubecurrent.execute._errors import (
     RetryPolicy,
     StepError,
 )
-from kubecurrent.execute._executor import ExecutionReport, Executor, StepResult
+from kubecurrent.execute._executor import (
+    ExecutionReport,
+    Executor,
+    Gate,
+    StepProgress,
+    StepResult,
+)
 from kubecurrent.execute._health import Baseline, HealthGate
 from kubecurrent.execute._helm import HelmAddons, chart_source, find_release
 from kubecurrent.execute._kube import Kube, connect, connect_target
@@ -75,6 +81,7 @@ __all__ = [
     "EksProvider",
     "ExecutionReport",
     "Executor",
+    "Gate",
     "HealthGate",
     "HelmAddons",
     "Kube",
@@ -91,6 +98,7 @@ __all__ = [
     "RetryableStepError",
     "Runtime",
     "StepError",
+    "StepProgress",
     "StepResult",
     "Verdict",
     "aks_minor_steps",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal, Protocol
 
 from kubecurrent.errors import ClusterError
@@ -34,7 +35,7 @@ from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.managed import EksCluster
 from kubecurrent.model.plan import ClusterPlan, Step
 
-__all__ = ["ExecutionReport", "Executor", "Gate", "StepAction", "StepResult"]
+__all__ = ["ExecutionReport", "Executor", "Gate", "StepAction", "StepProgress", "StepResult"]
 
 StepAction = Callable[[Step, ClusterInventory], str]
 """Carries out one step on the cluster the inventory describes; returns what it did."""
@@ -84,6 +85,16 @@ def observed(step: Step, inv: ClusterInventory) -> str | None:
     return addon.version if addon else None
 
 
+class StepProgress(StrEnum):
+    """Where a step of the plan is (what ``Executor.progress`` is told)."""
+
+    STARTED = "started"
+    DONE = "done"
+    SKIPPED = "skipped"
+    """The cluster already showed the step's effect; nothing was run."""
+    FAILED = "failed"
+
+
 @dataclass
 class Executor:
     plan: ClusterPlan
@@ -95,6 +106,8 @@ class Executor:
     clock: Clock = field(default_factory=Clock)
     confirm: Callable[[Step], bool] = lambda _step: True
     tell: Callable[[str], None] = lambda _msg: None
+    progress: Callable[[Step, StepProgress, str], None] = lambda _step, _now, _detail: None
+    """Told each step's progress (after its audit record), with the detail recorded."""
 
     def preflight(self) -> None:
         """Refuse, before touching anything, plans this executor cannot carry out."""
@@ -126,6 +139,7 @@ class Executor:
             if already_done(step, inv):
                 report.results.append(StepResult(step, "skipped", "already done"))
                 self.audit.write("step.skip", step=step, after=observed(step, inv))
+                self.progress(step, StepProgress.SKIPPED, "already done (found by the inventory)")
                 continue
             if not self.confirm(step):
                 report.results += [StepResult(s, "not-run") for s in self.plan.steps[index:]]
@@ -135,6 +149,7 @@ class Executor:
                 inv = self._step(step, inv, baseline, report)
             except StepError as exc:
                 self.audit.write("step.fail", step=step, outcome="failed", detail=exc.message)
+                self.progress(step, StepProgress.FAILED, exc.message)
                 report.results.append(StepResult(step, "failed", exc.message))
                 report.results += [StepResult(s, "not-run") for s in self.plan.steps[index + 1 :]]
                 report.error = exc
@@ -154,6 +169,7 @@ class Executor:
     ) -> ClusterInventory:
         self.tell(f"step {step.order}: {step.type} {step.target} {step.from_} → {step.to}")
         self.audit.write("step.start", step=step, after=step.to)
+        self.progress(step, StepProgress.STARTED, "")
         started = self.clock.monotonic()
         detail = self.retry.run(
             lambda: self.actions[step.type](step, inv), self.clock.sleep, self._retrying(step)
@@ -169,6 +185,7 @@ class Executor:
         seconds = self.clock.monotonic() - started
         report.results.append(StepResult(step, "done", detail, seconds))
         self.audit.write("step.done", step=step, after=observed(step, after), detail=detail)
+        self.progress(step, StepProgress.DONE, detail)
         return after
 
     def _retrying(self, step: Step) -> Callable[[RetryableStepError, float], None]:

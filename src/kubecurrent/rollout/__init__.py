@@ -1,10 +1,13 @@
-"""Fleet rollouts: strategy (waves, windows, budgets), SQLite state, a crash-safe driver, reports.
+"""Fleet rollouts: strategy (waves, windows, budgets), a typed state store, a crash-safe driver,
+reports.
 
 ``create`` records a rollout (waves assigned from the strategy); ``Engine.drive`` carries it out
 through per-cluster ``ClusterRun`` objects the caller builds (the CLI wires collect, plan and the
-executor with the right providers); ``pause``/``abort``/``approve``/``prepare_resume`` change the
-store; ``snapshot`` and ``render_markdown``/``render_html`` read it. This layer never imports the
-sandbox; the CLI and the dashboard share it, so a rollout started in one is seen in the other.
+executor with the right providers) and returns a ``DriveOutcome``; ``pause``/``abort``/
+``approve``/``prepare_resume`` change the store; ``snapshot`` and ``render_markdown``/
+``render_html`` read it. All of them go through the ``RolloutStore`` protocol (typed records and
+enum states, every transition a method); ``Store`` is its SQLite home. This layer never imports
+the sandbox; the CLI and the dashboard share it, so a rollout started in one is seen in the other.
 """
 
 from kubecurrent.rollout._audit import StoreAudit
@@ -45,6 +48,7 @@ from kubecurrent.rollout._state import (
     StepState,
     WaveRecord,
     WaveState,
+    stamp,
 )
 from kubecurrent.rollout._store import Store, default_state_path
 from kubecurrent.rollout._strategy import (
@@ -119,5 +123,6 @@ __all__ = [
     "render_markdown",
     "runner_options",
     "snapshot",
+    "stamp",
     "summaries",
 ]

@@ -13,8 +13,26 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout._records import ClusterRef, cluster_ref, ref_json
-from kubecurrent.rollout._store import Store, new_id, stamp
+from kubecurrent.rollout._protocol import RolloutStore
+from kubecurrent.rollout._records import ClusterRef
+from kubecurrent.rollout._state import (
+    UNFINISHED_CLUSTERS,
+    AuditAction,
+    AuditEntry,
+    Change,
+    ClusterRecord,
+    ClusterState,
+    JsonValue,
+    Request,
+    RolloutRecord,
+    RolloutState,
+    RolloutSummary,
+    RunnerOptions,
+    WaveRecord,
+    WaveState,
+    new_id,
+    stamp,
+)
 from kubecurrent.rollout._strategy import Member, Strategy, assign_waves
 
 __all__ = [
@@ -30,12 +48,17 @@ __all__ = [
     "summaries",
 ]
 
-ACTIVE = ("pending", "running", "waiting-approval", "paused", "halted")
-UNFINISHED = "state NOT IN ('done', 'failed', 'aborted')"
+ACTIVE = (
+    RolloutState.PENDING,
+    RolloutState.RUNNING,
+    RolloutState.WAITING_APPROVAL,
+    RolloutState.PAUSED,
+    RolloutState.HALTED,
+)
 
 
 def create(
-    store: Store,
+    store: RolloutStore,
     *,
     clusters: Sequence[ClusterRef],
     target: str,
@@ -43,7 +66,7 @@ def create(
     fleet: str,
     actor: str,
     now: dt.datetime,
-    runner: Mapping[str, Any] | None = None,
+    runner: RunnerOptions | None = None,
 ) -> str:
     """A new rollout with its waves and clusters, all pending; returns its id.
 
@@ -55,55 +78,39 @@ def create(
     waves = assign_waves(strategy, [Member(c.name, c.labels) for c in clusters])
     by_name = {c.name: c for c in clusters}
     rid = new_id(now)
-    with store.tx() as db:
-        db.execute(
-            "INSERT INTO rollouts(id, target, fleet, strategy, state, request, created, updated, "
-            "actor, detail, runner) VALUES (?, ?, ?, ?, 'pending', NULL, ?, ?, ?, '', ?)",
-            (
-                rid,
-                target,
-                fleet,
-                strategy.model_dump_json(by_alias=True),
-                stamp(now),
-                stamp(now),
-                actor,
-                json.dumps(dict(runner or {}), sort_keys=True),
-            ),
-        )
-        position = 0
-        for idx, (wave, names) in enumerate(zip(strategy.waves, waves, strict=True)):
-            db.execute(
-                "INSERT INTO waves(rollout, idx, name, state, approval) VALUES (?, ?, ?, "
-                "'pending', ?)",
-                (rid, idx, wave.name, int(wave.approval)),
-            )
-            for name in names:
-                ref = by_name[name]
-                db.execute(
-                    "INSERT INTO clusters(rollout, name, wave, position, labels, target, state) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
-                    (rid, name, idx, position, json.dumps(ref.labels), ref_json(ref)),
-                )
-                position += 1
-        store.note(
-            db,
-            rid,
-            actor,
-            now,
-            f"created: {len(clusters)} clusters to {target} in {len(waves)} waves",
-        )
+    record = RolloutRecord(
+        id=rid,
+        target=target,
+        fleet=fleet,
+        strategy=strategy,
+        state=RolloutState.PENDING,
+        created=now,
+        updated=now,
+        actor=actor,
+        runner=dict(runner or {}),
+    )
+    wave_records = [
+        WaveRecord(rid, idx, wave.name, WaveState.PENDING, wave.approval)
+        for idx, wave in enumerate(strategy.waves)
+    ]
+    members = [(idx, by_name[name]) for idx, names in enumerate(waves) for name in names]
+    cluster_records = [
+        ClusterRecord(rid, ref, idx, position, ClusterState.PENDING)
+        for position, (idx, ref) in enumerate(members)
+    ]
+    what = f"created: {len(clusters)} clusters to {target} in {len(waves)} waves"
+    store.create(record, wave_records, cluster_records, Change(actor, now, what))
     return rid
 
 
-def runner_options(store: Store, rid: str) -> dict[str, Any]:
+def runner_options(store: RolloutStore, rid: str) -> dict[str, JsonValue]:
     """The options the rollout's clusters are upgraded with (as recorded by ``create``)."""
-    options = json.loads(store.rollout(rid)["runner"] or "{}")
-    return options if isinstance(options, dict) else {}
+    return dict(store.rollout(rid).runner)
 
 
 def change_runner(
-    store: Store, rid: str, changes: Mapping[str, Any], actor: str, now: dt.datetime
-) -> dict[str, Any]:
+    store: RolloutStore, rid: str, changes: Mapping[str, Any], actor: str, now: dt.datetime
+) -> dict[str, JsonValue]:
     """Record new values for some runner options (journalled and audited, old → new);
     returns the options now in force."""
     options = runner_options(store, rid)
@@ -114,13 +121,12 @@ def change_runner(
         f"{k}: {_show(options.get(k))} → {_show(v)}" for k, v in sorted(changed.items())
     )
     options.update(changed)
-    with store.tx() as db:
-        db.execute(
-            "UPDATE rollouts SET runner = ? WHERE id = ?",
-            (json.dumps(options, sort_keys=True), rid),
-        )
-        store.note(db, rid, actor, now, f"runner options changed: {what}")
-        _audit(db, rid, actor, now, "rollout.runner", what)
+    store.set_runner(
+        rid,
+        options,
+        Change(actor, now, f"runner options changed: {what}"),
+        _audit(rid, actor, now, AuditAction.RUNNER, what),
+    )
     return options
 
 
@@ -128,106 +134,80 @@ def _show(value: Any) -> str:
     return "(none)" if value in (None, [], {}, "") else json.dumps(value)
 
 
-def driven(store: Store, rid: str, now: dt.datetime) -> bool:
+def driven(store: RolloutStore, rid: str, now: dt.datetime) -> bool:
     """Whether a driver holds an unexpired lease on the rollout."""
-    row = store.row("SELECT expires FROM leases WHERE rollout = ?", rid)
-    return row is not None and dt.datetime.fromisoformat(row["expires"]) > now
+    lease = store.lease(rid)
+    return lease is not None and lease.expires > now
 
 
-def pause(store: Store, rid: str, actor: str, now: dt.datetime) -> str:
-    return _request(store, rid, "pause", actor, now)
+def pause(store: RolloutStore, rid: str, actor: str, now: dt.datetime) -> str:
+    return _request(store, rid, Request.PAUSE, actor, now)
 
 
-def abort(store: Store, rid: str, actor: str, now: dt.datetime) -> str:
-    return _request(store, rid, "abort", actor, now)
+def abort(store: RolloutStore, rid: str, actor: str, now: dt.datetime) -> str:
+    return _request(store, rid, Request.ABORT, actor, now)
 
 
-def _request(store: Store, rid: str, what: str, actor: str, now: dt.datetime) -> str:
-    row = store.rollout(rid)
-    if row["state"] in ("done", "aborted"):
-        raise UsageError(f"rollout {rid} is {row['state']}; there is nothing to {what}")
-    if what == "pause" and row["state"] == "paused":
-        return "paused"
-    with store.tx() as db:
-        db.execute("UPDATE rollouts SET request = ? WHERE id = ?", (what, rid))
-        store.note(db, rid, actor, now, f"{what} requested")
-        _audit(db, rid, actor, now, f"rollout.{what}")
+_REQUEST_AUDIT = {Request.PAUSE: AuditAction.PAUSE, Request.ABORT: AuditAction.ABORT}
+
+
+def _request(store: RolloutStore, rid: str, what: Request, actor: str, now: dt.datetime) -> str:
+    rollout = store.rollout(rid)
+    if rollout.state.finished:
+        raise UsageError(f"rollout {rid} is {rollout.state}; there is nothing to {what}")
+    if what is Request.PAUSE and rollout.state is RolloutState.PAUSED:
+        return str(RolloutState.PAUSED)
+    audit = _audit(rid, actor, now, _REQUEST_AUDIT[what])
+    store.request(rid, what, Change(actor, now, f"{what} requested"), audit)
     if driven(store, rid, now):
         return f"{what} requested"
     # Nobody drives it: apply now.
-    with store.tx() as db:
-        if what == "abort":
-            store.move_all(
-                db,
-                rollout=rid,
-                entity="cluster",
-                where=UNFINISHED,
-                to="aborted",
-                actor=actor,
-                when=now,
-            )
-        to = "aborted" if what == "abort" else "paused"
-        store.transition(
-            db,
-            rollout=rid,
-            entity="rollout",
-            key={"id": rid},
-            to=to,
-            actor=actor,
-            when=now,
-            detail=f"{to} by {actor}",
+    to = RolloutState.ABORTED if what is Request.ABORT else RolloutState.PAUSED
+    if what is Request.ABORT:
+        store.move_clusters(
+            rid, ClusterState.ABORTED, Change(actor, now), only_from=UNFINISHED_CLUSTERS
         )
-        db.execute("UPDATE rollouts SET request = NULL WHERE id = ?", (rid,))
-    return to
+    store.move_rollout(rid, to, Change(actor, now, f"{to} by {actor}"), clear_request=True)
+    return str(to)
 
 
 def prepare_resume(
-    store: Store, rid: str, actor: str, now: dt.datetime, retry_failed: bool = False
+    store: RolloutStore, rid: str, actor: str, now: dt.datetime, retry_failed: bool = False
 ) -> None:
     """Clear a pause; with ``retry_failed``, put failed clusters back in line after a halt."""
-    row = store.rollout(rid)
-    if row["state"] == "done":
+    rollout = store.rollout(rid)
+    if rollout.state is RolloutState.DONE:
         return  # resuming a finished rollout is a no-op (a resume after a late kill)
-    if row["state"] == "aborted":
+    if rollout.state is RolloutState.ABORTED:
         raise UsageError(
             f"rollout {rid} was aborted; it cannot be resumed", hint="start a new rollout"
         )
-    if row["state"] == "halted" and not retry_failed:
+    if rollout.state is RolloutState.HALTED and not retry_failed:
         raise UsageError(
-            f"rollout {rid} halted: {row['detail']}",
+            f"rollout {rid} halted: {rollout.detail}",
             hint="fix the failing clusters, then `kubecurrent rollout resume "
             f"{rid} --retry-failed`, or abort it",
         )
-    with store.tx() as db:
-        db.execute("UPDATE rollouts SET request = NULL WHERE id = ?", (rid,))
-        store.note(
-            db, rid, actor, now, "resume" + (" retrying failed clusters" if retry_failed else "")
+    what = "resume" + (" retrying failed clusters" if retry_failed else "")
+    store.request(rid, None, Change(actor, now, what), _audit(rid, actor, now, AuditAction.RESUME))
+    if retry_failed:
+        retry = Change(actor, now, "retry after halt")
+        store.move_clusters(
+            rid, ClusterState.PENDING, retry, only_from=frozenset({ClusterState.FAILED})
         )
-        _audit(db, rid, actor, now, "rollout.resume")
-        if retry_failed:
-            for entity, where in (("cluster", "state = 'failed'"), ("wave", "state = 'halted'")):
-                store.move_all(
-                    db,
-                    rollout=rid,
-                    entity=entity,
-                    where=where,
-                    to="pending",
-                    actor=actor,
-                    when=now,
-                    detail="retry after halt",
-                )
+        store.move_waves(rid, WaveState.PENDING, retry, only_from=frozenset({WaveState.HALTED}))
 
 
 def approve(
-    store: Store, rid: str, wave: str | None, actor: str, now: dt.datetime, note: str = ""
+    store: RolloutStore, rid: str, wave: str | None, actor: str, now: dt.datetime, note: str = ""
 ) -> str:
     """Record ``actor``'s approval of a wave (the one waiting, when not named)."""
     store.rollout(rid)
-    waves = store.rows("SELECT * FROM waves WHERE rollout = ? ORDER BY idx", rid)
+    waves = store.waves(rid)
     if wave is None:
-        waiting = [w for w in waves if w["state"] == "waiting-approval"]
+        waiting = [w for w in waves if w.state is WaveState.WAITING_APPROVAL]
         if not waiting:
-            gated = [w["name"] for w in waves if w["approval"] and not w["approved_by"]]
+            gated = [w.name for w in waves if w.approval and not w.approved_by]
             raise UsageError(
                 f"no wave of rollout {rid} is waiting for approval",
                 hint=f"name one with --wave ({', '.join(gated)})"
@@ -236,135 +216,127 @@ def approve(
             )
         chosen = waiting[0]
     else:
-        found = [w for w in waves if w["name"] == wave]
+        found = [w for w in waves if w.name == wave]
         if not found:
             raise UsageError(
                 f"rollout {rid} has no wave {wave!r}",
-                hint=f"waves: {', '.join(w['name'] for w in waves)}",
+                hint=f"waves: {', '.join(w.name for w in waves)}",
             )
         chosen = found[0]
-    if not chosen["approval"]:
-        raise UsageError(f"wave {chosen['name']} of rollout {rid} needs no approval")
-    if chosen["approved_by"]:
-        return str(chosen["name"])
-    with store.tx() as db:
-        db.execute(
-            "UPDATE waves SET approved_by = ?, approved_at = ? WHERE rollout = ? AND idx = ?",
-            (actor, stamp(now), rid, chosen["idx"]),
-        )
-        store.note(
-            db, rid, actor, now, f"wave {chosen['name']} approved" + (f": {note}" if note else "")
-        )
-        _audit(db, rid, actor, now, "wave.approve", detail=f"wave {chosen['name']} {note}".strip())
-    return str(chosen["name"])
+    if not chosen.approval:
+        raise UsageError(f"wave {chosen.name} of rollout {rid} needs no approval")
+    if chosen.approved_by:
+        return chosen.name
+    said = f"wave {chosen.name} approved" + (f": {note}" if note else "")
+    audit = _audit(rid, actor, now, AuditAction.APPROVE, f"wave {chosen.name} {note}".strip())
+    store.approve(rid, chosen.index, Change(actor, now, said), audit)
+    return chosen.name
 
 
-def _audit(db: Any, rid: str, actor: str, now: dt.datetime, action: str, detail: str = "") -> None:
-    record = {
-        "time": stamp(now),
-        "user": actor,
-        "cluster": None,
-        "action": action,
-        "rollout": rid,
-        "outcome": "ok",
-        "detail": detail,
-    }
-    db.execute("INSERT INTO audit(rollout, record) VALUES (?, ?)", (rid, json.dumps(record)))
+def _audit(
+    rid: str, actor: str, now: dt.datetime, action: AuditAction, detail: str = ""
+) -> AuditEntry:
+    return AuditEntry(time=now, user=actor, action=action, rollout=rid, detail=detail)
 
 
-def summaries(store: Store) -> list[dict[str, Any]]:
-    """Every rollout, newest first, with cluster counts per state."""
+def summary_list(store: RolloutStore) -> list[RolloutSummary]:
+    """Every rollout, newest first, with how many clusters are in each state."""
     out = []
-    for r in store.rows("SELECT * FROM rollouts ORDER BY created DESC, id DESC"):
-        counts = store.rows(
-            "SELECT state, COUNT(*) AS n FROM clusters WHERE rollout = ? GROUP BY state", r["id"]
-        )
-        out.append(
-            {
-                "id": r["id"],
-                "target": r["target"],
-                "state": r["state"],
-                "created": r["created"],
-                "updated": r["updated"],
-                "actor": r["actor"],
-                "detail": r["detail"],
-                "clusters": {c["state"]: c["n"] for c in counts},
-            }
-        )
+    for rollout in store.rollouts():
+        counts: dict[ClusterState, int] = {}
+        for c in store.clusters(rollout.id):
+            counts[c.state] = counts.get(c.state, 0) + 1
+        out.append(RolloutSummary(rollout, counts))
     return out
 
 
-def _provider(row: dict[str, Any]) -> str | None:
-    """The managed cloud a rollout's cluster is reached through (None: a kubeconfig)."""
-    cloud = cluster_ref(row).cloud
-    return cloud.provider if cloud is not None else None
+def summaries(store: RolloutStore) -> list[dict[str, Any]]:
+    """Every rollout, newest first, with cluster counts per state (plain data for output)."""
+    return [
+        {
+            "id": s.rollout.id,
+            "target": s.rollout.target,
+            "state": str(s.rollout.state),
+            "created": stamp(s.rollout.created),
+            "updated": stamp(s.rollout.updated),
+            "actor": s.rollout.actor,
+            "detail": s.rollout.detail,
+            "clusters": {str(k): v for k, v in s.clusters.items()},
+        }
+        for s in summary_list(store)
+    ]
 
 
-def snapshot(store: Store, rid: str) -> dict[str, Any]:
-    """The whole rollout as plain data: waves, their clusters, each cluster's steps."""
+def _when(value: dt.datetime | None) -> str | None:
+    return stamp(value) if value is not None else None
+
+
+def _cluster_data(c: ClusterRecord, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "provider": c.ref.cloud.provider if c.ref.cloud is not None else None,
+        "state": str(c.state),
+        "labels": dict(c.ref.labels),
+        "from": c.from_version,
+        "final": c.final_version,
+        "started": _when(c.started),
+        "finished": _when(c.finished),
+        "detail": c.detail,
+        "findings_before": dict(c.findings_before) if c.findings_before is not None else None,
+        "findings_after": dict(c.findings_after) if c.findings_after is not None else None,
+        "steps": steps,
+    }
+
+
+def snapshot(store: RolloutStore, rid: str) -> dict[str, Any]:
+    """The whole rollout as plain data (for JSON output and pages): waves, their clusters,
+    each cluster's steps."""
     r = store.rollout(rid)
     steps: dict[str, list[dict[str, Any]]] = {}
-    for s in store.rows("SELECT * FROM steps WHERE rollout = ? ORDER BY cluster, step", rid):
-        steps.setdefault(s["cluster"], []).append(
+    for s in store.steps(rid):
+        steps.setdefault(s.cluster, []).append(
             {
-                "order": s["step"],
-                "type": s["type"],
-                "target": s["target"],
-                "from": s["from_version"],
-                "to": s["to_version"],
-                "why": s["why"],
-                "state": s["state"],
-                "started": s["started"],
-                "finished": s["finished"],
-                "detail": s["detail"],
+                "order": s.order,
+                "type": s.type,
+                "target": s.target,
+                "from": s.from_version,
+                "to": s.to_version,
+                "why": s.why,
+                "state": str(s.state),
+                "started": _when(s.started),
+                "finished": _when(s.finished),
+                "detail": s.detail,
             }
         )
-    waves = []
-    for w in store.rows("SELECT * FROM waves WHERE rollout = ? ORDER BY idx", rid):
-        members = store.rows(
-            "SELECT * FROM clusters WHERE rollout = ? AND wave = ? ORDER BY position", rid, w["idx"]
-        )
-        waves.append(
-            {
-                "name": w["name"],
-                "state": w["state"],
-                "approval": bool(w["approval"]),
-                "approved_by": w["approved_by"],
-                "approved_at": w["approved_at"],
-                "soak_until": w["soak_until"],
-                "started": w["started"],
-                "finished": w["finished"],
-                "detail": w["detail"],
-                "clusters": [
-                    {
-                        "name": m["name"],
-                        "provider": _provider(m),
-                        "state": m["state"],
-                        "labels": json.loads(m["labels"]),
-                        "from": m["from_version"],
-                        "final": m["final_version"],
-                        "started": m["started"],
-                        "finished": m["finished"],
-                        "detail": m["detail"],
-                        "findings_before": json.loads(m["findings_before"] or "null"),
-                        "findings_after": json.loads(m["findings_after"] or "null"),
-                        "steps": steps.get(m["name"], []),
-                    }
-                    for m in members
-                ],
-            }
-        )
+    clusters = store.clusters(rid)
+    waves = [
+        {
+            "name": w.name,
+            "state": str(w.state),
+            "approval": w.approval,
+            "approved_by": w.approved_by,
+            "approved_at": _when(w.approved_at),
+            "soak_until": _when(w.soak_until),
+            "started": _when(w.started),
+            "finished": _when(w.finished),
+            "detail": w.detail,
+            "clusters": [
+                _cluster_data(c, steps.get(c.name, [])) for c in clusters if c.wave == w.index
+            ],
+        }
+        for w in store.waves(rid)
+    ]
     return {
-        "id": r["id"],
-        "target": r["target"],
-        "state": r["state"],
-        "request": r["request"],
-        "fleet": r["fleet"],
-        "created": r["created"],
-        "updated": r["updated"],
-        "actor": r["actor"],
-        "detail": r["detail"],
-        "strategy": json.loads(r["strategy"]),
-        "runner": json.loads(r["runner"] or "{}"),
+        "id": r.id,
+        "target": r.target,
+        "state": str(r.state),
+        "request": str(r.request) if r.request else None,
+        "fleet": r.fleet,
+        "created": stamp(r.created),
+        "updated": stamp(r.updated),
+        "actor": r.actor,
+        "detail": r.detail,
+        "strategy": r.strategy.model_dump(mode="json", by_alias=True),
+        "runner": dict(r.runner),
         "waves": waves,
     }

@@ -26,7 +26,6 @@ show its effect (the executor checks the inventory first), and actions are idemp
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -41,21 +40,33 @@ from kubecurrent.execute import (
     Executor,
     PromQLCheck,
     PromQLGate,
+    StepProgress,
 )
 from kubecurrent.model.inventory import ClusterInventory
-from kubecurrent.model.plan import ClusterPlan
+from kubecurrent.model.plan import ClusterPlan, Step
 from kubecurrent.rollout._audit import StoreAudit
-from kubecurrent.rollout._control import UNFINISHED
 from kubecurrent.rollout._lease import Lease
-from kubecurrent.rollout._records import ClusterRef, cluster_ref, load_plan, strategy_of
-from kubecurrent.rollout._store import Store, stamp
+from kubecurrent.rollout._protocol import RolloutStore
+from kubecurrent.rollout._records import ClusterRef
+from kubecurrent.rollout._state import (
+    UNFINISHED_CLUSTERS,
+    AuditAction,
+    Change,
+    ClusterRecord,
+    ClusterState,
+    DriveOutcome,
+    Request,
+    RolloutRecord,
+    RolloutState,
+    StepState,
+    WaveRecord,
+    WaveState,
+    stamp,
+)
 from kubecurrent.rollout._strategy import Wave
-from kubecurrent.rollout._windows import hold_opening, opening
+from kubecurrent.rollout._windows import Opening, hold_opening, opening
 
 __all__ = ["ClusterRun", "Engine", "RunnerFactory"]
-
-STOPPED = ("paused", "aborted", "halted", "waiting-approval")
-FINISHED = ("done", "aborted")
 
 
 class ClusterRun(Protocol):
@@ -111,7 +122,7 @@ class _StoredBaseline:
 
 @dataclass
 class Engine:
-    store: Store
+    store: RolloutStore
     runners: RunnerFactory
     actor: str
     clock: Clock
@@ -122,154 +133,126 @@ class Engine:
 
     # --- top level ------------------------------------------------------------------------
 
-    def drive(self, rollout: str) -> str:
-        """Run ``rollout`` until it is done or must stop; returns its state then."""
+    def drive(self, rollout: str) -> DriveOutcome:
+        """Run ``rollout`` until it is done or must stop; returns why it stopped."""
         with Lease(self.store, rollout):
             return self._drive(rollout)
 
-    def _drive(self, rid: str) -> str:
-        row = self.store.rollout(rid)
-        if row["state"] in FINISHED:
-            return str(row["state"])
-        if row["request"] in ("pause", "abort"):
+    def _drive(self, rid: str) -> DriveOutcome:
+        rollout = self.store.rollout(rid)
+        if rollout.state.finished:
+            return self._finished(rid)
+        if rollout.request is not None:
             return self._honour_request(rid)
-        self._set("rollout", rid, {"id": rid}, "running", "driving")
-        waves = self.store.rows("SELECT * FROM waves WHERE rollout = ? ORDER BY idx", rid)
-        strategy = strategy_of(row)
-        for wave_row in waves:
-            if wave_row["state"] == "done":
+        self._rollout(rid, RolloutState.RUNNING, "driving")
+        for wave in self.store.waves(rid):
+            if wave.state is WaveState.DONE:
                 continue
-            outcome = self._wave(rid, row, wave_row, strategy.waves[wave_row["idx"]])
-            if outcome != "done":
+            outcome = self._wave(rid, rollout, wave, rollout.strategy.waves[wave.index])
+            if outcome is not None:
                 return outcome
-        failed = [
-            r["name"]
-            for r in self.store.rows(
-                "SELECT name FROM clusters WHERE rollout = ? AND state = 'failed' ORDER BY position",
-                rid,
-            )
-        ]
+        failed = [c.name for c in self.store.clusters(rid) if c.state is ClusterState.FAILED]
         detail = f"done; failed within the budget: {', '.join(failed)}" if failed else ""
-        self._set("rollout", rid, {"id": rid}, "done", detail)
+        self._rollout(rid, RolloutState.DONE, detail)
         self.tell(f"rollout {rid}: {detail or 'done'}")
-        return "done"
+        return DriveOutcome.DONE_WITH_FAILURES if failed else DriveOutcome.DONE
 
-    def _honour_request(self, rid: str) -> str:
-        request = self.store.rollout(rid)["request"]
-        if request == "abort":
-            with self.store.tx() as db:
-                self.store.move_all(
-                    db,
-                    rollout=rid,
-                    entity="cluster",
-                    where=UNFINISHED,
-                    to="aborted",
-                    actor=self.actor,
-                    when=self.clock.now(),
-                )
-                self._tx_set(db, "rollout", rid, {"id": rid}, "aborted", "aborted as asked")
-                db.execute("UPDATE rollouts SET request = NULL WHERE id = ?", (rid,))
+    def _finished(self, rid: str) -> DriveOutcome:
+        """The outcome of a rollout that finished before this drive."""
+        if self.store.rollout(rid).state is RolloutState.ABORTED:
+            return DriveOutcome.ABORTED
+        failed = any(c.state is ClusterState.FAILED for c in self.store.clusters(rid))
+        return DriveOutcome.DONE_WITH_FAILURES if failed else DriveOutcome.DONE
+
+    def _honour_request(self, rid: str) -> DriveOutcome:
+        request = self.store.rollout(rid).request
+        if request is Request.ABORT:
+            self.store.move_clusters(
+                rid, ClusterState.ABORTED, self._change(), only_from=UNFINISHED_CLUSTERS
+            )
+            self._rollout(rid, RolloutState.ABORTED, "aborted as asked", clear_request=True)
             self.tell(f"rollout {rid}: aborted")
-            return "aborted"
-        with self.store.tx() as db:
-            self._tx_set(db, "rollout", rid, {"id": rid}, "paused", "paused as asked")
-            db.execute("UPDATE rollouts SET request = NULL WHERE id = ?", (rid,))
+            return DriveOutcome.ABORTED
+        self._rollout(rid, RolloutState.PAUSED, "paused as asked", clear_request=True)
         self.tell(f"rollout {rid}: paused; `kubecurrent rollout resume {rid}` continues")
-        return "paused"
+        return DriveOutcome.PAUSED
 
     def _stop_requested(self, rid: str) -> bool:
-        row = self.store.row("SELECT request FROM rollouts WHERE id = ?", rid)
-        return bool(row and row["request"] in ("pause", "abort"))
+        return self.store.rollout(rid).request is not None
 
     # --- waves ----------------------------------------------------------------------------
 
-    def _wave(self, rid: str, rollout: dict[str, Any], row: dict[str, Any], wave: Wave) -> str:
-        key = {"rollout": rid, "idx": row["idx"]}
-        if wave.approval and not row["approved_by"]:
-            self._set("wave", rid, key, "waiting-approval", "needs an approval to start")
-            self._set(
-                "rollout", rid, {"id": rid}, "waiting-approval", f"wave {wave.name} needs approval"
-            )
+    def _wave(
+        self, rid: str, rollout: RolloutRecord, record: WaveRecord, wave: Wave
+    ) -> DriveOutcome | None:
+        """Carry out one wave; None when it is done, else why the drive stops."""
+        if wave.approval and not record.approved_by:
+            self._wave_to(rid, record, WaveState.WAITING_APPROVAL, "needs an approval to start")
+            self._rollout(rid, RolloutState.WAITING_APPROVAL, f"wave {wave.name} needs approval")
             self.tell(
                 f"rollout {rid}: wave {wave.name} waits for approval: "
                 f"`kubecurrent rollout approve {rid} --wave {wave.name}`"
             )
-            return "waiting-approval"
-        if row["state"] != "soaking":
-            self._set("wave", rid, key, "running", "", started=row["started"] or self._now())
+            return DriveOutcome.WAITING_APPROVAL
+        if record.state is not WaveState.SOAKING:
+            started = record.started or self.clock.now()
+            self._wave_to(rid, record, WaveState.RUNNING, "", started=started)
             self.tell(f"rollout {rid}: wave {wave.name} started")
-            outcome = self._clusters(rid, rollout, row, wave)
-            if outcome != "done":
+            outcome = self._clusters(rid, rollout, record, wave)
+            if outcome is not None:
                 return outcome
-        return self._soak(rid, row, wave)
+        return self._soak(rid, record, wave)
 
-    def _members(self, rid: str, idx: int) -> list[dict[str, Any]]:
-        return self.store.rows(
-            "SELECT * FROM clusters WHERE rollout = ? AND wave = ? ORDER BY position", rid, idx
-        )
+    def _failed(self, rid: str, idx: int) -> tuple[list[str], int]:
+        members = self.store.clusters(rid, idx)
+        return [m.name for m in members if m.state is ClusterState.FAILED], len(members)
 
-    def _clusters(self, rid: str, rollout: dict[str, Any], row: dict[str, Any], wave: Wave) -> str:
-        idx = row["idx"]
+    def _clusters(
+        self, rid: str, rollout: RolloutRecord, record: WaveRecord, wave: Wave
+    ) -> DriveOutcome | None:
         running: dict[Future[None], str] = {}
         with ThreadPoolExecutor(max_workers=wave.concurrency) as pool:
             while True:
-                members = self._members(rid, idx)
-                failed = [m["name"] for m in members if m["state"] == "failed"]
+                members = self.store.clusters(rid, record.index)
+                failed = [m.name for m in members if m.state is ClusterState.FAILED]
                 halted = wave.failure_budget.exceeded(len(failed), len(members))
                 stop = halted or self._stop_requested(rid)
                 todo = [
-                    m
-                    for m in members
-                    if m["state"] not in ("done", "failed", "aborted")
-                    and m["name"] not in running.values()
+                    m for m in members if not m.state.finished and m.name not in running.values()
                 ]
                 while not stop and todo and len(running) < wave.concurrency:
                     member = todo.pop(0)
                     future = pool.submit(self._cluster, rid, rollout, member)
-                    running[future] = member["name"]
+                    running[future] = member.name
                 if not running:
                     break
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in finished:
                     running.pop(future)
                     future.result()  # _cluster never raises for a cluster's own failure
-        members = self._members(rid, idx)
-        failed = [m["name"] for m in members if m["state"] == "failed"]
-        if wave.failure_budget.exceeded(len(failed), len(members)):
-            return self._halt(rid, row, wave, failed)
+        failed, size = self._failed(rid, record.index)
+        if wave.failure_budget.exceeded(len(failed), size):
+            return self._halt(rid, record, wave, failed)
         if self._stop_requested(rid):
             return self._honour_request(rid)
-        return "done"
+        return None
 
-    def _halt(self, rid: str, row: dict[str, Any], wave: Wave, failed: list[str]) -> str:
+    def _halt(self, rid: str, record: WaveRecord, wave: Wave, failed: list[str]) -> DriveOutcome:
         why = (
             f"wave {wave.name}: {len(failed)} cluster(s) failed ({', '.join(failed)}); "
             f"the failure budget says {wave.failure_budget.describe()}"
         )
-        self._set("wave", rid, {"rollout": rid, "idx": row["idx"]}, "halted", why)
-        self._set("rollout", rid, {"id": rid}, "halted", why)
+        self._wave_to(rid, record, WaveState.HALTED, why)
+        self._rollout(rid, RolloutState.HALTED, why)
         self.tell(f"rollout {rid}: halted: {why}")
-        return "halted"
+        return DriveOutcome.HALTED
 
-    def _soak(self, rid: str, row: dict[str, Any], wave: Wave) -> str:
-        key = {"rollout": rid, "idx": row["idx"]}
+    def _soak(self, rid: str, record: WaveRecord, wave: Wave) -> DriveOutcome | None:
         if wave.soak > dt.timedelta(0):
-            current = self.store.row(
-                "SELECT soak_until FROM waves WHERE rollout = ? AND idx = ?", rid, row["idx"]
-            )
-            until_text = current["soak_until"] if current else None
-            until = (
-                dt.datetime.fromisoformat(until_text)
-                if until_text
-                else self.clock.now() + wave.soak
-            )
-            self._set(
-                "wave",
-                rid,
-                key,
-                "soaking",
-                f"soaking until {stamp(until)}",
-                soak_until=stamp(until),
+            current = next(w for w in self.store.waves(rid) if w.index == record.index)
+            until = current.soak_until or self.clock.now() + wave.soak
+            self._wave_to(
+                rid, record, WaveState.SOAKING, f"soaking until {stamp(until)}", soak_until=until
             )
             self.tell(f"rollout {rid}: wave {wave.name} soaks until {stamp(until)}")
             while self.clock.now() < until:
@@ -277,151 +260,128 @@ class Engine:
                     return self._honour_request(rid)
                 left = (until - self.clock.now()).total_seconds()
                 self.clock.sleep(max(0.0, min(self.poll, left)))
-            unhealthy = self._check_after_soak(rid, row["idx"])
-            members = self._members(rid, row["idx"])
-            failed = [m["name"] for m in members if m["state"] == "failed"]
-            if unhealthy and wave.failure_budget.exceeded(len(failed), len(members)):
-                return self._halt(rid, row, wave, failed)
-        self._set("wave", rid, key, "done", "", finished=self._now())
+            unhealthy = self._check_after_soak(rid, record.index)
+            failed, size = self._failed(rid, record.index)
+            if unhealthy and wave.failure_budget.exceeded(len(failed), size):
+                return self._halt(rid, record, wave, failed)
+        self._wave_to(rid, record, WaveState.DONE, "", finished=self.clock.now())
         self.tell(f"rollout {rid}: wave {wave.name} done")
-        return "done"
+        return None
 
     def _check_after_soak(self, rid: str, idx: int) -> list[str]:
         unhealthy = []
-        for member in self._members(rid, idx):
-            if member["state"] != "done":
+        for member in self.store.clusters(rid, idx):
+            if member.state is not ClusterState.DONE:
                 continue
-            ref = cluster_ref(member)
-            audit = self._audit(rid, ref.name)
+            audit = self._audit(rid, member.name)
             checks = self._promql(rid, member)
             try:
-                self.runners(ref).health(audit, self._baseline(rid, ref.name) or Baseline())
+                self.runners(member.ref).health(audit, member.baseline or Baseline())
                 if checks:
                     PromQLGate(None, checks, audit, self.clock).wait(Baseline(), "the soak")
             except KubecurrentError as exc:
-                unhealthy.append(ref.name)
-                self._set(
-                    "cluster",
+                unhealthy.append(member.name)
+                self._cluster_to(
                     rid,
-                    {"rollout": rid, "name": ref.name},
-                    "failed",
+                    member.name,
+                    ClusterState.FAILED,
                     f"unhealthy after the soak: {exc.message}",
                 )
         return unhealthy
 
     # --- one cluster ----------------------------------------------------------------------
 
-    def _cluster(self, rid: str, rollout: dict[str, Any], member: dict[str, Any]) -> None:
-        ref = cluster_ref(member)
-        key = {"rollout": rid, "name": ref.name}
+    def _cluster(self, rid: str, rollout: RolloutRecord, member: ClusterRecord) -> None:
+        name = member.name
         if not self._wait_for_window(rid, rollout, member):
             return
-        self._set("cluster", rid, key, "running", "", started=member["started"] or self._now())
-        audit = self._audit(rid, ref.name)
+        started = member.started or self.clock.now()
+        self._cluster_to(rid, name, ClusterState.RUNNING, "", started=started)
+        audit = self._audit(rid, name)
         try:
-            report = self._execute(rid, rollout, member, ref, audit)
+            report = self._execute(rid, rollout, member, audit)
         except KubecurrentError as exc:
-            self._set("cluster", rid, key, "failed", exc.message, finished=self._now())
-            self.tell(f"{ref.name}: failed: {exc.message}")
+            self._cluster_to(rid, name, ClusterState.FAILED, exc.message, finished=self.clock.now())
+            self.tell(f"{name}: failed: {exc.message}")
             return
         except Exception as exc:  # a bug must fail this cluster, not the whole rollout
             message = f"unexpected {type(exc).__name__}: {exc}"
-            self._set("cluster", rid, key, "failed", message, finished=self._now())
-            self.tell(f"{ref.name}: failed: {message}")
+            self._cluster_to(rid, name, ClusterState.FAILED, message, finished=self.clock.now())
+            self.tell(f"{name}: failed: {message}")
             return
         if report is None:
             return
         if report.ok:
-            self.tell(f"{ref.name}: done")
+            self.tell(f"{name}: done")
             return
         if self._stop_requested(rid):
-            self._set("cluster", rid, key, "pending", f"stopped as asked: {report.error}")
+            self._cluster_to(rid, name, ClusterState.PENDING, f"stopped as asked: {report.error}")
             return
         message = report.error.message if report.error else "failed"
-        self._set("cluster", rid, key, "failed", message, finished=self._now())
-        self.tell(f"{ref.name}: failed: {message}")
+        self._cluster_to(rid, name, ClusterState.FAILED, message, finished=self.clock.now())
+        self.tell(f"{name}: failed: {message}")
 
-    def _wait_for_window(self, rid: str, rollout: dict[str, Any], member: dict[str, Any]) -> bool:
-        strategy = strategy_of(rollout)
-        labels = {**json.loads(member["labels"]), "kubecurrent.dev/cluster": member["name"]}
-        key = {"rollout": rid, "name": member["name"]}
-        while True:
-            now = self.clock.now()
-            gate = opening(strategy, labels, now)
-            if gate.open:
-                return True
-            if gate.next_open is None:
-                self._set("cluster", rid, key, "failed", f"{gate.reason}; no opening ahead")
-                return False
-            self._set(
-                "cluster",
-                rid,
-                key,
-                "waiting-window",
-                f"{gate.reason}; opens {stamp(gate.next_open)}",
-            )
-            if self._stop_requested(rid):
-                self._set("cluster", rid, key, "pending", "stopped while waiting for a window")
-                return False
-            self.clock.sleep(max(0.0, min(self.poll, (gate.next_open - now).total_seconds())))
+    def _wait_for_window(self, rid: str, rollout: RolloutRecord, member: ClusterRecord) -> bool:
+        labels = {**member.ref.labels, "kubecurrent.dev/cluster": member.name}
+        return self._hold(rid, member.name, lambda now: opening(rollout.strategy, labels, now))
 
     def _wait_for_holds(self, rid: str, name: str, plan: ClusterPlan) -> bool:
         """Wait until the provider's maintenance windows and exclusions (the plan's holds)
         allow the cluster to start; False when stopped or when they never will."""
-        key = {"rollout": rid, "name": name}
+        if not self._hold(rid, name, lambda now: hold_opening(plan.holds, now)):
+            return False
+        self._cluster_to(rid, name, ClusterState.RUNNING, "")
+        return True
+
+    def _hold(self, rid: str, name: str, gate_at: Callable[[dt.datetime], Opening]) -> bool:
+        """Wait until ``gate_at`` opens (the cluster waits in ``waiting-window``); False when
+        stopped as asked or when it never opens."""
         while True:
             now = self.clock.now()
-            gate = hold_opening(plan.holds, now)
+            gate = gate_at(now)
             if gate.open:
-                self._set("cluster", rid, key, "running", "")
                 return True
             if gate.next_open is None:
-                self._set("cluster", rid, key, "failed", f"{gate.reason}; no opening ahead")
+                self._cluster_to(rid, name, ClusterState.FAILED, f"{gate.reason}; no opening ahead")
                 return False
-            self._set(
-                "cluster",
+            self._cluster_to(
                 rid,
-                key,
-                "waiting-window",
+                name,
+                ClusterState.WAITING_WINDOW,
                 f"{gate.reason}; opens {stamp(gate.next_open)}",
             )
             if self._stop_requested(rid):
-                self._set("cluster", rid, key, "pending", "stopped while waiting for a window")
+                self._cluster_to(
+                    rid, name, ClusterState.PENDING, "stopped while waiting for a window"
+                )
                 return False
             self.clock.sleep(max(0.0, min(self.poll, (gate.next_open - now).total_seconds())))
 
     def _execute(
-        self,
-        rid: str,
-        rollout: dict[str, Any],
-        member: dict[str, Any],
-        ref: ClusterRef,
-        audit: Audit,
+        self, rid: str, rollout: RolloutRecord, member: ClusterRecord, audit: StoreAudit
     ) -> ExecutionReport | None:
-        run = self.runners(ref)
-        key = {"rollout": rid, "name": ref.name}
+        name = member.name
+        run = self.runners(member.ref)
         recovered = run.recover()
         if recovered:
-            audit.write("cluster.recover", detail=recovered)
-            self.tell(f"{ref.name}: {recovered}")
+            audit.write(AuditAction.RECOVER, detail=recovered)
+            self.tell(f"{name}: {recovered}")
         inventory = run.inventory()
-        plan = load_plan(member)
+        plan = member.plan
         if plan is None:
-            plan = run.plan(inventory, rollout["target"])
-            self._store_plan(rid, ref.name, plan, run.findings(inventory, rollout["target"]))
-        if plan.status == "blocked":
-            self._set("cluster", rid, key, "failed", "blocked: " + "; ".join(plan.reasons))
-            return None
-        if plan.holds and not self._wait_for_holds(rid, ref.name, plan):
-            return None
-        done = {
-            r["step"]
-            for r in self.store.rows(
-                "SELECT step FROM steps WHERE rollout = ? AND cluster = ? AND state = 'done'",
-                rid,
-                ref.name,
+            plan = run.plan(inventory, rollout.target)
+            planned = (
+                f"{name}: planned {plan.from_version} → {plan.target} in {len(plan.steps)} steps"
             )
-        }
+            self.store.record_plan(
+                rid, name, plan, run.findings(inventory, rollout.target), self._change(planned)
+            )
+        if plan.status == "blocked":
+            self._cluster_to(rid, name, ClusterState.FAILED, "blocked: " + "; ".join(plan.reasons))
+            return None
+        if plan.holds and not self._wait_for_holds(rid, name, plan):
+            return None
+        done = {s.order for s in self.store.steps(rid, name) if s.state is StepState.DONE}
         remaining = tuple(s for s in plan.steps if s.order not in done)
         executor = run.executor(plan.model_copy(update={"steps": remaining}), audit)
         gate = executor.gate
@@ -429,112 +389,107 @@ class Engine:
         if checks:
             gate = PromQLGate(gate, checks, audit, executor.clock)
         executor.gate = _StoredBaseline(
-            gate, lambda: self._baseline(rid, ref.name), lambda b: self._keep(rid, ref, b)
+            gate,
+            lambda: self._baseline(rid, name),
+            lambda b: self.store.keep_baseline(rid, name, b),
         )
         executor.confirm = lambda _step: not self._stop_requested(rid)
+        executor.progress = lambda step, now, detail: self._step(rid, name, step, now, detail)
         report = executor.run()
         if report.ok:
             final = report.final or run.inventory()
-            after = run.findings(final, rollout["target"])
-            self._set(
-                "cluster",
+            after = run.findings(final, rollout.target)
+            self._cluster_to(
                 rid,
-                key,
-                "done",
+                name,
+                ClusterState.DONE,
                 "",
-                finished=self._now(),
+                finished=self.clock.now(),
                 final_version=str(final.control_plane).removeprefix("v"),
-                findings_after=json.dumps(after),
+                findings_after=after,
             )
         return report
 
-    def _store_plan(self, rid: str, name: str, plan: ClusterPlan, before: dict[str, int]) -> None:
-        with self.store.tx() as db:
-            db.execute(
-                "UPDATE clusters SET plan = ?, from_version = ?, findings_before = ? "
-                "WHERE rollout = ? AND name = ?",
-                (
-                    plan.model_dump_json(by_alias=True),
-                    plan.from_version,
-                    json.dumps(before),
-                    rid,
-                    name,
-                ),
-            )
-            for step in plan.steps:
-                db.execute(
-                    "INSERT OR IGNORE INTO steps(rollout, cluster, step, type, target, "
-                    "from_version, to_version, why, state) VALUES (?,?,?,?,?,?,?,?, 'pending')",
-                    (rid, name, step.order, step.type, step.target, step.from_, step.to, step.why),
-                )
-            self.store.note(
-                db,
-                rid,
-                self.actor,
-                self.clock.now(),
-                f"{name}: planned {plan.from_version} → {plan.target} in {len(plan.steps)} steps",
-            )
+    def _step(self, rid: str, cluster: str, step: Step, now: StepProgress, detail: str) -> None:
+        """Record a step's progress as the executor reports it."""
+        when = self.clock.now()
+        to = _STEP_STATE[now]
+        started, finished = (when, None) if to is StepState.RUNNING else (None, when)
+        change = Change(self.actor, when, detail)
+        self.store.move_step(
+            rid, cluster, step.order, to, change, started=started, finished=finished
+        )
 
-    def _promql(self, rid: str, member: dict[str, Any]) -> tuple[PromQLCheck, ...]:
+    def _promql(self, rid: str, member: ClusterRecord) -> tuple[PromQLCheck, ...]:
         """The strategy's PromQL checks for the wave of ``member`` (none when not set)."""
-        health = strategy_of(self.store.rollout(rid)).health_of(int(member["wave"]))
+        health = self.store.rollout(rid).strategy.health_of(member.wave)
         return (health.check(),) if health is not None else ()
 
     def _baseline(self, rid: str, name: str) -> Baseline | None:
-        row = self.store.row(
-            "SELECT baseline FROM clusters WHERE rollout = ? AND name = ?", rid, name
-        )
-        if not row or not row["baseline"]:
-            return None
-        data = json.loads(row["baseline"])
-        return Baseline(frozenset(data["unavailable"]), frozenset(data["crashing"]))
-
-    def _keep(self, rid: str, ref: ClusterRef, baseline: Baseline) -> None:
-        data = {"unavailable": sorted(baseline.unavailable), "crashing": sorted(baseline.crashing)}
-        with self.store.tx() as db:
-            db.execute(
-                "UPDATE clusters SET baseline = ? WHERE rollout = ? AND name = ?",
-                (json.dumps(data), rid, ref.name),
-            )
+        found = [c for c in self.store.clusters(rid) if c.name == name]
+        return found[0].baseline if found else None
 
     # --- helpers --------------------------------------------------------------------------
 
     def _audit(self, rid: str, cluster: str) -> StoreAudit:
         return StoreAudit(self.store, rid, cluster, self.actor, self.clock.now)
 
-    def _now(self) -> str:
-        return stamp(self.clock.now())
+    def _change(self, detail: str = "") -> Change:
+        return Change(self.actor, self.clock.now(), detail)
 
-    def _set(
-        self,
-        entity: str,
-        rid: str,
-        key: dict[str, Any],
-        to: str,
-        detail: str = "",
-        **fields: Any,
+    def _rollout(
+        self, rid: str, to: RolloutState, detail: str, *, clear_request: bool = False
     ) -> None:
-        with self.store.tx() as db:
-            self._tx_set(db, entity, rid, key, to, detail, **fields)
+        self.store.move_rollout(rid, to, self._change(detail), clear_request=clear_request)
 
-    def _tx_set(
+    def _wave_to(
         self,
-        db: Any,
-        entity: str,
         rid: str,
-        key: dict[str, Any],
-        to: str,
-        detail: str = "",
-        **fields: Any,
+        record: WaveRecord,
+        to: WaveState,
+        detail: str,
+        *,
+        started: dt.datetime | None = None,
+        finished: dt.datetime | None = None,
+        soak_until: dt.datetime | None = None,
     ) -> None:
-        self.store.transition(
-            db,
-            rollout=rid,
-            entity=entity,
-            key=key,
-            to=to,
-            actor=self.actor,
-            when=self.clock.now(),
-            detail=detail,
-            **fields,
+        self.store.move_wave(
+            rid,
+            record.index,
+            to,
+            self._change(detail),
+            started=started,
+            finished=finished,
+            soak_until=soak_until,
         )
+
+    def _cluster_to(
+        self,
+        rid: str,
+        name: str,
+        to: ClusterState,
+        detail: str,
+        *,
+        started: dt.datetime | None = None,
+        finished: dt.datetime | None = None,
+        final_version: str | None = None,
+        findings_after: Mapping[str, int] | None = None,
+    ) -> None:
+        self.store.move_cluster(
+            rid,
+            name,
+            to,
+            self._change(detail),
+            started=started,
+            finished=finished,
+            final_version=final_version,
+            findings_after=findings_after,
+        )
+
+
+_STEP_STATE = {
+    StepProgress.STARTED: StepState.RUNNING,
+    StepProgress.DONE: StepState.DONE,
+    StepProgress.SKIPPED: StepState.DONE,
+    StepProgress.FAILED: StepState.FAILED,
+}

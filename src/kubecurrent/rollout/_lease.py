@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import psutil
 
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout._store import Store, stamp
+from kubecurrent.rollout._protocol import RolloutStore
+from kubecurrent.rollout._state import LeaseRecord, stamp
 
 __all__ = ["Lease", "LeaseHeld"]
 
@@ -42,7 +43,7 @@ def _alive(pid: int, started: float) -> bool:
 
 @dataclass
 class Lease:
-    store: Store
+    store: RolloutStore
     rollout: str
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
@@ -55,51 +56,35 @@ class Lease:
 
     def acquire(self) -> None:
         now = dt.datetime.now(dt.UTC)
-        with self.store.tx() as db:
-            row = db.execute("SELECT * FROM leases WHERE rollout = ?", (self.rollout,)).fetchone()
-            if row is not None and row["holder"] != self.holder:
-                expired = dt.datetime.fromisoformat(row["expires"]) <= now
-                dead = row["host"] == self.host and not _alive(row["pid"], row["pid_started"])
-                if not (expired or dead):
-                    raise LeaseHeld(
-                        f"rollout {self.rollout} is being driven by process {row['pid']} on "
-                        f"{row['host']} (lease until {row['expires']})",
-                        hint="wait for it, or stop it with `kubecurrent rollout pause "
-                        f"{self.rollout}`; a crashed holder's lease frees itself within "
-                        f"{int(TTL.total_seconds())}s",
-                    )
-            db.execute(
-                "INSERT OR REPLACE INTO leases(rollout, holder, host, pid, pid_started, expires) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    self.rollout,
-                    self.holder,
-                    self.host,
-                    self.pid,
-                    _started(self.pid),
-                    stamp(now + TTL),
-                ),
+        ours = LeaseRecord(
+            self.rollout, self.holder, self.host, self.pid, _started(self.pid), now + TTL
+        )
+        held = self.store.take_lease(ours, now, self._dead)
+        if held is not None:
+            raise LeaseHeld(
+                f"rollout {self.rollout} is being driven by process {held.pid} on "
+                f"{held.host} (lease until {stamp(held.expires)})",
+                hint="wait for it, or stop it with `kubecurrent rollout pause "
+                f"{self.rollout}`; a crashed holder's lease frees itself within "
+                f"{int(TTL.total_seconds())}s",
             )
         self._thread = threading.Thread(target=self._renew, name="lease", daemon=True)
         self._thread.start()
 
+    def _dead(self, held: LeaseRecord) -> bool:
+        """A holder on this host whose process is gone (pid and start time)."""
+        return held.host == self.host and not _alive(held.pid, held.pid_started)
+
     def _renew(self) -> None:
         while not self._stop.wait(RENEW_EVERY):
-            expires = stamp(dt.datetime.now(dt.UTC) + TTL)
-            with self.store.tx() as db:
-                db.execute(
-                    "UPDATE leases SET expires = ? WHERE rollout = ? AND holder = ?",
-                    (expires, self.rollout, self.holder),
-                )
+            expires = dt.datetime.now(dt.UTC) + TTL
+            self.store.renew_lease(self.rollout, self.holder, expires)
 
     def release(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        with self.store.tx() as db:
-            db.execute(
-                "DELETE FROM leases WHERE rollout = ? AND holder = ?", (self.rollout, self.holder)
-            )
+        self.store.release_lease(self.rollout, self.holder)
 
     def __enter__(self) -> Lease:
         self.acquire()

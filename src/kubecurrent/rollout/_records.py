@@ -1,17 +1,15 @@
-"""Rows of the state store turned back into the objects they were made from."""
+"""Where a cluster of a rollout is reached, and how that is written down in a store."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kubecurrent.collect.clouds import CloudRef, ref_from_json
-from kubecurrent.model.plan import ClusterPlan
-from kubecurrent.rollout._strategy import Strategy
 
-__all__ = ["ClusterRef", "cluster_ref", "load_plan", "ref_json", "strategy_of"]
+__all__ = ["ClusterRef", "ref_from", "ref_where"]
 
 
 @dataclass(frozen=True)
@@ -28,32 +26,23 @@ class ClusterRef:
     stored record, see ``kubecurrent.collect.clouds``)."""
 
 
-def ref_json(ref: ClusterRef) -> str:
-    return json.dumps(
-        {
-            "kubeconfig": str(ref.kubeconfig) if ref.kubeconfig else None,
-            "context": ref.context,
-            "timeout": ref.timeout,
-            **(ref.cloud.to_json() if ref.cloud else {}),
-        }
-    )
+def ref_where(ref: ClusterRef) -> dict[str, Any]:
+    """How ``ref`` is reached, as JSON data (kubeconfig, context, timeout, the cloud's record)."""
+    return {
+        "kubeconfig": str(ref.kubeconfig) if ref.kubeconfig else None,
+        "context": ref.context,
+        "timeout": ref.timeout,
+        **(ref.cloud.to_json() if ref.cloud else {}),
+    }
 
 
-def cluster_ref(row: dict[str, Any]) -> ClusterRef:
-    where = json.loads(row["target"])
+def ref_from(name: str, labels: Mapping[str, str], where: Mapping[str, Any]) -> ClusterRef:
+    """The ``ClusterRef`` that ``ref_where`` wrote down."""
     return ClusterRef(
-        name=row["name"],
+        name=name,
         kubeconfig=Path(where["kubeconfig"]) if where.get("kubeconfig") else None,
         context=where.get("context"),
-        labels=json.loads(row["labels"]),
+        labels=dict(labels),
         timeout=float(where.get("timeout") or 120.0),
         cloud=ref_from_json(where),
     )
-
-
-def load_plan(row: dict[str, Any]) -> ClusterPlan | None:
-    return ClusterPlan.model_validate_json(row["plan"]) if row.get("plan") else None
-
-
-def strategy_of(row: dict[str, Any]) -> Strategy:
-    return Strategy.model_validate_json(row["strategy"])

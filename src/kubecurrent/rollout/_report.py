@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kubecurrent.pages import render
+from kubecurrent.rollout._state import AuditEntry, Entity, JournalEntry, stamp
 
 __all__ = ["describe_runner", "render_html", "render_markdown"]
 
@@ -125,31 +126,31 @@ def _step_rows(cluster: dict[str, Any]) -> list[list[str]]:
     ]
 
 
-def _audit_rows(audit: Iterable[dict[str, Any]]) -> list[list[str]]:
+def _audit_rows(audit: Iterable[AuditEntry]) -> list[list[str]]:
     return [
         [
-            str(a.get("time", "")),
-            str(a.get("user", "")),
-            str(a.get("cluster") or ""),
-            str(a.get("action", "")),
-            " ".join(str(a.get(k) or "") for k in ("type", "target")).strip(),
-            f"{a.get('before') or ''} → {a.get('after') or ''}" if a.get("after") else "",
-            str(a.get("outcome", "")),
-            str(a.get("detail", "")),
+            a.time.isoformat(timespec="seconds"),
+            a.user,
+            a.cluster or "",
+            a.action,
+            " ".join(v or "" for v in (a.type, a.target)).strip(),
+            f"{a.before or ''} → {a.after}" if a.after else "",
+            a.outcome,
+            a.detail,
         ]
         for a in audit
     ]
 
 
-def _journal_rows(journal: Iterable[dict[str, Any]]) -> list[list[str]]:
+def _journal_rows(journal: Iterable[JournalEntry]) -> list[list[str]]:
     return [
         [
-            j["time"],
-            j["actor"],
-            j["entity"],
-            j["ref"],
-            "" if j["entity"] == "note" else f"{j['from_state'] or ''} → {j['to_state']}",
-            j["detail"],
+            stamp(j.time),
+            j.actor,
+            str(j.entity),
+            j.ref,
+            "" if j.entity is Entity.NOTE else f"{j.from_state or ''} → {j.to_state}",
+            j.detail,
         ]
         for j in journal
     ]
@@ -183,7 +184,7 @@ def _md_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def render_markdown(
-    snap: dict[str, Any], journal: list[dict[str, Any]], audit: list[dict[str, Any]]
+    snap: dict[str, Any], journal: Sequence[JournalEntry], audit: Sequence[AuditEntry]
 ) -> str:
     out = [f"# Change record: rollout {snap['id']} to Kubernetes {snap['target']}", ""]
     out += [f"- **{k}:** {_md_cell(v)}" for k, v in _outcome(snap)]
@@ -201,7 +202,7 @@ def render_markdown(
 
 
 def render_html(
-    snap: dict[str, Any], journal: list[dict[str, Any]], audit: list[dict[str, Any]]
+    snap: dict[str, Any], journal: Sequence[JournalEntry], audit: Sequence[AuditEntry]
 ) -> str:
     """The change record as a self-contained page (template ``change_record.html`` of
     ``kubecurrent.pages``; the template escapes every value)."""

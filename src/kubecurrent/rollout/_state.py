@@ -18,6 +18,7 @@ Every state enum is a ``StrEnum`` whose values are what stores write and people 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -28,6 +29,7 @@ from kubecurrent.rollout._records import ClusterRef
 from kubecurrent.rollout._strategy import Strategy
 
 __all__ = [
+    "UNFINISHED_CLUSTERS",
     "AuditAction",
     "AuditEntry",
     "Change",
@@ -36,6 +38,7 @@ __all__ = [
     "DriveOutcome",
     "Entity",
     "JournalEntry",
+    "JsonValue",
     "LeaseRecord",
     "Request",
     "RolloutRecord",
@@ -46,11 +49,21 @@ __all__ = [
     "StepState",
     "WaveRecord",
     "WaveState",
+    "new_id",
+    "stamp",
 ]
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 RunnerOptions = Mapping[str, JsonValue]
 """How the clusters of a rollout are upgraded, recorded with it (plain JSON data)."""
+
+
+def stamp(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def new_id(now: dt.datetime) -> str:
+    return f"r-{now.astimezone(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
 class RolloutState(StrEnum):
@@ -248,11 +261,25 @@ class JournalEntry:
     """The new state (``note`` for a note)."""
     detail: str = ""
 
+    def to_json(self) -> dict[str, JsonValue]:
+        """The entry as ``rollout history -o json`` prints it (the journal's columns)."""
+        return {
+            "seq": self.seq,
+            "rollout": self.rollout,
+            "time": stamp(self.time),
+            "actor": self.actor,
+            "entity": str(self.entity),
+            "ref": self.ref,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "detail": self.detail,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One audit record: the executor's (``kubecurrent.execute.audit_record``) or the rollout
-    layer's own; ``extra`` holds provider fields such as an update id, as text."""
+    layer's own; ``extra`` holds further fields (an update id, a rehearsal's evidence hash)."""
 
     time: dt.datetime
     user: str
@@ -266,7 +293,7 @@ class AuditEntry:
     after: str | None = None
     outcome: str = "ok"
     detail: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, JsonValue] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, JsonValue]:
         """The record as the audit trail stores and shows it (the executor's field order)."""
@@ -283,7 +310,7 @@ class AuditEntry:
         return record | {"rollout": self.rollout}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> AuditEntry:
+    def from_json(cls, data: Mapping[str, JsonValue]) -> AuditEntry:
         """An audit record read back (``to_json``'s output, or an executor's record)."""
 
         def text(key: str) -> str | None:
@@ -304,7 +331,7 @@ class AuditEntry:
             after=text("after"),
             outcome=str(data.get("outcome", "ok")),
             detail=str(data.get("detail") or ""),
-            extra={k: str(v) for k, v in data.items() if k not in _AUDIT_FIELDS},
+            extra={k: v for k, v in data.items() if k not in _AUDIT_FIELDS},
         )
 
 

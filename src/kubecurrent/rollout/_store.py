@@ -20,13 +20,36 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from kubecurrent.errors import UsageError
+from kubecurrent.execute import Baseline
+from kubecurrent.model.plan import ClusterPlan
+from kubecurrent.rollout._protocol import RolloutStore
+from kubecurrent.rollout._records import ref_from, ref_where
+from kubecurrent.rollout._state import (
+    AuditEntry,
+    Change,
+    ClusterRecord,
+    ClusterState,
+    Entity,
+    JournalEntry,
+    LeaseRecord,
+    Request,
+    RolloutRecord,
+    RolloutState,
+    RunnerOptions,
+    StepRecord,
+    StepState,
+    WaveRecord,
+    WaveState,
+    stamp,
+)
+from kubecurrent.rollout._strategy import Strategy
 
 __all__ = ["SCHEMA_VERSION", "StateFileError", "Store", "default_state_path"]
 
@@ -74,8 +97,6 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 """
 
-_TABLES = {"rollout": "rollouts", "wave": "waves", "cluster": "clusters", "step": "steps"}
-
 
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a file written by an older kubecurrent up to this schema (only ever adds)."""
@@ -88,7 +109,7 @@ def _migrate(db: sqlite3.Connection) -> None:
                 raise
 
 
-_OURS = {*_TABLES.values(), "journal", "audit", "leases", "sqlite_sequence"}
+_OURS = {"rollouts", "waves", "clusters", "steps", "journal", "audit", "leases", "sqlite_sequence"}
 
 
 def _check_owner(path: Path) -> None:
@@ -135,20 +156,134 @@ def default_state_path() -> Path:
     return Path.home() / ".local" / "state" / "kubecurrent" / "rollouts.db"
 
 
-def stamp(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def new_id(now: dt.datetime) -> str:
-    return f"r-{now.astimezone(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-
-
 APPLICATION_ID = 0x6B637572
 """``PRAGMA application_id`` of a kubecurrent state file ("kcur")."""
 
 
+def _time(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _stamp_or_none(when: dt.datetime | None) -> str | None:
+    return stamp(when) if when is not None else None
+
+
+def _counts(text: str | None) -> dict[str, int] | None:
+    return json.loads(text) if text else None
+
+
+def _rollout(row: sqlite3.Row) -> RolloutRecord:
+    runner = json.loads(row["runner"] or "{}")
+    return RolloutRecord(
+        id=row["id"],
+        target=row["target"],
+        fleet=row["fleet"],
+        strategy=Strategy.model_validate_json(row["strategy"]),
+        state=RolloutState(row["state"]),
+        created=dt.datetime.fromisoformat(row["created"]),
+        updated=dt.datetime.fromisoformat(row["updated"]),
+        actor=row["actor"],
+        detail=row["detail"],
+        request=Request(row["request"]) if row["request"] else None,
+        runner=runner if isinstance(runner, dict) else {},
+    )
+
+
+def _wave(row: sqlite3.Row) -> WaveRecord:
+    return WaveRecord(
+        rollout=row["rollout"],
+        index=row["idx"],
+        name=row["name"],
+        state=WaveState(row["state"]),
+        approval=bool(row["approval"]),
+        approved_by=row["approved_by"],
+        approved_at=_time(row["approved_at"]),
+        soak_until=_time(row["soak_until"]),
+        started=_time(row["started"]),
+        finished=_time(row["finished"]),
+        detail=row["detail"],
+    )
+
+
+def _baseline(text: str | None) -> Baseline | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    return Baseline(frozenset(data["unavailable"]), frozenset(data["crashing"]))
+
+
+def _cluster(row: sqlite3.Row) -> ClusterRecord:
+    return ClusterRecord(
+        rollout=row["rollout"],
+        ref=ref_from(row["name"], json.loads(row["labels"]), json.loads(row["target"])),
+        wave=row["wave"],
+        position=row["position"],
+        state=ClusterState(row["state"]),
+        plan=ClusterPlan.model_validate_json(row["plan"]) if row["plan"] else None,
+        baseline=_baseline(row["baseline"]),
+        from_version=row["from_version"],
+        final_version=row["final_version"],
+        findings_before=_counts(row["findings_before"]),
+        findings_after=_counts(row["findings_after"]),
+        started=_time(row["started"]),
+        finished=_time(row["finished"]),
+        detail=row["detail"],
+    )
+
+
+def _step(row: sqlite3.Row) -> StepRecord:
+    return StepRecord(
+        rollout=row["rollout"],
+        cluster=row["cluster"],
+        order=row["step"],
+        type=row["type"],
+        target=row["target"],
+        state=StepState(row["state"]),
+        from_version=row["from_version"],
+        to_version=row["to_version"],
+        why=row["why"],
+        started=_time(row["started"]),
+        finished=_time(row["finished"]),
+        detail=row["detail"],
+    )
+
+
+def _entry(row: sqlite3.Row) -> JournalEntry:
+    return JournalEntry(
+        seq=row["seq"],
+        rollout=row["rollout"],
+        time=dt.datetime.fromisoformat(row["time"]),
+        actor=row["actor"],
+        entity=Entity(row["entity"]),
+        ref=row["ref"],
+        from_state=row["from_state"],
+        to_state=row["to_state"],
+        detail=row["detail"],
+    )
+
+
+def _lease(row: sqlite3.Row) -> LeaseRecord:
+    return LeaseRecord(
+        rollout=row["rollout"],
+        holder=row["holder"],
+        host=row["host"],
+        pid=row["pid"],
+        pid_started=row["pid_started"],
+        expires=dt.datetime.fromisoformat(row["expires"]),
+    )
+
+
+_KEYS = {
+    Entity.ROLLOUT: ("rollouts", ("id",)),
+    Entity.WAVE: ("waves", ("rollout", "idx")),
+    Entity.CLUSTER: ("clusters", ("rollout", "name")),
+    Entity.STEP: ("steps", ("rollout", "cluster", "step")),
+}
+
+
 class Store:
-    """A rollout state file; safe to use from several threads and processes at once.
+    """A rollout state file (the SQLite ``RolloutStore``); safe to use from several threads and
+    processes at once.
 
     ``create``: make the file (and its directory) when it does not exist; commands that only
     read or continue a rollout pass False, so a mistyped ``--state`` is an error, not a new empty
@@ -190,6 +325,10 @@ class Store:
         except OSError as exc:
             raise UsageError(f"{path}: cannot open: {exc}", hint="check --state") from None
 
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
@@ -208,7 +347,7 @@ class Store:
             db.close()
 
     @contextlib.contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE: writers queue instead of failing)."""
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
@@ -219,130 +358,426 @@ class Store:
                 raise
             db.execute("COMMIT")
 
-    def rows(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+    def _rows(self, sql: str, *args: object) -> list[sqlite3.Row]:
         with self._connect() as db:
-            return [dict(r) for r in db.execute(sql, args).fetchall()]
+            return list(db.execute(sql, args).fetchall())
 
-    def row(self, sql: str, *args: Any) -> dict[str, Any] | None:
-        found = self.rows(sql, *args)
-        return found[0] if found else None
+    # --- reading ---------------------------------------------------------------------------
 
-    # --- changes, each journalled --------------------------------------------------------
-
-    def transition(
-        self,
-        db: sqlite3.Connection,
-        *,
-        rollout: str,
-        entity: str,
-        key: dict[str, Any],
-        to: str,
-        actor: str,
-        when: dt.datetime,
-        detail: str = "",
-        **fields: Any,
-    ) -> str | None:
-        """Set ``state`` (and ``fields``) of one row and journal the change; returns the old state.
-
-        A transition to the state the row is already in changes ``fields`` but writes no
-        journal entry, so repeating an action after a crash leaves a single record.
-        """
-        table = _TABLES[entity]
-        where = " AND ".join(f"{k} = ?" for k in key)
-        found = db.execute(f"SELECT state FROM {table} WHERE {where}", tuple(key.values()))  # noqa: S608
-        old = found.fetchone()
-        if old is None:
-            raise KeyError(f"no {entity} {key}")
-        sets = {"state": to, **fields}
-        if entity == "rollout":
-            sets["updated"] = stamp(when)
-        if detail or entity != "step":
-            sets.setdefault("detail", detail)
-        assignments = ", ".join(f"{k} = ?" for k in sets)
-        db.execute(
-            f"UPDATE {table} SET {assignments} WHERE {where}",  # noqa: S608
-            (*sets.values(), *key.values()),
-        )
-        if old["state"] != to:
-            ref = ":".join(str(v) for k, v in key.items() if k != "rollout") or rollout
-            db.execute(
-                "INSERT INTO journal(rollout, time, actor, entity, ref, from_state, to_state, "
-                "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (rollout, stamp(when), actor, entity, ref, old["state"], to, detail),
-            )
-        return str(old["state"])
-
-    def move_all(
-        self,
-        db: sqlite3.Connection,
-        *,
-        rollout: str,
-        entity: str,
-        where: str,
-        to: str,
-        actor: str,
-        when: dt.datetime,
-        detail: str = "",
-    ) -> None:
-        """``transition`` every cluster or wave of ``rollout`` whose row matches ``where``."""
-        table, column = {"cluster": ("clusters", "name"), "wave": ("waves", "idx")}[entity]
-        found = db.execute(
-            f"SELECT {column} FROM {table} WHERE rollout = ? AND {where}",  # noqa: S608
-            (rollout,),
-        ).fetchall()
-        for row in found:
-            self.transition(
-                db,
-                rollout=rollout,
-                entity=entity,
-                key={"rollout": rollout, column: row[column]},
-                to=to,
-                actor=actor,
-                when=when,
-                detail=detail,
-            )
-
-    def note(
-        self, db: sqlite3.Connection, rollout: str, actor: str, when: dt.datetime, what: str
-    ) -> None:
-        """A journal entry that is not a state change (an approval, a request, a hold)."""
-        db.execute(
-            "INSERT INTO journal(rollout, time, actor, entity, ref, from_state, to_state, detail) "
-            "VALUES (?, ?, ?, 'note', ?, NULL, 'note', ?)",
-            (rollout, stamp(when), actor, rollout, what),
-        )
-
-    def audit(self, rollout: str, record: dict[str, Any]) -> None:
-        with self.tx() as db:
-            db.execute(
-                "INSERT INTO audit(rollout, record) VALUES (?, ?)", (rollout, json.dumps(record))
-            )
-
-    # --- reading --------------------------------------------------------------------------
-
-    def rollout(self, rollout_id: str) -> dict[str, Any]:
-        found = self.row("SELECT * FROM rollouts WHERE id = ?", rollout_id)
-        if found is None:
-            known = [r["id"] for r in self.rows("SELECT id FROM rollouts ORDER BY created DESC")]
+    def rollout(self, rid: str) -> RolloutRecord:
+        found = self._rows("SELECT * FROM rollouts WHERE id = ?", rid)
+        if not found:
+            known = [r["id"] for r in self._rows("SELECT id FROM rollouts ORDER BY created DESC")]
             raise UsageError(
-                f"no rollout {rollout_id!r} in {self.path}",
+                f"no rollout {rid!r} in {self.path}",
                 hint=f"known: {', '.join(known[:5])}"
                 if known
                 else "start one with `kubecurrent rollout start`",
             )
-        return found
+        return _rollout(found[0])
+
+    def rollouts(self) -> list[RolloutRecord]:
+        return [
+            _rollout(r) for r in self._rows("SELECT * FROM rollouts ORDER BY created DESC, id DESC")
+        ]
 
     def latest(self) -> str:
-        found = self.row("SELECT id FROM rollouts ORDER BY created DESC, id DESC LIMIT 1")
-        if found is None:
+        found = self._rows("SELECT id FROM rollouts ORDER BY created DESC, id DESC LIMIT 1")
+        if not found:
             raise UsageError(
                 f"no rollouts in {self.path}", hint="start one with `kubecurrent rollout start`"
             )
-        return str(found["id"])
+        return str(found[0]["id"])
 
-    def journal(self, rollout_id: str) -> list[dict[str, Any]]:
-        return self.rows("SELECT * FROM journal WHERE rollout = ? ORDER BY seq", rollout_id)
+    def waves(self, rid: str) -> list[WaveRecord]:
+        return [
+            _wave(r) for r in self._rows("SELECT * FROM waves WHERE rollout = ? ORDER BY idx", rid)
+        ]
 
-    def audit_records(self, rollout_id: str) -> list[dict[str, Any]]:
-        found = self.rows("SELECT record FROM audit WHERE rollout = ? ORDER BY seq", rollout_id)
-        return [json.loads(r["record"]) for r in found]
+    def clusters(self, rid: str, wave: int | None = None) -> list[ClusterRecord]:
+        if wave is None:
+            found = self._rows("SELECT * FROM clusters WHERE rollout = ? ORDER BY position", rid)
+        else:
+            found = self._rows(
+                "SELECT * FROM clusters WHERE rollout = ? AND wave = ? ORDER BY position", rid, wave
+            )
+        return [_cluster(r) for r in found]
+
+    def steps(self, rid: str, cluster: str | None = None) -> list[StepRecord]:
+        if cluster is None:
+            found = self._rows("SELECT * FROM steps WHERE rollout = ? ORDER BY cluster, step", rid)
+        else:
+            found = self._rows(
+                "SELECT * FROM steps WHERE rollout = ? AND cluster = ? ORDER BY step", rid, cluster
+            )
+        return [_step(r) for r in found]
+
+    def journal(self, rid: str) -> list[JournalEntry]:
+        return [
+            _entry(r)
+            for r in self._rows("SELECT * FROM journal WHERE rollout = ? ORDER BY seq", rid)
+        ]
+
+    def audit_records(self, rid: str) -> list[AuditEntry]:
+        found = self._rows("SELECT record FROM audit WHERE rollout = ? ORDER BY seq", rid)
+        return [AuditEntry.from_json(json.loads(r["record"])) for r in found]
+
+    def lease(self, rid: str) -> LeaseRecord | None:
+        found = self._rows("SELECT * FROM leases WHERE rollout = ?", rid)
+        return _lease(found[0]) if found else None
+
+    # --- creating and recording ------------------------------------------------------------
+
+    def create(
+        self,
+        rollout: RolloutRecord,
+        waves: Sequence[WaveRecord],
+        clusters: Sequence[ClusterRecord],
+        change: Change,
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO rollouts(id, target, fleet, strategy, state, request, created, "
+                "updated, actor, detail, runner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    rollout.id,
+                    rollout.target,
+                    rollout.fleet,
+                    rollout.strategy.model_dump_json(by_alias=True),
+                    rollout.state,
+                    rollout.request,
+                    stamp(rollout.created),
+                    stamp(rollout.updated),
+                    rollout.actor,
+                    rollout.detail,
+                    json.dumps(dict(rollout.runner), sort_keys=True),
+                ),
+            )
+            for w in waves:
+                db.execute(
+                    "INSERT INTO waves(rollout, idx, name, state, approval) VALUES (?, ?, ?, ?, ?)",
+                    (rollout.id, w.index, w.name, w.state, int(w.approval)),
+                )
+            for c in clusters:
+                db.execute(
+                    "INSERT INTO clusters(rollout, name, wave, position, labels, target, state) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        rollout.id,
+                        c.name,
+                        c.wave,
+                        c.position,
+                        json.dumps(c.ref.labels),
+                        json.dumps(ref_where(c.ref)),
+                        c.state,
+                    ),
+                )
+            _note(db, rollout.id, change)
+
+    def record_plan(
+        self,
+        rid: str,
+        cluster: str,
+        plan: ClusterPlan,
+        findings_before: Mapping[str, int],
+        change: Change,
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE clusters SET plan = ?, from_version = ?, findings_before = ? "
+                "WHERE rollout = ? AND name = ?",
+                (
+                    plan.model_dump_json(by_alias=True),
+                    plan.from_version,
+                    json.dumps(dict(findings_before)),
+                    rid,
+                    cluster,
+                ),
+            )
+            for step in plan.steps:
+                db.execute(
+                    "INSERT OR IGNORE INTO steps(rollout, cluster, step, type, target, "
+                    "from_version, to_version, why, state) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (
+                        rid,
+                        cluster,
+                        step.order,
+                        step.type,
+                        step.target,
+                        step.from_,
+                        step.to,
+                        step.why,
+                        StepState.PENDING,
+                    ),
+                )
+            _note(db, rid, change)
+
+    def keep_baseline(self, rid: str, cluster: str, baseline: Baseline) -> None:
+        data = {"unavailable": sorted(baseline.unavailable), "crashing": sorted(baseline.crashing)}
+        with self._tx() as db:
+            db.execute(
+                "UPDATE clusters SET baseline = ? WHERE rollout = ? AND name = ?",
+                (json.dumps(data), rid, cluster),
+            )
+
+    def set_runner(
+        self, rid: str, options: RunnerOptions, change: Change, audit: AuditEntry
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE rollouts SET runner = ? WHERE id = ?",
+                (json.dumps(dict(options), sort_keys=True), rid),
+            )
+            _note(db, rid, change)
+            _audit(db, audit)
+
+    def note(self, rid: str, change: Change) -> None:
+        with self._tx() as db:
+            _note(db, rid, change)
+
+    def audit(self, entry: AuditEntry) -> None:
+        with self._tx() as db:
+            _audit(db, entry)
+
+    # --- requests and approvals ------------------------------------------------------------
+
+    def request(
+        self, rid: str, request: Request | None, change: Change, audit: AuditEntry | None = None
+    ) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE rollouts SET request = ? WHERE id = ?", (request, rid))
+            if change.detail:
+                _note(db, rid, change)
+            if audit is not None:
+                _audit(db, audit)
+
+    def approve(self, rid: str, wave: int, change: Change, audit: AuditEntry) -> bool:
+        with self._tx() as db:
+            done = db.execute(
+                "UPDATE waves SET approved_by = ?, approved_at = ? "
+                "WHERE rollout = ? AND idx = ? AND approved_by IS NULL",
+                (change.actor, stamp(change.when), rid, wave),
+            )
+            if done.rowcount == 0:
+                return False
+            _note(db, rid, change)
+            _audit(db, audit)
+        return True
+
+    # --- transitions -----------------------------------------------------------------------
+
+    def move_rollout(
+        self,
+        rid: str,
+        to: RolloutState,
+        change: Change,
+        *,
+        only_from: frozenset[RolloutState] | None = None,
+        clear_request: bool = False,
+    ) -> RolloutState | None:
+        fields: dict[str, object] = {"updated": stamp(change.when), "detail": change.detail}
+        if clear_request:
+            fields["request"] = None
+        with self._tx() as db:
+            old = _move(db, Entity.ROLLOUT, (rid,), rid, to, change, only_from, fields)
+        return RolloutState(old) if old is not None else None
+
+    def move_wave(
+        self,
+        rid: str,
+        wave: int,
+        to: WaveState,
+        change: Change,
+        *,
+        only_from: frozenset[WaveState] | None = None,
+        started: dt.datetime | None = None,
+        finished: dt.datetime | None = None,
+        soak_until: dt.datetime | None = None,
+    ) -> WaveState | None:
+        fields = _given(
+            detail=change.detail, started=started, finished=finished, soak_until=soak_until
+        )
+        with self._tx() as db:
+            old = _move(db, Entity.WAVE, (rid, wave), rid, to, change, only_from, fields)
+        return WaveState(old) if old is not None else None
+
+    def move_waves(
+        self, rid: str, to: WaveState, change: Change, *, only_from: frozenset[WaveState]
+    ) -> list[int]:
+        moved = []
+        with self._tx() as db:
+            found = db.execute("SELECT idx FROM waves WHERE rollout = ? ORDER BY idx", (rid,))
+            for (idx,) in found.fetchall():
+                fields = _given(detail=change.detail)
+                if _move(db, Entity.WAVE, (rid, idx), rid, to, change, only_from, fields):
+                    moved.append(int(idx))
+        return moved
+
+    def move_cluster(
+        self,
+        rid: str,
+        cluster: str,
+        to: ClusterState,
+        change: Change,
+        *,
+        only_from: frozenset[ClusterState] | None = None,
+        started: dt.datetime | None = None,
+        finished: dt.datetime | None = None,
+        final_version: str | None = None,
+        findings_after: Mapping[str, int] | None = None,
+    ) -> ClusterState | None:
+        fields = _given(
+            detail=change.detail,
+            started=started,
+            finished=finished,
+            final_version=final_version,
+            findings_after=findings_after,
+        )
+        with self._tx() as db:
+            old = _move(db, Entity.CLUSTER, (rid, cluster), rid, to, change, only_from, fields)
+        return ClusterState(old) if old is not None else None
+
+    def move_clusters(
+        self, rid: str, to: ClusterState, change: Change, *, only_from: frozenset[ClusterState]
+    ) -> list[str]:
+        moved = []
+        with self._tx() as db:
+            found = db.execute(
+                "SELECT name FROM clusters WHERE rollout = ? ORDER BY position", (rid,)
+            )
+            for (name,) in found.fetchall():
+                fields = _given(detail=change.detail)
+                if _move(db, Entity.CLUSTER, (rid, name), rid, to, change, only_from, fields):
+                    moved.append(str(name))
+        return moved
+
+    def move_step(
+        self,
+        rid: str,
+        cluster: str,
+        order: int,
+        to: StepState,
+        change: Change,
+        *,
+        audit: AuditEntry | None = None,
+        started: dt.datetime | None = None,
+        finished: dt.datetime | None = None,
+    ) -> StepState | None:
+        fields = _given(detail=change.detail or None, started=started, finished=finished)
+        with self._tx() as db:
+            if audit is not None:
+                _audit(db, audit)
+            old = _move(db, Entity.STEP, (rid, cluster, order), rid, to, change, None, fields)
+        return StepState(old) if old is not None else None
+
+    # --- the driver lease ------------------------------------------------------------------
+
+    def take_lease(
+        self, lease: LeaseRecord, now: dt.datetime, dead: Callable[[LeaseRecord], bool]
+    ) -> LeaseRecord | None:
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM leases WHERE rollout = ?", (lease.rollout,)).fetchone()
+            if row is not None:
+                held = _lease(row)
+                if held.holder != lease.holder and held.expires > now and not dead(held):
+                    return held
+            db.execute(
+                "INSERT OR REPLACE INTO leases(rollout, holder, host, pid, pid_started, expires) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    lease.rollout,
+                    lease.holder,
+                    lease.host,
+                    lease.pid,
+                    lease.pid_started,
+                    stamp(lease.expires),
+                ),
+            )
+        return None
+
+    def renew_lease(self, rid: str, holder: str, expires: dt.datetime) -> bool:
+        with self._tx() as db:
+            done = db.execute(
+                "UPDATE leases SET expires = ? WHERE rollout = ? AND holder = ?",
+                (stamp(expires), rid, holder),
+            )
+            return done.rowcount > 0
+
+    def release_lease(self, rid: str, holder: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM leases WHERE rollout = ? AND holder = ?", (rid, holder))
+
+
+def _given(**fields: object) -> dict[str, object]:
+    """The fields to set: those given (None means keep); times and counts as stored."""
+    out: dict[str, object] = {}
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, dt.datetime):
+            value = stamp(value)
+        elif isinstance(value, Mapping):
+            value = json.dumps(dict(value))
+        out[key] = value
+    return out
+
+
+def _move(
+    db: sqlite3.Connection,
+    entity: Entity,
+    key: tuple[object, ...],
+    rid: str,
+    to: StrEnum,
+    change: Change,
+    only_from: frozenset[Any] | None,
+    fields: dict[str, object],
+) -> str | None:
+    """Set ``state`` (and ``fields``) of one row and journal the change; returns the old state
+    (None, changing nothing, when it is not in ``only_from``)."""
+    table, columns = _KEYS[entity]
+    where = " AND ".join(f"{c} = ?" for c in columns)
+    old = db.execute(f"SELECT state FROM {table} WHERE {where}", key).fetchone()  # noqa: S608
+    if old is None:
+        raise KeyError(f"no {entity} {key} in rollout {rid}")
+    if only_from is not None and old["state"] not in only_from:
+        return None
+    sets = {"state": str(to), **fields}
+    assignments = ", ".join(f"{k} = ?" for k in sets)
+    db.execute(f"UPDATE {table} SET {assignments} WHERE {where}", (*sets.values(), *key))  # noqa: S608
+    if old["state"] != to:
+        ref = ":".join(str(v) for v in key[1:]) or rid
+        db.execute(
+            "INSERT INTO journal(rollout, time, actor, entity, ref, from_state, to_state, "
+            "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rid,
+                stamp(change.when),
+                change.actor,
+                entity,
+                ref,
+                old["state"],
+                str(to),
+                change.detail,
+            ),
+        )
+    return str(old["state"])
+
+
+def _note(db: sqlite3.Connection, rid: str, change: Change) -> None:
+    db.execute(
+        "INSERT INTO journal(rollout, time, actor, entity, ref, from_state, to_state, detail) "
+        "VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+        (rid, stamp(change.when), change.actor, Entity.NOTE, rid, Entity.NOTE, change.detail),
+    )
+
+
+def _audit(db: sqlite3.Connection, entry: AuditEntry) -> None:
+    db.execute(
+        "INSERT INTO audit(rollout, record) VALUES (?, ?)",
+        (entry.rollout, json.dumps(entry.to_json(), default=str)),
+    )
+
+
+def _conforms(store: Store) -> RolloutStore:
+    """mypy checks here that ``Store`` is a ``RolloutStore``."""
+    return store

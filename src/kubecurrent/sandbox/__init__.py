@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from kubecurrent._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from kubecurrent.sandbox._build import binary_path, kube_binary
     from kubecurrent.sandbox._build import build_component as build
-    from kubecurrent.sandbox._build import kube_binary
     from kubecurrent.sandbox._cluster import UpOptions, admin_client, down, up
-    from kubecurrent.sandbox._components import all_components, offered_patches, release_of
+    from kubecurrent.sandbox._components import HELM, all_components, offered_patches, release_of
     from kubecurrent.sandbox._control_plane import server_version
     from kubecurrent.sandbox._fleet import FleetSpec, load_spec
     from kubecurrent.sandbox._nodes import POOL_LABEL, node_manifest, parse_pool
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kubecurrent.sandbox._users import mint_user
 
 __all__ = [
+    "HELM",
     "POOL_LABEL",
     "FleetSpec",
     "NodePool",
@@ -30,6 +31,7 @@ __all__ = [
     "UpOptions",
     "admin_client",
     "all_components",
+    "binary_path",
     "build",
     "down",
     "kube_binary",
@@ -57,6 +59,7 @@ if not TYPE_CHECKING:
         __name__,
         {
             "FleetSpec": "_fleet",
+            "HELM": "_components",
             "NodePool": "_state",
             "POOL_LABEL": "_nodes",
             "SandboxProvider": "_provider",
@@ -64,6 +67,7 @@ if not TYPE_CHECKING:
             "UpOptions": "_cluster",
             "admin_client": "_cluster",
             "all_components": "_components",
+            "binary_path": "_build",
             "build": "_build:build_component",
             "down": "_cluster",
             "kube_binary": "_build",

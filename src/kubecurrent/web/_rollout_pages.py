@@ -30,7 +30,14 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import BaseRoute, Route
 
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout import Store, describe_runner, render_html, render_markdown, summaries
+from kubecurrent.rollout import (
+    AuditAction,
+    Store,
+    describe_runner,
+    render_html,
+    render_markdown,
+    summaries,
+)
 from kubecurrent.web import _sse
 from kubecurrent.web._auth import Role, User
 from kubecurrent.web._context import WebContext
@@ -244,9 +251,11 @@ class RolloutPages:
     def _page(
         self, request: Request, snap: dict[str, Any], status: int = 200, error: str = ""
     ) -> Response:
-        journal = self.service.store.journal(snap["id"])
+        journal = [e.to_json() for e in self.service.store.journal(snap["id"])]
         rehearsals = [
-            a for a in self.service.store.audit_records(snap["id"]) if a["action"] == "rehearsal"
+            a
+            for a in self.service.store.audit_records(snap["id"])
+            if a.action == AuditAction.REHEARSAL
         ]
         done = DONE_TEXT.get(request.query_params.get("done", ""), "")
         return render(

@@ -40,6 +40,7 @@ from kubecurrent.rollout import (
     prepare_resume,
     runner_options,
     snapshot,
+    stamp,
 )
 
 log = logging.getLogger("kubecurrent.web.rollout")
@@ -216,14 +217,14 @@ class Rollouts:
         return snapshot(self.store, rid)
 
     def driver(self, rid: str) -> Driver | None:
-        row = self.store.row("SELECT * FROM leases WHERE rollout = ?", rid)
-        if row is None or dt.datetime.fromisoformat(row["expires"]) <= _now():
+        lease = self.store.lease(rid)
+        if lease is None or lease.expires <= _now():
             return None
-        same_host = row["host"] == socket.gethostname()
-        if same_host and not psutil.pid_exists(row["pid"]):
+        same_host = lease.host == socket.gethostname()
+        if same_host and not psutil.pid_exists(lease.pid):
             return None  # a crashed driver: the next one takes the lease over at once
-        here = same_host and row["pid"] == os.getpid()
-        return Driver(int(row["pid"]), str(row["host"]), str(row["expires"]), here)
+        here = same_host and lease.pid == os.getpid()
+        return Driver(lease.pid, lease.host, stamp(lease.expires), here)
 
     def note(self, rid: str) -> str | None:
         """Why this server's last attempt to drive ``rid`` stopped early (lease, crash)."""

@@ -140,14 +140,14 @@ def test_discover_plan_and_roll_out_an_aks_cluster_to_1_37(
     assert watch.samples and min(watch.samples) >= MIN_AVAILABLE, sorted(set(watch.samples))
 
     store = Store(state)
-    rid = store.rows("SELECT id FROM rollouts")[0]["id"]
+    rid = store.latest()
     audit = store.audit_records(rid)
-    calls = [(r["action"], r.get("after")) for r in audit]
+    calls = [(r.action, r.after) for r in audit]
     upgrades = [a for a, _ in calls if a == "aks.managedClusters.createOrUpdate"]
     assert len(upgrades) == 2
     assert [a for a, _ in calls].count("aks.agentPools.createOrUpdate") == 4
-    done = [r for r in audit if r["action"] == "step.done"]
-    started = [r for r in audit if r["action"] == "step.start"]
+    done = [r for r in audit if r.action == "step.done"]
+    started = [r for r in audit if r.action == "step.start"]
     assert len(done) == len(started) > 0
     writes = [op for op, _ in aks_double.requests() if op.endswith("createOrUpdate")]
     assert writes.count("managedClusters.createOrUpdate") == 2  # once per hop, never twice

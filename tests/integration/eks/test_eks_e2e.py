@@ -209,19 +209,19 @@ def test_discover_plan_and_roll_out_two_eks_clusters_to_1_37(
     assert addon["addonVersion"] == "v1.12.4-eksbuild.1"
 
     store = Store(state)
-    rid = store.rows("SELECT id FROM rollouts")[0]["id"]
+    rid = store.latest()
     audit = store.audit_records(rid)
-    calls = [(r["cluster"], r["action"], r.get("after")) for r in audit]
+    calls = [(r.cluster, r.action, r.after) for r in audit]
     assert ("orders", "eks.UpdateClusterVersion", "1.36") in calls
     assert ("orders", "eks.UpdateClusterVersion", "1.37") in calls
     assert ("orders", "eks.UpdateNodegroupVersion", "1.36") in calls
     assert ("payments", "eks.UpdateClusterVersion", "1.37") in calls
     assert ("orders", "eks.UpdateNodegroupVersion", "1.37") in calls
     assert any(a == "eks.UpdateAddon" and c == "orders" for c, a, _ in calls)
-    addon_record = next(r for r in audit if r["action"] == "eks.UpdateAddon")
-    assert "resolveConflicts PRESERVE (default)" in addon_record["detail"]
-    done = [r for r in audit if r["action"] == "step.done"]
-    started = [r for r in audit if r["action"] == "step.start"]
+    addon_record = next(r for r in audit if r.action == "eks.UpdateAddon")
+    assert "resolveConflicts PRESERVE (default)" in addon_record.detail
+    done = [r for r in audit if r.action == "step.done"]
+    started = [r for r in audit if r.action == "step.start"]
     assert len(done) == len(started) > 0  # every step audited from start to end
     updates = [op for op, _ in eks_double.requests() if op.startswith("Update")]
     assert updates.count("UpdateClusterVersion") == 3  # orders 2 hops, payments 1; once each

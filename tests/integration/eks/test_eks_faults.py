@@ -74,7 +74,7 @@ def _run(double: EksDouble, state: Path, *args: str) -> subprocess.CompletedProc
 
 
 def _newest_rollout(state: Path) -> str:
-    return str(Store(state).rows("SELECT id FROM rollouts ORDER BY rowid DESC LIMIT 1")[0]["id"])
+    return str(Store(state).latest())
 
 
 def _version(double: EksDouble, cluster: str) -> str:
@@ -100,9 +100,9 @@ def test_a_failed_eks_update_stops_the_cluster_and_resume_continues(
     assert failed.returncode != 0, failed.stdout
     rid = _newest_rollout(state)
     audit = Store(state).audit_records(rid)
-    fail = next(r for r in audit if r["action"] == "step.fail")
-    assert fail["type"] == "control-plane"
-    assert f"AccessDenied: {message}" in fail["detail"]
+    fail = next(r for r in audit if r.action == "step.fail")
+    assert fail.type == "control-plane"
+    assert f"AccessDenied: {message}" in fail.detail
     assert not _updates(eks_double, "UpdateNodegroupVersion")  # nothing further ran
     assert _version(eks_double, "billing") == "1.36"
 
@@ -161,5 +161,5 @@ def test_kill_9_during_an_eks_update_then_resume_waits_for_that_update(
     assert len(to_137) == 1  # the resumed run waited for the update the killed one started
     assert _version(eks_double, "ledger") == "1.37"
     audit = Store(state).audit_records(rid)
-    found = [r for r in audit if r["action"] == "eks.update-found"]
+    found = [r for r in audit if r.action == "eks.update-found"]
     assert found and "waiting for it instead of starting another" in found[0]["detail"]

@@ -28,12 +28,12 @@ from lightkube.resources.core_v1 import Node
 
 from kubecurrent import sandbox as sb
 from kubecurrent.catalog import load_catalog
-from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.collect.clouds import GkeRef
 from kubecurrent.collect.gke import reset_clients
 from kubecurrent.execute import Clock
 from kubecurrent.rollout import ClusterRef, Engine, Store, create, default_strategy, snapshot
 from kubecurrent.rollout import Member as StrategyMember
+from kubecurrent.runner import RunSettings, SandboxAwareRun
 from tests.integration.conftest import SessionSandbox
 from tests.integration.execute.conftest import AvailabilityWatch, deploy_web
 from tests.integration.rollout.test_budget_and_windows import ControlledClock
@@ -166,11 +166,9 @@ def test_discover_plan_and_roll_out_to_1_37(
     failed = kubecurrent(gke_double, *start)
     assert failed.returncode == 4, failed.stdout + failed.stderr
     assert "GKE operation" in failed.stderr and "Internal error: quota exhausted" in failed.stderr
-    rid = Store(state).rows("SELECT id FROM rollouts")[0]["id"]
-    failure = next(
-        r for r in Store(state).audit_records(rid) if r["action"] == "gke.operation-done"
-    )
-    assert failure["outcome"] == "failed" and "quota exhausted" in failure["detail"]
+    rid = Store(state).latest()
+    failure = next(r for r in Store(state).audit_records(rid) if r.action == "gke.operation-done")
+    assert failure.outcome == "failed" and "quota exhausted" in failure.detail
 
     with AvailabilityWatch(web.client(), "shop") as watch:
         resumed = kubecurrent(
@@ -193,14 +191,14 @@ def test_discover_plan_and_roll_out_to_1_37(
     assert kubelets and all(k.startswith("v1.37.") for k in kubelets), kubelets
 
     audit = Store(state).audit_records(rid)
-    calls = [(r["action"], r.get("outcome")) for r in audit]
+    calls = [(r.action, r.outcome) for r in audit]
     assert ("gke.UpdateMaster", "ok") in calls or any(a == "gke.UpdateMaster" for a, _ in calls)
     assert ("gke.operation-done", "failed") in calls  # the failed operation, audited
     assert any(a == "gke.UpdateNodePool" for a, _ in calls)
-    pool_call = next(r for r in audit if r["action"] == "gke.UpdateNodePool")
-    assert "strategy surge (maxSurge 1, maxUnavailable 0)" in pool_call["detail"]
-    done = [r for r in audit if r["action"] == "step.done"]
-    started = [r for r in audit if r["action"] == "step.start"]
+    pool_call = next(r for r in audit if r.action == "gke.UpdateNodePool")
+    assert "strategy surge (maxSurge 1, maxUnavailable 0)" in pool_call.detail
+    done = [r for r in audit if r.action == "step.done"]
+    started = [r for r in audit if r.action == "step.start"]
     assert len(done) > 0 and len(started) >= len(done)  # every step audited from start to end
     print(f"audit: {len(audit)} records, {len(started)} steps started, {len(done)} done")
     updates = [rpc for rpc, _ in gke_double.requests() if rpc.startswith("Update")]
@@ -248,15 +246,11 @@ def test_a_maintenance_exclusion_holds_the_wave_until_it_ends(
     member = snapshot(store, rid)["waves"][0]["clusters"][0]
     assert member["state"] == "done"
     held = [
-        j
-        for j in store.journal(rid)
-        if j["entity"] == "cluster" and j["to_state"] == "waiting-window"
+        j for j in store.journal(rid) if j.entity == "cluster" and j.to_state == "waiting-window"
     ]
     assert held, store.journal(rid)
-    assert (
-        f'GKE maintenance exclusion "holiday-freeze" until {ends.isoformat()}' in held[0]["detail"]
-    )
-    assert "scope NO_UPGRADES" in held[0]["detail"]
+    assert f'GKE maintenance exclusion "holiday-freeze" until {ends.isoformat()}' in held[0].detail
+    assert "scope NO_UPGRADES" in held[0].detail
     assert clock.now() >= ends  # the wave waited for the end of the exclusion, on the test clock
-    print(f"held: {held[0]['detail']}; test clock slept {sum(clock.slept):.0f}s")
+    print(f"held: {held[0].detail}; test clock slept {sum(clock.slept):.0f}s")
     assert sum(clock.slept) >= (ends - start).total_seconds()

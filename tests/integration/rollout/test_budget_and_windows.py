@@ -12,9 +12,9 @@ import yaml
 
 from kubecurrent import sandbox as sb
 from kubecurrent.catalog import load_catalog
-from kubecurrent.cli._rollout_run import RunSettings, SandboxAwareRun
 from kubecurrent.execute import Clock
 from kubecurrent.rollout import ClusterRef, Engine, Store, create, load_strategy, snapshot
+from kubecurrent.runner import RunSettings, SandboxAwareRun
 from tests.integration.conftest import guard, start_sandbox
 from tests.integration.rollout.conftest import Fleet, FleetMember, run_rollout, write_fleet
 
@@ -153,11 +153,11 @@ def test_closed_window_holds_the_wave_until_it_opens(sandbox_home: Path, tmp_pat
         held = [
             j
             for j in store.journal(rid)
-            if j["entity"] == "cluster" and j["to_state"] == "waiting-window"
+            if j.entity == "cluster" and j.to_state == "waiting-window"
         ]
         assert len(held) == 1
-        assert "outside maintenance window prod-nights" in held[0]["detail"]
-        assert "2026-11-30T21:00:00+00:00" in held[0]["detail"]  # 22:00 in Berlin
+        assert "outside maintenance window prod-nights" in held[0].detail
+        assert "2026-11-30T21:00:00+00:00" in held[0].detail  # 22:00 in Berlin
         assert sum(clock.slept) == (opens - dt.datetime(2026, 11, 30, 10, 0, tzinfo=berlin)).seconds
     finally:
         sb.down(box.name)

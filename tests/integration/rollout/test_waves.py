@@ -112,7 +112,7 @@ def test_canary_then_approved_wave_reaches_the_target_with_a_change_record(
         assert status["state"] == "done"
         assert status["runner"]["node_timeout"] == 240.0
         assert status["runner"]["today"] == "2026-11-25"
-        notes = [e["detail"] for e in Store(fleet.state).journal(rid)]
+        notes = [e.detail for e in Store(fleet.state).journal(rid)]
         assert not [n for n in notes if n.startswith("runner options changed")], notes
         clusters = [c for w in status["waves"] for c in w["clusters"]]
         assert {c["name"]: c["state"] for c in clusters} == {

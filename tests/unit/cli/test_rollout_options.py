@@ -11,16 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from kubecurrent.cli._app import _register, root
-from kubecurrent.cli._rollout_options import (
-    DEFAULTS,
-    from_record,
-    given,
-    in_force,
-    settings_from,
-    to_record,
-)
+from kubecurrent.cli._rollout_options import given
 from kubecurrent.errors import UsageError
 from kubecurrent.rollout import ClusterRef, Store, Strategy, create, pause, runner_options
+from kubecurrent.runner import DEFAULTS, from_record, in_force, settings_from, to_record
 
 
 def test_a_record_is_plain_json_with_absolute_paths(
@@ -149,5 +143,5 @@ def test_resume_with_a_new_value_records_it_old_to_new(tmp_path: Path) -> None:
     assert f"rollout {rid}: recorded new runner options (--helm-timeout)" in done.output
     assert runner_options(store, rid)["helm_timeout"] == 600.0
     assert runner_options(store, rid)["provider"] == "none"  # kept: not given again
-    notes = [(e["actor"], e["detail"]) for e in store.journal(rid)]
+    notes = [(e.actor, e.detail) for e in store.journal(rid)]
     assert ("bob", "runner options changed: helm_timeout: 300.0 → 600.0") in notes

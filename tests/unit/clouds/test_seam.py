@@ -25,7 +25,7 @@ from kubecurrent.model.gke import GkeCluster
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.managed import EksCluster
 from kubecurrent.rollout import ClusterRef
-from kubecurrent.rollout._records import cluster_ref, ref_json
+from kubecurrent.rollout._records import ref_from, ref_where
 
 GKE = GkeRef("shop", "europe-west1", "web")
 AKS = AksRef("0000-1111", "rg", "api")
@@ -34,9 +34,9 @@ AKS = AksRef("0000-1111", "rg", "api")
 @pytest.mark.parametrize("ref", [EksRef("eu-west-1", "orders", "p"), GKE, AKS])
 def test_every_cloud_reference_survives_its_rollout_record(ref: EksRef | GkeRef | AksRef) -> None:
     stored = ClusterRef("c", labels={"env": "prod"}, cloud=ref)
-    row = {"name": "c", "target": ref_json(stored), "labels": '{"env": "prod"}'}
-    assert json.loads(row["target"])[ref.provider]
-    assert cluster_ref(row) == stored
+    where = json.loads(json.dumps(ref_where(stored)))
+    assert where[ref.provider]
+    assert ref_from("c", {"env": "prod"}, where) == stored
 
 
 def test_records_written_before_the_seam_still_load() -> None:

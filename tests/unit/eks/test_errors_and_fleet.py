@@ -3,6 +3,7 @@ do, the rollout record of an EKS cluster, the exec-plugin kubeconfig, boto3 impo
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from kubecurrent.collect.cluster import eks_targets, load_fleet_file
 from kubecurrent.collect.eks import EksError, EksRef, aws_call, check_region, exec_kubeconfig
 from kubecurrent.errors import UsageError
 from kubecurrent.rollout import ClusterRef
-from kubecurrent.rollout._records import cluster_ref, ref_json
+from kubecurrent.rollout._records import ref_from, ref_where
 
 
 def _raise(code: str, message: str) -> None:
@@ -90,8 +91,8 @@ def test_discovered_clusters_get_unique_names_and_skip_listed_ones() -> None:
 
 def test_rollout_keeps_an_eks_cluster_reference() -> None:
     ref = ClusterRef("orders", labels={"env": "prod"}, cloud=EksRef("eu-west-1", "orders", "p"))
-    row = {"name": "orders", "target": ref_json(ref), "labels": '{"env": "prod"}'}
-    assert cluster_ref(row) == ref
+    where = json.loads(json.dumps(ref_where(ref)))
+    assert ref_from("orders", {"env": "prod"}, where) == ref
 
 
 def test_exec_kubeconfig_runs_aws_eks_get_token() -> None:

@@ -23,8 +23,6 @@ from click.testing import CliRunner
 
 from kubecurrent.catalog import Catalog, DottedVersion, load_catalog
 from kubecurrent.cli._app import _register, root
-from kubecurrent.cli._modes import gitops_addons
-from kubecurrent.cli._upgrade_run import Setup
 from kubecurrent.cli.upgrade import upgrade
 from kubecurrent.execute import AuditLog, Clock, PermanentStepError
 from kubecurrent.execute._chart_versions import ChartVersion, pick_chart_version
@@ -36,6 +34,7 @@ from kubecurrent.execute.gitops import (
     propose,
 )
 from kubecurrent.model.plan import ClusterPlan, Step
+from kubecurrent.runner import Setup, gitops_addons
 
 # (chart version, controller version it carries) in the served index.
 CHARTS = [

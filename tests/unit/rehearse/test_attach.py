@@ -104,10 +104,10 @@ def test_evidence_is_recorded_in_the_rollouts_audit_trail_and_change_record(
     )
     files = [_evidence(tmp_path / "a.json", "a"), _evidence(tmp_path / "b.json", "b", refused=1)]
     record_rehearsals(store, rid, check_rehearsals(files, False, ["a", "b"], "v1.37.2"), "ann", now)
-    records = {r["cluster"]: r for r in store.audit_records(rid) if r["action"] == "rehearsal"}
-    assert records["a"]["outcome"] == "ok" and records["b"]["outcome"] == "refused"
-    assert records["a"]["before"] == "v1.35.4" and records["a"]["after"] == "1.37"
-    assert len(records["a"]["sha256"]) == 64
+    records = {r.cluster: r for r in store.audit_records(rid) if r.action == "rehearsal"}
+    assert records["a"].outcome == "ok" and records["b"].outcome == "refused"
+    assert records["a"].before == "v1.35.4" and records["a"].after == "1.37"
+    assert len(str(records["a"].extra["sha256"])) == 64
     report = render_markdown(snapshot(store, rid), store.journal(rid), store.audit_records(rid))
     assert "rehearsal" in report and "refusals found (1 refused" in report
 

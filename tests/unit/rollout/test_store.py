@@ -13,11 +13,15 @@ import pytest
 
 from kubecurrent.errors import UsageError
 from kubecurrent.rollout import (
+    Change,
     ClusterRef,
+    ClusterState,
     Lease,
     LeaseHeld,
+    RolloutState,
     Store,
     Strategy,
+    WaveState,
     abort,
     approve,
     change_runner,
@@ -63,7 +67,7 @@ def test_create_records_waves_and_clusters_in_order(tmp_path: Path) -> None:
         ("prod", ["prod-1", "prod-2"]),
     ]
     assert summaries(store)[0]["clusters"] == {"pending": 3}
-    assert store.journal(rid)[0]["detail"].startswith("created: 3 clusters")
+    assert store.journal(rid)[0].detail.startswith("created: 3 clusters")
 
 
 def test_pause_and_abort_without_a_driver_apply_at_once(tmp_path: Path) -> None:
@@ -77,7 +81,7 @@ def test_pause_and_abort_without_a_driver_apply_at_once(tmp_path: Path) -> None:
     assert {c["state"] for w in snap["waves"] for c in w["clusters"]} == {"aborted"}
     with pytest.raises(UsageError, match="aborted; it cannot be resumed"):
         prepare_resume(store, rid, "bob", NOW)
-    actions = [a["action"] for a in store.audit_records(rid)]
+    actions = [a.action for a in store.audit_records(rid)]
     assert actions == ["rollout.pause", "rollout.resume", "rollout.abort"]
 
 
@@ -93,7 +97,7 @@ def test_approval_names_the_wave_and_the_approver(tmp_path: Path) -> None:
     assert approve(store, rid, "prod", "dan", NOW, "CAB-7") == "prod"
     wave = snapshot(store, rid)["waves"][1]
     assert wave["approved_by"] == "dan" and wave["approved_at"] == NOW.isoformat()
-    assert any("CAB-7" in j["detail"] for j in store.journal(rid))
+    assert any("CAB-7" in j.detail for j in store.journal(rid))
 
 
 def test_journal_and_audit_are_append_only(tmp_path: Path) -> None:
@@ -156,36 +160,10 @@ def test_a_live_holder_refuses_a_second_driver_and_a_dead_one_is_taken_over(
 
 def test_a_halted_rollout_resumes_only_when_asked_to_retry_the_failed(tmp_path: Path) -> None:
     store, rid = new(tmp_path)
-    with store.tx() as db:
-        store.transition(
-            db,
-            rollout=rid,
-            entity="cluster",
-            key={"rollout": rid, "name": "dev"},
-            to="failed",
-            actor="engine",
-            when=NOW,
-            detail="unreachable",
-        )
-        store.transition(
-            db,
-            rollout=rid,
-            entity="wave",
-            key={"rollout": rid, "idx": 0},
-            to="halted",
-            actor="engine",
-            when=NOW,
-        )
-        store.transition(
-            db,
-            rollout=rid,
-            entity="rollout",
-            key={"id": rid},
-            to="halted",
-            actor="engine",
-            when=NOW,
-            detail="wave canary: 1 cluster(s) failed (dev)",
-        )
+    store.move_cluster(rid, "dev", ClusterState.FAILED, Change("engine", NOW, "unreachable"))
+    store.move_wave(rid, 0, WaveState.HALTED, Change("engine", NOW))
+    halted = Change("engine", NOW, "wave canary: 1 cluster(s) failed (dev)")
+    store.move_rollout(rid, RolloutState.HALTED, halted)
     with pytest.raises(UsageError, match="halted: wave canary") as err:
         prepare_resume(store, rid, "erin", NOW)
     assert "--retry-failed" in (err.value.hint or "")
@@ -193,8 +171,8 @@ def test_a_halted_rollout_resumes_only_when_asked_to_retry_the_failed(tmp_path: 
     snap = snapshot(store, rid)
     assert snap["waves"][0]["state"] == "pending"
     assert snap["waves"][0]["clusters"][0]["state"] == "pending"
-    retried = [j for j in store.journal(rid) if j["detail"] == "retry after halt"]
-    assert [(j["entity"], j["ref"], j["actor"]) for j in retried] == [
+    retried = [j for j in store.journal(rid) if j.detail == "retry after halt"]
+    assert [(j.entity, j.ref, j.actor) for j in retried] == [
         ("cluster", "dev", "erin"),
         ("wave", "0", "erin"),
     ]
@@ -225,10 +203,10 @@ def test_runner_options_are_recorded_and_changes_journalled_old_to_new(tmp_path:
     assert runner_options(store, rid) == now_in_force
     journal = store.journal(rid)
     assert len(journal) == notes_before + 1
-    assert journal[-1]["actor"] == "bob"
-    assert journal[-1]["detail"] == "runner options changed: helm_timeout: 300.0 → 600.0"
+    assert journal[-1].actor == "bob"
+    assert journal[-1].detail == "runner options changed: helm_timeout: 300.0 → 600.0"
     audit = store.audit_records(rid)[-1]
-    assert (audit["user"], audit["action"]) == ("bob", "rollout.runner")
+    assert (audit.user, audit.action) == ("bob", "rollout.runner")
 
 
 def test_a_state_file_of_schema_1_is_migrated_keeping_its_rollouts(tmp_path: Path) -> None:

@@ -8,9 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from kubecurrent.cli._app import _register, root
-from kubecurrent.cli._rollout_options import DEFAULTS
-from kubecurrent.cli.serve import ServeRunners
 from kubecurrent.errors import UsageError
+from kubecurrent.runner import DEFAULTS, RecordedRunners
 from kubecurrent.web._auth import verify_password
 
 ENV = {
@@ -75,7 +74,7 @@ def test_serve_takes_the_rollout_runner_flags_and_refuses_bad_ones_at_start(
 ) -> None:
     chart = tmp_path / "charts"
     chart.mkdir()
-    runners = ServeRunners.checked(
+    runners = RecordedRunners.checked(
         {
             "provider": "sandbox",
             "helm_timeout": 120.0,
@@ -89,4 +88,4 @@ def test_serve_takes_the_rollout_runner_flags_and_refuses_bad_ones_at_start(
     assert record["today"] is None  # a server judges each day as it comes
     assert record["gate_timeout"] == DEFAULTS["gate_timeout"]
     with pytest.raises(UsageError, match="--health-query needs --prometheus-url"):
-        ServeRunners.checked({"health_query": ("up == 1",)})
+        RecordedRunners.checked({"health_query": ("up == 1",)})

@@ -196,11 +196,11 @@ def test_the_operator_reviews_confirms_approves_and_downloads_the_record(
     history = app_client.get("/history")
     assert rid_text in history.text and f"/rollouts/{rid_text}/report.html" in history.text
     assert ctx.state_path is not None
-    journal_actors = {e["actor"] for e in Store(ctx.state_path).journal(rid_text)}
+    journal_actors = {e.actor for e in Store(ctx.state_path).journal(rid_text)}
     assert journal_actors == {"olga"}
     records = Store(ctx.state_path).audit_records(rid_text)
-    assert {r["user"] for r in records} == {"olga"}
-    assert any(r["action"] == "wave.approve" for r in records)
+    assert {r.user for r in records} == {"olga"}
+    assert any(r.action == "wave.approve" for r in records)
     web = [(r["user"], r["action"], r["outcome"]) for r in audit_log(ctx)]
     assert ("olga", "web.rollout.start", "ok") in web
     assert ("olga", "web.rollout.approve", "ok") in web
@@ -284,7 +284,7 @@ def test_actions_need_the_csrf_token(app_client: TestClient, ctx: WebContext) ->
     assert app_client.post("/rollouts/r-x/pause").status_code == 403
     assert app_client.post("/api/rollouts", json={"clusters": ["dev-us"]}).status_code == 403
     assert ctx.state_path is not None
-    assert Store(ctx.state_path).rows("SELECT id FROM rollouts") == []
+    assert Store(ctx.state_path).rollouts() == []
 
 
 def test_a_rollout_driven_elsewhere_is_shown_as_such(
@@ -324,7 +324,7 @@ def test_shutdown_pauses_what_this_server_drives_and_resume_finishes_it(
     assert snap["state"] in ("paused", "done")
     assert ctx.state_path is not None
     journal = Store(ctx.state_path).journal(rid)
-    assert any("pause requested" in e["detail"] for e in journal)
+    assert any("pause requested" in e.detail for e in journal)
 
     ctx.closing.clear()
     with TestClient(create_app(ctx, background=False)) as c:
@@ -364,9 +364,9 @@ def test_a_later_wave_approved_in_advance_does_not_stop_and_nothing_else_moves(
     app_client.post(f"/rollouts/{rid}/approve", data={"csrf_token": csrf, "wave": "canary"})
     wait_until(lambda: state_of(ctx, rid)["state"] == "done", "both waves, no second stop")
     journal = Store(ctx.state_path or Path()).journal(rid)
-    approvals = [(e["actor"], e["detail"]) for e in journal if " approved" in e["detail"]]
+    approvals = [(e.actor, e.detail) for e in journal if " approved" in e.detail]
     assert approvals == [("olga", "wave rest approved: CAB-9"), ("olga", "wave canary approved")]
-    assert sum(e["detail"].endswith("needs approval") for e in journal) == 1  # one stop only
+    assert sum(e.detail.endswith("needs approval") for e in journal) == 1  # one stop only
 
 
 def test_the_rollout_page_shows_the_rehearsals_attached_to_it(

@@ -16,7 +16,6 @@ from lightkube import KubeConfig
 
 from kubecurrent.analyze.cluster import check_inventory
 from kubecurrent.catalog import Catalog
-from kubecurrent.cli._upgrade_run import Setup, build_executor, health_gate
 from kubecurrent.collect.cluster import ClusterTarget, CollectOptions, collect_cluster
 from kubecurrent.collect.cluster import default_kubeconfig as default_path
 from kubecurrent.execute import (
@@ -33,6 +32,7 @@ from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.plan import PlanPolicy, pin_patches, plan_cluster, resolve_target
 from kubecurrent.rollout import ClusterRef
+from kubecurrent.runner._setup import Setup, build_executor, health_gate
 from kubecurrent.sandbox import offered_patches, recover_sandbox, sandbox_for_server
 
 __all__ = ["RunSettings", "SandboxAwareRun"]

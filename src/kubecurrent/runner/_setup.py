@@ -1,4 +1,5 @@
-"""Wiring ``kubecurrent upgrade``: providers, drainer, Helm, gate and audit for one cluster."""
+"""How one cluster is upgraded: its providers, drainer, Helm or GitOps add-ons, health gate and
+audit, wired into an ``Executor`` (for ``kubecurrent upgrade``, rollouts and the dashboard)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
 from lightkube import KubeConfig
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.cli._app import err_console
-from kubecurrent.cli._modes import gitops_addons
-from kubecurrent.cli._output import console, simple_table
 from kubecurrent.collect.clouds import PROVIDERS, CloudRef, title_of
 from kubecurrent.collect.cluster import ClusterTarget
 from kubecurrent.errors import UsageError
@@ -24,32 +21,37 @@ from kubecurrent.execute import (
     ClusterApiProvider,
     Drainer,
     DrainOptions,
-    ExecutionReport,
     Executor,
+    Gate,
     HealthGate,
     HelmAddons,
     Kube,
-    Prometheus,
     PromQLCheck,
     PromQLGate,
     Providers,
-    RetryableStepError,
     Runtime,
     check_prometheus_url,
     connect,
     connect_target,
-    evaluate,
     find_clusters,
     providers_for,
-    redact_url,
     step_actions,
 )
-from kubecurrent.execute._executor import Gate
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan, Step
-from kubecurrent.sandbox import SandboxProvider, sandbox_for_server
-from kubecurrent.sandbox._build import binary_path
-from kubecurrent.sandbox._components import HELM
+from kubecurrent.runner._modes import gitops_addons
+from kubecurrent.sandbox import HELM, SandboxProvider, binary_path, sandbox_for_server
+
+__all__ = [
+    "Setup",
+    "audit_path",
+    "build_executor",
+    "cluster_api",
+    "default_audit_path",
+    "health_gate",
+    "promql_flags",
+    "providers",
+]
 
 
 @dataclass(frozen=True)
@@ -243,8 +245,11 @@ def build_executor(
     collect: Callable[[], ClusterInventory],
     cluster: str,
     audit: Audit | None = None,
-    tell: Callable[[str], None] | None = None,
+    tell: Callable[[str], None] = lambda _msg: None,
+    confirm: Callable[[Step], bool] = lambda _step: True,
 ) -> Executor:
+    """The executor of ``plan`` on ``cluster``; ``tell`` hears its progress, ``confirm`` is asked
+    before each step (``--step-by-step``)."""
     clock = Clock()
     if audit is None:
         audit = setup.capi.audit if setup.capi else AuditLog(audit_path(setup), cluster)
@@ -294,60 +299,6 @@ def build_executor(
         gate=health_gate(kube, clock, setup.gate_timeout, setup.promql_checks(), audit),
         audit=audit,
         clock=clock,
-        confirm=_ask if setup.step_by_step else lambda _s: True,
-        tell=tell or (lambda msg: err_console().print(msg, highlight=False, markup=False)),
+        confirm=confirm,
+        tell=tell,
     )
-
-
-def probe_promql(checks: tuple[PromQLCheck, ...]) -> None:
-    """Evaluate each PromQL query once and say whether it holds now (for --dry-run).
-
-    A query Prometheus rejects, or refused credentials, are errors; an unreachable Prometheus
-    is only reported (the gates would retry it).
-    """
-    for check in checks:
-        server = Prometheus(check.prometheus, check.ca)
-        try:
-            for query in check.queries:
-                try:
-                    verdict = evaluate(query, server.query(query))
-                except RetryableStepError as exc:
-                    click.echo(f"PromQL {query!r}: cannot evaluate now: {exc.message}")
-                    continue
-                now = "holds" if verdict.holds else "does NOT hold"
-                click.echo(
-                    f"PromQL {query!r} on {redact_url(check.prometheus)}: {now} now: "
-                    f"{verdict.summary}"
-                )
-        finally:
-            server.close()
-
-
-def _ask(step: Step) -> bool:
-    return click.confirm(f"Run step {step.order}: {step.type} {step.target} → {step.to}?")
-
-
-def print_report(report: ExecutionReport) -> None:
-    rows = [
-        [
-            r.step.order,
-            r.step.type,
-            r.step.target,
-            r.step.to or "",
-            r.outcome,
-            f"{r.seconds:.0f}s",
-            r.detail,
-        ]
-        for r in report.results
-    ]
-    title = f"{report.cluster}: {'done' if report.ok else 'stopped'}"
-    console().print(
-        simple_table(["#", "type", "target", "to", "outcome", "took", "detail"], rows, title=title)
-    )
-    final = report.final
-    if final is not None:
-        pools = ", ".join(f"{p.name} {p.kubelet}" for p in final.node_pools)
-        addons = ", ".join(f"{a.name} {a.version}" for a in final.addons)
-        click.echo(
-            f"now: control plane {final.control_plane}; node pools {pools or '-'}; add-ons {addons or '-'}"
-        )

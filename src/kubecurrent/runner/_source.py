@@ -1,0 +1,51 @@
+"""Where the runners of a rollout come from in a process that drives rollouts it did not
+start: the options recorded with each rollout."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory
+from kubecurrent.runner._options import (
+    DEFAULTS,
+    RUNNER_OPTIONS,
+    from_record,
+    settings_from,
+    to_record,
+)
+from kubecurrent.runner._run import SandboxAwareRun
+
+__all__ = ["RecordedRunners"]
+
+
+@dataclass(frozen=True)
+class RecordedRunners:
+    """The ``RunnerSource`` of a process that drives rollouts it may not have started (the
+    dashboard, a controller): clusters are upgraded as `kubecurrent rollout` upgrades them (the
+    sandbox provider for sandboxes), with the options each rollout was started with; one started
+    here records this process's runner options (those of `rollout start`, without --today). The
+    day is taken when a rollout is driven, so a long-running process stays right."""
+
+    values: Mapping[str, Any]
+
+    @classmethod
+    def checked(cls, flags: Mapping[str, Any]) -> RecordedRunners:
+        """From the serve command's runner flags; bad ones stop the server from starting."""
+        values = {n: flags.get(n, DEFAULTS[n]) for n in RUNNER_OPTIONS} | {"today": None}
+        settings_from(values, lambda _m: None)
+        return cls(values)
+
+    def record(self) -> dict[str, Any]:
+        return to_record(self.values)
+
+    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+        log = logging.getLogger("kubecurrent.web.rollout")
+        settings = settings_from(from_record(recorded or self.record()), log.info)
+
+        def make(ref: ClusterRef) -> ClusterRun:
+            return SandboxAwareRun(ref, settings)
+
+        return make
