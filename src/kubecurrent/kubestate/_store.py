@@ -43,6 +43,7 @@ from kubecurrent.rollout import (
     Request,
     RolloutRecord,
     RolloutState,
+    RolloutStore,
     RunnerOptions,
     StepRecord,
     StepState,
@@ -803,3 +804,8 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def _conforms(store: KubeStore) -> RolloutStore:
+    """mypy checks here that ``KubeStore`` has every method of the protocol, typed alike."""
+    return store
