@@ -5,7 +5,9 @@ Each round (every ``interval`` seconds, or at once when a watch on FleetUpgrades
 change) the lead replica records every FleetUpgrade that is not a rollout yet
 (``_declare.declared_rollout`` → ``KubeStore.adopt``) and checks the recorded ones against their
 spec: a changed target or wave list is refused on the ``Accepted`` condition, other strategy
-changes are put in force, ``spec.paused`` becomes a pause request. Deleting a FleetUpgrade
+changes are put in force, ``spec.paused`` becomes a pause request. With ``runners`` (how
+clusters are upgraded), the lead replica also drives each rollout that can go on with the
+rollout engine, in a thread per rollout, through the same store (``_drive``). Deleting a FleetUpgrade
 deletes its ClusterUpgrades (owner references), so nothing of it is driven again.
 """
 
@@ -32,9 +34,18 @@ from kubecurrent.controller._declare import (
 )
 from kubecurrent.controller._leases import Coordinator
 from kubecurrent.controller._metrics import StoreCollector
-from kubecurrent.errors import KubecurrentError
+from kubecurrent.errors import KubecurrentError, UsageError
+from kubecurrent.execute import Clock
 from kubecurrent.kubestate import FleetUpgrade, KubeStore
-from kubecurrent.rollout import Change, Request, RolloutState
+from kubecurrent.rollout import (
+    Change,
+    Engine,
+    Request,
+    RolloutState,
+    RunnerSource,
+    WaveState,
+    prepare_resume,
+)
 
 __all__ = ["Controller", "serve_health"]
 
@@ -51,8 +62,12 @@ class Controller:
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     last_round: float = 0.0
     """``time.monotonic()`` of the last round that finished without an error."""
+    runners: RunnerSource | None = None
+    """How clusters are upgraded (None: rollouts are recorded, not driven)."""
+    engine_clock: Clock = field(default_factory=Clock)
     started: float = field(default_factory=time.monotonic)
     _wake: threading.Event = field(default_factory=threading.Event)
+    _drivers: dict[str, threading.Thread] = field(default_factory=dict)
 
     # --- one round ---------------------------------------------------------------------------
 
@@ -64,6 +79,7 @@ class Controller:
             for obj in objs:
                 try:
                     self._one(obj, members)
+                    self._drive(obj)
                 except KubecurrentError as exc:
                     log.warning("FleetUpgrade %s: %s", obj["metadata"]["name"], exc.message)
         self.last_round = time.monotonic()
@@ -103,6 +119,51 @@ class Controller:
             change = Change(self.identity, now, "strategy changed in spec")
             self.store.set_strategy(name, strategy, change)
         self.store.condition(name, ACCEPTED, True, "Recorded", "the spec is in force", now)
+
+    def _drive(self, obj: dict[str, Any]) -> None:
+        """Drive the rollout of ``obj`` with the engine in a thread of its own, when it can go
+        on: pending or running, a wave waiting for an approval that ``spec.approvals`` now
+        gives, or paused while ``spec.paused`` is false."""
+        name = obj["metadata"]["name"]
+        running = self._drivers.get(name)
+        if self.runners is None or (running is not None and running.is_alive()):
+            return
+        try:
+            rollout = self.store.rollout(name)
+        except UsageError:  # not recorded (refused): nothing to drive
+            return
+        state = rollout.state
+        if state is RolloutState.WAITING_APPROVAL:
+            waiting = [w for w in self.store.waves(name) if w.state is WaveState.WAITING_APPROVAL]
+            if not waiting or not all(w.approved_by for w in waiting):
+                return
+            prepare_resume(self.store, name, self.identity, self.clock())
+        elif state is RolloutState.PAUSED:
+            if obj["spec"].get("paused"):
+                return
+            prepare_resume(self.store, name, self.identity, self.clock())
+        elif state not in (RolloutState.PENDING, RolloutState.RUNNING):
+            return
+        engine = Engine(
+            self.store, self.runners.factory(rollout.runner), self.identity, self.engine_clock
+        )
+
+        def drive() -> None:
+            try:
+                outcome = engine.drive(name)
+                log.info("rollout %s: %s", name, outcome.value)
+            except KubecurrentError as exc:
+                log.warning("rollout %s: %s", name, exc.message)
+            self._wake.set()
+
+        thread = threading.Thread(target=drive, name=f"drive-{name}", daemon=True)
+        self._drivers[name] = thread
+        thread.start()
+
+    def wait_drivers(self, timeout: float) -> None:
+        """Wait for the engine threads started so far (tests, and a clean stop)."""
+        for thread in list(self._drivers.values()):
+            thread.join(timeout)
 
     def _secrets(self, names: set[str]) -> set[str]:
         """Which of the Secrets ``names`` exist (read one by one: the Role may name them)."""
