@@ -59,6 +59,12 @@ from kubecurrent.errors import UsageError
     is_flag=True,
     help="Install or update kubecurrent's CRDs first (needs rights on CRDs).",
 )
+@click.option(
+    "--drive/--no-drive",
+    default=True,
+    show_default=True,
+    help="Upgrade the clusters of recorded rollouts (--no-drive: only record and report).",
+)
 @click.pass_obj
 def controller(
     opts: GlobalOptions,
@@ -69,11 +75,19 @@ def controller(
     interval: float,
     listen: str,
     install_crds: bool,
+    drive: bool,
 ) -> None:
     """Run a controller replica against the management cluster until stopped."""
-    from kubecurrent.controller import Controller, Coordinator, LeaseSettings, serve_health
+    from kubecurrent.controller import (
+        Controller,
+        Coordinator,
+        LeaseSettings,
+        SecretRunners,
+        serve_health,
+    )
     from kubecurrent.kubestate import KubeStore, management_client
     from kubecurrent.kubestate import install_crds as install
+    from kubecurrent.runner import RecordedRunners
 
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
@@ -92,7 +106,9 @@ def controller(
         renew_deadline=lease_duration * 2 / 3,
     )
     store = KubeStore(client, namespace, f"k8s://{opts.context or ''}/{namespace}")
-    replica = Controller(store, Coordinator(client, identity, settings), identity, interval)
+    runners = SecretRunners(store, RecordedRunners.checked({})) if drive else None
+    coordinator = Coordinator(client, identity, settings)
+    replica = Controller(store, coordinator, identity, interval, runners=runners)
     server = serve_health(replica, host, int(port))
     click.echo(
         f"controller {identity}: namespace {namespace}, {shards} shards, serving http://{listen}/metrics",

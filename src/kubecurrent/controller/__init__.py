@@ -17,6 +17,7 @@ from kubecurrent.controller._declare import (
 from kubecurrent.controller._leases import Coordinator, LeaseSettings
 from kubecurrent.controller._metrics import METRICS, StoreCollector
 from kubecurrent.controller._run import Controller, serve_health
+from kubecurrent.controller._runners import SecretRunners
 from kubecurrent.controller._shards import fair_share, shard_of
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Declared",
     "LeaseSettings",
     "Refused",
+    "SecretRunners",
     "StoreCollector",
     "changed_strategy",
     "declared_rollout",

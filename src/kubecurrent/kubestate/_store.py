@@ -13,6 +13,7 @@ Lease ``kubecurrent-driver-<rollout>``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import threading
@@ -214,6 +215,27 @@ class KubeStore:
             lambda: list(self.client.list(MemberCluster, namespace=self.namespace)),
         )
         return [_plain(o) for o in found]
+
+    def member_kubeconfig(self, member: str) -> tuple[str, str | None]:
+        """The kubeconfig text of MemberCluster ``member`` (from its Secret) and its context;
+        a missing MemberCluster, Secret or key raises ``UsageError`` naming it."""
+        found = self._get(MemberCluster, member)
+        if found is None:
+            raise UsageError(
+                f"no MemberCluster {member} in {self._where}",
+                hint="apply it, or remove the cluster from the rollout",
+            )
+        ref = found["spec"]["kubeconfigSecretRef"]
+        key = ref.get("key", "kubeconfig")
+        secret = self._get(Secret, ref["name"])
+        data = (secret or {}).get("data") or {}
+        if key not in data:
+            raise UsageError(
+                f"MemberCluster {member}: Secret {ref['name']} (key {key}) is not in "
+                f"namespace {self.namespace}",
+                hint=f"create it, or fix spec.kubeconfigSecretRef of MemberCluster {member}",
+            )
+        return base64.b64decode(data[key]).decode(), found["spec"].get("context")
 
     def secret_exists(self, name: str) -> bool:
         """Whether Secret ``name`` is in the namespace (a refusal to read it raises)."""

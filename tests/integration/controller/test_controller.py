@@ -218,6 +218,7 @@ def test_the_command_serves_health_and_metrics_and_hands_over_on_sigterm(
             "4",
             "--lease-duration",
             "6",
+            "--no-drive",
             "--interval",
             "0.5",
             "--listen",

@@ -7,6 +7,7 @@ complete at once, in memory), handed to the replicas by ``FakeRunners``, a test 
 
 from __future__ import annotations
 
+import stat
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -17,9 +18,10 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Secret
 from lightkube.types import PatchType
 
-from kubecurrent.controller import Controller, Coordinator, LeaseSettings
+from kubecurrent.controller import Controller, Coordinator, LeaseSettings, SecretRunners
+from kubecurrent.errors import UsageError
 from kubecurrent.kubestate import FleetUpgrade, KubeStore, MemberCluster, install_crds
-from kubecurrent.rollout import ClusterState, RolloutState, RunnerFactory, WaveState
+from kubecurrent.rollout import ClusterRef, ClusterState, RolloutState, RunnerFactory, WaveState
 from tests.integration.conftest import SessionSandbox, wait_for
 from tests.unit.rollout.test_engine import FakeFleet, SimulatedCrash
 
@@ -88,6 +90,8 @@ def test_two_replicas_carry_a_fleet_upgrade_through_a_gate_and_a_dead_leader(
     a.coordinator.step()
     b.coordinator.step()
     assert a.coordinator.leader and not b.coordinator.leader
+    a.coordinator.start()  # a renews from now on, as a live pod does
+    b.coordinator.start()
 
     a.reconcile()  # records the rollout and drives the canary to the gate
     a.wait_drivers(120)
@@ -117,7 +121,6 @@ def test_two_replicas_carry_a_fleet_upgrade_through_a_gate_and_a_dead_leader(
     assert {c.name: c.state for c in store.clusters("to-137")}["prod-2"] is ClusterState.RUNNING
 
     fleet.during = lambda _c, _s: None
-    b.coordinator.start()
     try:
         wait_for(lambda: b.coordinator.leader, "replica b to take the lead", timeout=30)
         took = time.monotonic() - died
@@ -131,3 +134,51 @@ def test_two_replicas_carry_a_fleet_upgrade_through_a_gate_and_a_dead_leader(
     assert [w.state for w in store.waves("to-137")] == [WaveState.DONE, WaveState.DONE]
     assert sorted(fleet.calls) == sorted((n, s) for n in MEMBERS for s in (1, 2))  # each once
     assert store.steps("to-137", "prod-2")[0].detail == "already done (found by the inventory)"
+
+
+class RecordingRunners(FakeRunners):
+    """``FakeRunners`` that also keeps the refs it was asked to build runners for."""
+
+    def __init__(self) -> None:
+        super().__init__(FakeFleet())
+        self.refs: list[ClusterRef] = []
+
+    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+        def make(ref: ClusterRef) -> Any:
+            self.refs.append(ref)
+            return self.fleet(ref)
+
+        return make
+
+
+def test_a_member_is_reached_through_the_kubeconfig_in_its_secret(
+    cluster: SessionSandbox, namespace: str
+) -> None:
+    admin = cluster.client()
+    install_crds(admin, "kubecurrent-tests")
+    admin.create(
+        Secret(
+            metadata=ObjectMeta(name="eu-kc", namespace=namespace),
+            stringData={"config": "apiVersion: v1\n"},
+        )
+    )
+    for name, secret in (("eu", "eu-kc"), ("lost", "lost-kc")):
+        admin.create(
+            MemberCluster(
+                metadata=ObjectMeta(name=name, namespace=namespace),
+                spec={
+                    "kubeconfigSecretRef": {"name": secret, "key": "config"},
+                    "context": f"{name}-ctx",
+                },
+            )
+        )
+    inner = RecordingRunners()
+    runners = SecretRunners(KubeStore(admin, namespace, "k8s://sandbox"), inner)
+    runners.factory({})(ClusterRef("eu"))
+    (ref,) = inner.refs
+    assert ref.kubeconfig is not None and ref.kubeconfig.read_text() == "apiVersion: v1\n"
+    assert stat.S_IMODE(ref.kubeconfig.stat().st_mode) == 0o600
+    assert ref.context == "eu-ctx"
+    with pytest.raises(UsageError) as caught:
+        runners.factory({})(ClusterRef("lost"))
+    assert "Secret lost-kc (key config) is not in namespace" in caught.value.message
