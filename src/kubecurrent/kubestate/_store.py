@@ -136,14 +136,28 @@ class KubeStore:
             namespace=self.namespace,
         )
 
-    def _update(self, res: Any, name: str, change: Callable[[dict[str, Any], Status], T]) -> T:
+    def _update(
+        self,
+        res: Any,
+        name: str,
+        change: Callable[[dict[str, Any], Status], T],
+        *,
+        recorded: bool = True,
+    ) -> T:
         """Read ``name``, let ``change`` edit its status in place and return the result, write
         it back with the resourceVersion read (nothing when the status did not change); on 409
-        Conflict all again from a fresh read."""
+        Conflict all again from a fresh read. A FleetUpgrade must be a recorded rollout unless
+        ``recorded`` is False."""
         for _ in range(RETRIES):
             obj = self._get(res, name)
+            unrecorded = obj is not None and not (obj.get("status") or {}).get("phase")
+            if res is FleetUpgrade and (obj is None or (recorded and unrecorded)):
+                self._fleet(name)  # raises, naming the known rollouts
             if obj is None:
-                raise UsageError(f"{self._where}: {_plural(res)}/{name} is gone")
+                raise UsageError(
+                    f"{self._where}: {_plural(res)}/{name} is gone",
+                    hint="`kubecurrent rollout status` lists the rollout's clusters",
+                )
             status: Status = obj.setdefault("status", {}) or {}
             obj["status"] = status
             before = _json(status)
@@ -356,7 +370,7 @@ class KubeStore:
             note = self._entry(rollout.id, Entity.NOTE, rollout.id, None, "note", change)
             c.append_bounded(status, "journal", [note], c.ROLLOUT_JOURNAL)
 
-        self._update(FleetUpgrade, rollout.id, commit)
+        self._update(FleetUpgrade, rollout.id, commit, recorded=False)
 
     def record_plan(
         self,
@@ -409,7 +423,6 @@ class KubeStore:
             self._note(rid, status, change)
             c.append_bounded(status, "audit", [c.audit_json(audit)], c.ROLLOUT_AUDIT)
 
-        self._fleet(rid)
         self._update(FleetUpgrade, rid, apply)
 
     def set_strategy(self, rid: str, strategy: Strategy, change: Change) -> None:
@@ -420,7 +433,6 @@ class KubeStore:
             status["strategy"] = strategy.model_dump_json(by_alias=True, exclude_defaults=True)
             self._note(rid, status, change)
 
-        self._fleet(rid)
         self._update(FleetUpgrade, rid, apply)
 
     def condition(
@@ -446,14 +458,13 @@ class KubeStore:
             )
             status["conditions"] = conditions
 
-        self._update(FleetUpgrade, name, apply)
+        self._update(FleetUpgrade, name, apply, recorded=False)
 
     def _note(self, rid: str, status: Status, change: Change) -> None:
         note = self._entry(rid, Entity.NOTE, rid, None, "note", change)
         c.append_bounded(status, "journal", [note], c.ROLLOUT_JOURNAL)
 
     def note(self, rid: str, change: Change) -> None:
-        self._fleet(rid)
         self._update(FleetUpgrade, rid, lambda obj, status: self._note(rid, status, change))
 
     def audit(self, entry: AuditEntry) -> None:
@@ -468,7 +479,6 @@ class KubeStore:
                     ),
                 )
                 return
-        self._fleet(entry.rollout)
         self._update(
             FleetUpgrade,
             entry.rollout,
@@ -492,7 +502,6 @@ class KubeStore:
             if audit is not None:
                 c.append_bounded(status, "audit", [c.audit_json(audit)], c.ROLLOUT_AUDIT)
 
-        self._fleet(rid)
         self._update(FleetUpgrade, rid, apply)
 
     def approve(self, rid: str, wave: int, change: Change, audit: AuditEntry) -> bool:
@@ -506,7 +515,6 @@ class KubeStore:
             c.append_bounded(status, "audit", [c.audit_json(audit)], c.ROLLOUT_AUDIT)
             return True
 
-        self._fleet(rid)
         return self._update(FleetUpgrade, rid, apply)
 
     # --- transitions -----------------------------------------------------------------------
@@ -534,7 +542,6 @@ class KubeStore:
                 c.append_bounded(status, "journal", [entry], c.ROLLOUT_JOURNAL)
             return old
 
-        self._fleet(rid)
         return self._update(FleetUpgrade, rid, apply)
 
     def _move_wave(
@@ -576,7 +583,6 @@ class KubeStore:
         soak_until: dt.datetime | None = None,
     ) -> WaveState | None:
         times = {"started": started, "finished": finished, "soakUntil": soak_until}
-        self._fleet(rid)
         return self._update(
             FleetUpgrade,
             rid,
@@ -593,7 +599,6 @@ class KubeStore:
                     moved.append(int(w["index"]))
             return moved
 
-        self._fleet(rid)
         return self._update(FleetUpgrade, rid, apply)
 
     def move_cluster(
@@ -628,7 +633,6 @@ class KubeStore:
                 c.append_bounded(status, "journal", [entry], c.CLUSTER_JOURNAL)
             return old
 
-        self._cluster_obj(rid, cluster)
         return self._update(ClusterUpgrade, c.cluster_name(rid, cluster), apply)
 
     def move_clusters(
