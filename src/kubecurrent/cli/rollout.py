@@ -36,6 +36,7 @@ from kubecurrent.rollout import (
     DriveOutcome,
     Engine,
     Health,
+    RolloutStore,
     Store,
     abort,
     approve,
@@ -99,7 +100,7 @@ def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return runner_flags(f, today=True)
 
 
-def _engine(store: Store, actor: str, values: dict[str, Any]) -> Engine:
+def _engine(store: RolloutStore, actor: str, values: dict[str, Any]) -> Engine:
     settings = _settings(values)
     return Engine(
         store=store,
@@ -112,7 +113,7 @@ def _engine(store: Store, actor: str, values: dict[str, Any]) -> Engine:
 
 
 def _recorded_engine(
-    ctx: click.Context, store: Store, rid: str, actor: str, values: dict[str, Any]
+    ctx: click.Context, store: RolloutStore, rid: str, actor: str, values: dict[str, Any]
 ) -> Engine:
     """An engine running with the options the rollout was started with; options given again
     here replace the recorded ones (journalled once the new values are known to be good)."""

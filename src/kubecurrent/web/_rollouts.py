@@ -30,8 +30,8 @@ from kubecurrent.rollout import (
     ClusterRef,
     Engine,
     LeaseHeld,
+    RolloutStore,
     RunnerSource,
-    Store,
     Strategy,
     abort,
     approve,
@@ -72,7 +72,7 @@ class Driver:
 class Rollouts:
     """Starts, controls and drives rollouts in one state store."""
 
-    store: Store
+    store: RolloutStore
     runners: RunnerSource | None
     clock: Callable[[], Clock] = Clock
     poll: float = 1.0
