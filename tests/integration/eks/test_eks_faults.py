@@ -162,4 +162,4 @@ def test_kill_9_during_an_eks_update_then_resume_waits_for_that_update(
     assert _version(eks_double, "ledger") == "1.37"
     audit = Store(state).audit_records(rid)
     found = [r for r in audit if r.action == "eks.update-found"]
-    assert found and "waiting for it instead of starting another" in found[0]["detail"]
+    assert found and "waiting for it instead of starting another" in found[0].detail
