@@ -78,20 +78,18 @@ def test_the_chart_ships_the_packages_crds_unchanged() -> None:
     assert shipped == {doc.file: doc.text for doc in crd_documents()}
 
 
-def test_defaults_render_two_controller_replicas_and_a_dashboard(tmp_path: Path) -> None:
+def test_defaults_render_two_controller_replicas_and_no_dashboard_yet(tmp_path: Path) -> None:
     docs = render(tmp_path)
     assert kinds(docs) == [
         "Deployment/r1-kubecurrent-controller",
-        "Deployment/r1-kubecurrent-dashboard",
         "Role/r1-kubecurrent-controller",
-        "Role/r1-kubecurrent-dashboard",
         "RoleBinding/r1-kubecurrent-controller",
-        "RoleBinding/r1-kubecurrent-dashboard",
         "Service/r1-kubecurrent-controller-metrics",
-        "Service/r1-kubecurrent-dashboard",
         "ServiceAccount/r1-kubecurrent-controller",
-        "ServiceAccount/r1-kubecurrent-dashboard",
     ]
+    with_dashboard = kinds(render(tmp_path, {"dashboard": {"enabled": True}}))
+    assert "Deployment/r1-kubecurrent-dashboard" in with_dashboard
+    assert "Role/r1-kubecurrent-dashboard" in with_dashboard
     controller = next(
         d
         for d in docs
@@ -151,7 +149,9 @@ def test_the_service_monitor_is_optional(tmp_path: Path) -> None:
 
 
 def test_rights_are_namespaced_and_never_wildcards(tmp_path: Path) -> None:
-    docs = render(tmp_path, MEMBERS | {"serviceMonitor": {"enabled": True}})
+    docs = render(
+        tmp_path, MEMBERS | {"serviceMonitor": {"enabled": True}, "dashboard": {"enabled": True}}
+    )
     assert not [d for d in docs if d["kind"] in ("ClusterRole", "ClusterRoleBinding")]
     for role in (d for d in docs if d["kind"] == "Role"):
         for rule in role["rules"]:
