@@ -30,6 +30,8 @@ from kubecurrent.cli._rollout_options import given, runner_flags
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock, redact_url
+from kubecurrent.notify import Dispatcher
+from kubecurrent.notify import check as check_notify
 from kubecurrent.plan import resolve_target
 from kubecurrent.rollout import (
     ClusterRef,
@@ -58,6 +60,8 @@ from kubecurrent.rollout import Member as StrategyMember
 from kubecurrent.runner import RunSettings, SandboxAwareRun, in_force, settings_from, to_record
 from kubecurrent.textfile import write_atomic
 
+NOTIFY_FLUSH = 30.0
+"""Seconds a command waits at exit for notifications still queued (retries included)."""
 EXIT = {
     DriveOutcome.DONE: 0,
     DriveOutcome.DONE_WITH_FAILURES: 1,
@@ -191,12 +195,15 @@ def _drive(engine: Engine, rid: str) -> None:
             f"`kubecurrent rollout resume {rid}` continues)"
         )
 
+    dispatcher = Dispatcher(engine.store)
+    engine.events = dispatcher.sink(rid)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         outcome = engine.drive(rid)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        dispatcher.close(NOTIFY_FLUSH if asked["n"] < 2 else 0.0)  # a 2nd Ctrl-C: at once
     shown = "done" if outcome is DriveOutcome.DONE_WITH_FAILURES else outcome
     click.echo(f"rollout {rid}: {shown}")
     sys.exit(EXIT[outcome])
@@ -323,6 +330,7 @@ def start(
     evidence = check_rehearsals(rehearsals, require_rehearsal, [r.name for r in refs], version)
     members = [StrategyMember(r.name, r.labels) for r in refs]
     strategy = load_strategy(strategy_file) if strategy_file else default_strategy(members)
+    check_notify(strategy.notify)  # missing notification secrets stop here, dry run or not
     if dry_run:
         from kubecurrent.rollout import assign_waves
 
@@ -333,7 +341,7 @@ def start(
                 ", ".join(names),
                 w.concurrency,
                 str(w.soak),
-                "yes" if w.approval else "",
+                {0: "", 1: "yes"}.get(w.approvals_needed, f"{w.approvals_needed} people"),
                 w.failure_budget.describe(),
                 _health(strategy.health_of(i)),
             ]
@@ -438,9 +446,9 @@ def approve_cmd(
     who = _actor(actor)
     values = {"today": today, "extra": extra, **flags}
     engine = _recorded_engine(click.get_current_context(), store, rollout_id, who, values)
-    name = approve(store, rollout_id, wave, who, _now(), note)
-    click.echo(f"wave {name} of {rollout_id} approved by {who}")
-    if not no_resume:
+    approval = approve(store, rollout_id, wave, who, _now(), note)
+    click.echo(f"{rollout_id}: {approval.describe()}")
+    if approval.complete and not no_resume:
         _resume(engine, rollout_id)
 
 

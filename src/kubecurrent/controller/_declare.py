@@ -101,7 +101,7 @@ def declared_rollout(
         actor,
     )
     waves = tuple(
-        WaveRecord(rid, i, w.name, WaveState.PENDING, w.approval)
+        WaveRecord(rid, i, w.name, WaveState.PENDING, w.approvals_needed)
         for i, w in enumerate(strategy.waves)
     )
     clusters = []

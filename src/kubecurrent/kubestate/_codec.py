@@ -165,8 +165,8 @@ def wave_json(wave: WaveRecord) -> dict[str, Any]:
         "index": wave.index,
         "name": wave.name,
         "state": wave.state.value,
-        "approval": wave.approval,
-        "approvedBy": wave.approved_by,
+        "approvalsNeeded": wave.approvals_needed,
+        "approvers": list(wave.approvers) or None,
         "approvedAt": stamp(wave.approved_at),
         "soakUntil": stamp(wave.soak_until),
         "started": stamp(wave.started),
@@ -196,21 +196,33 @@ def rollout_from(obj: Mapping[str, Any]) -> RolloutRecord:
 
 
 def waves_from(obj: Mapping[str, Any]) -> list[WaveRecord]:
-    """The waves of a FleetUpgrade; an approval an operator added to ``spec.approvals`` counts
-    as given (its time is unknown until the controller records it)."""
+    """The waves of a FleetUpgrade. An approval an operator added to ``spec.approvals`` counts as
+    given (its time is unknown until the controller records it), under the same rule as any
+    other: one per person, and not the starter's when the strategy says so."""
     rid = obj["metadata"]["name"]
-    approvals = {a["wave"]: a["by"] for a in obj["spec"].get("approvals") or []}
+    status = obj.get("status") or {}
+    starter = status.get("actor", "")
+    starter_may = (obj["spec"].get("strategy") or {}).get("starterMayApprove", True)
+    if status.get("strategy"):
+        starter_may = json.loads(status["strategy"]).get("starterMayApprove", True)
+    patched: dict[str, list[str]] = {}
+    for a in obj["spec"].get("approvals") or []:
+        if starter_may or a["by"] != starter:
+            patched.setdefault(a["wave"], []).append(a["by"])
     waves = []
-    for w in (obj.get("status") or {}).get("waves", []):
-        by = w.get("approvedBy") or approvals.get(w["name"])
+    for w in status.get("waves", []):
+        needed = int(w.get("approvalsNeeded", 0))
+        approvers = tuple(dict.fromkeys([*w.get("approvers", []), *patched.get(w["name"], [])]))
+        opened = w.get("approvedAt") is not None or (needed and len(approvers) >= needed)
         waves.append(
             WaveRecord(
                 rollout=rid,
                 index=int(w["index"]),
                 name=w["name"],
                 state=WaveState(w["state"]),
-                approval=bool(w.get("approval")),
-                approved_by=by,
+                approvals_needed=needed,
+                approvers=approvers,
+                approved_by=", ".join(approvers) if opened and approvers else None,
                 approved_at=_time(w.get("approvedAt")),
                 soak_until=_time(w.get("soakUntil")),
                 started=_time(w.get("started")),

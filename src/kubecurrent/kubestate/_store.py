@@ -34,6 +34,8 @@ from kubecurrent.kubestate import _codec as c
 from kubecurrent.kubestate._crds import GROUP, VERSION, ClusterUpgrade, FleetUpgrade, MemberCluster
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout import (
+    Approval,
+    ApprovalOutcome,
     AuditEntry,
     Change,
     ClusterRecord,
@@ -52,6 +54,8 @@ from kubecurrent.rollout import (
     Strategy,
     WaveRecord,
     WaveState,
+    judge,
+    refusal,
 )
 
 __all__ = ["RETRIES", "KubeStore"]
@@ -504,16 +508,27 @@ class KubeStore:
 
         self._update(FleetUpgrade, rid, apply)
 
-    def approve(self, rid: str, wave: int, change: Change, audit: AuditEntry) -> bool:
-        def apply(obj: dict[str, Any], status: Status) -> bool:
+    def record_approval(self, rid: str, wave: int, change: Change, audit: AuditEntry) -> Approval:
+        """One person's approval, judged and written as one compare-and-set on the FleetUpgrade:
+        a concurrent approval makes the write conflict, and the rule is judged again on what the
+        other wrote (so the last place is taken once and nobody counts twice)."""
+
+        def apply(obj: dict[str, Any], status: Status) -> Approval:
             found = _wave(status, wave, rid)
-            if found.get("approvedBy"):
-                return False
-            found["approvedBy"] = c.clip(change.actor, 128)
-            found["approvedAt"] = c.stamp(change.when)
-            self._note(rid, status, change)
-            c.append_bounded(status, "audit", [c.audit_json(audit)], c.ROLLOUT_AUDIT)
-            return True
+            current = next(w for w in c.waves_from(obj) if w.index == wave)
+            outcome = judge(c.rollout_from(obj), current, change.actor)
+            approvers = current.approvers
+            if outcome is ApprovalOutcome.STARTER_REFUSED:
+                entry = c.audit_json(refusal(audit, current.name))
+                c.append_bounded(status, "audit", [entry], c.ROLLOUT_AUDIT)
+            elif outcome.recorded:
+                approvers = (*approvers, change.actor)
+                found["approvers"] = [c.clip(a, 128) for a in approvers]
+                self._note(rid, status, change)
+                c.append_bounded(status, "audit", [c.audit_json(audit)], c.ROLLOUT_AUDIT)
+            if outcome is ApprovalOutcome.OPENED:
+                found["approvedAt"] = c.stamp(change.when)
+            return Approval(current.name, approvers, current.approvals_needed, outcome)
 
         return self._update(FleetUpgrade, rid, apply)
 

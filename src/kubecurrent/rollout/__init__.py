@@ -10,6 +10,7 @@ enum states, every transition a method); ``Store`` is its SQLite home. This laye
 the sandbox; the CLI and the dashboard share it, so a rollout started in one is seen in the other.
 """
 
+from kubecurrent.rollout._approvals import Approval, ApprovalOutcome, approvers_in, judge, refusal
 from kubecurrent.rollout._audit import StoreAudit
 from kubecurrent.rollout._control import (
     abort,
@@ -25,7 +26,18 @@ from kubecurrent.rollout._control import (
 )
 from kubecurrent.rollout._duration import parse_duration
 from kubecurrent.rollout._engine import ClusterRun, Engine, RunnerFactory, RunnerSource
+from kubecurrent.rollout._events import NO_EVENTS, Event, EventKind, EventSink
 from kubecurrent.rollout._lease import Lease, LeaseHeld
+from kubecurrent.rollout._notify_spec import (
+    EmailChannel,
+    Notify,
+    Retry,
+    SecretSource,
+    SlackChannel,
+    TeamsChannel,
+    WebhookChannel,
+    check_http_url,
+)
 from kubecurrent.rollout._protocol import RolloutStore, StoreConflict
 from kubecurrent.rollout._records import ClusterRef
 from kubecurrent.rollout._report import describe_runner, render_html, render_markdown
@@ -67,6 +79,9 @@ from kubecurrent.rollout._strategy import (
 from kubecurrent.rollout._windows import Opening, opening
 
 __all__ = [
+    "NO_EVENTS",
+    "Approval",
+    "ApprovalOutcome",
     "AuditAction",
     "AuditEntry",
     "Blackout",
@@ -76,8 +91,12 @@ __all__ = [
     "ClusterRun",
     "ClusterState",
     "DriveOutcome",
+    "EmailChannel",
     "Engine",
     "Entity",
+    "Event",
+    "EventKind",
+    "EventSink",
     "FailureBudget",
     "Health",
     "JournalEntry",
@@ -85,8 +104,10 @@ __all__ = [
     "LeaseHeld",
     "LeaseRecord",
     "Member",
+    "Notify",
     "Opening",
     "Request",
+    "Retry",
     "RolloutRecord",
     "RolloutState",
     "RolloutStore",
@@ -94,31 +115,39 @@ __all__ = [
     "RunnerFactory",
     "RunnerOptions",
     "RunnerSource",
+    "SecretSource",
+    "SlackChannel",
     "StepRecord",
     "StepState",
     "Store",
     "StoreAudit",
     "StoreConflict",
     "Strategy",
+    "TeamsChannel",
     "Wave",
     "WaveRecord",
     "WaveState",
+    "WebhookChannel",
     "Window",
     "abort",
     "approve",
+    "approvers_in",
     "assign_waves",
     "change_runner",
+    "check_http_url",
     "create",
     "default_state_path",
     "default_strategy",
     "describe_runner",
     "driven",
+    "judge",
     "load_strategy",
     "opening",
     "parse_duration",
     "parse_strategy",
     "pause",
     "prepare_resume",
+    "refusal",
     "render_html",
     "render_markdown",
     "runner_options",

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kubecurrent.errors import UsageError
+from kubecurrent.rollout._approvals import Approval, ApprovalOutcome
 from kubecurrent.rollout._protocol import RolloutStore
 from kubecurrent.rollout._records import ClusterRef
 from kubecurrent.rollout._state import (
@@ -90,7 +91,7 @@ def create(
         runner=dict(runner or {}),
     )
     wave_records = [
-        WaveRecord(rid, idx, wave.name, WaveState.PENDING, wave.approval)
+        WaveRecord(rid, idx, wave.name, WaveState.PENDING, wave.approvals_needed)
         for idx, wave in enumerate(strategy.waves)
     ]
     members = [(idx, by_name[name]) for idx, names in enumerate(waves) for name in names]
@@ -200,8 +201,11 @@ def prepare_resume(
 
 def approve(
     store: RolloutStore, rid: str, wave: str | None, actor: str, now: dt.datetime, note: str = ""
-) -> str:
-    """Record ``actor``'s approval of a wave (the one waiting, when not named)."""
+) -> Approval:
+    """Record ``actor``'s approval of a wave (the one waiting, when not named); the gate opens
+    once as many different people as the wave needs have approved (``RolloutStore.
+    record_approval`` counts them atomically). A refused starter or a second approval by the
+    same person is a ``UsageError`` saying who else must approve."""
     store.rollout(rid)
     waves = store.waves(rid)
     if wave is None:
@@ -225,18 +229,30 @@ def approve(
         chosen = found[0]
     if not chosen.approval:
         raise UsageError(f"wave {chosen.name} of rollout {rid} needs no approval")
-    if chosen.approved_by:
-        return chosen.name
-    said = f"wave {chosen.name} approved" + (f": {note}" if note else "")
-    audit = _audit(rid, actor, now, AuditAction.APPROVE, f"wave {chosen.name} {note}".strip())
-    store.approve(rid, chosen.index, Change(actor, now, said), audit)
-    return chosen.name
+    name, needed = chosen.name, chosen.approvals_needed
+    count = f" ({len(chosen.approvers) + 1} of {needed})" if needed > 1 else ""
+    said = f"wave {name} approved{count}" + (f": {note}" if note else "")
+    audit = _audit(rid, actor, now, AuditAction.APPROVE, f"wave {name} {note}".strip(), wave=name)
+    result = store.record_approval(rid, chosen.index, Change(actor, now, said), audit)
+    if result.outcome is ApprovalOutcome.STARTER_REFUSED:
+        raise UsageError(
+            f"{actor} started rollout {rid}; the starter's approval does not count "
+            "(starterMayApprove: false)",
+            hint=f"another operator approves wave {name}",
+        )
+    if result.outcome is ApprovalOutcome.REPEATED:
+        raise UsageError(
+            f"{actor} already approved wave {name} of rollout {rid}; it needs "
+            f"{needed - len(result.approvers)} more approval(s) from someone else",
+            hint="ask another operator to approve",
+        )
+    return result
 
 
 def _audit(
-    rid: str, actor: str, now: dt.datetime, action: AuditAction, detail: str = ""
+    rid: str, actor: str, now: dt.datetime, action: AuditAction, detail: str = "", **extra: str
 ) -> AuditEntry:
-    return AuditEntry(time=now, user=actor, action=action, rollout=rid, detail=detail)
+    return AuditEntry(time=now, user=actor, action=action, rollout=rid, detail=detail, extra=extra)
 
 
 def summary_list(store: RolloutStore) -> list[RolloutSummary]:
@@ -314,6 +330,8 @@ def snapshot(store: RolloutStore, rid: str) -> dict[str, Any]:
             "name": w.name,
             "state": str(w.state),
             "approval": w.approval,
+            "approvals_needed": w.approvals_needed,
+            "approvers": list(w.approvers),
             "approved_by": w.approved_by,
             "approved_at": _when(w.approved_at),
             "soak_until": _when(w.soak_until),

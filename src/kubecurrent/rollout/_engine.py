@@ -29,6 +29,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from kubecurrent.errors import KubecurrentError
@@ -45,6 +46,7 @@ from kubecurrent.execute import (
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan, Step
 from kubecurrent.rollout._audit import StoreAudit
+from kubecurrent.rollout._events import NO_EVENTS, Event, EventKind, EventSink
 from kubecurrent.rollout._lease import Lease
 from kubecurrent.rollout._protocol import RolloutStore
 from kubecurrent.rollout._records import ClusterRef
@@ -55,6 +57,7 @@ from kubecurrent.rollout._state import (
     ClusterRecord,
     ClusterState,
     DriveOutcome,
+    Entity,
     Request,
     RolloutRecord,
     RolloutState,
@@ -67,6 +70,16 @@ from kubecurrent.rollout._strategy import Wave
 from kubecurrent.rollout._windows import Opening, hold_opening, opening
 
 __all__ = ["ClusterRun", "Engine", "RunnerFactory"]
+
+EVENTS: dict[tuple[Entity, StrEnum | None, StrEnum], EventKind] = {
+    (Entity.ROLLOUT, RolloutState.PENDING, RolloutState.RUNNING): EventKind.STARTED,
+    (Entity.WAVE, None, WaveState.WAITING_APPROVAL): EventKind.APPROVAL,
+    (Entity.CLUSTER, None, ClusterState.FAILED): EventKind.FAILED,
+    (Entity.ROLLOUT, None, RolloutState.HALTED): EventKind.HALTED,
+    (Entity.ROLLOUT, None, RolloutState.DONE): EventKind.DONE,
+}
+"""(entity, from state or None for any, to state) → the event the transition emits (the
+entity is part of the key: state enums are strings, a wave's ``done`` equals a rollout's)."""
 
 
 class ClusterRun(Protocol):
@@ -130,6 +143,9 @@ class Engine:
     tell: Callable[[str], None] = lambda _msg: None
     poll: float = 1.0
     """Seconds between looks at the store while holding (window, soak)."""
+    events: EventSink = NO_EVENTS
+    """Told when the rollout starts, a wave waits for approval, a cluster fails, the rollout
+    halts or is done (``EVENTS``); it returns at once (``kubecurrent.notify`` delivers)."""
 
     # --- top level ------------------------------------------------------------------------
 
@@ -440,7 +456,41 @@ class Engine:
     def _rollout(
         self, rid: str, to: RolloutState, detail: str, *, clear_request: bool = False
     ) -> None:
-        self.store.move_rollout(rid, to, self._change(detail), clear_request=clear_request)
+        old = self.store.move_rollout(rid, to, self._change(detail), clear_request=clear_request)
+        self._announce(rid, Entity.ROLLOUT, old, to, detail)
+
+    def _announce(
+        self,
+        rid: str,
+        entity: Entity,
+        old: StrEnum | None,
+        to: StrEnum,
+        detail: str,
+        *,
+        wave: WaveRecord | None = None,
+        cluster: str | None = None,
+    ) -> None:
+        """Emit the event of a transition from ``old`` to ``to`` (``EVENTS``), if it has one
+        and the state changed."""
+        if old is None or old == to:
+            return
+        kind = EVENTS.get((entity, old, to)) or EVENTS.get((entity, None, to))
+        if kind is None:
+            return
+        rollout = self.store.rollout(rid)
+        self.events.emit(
+            Event(
+                kind=kind,
+                rollout=rid,
+                target=rollout.target,
+                starter=rollout.actor,
+                time=self.clock.now(),
+                wave=wave.name if wave else None,
+                cluster=cluster,
+                reason=detail,
+                approvals=wave.approvals_needed if wave else 0,
+            )
+        )
 
     def _wave_to(
         self,
@@ -453,7 +503,7 @@ class Engine:
         finished: dt.datetime | None = None,
         soak_until: dt.datetime | None = None,
     ) -> None:
-        self.store.move_wave(
+        old = self.store.move_wave(
             rid,
             record.index,
             to,
@@ -462,6 +512,7 @@ class Engine:
             finished=finished,
             soak_until=soak_until,
         )
+        self._announce(rid, Entity.WAVE, old, to, detail, wave=record)
 
     def _cluster_to(
         self,
@@ -475,7 +526,7 @@ class Engine:
         final_version: str | None = None,
         findings_after: Mapping[str, int] | None = None,
     ) -> None:
-        self.store.move_cluster(
+        old = self.store.move_cluster(
             rid,
             name,
             to,
@@ -485,6 +536,7 @@ class Engine:
             final_version=final_version,
             findings_after=findings_after,
         )
+        self._announce(rid, Entity.CLUSTER, old, to, detail, cluster=name)
 
 
 _STEP_STATE = {

@@ -27,6 +27,7 @@ from typing import Protocol
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.execute import Baseline
 from kubecurrent.model.plan import ClusterPlan
+from kubecurrent.rollout._approvals import Approval
 from kubecurrent.rollout._state import (
     AuditEntry,
     Change,
@@ -149,9 +150,20 @@ class RolloutStore(Protocol):
         when it has a detail; ``audit`` is appended."""
         ...
 
-    def approve(self, rid: str, wave: int, change: Change, audit: AuditEntry) -> bool:
-        """Record ``change.actor`` as the approver of wave ``wave`` at ``change.when`` unless
-        somebody approved it already (then nothing changes and False is returned)."""
+    def record_approval(self, rid: str, wave: int, change: Change, audit: AuditEntry) -> Approval:
+        """Count ``change.actor``'s approval of wave number ``wave`` — **atomically**: read the
+        wave (its ``approvers``), decide with ``judge(rollout, wave, change.actor)`` and write,
+        as one compare-and-set on the wave, so two approvals at once can neither both take the
+        last place nor count one person twice (a Kubernetes home appends to the wave's approvers
+        and writes with the read ``resourceVersion``, judging again after a conflict).
+
+        By outcome: ``COUNTED`` — the actor is appended to the wave's approvers, ``change``
+        journaled as a note and ``audit`` appended; ``OPENED`` — the same, and ``approved_by``
+        (the approvers joined by ``, ``) and ``approved_at`` (``change.when``) set, which opens
+        the gate; ``STARTER_REFUSED`` — only ``refusal(audit, wave name)`` is appended;
+        ``REPEATED``, ``ALREADY_OPEN`` — nothing is written. ``audit`` is the caller's
+        ``wave.approve`` record with the wave's name in ``extra["wave"]``. Returns the gate as
+        it stands after the call."""
         ...
 
     # --- transitions -----------------------------------------------------------------------

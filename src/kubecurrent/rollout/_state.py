@@ -3,7 +3,7 @@
 ::
 
     RolloutRecord   one per rollout: target, strategy, runner options, state, pending request
-      WaveRecord      per wave (by index): state, approval gate, who approved, soak deadline
+      WaveRecord      per wave (by index): state, approvals needed, who approved, soak deadline
       ClusterRecord   per cluster: wave, position, where to reach it, state, plan, findings
         StepRecord      per plan step of a cluster: state, timings, detail
       JournalEntry    append-only: a state change of the rollout, a wave, a cluster or a step,
@@ -193,14 +193,22 @@ class WaveRecord:
     index: int
     name: str
     state: WaveState
-    approval: bool
-    """A person must approve before it starts."""
+    approvals_needed: int
+    """How many different people must approve before it starts (0: no approval gate)."""
+    approvers: tuple[str, ...] = ()
+    """The different people whose approval counts so far, first approval first."""
     approved_by: str | None = None
+    """Set when the gate opened: the approvers, joined by ``, ``."""
     approved_at: dt.datetime | None = None
     soak_until: dt.datetime | None = None
     started: dt.datetime | None = None
     finished: dt.datetime | None = None
     detail: str = ""
+
+    @property
+    def approval(self) -> bool:
+        """Whether anybody must approve before it starts."""
+        return self.approvals_needed > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +313,8 @@ class AuditEntry:
         }
         if self.step is not None:
             record |= {"step": self.step, "type": self.type, "target": self.target}
+        elif self.target is not None:  # what a rollout-level action was about (a channel)
+            record["target"] = self.target
         record |= {"before": self.before, "after": self.after}
         record |= {"outcome": self.outcome, "detail": self.detail, **self.extra}
         return record | {"rollout": self.rollout}

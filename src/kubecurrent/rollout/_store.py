@@ -3,7 +3,7 @@
 Tables (``docs/rollout.md`` documents them for people who query the file)::
 
     rollouts   one row per rollout: target, strategy, runner options, state, pending request
-    waves      per rollout and wave: state, approval (who, when), soak deadline
+    waves      per rollout and wave: state, approvals needed, who approved and when, soak deadline
     clusters   per rollout and cluster: wave, where to reach it, state, plan, findings
     steps      per rollout, cluster and plan step: state, timings, detail
     journal    append-only: every state change of a rollout, wave, cluster or step
@@ -29,6 +29,7 @@ from typing import Any
 from kubecurrent.errors import UsageError
 from kubecurrent.execute import Baseline
 from kubecurrent.model.plan import ClusterPlan
+from kubecurrent.rollout._approvals import Approval, ApprovalOutcome, approvers_in, judge, refusal
 from kubecurrent.rollout._protocol import RolloutStore
 from kubecurrent.rollout._records import ref_from, ref_where
 from kubecurrent.rollout._state import (
@@ -189,14 +190,21 @@ def _rollout(row: sqlite3.Row) -> RolloutRecord:
     )
 
 
-def _wave(row: sqlite3.Row) -> WaveRecord:
+def _wave(row: sqlite3.Row, audit: Sequence[AuditEntry]) -> WaveRecord:
+    """A wave row; its approvers are counted from the rollout's ``audit`` trail (a file from
+    before approvals were counted per person names the one approver in ``approved_by``)."""
+    approved_by = row["approved_by"]
+    approvers = approvers_in(audit, row["name"])
+    if not approvers and approved_by:
+        approvers = tuple(approved_by.split(", "))
     return WaveRecord(
         rollout=row["rollout"],
         index=row["idx"],
         name=row["name"],
         state=WaveState(row["state"]),
-        approval=bool(row["approval"]),
-        approved_by=row["approved_by"],
+        approvals_needed=int(row["approval"]),
+        approvers=approvers,
+        approved_by=approved_by,
         approved_at=_time(row["approved_at"]),
         soak_until=_time(row["soak_until"]),
         started=_time(row["started"]),
@@ -390,9 +398,8 @@ class Store:
         return str(found[0]["id"])
 
     def waves(self, rid: str) -> list[WaveRecord]:
-        return [
-            _wave(r) for r in self._rows("SELECT * FROM waves WHERE rollout = ? ORDER BY idx", rid)
-        ]
+        with self._connect() as db:
+            return _waves(db, rid)
 
     def clusters(self, rid: str, wave: int | None = None) -> list[ClusterRecord]:
         if wave is None:
@@ -419,8 +426,8 @@ class Store:
         ]
 
     def audit_records(self, rid: str) -> list[AuditEntry]:
-        found = self._rows("SELECT record FROM audit WHERE rollout = ? ORDER BY seq", rid)
-        return [AuditEntry.from_json(json.loads(r["record"])) for r in found]
+        with self._connect() as db:
+            return _audit_records(db, rid)
 
     def lease(self, rid: str) -> LeaseRecord | None:
         found = self._rows("SELECT * FROM leases WHERE rollout = ?", rid)
@@ -456,7 +463,7 @@ class Store:
             for w in waves:
                 db.execute(
                     "INSERT INTO waves(rollout, idx, name, state, approval) VALUES (?, ?, ?, ?, ?)",
-                    (rollout.id, w.index, w.name, w.state, int(w.approval)),
+                    (rollout.id, w.index, w.name, w.state, w.approvals_needed),
                 )
             for c in clusters:
                 db.execute(
@@ -551,18 +558,28 @@ class Store:
             if audit is not None:
                 _audit(db, audit)
 
-    def approve(self, rid: str, wave: int, change: Change, audit: AuditEntry) -> bool:
+    def record_approval(self, rid: str, wave: int, change: Change, audit: AuditEntry) -> Approval:
+        # BEGIN IMMEDIATE holds the write lock from the first read: approvals queue, so the
+        # approvers read here are the ones the decision is written against.
         with self._tx() as db:
-            done = db.execute(
-                "UPDATE waves SET approved_by = ?, approved_at = ? "
-                "WHERE rollout = ? AND idx = ? AND approved_by IS NULL",
-                (change.actor, stamp(change.when), rid, wave),
-            )
-            if done.rowcount == 0:
-                return False
-            _note(db, rid, change)
-            _audit(db, audit)
-        return True
+            found = db.execute("SELECT * FROM rollouts WHERE id = ?", (rid,)).fetchone()
+            current = next((w for w in _waves(db, rid) if w.index == wave), None)
+            if found is None or current is None:
+                raise KeyError(f"no wave {wave} in rollout {rid}")
+            outcome = judge(_rollout(found), current, change.actor)
+            approvers = current.approvers
+            if outcome is ApprovalOutcome.STARTER_REFUSED:
+                _audit(db, refusal(audit, current.name))
+            elif outcome.recorded:
+                approvers = (*approvers, change.actor)
+                _note(db, rid, change)
+                _audit(db, audit)
+            if outcome is ApprovalOutcome.OPENED:
+                db.execute(
+                    "UPDATE waves SET approved_by = ?, approved_at = ? WHERE rollout = ? AND idx = ?",
+                    (", ".join(approvers), stamp(change.when), rid, wave),
+                )
+        return Approval(current.name, approvers, current.approvals_needed, outcome)
 
     # --- transitions -----------------------------------------------------------------------
 
@@ -706,6 +723,17 @@ class Store:
     def release_lease(self, rid: str, holder: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM leases WHERE rollout = ? AND holder = ?", (rid, holder))
+
+
+def _audit_records(db: sqlite3.Connection, rid: str) -> list[AuditEntry]:
+    found = db.execute("SELECT record FROM audit WHERE rollout = ? ORDER BY seq", (rid,))
+    return [AuditEntry.from_json(json.loads(r["record"])) for r in found.fetchall()]
+
+
+def _waves(db: sqlite3.Connection, rid: str) -> list[WaveRecord]:
+    audit = _audit_records(db, rid)
+    found = db.execute("SELECT * FROM waves WHERE rollout = ? ORDER BY idx", (rid,))
+    return [_wave(r, audit) for r in found.fetchall()]
 
 
 def _given(**fields: object) -> dict[str, object]:

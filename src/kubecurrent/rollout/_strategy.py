@@ -10,6 +10,7 @@ A strategy file (every key optional; ``docs/rollout.md`` has the reference)::
       select: {env: prod}
       percent: 50
       approval: true              # a person approves before this wave starts
+      approvals: 2                # …or two different people (implies approval: true)
       soak: 30m                   # wait after the wave, then check its clusters again
     - name: rest
       concurrency: 3
@@ -25,6 +26,8 @@ A strategy file (every key optional; ``docs/rollout.md`` has the reference)::
       queries: ['sum(up{job="apiserver"}) >= 1']
       ca: ca.pem                   # relative to the strategy file; default: the system's CAs
       timeout: 3m
+    starterMayApprove: false       # the person who started the rollout cannot approve its waves
+    notify: {...}                  # webhooks, Slack, Teams, email (see ``_notify_spec``)
 
 Each cluster joins the first wave that selects it; a cluster no wave selects is an error that
 names it, so nothing is left out silently.
@@ -38,7 +41,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -46,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kubecurrent.errors import UsageError
 from kubecurrent.execute import PromQLCheck, check_prometheus_url, tls_context
 from kubecurrent.rollout._duration import Duration
+from kubecurrent.rollout._notify_spec import Notify
 from kubecurrent.useryaml import parse_user_yaml
 
 __all__ = [
@@ -143,15 +147,40 @@ class Wave(_Model):
     concurrency: int = Field(1, ge=1)
     soak: Duration = dt.timedelta(0)
     approval: bool = False
+    approvals: int = Field(0, ge=0, le=10)
+    """How many different people must approve before the wave starts (``approval: true`` is
+    one)."""
     failure_budget: FailureBudget = Field(default_factory=FailureBudget, alias="failureBudget")
     health: Health | None = None
     """PromQL checks for this wave's clusters, replacing the strategy's ``health``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gate(cls, data: Any) -> Any:
+        """``approval`` and ``approvals`` agree: either one alone sets the other."""
+        if not isinstance(data, dict):
+            return data
+        approval, approvals = data.get("approval"), data.get("approvals")
+        if approval is False and isinstance(approvals, int) and approvals > 0:
+            raise ValueError(
+                f"approval: false contradicts approvals: {approvals}; give only approvals: N"
+            )
+        if approval is True and not approvals:
+            return {**data, "approvals": 1}
+        if isinstance(approvals, int) and approvals > 0:
+            return {**data, "approval": True}
+        return data
 
     @model_validator(mode="after")
     def _one_size(self) -> Wave:
         if self.count is not None and self.percent is not None:
             raise ValueError(f"wave {self.name}: give count or percent, not both")
         return self
+
+    @property
+    def approvals_needed(self) -> int:
+        """Different people who must approve before the wave starts (0: no gate)."""
+        return max(self.approvals, int(self.approval))
 
 
 class Window(_Model):
@@ -246,6 +275,10 @@ class Strategy(_Model):
     blackouts: tuple[Blackout, ...] = ()
     health: Health | None = None
     """PromQL checks for every wave that does not set its own."""
+    starter_may_approve: bool = Field(True, alias="starterMayApprove")
+    """Whether the approval of the person who started the rollout counts."""
+    notify: Notify | None = None
+    """Who is told about the rollout, and how (``kubecurrent.notify`` delivers)."""
 
     def health_of(self, wave: int) -> Health | None:
         """The PromQL checks of wave number ``wave``: its own, else the strategy's."""

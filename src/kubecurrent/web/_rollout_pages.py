@@ -1,4 +1,4 @@
-"""The Upgrade and History pages (phase 2 of issue #9), plugged in through ``EXTENSIONS``.
+"""The Upgrade, rollout, approve and History pages, plugged in through ``EXTENSIONS``.
 
 Pages (viewers read, operators act; every POST carries the CSRF token, see ``_guard``):
 
@@ -8,6 +8,8 @@ Pages (viewers read, operators act; every POST carries the CSRF token, see ``_gu
   ``/rollouts/{id}/progress`` fragment), the controls, the journal, the report downloads
   ``/rollouts/{id}/report.md`` and ``report.html``; ``POST /rollouts/{id}/{action}`` with
   action ``approve``, ``pause``, ``resume`` or ``abort``;
+- ``GET /rollouts/{id}/waves/{wave}/approve``: the approve page of one wave (the link in
+  approval requests): its clusters, the approvals so far, and the form for operators;
 - ``GET /history``: every rollout of the state store, newest first;
 - API: ``GET /api/rollouts``, ``GET /api/rollouts/{id}``, ``GET /api/rollouts/{id}/events``,
   ``POST /api/rollouts`` (JSON: ``clusters``, ``target``, ``strategy``, ``approveLater``,
@@ -97,6 +99,11 @@ class RolloutPages:
             Route("/rollouts/{rid}/progress", viewer(self.progress)),
             Route("/rollouts/{rid}/events", viewer(self.events)),
             Route("/rollouts/{rid}/report.{fmt}", viewer(self.report)),
+            Route(
+                "/rollouts/{rid}/waves/{wave:path}/approve",
+                viewer(self.approve_page),
+                methods=["GET"],
+            ),
             Route("/rollouts/{rid}/{action}", operator(self.act), methods=["POST"]),
             Route("/api/rollouts", viewer(self.api_list), methods=["GET"]),
             Route("/api/rollouts", operator(self.start), methods=["POST"]),
@@ -275,6 +282,23 @@ class RolloutPages:
         snap = await self._live(request)
         return snap if isinstance(snap, Response) else self._page(request, snap)
 
+    async def approve_page(self, request: Request) -> Response:
+        """The page an approval request links to: the wave, its approvals so far, the form."""
+        snap = await self._live(request)
+        if isinstance(snap, Response):
+            return snap
+        name = request.path_params["wave"]
+        wave = next((w for w in snap["waves"] if w["name"] == name), None)
+        if wave is None:
+            known = ", ".join(w["name"] for w in snap["waves"])
+            return refuse(request, 404, f"rollout {snap['id']} has no wave {name!r} ({known})")
+        user = current_user(request)
+        starter = user is not None and user.name == snap["actor"]
+        may = bool(snap["strategy"].get("starterMayApprove", True))
+        return render(
+            request, "approve.html", snap=snap, wave=wave, starter_refused=starter and not may
+        )
+
     async def progress(self, request: Request) -> Response:
         snap = await self._live(request)
         if isinstance(snap, Response):
@@ -365,7 +389,7 @@ class RolloutPages:
         self, action: str, rid: str, actor: str, wave: str | None, note: str, retry: bool
     ) -> str:
         if action == "approve":
-            return f"wave {self.service.approve(rid, wave, actor, note)} approved"
+            return self.service.approve(rid, wave, actor, note).describe()
         if action == "pause":
             return self.service.pause(rid, actor)
         if action == "abort":

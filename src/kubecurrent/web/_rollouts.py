@@ -26,7 +26,10 @@ import psutil
 
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock
+from kubecurrent.notify import Dispatcher
+from kubecurrent.notify import check as check_notify
 from kubecurrent.rollout import (
+    Approval,
     ClusterRef,
     Engine,
     LeaseHeld,
@@ -78,9 +81,16 @@ class Rollouts:
     poll: float = 1.0
     drain_timeout: float = 120.0
     """Seconds the server waits at shutdown for driven rollouts to pause after their step."""
+    notify_flush: float = 30.0
+    """Seconds the server waits at shutdown for notifications still queued."""
+    dispatcher: Dispatcher = field(init=False)
+    """Delivers the notifications of every rollout driven here (one worker thread)."""
     _threads: dict[str, threading.Thread] = field(default_factory=dict)
     _notes: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.dispatcher = Dispatcher(self.store)
 
     @property
     def can_drive(self) -> bool:
@@ -91,6 +101,7 @@ class Rollouts:
     def start(
         self, refs: Sequence[ClusterRef], target: str, strategy: Strategy, fleet: str, actor: str
     ) -> str:
+        check_notify(strategy.notify)  # missing secrets refuse the start, nothing recorded
         rid = create(
             self.store,
             clusters=refs,
@@ -104,17 +115,18 @@ class Rollouts:
         self.drive(rid, actor)
         return rid
 
-    def approve(self, rid: str, wave: str | None, actor: str, note: str = "") -> str:
-        """Record the approval. When it opens the gate the rollout waits at, drive on (unless
-        somebody drives it already); an approval given in advance changes nothing else — a
-        paused rollout stays paused."""
+    def approve(self, rid: str, wave: str | None, actor: str, note: str = "") -> Approval:
+        """Record the approval. When it opens the gate the rollout waits at (the last approval
+        it needs), drive on (unless somebody drives it already); an approval given in advance
+        changes nothing else — a paused rollout stays paused."""
         snap = self.snapshot(rid)
         waiting = {w["name"] for w in snap["waves"] if w["state"] == "waiting-approval"}
-        name = approve(self.store, rid, wave, actor, _now(), note)
-        if name in waiting and self.driver(rid) is None and snap["state"] == "waiting-approval":
+        approval = approve(self.store, rid, wave, actor, _now(), note)
+        opened = approval.complete and approval.wave in waiting
+        if opened and self.driver(rid) is None and snap["state"] == "waiting-approval":
             prepare_resume(self.store, rid, actor, _now())
             self.drive(rid, actor)
-        return name
+        return approval
 
     def resume(self, rid: str, actor: str, retry_failed: bool = False) -> None:
         found = self.driver(rid)
@@ -158,6 +170,7 @@ class Rollouts:
         assert self.runners is not None
         try:  # the options the rollout was started with, wherever that was
             runners = self.runners.factory(runner_options(self.store, rid))
+            events = self.dispatcher.sink(rid)
         except KubecurrentError as exc:
             self._notes[rid] = f"cannot drive it here: {exc.message}"
             log.info("rollout %s: %s", rid, self._notes[rid])
@@ -169,6 +182,7 @@ class Rollouts:
             clock=self.clock(),
             tell=lambda message: log.info("%s", message),
             poll=self.poll,
+            events=events,
         )
         try:
             state = engine.drive(rid)
@@ -193,7 +207,8 @@ class Rollouts:
         return thread is None or not thread.is_alive()
 
     def stop(self) -> None:
-        """Server shutdown: ask every rollout driven here to pause, then wait for the drivers."""
+        """Server shutdown: ask every rollout driven here to pause, wait for the drivers, then
+        (a bounded wait) for the notifications still queued."""
         driven = self.driving()
         for rid in driven:
             try:
@@ -210,6 +225,7 @@ class Rollouts:
             left = (deadline - _now()).total_seconds()
             if not self.wait(rid, max(0.0, left)):
                 log.warning("rollout %s did not pause in time; its lease frees itself", rid)
+        self.dispatcher.close(self.notify_flush)
 
     # --- reading ----------------------------------------------------------------------------
 

@@ -109,7 +109,7 @@ def confirmation_text(production: Sequence[str]) -> str | None:
 def with_approvals(strategy: Strategy) -> Strategy:
     """Every wave after the first needs an approval."""
     waves = tuple(
-        w if i == 0 or w.approval else w.model_copy(update={"approval": True})
+        w if i == 0 or w.approval else w.model_copy(update={"approval": True, "approvals": 1})
         for i, w in enumerate(strategy.waves)
     )
     return strategy.model_copy(update={"waves": waves})

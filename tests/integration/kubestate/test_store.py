@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from lightkube import codecs
@@ -24,6 +25,8 @@ from kubecurrent.kubestate import (
 )
 from kubecurrent.model.plan import ClusterPlan, Step
 from kubecurrent.rollout import (
+    ApprovalOutcome,
+    AuditAction,
     AuditEntry,
     Change,
     ClusterRecord,
@@ -65,8 +68,9 @@ def store(crds: None, cluster: SessionSandbox, namespace: str) -> Iterator[KubeS
         {
             "waves": [
                 {"name": "canary", "count": 1, "soak": "90s"},
-                {"name": "rest", "approval": True},
-            ]
+                {"name": "rest", "approvals": 2},
+            ],
+            "starterMayApprove": False,
         }
     )
     record = RolloutRecord(
@@ -81,8 +85,8 @@ def store(crds: None, cluster: SessionSandbox, namespace: str) -> Iterator[KubeS
         runner={"provider": "sandbox", "helm_timeout": 300.0},
     )
     waves = [
-        WaveRecord(RID, 0, "canary", WaveState.PENDING, False),
-        WaveRecord(RID, 1, "rest", WaveState.PENDING, True),
+        WaveRecord(RID, 0, "canary", WaveState.PENDING, 0),
+        WaveRecord(RID, 1, "rest", WaveState.PENDING, 2),
     ]
     clusters = [
         ClusterRecord(
@@ -115,9 +119,9 @@ def test_records_round_trip(store: KubeStore) -> None:
     assert rollout.runner == {"provider": "sandbox", "helm_timeout": 300.0}
     assert rollout.created == T0
     assert store.latest() == RID and [r.id for r in store.rollouts()] == [RID]
-    assert [(w.name, w.approval, w.state) for w in store.waves(RID)] == [
-        ("canary", False, WaveState.PENDING),
-        ("rest", True, WaveState.PENDING),
+    assert [(w.name, w.approvals_needed, w.state) for w in store.waves(RID)] == [
+        ("canary", 0, WaveState.PENDING),
+        ("rest", 2, WaveState.PENDING),
     ]
     members = store.clusters(RID)
     assert [(m.name, m.wave, m.position) for m in members] == [
@@ -241,22 +245,55 @@ def test_journal_and_audit_stay_bounded(
     assert len([a for a in store.audit_records(RID) if a.cluster == "prod-2"]) == 40
 
 
-def test_approval_once_from_the_store_or_from_an_operators_patch(
+def _approve(store: KubeStore, actor: str, minutes: int) -> ApprovalOutcome:
+    audit = AuditEntry(T0, actor, AuditAction.APPROVE, RID, extra={"wave": "rest"})
+    return store.record_approval(RID, 1, change("CAB-1", minutes, actor), audit).outcome
+
+
+def test_two_people_approve_from_the_store_or_an_operators_patch_never_the_starter(
     store: KubeStore, cluster: SessionSandbox, namespace: str
 ) -> None:
-    audit = AuditEntry(T0, "bob", "wave.approve", RID)
-    assert store.approve(RID, 1, change("CAB-1", 5, "bob"), audit) is True
-    assert store.approve(RID, 1, change("CAB-2", 6, "carol"), audit) is False
+    assert _approve(store, "alice", 1) is ApprovalOutcome.STARTER_REFUSED
+    assert _approve(store, "bob", 2) is ApprovalOutcome.COUNTED
+    assert _approve(store, "bob", 3) is ApprovalOutcome.REPEATED
     rest = store.waves(RID)[1]
-    assert (rest.approved_by, rest.approved_at) == ("bob", T0 + dt.timedelta(minutes=5))
+    assert (rest.approvers, rest.approved_by) == (("bob",), None)
+    denied = [a for a in store.audit_records(RID) if a.outcome == "denied"]
+    assert [a.user for a in denied] == ["alice"]
     cluster.client().patch(
         FleetUpgrade,
         RID,
-        [{"op": "add", "path": "/spec/approvals", "value": [{"wave": "canary", "by": "dana"}]}],
+        [
+            {
+                "op": "add",
+                "path": "/spec/approvals",
+                "value": [{"wave": "rest", "by": "alice"}, {"wave": "rest", "by": "dana"}],
+            }
+        ],
         namespace=namespace,
         patch_type=PatchType.JSON,
     )
-    assert store.waves(RID)[0].approved_by == "dana"
+    rest = store.waves(RID)[1]  # the starter's patched approval does not count; dana's does
+    assert (rest.approvers, rest.approved_by) == (("bob", "dana"), "bob, dana")
+    assert _approve(store, "carol", 4) is ApprovalOutcome.ALREADY_OPEN
+    assert store.waves(RID)[0].approved_by is None  # the canary has no gate
+
+
+def test_approvals_at_the_same_moment_open_the_gate_once(
+    store: KubeStore, cluster: SessionSandbox, namespace: str
+) -> None:
+    people = ["bob", "carol", "dana", "erin", "fay", "gus"]
+    stores = [KubeStore(cluster.client(), namespace, store.where) for _ in people]
+    with ThreadPoolExecutor(len(people)) as pool:
+        outcomes = list(pool.map(_approve, stores, people, range(len(people))))
+    assert sorted(o.value for o in outcomes) == sorted(
+        ["counted", "opened", *["already-open"] * (len(people) - 2)]
+    )
+    rest = store.waves(RID)[1]
+    assert len(rest.approvers) == 2 and rest.approved_at is not None
+    assert rest.approved_by == ", ".join(rest.approvers)
+    counted = [a for a in store.audit_records(RID) if a.action == AuditAction.APPROVE]
+    assert sorted(a.user for a in counted) == sorted(rest.approvers)
 
 
 def test_rollout_and_wave_moves_and_requests(store: KubeStore) -> None:

@@ -82,7 +82,9 @@ def _props(schema: dict[str, Any]) -> set[str]:
 def test_the_strategy_schema_has_every_key_of_a_strategy_file() -> None:
     strategy = DOCS["FleetUpgrade"].schema()["properties"]["spec"]["properties"]["strategy"]
     p = strategy["properties"]
-    assert _props(strategy) == _fields(Strategy)
+    # The controller does not deliver notifications yet (docs/controller.md, "Not yet"): a
+    # FleetUpgrade's strategy has every other key of a strategy file.
+    assert _props(strategy) == _fields(Strategy) - {"notify"}
     assert _props(p["waves"]["items"]) == _fields(Wave)
     assert _props(p["waves"]["items"]["properties"]["failureBudget"]) == _fields(FailureBudget)
     assert _props(p["health"]) == _fields(Health)

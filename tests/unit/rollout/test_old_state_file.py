@@ -155,7 +155,7 @@ def test_the_rollout_of_an_old_state_file_carries_on(tmp_path: Path) -> None:
     old_file(path)
     store = Store(path, create=False)
     now = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
-    assert approve(store, RID, None, "olga", now) == "prod"
+    assert approve(store, RID, None, "olga", now).describe() == "wave prod approved by olga"
     prepare_resume(store, RID, "olga", now)
     wave = store.waves(RID)[1]
     assert wave.approved_by == "olga" and wave.approved_at == now

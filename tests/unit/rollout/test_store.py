@@ -94,7 +94,7 @@ def test_approval_names_the_wave_and_the_approver(tmp_path: Path) -> None:
         approve(store, rid, "canary", "dan", NOW)
     with pytest.raises(UsageError, match="no wave 'nope'"):
         approve(store, rid, "nope", "dan", NOW)
-    assert approve(store, rid, "prod", "dan", NOW, "CAB-7") == "prod"
+    assert approve(store, rid, "prod", "dan", NOW, "CAB-7").wave == "prod"
     wave = snapshot(store, rid)["waves"][1]
     assert wave["approved_by"] == "dan" and wave["approved_at"] == NOW.isoformat()
     assert any("CAB-7" in j.detail for j in store.journal(rid))

@@ -401,3 +401,44 @@ def test_the_rollout_page_shows_the_rehearsals_attached_to_it(
     row = page.text.split('<table class="rehearsals">')[1].split("</table>")[0]
     assert "dev-us" in row and 'class="state-failed">refused' in row
     assert "refusals found (1 refused" in row
+
+
+def test_the_approve_page_after_login_and_a_start_refused_for_a_missing_notify_secret(
+    app_client: TestClient, ctx: WebContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    waves = "waves: [{name: one, select: {env: dev}}, {name: two, approvals: 2}]\n"
+    body = {"clusters": ["dev-us", "prod-eu"], "target": "1.36", "confirm": "prod-eu"}
+    monkeypatch.delenv("KC_UNIT_SLACK_URL", raising=False)
+    notify = "notify: {slack: [{url: {env: KC_UNIT_SLACK_URL}}]}"
+    refused = app_client.post(
+        "/api/rollouts", json={**body, "strategy": waves + notify}, headers=auth
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"] == (
+        "notify.slack[0].url: environment variable KC_UNIT_SLACK_URL is not set or empty"
+    )
+    assert app_client.get("/api/rollouts", headers=auth).json() == []
+
+    rid = app_client.post("/api/rollouts", json={**body, "strategy": waves}, headers=auth).json()[
+        "id"
+    ]
+    wait_until(lambda: state_of(ctx, rid)["state"] == "waiting-approval", "the gate")
+    link = f"/rollouts/{rid}/waves/two/approve"
+    bounced = app_client.get(link)
+    assert bounced.status_code == 303 and bounced.headers["location"] == f"/login?next={link}"
+
+    login(app_client, "vince", PASSWORDS["vince"])
+    page = app_client.get(link)
+    assert page.status_code == 200 and "Only operators approve waves." in page.text
+    assert "0 of 2; different people must approve" in page.text
+    assert app_client.get(f"/rollouts/{rid}/waves/three/approve").status_code == 404
+
+    csrf = login(app_client, "olga", PASSWORDS["olga"])
+    page = app_client.get(link)
+    assert '<button type="submit">Approve two</button>' in page.text
+    form = {"csrf_token": csrf, "wave": "two"}
+    assert app_client.post(f"/rollouts/{rid}/approve", data=form).status_code == 303
+    page = app_client.get(link)
+    assert "1 of 2 (olga)" in page.text and "You approved this wave" in page.text
+    assert state_of(ctx, rid)["state"] == "waiting-approval"
