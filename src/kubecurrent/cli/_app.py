@@ -128,6 +128,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "serve_command",
         "Serve the web dashboard: the fleet, each cluster's findings, and upgrade plans.",
     ),
+    "controller": CommandEntry(
+        "kubecurrent.cli.controller",
+        "controller",
+        "Run a controller replica: rollouts from FleetUpgrades in a management cluster.",
+    ),
 }
 """Every command: the one place its summary is written (shown by ``kubecurrent --help`` and as
 the command's short help once loaded)."""

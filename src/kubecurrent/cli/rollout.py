@@ -87,9 +87,24 @@ ACTOR = click.option(
 )
 
 
-def _store(path: Path | None, *, create: bool = False) -> Store:
-    """The state file; only ``rollout start`` creates one."""
+def _store(path: Path | None, *, create: bool = False) -> RolloutStore:
+    """The state file (only ``rollout start`` creates one), or the management cluster that
+    ``--state k8s://CONTEXT/NAMESPACE`` names (docs/controller.md)."""
+    url = state_url(path)
+    if url is not None:
+        from kubecurrent.kubestate import open_store
+
+        return open_store(url)
     return Store(path or default_state_path(), create=create)
+
+
+def state_url(path: Path | None) -> str | None:
+    """``--state k8s://CONTEXT/NAMESPACE`` as written (a Path folds its ``//``), else None."""
+    text = str(path) if path is not None else ""
+    if not text.startswith("k8s:/"):
+        return None
+    rest = text.removeprefix("k8s:/")
+    return "k8s://" + rest if "/" in rest else "k8s:///" + rest
 
 
 def _actor(actor: str | None) -> str:

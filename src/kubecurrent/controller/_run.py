@@ -1,0 +1,248 @@
+"""One controller replica: shares work through Leases, records the FleetUpgrades people apply,
+and serves ``/healthz``, ``/readyz`` and ``/metrics``.
+
+Each round (every ``interval`` seconds, or at once when a watch on FleetUpgrades reports a
+change) the lead replica records every FleetUpgrade that is not a rollout yet
+(``_declare.declared_rollout`` → ``KubeStore.adopt``) and checks the recorded ones against their
+spec: a changed target or wave list is refused on the ``Accepted`` condition, other strategy
+changes are put in force, ``spec.paused`` becomes a pause request. With ``runners`` (how
+clusters are upgraded), the lead replica also drives each rollout that can go on with the
+rollout engine, in a thread per rollout, through the same store (``_drive``). Deleting a FleetUpgrade
+deletes its ClusterUpgrades (owner references), so nothing of it is driven again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lightkube.core.exceptions import ApiError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import CollectorRegistry
+
+from kubecurrent.controller._declare import (
+    Declared,
+    changed_strategy,
+    declared_rollout,
+    edit_refusal,
+)
+from kubecurrent.controller._leases import Coordinator
+from kubecurrent.controller._metrics import StoreCollector
+from kubecurrent.errors import KubecurrentError, UsageError
+from kubecurrent.execute import Clock
+from kubecurrent.kubestate import FleetUpgrade, KubeStore
+from kubecurrent.rollout import (
+    Change,
+    Engine,
+    Request,
+    RolloutState,
+    RunnerSource,
+    WaveState,
+    prepare_resume,
+)
+
+__all__ = ["Controller", "serve_health"]
+
+log = logging.getLogger("kubecurrent.controller")
+ACCEPTED = "Accepted"
+
+
+@dataclass
+class Controller:
+    store: KubeStore
+    coordinator: Coordinator
+    identity: str
+    interval: float = 5.0
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    last_round: float = 0.0
+    """``time.monotonic()`` of the last round that finished without an error."""
+    runners: RunnerSource | None = None
+    """How clusters are upgraded (None: rollouts are recorded, not driven)."""
+    engine_clock: Clock = field(default_factory=Clock)
+    started: float = field(default_factory=time.monotonic)
+    _wake: threading.Event = field(default_factory=threading.Event)
+    _drivers: dict[str, threading.Thread] = field(default_factory=dict)
+
+    # --- one round ---------------------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        """Record new FleetUpgrades and check edits of recorded ones (lead replica only)."""
+        if self.coordinator.leader:
+            objs = self.store.fleet_upgrades()
+            members = self.store.member_clusters() if objs else []
+            for obj in objs:
+                try:
+                    self._one(obj, members)
+                    self._drive(obj)
+                except KubecurrentError as exc:
+                    log.warning("FleetUpgrade %s: %s", obj["metadata"]["name"], exc.message)
+        self.last_round = time.monotonic()
+
+    def _one(self, obj: dict[str, Any], members: list[dict[str, Any]]) -> None:
+        name = obj["metadata"]["name"]
+        now = self.clock()
+        if obj["metadata"].get("deletionTimestamp"):
+            return
+        if not (obj.get("status") or {}).get("phase"):
+            secrets = self._secrets({m["spec"]["kubeconfigSecretRef"]["name"] for m in members})
+            found = declared_rollout(obj, members, secrets, now, self.identity)
+            if isinstance(found, Declared):
+                self.store.adopt(
+                    found.rollout,
+                    obj["metadata"]["uid"],
+                    found.waves,
+                    found.clusters,
+                    Change(self.identity, now, f"recorded from FleetUpgrade {name}"),
+                )
+                self.store.condition(name, ACCEPTED, True, "Recorded", _summary(found), now)
+            else:
+                self.store.condition(name, ACCEPTED, False, found.reason, found.message, now)
+            return
+        recorded = self.store.rollout(name)
+        paused = bool(obj["spec"].get("paused"))
+        idle = recorded.state.finished or recorded.state is RolloutState.PAUSED
+        if paused and recorded.request is None and not idle:  # honoured whatever else changed
+            change = Change(self.identity, now, "spec.paused is true")
+            self.store.request(name, Request.PAUSE, change)
+        refused = edit_refusal(obj, recorded)
+        if refused is not None:
+            self.store.condition(name, ACCEPTED, False, refused.reason, refused.message, now)
+            return
+        strategy = changed_strategy(obj, recorded)
+        if strategy is not None:
+            change = Change(self.identity, now, "strategy changed in spec")
+            self.store.set_strategy(name, strategy, change)
+        self.store.condition(name, ACCEPTED, True, "Recorded", "the spec is in force", now)
+
+    def _drive(self, obj: dict[str, Any]) -> None:
+        """Drive the rollout of ``obj`` with the engine in a thread of its own, when it can go
+        on: pending or running, a wave waiting for an approval that ``spec.approvals`` now
+        gives, or paused while ``spec.paused`` is false."""
+        name = obj["metadata"]["name"]
+        running = self._drivers.get(name)
+        if self.runners is None or (running is not None and running.is_alive()):
+            return
+        try:
+            rollout = self.store.rollout(name)
+        except UsageError:  # not recorded (refused): nothing to drive
+            return
+        state = rollout.state
+        if state is RolloutState.WAITING_APPROVAL:
+            waiting = [w for w in self.store.waves(name) if w.state is WaveState.WAITING_APPROVAL]
+            if not waiting or not all(w.approved_by for w in waiting):
+                return
+            prepare_resume(self.store, name, self.identity, self.clock())
+        elif state is RolloutState.PAUSED:
+            if obj["spec"].get("paused"):
+                return
+            prepare_resume(self.store, name, self.identity, self.clock())
+        elif state not in (RolloutState.PENDING, RolloutState.RUNNING):
+            return
+        engine = Engine(
+            self.store, self.runners.factory(rollout.runner), self.identity, self.engine_clock
+        )
+
+        def drive() -> None:
+            try:
+                outcome = engine.drive(name)
+                log.info("rollout %s: %s", name, outcome.value)
+            except KubecurrentError as exc:
+                log.warning("rollout %s: %s", name, exc.message)
+            self._wake.set()
+
+        thread = threading.Thread(target=drive, name=f"drive-{name}", daemon=True)
+        self._drivers[name] = thread
+        thread.start()
+
+    def wait_drivers(self, timeout: float) -> None:
+        """Wait for the engine threads started so far (tests, and a clean stop)."""
+        for thread in list(self._drivers.values()):
+            thread.join(timeout)
+
+    def _secrets(self, names: set[str]) -> set[str]:
+        """Which of the Secrets ``names`` exist (read one by one: the Role may name them)."""
+        return {name for name in names if self.store.secret_exists(name)}
+
+    # --- running ---------------------------------------------------------------------------------
+
+    def _watch(self, stop: threading.Event) -> None:
+        """Wake the loop on every FleetUpgrade change (a lightkube watch, restarted on error)."""
+        while not stop.is_set():
+            try:
+                for _ in self.store.client.watch(FleetUpgrade, namespace=self.store.namespace):
+                    self._wake.set()
+                    if stop.is_set():
+                        return
+            except Exception as exc:  # the watch ends or fails: the loop polls meanwhile
+                log.debug("watch ended: %s", exc)
+                stop.wait(self.interval)
+
+    def run(self, stop: threading.Event) -> None:
+        """Rounds until ``stop`` is set, then hand the Leases over."""
+        self.coordinator.start(on_error=lambda exc: log.warning("leases: %s", exc))
+        threading.Thread(target=self._watch, args=(stop,), name="watch", daemon=True).start()
+        try:
+            while not stop.is_set():
+                try:
+                    self.reconcile()
+                except (KubecurrentError, ApiError, OSError) as exc:
+                    log.warning("round failed: %s", exc)
+                self._wake.wait(self.interval)
+                self._wake.clear()
+        finally:
+            self.coordinator.stop(release=True)
+
+    @property
+    def healthy(self) -> bool:
+        """A round finished, or the replica started, within three rounds plus 30 s."""
+        since = max(self.last_round, self.started)
+        return time.monotonic() - since < 3 * self.interval + 30
+
+    @property
+    def ready(self) -> bool:
+        """A round finished, and recently."""
+        return self.last_round > 0 and time.monotonic() - self.last_round < 3 * self.interval + 30
+
+
+def _summary(found: Declared) -> str:
+    failed = [c.name for c in found.clusters if c.state.finished]
+    text = f"{len(found.clusters)} clusters in {len(found.waves)} waves to {found.rollout.target}"
+    return text + (
+        f"; failed at once (kubeconfig Secret missing): {', '.join(failed)}" if failed else ""
+    )
+
+
+def serve_health(controller: Controller, host: str, port: int) -> http.server.ThreadingHTTPServer:
+    """Serve ``/healthz``, ``/readyz`` and ``/metrics`` in a daemon thread; the server."""
+    registry = CollectorRegistry()
+    registry.register(StoreCollector(controller.store, controller.coordinator))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/metrics":
+                self._send(200, generate_latest(registry), CONTENT_TYPE_LATEST)
+            elif self.path in ("/healthz", "/readyz"):
+                ok = controller.healthy if self.path == "/healthz" else controller.ready
+                self._send(200 if ok else 503, b"ok\n" if ok else b"not yet\n", "text/plain")
+            else:
+                self._send(404, b"not found\n", "text/plain")
+
+        def _send(self, code: int, body: bytes, kind: str) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer((host, port), Handler)
+    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+    return server

@@ -1,0 +1,52 @@
+"""Installing kubecurrent's CRDs into a management cluster (the chart does it too)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import cast
+
+from lightkube import Client
+from lightkube.core.exceptions import ApiError
+from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
+
+from kubecurrent.errors import ClusterError
+from kubecurrent.kubestate._crds import crd_documents
+
+__all__ = ["install_crds"]
+
+
+def install_crds(client: Client, field_manager: str, timeout: float = 60.0) -> list[str]:
+    """Apply every CRD (server-side) and wait until each is Established; their names."""
+    names = []
+    for doc in crd_documents():
+        crd = cast(CustomResourceDefinition, CustomResourceDefinition.from_dict(doc.body))
+        try:
+            client.apply(crd, field_manager=field_manager, force=True)
+        except ApiError as exc:
+            raise ClusterError(
+                f"cannot install CRD {doc.body['metadata']['name']}: {exc.status.message}",
+                hint="installing CRDs needs create and patch on "
+                "customresourcedefinitions.apiextensions.k8s.io (cluster-wide); or install "
+                "them with the Helm chart",
+            ) from None
+        names.append(str(doc.body["metadata"]["name"]))
+    deadline = time.monotonic() + timeout
+    for name in names:
+        while not _established(client, name):
+            if time.monotonic() > deadline:
+                raise ClusterError(
+                    f"CRD {name} was not Established within {timeout:.0f}s",
+                    hint=f"see `kubectl get crd {name} -o yaml` for its conditions",
+                )
+            time.sleep(0.2)
+    return names
+
+
+def _established(client: Client, name: str) -> bool:
+    with contextlib.suppress(ApiError):
+        crd = client.get(CustomResourceDefinition, name)
+        for cond in (crd.status.conditions if crd.status else None) or []:
+            if cond.type == "Established" and cond.status == "True":
+                return True
+    return False

@@ -1,0 +1,85 @@
+"""``--state k8s://CONTEXT/NAMESPACE``: a rollout store in a management cluster.
+
+``CONTEXT`` is a context of the kubeconfig (``--kubeconfig``, else ``KUBECONFIG``/``~/.kube/
+config``); empty (``k8s:///NAMESPACE``) means the pod's own service account when running in a
+cluster, else the kubeconfig's current context.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from lightkube import Client, KubeConfig
+
+from kubecurrent.collect.cluster import Connection
+from kubecurrent.errors import ClusterError, UsageError
+from kubecurrent.kubestate._store import KubeStore
+
+__all__ = [
+    "SCHEME",
+    "StateUrl",
+    "is_state_url",
+    "management_client",
+    "open_store",
+    "parse_state_url",
+]
+
+SCHEME = "k8s://"
+_IN_CLUSTER = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+
+
+@dataclass(frozen=True)
+class StateUrl:
+    """A ``k8s://`` state URL: its context ("" = in-cluster or current) and namespace."""
+
+    context: str
+    namespace: str
+
+
+def is_state_url(text: str) -> bool:
+    return text.startswith(SCHEME)
+
+
+def parse_state_url(text: str) -> StateUrl:
+    """``k8s://CONTEXT/NAMESPACE`` split, or a ``UsageError`` saying how to write it."""
+    rest = text.removeprefix(SCHEME)
+    context, slash, namespace = rest.rpartition("/")
+    if not is_state_url(text) or not slash or not namespace:
+        raise UsageError(
+            f"--state {text!r}: not a management-cluster state",
+            hint="write k8s://CONTEXT/NAMESPACE (k8s:///NAMESPACE for the current context or "
+            "the pod's own service account), or a file path",
+        )
+    return StateUrl(context, namespace)
+
+
+def management_client(kubeconfig: Path | None, context: str) -> Client:
+    """A client for the management cluster (see the module docstring for ``context``)."""
+    try:
+        if kubeconfig is None and not context and Path(_IN_CLUSTER).exists():
+            config = KubeConfig.from_service_account()
+        elif kubeconfig is not None:
+            config = KubeConfig.from_file(kubeconfig)
+        else:
+            config = KubeConfig.from_env()
+        single = config.get(context_name=context or None)
+    except Exception as exc:
+        raise ClusterError(
+            f"cannot reach the management cluster (context {context or '(current)'}): {exc}",
+            hint="check --kubeconfig and the context in --state k8s://CONTEXT/NAMESPACE",
+        ) from None
+    conn = Connection(single)
+    return Client(
+        conn.config, field_manager="kubecurrent", trust_env=False, transport=conn.transport()
+    )
+
+
+def open_store(text: str, kubeconfig: Path | None = None) -> KubeStore:
+    """The ``KubeStore`` that ``--state k8s://CONTEXT/NAMESPACE`` names."""
+    url = parse_state_url(text)
+    if kubeconfig is None and os.environ.get("KUBECONFIG"):
+        kubeconfig = Path(os.environ["KUBECONFIG"])
+    client = management_client(kubeconfig, url.context)
+    return KubeStore(client, url.namespace, text)
