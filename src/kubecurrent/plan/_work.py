@@ -19,13 +19,23 @@ def show(version: KubeVersion) -> str:
     return str(version).removeprefix("v")
 
 
+def follows_control_plane(addon: Addon) -> bool:
+    """True for add-ons that move right after each hop instead of before it."""
+    return addon.must_match_kubernetes_minor or bool(addon.bundled_with_kubernetes)
+
+
 @dataclass
 class Placed:
-    """An add-on in the planned cluster: its catalog entry, release line and version."""
+    """An add-on in the planned cluster: its catalog entry, release line and version
+    (``Work.place`` makes one)."""
 
     addon: Addon
     line: int
     version: str
+    current: Line
+    """The release line ``line`` points at, looked up once (every hop tests its window)."""
+    follows: bool
+    """The add-on moves right after each hop instead of before it (``follows_control_plane``)."""
 
 
 @dataclass
@@ -82,7 +92,12 @@ class Work:
         self._target_minor = key(self.target.minor_version)
 
     def line(self, placed: Placed) -> Line:
-        return self.rules.lines(placed.addon)[placed.line]
+        return placed.current
+
+    def place(self, addon: Addon, line: int, version: str) -> Placed:
+        """``addon`` on release line ``line`` at ``version``, as the plan places it."""
+        current = self.rules.lines(addon)[line]
+        return Placed(addon, line, version, current, follows_control_plane(addon))
 
     def emit(
         self,
