@@ -88,8 +88,7 @@ def _move(work: Work, placed: Placed, choice: int, c: int, m: int) -> None:
         placed.version,
         new.install,
         _why_move(work, placed.addon, placed.line, choice, c, m),
-        f"{placed.addon.name} {placed.version} would run on Kubernetes {label(m)}, outside its "
-        f"supported window {old.window}",
+        _without_move(work, placed, m, old),
     )
     work.addons[placed.addon.name] = work.place(placed.addon, choice, new.install)
 
@@ -99,6 +98,16 @@ def _why_move(work: Work, addon: Addon, old: int, new: int, c: int, m: int) -> s
     if memo not in work.rules.texts:
         lines = work.rules.lines(addon)
         work.rules.texts[memo] = _explain_move(work, addon, lines[old], lines[new], new, c, m)
+    return work.rules.texts[memo]
+
+
+def _without_move(work: Work, placed: Placed, m: int, old: Line) -> str:
+    memo = ("without", placed.addon.name, placed.version, m, old.window)
+    if memo not in work.rules.texts:
+        work.rules.texts[memo] = (
+            f"{placed.addon.name} {placed.version} would run on Kubernetes {label(m)}, outside "
+            f"its supported window {old.window}"
+        )
     return work.rules.texts[memo]
 
 
