@@ -53,3 +53,33 @@ def test_importing_the_packages_does_not_import_the_cluster_client_or_the_sandbo
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _modules_after(code: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with one of ``prefixes`` loaded once ``code`` ran in a fresh
+    interpreter (a regression fails here, not in a timing)."""
+    probe = (
+        f"import sys\n{code}\nprint(sorted(m for m in sys.modules if m.startswith({prefixes!r})))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return list(ast.literal_eval(out.stdout.strip().splitlines()[-1]))
+
+
+def test_help_loads_no_command_no_pydantic_and_no_catalog() -> None:
+    code = (
+        "from kubecurrent.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    )
+    heavy = ("pydantic", "kubecurrent.catalog", "kubecurrent.cli.plan", "kubecurrent.cli.scan")
+    assert _modules_after(code, heavy) == []
+
+
+def test_the_plan_command_loads_no_template_engine_scanner_or_cluster_client() -> None:
+    heavy = ("jinja2", "kubecurrent.pages", "kubecurrent.analyze", "rich", "lightkube", "httpx")
+    assert _modules_after("import kubecurrent.cli.plan", heavy) == []
+    # and the name it defers still works: -o html renders through the template engine
+    code = (
+        "from kubecurrent.model.plan import FleetPlan\n"
+        "from kubecurrent.plan import render_html\n"
+        "assert '<html' in render_html(FleetPlan(target='1.34', clusters=(), groups=()))"
+    )
+    assert "jinja2" in _modules_after(code, ("jinja2",))

@@ -17,7 +17,6 @@ import click
 import msgspec
 import yaml
 
-from kubecurrent.analyze.report import absolute
 from kubecurrent.display import visible_line
 
 if TYPE_CHECKING:
@@ -119,5 +118,7 @@ def print_unbounded(renderable: Table | str, wrap: bool) -> None:
 def scan_root(paths: Sequence[str]) -> Path | None:
     """The directory the scanned paths have in common (each directory given, each file's
     parent); None when only standard input was scanned. Tables show paths relative to it."""
+    from kubecurrent.analyze.report import absolute  # scans only: plan and others start lighter
+
     dirs = [absolute(p if Path(p).is_dir() else str(Path(p).parent)) for p in paths if p != "-"]
     return Path(os.path.commonpath(dirs)) if dirs else None

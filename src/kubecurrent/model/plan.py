@@ -73,6 +73,38 @@ class Step(_Frozen):
         """What the step does, without its explanation (used to group identical paths)."""
         return (self.type, self.target, self.from_, self.to)
 
+    @classmethod
+    def trusted(
+        cls,
+        order: int,
+        type_: StepType,
+        target: str,
+        from_: str,
+        to: str | None,
+        why: str,
+        without: str,
+        hop: int,
+        managed_by: Provider | None = None,
+    ) -> Step:
+        """A step from values valid by construction, without validating them: the planner makes
+        tens of thousands per fleet and this is three times cheaper than ``Step(...)``. The
+        result equals ``Step(...)`` on the same values (``tests/unit/model``); anything read
+        from outside goes through ``Step(...)`` or ``model_validate``."""
+        step = _new(cls)
+        _set(step, "__dict__", {
+            "order": order, "type": type_, "target": target, "from_": from_, "to": to,
+            "why": why, "without": without, "hop": hop, "managed_by": managed_by,
+        })  # fmt: skip
+        _set(step, "__pydantic_fields_set__", set(_STEP_FIELDS))
+        _set(step, "__pydantic_extra__", None)
+        _set(step, "__pydantic_private__", None)
+        return step
+
+
+_new = object.__new__
+_set = object.__setattr__
+_STEP_FIELDS = frozenset(Step.model_fields)
+
 
 class PlanTotals(_Frozen):
     """How much work a plan is."""
@@ -198,11 +230,7 @@ class ClusterPlan(_Frozen):
         return [self.from_version, *(s.to or "" for s in hops)]
 
     def to_json(self) -> dict[str, Any]:
-        skip = {"from_version"} | (set() if self.holds else {"holds"})  # shown when there are
-        data = self.model_dump(mode="json", by_alias=True, exclude=skip)
-        data["from"] = self.from_version
-        data["totals"] = self.totals.model_dump()
-        return data
+        return _cluster_json(self, self.model_dump(mode="json", by_alias=True), self.totals)
 
 
 class PathGroup(_Frozen):
@@ -230,9 +258,27 @@ class FleetPlan(_Frozen):
         return [c for c in self.clusters if c.status == "blocked"]
 
     def to_json(self) -> dict[str, Any]:
+        # One dump of every cluster (a fleet has tens of thousands of steps), then each cluster
+        # dict finished as ClusterPlan.to_json finishes its own; the totals counted once each.
+        dumped = self.model_dump(mode="json", by_alias=True, include={"clusters", "groups"})
+        totals = [c.totals for c in self.clusters]
         return {
             "target": self.target,
-            "clusters": [c.to_json() for c in self.clusters],
-            "groups": [g.model_dump(mode="json") for g in self.groups],
-            "totals": self.totals.model_dump(),
+            "clusters": [
+                _cluster_json(c, data, t)
+                for c, data, t in zip(self.clusters, dumped["clusters"], totals, strict=True)
+            ],
+            "groups": dumped["groups"],
+            "totals": sum(totals, PlanTotals()).model_dump(),
         }
+
+
+def _cluster_json(plan: ClusterPlan, data: dict[str, Any], totals: PlanTotals) -> dict[str, Any]:
+    """A cluster's JSON from its dump: ``from`` and ``totals`` last, ``holds`` only when there
+    are some (the ``-o json`` contract in the module docstring)."""
+    del data["from_version"]
+    if not plan.holds:
+        del data["holds"]
+    data["from"] = plan.from_version
+    data["totals"] = totals.model_dump()
+    return data

@@ -35,7 +35,7 @@ def place_installed(work: Work) -> None:
                 addon=addon.name,
             )
             continue
-        work.addons[addon.name] = Placed(addon, line, installed.version)
+        work.addons[addon.name] = work.place(addon, line, installed.version)
 
 
 def fit_current(work: Work) -> None:
@@ -50,15 +50,10 @@ def fit_current(work: Work) -> None:
             _cross(work, placed, c, c)
 
 
-def follows_control_plane(addon: Addon) -> bool:
-    """True for add-ons that move right after each hop instead of before it."""
-    return addon.must_match_kubernetes_minor or bool(addon.bundled_with_kubernetes)
-
-
 def before_hop(work: Work, m: int) -> None:
     """Move every ordinary add-on whose release does not support minor ``m``."""
-    for placed in list(work.addons.values()):  # the window test first: it is the cheaper one
-        if not work.line(placed).supports(m) and not follows_control_plane(placed.addon):
+    for placed in list(work.addons.values()):
+        if not placed.follows and not placed.current.lo <= m <= placed.current.hi:
             _cross(work, placed, work.minor, m)
 
 
@@ -66,7 +61,7 @@ def after_hop(work: Work) -> None:
     """Move add-ons that follow the control plane to the new minor's release."""
     minor = work.minor
     for placed in list(work.addons.values()):
-        if not work.line(placed).supports(minor) and follows_control_plane(placed.addon):
+        if placed.follows and not placed.current.lo <= minor <= placed.current.hi:
             _cross(work, placed, minor, minor)
 
 
@@ -93,10 +88,9 @@ def _move(work: Work, placed: Placed, choice: int, c: int, m: int) -> None:
         placed.version,
         new.install,
         _why_move(work, placed.addon, placed.line, choice, c, m),
-        f"{placed.addon.name} {placed.version} would run on Kubernetes {label(m)}, outside its "
-        f"supported window {old.window}",
+        _without_move(work, placed, m, old),
     )
-    work.addons[placed.addon.name] = Placed(placed.addon, choice, new.install)
+    work.addons[placed.addon.name] = work.place(placed.addon, choice, new.install)
 
 
 def _why_move(work: Work, addon: Addon, old: int, new: int, c: int, m: int) -> str:
@@ -104,6 +98,16 @@ def _why_move(work: Work, addon: Addon, old: int, new: int, c: int, m: int) -> s
     if memo not in work.rules.texts:
         lines = work.rules.lines(addon)
         work.rules.texts[memo] = _explain_move(work, addon, lines[old], lines[new], new, c, m)
+    return work.rules.texts[memo]
+
+
+def _without_move(work: Work, placed: Placed, m: int, old: Line) -> str:
+    memo = ("without", placed.addon.name, placed.version, m, old.window)
+    if memo not in work.rules.texts:
+        work.rules.texts[memo] = (
+            f"{placed.addon.name} {placed.version} would run on Kubernetes {label(m)}, outside "
+            f"its supported window {old.window}"
+        )
     return work.rules.texts[memo]
 
 
@@ -162,7 +166,7 @@ def _replace(work: Work, placed: Placed, new_name: str, c: int, m: int) -> None:
         f"{old} would run on {label(m)} outside every window the catalog knows for it",
     )
     del work.addons[old]
-    work.addons[new_name] = Placed(new, choice, line.install)
+    work.addons[new_name] = work.place(new, choice, line.install)
 
 
 def _remove(work: Work, placed: Placed, m: int, how: str) -> None:

@@ -30,12 +30,13 @@ import datetime as dt
 
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.aks import AksCluster, AksMaintenance, MaintenanceKind
+from kubecurrent.model.clouds import Provider
 from kubecurrent.model.plan import DAYS, Day, Hold
 from kubecurrent.plan._nodes import roll_to_control_plane
 from kubecurrent.plan._rules import key, label
 from kubecurrent.plan._work import Work
 
-PROVIDER = "aks"
+PROVIDER: Provider = "aks"
 UPGRADE_URL = "https://learn.microsoft.com/azure/aks/upgrade-aks-cluster"
 NODE_POOLS_URL = "https://learn.microsoft.com/azure/aks/upgrade-node-pools"
 NODE_IMAGE_URL = "https://learn.microsoft.com/azure/aks/node-image-upgrade"

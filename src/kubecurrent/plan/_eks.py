@@ -19,12 +19,13 @@
 from __future__ import annotations
 
 from kubecurrent.model import MinorVersion
+from kubecurrent.model.clouds import Provider
 from kubecurrent.model.managed import EksCluster, ManagedAddon
 from kubecurrent.plan._nodes import roll_to_control_plane
 from kubecurrent.plan._rules import key, label
 from kubecurrent.plan._work import Work, show
 
-PROVIDER = "eks"
+PROVIDER: Provider = "eks"
 UPDATE_CLUSTER_URL = "https://docs.aws.amazon.com/eks/latest/userguide/update-cluster.html"
 VERSIONS_FAQ_URL = (
     "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html#version-faqs"

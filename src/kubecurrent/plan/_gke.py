@@ -23,13 +23,14 @@ import datetime as dt
 import re
 
 from kubecurrent.model import MinorVersion
+from kubecurrent.model.clouds import Provider
 from kubecurrent.model.gke import Channel, GkeCluster, MaintenancePolicy, minor_of
 from kubecurrent.model.plan import DAYS, Day, Hold
 from kubecurrent.plan._nodes import roll_to_control_plane
 from kubecurrent.plan._rules import key, label
 from kubecurrent.plan._work import Work
 
-PROVIDER = "gke"
+PROVIDER: Provider = "gke"
 POOL_SKEW = 2
 """Minors a GKE node pool may run behind the master (VERSIONING_URL)."""
 VERSIONING_URL = "https://cloud.google.com/kubernetes-engine/versioning"

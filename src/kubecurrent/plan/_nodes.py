@@ -10,6 +10,7 @@ instead (``_provider``), through ``roll_to_control_plane``.
 from __future__ import annotations
 
 from kubecurrent.model import KubeVersion
+from kubecurrent.model.clouds import Provider
 from kubecurrent.plan._rules import key, label
 from kubecurrent.plan._work import Work, show
 
@@ -79,7 +80,7 @@ def finish(work: Work) -> None:
 
 
 def roll_to_control_plane(
-    work: Work, name: str, reason: str, without: str, *, managed_by: str | None = None
+    work: Work, name: str, reason: str, without: str, *, managed_by: Provider | None = None
 ) -> None:
     """Roll ``name`` to the control plane's version in one roll (a provider-managed pool)."""
     current = work.pools[name]
@@ -107,7 +108,7 @@ def _emit(
     to: KubeVersion,
     reason: str,
     without: str,
-    managed_by: str | None = None,
+    managed_by: Provider | None = None,
 ) -> None:
     jumps = key(to.minor_version) - key(current.minor_version)
     note = work.provider.pool_note(name)

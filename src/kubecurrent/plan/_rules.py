@@ -63,6 +63,7 @@ class Rules:
         self._older: dict[int, int | None] = {}
         self._lines: dict[str, tuple[Line, ...]] = {}
         self._line_of: dict[tuple[str, str], int | None] = {}
+        self._choices: dict[tuple[str, int | None, int, int, int], int | None] = {}
         self.texts: dict[tuple[object, ...], str] = {}
         """Explanations already written, by what they depend on (fleets repeat them a lot)."""
         self._apis = {(a.api_version, a.kind): a for a in catalog.apis}
@@ -108,6 +109,12 @@ class Rules:
         """The release line to move to: newer than line ``after``, running on every minor in
         ``lo..hi``; among those the one that reaches furthest towards ``target``, then the newest.
         """
+        memo = (addon.name, after, lo, hi, target)
+        if memo not in self._choices:
+            self._choices[memo] = self._choose(addon, after, lo, hi, target)
+        return self._choices[memo]
+
+    def _choose(self, addon: Addon, after: int | None, lo: int, hi: int, target: int) -> int | None:
         lines = self.lines(addon)
         start = -1 if after is None else after
         best: int | None = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from kubecurrent.catalog import Addon
 from kubecurrent.model import KubeVersion
+from kubecurrent.model.clouds import Provider
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import Step, StepType
 from kubecurrent.plan._policy import PlanPolicy
@@ -18,13 +19,23 @@ def show(version: KubeVersion) -> str:
     return str(version).removeprefix("v")
 
 
+def follows_control_plane(addon: Addon) -> bool:
+    """True for add-ons that move right after each hop instead of before it."""
+    return addon.must_match_kubernetes_minor or bool(addon.bundled_with_kubernetes)
+
+
 @dataclass
 class Placed:
-    """An add-on in the planned cluster: its catalog entry, release line and version."""
+    """An add-on in the planned cluster: its catalog entry, release line and version
+    (``Work.place`` makes one)."""
 
     addon: Addon
     line: int
     version: str
+    current: Line
+    """The release line ``line`` points at, looked up once (every hop tests its window)."""
+    follows: bool
+    """The add-on moves right after each hop instead of before it (``follows_control_plane``)."""
 
 
 @dataclass
@@ -81,7 +92,12 @@ class Work:
         self._target_minor = key(self.target.minor_version)
 
     def line(self, placed: Placed) -> Line:
-        return self.rules.lines(placed.addon)[placed.line]
+        return placed.current
+
+    def place(self, addon: Addon, line: int, version: str) -> Placed:
+        """``addon`` on release line ``line`` at ``version``, as the plan places it."""
+        current = self.rules.lines(addon)[line]
+        return Placed(addon, line, version, current, follows_control_plane(addon))
 
     def emit(
         self,
@@ -92,20 +108,10 @@ class Work:
         why: str,
         without: str,
         *,
-        managed_by: str | None = None,
+        managed_by: Provider | None = None,
     ) -> None:
-        # Validated construction: pydantic's compiled validator makes a step in a third of the
-        # time model_construct's Python loop takes (a fleet plan makes tens of thousands).
-        step = Step(
-            order=len(self.steps) + 1,
-            type=type_,
-            target=target,
-            from_=from_,
-            to=to,
-            why=why,
-            without=without,
-            hop=self.hop,
-            managed_by=managed_by,
+        step = Step.trusted(
+            len(self.steps) + 1, type_, target, from_, to, why, without, self.hop, managed_by
         )
         self.steps.append(step)
 

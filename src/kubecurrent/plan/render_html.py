@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from kubecurrent.model.plan import FleetPlan
-from kubecurrent.pages import render
 from kubecurrent.plan._text import action, change, phases, totals_line
 
 
 def render_html(fleet: FleetPlan) -> str:
     """The fleet plan as one HTML page."""
+    from kubecurrent.pages import render  # jinja2 only for -o html: plan's other outputs skip it
+
     return render(
         "plan.html",
         fleet=fleet,

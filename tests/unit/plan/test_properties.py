@@ -20,8 +20,8 @@ from kubecurrent.model.inventory import ClusterInventory, InstalledAddon, NodePo
 from kubecurrent.model.managed import EksCluster, ManagedAddon, ManagedNodegroup, SupportType
 from kubecurrent.model.plan import ClusterPlan, Step
 from kubecurrent.plan import PlanPolicy, Rules, plan_cluster
-from kubecurrent.plan._addons import follows_control_plane
 from kubecurrent.plan._rules import key, label
+from kubecurrent.plan._work import follows_control_plane
 
 CATALOG: Catalog = load_catalog()
 RULES = Rules(CATALOG)
