@@ -280,9 +280,9 @@ def test_the_upgrade_button_rolls_the_mixed_fleet_out_in_waves(
 
     # The audit trail: each cluster's control plane and pool steps, done by the web user.
     audit = Store(state, create=False).audit_records(rid)
-    done = {(r["cluster"], r["type"]) for r in audit if r["action"] == "step.done"}
+    done = {(r.cluster, r.type) for r in audit if r.action == "step.done"}
     for name in PROVIDERS:
         assert {(name, "control-plane"), (name, "node-pool")} <= done, (name, sorted(done))
-    assert {r["user"] for r in audit} == {OPERATOR[0]}
-    started = [r for r in audit if r["action"] == "step.start"]
-    assert len(started) == len([r for r in audit if r["action"] == "step.done"])
+    assert {r.user for r in audit} == {OPERATOR[0]}
+    started = [r for r in audit if r.action == "step.start"]
+    assert len(started) == len([r for r in audit if r.action == "step.done"])
