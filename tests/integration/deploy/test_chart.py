@@ -78,18 +78,31 @@ def test_the_chart_ships_the_packages_crds_unchanged() -> None:
     assert shipped == {doc.file: doc.text for doc in crd_documents()}
 
 
-def test_defaults_render_two_controller_replicas_and_no_dashboard_yet(tmp_path: Path) -> None:
+def test_defaults_render_two_controller_replicas_and_the_dashboard(tmp_path: Path) -> None:
     docs = render(tmp_path)
     assert kinds(docs) == [
         "Deployment/r1-kubecurrent-controller",
+        "Deployment/r1-kubecurrent-dashboard",
         "Role/r1-kubecurrent-controller",
+        "Role/r1-kubecurrent-dashboard",
         "RoleBinding/r1-kubecurrent-controller",
+        "RoleBinding/r1-kubecurrent-dashboard",
         "Service/r1-kubecurrent-controller-metrics",
+        "Service/r1-kubecurrent-dashboard",
         "ServiceAccount/r1-kubecurrent-controller",
+        "ServiceAccount/r1-kubecurrent-dashboard",
     ]
-    with_dashboard = kinds(render(tmp_path, {"dashboard": {"enabled": True}}))
-    assert "Deployment/r1-kubecurrent-dashboard" in with_dashboard
-    assert "Role/r1-kubecurrent-dashboard" in with_dashboard
+    without = kinds(render(tmp_path, {"dashboard": {"enabled": False}}))
+    assert not [k for k in without if "dashboard" in k]
+    dashboard = next(
+        d
+        for d in docs
+        if d["metadata"]["name"] == "r1-kubecurrent-dashboard" and d["kind"] == "Deployment"
+    )
+    (web,) = dashboard["spec"]["template"]["spec"]["containers"]
+    assert web["args"][0] == "serve" and "--state=k8s:///$(POD_NAMESPACE)" in web["args"]
+    tokens = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in web["env"] if "TOKEN" in e["name"]}
+    assert {ref["name"] for ref in tokens.values()} == {"r1-kubecurrent-dashboard"}
     controller = next(
         d
         for d in docs
