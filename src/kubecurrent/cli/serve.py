@@ -141,7 +141,7 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
     Log in with a user of --users FILE, or with a token from KUBECURRENT_SERVE_OPERATOR_TOKEN /
     KUBECURRENT_SERVE_VIEWER_TOKEN (user name left empty); the API (/api/...) takes the tokens
     as `Authorization: Bearer`. Viewers read; operators may also refresh and start, approve,
-    pause, resume or abort rollouts (in the --state file `kubecurrent rollout` uses). Every
+    pause, resume or abort rollouts (in the --state `kubecurrent rollout` uses). Every
     action is written to the audit log. Only loopback addresses are served unless
     --behind-tls-proxy. Stopping the server pauses the rollouts it drives after their current
     step; `kubecurrent rollout resume ID` or the Resume button continues them.
