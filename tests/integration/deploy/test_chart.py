@@ -207,7 +207,7 @@ def test_the_controllers_role_is_enough_for_leases_and_the_store_and_no_more(
     rid = "r-rbac"
     store.create(
         RolloutRecord(rid, "1.37", "chart", Strategy(), RolloutState.PENDING, now, now, "ctl"),
-        [WaveRecord(rid, 0, "all", WaveState.PENDING, False)],
+        [WaveRecord(rid, 0, "all", WaveState.PENDING, approvals_needed=0)],
         [ClusterRecord(rid, ClusterRef("prod-eu-1"), 0, 0, ClusterState.PENDING)],
         Change("ctl", now, "created"),
     )
