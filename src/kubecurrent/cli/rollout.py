@@ -27,6 +27,7 @@ from kubecurrent.cli._options import KUBECONFIG
 from kubecurrent.cli._output import console, emit, simple_table
 from kubecurrent.cli._rehearsals import check_rehearsals, record_rehearsals, rehearsal_options
 from kubecurrent.cli._rollout_options import given, runner_flags
+from kubecurrent.cli._state import open_state
 from kubecurrent.collect.cluster import load_fleet_file
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock, redact_url
@@ -39,12 +40,10 @@ from kubecurrent.rollout import (
     Engine,
     Health,
     RolloutStore,
-    Store,
     abort,
     approve,
     change_runner,
     create,
-    default_state_path,
     default_strategy,
     describe_runner,
     load_strategy,
@@ -90,21 +89,7 @@ ACTOR = click.option(
 def _store(path: Path | None, *, create: bool = False) -> RolloutStore:
     """The state file (only ``rollout start`` creates one), or the management cluster that
     ``--state k8s://CONTEXT/NAMESPACE`` names (docs/controller.md)."""
-    url = state_url(path)
-    if url is not None:
-        from kubecurrent.kubestate import open_store
-
-        return open_store(url)
-    return Store(path or default_state_path(), create=create)
-
-
-def state_url(path: Path | None) -> str | None:
-    """``--state k8s://CONTEXT/NAMESPACE`` as written (a Path folds its ``//``), else None."""
-    text = str(path) if path is not None else ""
-    if not text.startswith("k8s:/"):
-        return None
-    rest = text.removeprefix("k8s:/")
-    return "k8s://" + rest if "/" in rest else "k8s:///" + rest
+    return open_state(path, create=create)
 
 
 def _actor(actor: str | None) -> str:

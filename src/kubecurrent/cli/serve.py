@@ -24,10 +24,11 @@ from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
 from kubecurrent.cli._clusters import DISCOVER_KEYS, Selection, discover_options, targets
 from kubecurrent.cli._options import global_flags
 from kubecurrent.cli._rollout_options import runner_flags
-from kubecurrent.collect.cluster import ClusterTarget, CollectOptions
+from kubecurrent.cli._state import open_state, state_url
+from kubecurrent.collect.cluster import ClusterTarget, CollectOptions, default_kubeconfig
 from kubecurrent.collect.fleet_spec import load_inventory_dir
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout import ClusterRef, default_state_path
+from kubecurrent.rollout import ClusterRef
 from kubecurrent.runner import RecordedRunners
 from kubecurrent.web import (
     OIDC_SECRET_ENV,
@@ -94,7 +95,8 @@ def _discover(f: Any) -> Any:
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="KUBECURRENT_STATE",
-    help="The rollout state file `kubecurrent rollout` uses (Upgrade and History pages) "
+    help="Where `kubecurrent rollout` keeps rollouts (Upgrade and History pages): a state file, "
+    "or k8s://CONTEXT/NAMESPACE for the custom resources of a management cluster "
     "[default: ~/.local/state/kubecurrent/rollouts.db].",
 )
 @click.option(
@@ -139,7 +141,7 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
     Log in with a user of --users FILE, or with a token from KUBECURRENT_SERVE_OPERATOR_TOKEN /
     KUBECURRENT_SERVE_VIEWER_TOKEN (user name left empty); the API (/api/...) takes the tokens
     as `Authorization: Bearer`. Viewers read; operators may also refresh and start, approve,
-    pause, resume or abort rollouts (in the --state file `kubecurrent rollout` uses). Every
+    pause, resume or abort rollouts (in the --state `kubecurrent rollout` uses). Every
     action is written to the audit log. Only loopback addresses are served unless
     --behind-tls-proxy. Stopping the server pauses the rollouts it drives after their current
     step; `kubecurrent rollout resume ID` or the Resume button continues them.
@@ -176,12 +178,17 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
 def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
     catalog = load_catalog([*extra_from_env(), *map(Path, kw["extra"])])
     audit = (kw["audit_log"] or DEFAULT_AUDIT).expanduser()
-    found = _targets(opts, kw["fleet"], kw["inventory"], _discovery(kw))
+    store = open_state(
+        kw["state"], create=True, kubeconfig=Path(opts.kubeconfig) if opts.kubeconfig else None
+    )
+    found = _targets(opts, kw["fleet"], kw["inventory"], _discovery(kw), state_url(kw["state"]))
     live = found is not None
     collector = (
         live_collector(found, catalog, CollectOptions(), CONCURRENCY)
         if found is not None
-        else saved_collector(load_inventory_dir(kw["inventory"], catalog))
+        else saved_collector(
+            load_inventory_dir(kw["inventory"], catalog) if kw["inventory"] else ()
+        )
     )
     refs = tuple(
         ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.cloud)
@@ -200,17 +207,24 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         refresh_interval=kw["refresh_interval"],
         secure_cookies=kw["behind_tls_proxy"],
         sso=bool(kw.get("oidc")),
-        state_path=(kw["state"] or default_state_path()).expanduser(),
+        store=store,
         runners=RecordedRunners.checked(kw) if live else None,
         cluster_refs=refs,
-        fleet_source=str(kw["fleet"])
-        if kw["fleet"]
-        else (f"discovery {kw['discover']}" if kw.get("discover") else "kubeconfig contexts"),
+        fleet_source=_fleet_source(kw, live),
         today=dt.date.today,
     )
 
 
 CONCURRENCY = 8
+
+
+def _fleet_source(kw: dict[str, Any], live: bool) -> str:
+    """What the clusters came from, recorded with each rollout started here."""
+    if kw["fleet"]:
+        return str(kw["fleet"])
+    if kw.get("discover"):
+        return f"discovery {kw['discover']}"
+    return "kubeconfig contexts" if live else "no live clusters"
 
 
 def _discovery(kw: dict[str, Any]) -> dict[str, Any]:
@@ -222,12 +236,18 @@ def _targets(
     fleet: str | None,
     inventory: Path | None,
     discovery: dict[str, Any] | None = None,
+    management: str | None = None,
 ) -> list[ClusterTarget] | None:
-    """The live clusters to collect (and to upgrade); None when serving saved snapshots."""
+    """The live clusters to collect (and to upgrade); None when serving saved snapshots, or
+    when a dashboard on a management cluster's store (``management``, a ``k8s://`` URL) is
+    given no clusters and has no kubeconfig (a pod: the controller drives the rollouts)."""
     found = discovery or {}
     if fleet and inventory:
         raise UsageError("give --fleet or --inventory, not both", hint="pick one source")
     if inventory:
+        return None
+    explicit = fleet or found.get("discover") or opts.context
+    if management and not explicit and not _has_kubeconfig(opts):
         return None
     sel = Selection(
         discover=found.get("discover"),
@@ -248,6 +268,10 @@ def _targets(
         concurrency=CONCURRENCY,
     )
     return targets(sel, opts)
+
+
+def _has_kubeconfig(opts: GlobalOptions) -> bool:
+    return bool(opts.kubeconfig) or default_kubeconfig().is_file()
 
 
 def _authenticators(users: Path | None) -> list[Authenticator]:

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.rollout import ClusterRef, RunnerSource
+from kubecurrent.rollout import ClusterRef, RolloutStore, RunnerSource
 from kubecurrent.web._audit import WebAudit
 from kubecurrent.web._auth import Authenticators
 from kubecurrent.web._fleet import FleetState
@@ -36,12 +36,15 @@ class WebContext:
     """Set the cookies' Secure flag (behind a TLS-terminating proxy)."""
     sso: bool = False
     """Single sign-on is configured: the login page offers it (``/oidc/login``)."""
-    state_path: Path | None = None
-    """The state store the CLI uses (``--state``); handed to extensions such as rollout pages."""
+    store: RolloutStore | None = None
+    """The rollout store the CLI uses (``--state``: a SQLite file or ``k8s://CONTEXT/NAMESPACE``,
+    the custom resources of a management cluster); handed to extensions such as the rollout
+    pages. None: no rollout pages."""
     runners: RunnerSource | None = None
     """Builds the per-cluster side of a rollout from its recorded options (the CLI's
     ``SandboxAwareRun``, injected by ``kubecurrent serve``); None when the dashboard cannot
-    drive rollouts (saved snapshots)."""
+    drive rollouts (saved snapshots, or no live clusters: in a management cluster the controller
+    drives them)."""
     cluster_refs: tuple[ClusterRef, ...] = ()
     """Where each cluster of the fleet is reached (kubeconfig, context, labels, timeout)."""
     fleet_source: str = ""

@@ -2,13 +2,13 @@
 
 An ``Extension`` brings its routes and its navigation entries. ``create_app`` asks every hook in
 ``EXTENSIONS`` for one, with the ``WebContext`` (catalog, fleet, sessions, audit, templates and
-``state_path``, the CLI's state store). Routes must wrap their handlers in ``guard(Role…)``;
+``store``, the CLI's rollout store). Routes must wrap their handlers in ``guard(Role…)``;
 state-changing ones get the CSRF check and the audit from it. A nav entry shows only to users
 whose role allows it.
 
 Phase 2's hook, ``kubecurrent.web._rollout_pages.rollout_extension`` (the Upgrade and History
 pages over ``kubecurrent.rollout``), is appended by ``kubecurrent.web`` itself. Without a state
-store (``WebContext.state_path`` None) it brings nothing, and the nav shows no Upgrade or History
+store (``WebContext.store`` None) it brings nothing, and the nav shows no Upgrade or History
 link: nothing is faked. Hooks may register shutdown work in ``WebContext.on_close``.
 """
 

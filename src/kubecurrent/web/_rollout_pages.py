@@ -36,7 +36,6 @@ from starlette.routing import BaseRoute, Route
 from kubecurrent.errors import UsageError
 from kubecurrent.rollout import (
     AuditAction,
-    Store,
     describe_runner,
     render_html,
     render_markdown,
@@ -75,9 +74,9 @@ def took(start: str | None, end: str | None) -> str:
 
 def rollout_extension(ctx: WebContext) -> Extension:
     """The hook in ``EXTENSIONS``: nothing without a state store (nothing is faked)."""
-    if ctx.state_path is None:
+    if ctx.store is None:
         return Extension("rollouts", ())
-    service = Rollouts(Store(ctx.state_path), ctx.runners)
+    service = Rollouts(ctx.store, ctx.runners)
     ctx.on_close.append(service.stop)
     pages = RolloutPages(ctx, service)
     return Extension(
@@ -239,8 +238,9 @@ class RolloutPages:
     def _refusal(self, proposal: Proposal) -> str:
         if not self.service.can_drive:
             return (
-                "this dashboard serves saved snapshots and cannot upgrade clusters; run "
-                "`kubecurrent serve --fleet FILE` (or `kubecurrent rollout start`)"
+                "this dashboard has no live clusters (saved snapshots, or none given) and cannot "
+                "upgrade clusters; run `kubecurrent serve --fleet FILE` (or `kubecurrent rollout "
+                "start`, or apply a FleetUpgrade to the management cluster)"
             )
         if proposal.errors:
             return "; ".join(proposal.errors.values())

@@ -150,8 +150,9 @@ class Rollouts:
         """Drive ``rid`` in a background thread; False when one already does, or none can."""
         if self.runners is None:
             self._notes[rid] = (
-                "this dashboard cannot drive rollouts (it serves saved snapshots): continue with "
-                f"`kubecurrent rollout resume {rid}`"
+                "this dashboard has no live clusters to drive rollouts with (saved snapshots, or "
+                "a management cluster whose controller drives them): the controller, or "
+                f"`kubecurrent rollout resume {rid}`, continues it"
             )
             return False
         with self._lock:

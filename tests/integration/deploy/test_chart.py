@@ -29,9 +29,12 @@ from kubecurrent.rollout import (
     Strategy,
     WaveRecord,
     WaveState,
+    create,
+    summaries,
 )
 from kubecurrent.sandbox._build import binary_path
 from kubecurrent.sandbox._components import HELM
+from kubecurrent.web._rollouts import Rollouts
 from tests.integration.conftest import SessionSandbox, guard
 
 pytestmark = pytest.mark.integration
@@ -78,18 +81,31 @@ def test_the_chart_ships_the_packages_crds_unchanged() -> None:
     assert shipped == {doc.file: doc.text for doc in crd_documents()}
 
 
-def test_defaults_render_two_controller_replicas_and_no_dashboard_yet(tmp_path: Path) -> None:
+def test_defaults_render_two_controller_replicas_and_the_dashboard(tmp_path: Path) -> None:
     docs = render(tmp_path)
     assert kinds(docs) == [
         "Deployment/r1-kubecurrent-controller",
+        "Deployment/r1-kubecurrent-dashboard",
         "Role/r1-kubecurrent-controller",
+        "Role/r1-kubecurrent-dashboard",
         "RoleBinding/r1-kubecurrent-controller",
+        "RoleBinding/r1-kubecurrent-dashboard",
         "Service/r1-kubecurrent-controller-metrics",
+        "Service/r1-kubecurrent-dashboard",
         "ServiceAccount/r1-kubecurrent-controller",
+        "ServiceAccount/r1-kubecurrent-dashboard",
     ]
-    with_dashboard = kinds(render(tmp_path, {"dashboard": {"enabled": True}}))
-    assert "Deployment/r1-kubecurrent-dashboard" in with_dashboard
-    assert "Role/r1-kubecurrent-dashboard" in with_dashboard
+    without = kinds(render(tmp_path, {"dashboard": {"enabled": False}}))
+    assert not [k for k in without if "dashboard" in k]
+    dashboard = next(
+        d
+        for d in docs
+        if d["metadata"]["name"] == "r1-kubecurrent-dashboard" and d["kind"] == "Deployment"
+    )
+    (web,) = dashboard["spec"]["template"]["spec"]["containers"]
+    assert web["args"][0] == "serve" and "--state=k8s:///$(POD_NAMESPACE)" in web["args"]
+    tokens = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in web["env"] if "TOKEN" in e["name"]}
+    assert {ref["name"] for ref in tokens.values()} == {"r1-kubecurrent-dashboard"}
     controller = next(
         d
         for d in docs
@@ -191,7 +207,7 @@ def test_the_controllers_role_is_enough_for_leases_and_the_store_and_no_more(
     rid = "r-rbac"
     store.create(
         RolloutRecord(rid, "1.37", "chart", Strategy(), RolloutState.PENDING, now, now, "ctl"),
-        [WaveRecord(rid, 0, "all", WaveState.PENDING, False)],
+        [WaveRecord(rid, 0, "all", WaveState.PENDING, approvals_needed=0)],
         [ClusterRecord(rid, ClusterRef("prod-eu-1"), 0, 0, ClusterState.PENDING)],
         Change("ctl", now, "created"),
     )
@@ -208,6 +224,53 @@ def test_the_controllers_role_is_enough_for_leases_and_the_store_and_no_more(
     assert denied.value.status.code == 403
     with pytest.raises(ClusterError):  # nothing outside its namespace
         KubeStore(client, "default", "k8s://sandbox/default").rollouts()
+
+
+def test_the_dashboards_role_is_enough_to_show_and_control_rollouts(
+    tmp_path: Path, cluster: SessionSandbox, namespace: str
+) -> None:
+    admin = cluster.client()
+    install_crds(admin, "kubecurrent-tests")
+    helm(
+        "--kubeconfig",
+        str(cluster.kubeconfig),
+        "install",
+        "r1",
+        str(CHART),
+        "-n",
+        namespace,
+        "--skip-crds",
+    )
+    recorder = KubeStore(admin, namespace, f"k8s://sandbox/{namespace}")
+    strategy = Strategy.model_validate({"waves": [{"name": "all", "approval": True}]})
+    rid = create(
+        recorder,
+        clusters=[ClusterRef("prod-eu-1"), ClusterRef("prod-eu-2")],
+        target="1.37",
+        strategy=strategy,
+        fleet="chart",
+        actor="ann",
+        now=dt.datetime.now(dt.UTC),
+    )
+    client = cluster.client(
+        _service_account_kubeconfig(cluster, namespace, "r1-kubecurrent-dashboard", tmp_path)
+    )
+    # What the dashboard's pages and actions call, with the dashboard's own token.
+    service = Rollouts(KubeStore(client, namespace, f"k8s:///{namespace}"), runners=None)
+    assert [s["id"] for s in summaries(service.store)] == [rid]
+    live = service.live(rid)
+    assert live["driver"] is None
+    assert [c["name"] for w in live["waves"] for c in w["clusters"]] == ["prod-eu-1", "prod-eu-2"]
+    assert service.approve(rid, "all", "olga", "CAB-7").complete
+    service.pause(rid, "olga")
+    assert recorder.rollout(rid).state is RolloutState.PAUSED
+    service.resume(rid, "olga", retry_failed=True)
+    assert service.note(rid) is not None  # no clusters here: the controller drives it
+    assert service.abort(rid, "olga")
+    assert recorder.waves(rid)[0].approvers == ("olga",)
+    with pytest.raises(ApiError) as denied:  # it may not read the members' Secrets
+        client.get(Secret, "kubecurrent-member-prod-eu-1", namespace=namespace)
+    assert denied.value.status.code == 403
 
 
 def _service_account_kubeconfig(

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from kubecurrent.catalog import Catalog, load_catalog
 from kubecurrent.collect.cluster import ClusterResult, ClusterTarget
 from kubecurrent.model.inventory import ClusterInventory
-from kubecurrent.rollout import ClusterRef
+from kubecurrent.rollout import ClusterRef, Store
 from kubecurrent.web import (
     Authenticators,
     FleetState,
@@ -122,7 +122,7 @@ def ctx(tmp_path: Path, catalog: Catalog, clock: Clock) -> WebContext:
         ),
         sessions=Sessions(b"k" * 32, ttl=3600, clock=clock),
         audit=WebAudit(tmp_path / "audit.jsonl"),
-        state_path=tmp_path / "rollouts.db",
+        store=Store(tmp_path / "rollouts.db"),
         cluster_refs=tuple(ClusterRef(i.name, labels=dict(i.labels)) for i in FLEET),
         fleet_source="fleet.yaml",
         today=lambda: TODAY,

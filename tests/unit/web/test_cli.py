@@ -8,7 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from kubecurrent.cli._app import _register, root
-from kubecurrent.errors import UsageError
+from kubecurrent.cli._options import GlobalOptions
+from kubecurrent.cli.serve import _targets
+from kubecurrent.errors import ClusterError, UsageError
 from kubecurrent.runner import DEFAULTS, RecordedRunners
 from kubecurrent.web._auth import verify_password
 
@@ -89,3 +91,25 @@ def test_serve_takes_the_rollout_runner_flags_and_refuses_bad_ones_at_start(
     assert record["gate_timeout"] == DEFAULTS["gate_timeout"]
     with pytest.raises(UsageError, match="--health-query needs --prometheus-url"):
         RecordedRunners.checked({"health_query": ("up == 1",)})
+
+
+def test_on_a_management_clusters_store_without_a_kubeconfig_there_are_no_live_clusters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dashboard pod (`serve --state k8s:///NS`, no kubeconfig file) shows the rollouts and
+    leaves driving to the controller; with a kubeconfig it collects its contexts as before."""
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
+    opts = GlobalOptions()
+    assert _targets(opts, None, None, {}, "k8s:///fleet") is None
+    with pytest.raises(ClusterError, match="cannot read kubeconfig"):
+        _targets(opts, None, None, {}, None)  # a file store still needs the clusters
+    config = tmp_path / "kubeconfig"
+    config.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: mgmt\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: mgmt, context: {cluster: c, user: u}}]\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    found = _targets(opts, None, None, {}, "k8s://mgmt/fleet")
+    assert found is not None and [t.name for t in found] == ["mgmt"]

@@ -14,7 +14,6 @@ from joserfc import jwt
 from starlette.testclient import TestClient
 
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout import Store
 from kubecurrent.web import (
     Authenticators,
     ClusterScope,
@@ -167,8 +166,8 @@ def test_a_dev_operator_starts_on_dev_and_cannot_touch_a_rollout_with_prod(
     for action in ("approve", "pause", "resume", "abort"):
         answer = sso_client.post(f"/api/rollouts/{other}/{action}", headers=dana)
         assert answer.status_code == 403 and "env=dev only" in answer.json()["error"]
-    assert ctx.state_path is not None
-    journal = Store(ctx.state_path).journal(other)
+    assert ctx.store is not None
+    journal = ctx.store.journal(other)
     assert all(e.actor != who["user"] for e in journal)
     records = [json.loads(line) for line in ctx.audit.path.read_text().splitlines()]
     denied = {(r["action"], r["outcome"]) for r in records if r["user"] == who["user"]}

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from kubecurrent.execute import Audit, Baseline, Clock, Executor, RetryPolicy
 from kubecurrent.model.inventory import ClusterInventory, NodePool
 from kubecurrent.model.plan import ClusterPlan, Step
-from kubecurrent.rollout import ClusterRef, Lease, Store, snapshot
+from kubecurrent.rollout import ClusterRef, Lease, snapshot
 from kubecurrent.web import WebContext, create_app
 from tests.unit.web.conftest import OPERATOR_TOKEN, PASSWORDS, VIEWER_TOKEN, login
 
@@ -126,8 +126,8 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 15) -> Non
 
 
 def state_of(ctx: WebContext, rid: str) -> dict[str, Any]:
-    assert ctx.state_path is not None
-    return snapshot(Store(ctx.state_path), rid)
+    assert ctx.store is not None
+    return snapshot(ctx.store, rid)
 
 
 def audit_log(ctx: WebContext) -> list[dict[str, Any]]:
@@ -195,10 +195,10 @@ def test_the_operator_reviews_confirms_approves_and_downloads_the_record(
 
     history = app_client.get("/history")
     assert rid_text in history.text and f"/rollouts/{rid_text}/report.html" in history.text
-    assert ctx.state_path is not None
-    journal_actors = {e.actor for e in Store(ctx.state_path).journal(rid_text)}
+    assert ctx.store is not None
+    journal_actors = {e.actor for e in ctx.store.journal(rid_text)}
     assert journal_actors == {"olga"}
-    records = Store(ctx.state_path).audit_records(rid_text)
+    records = ctx.store.audit_records(rid_text)
     assert {r.user for r in records} == {"olga"}
     assert any(r.action == "wave.approve" for r in records)
     web = [(r["user"], r["action"], r["outcome"]) for r in audit_log(ctx)]
@@ -283,19 +283,19 @@ def test_actions_need_the_csrf_token(app_client: TestClient, ctx: WebContext) ->
     assert app_client.post("/upgrade", data={**START, "confirm": "prod-eu"}).status_code == 403
     assert app_client.post("/rollouts/r-x/pause").status_code == 403
     assert app_client.post("/api/rollouts", json={"clusters": ["dev-us"]}).status_code == 403
-    assert ctx.state_path is not None
-    assert Store(ctx.state_path).rollouts() == []
+    assert ctx.store is not None
+    assert ctx.store.rollouts() == []
 
 
 def test_a_rollout_driven_elsewhere_is_shown_as_such(
     app_client: TestClient, ctx: WebContext, fake_fleet: FakeFleet
 ) -> None:
-    assert ctx.state_path is not None
+    assert ctx.store is not None
     auth = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
     body = {"clusters": ["dev-us"], "strategy": "waves: [{name: a, approval: true}]"}
     rid = app_client.post("/api/rollouts", json=body, headers=auth).json()["id"]
     wait_until(lambda: state_of(ctx, rid)["state"] == "waiting-approval", "the gate")
-    with Lease(Store(ctx.state_path), rid, host="build-box-7"):
+    with Lease(ctx.store, rid, host="build-box-7"):
         answer = app_client.post(f"/api/rollouts/{rid}/resume", headers=auth)
         assert answer.status_code == 409 and "driven elsewhere" in answer.json()["error"]
         assert "build-box-7" in answer.json()["error"]
@@ -322,8 +322,8 @@ def test_shutdown_pauses_what_this_server_drives_and_resume_finishes_it(
         stopping.join(15)
     snap = state_of(ctx, rid)
     assert snap["state"] in ("paused", "done")
-    assert ctx.state_path is not None
-    journal = Store(ctx.state_path).journal(rid)
+    assert ctx.store is not None
+    journal = ctx.store.journal(rid)
     assert any("pause requested" in e.detail for e in journal)
 
     ctx.closing.clear()
@@ -363,7 +363,7 @@ def test_a_later_wave_approved_in_advance_does_not_stop_and_nothing_else_moves(
 
     app_client.post(f"/rollouts/{rid}/approve", data={"csrf_token": csrf, "wave": "canary"})
     wait_until(lambda: state_of(ctx, rid)["state"] == "done", "both waves, no second stop")
-    journal = Store(ctx.state_path or Path()).journal(rid)
+    journal = ctx.store.journal(rid)
     approvals = [(e.actor, e.detail) for e in journal if " approved" in e.detail]
     assert approvals == [("olga", "wave rest approved: CAB-9"), ("olga", "wave canary approved")]
     assert sum(e.detail.endswith("needs approval") for e in journal) == 1  # one stop only
@@ -386,7 +386,7 @@ def test_the_rollout_page_shows_the_rehearsals_attached_to_it(
         headers=operator,
     ).json()["id"]
     wait_until(lambda: state_of(ctx, rid)["state"] == "waiting-approval", "the gate")
-    assert ctx.state_path is not None
+    assert ctx.store is not None
     evidence = check_rehearsals(
         [_evidence(tmp_path / "dev-us.json", "dev-us", target="1.36", refused=1)],
         False,
@@ -394,7 +394,7 @@ def test_the_rollout_page_shows_the_rehearsals_attached_to_it(
         "1.36",
     )
     now = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
-    record_rehearsals(Store(ctx.state_path), rid, evidence, "olga", now)
+    record_rehearsals(ctx.store, rid, evidence, "olga", now)
     login(app_client, "vince", PASSWORDS["vince"])
     page = app_client.get(f"/rollouts/{rid}")
     assert "<h2>Rehearsals</h2>" in page.text

@@ -144,7 +144,7 @@ def test_the_rollout_pages_are_registered_and_guarded(ctx: WebContext) -> None:
 
 
 def test_without_a_state_store_there_are_no_rollout_pages(ctx: WebContext) -> None:
-    ctx.state_path = None
+    ctx.store = None
     app = create_app(ctx, background=False)
     assert "/upgrade" not in {getattr(r, "path", "") for r in app.routes}
     assert [n.label for n in ctx.nav] == ["Fleet"]
