@@ -205,6 +205,12 @@ class WaveRecord:
     finished: dt.datetime | None = None
     detail: str = ""
 
+    def __post_init__(self) -> None:
+        # A bool is an int to the type checker: the field was a bool before approvals by
+        # several people, and a caller still passing one would write a wrong schema value.
+        if isinstance(self.approvals_needed, bool):
+            raise TypeError("WaveRecord.approvals_needed is a number of people, not a bool")
+
     @property
     def approval(self) -> bool:
         """Whether anybody must approve before it starts."""
