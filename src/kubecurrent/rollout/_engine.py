@@ -419,7 +419,7 @@ class Engine:
                 rid,
                 name,
                 ClusterState.DONE,
-                "",
+                unenforced(plan.holds),
                 finished=self.clock.now(),
                 final_version=str(final.control_plane).removeprefix("v"),
                 findings_after=after,
