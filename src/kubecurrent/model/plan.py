@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kubecurrent.model.clouds import Provider
 from kubecurrent.model.recurrence import DAYS, Day, Recurrence
@@ -148,6 +148,12 @@ class Hold(_Frozen):
     note: str = ""
     """What it holds back in the provider's terms (``scope NO_MINOR_UPGRADES``), or why a
     ``refused`` window is not enforced."""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _utc_unless_said(cls, value: dt.datetime) -> dt.datetime:
+        """A time without an offset is UTC."""
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
     def _opens_on(self, day: dt.date) -> dt.datetime | None:
         """The opening on local ``day``, or None when the window does not open that day."""

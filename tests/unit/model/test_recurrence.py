@@ -10,6 +10,7 @@ from dateutil import rrule as oracle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kubecurrent.model.plan import Hold
 from kubecurrent.model.recurrence import Recurrence, RecurrenceError, WeekdayNum
 
 _CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -120,3 +121,18 @@ def test_rules_say_in_words_when_they_open() -> None:
         "every 2 weeks on sat, sun"
     )
     assert Recurrence.parse("FREQ=MONTHLY;BYMONTHDAY=1,-1").text() == "every month on day 1, last"
+
+
+def test_a_window_without_an_offset_is_read_in_utc() -> None:
+    naive = dt.datetime(2026, 1, 3, 2, 0)
+    window = Hold(
+        kind="window",
+        source="GKE maintenance window (FREQ=MONTHLY;BYDAY=1SA)",
+        start=naive,
+        end=naive + dt.timedelta(hours=4),
+        recurrence=Recurrence.parse("FREQ=MONTHLY;BYDAY=1SA"),
+    )
+    after = dt.datetime(2026, 11, 10, tzinfo=dt.UTC)
+    assert window.openings(after, 31) == [dt.datetime(2026, 12, 5, 2, 0, tzinfo=dt.UTC)]
+    assert window.opening_before(dt.datetime(2026, 12, 5, 5, 59, tzinfo=dt.UTC)) is not None
+    assert window.opening_before(dt.datetime(2026, 12, 5, 6, 0, tzinfo=dt.UTC)) is None
