@@ -135,7 +135,11 @@ class AksMaintenance(_Snapshot):
     interval: int | None = Field(default=None, ge=1)
     """``intervalDays``/``intervalWeeks``/``intervalMonths`` of that schedule."""
     day_of_week: str | None = None
-    """``dayOfWeek`` of a weekly schedule (``Sunday``)."""
+    """``dayOfWeek`` of a weekly or relativeMonthly schedule (``Sunday``)."""
+    day_of_month: int | None = Field(default=None, ge=1, le=31)
+    """``dayOfMonth`` of an absoluteMonthly schedule."""
+    week_index: str | None = None
+    """``weekIndex`` of a relativeMonthly schedule: ``First``..``Fourth`` or ``Last``."""
     start_date: dt.date | None = None
     """``maintenanceWindow.startDate``: the schedule applies from this day."""
     start_time: str | None = None
@@ -144,7 +148,8 @@ class AksMaintenance(_Snapshot):
     utc_offset: str | None = None
     time_in_week: tuple[TimeInWeek, ...] = ()
     not_allowed: tuple[NotAllowed, ...] = ()
-    """``notAllowedDates`` (maintenanceWindow) or ``notAllowedTime`` (default)."""
+    """``notAllowedDates`` (maintenanceWindow; whole days in ``utcOffset``, both ends included)
+    or ``notAllowedTime`` (default)."""
 
 
 class AksCluster(_Snapshot):

@@ -17,9 +17,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kubecurrent.model.clouds import Provider
+from kubecurrent.model.recurrence import DAYS, Day, Recurrence
 
 __all__ = [
     "DAYS",
@@ -157,48 +158,61 @@ class BlueGreenEstimate(_Frozen):
     summary: str
 
 
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 class Hold(_Frozen):
     """When the cluster's provider says upgrades must not start (``blackout``: a GKE maintenance
-    exclusion) or may only start (``window``: a recurring maintenance window), and its source.
+    exclusion) or may only start (``window``: a recurring maintenance window), and its source;
+    ``refused``: a window of the provider that kubecurrent cannot enforce (``note`` says why), so
+    it holds nothing and is shown with that reason.
 
-    A blackout covers ``[start, end)``. A window opens on each of ``days`` (every day when
-    empty) at ``start``'s time of day (UTC), from ``start`` on, for ``end - start``.
+    A blackout covers ``[start, end)``. A window opens at ``start``'s time of day, in ``start``'s
+    time zone (its UTC offset), for ``end - start``: on the days its ``recurrence`` gives, counted
+    from ``start``'s day; without one, on each of ``days`` (every day when empty) from ``start``
+    on.
     """
 
-    kind: Literal["blackout", "window"]
+    kind: Literal["blackout", "window", "refused"]
     source: str
     """Where it comes from, for messages: ``GKE maintenance exclusion "freeze"``."""
     start: dt.datetime
     end: dt.datetime
     days: tuple[Day, ...] = ()
+    recurrence: Recurrence | None = None
     note: str = ""
-    """What it holds back in the provider's terms (``scope NO_MINOR_UPGRADES``)."""
+    """What it holds back in the provider's terms (``scope NO_MINOR_UPGRADES``), or why a
+    ``refused`` window is not enforced."""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _utc_unless_said(cls, value: dt.datetime) -> dt.datetime:
+        """A time without an offset is UTC."""
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+    def _opens_on(self, day: dt.date) -> dt.datetime | None:
+        """The opening on local ``day``, or None when the window does not open that day."""
+        opens = dt.datetime.combine(day, self.start.timetz())
+        if opens < self.start:
+            return None
+        if self.recurrence is not None:
+            return opens if self.recurrence.occurs_on(day, self.start.date()) else None
+        return None if self.days and DAYS[day.weekday()] not in self.days else opens
 
     def opening_before(self, when: dt.datetime) -> dt.datetime | None:
         """For a window: the start of the occurrence containing ``when``, or None."""
         length = self.end - self.start
-        for back in range(8):
-            day = when.astimezone(dt.UTC).date() - dt.timedelta(days=back)
-            opens = dt.datetime.combine(day, self.start.astimezone(dt.UTC).timetz())
-            if opens < self.start or (self.days and DAYS[day.weekday()] not in self.days):
-                continue
-            if opens <= when < opens + length:
+        local = when.astimezone(self.start.tzinfo).date()
+        for back in range(length.days + 2):
+            opens = self._opens_on(local - dt.timedelta(days=back))
+            if opens is not None and opens <= when < opens + length:
                 return opens
         return None
 
     def openings(self, after: dt.datetime, days: int) -> list[dt.datetime]:
         """For a window: every start in the ``days`` days after ``after``."""
+        local = after.astimezone(self.start.tzinfo).date()
         found = []
         for ahead in range(days + 1):
-            day = after.astimezone(dt.UTC).date() + dt.timedelta(days=ahead)
-            opens = dt.datetime.combine(day, self.start.astimezone(dt.UTC).timetz())
-            if opens < self.start or (self.days and DAYS[day.weekday()] not in self.days):
-                continue
-            if opens > after:
+            opens = self._opens_on(local + dt.timedelta(days=ahead))
+            if opens is not None and opens > after:
                 found.append(opens)
         return found
 

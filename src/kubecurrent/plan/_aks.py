@@ -20,8 +20,9 @@
   roll whose image is behind the ``latestNodeImageVersion`` its upgrade profile names
   (NODE_IMAGE_URL).
 * Planned maintenance (``holds``) becomes rollout holds with their source: the
-  ``aksManagedAutoUpgradeSchedule`` window, and every ``notAllowedDates``/``notAllowedTime`` as a
-  blackout (MAINTENANCE_URL).
+  ``aksManagedAutoUpgradeSchedule`` window (daily, weekly, absoluteMonthly or relativeMonthly,
+  in its ``utcOffset``, from its ``startDate``), and every ``notAllowedDates``/``notAllowedTime``
+  as a blackout (MAINTENANCE_URL).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ import datetime as dt
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.aks import AksCluster, AksMaintenance, MaintenanceKind
 from kubecurrent.model.clouds import Provider
-from kubecurrent.model.plan import DAYS, Day, Hold
+from kubecurrent.model.plan import Day, Hold
+from kubecurrent.model.recurrence import Recurrence, RecurrenceError, WeekdayNum
 from kubecurrent.plan._nodes import roll_to_control_plane
 from kubecurrent.plan._rules import key, label
 from kubecurrent.plan._work import Work
@@ -149,12 +151,20 @@ _DAY: dict[str, Day] = {
 }
 
 
+_WEEK_INDEX = {"First": 1, "Second": 2, "Third": 3, "Fourth": 4, "Last": -1}
+_UNIT = {"daily": "days", "weekly": "weeks", "monthly": "months"}
+_DEFAULT_FIRST = dt.date(2020, 1, 6)
+"""The first day of a schedule without ``startDate`` (AKS: "active right away"): a Monday,
+so weekly and monthly counts start from the week and the month of an arbitrary past day."""
+
+
 def holds(aks: AksCluster) -> tuple[Hold, ...]:
     """The cluster's planned maintenance (MAINTENANCE_URL) as rollout holds: the
     ``aksManagedAutoUpgradeSchedule`` window — when its owner lets Kubernetes upgrades run —
-    when it is daily or weekly every one interval (a monthly one is not a weekly window and is
-    shown in the inventory only); the ``notAllowedDates`` and ``notAllowedTime`` of every
-    configuration AKS reads are blackouts."""
+    daily, weekly, absoluteMonthly or relativeMonthly, every ``interval`` days, weeks or months
+    from ``startDate``, at ``startTime`` in ``utcOffset`` for ``durationHours``; a schedule that
+    cannot be read is a ``refused`` hold saying why; the ``notAllowedDates`` and
+    ``notAllowedTime`` of every configuration AKS reads are blackouts."""
     found: list[Hold] = []
     for m in aks.maintenance:
         if m.kind is None:
@@ -165,33 +175,59 @@ def holds(aks: AksCluster) -> tuple[Hold, ...]:
             for s in m.not_allowed
         ]
         if m.kind is MaintenanceKind.AUTO_UPGRADE:
-            window = _window(m, source)
-            if window is not None:
-                found.append(window)
+            found.append(window(m, source))
     return tuple(found)
 
 
-def _window(m: AksMaintenance, source: str) -> Hold | None:
-    if m.start_time is None or m.duration_hours is None or m.interval not in (None, 1):
-        return None
+def recurrence(m: AksMaintenance) -> Recurrence:
+    """``maintenanceWindow.schedule`` as a recurrence; RecurrenceError naming what is missing."""
+    every = m.interval or 1
     if m.frequency == "daily":
-        local_days: tuple[Day, ...] = ()
-    elif m.frequency == "weekly" and m.day_of_week in _DAY:
-        local_days = (_DAY[m.day_of_week],)
-    else:
-        return None
-    offset = dt.datetime.strptime(m.utc_offset or "+00:00", "%z").tzinfo
-    first = m.start_date or dt.date(2020, 1, 6)
-    local = dt.datetime.combine(first, dt.time.fromisoformat(m.start_time), tzinfo=offset)
-    start = local.astimezone(dt.UTC)
-    shift = (start.date() - local.date()).days  # the UTC day may be the one before or after
-    days = tuple(DAYS[(DAYS.index(d) + shift) % 7] for d in local_days)
+        return Recurrence(freq="daily", interval=every)
+    day = _DAY.get(m.day_of_week or "")
+    if m.frequency == "weekly" and day is not None:
+        return Recurrence(freq="weekly", interval=every, by_day=(WeekdayNum(day=day),))
+    if m.frequency == "absoluteMonthly" and m.day_of_month is not None:
+        return Recurrence(freq="monthly", interval=every, by_month_day=(m.day_of_month,))
+    nth = _WEEK_INDEX.get(m.week_index or "")
+    if m.frequency == "relativeMonthly" and day is not None and nth is not None:
+        by_day = (WeekdayNum(day=day, nth=nth),)
+        return Recurrence(freq="monthly", interval=every, by_day=by_day)
+    raise RecurrenceError(
+        f"schedule {m.frequency or '(none)'} {m.schedule!r} lacks its dayOfWeek, dayOfMonth or "
+        "weekIndex"
+    )
+
+
+def window(m: AksMaintenance, source: str) -> Hold:
+    """The window of ``m``, or a ``refused`` hold saying why it cannot be enforced."""
+    offset = m.utc_offset or "+00:00"
+    zone = dt.datetime.strptime(offset, "%z").tzinfo
+    time = dt.time.fromisoformat(m.start_time or "00:00")
+    start = dt.datetime.combine(m.start_date or _DEFAULT_FIRST, time, tzinfo=zone)
+    hours = m.duration_hours or 0
+    try:
+        if m.start_time is None or m.duration_hours is None:
+            raise RecurrenceError("startTime or durationHours is missing")
+        rule = recurrence(m)
+        if rule.interval > 1 and m.start_date is None:
+            raise RecurrenceError(
+                f"every {rule.interval} {_UNIT[rule.freq]} without startDate: which ones AKS "
+                "counts is unknown; set startDate"
+            )
+    except RecurrenceError as e:
+        note = (
+            f"{e}; kubecurrent starts this cluster at any time; fix the "
+            f"configuration ({MAINTENANCE_URL}) and collect the inventory again"
+        )
+        return Hold(kind="refused", source=source, start=start, end=start, note=note)
+    days = tuple(w.day for w in rule.by_day) if rule.freq == "weekly" and rule.interval == 1 else ()
     return Hold(
         kind="window",
         source=source,
         start=start,
-        end=start + dt.timedelta(hours=m.duration_hours),
+        end=start + dt.timedelta(hours=hours),
         days=days,
-        note=f"{m.schedule} at {m.start_time} UTC{m.utc_offset or '+00:00'} for "
-        f"{m.duration_hours}h",
+        recurrence=rule,
+        note=f"{m.schedule} at {m.start_time} UTC{offset} for {hours}h",
     )

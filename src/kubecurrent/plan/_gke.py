@@ -12,20 +12,23 @@
   skew rule, and their steps say so.
 * The maintenance policy becomes holds of the plan (rollouts honour them): each maintenance
   exclusion a blackout (``GKE maintenance exclusion "<name>"``, with its scope); the recurring
-  window (RFC 5545 RRULE with FREQ=DAILY, or FREQ=WEEKLY and BYDAY) or the daily window a
-  window. A recurrence this reading does not cover (other frequencies, INTERVAL, COUNT, UNTIL)
-  is not turned into a window: GKE still honours it for its own automatic upgrades.
+  recurring window (its RFC 5545 RRULE read by ``Recurrence``: FREQ DAILY, WEEKLY or MONTHLY,
+  INTERVAL, BYDAY with ordinals in monthly rules, BYMONTHDAY, BYSETPOS; counted from the
+  window's start in UTC) or the daily window a window. A recurrence outside that subset
+  (COUNT, UNTIL, BYMONTH, other frequencies...) becomes a ``refused`` hold whose note names the
+  part: shown in the plan and the rollout, holding nothing (GKE still honours it for its own
+  automatic upgrades).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.clouds import Provider
 from kubecurrent.model.gke import Channel, GkeCluster, MaintenancePolicy, minor_of
-from kubecurrent.model.plan import DAYS, Day, Hold
+from kubecurrent.model.plan import DAYS, Hold
+from kubecurrent.model.recurrence import Recurrence, RecurrenceError
 from kubecurrent.plan._nodes import roll_to_control_plane
 from kubecurrent.plan._rules import key, label
 from kubecurrent.plan._work import Work
@@ -52,7 +55,6 @@ _NOT_GKE = (
     "GKE does not upgrade this pool (it is no GKE node pool of the cluster); replace its nodes "
     "yourself"
 )
-_BYDAY = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
 
 
 class GkeRules:
@@ -150,16 +152,25 @@ def exclusions(policy: MaintenancePolicy) -> tuple[Hold, ...]:
 def windows(policy: MaintenancePolicy) -> tuple[Hold, ...]:
     if policy.recurring is not None:
         r = policy.recurring
-        days = weekly_days(r.recurrence)
-        if days is None:
-            return ()
+        source = f"GKE maintenance window ({r.recurrence})"
+        try:
+            recurrence = Recurrence.parse(r.recurrence)
+        except RecurrenceError as e:
+            return (
+                Hold(kind="refused", source=source, start=r.start, end=r.end, note=_refused(e)),
+            )
+        plain = recurrence.freq == "weekly" and recurrence.interval == 1
+        days = tuple(d for d in DAYS if any(w.day == d for w in recurrence.by_day)) if plain else ()
+        note = "" if plain or recurrence.freq == "daily" else recurrence.text()
         return (
             Hold(
                 kind="window",
-                source=f"GKE maintenance window ({r.recurrence})",
+                source=source,
                 start=r.start,
                 end=r.end,
                 days=days,
+                recurrence=recurrence,
+                note=note,
             ),
         )
     if policy.daily is not None:
@@ -176,20 +187,9 @@ def windows(policy: MaintenancePolicy) -> tuple[Hold, ...]:
     return ()
 
 
-def weekly_days(rrule: str) -> tuple[Day, ...] | None:
-    """The weekdays of ``FREQ=WEEKLY;BYDAY=SA,SU`` (``()`` for ``FREQ=DAILY``); None for a rule
-    this reading does not cover (other frequencies, intervals, counts, or an end)."""
-    parts = dict(p.split("=", 1) for p in rrule.upper().split(";") if "=" in p)
-    freq = parts.pop("FREQ", "")
-    byday = parts.pop("BYDAY", "")
-    if parts:
-        return None
-    if freq == "DAILY" and not byday:
-        return ()
-    if freq != "WEEKLY" or not byday:
-        return None
-    days = [d.strip() for d in byday.split(",")]
-    if not all(re.fullmatch(r"MO|TU|WE|TH|FR|SA|SU", d) for d in days):
-        return None
-    chosen = {_BYDAY[d] for d in days}
-    return tuple(d for d in DAYS if d in chosen)
+def _refused(error: RecurrenceError) -> str:
+    return (
+        f"{error}; kubecurrent starts this cluster at any time (GKE still keeps "
+        "its own automatic upgrades to the window); express the window with FREQ, INTERVAL, "
+        f"BYDAY, BYMONTHDAY and BYSETPOS ({MAINTENANCE_URL}), or use a rollout window"
+    )

@@ -65,7 +65,7 @@ def totals_line(plan: ClusterPlan) -> str:
 def hold_text(hold: Hold) -> str:
     """``no start: GKE maintenance exclusion "freeze" 2026-12-20 00:00 → 2027-01-04 00:00 UTC
     (scope NO_UPGRADES)`` / ``start only in: GKE maintenance window (...) sat, sun 02:00 UTC for
-    4:00:00``."""
+    4:00:00`` / ``window not enforced: GKE maintenance window (...) (COUNT is not enforced...)``."""
     fmt = "%Y-%m-%d %H:%M"
     note = f" ({hold.note})" if hold.note else ""
     if hold.kind == "blackout":
@@ -73,8 +73,15 @@ def hold_text(hold: Hold) -> str:
             f"no start: {hold.source} {hold.start.strftime(fmt)} → {hold.end.strftime(fmt)} "
             f"UTC{note}"
         )
+    if hold.kind == "refused":
+        return f"window not enforced: {hold.source}{note}"
+    rule = hold.recurrence
     days = ", ".join(hold.days) or "every day"
+    if rule is not None and (rule.freq == "monthly" or rule.interval > 1):
+        days = rule.text()
+    offset = hold.start.strftime("%z")
+    zone = "UTC" if offset in ("", "+0000") else f"UTC{offset[:3]}:{offset[3:]}"
     return (
-        f"start only in: {hold.source} {days} {hold.start.strftime('%H:%M')} UTC for "
+        f"start only in: {hold.source} {days} {hold.start.strftime('%H:%M')} {zone} for "
         f"{hold.end - hold.start}{note}"
     )

@@ -67,7 +67,7 @@ from kubecurrent.rollout._state import (
     stamp,
 )
 from kubecurrent.rollout._strategy import Wave
-from kubecurrent.rollout._windows import Opening, hold_opening, opening
+from kubecurrent.rollout._windows import Opening, hold_opening, opening, unenforced
 
 __all__ = ["ClusterRun", "Engine", "RunnerFactory"]
 
@@ -346,7 +346,7 @@ class Engine:
         allow the cluster to start; False when stopped or when they never will."""
         if not self._hold(rid, name, lambda now: hold_opening(plan.holds, now)):
             return False
-        self._cluster_to(rid, name, ClusterState.RUNNING, "")
+        self._cluster_to(rid, name, ClusterState.RUNNING, unenforced(plan.holds))
         return True
 
     def _hold(self, rid: str, name: str, gate_at: Callable[[dt.datetime], Opening]) -> bool:
@@ -419,7 +419,7 @@ class Engine:
                 rid,
                 name,
                 ClusterState.DONE,
-                "",
+                unenforced(plan.holds),
                 finished=self.clock.now(),
                 final_version=str(final.control_plane).removeprefix("v"),
                 findings_after=after,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from kubecurrent.model.plan import Hold
 from kubecurrent.rollout._strategy import Strategy, matches
 
-__all__ = ["Opening", "hold_opening", "opening"]
+__all__ = ["Opening", "hold_opening", "opening", "unenforced"]
 
 HORIZON_DAYS = 400
 """How far ahead to look for the next opening before saying there is none."""
@@ -93,3 +93,11 @@ def hold_opening(holds: Sequence[Hold], now: dt.datetime) -> Opening:
         if not _held_because(holds, when):
             return Opening(False, reason, when)
     return Opening(False, reason, None)
+
+
+def unenforced(holds: Sequence[Hold]) -> str:
+    """The provider windows kubecurrent cannot enforce (``refused`` holds), with why, for the
+    cluster's status: they hold nothing, and say so (empty when there are none)."""
+    return "; ".join(
+        f"window not enforced: {h.source} ({h.note})" for h in holds if h.kind == "refused"
+    )

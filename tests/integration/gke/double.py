@@ -189,6 +189,10 @@ class GkeDouble:
         with self._state.lock:
             self._by_name(cluster).recurring = (start, end, recurrence)
 
+    def clear_recurring_window(self, cluster: str) -> None:
+        with self._state.lock:
+            self._by_name(cluster).recurring = None
+
     def deny_project(self, project: str, denied: bool = True) -> None:
         """Every request on ``project`` answers 403 PERMISSION_DENIED until undone."""
         with self._state.lock:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dateutil import rrule as oracle
 from lightkube.resources.core_v1 import Node
 
 from kubecurrent import sandbox as sb
@@ -218,27 +219,7 @@ def test_a_maintenance_exclusion_holds_the_wave_until_it_ends(
     gke_double.add_exclusion(CLUSTER, "holiday-freeze", start - dt.timedelta(hours=1), ends)
     clock = ControlledClock(start)
     try:
-        store = Store(tmp_path / "rollouts.db")
-        ref = ClusterRef(CLUSTER, labels={}, timeout=120, cloud=GkeRef(PROJECT, LOCATION, CLUSTER))
-        minor = ".".join(gke_double.version_of(CLUSTER).split(".")[:2])  # nothing to upgrade
-        rid = create(
-            store,
-            clusters=[ref],
-            target=minor,
-            strategy=default_strategy([StrategyMember(CLUSTER, {})]),
-            fleet="test",
-            actor="tester",
-            now=clock.now(),
-        )
-        settings = RunSettings(catalog=load_catalog(), today=start.date(), provider="gke")
-        engine = Engine(
-            store=store,
-            runners=lambda r: SandboxAwareRun(r, settings),
-            actor="tester",
-            clock=Clock(monotonic=clock.monotonic, sleep=clock.sleep, now=clock.now),
-            poll=3600,
-        )
-        assert engine.drive(rid) == "done"
+        store, rid = _drive_on(clock, gke_double, tmp_path)
     finally:
         gke_double.clear_exclusions(CLUSTER)
         reset_clients()
@@ -254,3 +235,61 @@ def test_a_maintenance_exclusion_holds_the_wave_until_it_ends(
     assert clock.now() >= ends  # the wave waited for the end of the exclusion, on the test clock
     print(f"held: {held[0].detail}; test clock slept {sum(clock.slept):.0f}s")
     assert sum(clock.slept) >= (ends - start).total_seconds()
+
+
+def _drive_on(clock: ControlledClock, double: GkeDouble, tmp_path: Path) -> tuple[Store, str]:
+    """A rollout of the GKE cluster (nothing to upgrade) driven in-process on ``clock``."""
+    store = Store(tmp_path / "rollouts.db")
+    ref = ClusterRef(CLUSTER, labels={}, timeout=120, cloud=GkeRef(PROJECT, LOCATION, CLUSTER))
+    minor = ".".join(double.version_of(CLUSTER).split(".")[:2])  # nothing to upgrade
+    rid = create(
+        store,
+        clusters=[ref],
+        target=minor,
+        strategy=default_strategy([StrategyMember(CLUSTER, {})]),
+        fleet="test",
+        actor="tester",
+        now=clock.now(),
+    )
+    settings = RunSettings(catalog=load_catalog(), today=clock.now().date(), provider="gke")
+    engine = Engine(
+        store=store,
+        runners=lambda r: SandboxAwareRun(r, settings),
+        actor="tester",
+        clock=Clock(monotonic=clock.monotonic, sleep=clock.sleep, now=clock.now),
+        poll=3600,
+    )
+    assert engine.drive(rid) == "done"
+    return store, rid
+
+
+def test_a_monthly_maintenance_window_holds_the_wave_until_its_next_opening(
+    gke_double: GkeDouble, web: SessionSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in gke_double.env().items():
+        monkeypatch.setenv(key, value)
+    reset_clients()
+    rule = "FREQ=MONTHLY;BYDAY=-1SU"  # the last Sunday of every month, 02:00-06:00 UTC
+    first = dt.datetime(2026, 1, 25, 2, 0, tzinfo=dt.UTC)
+    gke_double.set_recurring_window(CLUSTER, first, first + dt.timedelta(hours=4), rule)
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    opens = oracle.rrulestr(rule, dtstart=first).after(start)  # RFC 5545, by dateutil
+    if opens - start < dt.timedelta(hours=4):  # inside an opening now: wait for the next one
+        start = opens + dt.timedelta(hours=4)
+        opens = oracle.rrulestr(rule, dtstart=first).after(start)
+    clock = ControlledClock(start)
+    try:
+        store, rid = _drive_on(clock, gke_double, tmp_path)
+    finally:
+        gke_double.clear_recurring_window(CLUSTER)
+        reset_clients()
+
+    moves = [j for j in store.journal(rid) if j.entity == "cluster"]
+    held = [j for j in moves if j.to_state == "waiting-window"]
+    assert held, moves
+    assert held[0].detail == (
+        f"outside GKE maintenance window ({rule}); opens {opens.isoformat(timespec='seconds')}"
+    )
+    went = next(j for j in moves if j.from_state == "waiting-window")
+    assert went.to_state == "running" and opens <= went.time < opens + dt.timedelta(hours=4)
+    print(f"held: {held[0].detail}; started at {went.time.isoformat()} on the test clock")

@@ -117,11 +117,44 @@ def test_planned_maintenance_is_read_with_its_schedule_and_blackouts() -> None:
     assert auto.schedule == "weekly every 1 week(s) on Sunday"
     assert (auto.frequency, auto.interval, auto.day_of_week) == ("weekly", 1, "Sunday")
     assert (auto.start_time, auto.duration_hours, auto.utc_offset) == ("02:00", 4, "+01:00")
-    assert auto.not_allowed[0].start == dt.datetime(2026, 12, 20, tzinfo=dt.UTC)
+    # whole days in utcOffset +01:00, both ends included (the AKS REST reference's example)
+    assert (auto.not_allowed[0].start, auto.not_allowed[0].end) == (
+        dt.datetime(2026, 12, 19, 23, 0, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 3, 23, 0, tzinfo=dt.UTC),
+    )
     default = aks.maintenance_of(MaintenanceKind.DEFAULT)
     assert default is not None
     assert default.time_in_week[0].hour_slots == (1, 2)
     assert default.not_allowed[0].end == dt.datetime(2026, 12, 26, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "read"),
+    [
+        (
+            {"absoluteMonthly": {"intervalMonths": 2, "dayOfMonth": 31}},
+            ("absoluteMonthly", 2, 31, None, None),
+        ),
+        (
+            {"relativeMonthly": {"intervalMonths": 1, "weekIndex": "Last", "dayOfWeek": "Friday"}},
+            ("relativeMonthly", 1, None, "Last", "Friday"),
+        ),
+    ],
+)
+def test_monthly_schedules_keep_their_day(
+    schedule: dict[str, object], read: tuple[object, ...]
+) -> None:
+    window = {**AUTO_SCHEDULE["properties"]["maintenanceWindow"], "schedule": schedule}  # type: ignore[index]
+    data = {"name": "aksManagedAutoUpgradeSchedule", "properties": {"maintenanceWindow": window}}
+    auto = cluster_of(_cluster(), maintenance=[data]).maintenance_of(MaintenanceKind.AUTO_UPGRADE)
+    assert auto is not None
+    assert (
+        auto.frequency,
+        auto.interval,
+        auto.day_of_month,
+        auto.week_index,
+        auto.day_of_week,
+    ) == read
 
 
 def test_without_a_profile_nothing_is_claimed_about_what_aks_offers() -> None:

@@ -11,11 +11,20 @@ from google.cloud import container_v1 as gke
 from kubecurrent.catalog import load_catalog
 from kubecurrent.collect.gke import cluster_of, endpoint_url, to_dict
 from kubecurrent.model import KubeVersion
-from kubecurrent.model.gke import Channel, ExclusionScope, GkeCluster, UpgradeStrategy
+from kubecurrent.model.gke import (
+    Channel,
+    ExclusionScope,
+    GkeCluster,
+    MaintenancePolicy,
+    RecurringWindow,
+    UpgradeStrategy,
+)
 from kubecurrent.model.inventory import ClusterInventory, NodePool
+from kubecurrent.model.plan import Hold
 from kubecurrent.plan import plan_cluster
-from kubecurrent.plan._gke import weekly_days
-from kubecurrent.rollout._windows import hold_opening
+from kubecurrent.plan._gke import MAINTENANCE_URL, windows
+from kubecurrent.plan._text import hold_text
+from kubecurrent.rollout._windows import hold_opening, unenforced
 
 UTC = dt.UTC
 
@@ -209,19 +218,55 @@ def test_the_maintenance_policy_becomes_holds_with_their_source() -> None:
     assert hold_opening(plan.holds, dt.datetime(2026, 11, 8, 5, 59, tzinfo=UTC)).open
 
 
+_START = dt.datetime(2026, 1, 3, 2, 0, tzinfo=UTC)  # a Saturday; windows last four hours
+
+
+def _window(rule: str) -> Hold:
+    recurring = RecurringWindow(start=_START, end=_START + dt.timedelta(hours=4), recurrence=rule)
+    (window,) = windows(MaintenancePolicy(recurring=recurring))
+    return window
+
+
 @pytest.mark.parametrize(
-    ("rule", "days"),
+    ("rule", "now", "next_open"),
     [
-        ("FREQ=WEEKLY;BYDAY=SA,SU", ("sat", "sun")),
-        ("FREQ=DAILY", ()),
-        ("freq=weekly;byday=mo", ("mon",)),
-        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=SA", None),
-        ("FREQ=MONTHLY;BYMONTHDAY=1", None),
-        ("FREQ=WEEKLY;BYDAY=1SA", None),
+        ("FREQ=MONTHLY;BYDAY=1SA", dt.datetime(2026, 11, 10, 12), dt.datetime(2026, 12, 5, 2)),
+        (
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA",
+            dt.datetime(2026, 11, 10, 12),
+            dt.datetime(2026, 11, 21, 2),
+        ),
+        ("FREQ=MONTHLY;BYDAY=-1SU", dt.datetime(2026, 11, 30, 12), dt.datetime(2026, 12, 27, 2)),
+        ("FREQ=MONTHLY;BYMONTHDAY=31", dt.datetime(2027, 1, 31, 7), dt.datetime(2027, 3, 31, 2)),
+        (
+            "FREQ=MONTHLY;BYSETPOS=1;BYDAY=SA,SU",
+            dt.datetime(2026, 11, 2, 3),
+            dt.datetime(2026, 12, 5, 2),
+        ),
     ],
 )
-def test_recurrences_read_or_left_out(rule: str, days: tuple[str, ...] | None) -> None:
-    assert weekly_days(rule) == days
+def test_a_recurring_window_opens_when_its_rule_says(
+    rule: str, now: dt.datetime, next_open: dt.datetime
+) -> None:
+    window = _window(rule)
+    assert window.kind == "window" and window.source == f"GKE maintenance window ({rule})"
+    closed = hold_opening((window,), now.replace(tzinfo=UTC))
+    assert not closed.open and closed.reason == f"outside GKE maintenance window ({rule})"
+    assert closed.next_open == next_open.replace(tzinfo=UTC)
+    assert hold_opening((window,), closed.next_open + dt.timedelta(hours=3, minutes=59)).open
+    assert not hold_opening((window,), closed.next_open + dt.timedelta(hours=4)).open
+
+
+def test_a_rule_outside_the_subset_is_refused_with_its_reason_and_holds_nothing() -> None:
+    refused = _window("FREQ=WEEKLY;BYDAY=SA;COUNT=4")
+    assert refused.kind == "refused"
+    assert refused.note.startswith("COUNT is not enforced by kubecurrent;")
+    assert MAINTENANCE_URL in refused.note
+    assert hold_opening((refused,), dt.datetime(2026, 11, 4, 12, tzinfo=UTC)).open
+    assert unenforced((refused,)) == (
+        f"window not enforced: GKE maintenance window (FREQ=WEEKLY;BYDAY=SA;COUNT=4) ({refused.note})"
+    )
+    assert hold_text(refused) == unenforced((refused,))
 
 
 def test_plans_show_the_holds_in_words() -> None:

@@ -14,8 +14,9 @@ from kubecurrent.catalog import Catalog
 from kubecurrent.execute import aks_minor_steps
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory
-from kubecurrent.model.plan import ClusterPlan
-from kubecurrent.plan import action, plan_cluster
+from kubecurrent.model.plan import ClusterPlan, FleetPlan
+from kubecurrent.plan import action, plan_cluster, render_markdown
+from kubecurrent.rollout._windows import hold_opening
 from tests.unit.plan.conftest import cluster
 
 pytestmark = pytest.mark.unit
@@ -166,12 +167,121 @@ def test_planned_maintenance_becomes_rollout_holds_with_their_source(catalog: Ca
         "2026-12-20",
         "2027-01-03",
     )
-    assert window.kind == "window" and window.days == ("sat",)  # Sunday 00:30 +01:00 in UTC
-    assert (window.start.hour, window.start.minute, window.end - window.start) == (
-        23,
-        30,
-        dt.timedelta(hours=4),
+    assert window.kind == "window" and window.days == ("sun",)  # in its own UTC offset
+    assert window.start == dt.datetime(
+        2026, 11, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))
     )
+    assert window.end - window.start == dt.timedelta(hours=4)
     sunday_early = dt.datetime(2026, 12, 5, 23, 45, tzinfo=dt.UTC)  # Sunday 00:45 local
     assert window.opening_before(sunday_early) is not None
     assert window.opening_before(dt.datetime(2026, 12, 7, 23, 45, tzinfo=dt.UTC)) is None
+
+
+def _auto(**window: Any) -> dict[str, Any]:
+    return {
+        "name": "aksManagedAutoUpgradeSchedule",
+        "kind": "aksManagedAutoUpgradeSchedule",
+        "schedule": "monthly",
+        "startDate": "2026-01-01",
+        "durationHours": 6,
+        **window,
+    }
+
+
+@pytest.mark.parametrize(
+    ("window", "now", "next_open"),
+    [
+        pytest.param(
+            {
+                "frequency": "absoluteMonthly",
+                "interval": 2,
+                "dayOfMonth": 31,
+                "startTime": "03:00",
+                "startDate": "2026-01-15",
+            },
+            "2026-10-01T00:00:00+00:00",
+            "2027-01-31T03:00:00+00:00",
+            id="every 2 months on the 31st: November has none, January next",
+        ),
+        pytest.param(
+            {
+                "frequency": "relativeMonthly",
+                "interval": 1,
+                "weekIndex": "Last",
+                "dayOfWeek": "Friday",
+                "startTime": "22:00",
+                "utcOffset": "+05:30",
+            },
+            "2026-11-20T12:00:00+00:00",
+            "2026-11-27T16:30:00+00:00",
+            id="last Friday at 22:00 +05:30",
+        ),
+        pytest.param(
+            {
+                "frequency": "relativeMonthly",
+                "interval": 1,
+                "weekIndex": "First",
+                "dayOfWeek": "Monday",
+                "startTime": "20:00",
+                "utcOffset": "-07:00",
+            },
+            "2026-12-01T00:00:00+00:00",
+            "2026-12-08T03:00:00+00:00",
+            id="first Monday at 20:00 -07:00 is Tuesday in UTC",
+        ),
+        pytest.param(
+            {"frequency": "weekly", "interval": 3, "dayOfWeek": "Wednesday", "startTime": "01:00"},
+            "2026-01-08T00:00:00+00:00",
+            "2026-01-21T01:00:00+00:00",
+            id="every 3 weeks on Wednesday from the week of startDate",
+        ),
+    ],
+)
+def test_monthly_and_interval_schedules_hold_the_cluster_until_they_open(
+    catalog: Catalog, window: dict[str, Any], now: str, next_open: str
+) -> None:
+    plan = plan_cluster(aks_cluster(maintenance=[_auto(**window)]), catalog, TARGET)
+    (hold,) = plan.holds
+    assert hold.kind == "window" and hold.recurrence is not None
+    closed = hold_opening(plan.holds, dt.datetime.fromisoformat(now))
+    assert not closed.open and closed.reason.startswith('outside AKS planned maintenance "aks')
+    assert closed.next_open == dt.datetime.fromisoformat(next_open)
+    assert hold_opening(plan.holds, closed.next_open + dt.timedelta(hours=5, minutes=59)).open
+    assert not hold_opening(plan.holds, closed.next_open + dt.timedelta(hours=6)).open
+
+
+@pytest.mark.parametrize(
+    ("window", "says"),
+    [
+        (
+            {
+                "frequency": "weekly",
+                "interval": 2,
+                "dayOfWeek": "Sunday",
+                "startTime": "01:00",
+                "startDate": None,
+            },
+            "every 2 weeks without startDate",
+        ),
+        (
+            {"frequency": "absoluteMonthly", "interval": 1, "startTime": "01:00"},
+            "lacks its dayOfWeek, dayOfMonth or weekIndex",
+        ),
+        (
+            {"frequency": "relativeMonthly", "interval": 1, "dayOfWeek": "Sunday"},
+            "startTime or durationHours is missing",
+        ),
+    ],
+)
+def test_a_schedule_that_cannot_be_enforced_is_refused_and_says_why(
+    catalog: Catalog, window: dict[str, Any], says: str
+) -> None:
+    plan = plan_cluster(aks_cluster(maintenance=[_auto(**window)]), catalog, TARGET)
+    (hold,) = plan.holds
+    assert hold.kind == "refused" and says in hold.note
+    assert hold_opening(plan.holds, dt.datetime(2026, 11, 4, 12, tzinfo=dt.UTC)).open
+    shown = render_markdown(FleetPlan(target="1.37", clusters=(plan,), groups=()))
+    assert (
+        f'- window not enforced: AKS planned maintenance "aksManagedAutoUpgradeSchedule" of orders ({hold.note})'
+        in shown
+    )

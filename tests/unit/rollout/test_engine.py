@@ -25,7 +25,8 @@ from kubecurrent.execute import (
     RetryPolicy,
 )
 from kubecurrent.model.inventory import ClusterInventory, NodePool
-from kubecurrent.model.plan import ClusterPlan, Step
+from kubecurrent.model.plan import ClusterPlan, Hold, Step
+from kubecurrent.model.recurrence import Recurrence
 from kubecurrent.rollout import (
     ClusterRef,
     ClusterState,
@@ -42,6 +43,7 @@ from kubecurrent.rollout import (
     create,
     pause,
     prepare_resume,
+    snapshot,
 )
 
 START = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -83,6 +85,8 @@ class FakeFleet:
     """Clusters whose control-plane step fails for good."""
     during: Callable[[str, int], None] = lambda _cluster, _step: None
     """Called after a step's action changed the cluster (to pause, abort or crash there)."""
+    holds: tuple[Hold, ...] = ()
+    """The provider's maintenance windows the plans carry."""
 
     def __call__(self, ref: ClusterRef) -> FakeClusterRun:
         return FakeClusterRun(ref.name, self)
@@ -114,6 +118,7 @@ class FakeClusterRun:
             status="ok",
             from_version="1.36.3",
             target="1.37.2",
+            holds=self.fleet.holds,
             steps=tuple(
                 Step.model_validate({**s, "from": "1.36.3", "why": "w", "without": "x", "hop": 0})
                 for s in steps
@@ -337,3 +342,36 @@ def test_a_window_that_never_opens_fails_the_cluster_with_the_reason(tmp_path: P
     assert cluster.state is ClusterState.FAILED
     assert "freeze" in cluster.detail and "no opening ahead" in cluster.detail
     assert r.fleet.calls == []
+
+
+def test_a_monthly_provider_window_holds_the_cluster_and_an_unenforced_one_is_shown(
+    tmp_path: Path,
+) -> None:
+    india = dt.timezone(dt.timedelta(hours=5, minutes=30))
+    opens_local = dt.datetime(2026, 1, 1, 22, 0, tzinfo=india)
+    last_sunday = Hold(
+        kind="window",
+        source='AKS planned maintenance "aksManagedAutoUpgradeSchedule" of a',
+        start=opens_local,
+        end=opens_local + dt.timedelta(hours=6),
+        recurrence=Recurrence.parse("FREQ=MONTHLY;BYDAY=-1SU"),
+    )
+    count = Hold(
+        kind="refused",
+        source="GKE maintenance window (FREQ=DAILY;COUNT=3)",
+        start=START,
+        end=START,
+        note="COUNT is not enforced by kubecurrent",
+    )
+    r = rig(tmp_path, {"waves": [{"name": "all"}]}, {"a": "prod"})
+    r.fleet.holds = (last_sunday, count)
+    assert r.engine().drive(r.rid) is DriveOutcome.DONE
+    opens = dt.datetime(2026, 11, 29, 16, 30, tzinfo=dt.UTC)  # Sunday 22:00 +05:30
+    moves = [j for j in r.store.journal(r.rid) if j.entity is Entity.CLUSTER]
+    held = [j for j in moves if j.to_state == ClusterState.WAITING_WINDOW]
+    assert held and "opens 2026-11-29T16:30" in held[0].detail
+    went = next(j for j in moves if j.from_state == ClusterState.WAITING_WINDOW)
+    assert went.to_state == ClusterState.RUNNING
+    assert opens <= went.time < opens + dt.timedelta(hours=1)
+    shown = "window not enforced: GKE maintenance window (FREQ=DAILY;COUNT=3) (COUNT is not "
+    assert snapshot(r.store, r.rid)["waves"][0]["clusters"][0]["detail"].startswith(shown)

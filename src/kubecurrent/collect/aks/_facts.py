@@ -116,6 +116,27 @@ def _spans(items: Sequence[Json] | None) -> tuple[NotAllowed, ...]:
     return tuple(spans)
 
 
+def _date_spans(items: Sequence[Json] | None, offset: str | None) -> tuple[NotAllowed, ...]:
+    """``notAllowedDates``: whole days in the window's ``utcOffset``, both ends included
+    ("with 'utcOffset: +02:00' and 'dateSpan' being '2022-12-23' to '2023-01-03', maintenance
+    will be blocked from '2022-12-22 22:00' to '2023-01-03 22:00' in UTC time", MaintenanceWindow
+    in the AKS REST reference)."""
+    zone = dt.datetime.strptime(offset or "+00:00", "%z").tzinfo
+    spans = []
+    for item in items or ():
+        start, end = item.get("start"), item.get("end")
+        if start and end:
+            first = dt.datetime.combine(dt.date.fromisoformat(str(start)[:10]), dt.time(), zone)
+            last = dt.datetime.combine(dt.date.fromisoformat(str(end)[:10]), dt.time(), zone)
+            spans.append(
+                NotAllowed(
+                    start=first.astimezone(dt.UTC),
+                    end=(last + dt.timedelta(days=1)).astimezone(dt.UTC),
+                )
+            )
+    return tuple(spans)
+
+
 def _when(value: Any) -> dt.datetime | None:
     """An ARM date or date-time (``2026-12-24`` or ``2026-12-24T00:00:00Z``) in UTC."""
     if value is None:
@@ -169,6 +190,8 @@ def maintenance_of(data: Json) -> AksMaintenance:
         frequency=frequency,
         interval=int(interval) if interval is not None else None,
         day_of_week=detail.get("dayOfWeek"),
+        day_of_month=detail.get("dayOfMonth"),
+        week_index=detail.get("weekIndex"),
         start_date=dt.date.fromisoformat(str(start_date)[:10]) if start_date else None,
         start_time=window.get("startTime"),
         duration_hours=int(duration) if duration is not None else None,
@@ -179,7 +202,8 @@ def maintenance_of(data: Json) -> AksMaintenance:
             )
             for t in props.get("timeInWeek") or ()
         ),
-        not_allowed=_spans(window.get("notAllowedDates")) + _spans(props.get("notAllowedTime")),
+        not_allowed=_date_spans(window.get("notAllowedDates"), window.get("utcOffset"))
+        + _spans(props.get("notAllowedTime")),
     )
 
 
