@@ -35,7 +35,7 @@ from kubecurrent.execute import Audit, Baseline, Clock, Executor, RetryPolicy
 from kubecurrent.kubestate import FleetUpgrade, KubeStore, MemberCluster, install_crds
 from kubecurrent.model.inventory import ClusterInventory, NodePool
 from kubecurrent.model.plan import ClusterPlan, Step
-from kubecurrent.rollout import ClusterRef, ClusterRun, RolloutState, RunnerFactory
+from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory
 
 FROM, TO = "1.36.3", "1.37.2"
 
@@ -142,7 +142,7 @@ def measure(client: Client, members: int, replicas: int, concurrency: int) -> No
     namespace = f"bench-{replicas}"
     populate(client, namespace, members, concurrency)
     versions: dict[str, tuple[str, str]] = {}
-    settings = LeaseSettings(namespace=namespace, shards=16, duration=6.0, renew_deadline=4.0)
+    settings = LeaseSettings(namespace=namespace)  # the controller's defaults
     ctls = [
         Controller(
             KubeStore(client, namespace, f"k8s://bench/{namespace}"),
@@ -161,7 +161,8 @@ def measure(client: Client, members: int, replicas: int, concurrency: int) -> No
     watch = KubeStore(client, namespace, "k8s://bench")
     while True:
         try:
-            if watch.rollout("scale").state is RolloutState.DONE:
+            state = watch.rollout("scale").state
+            if state.finished:
                 break
         except UsageError:
             pass  # not recorded yet
@@ -174,9 +175,11 @@ def measure(client: Client, members: int, replicas: int, concurrency: int) -> No
     requests = sum(c.store.requests for c in ctls)
     largest = max(c.store.largest_write for c in ctls)
     print(
-        f"{replicas} replica(s): {members} members ({upgraded} upgraded) in {wall:.1f}s; "
+        f"{replicas} replica(s): {members} members ({upgraded} upgraded, rollout {state.value}) "
+        f"in {wall:.1f}s; "
         f"{requests / members:.1f} KubeStore API requests per cluster; "
-        f"largest object written {largest / 1024:.1f} KiB"
+        f"largest object written {largest / 1024:.1f} KiB",
+        flush=True,
     )
 
 

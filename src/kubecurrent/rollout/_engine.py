@@ -26,9 +26,10 @@ show its effect (the executor checks the inventory first), and actions are idemp
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -168,6 +169,8 @@ class Engine:
     """None: ``drive`` runs every cluster itself. Set: the clusters are spread over several
     processes — ``drive`` keeps the rollout-level decisions (waves, budget, soak, approvals) and
     waits for each wave's clusters, which ``work`` runs in every process for those it claims."""
+    _lost: set[tuple[str, str]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- top level ------------------------------------------------------------------------
 
@@ -422,7 +425,7 @@ class Engine:
             return
         if report is None:
             return
-        if not report.ok and not self._holds(rid, name):
+        if not report.ok and self._handed_over(rid, name):
             self.tell(f"{name}: handed over to another process")
             return
         if report.ok:
@@ -507,7 +510,7 @@ class Engine:
             lambda: self._baseline(rid, name),
             lambda b: self.store.keep_baseline(rid, name, b),
         )
-        executor.confirm = lambda _step: not self._stop_requested(rid) and self._holds(rid, name)
+        executor.confirm = lambda _step: self._confirm(rid, name)
         executor.progress = lambda step, now, detail: self._step(rid, name, step, now, detail)
         report = executor.run()
         if report.ok:
@@ -545,8 +548,23 @@ class Engine:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _holds(self, rid: str, name: str) -> bool:
-        return self.claim is None or self.claim.holds(rid, name)
+    def _confirm(self, rid: str, name: str) -> bool:
+        """Whether ``name``'s next step may start: no pause or abort asked for, and the claim
+        on it still stands (when lost, the cluster is left as it is for the next holder)."""
+        if self._stop_requested(rid):
+            return False
+        if self.claim is None or self.claim.holds(rid, name):
+            return True
+        with self._lock:
+            self._lost.add((rid, name))
+        return False
+
+    def _handed_over(self, rid: str, name: str) -> bool:
+        """Whether ``name`` stopped because its claim was lost (asked once per stop)."""
+        with self._lock:
+            lost = (rid, name) in self._lost
+            self._lost.discard((rid, name))
+        return lost
 
     def _audit(self, rid: str, cluster: str) -> StoreAudit:
         return StoreAudit(self.store, rid, cluster, self.actor, self.clock.now)

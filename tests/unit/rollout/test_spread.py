@@ -145,3 +145,26 @@ def test_work_needs_a_claim_and_does_nothing_before_the_rollout_runs(tmp_path: P
         r.engine().work(r.rid)
     assert engine(r, "a", SplitClaim("a", {"p1"}, {})).work(r.rid) == 0  # still pending
     assert r.fleet.calls == []
+
+
+def test_a_claim_that_lapses_for_a_moment_leaves_the_cluster_running_not_failed(
+    tmp_path: Path,
+) -> None:
+    r = rig(tmp_path, {"waves": [{"name": "all"}]}, {"p1": "prod"})
+    ledger: dict[str, list[str]] = {}
+    a = SplitClaim("a", {"p1"}, ledger)
+    real_holds = a.holds
+    asked: list[str] = []
+
+    def flicker(rid: str, name: str) -> bool:  # lost when asked before step 2, back after
+        asked.append(name)
+        return len(asked) != 2 and real_holds(rid, name)
+
+    a.holds = flicker  # type: ignore[method-assign]
+    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), ledger)), r.rid)
+    lead.start()
+    until_done(lead, engine(r, "a", a), rid=r.rid)
+    assert lead.outcome is DriveOutcome.DONE
+    assert r.fleet.calls == [("p1", 1), ("p1", 2)]
+    assert ledger == {"p1": ["a", "a"]}  # handed over, then taken again
+    assert r.states() == {"p1": ClusterState.DONE}
