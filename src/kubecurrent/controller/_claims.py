@@ -64,6 +64,12 @@ class ShardClaim:
                 return False
         return self.shard(name) in self.coordinator.held
 
+    def pinned(self) -> frozenset[int]:
+        """The shards of the clusters running here (not to be given back meanwhile)."""
+        with self._lock:
+            names = [name for _rid, name in self._running]
+        return frozenset(self.shard(name) for name in names)
+
     def drop(self, rid: str, name: str) -> None:
         with self._lock:
             self._running.discard((rid, name))

@@ -83,6 +83,7 @@ class Controller:
     def __post_init__(self) -> None:
         if self.spread:
             self._claim = ShardClaim(self.store, self.coordinator)
+            self.coordinator.pinned = self._claim.pinned
 
     # --- one round ---------------------------------------------------------------------------
 
