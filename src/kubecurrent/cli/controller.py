@@ -65,6 +65,12 @@ from kubecurrent.errors import UsageError
     show_default=True,
     help="Upgrade the clusters of recorded rollouts (--no-drive: only record and report).",
 )
+@click.option(
+    "--spread/--no-spread",
+    default=True,
+    show_default=True,
+    help="Each replica runs the clusters of its shards (--no-spread: the lead runs them all).",
+)
 @click.pass_obj
 def controller(
     opts: GlobalOptions,
@@ -76,6 +82,7 @@ def controller(
     listen: str,
     install_crds: bool,
     drive: bool,
+    spread: bool,
 ) -> None:
     """Run a controller replica against the management cluster until stopped."""
     from kubecurrent.controller import (
@@ -108,7 +115,7 @@ def controller(
     store = KubeStore(client, namespace, f"k8s://{opts.context or ''}/{namespace}")
     runners = SecretRunners(store, RecordedRunners.checked({})) if drive else None
     coordinator = Coordinator(client, identity, settings)
-    replica = Controller(store, coordinator, identity, interval, runners=runners)
+    replica = Controller(store, coordinator, identity, interval, runners=runners, spread=spread)
     server = serve_health(replica, host, int(port))
     click.echo(
         f"controller {identity}: namespace {namespace}, {shards} shards, serving http://{listen}/metrics",

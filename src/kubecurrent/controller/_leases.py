@@ -24,7 +24,7 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from lightkube import Client
@@ -99,6 +99,9 @@ class Coordinator:
     identity: str
     settings: LeaseSettings
     clock: Callable[[], float] = time.monotonic
+    pinned: Callable[[], Collection[int]] = lambda: ()
+    """Shards not to give back now (clusters of theirs are running here): rebalancing waits
+    for them, so a cluster is never run by the replica giving its shard back and the taker."""
     _seen: dict[str, _Seen] = field(default_factory=dict)
     _renewed: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -146,7 +149,7 @@ class Coordinator:
             for i in range(s.shards)
             if self._holds(leases.get(s.shard_name(i))) and self._renew(leases[s.shard_name(i)])
         }
-        for shard in to_give_back(mine, share):
+        for shard in to_give_back(mine, share, self.pinned()):
             self._release(leases[s.shard_name(shard)])
         available = [
             i

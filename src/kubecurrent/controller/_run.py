@@ -9,6 +9,11 @@ changes are put in force, ``spec.paused`` becomes a pause request. With ``runner
 clusters are upgraded), the lead replica also drives each rollout that can go on with the
 rollout engine, in a thread per rollout, through the same store (``_drive``). Deleting a FleetUpgrade
 deletes its ClusterUpgrades (owner references), so nothing of it is driven again.
+
+With ``spread`` (the default) one rollout's clusters are spread over the replicas: the lead
+replica's engine keeps the rollout-level decisions (waves, soak, failure budget, approvals) and
+waits for each wave's clusters, while every replica, the lead included, runs ``Engine.work``
+each round for every running rollout: the clusters whose shard it holds (``ShardClaim``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from lightkube.core.exceptions import ApiError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import CollectorRegistry
 
+from kubecurrent.controller._claims import ShardClaim
 from kubecurrent.controller._declare import (
     Declared,
     changed_strategy,
@@ -41,6 +47,7 @@ from kubecurrent.rollout import (
     Change,
     Engine,
     Request,
+    RolloutRecord,
     RolloutState,
     RunnerSource,
     WaveState,
@@ -66,8 +73,17 @@ class Controller:
     """How clusters are upgraded (None: rollouts are recorded, not driven)."""
     engine_clock: Clock = field(default_factory=Clock)
     started: float = field(default_factory=time.monotonic)
+    spread: bool = True
+    """Each replica runs the clusters of its shards (False: the lead replica runs them all)."""
     _wake: threading.Event = field(default_factory=threading.Event)
     _drivers: dict[str, threading.Thread] = field(default_factory=dict)
+    _workers: dict[str, threading.Thread] = field(default_factory=dict)
+    _claim: ShardClaim | None = None
+
+    def __post_init__(self) -> None:
+        if self.spread:
+            self._claim = ShardClaim(self.store, self.coordinator)
+            self.coordinator.pinned = self._claim.pinned
 
     # --- one round ---------------------------------------------------------------------------
 
@@ -82,6 +98,9 @@ class Controller:
                     self._drive(obj)
                 except KubecurrentError as exc:
                     log.warning("FleetUpgrade %s: %s", obj["metadata"]["name"], exc.message)
+        if self.runners is not None and self._claim is not None and self.coordinator.held:
+            for rollout in self.store.rollouts():
+                self._work(rollout)
         self.last_round = time.monotonic()
 
     def _one(self, obj: dict[str, Any], members: list[dict[str, Any]]) -> None:
@@ -144,9 +163,7 @@ class Controller:
             prepare_resume(self.store, name, self.identity, self.clock())
         elif state not in (RolloutState.PENDING, RolloutState.RUNNING):
             return
-        engine = Engine(
-            self.store, self.runners.factory(rollout.runner), self.identity, self.engine_clock
-        )
+        engine = self._engine(rollout)
 
         def drive() -> None:
             try:
@@ -160,9 +177,43 @@ class Controller:
         self._drivers[name] = thread
         thread.start()
 
+    def _work(self, rollout: RolloutRecord) -> None:
+        """Run the clusters of ``rollout`` this replica claims, in a thread of their own, when
+        it is running and no such thread is at it already."""
+        rid = rollout.id
+        running = self._workers.get(rid)
+        if running is not None and running.is_alive():
+            return
+        if rollout.state is not RolloutState.RUNNING or rollout.request is not None:
+            return
+        engine = self._engine(rollout)
+
+        def work() -> None:
+            try:
+                ran = engine.work(rid)
+                if ran:
+                    log.info("rollout %s: ran %d cluster(s) of this replica's shards", rid, ran)
+            except (KubecurrentError, ApiError) as exc:
+                log.warning("rollout %s: %s", rid, exc)
+
+        thread = threading.Thread(target=work, name=f"work-{rid}", daemon=True)
+        self._workers[rid] = thread
+        thread.start()
+
+    def _engine(self, rollout: RolloutRecord) -> Engine:
+        assert self.runners is not None
+        return Engine(
+            self.store,
+            self.runners.factory(rollout.runner),
+            self.identity,
+            self.engine_clock,
+            poll=min(self.interval, 1.0),
+            claim=self._claim,
+        )
+
     def wait_drivers(self, timeout: float) -> None:
         """Wait for the engine threads started so far (tests, and a clean stop)."""
-        for thread in list(self._drivers.values()):
+        for thread in [*self._drivers.values(), *self._workers.values()]:
             thread.join(timeout)
 
     def _secrets(self, names: set[str]) -> set[str]:

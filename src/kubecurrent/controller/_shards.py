@@ -38,7 +38,8 @@ def to_take(held: Collection[int], available: Iterable[int], share: int) -> list
     return sorted(s for s in available if s not in held)[:missing]
 
 
-def to_give_back(held: Collection[int], share: int) -> list[int]:
-    """The shards held beyond ``share`` (highest first), to release for other replicas."""
+def to_give_back(held: Collection[int], share: int, keep: Collection[int] = ()) -> list[int]:
+    """The shards held beyond ``share`` (highest first), to release for other replicas; never
+    one in ``keep`` (a shard with a cluster in the middle of a step: given back later)."""
     extra = len(held) - share
-    return sorted(held, reverse=True)[:extra] if extra > 0 else []
+    return sorted((s for s in held if s not in keep), reverse=True)[:extra] if extra > 0 else []

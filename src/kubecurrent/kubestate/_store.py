@@ -419,6 +419,25 @@ class KubeStore:
 
         self._update(ClusterUpgrade, c.cluster_name(rid, cluster), apply)
 
+    def claim_cluster(self, rid: str, cluster: str, owner: str, shard: int) -> str | None:
+        """Record that controller replica ``owner``, holding shard ``shard``, runs ``cluster``
+        now (``status.owner``, ``status.shard``); returns the previous owner, if any. The
+        shard's Lease is what entitles ``owner``: whoever holds it may take the claim over."""
+
+        def apply(obj: dict[str, Any], status: Status) -> str | None:
+            old = status.get("owner")
+            status["owner"], status["shard"] = owner, shard
+            return str(old) if old else None
+
+        return self._update(ClusterUpgrade, c.cluster_name(rid, cluster), apply)
+
+    def owners(self, rid: str) -> dict[str, str | None]:
+        """Each cluster of ``rid`` → the replica that claimed it last (None: never claimed)."""
+        return {
+            o["spec"]["cluster"]: (o.get("status") or {}).get("owner")
+            for o in self._cluster_objs(rid)
+        }
+
     def set_runner(
         self, rid: str, options: RunnerOptions, change: Change, audit: AuditEntry
     ) -> None:

@@ -25,7 +25,13 @@ from kubecurrent.rollout._control import (
     summaries,
 )
 from kubecurrent.rollout._duration import parse_duration
-from kubecurrent.rollout._engine import ClusterRun, Engine, RunnerFactory, RunnerSource
+from kubecurrent.rollout._engine import (
+    ClusterClaim,
+    ClusterRun,
+    Engine,
+    RunnerFactory,
+    RunnerSource,
+)
 from kubecurrent.rollout._events import NO_EVENTS, Event, EventKind, EventSink
 from kubecurrent.rollout._lease import Lease, LeaseHeld
 from kubecurrent.rollout._notify_spec import (
@@ -86,6 +92,7 @@ __all__ = [
     "AuditEntry",
     "Blackout",
     "Change",
+    "ClusterClaim",
     "ClusterRecord",
     "ClusterRef",
     "ClusterRun",

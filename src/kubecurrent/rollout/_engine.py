@@ -26,9 +26,10 @@ show its effect (the executor checks the inventory first), and actions are idemp
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -69,7 +70,7 @@ from kubecurrent.rollout._state import (
 from kubecurrent.rollout._strategy import Wave
 from kubecurrent.rollout._windows import Opening, hold_opening, opening, unenforced
 
-__all__ = ["ClusterRun", "Engine", "RunnerFactory"]
+__all__ = ["ClusterClaim", "ClusterRun", "Engine", "RunnerFactory"]
 
 EVENTS: dict[tuple[Entity, StrEnum | None, StrEnum], EventKind] = {
     (Entity.ROLLOUT, RolloutState.PENDING, RolloutState.RUNNING): EventKind.STARTED,
@@ -100,6 +101,24 @@ class ClusterRun(Protocol):
 
 
 RunnerFactory = Callable[[ClusterRef], ClusterRun]
+
+
+class ClusterClaim(Protocol):
+    """Which clusters this process may run, when several processes share a rollout's clusters
+    (controller replicas, each holding some shards). The claim is recorded by whoever
+    implements it, so that no cluster is run by two processes at once."""
+
+    def take(self, rid: str, member: ClusterRecord) -> bool:
+        """Claim ``member`` for this process; False when it is another's (or already run here)."""
+        ...
+
+    def holds(self, rid: str, name: str) -> bool:
+        """Whether the claim on ``name`` still stands (asked before every step)."""
+        ...
+
+    def drop(self, rid: str, name: str) -> None:
+        """This process stopped running ``name`` (done, failed, stopped or handed over)."""
+        ...
 
 
 class RunnerSource(Protocol):
@@ -146,6 +165,12 @@ class Engine:
     events: EventSink = NO_EVENTS
     """Told when the rollout starts, a wave waits for approval, a cluster fails, the rollout
     halts or is done (``EVENTS``); it returns at once (``kubecurrent.notify`` delivers)."""
+    claim: ClusterClaim | None = None
+    """None: ``drive`` runs every cluster itself. Set: the clusters are spread over several
+    processes — ``drive`` keeps the rollout-level decisions (waves, budget, soak, approvals) and
+    waits for each wave's clusters, which ``work`` runs in every process for those it claims."""
+    _lost: set[tuple[str, str]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- top level ------------------------------------------------------------------------
 
@@ -226,6 +251,32 @@ class Engine:
     def _clusters(
         self, rid: str, rollout: RolloutRecord, record: WaveRecord, wave: Wave
     ) -> DriveOutcome | None:
+        if self.claim is not None:
+            self._await_clusters(rid, record, wave)
+        else:
+            self._run_clusters(rid, rollout, record, wave)
+        failed, size = self._failed(rid, record.index)
+        if wave.failure_budget.exceeded(len(failed), size):
+            return self._halt(rid, record, wave, failed)
+        if self._stop_requested(rid):
+            return self._honour_request(rid)
+        return None
+
+    def _await_clusters(self, rid: str, record: WaveRecord, wave: Wave) -> None:
+        """Wait until the wave's clusters, run by ``work`` elsewhere, are finished, the
+        failure budget is exceeded, or a pause or abort is asked for."""
+        while True:
+            members = self.store.clusters(rid, record.index)
+            failed = [m for m in members if m.state is ClusterState.FAILED]
+            if wave.failure_budget.exceeded(len(failed), len(members)):
+                return
+            if self._stop_requested(rid) or all(m.state.finished for m in members):
+                return
+            self.clock.sleep(self.poll)
+
+    def _run_clusters(
+        self, rid: str, rollout: RolloutRecord, record: WaveRecord, wave: Wave
+    ) -> None:
         running: dict[Future[None], str] = {}
         with ThreadPoolExecutor(max_workers=wave.concurrency) as pool:
             while True:
@@ -246,12 +297,59 @@ class Engine:
                 for future in finished:
                     running.pop(future)
                     future.result()  # _cluster never raises for a cluster's own failure
-        failed, size = self._failed(rid, record.index)
-        if wave.failure_budget.exceeded(len(failed), size):
-            return self._halt(rid, record, wave, failed)
-        if self._stop_requested(rid):
-            return self._honour_request(rid)
-        return None
+
+    def work(self, rid: str) -> int:
+        """Run the clusters of ``rid``'s running wave that this process can claim (``claim``),
+        within the wave's concurrency counted over every process; returns how many it ran.
+        Returns when none is left to claim now: call it again later (the next wave, a replica
+        that died). A cluster another process left running is continued from its recorded
+        steps (a step left running is checked against the cluster, not repeated)."""
+        claim = self.claim
+        if claim is None:
+            raise ValueError("Engine.work needs a claim; without one, drive runs every cluster")
+        rollout = self.store.rollout(rid)
+        if rollout.state is not RolloutState.RUNNING or rollout.request is not None:
+            return 0
+        current = [w for w in self.store.waves(rid) if w.state is WaveState.RUNNING]
+        if not current:
+            return 0
+        record, ran = current[0], 0
+        wave = rollout.strategy.waves[record.index]
+        running: dict[Future[None], str] = {}
+        with ThreadPoolExecutor(max_workers=wave.concurrency) as pool:
+            while True:
+                members = self.store.clusters(rid, record.index)
+                if self._stop_requested(rid):
+                    members = []
+                todo = [
+                    m for m in members if not m.state.finished and m.name not in running.values()
+                ]
+                active = sum(1 for m in members if m.state in _ACTIVE)
+                # clusters left running (a dead replica's) first: taking them over adds none
+                todo.sort(key=lambda m: m.state not in _ACTIVE)
+                for member in todo:
+                    if member.state not in _ACTIVE and active >= wave.concurrency:
+                        break
+                    if not claim.take(rid, member):
+                        continue
+                    active += member.state not in _ACTIVE
+                    future = pool.submit(self._claimed, claim, rid, rollout, member)
+                    running[future] = member.name
+                    ran += 1
+                if not running:
+                    return ran
+                finished, _ = wait(list(running), timeout=self.poll, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    running.pop(future)
+                    future.result()
+
+    def _claimed(
+        self, claim: ClusterClaim, rid: str, rollout: RolloutRecord, member: ClusterRecord
+    ) -> None:
+        try:
+            self._cluster(rid, rollout, member)
+        finally:
+            claim.drop(rid, member.name)
 
     def _halt(self, rid: str, record: WaveRecord, wave: Wave, failed: list[str]) -> DriveOutcome:
         why = (
@@ -326,6 +424,9 @@ class Engine:
             self.tell(f"{name}: failed: {message}")
             return
         if report is None:
+            return
+        if not report.ok and self._handed_over(rid, name):
+            self.tell(f"{name}: handed over to another process")
             return
         if report.ok:
             self.tell(f"{name}: done")
@@ -409,7 +510,7 @@ class Engine:
             lambda: self._baseline(rid, name),
             lambda b: self.store.keep_baseline(rid, name, b),
         )
-        executor.confirm = lambda _step: not self._stop_requested(rid)
+        executor.confirm = lambda _step: self._confirm(rid, name)
         executor.progress = lambda step, now, detail: self._step(rid, name, step, now, detail)
         report = executor.run()
         if report.ok:
@@ -446,6 +547,24 @@ class Engine:
         return found[0].baseline if found else None
 
     # --- helpers --------------------------------------------------------------------------
+
+    def _confirm(self, rid: str, name: str) -> bool:
+        """Whether ``name``'s next step may start: no pause or abort asked for, and the claim
+        on it still stands (when lost, the cluster is left as it is for the next holder)."""
+        if self._stop_requested(rid):
+            return False
+        if self.claim is None or self.claim.holds(rid, name):
+            return True
+        with self._lock:
+            self._lost.add((rid, name))
+        return False
+
+    def _handed_over(self, rid: str, name: str) -> bool:
+        """Whether ``name`` stopped because its claim was lost (asked once per stop)."""
+        with self._lock:
+            lost = (rid, name) in self._lost
+            self._lost.discard((rid, name))
+        return lost
 
     def _audit(self, rid: str, cluster: str) -> StoreAudit:
         return StoreAudit(self.store, rid, cluster, self.actor, self.clock.now)
@@ -538,6 +657,9 @@ class Engine:
         )
         self._announce(rid, Entity.CLUSTER, old, to, detail, cluster=name)
 
+
+_ACTIVE = frozenset({ClusterState.RUNNING, ClusterState.WAITING_WINDOW})
+"""Cluster states that take one of a wave's concurrency slots."""
 
 _STEP_STATE = {
     StepProgress.STARTED: StepState.RUNNING,

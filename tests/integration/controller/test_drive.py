@@ -48,7 +48,9 @@ def replica(client: Client, namespace: str, name: str, fleet: FakeFleet) -> Cont
         namespace=namespace, shards=4, duration=4.0, renew_deadline=3.0, renew_every=0.5
     )
     store = KubeStore(client, namespace, f"k8s://sandbox/{namespace}")
-    return Controller(store, Coordinator(client, name, settings), name, runners=FakeRunners(fleet))
+    coordinator = Coordinator(client, name, settings)
+    # the lead replica runs whole rollouts here; test_replicas spreads them over replicas
+    return Controller(store, coordinator, name, runners=FakeRunners(fleet), spread=False)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the crash

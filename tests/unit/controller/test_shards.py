@@ -72,3 +72,9 @@ def test_taking_then_giving_back_converges_to_a_cover_of_every_shard(
             mine.update(to_take(mine, free, share))
     assert sorted(s for mine in held for s in mine) == list(range(shards))
     assert all(len(mine) <= share for mine in held)
+
+
+def test_a_shard_with_a_cluster_running_is_not_given_back_until_it_is_done() -> None:
+    assert to_give_back({0, 1, 2, 3}, 2) == [3, 2]
+    assert to_give_back({0, 1, 2, 3}, 2, keep={3}) == [2, 1]
+    assert to_give_back({0, 1}, 0, keep={0, 1}) == []
