@@ -88,8 +88,12 @@ ACTOR = click.option(
 
 def _store(path: Path | None, *, create: bool = False) -> RolloutStore:
     """The state file (only ``rollout start`` creates one), or the management cluster that
-    ``--state k8s://CONTEXT/NAMESPACE`` names (docs/controller.md)."""
-    return open_state(path, create=create)
+    ``--state k8s://CONTEXT/NAMESPACE`` names (docs/controller.md), reached through the global
+    ``--kubeconfig`` when it is given."""
+    click_ctx = click.get_current_context(silent=True)
+    opts = click_ctx.find_object(GlobalOptions) if click_ctx is not None else None
+    kubeconfig = Path(opts.kubeconfig) if opts is not None and opts.kubeconfig else None
+    return open_state(path, create=create, kubeconfig=kubeconfig)
 
 
 def _actor(actor: str | None) -> str:

@@ -62,3 +62,13 @@ def test_status_and_pause_through_a_management_cluster(
     assert store.rollout(rid).state is RolloutState.PAUSED  # nobody drives it: paused at once
     missing = cli("status", "r-nope")
     assert missing.returncode == 2 and "no rollout 'r-nope'" in missing.stderr
+
+    # The global --kubeconfig reaches the management cluster too (KUBECONFIG names nothing).
+    flagged = subprocess.run(
+        [sys.executable, "-m", "kubecurrent", "--kubeconfig", str(cluster.kubeconfig),
+         "-o", "json", "rollout", "status", rid, "--state", state],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={k: v for k, v in os.environ.items() if k != "KUBECONFIG"},
+    )  # fmt: skip
+    assert flagged.returncode == 0, flagged.stderr
+    assert json.loads(flagged.stdout)["state"] == "paused"
