@@ -109,12 +109,32 @@ def trusted_proxies(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+class CallbackQueryFilter(logging.Filter):
+    """Keeps the single sign-on callback's query (the one-time authorization code and the state)
+    out of the access log: the line shows ``/oidc/callback?…``."""
+
+    PATH = "/oidc/callback"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # uvicorn's access record: (client, method, path with query, HTTP version, status)
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, sep, _query = args[2].partition("?")
+            if sep and path == self.PATH:
+                record.args = (*args[:2], f"{path}?…", *args[3:])
+        return True
+
+
+_CALLBACK_QUERY = CallbackQueryFilter()
+
+
 def server_config(
     app: Starlette, log_level: str = "info", proxies: Sequence[str] = ()
 ) -> uvicorn.Config:
     """uvicorn's settings: ``X-Forwarded-For``/``-Proto`` only from ``proxies`` (none: the
-    connection's peer is the client)."""
-    return uvicorn.Config(
+    connection's peer is the client); the access log never shows the single sign-on callback's
+    authorization code."""
+    config = uvicorn.Config(
         app,
         log_level=log_level,
         proxy_headers=bool(proxies),
@@ -122,6 +142,8 @@ def server_config(
         server_header=False,
         timeout_graceful_shutdown=10,
     )
+    logging.getLogger("uvicorn.access").addFilter(_CALLBACK_QUERY)  # after uvicorn's dictConfig
+    return config
 
 
 def serve(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from kubecurrent.errors import UsageError
@@ -90,3 +92,29 @@ def test_forwarded_client_addresses_come_only_from_a_trusted_proxy(ctx: WebConte
 def test_a_trusted_proxy_must_be_an_address_or_network() -> None:
     with pytest.raises(UsageError, match=r"'proxy\.example' is not an IP address or network"):
         trusted_proxies(["10.0.0.5", "proxy.example"])
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_the_access_log_never_shows_the_single_sign_on_callbacks_code() -> None:
+    server_config(Starlette())  # installs the filter on uvicorn's access logger
+    access = logging.getLogger("uvicorn.access")  # uvicorn's: it does not propagate
+    seen = _Lines()
+    access.addHandler(seen)
+    try:
+        line = '%s - "%s %s HTTP/%s" %d'
+        code = "/oidc/callback?code=one-time-code-123&state=xyz"
+        access.info(line, "127.0.0.1:5000", "GET", code, "1.1", 303)
+        access.info(line, "127.0.0.1:5000", "GET", "/fleet?env=dev", "1.1", 200)
+    finally:
+        access.removeHandler(seen)
+    assert seen.lines[0] == '127.0.0.1:5000 - "GET /oidc/callback?… HTTP/1.1" 303'
+    assert "one-time-code-123" not in "\n".join(seen.lines)
+    assert seen.lines[1].endswith('"GET /fleet?env=dev HTTP/1.1" 200')  # other queries stay
