@@ -106,6 +106,7 @@ WRITERS = (
     "cli/fix.py",
     "cli/inventory.py",
     "cli/rollout.py",
+    "controller/_runners.py",
     "execute/gitops/_git.py",
 )
 

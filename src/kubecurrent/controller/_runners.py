@@ -8,7 +8,6 @@ process may read (mode 0600, in a private directory) that the runner then uses.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -17,6 +16,7 @@ from typing import Any
 
 from kubecurrent.kubestate import KubeStore
 from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory, RunnerSource
+from kubecurrent.textfile import write_atomic
 
 __all__ = ["SecretRunners"]
 
@@ -36,9 +36,7 @@ class SecretRunners:
         """``ref`` pointing at a private file holding its member's kubeconfig."""
         text, context = self.store.member_kubeconfig(ref.name)
         path = self.folder / f"{ref.name}.kubeconfig"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        write_atomic(path, text, mode=0o600)  # another thread may be reading the last one
         return replace(ref, kubeconfig=path, context=ref.context or context)
 
     def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
