@@ -100,6 +100,8 @@ def controller(
     if not host or not port.isdigit():
         raise UsageError(f"--listen {listen!r}: not HOST:PORT", hint="e.g. --listen 0.0.0.0:8080")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for chatty in ("httpx", "httpx2"):  # a line per API request would drown the controller's own
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else None
     client = management_client(kubeconfig, opts.context or "")
     if install_crds:
