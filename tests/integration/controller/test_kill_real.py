@@ -32,7 +32,6 @@ import httpx
 import pytest
 import yaml
 from lightkube import Client, codecs
-from lightkube.core.exceptions import ApiError
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.coordination_v1 import Lease
 from lightkube.resources.core_v1 import Namespace, Node, Pod, Secret
@@ -57,7 +56,7 @@ MIN_KILLS = 6
 """Kills that must land before the rollout ends for the run to count."""
 BUDGET = 420.0
 """Seconds of the test spent killing replicas, at most."""
-GAP = (4.0, 16.0)
+GAP = (2.0, 10.0)
 """Seconds between two kill points (uniform), counted once both replicas hold Leases."""
 LEASE = 3
 """``--lease-duration`` of the replicas (the flag's minimum)."""
@@ -138,7 +137,7 @@ class PdbWatch:
             try:
                 pdb = client.get(PodDisruptionBudget, "web", namespace=APP_NS)
                 ready = ready_pods(client)
-            except (ApiError, httpx.HTTPError):
+            except Exception:  # refused, reset, timed out (lightkube's client): the server is away
                 self.unanswered += 1
                 self.stop.wait(0.5)
                 continue
@@ -350,6 +349,7 @@ def test_two_controller_processes_upgrade_four_sandboxes_through_ten_kills(
             tend(600, lambda: state(store) is RolloutState.DONE)
             assert state(store) is RolloutState.DONE, "the rollout did not finish in 10 minutes"
         finally:
+            watching = [t.is_alive() for t in threads]
             stop.set()
             for proc in procs.values():
                 proc.send_signal(signal.SIGTERM)
@@ -383,6 +383,7 @@ def test_two_controller_processes_upgrade_four_sandboxes_through_ten_kills(
         assert all(t.seconds < LEASE + 12.0 for t in takeovers), takeovers
         # no PDB violated, and the watchers really watched
         assert [v for w in watches for v in w.violations] == []
+        assert all(watching), "a PDB watcher stopped before the rollout ended"
         assert all(w.samples > 20 for w in watches), [(w.box.name, w.samples) for w in watches]
 
         # every member at the target, asked of its own API server and nodes
@@ -396,8 +397,13 @@ def test_two_controller_processes_upgrade_four_sandboxes_through_ten_kills(
             assert all(k.startswith(f"v{TARGET}.") for k in kubelets), (name, kubelets)
             # each node replaced once: as many nodes as before, no leftovers of a second roll
             assert len(list(box.client().list(Node))) == nodes_before[name], name
-            upgraded = [e for e in sb.require(name).events if " upgraded " in e]
-            assert len(upgraded) == 1, (name, sb.require(name).events)  # the control plane once
+            # the control plane moved once: upgraded by one replica, or, when its replica was
+            # killed in the middle of the swap, brought up at the target by the one taking over
+            events = sb.require(name).events
+            moved = [e for e in events if " upgraded " in e or f"at v{TARGET}." in e]
+            assert len([e for e in events if " upgraded " in e]) <= 1, (name, events)
+            assert moved and not any("failed" in e for e in events), (name, events)
+            assert sb.require(name).version.startswith(f"v{TARGET}."), (name, events)
             assert len(ready_pods(box.client())) == REPLICAS, name
 
         # every step exactly once, as the CRs record it
