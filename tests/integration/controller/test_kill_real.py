@@ -56,7 +56,7 @@ MIN_KILLS = 6
 """Kills that must land before the rollout ends for the run to count."""
 BUDGET = 420.0
 """Seconds of the test spent killing replicas, at most."""
-GAP = (2.0, 10.0)
+GAP = (2.0, 8.0)
 """Seconds between two kill points (uniform), counted once both replicas hold Leases."""
 LEASE = 3
 """``--lease-duration`` of the replicas (the flag's minimum)."""
@@ -156,11 +156,11 @@ class PdbWatch:
 
 @contextlib.contextmanager
 def members(home: Path) -> Iterator[dict[str, SessionSandbox]]:
-    """Four member sandboxes at ``FROM`` (two kwok nodes each) with the web workload."""
+    """Four member sandboxes at ``FROM`` (three kwok nodes each) with the web workload."""
     boxes: dict[str, SessionSandbox] = {}
     try:
         for name in MEMBERS:
-            boxes[name] = start_sandbox(home, name, FROM, pools=("default=2",))
+            boxes[name] = start_sandbox(home, name, FROM, pools=("default=3",))
             deploy_web(boxes[name].client())
         for box in boxes.values():
             wait_for(partial(web_settled, box.client()), f"{box.name}: web ready, PDB observed")
@@ -230,6 +230,8 @@ def state(store: KubeStore) -> RolloutState | None:
 class Takeover:
     victim: str
     survivor: str
+    takers: str
+    """Who holds the dead one's Leases now (the survivor, and perhaps its fresh replacement)."""
     leases: int
     seconds: float
     phase: str
@@ -281,7 +283,7 @@ def test_two_controller_processes_upgrade_four_sandboxes_through_ten_kills(
                     "target": TARGET,
                     "strategy": {
                         "waves": [
-                            {"name": "canary", "select": {"env": "dev"}, "count": 1},
+                            {"name": "canary", "select": {"env": "dev"}, "count": 1, "soak": "20s"},
                             {"name": "rest", "approval": True, "concurrency": 3},
                         ]
                     },
@@ -328,22 +330,31 @@ def test_two_controller_processes_upgrade_four_sandboxes_through_ten_kills(
                 dead.send_signal(signal.SIGKILL)
                 died = time.monotonic()
                 dead.wait(30)
+                fresh = f"r{born}"
+                born += 1
+                procs[fresh] = start_replica(cluster, namespace, fresh, logs)  # as a Deployment
                 lost = holding[victim]
+                takers: set[str] = set()
 
-                def taken(v: str = victim, s: str = survivor, lost: set[str] = lost) -> bool:
-                    return not held_by(admin, namespace, v) and lost <= held_by(admin, namespace, s)
+                def taken(
+                    v: str = victim, lost: set[str] = lost, takers: set[str] = takers
+                ) -> bool:
+                    if held_by(admin, namespace, v):
+                        return False
+                    now = {n: held_by(admin, namespace, n) & lost for n in procs}
+                    takers.update(n for n, held in now.items() if held)
+                    return set().union(*now.values()) == lost
 
                 wait_for(
                     taken,
-                    f"replica {survivor} to take over the Leases of killed replica {victim}",
+                    f"the Leases of killed replica {victim} to be taken over",
                     timeout=40,
                     interval=0.1,
                 )
                 took = time.monotonic() - died
-                takeovers.append(Takeover(victim, survivor, len(lost), took, phase))
-                fresh = f"r{born}"
-                born += 1
-                procs[fresh] = start_replica(cluster, namespace, fresh, logs)
+                takeovers.append(
+                    Takeover(victim, survivor, "+".join(sorted(takers)), len(lost), took, phase)
+                )
                 # two run again before the next kill point is drawn
                 tend(90, partial(holds_any, admin, namespace, fresh))
             tend(600, lambda: state(store) is RolloutState.DONE)
@@ -367,8 +378,8 @@ def test_two_controller_processes_upgrade_four_sandboxes_through_ten_kills(
         print(f"seed {seed}; {len(takeovers)} of {KILLS} kills landed; takeover times:")
         for t in takeovers:
             print(
-                f"  {t.victim} killed ({t.phase}, {t.leases} Leases) -> {t.survivor} "
-                f"holds them after {t.seconds:.1f}s"
+                f"  {t.victim} killed ({t.phase}, {t.leases} Leases) -> held by {t.takers} "
+                f"after {t.seconds:.1f}s"
             )
         for w in watches:
             print(
@@ -381,6 +392,7 @@ def test_two_controller_processes_upgrade_four_sandboxes_through_ten_kills(
         assert len(takeovers) >= MIN_KILLS, f"only {len(takeovers)} kills landed"
         # a 3 s lease, 0.4 s renewals; a replica's rounds lag on a loaded machine
         assert all(t.seconds < LEASE + 12.0 for t in takeovers), takeovers
+        assert all(t.survivor in t.takers.split("+") for t in takeovers), takeovers
         # no PDB violated, and the watchers really watched
         assert [v for w in watches for v in w.violations] == []
         assert all(watching), "a PDB watcher stopped before the rollout ended"
