@@ -183,20 +183,24 @@ class Tally:
     calls: Counter[str]
     largest: int
     actions: list[tuple[str, str]]
+    cpu: float = 0.0
+    """CPU seconds (user + system) of the replica's process; 0 for a thread."""
 
     @classmethod
-    def of(cls, ctl: Controller) -> Tally:
+    def of(cls, ctl: Controller, cpu: float = 0.0) -> Tally:
         assert isinstance(ctl.runners, InstantRunners)
-        return cls(Counter(ctl.store.calls), ctl.store.largest_write, list(ctl.runners.actions))
+        calls, actions = Counter(ctl.store.calls), list(ctl.runners.actions)
+        return cls(calls, ctl.store.largest_write, actions, cpu)
 
     def dump(self) -> str:
-        return json.dumps({"calls": self.calls, "largest": self.largest, "actions": self.actions})
+        data = {"calls": self.calls, "largest": self.largest, "actions": self.actions}
+        return json.dumps(data | {"cpu": self.cpu})
 
     @classmethod
     def load(cls, text: str) -> Tally:
         data = json.loads(text)
         actions = [(a, b) for a, b in data["actions"]]
-        return cls(Counter(data["calls"]), int(data["largest"]), actions)
+        return cls(Counter(data["calls"]), int(data["largest"]), actions, float(data["cpu"]))
 
 
 def run_replica(namespace: str, identity: str, out: str) -> None:
@@ -206,7 +210,7 @@ def run_replica(namespace: str, identity: str, out: str) -> None:
     ctl = replica(sb.admin_client(MGMT), namespace, identity)
     ctl.run(stop)
     ctl.wait_drivers(30)
-    Path(out).write_text(Tally.of(ctl).dump())
+    Path(out).write_text(Tally.of(ctl, time.process_time()).dump())
 
 
 def wait_done(client: Client, namespace: str) -> str:
@@ -294,7 +298,8 @@ def measure(args: argparse.Namespace, replicas: int, folder: str) -> list[str]:
         f"{members} members, rollout {state} in {wall:.1f}s; "
         f"{requests / members:.1f} KubeStore API requests per cluster; "
         f"largest object written {largest / 1024:.1f} KiB; "
-        f"{sum(runs.values())} step actions ({'ok' if not problems else 'NOT OK'})",
+        f"{sum(runs.values())} step actions ({'ok' if not problems else 'NOT OK'})"
+        + (f"; replicas' CPU {sum(t.cpu for t in tallies):.1f}s" if not args.threads else ""),
         flush=True,
     )
     for what, count in calls.most_common():
