@@ -114,7 +114,7 @@ def controller(
         renew_every=renew,
         renew_deadline=lease_duration * 2 / 3,
     )
-    store = KubeStore(client, namespace, f"k8s://{opts.context or ''}/{namespace}")
+    store = KubeStore(client, namespace, f"k8s://{opts.context or ''}/{namespace}", mirror=True)
     runners = SecretRunners(store, RecordedRunners.checked({})) if drive else None
     coordinator = Coordinator(client, identity, settings)
     replica = Controller(store, coordinator, identity, interval, runners=runners, spread=spread)

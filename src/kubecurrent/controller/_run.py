@@ -91,7 +91,8 @@ class Controller:
         """Record new FleetUpgrades and check edits of recorded ones (lead replica only)."""
         if self.coordinator.leader:
             objs = self.store.fleet_upgrades()
-            members = self.store.member_clusters() if objs else []
+            new = any(not (o.get("status") or {}).get("phase") for o in objs)
+            members = self.store.member_clusters() if new else []  # only to record new ones
             for obj in objs:
                 try:
                     self._one(obj, members)

@@ -17,6 +17,7 @@ import base64
 import datetime as dt
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar, cast
@@ -32,6 +33,7 @@ from kubecurrent.errors import ClusterError, UsageError
 from kubecurrent.execute import Baseline
 from kubecurrent.kubestate import _codec as c
 from kubecurrent.kubestate._crds import GROUP, VERSION, ClusterUpgrade, FleetUpgrade, MemberCluster
+from kubecurrent.kubestate._mirror import Mirror
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout import (
     Approval,
@@ -61,6 +63,8 @@ from kubecurrent.rollout import (
 __all__ = ["RETRIES", "KubeStore"]
 
 RETRIES = 8
+_SYNC_SECONDS = 30.0
+"""How long a read waits for the mirror's first list before it lists by itself."""
 T = TypeVar("T")
 Status = dict[str, Any]
 
@@ -68,14 +72,26 @@ Status = dict[str, Any]
 class KubeStore:
     """Rollouts as custom resources in ``namespace`` of the cluster ``client`` talks to."""
 
-    def __init__(self, client: Client, namespace: str, where: str) -> None:
+    def __init__(self, client: Client, namespace: str, where: str, *, mirror: bool = False) -> None:
         self.client, self.namespace, self._where = client, namespace, where
         self._seq_lock = threading.Lock()
         self._last_seq = 0
+        self._count_lock = threading.Lock()
         self.requests = 0
         """API requests sent (reads and writes), for the scale measurements."""
+        self.calls: Counter[str] = Counter()
+        """API requests sent by ``verb resource``, for the scale measurements."""
         self.largest_write = 0
         """The largest object written, in bytes of JSON."""
+        self._mirror: Mirror | None = None
+        if mirror:
+            self._mirror = Mirror(
+                client,
+                ClusterUpgrade,
+                namespace,
+                lambda verb: self._counted(verb, "clusterupgrades"),
+            )
+            self._mirror.start()
 
     @property
     def where(self) -> str:
@@ -85,7 +101,7 @@ class KubeStore:
 
     def _call(self, verb: str, what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         """``fn(*args, **kw)``, counted; a refusal (403) names the permission missing."""
-        self.requests += 1
+        self._counted(verb, what)
         try:
             return fn(*args, **kw)
         except ApiError as exc:
@@ -95,6 +111,22 @@ class KubeStore:
                     hint=f"grant {verb} on {what} in {self.namespace} (the Helm chart's Role does)",
                 ) from None
             raise
+
+    def _counted(self, verb: str, what: str) -> None:
+        with self._count_lock:
+            self.requests += 1
+            self.calls[f"{verb} {what}"] += 1
+
+    def close(self) -> None:
+        """Stop the mirror's watch, if any (a store without one needs no closing)."""
+        if self._mirror is not None:
+            self._mirror.stop()
+
+    def _mirrored(self) -> Mirror | None:
+        """The ClusterUpgrade mirror once it has its first list (None: none, or not yet)."""
+        if self._mirror is not None and self._mirror.wait(_SYNC_SECONDS):
+            return self._mirror
+        return None
 
     def _get(self, res: Any, name: str) -> dict[str, Any] | None:
         try:
@@ -131,7 +163,7 @@ class KubeStore:
     def _write_status(self, res: Any, obj: dict[str, Any]) -> None:
         name = obj["metadata"]["name"]
         self.largest_write = max(self.largest_write, len(_json(obj)))
-        self._call(
+        written = self._call(
             "update",
             f"{_plural(res)}/status",
             self.client.replace,
@@ -139,6 +171,8 @@ class KubeStore:
             name=name,
             namespace=self.namespace,
         )
+        if res is ClusterUpgrade and self._mirror is not None and written is not None:
+            self._mirror.put(_plain(written))
 
     def _update(
         self,
@@ -152,8 +186,14 @@ class KubeStore:
         it back with the resourceVersion read (nothing when the status did not change); on 409
         Conflict all again from a fresh read. A FleetUpgrade must be a recorded rollout unless
         ``recorded`` is False."""
+        mirror = self._mirrored() if res is ClusterUpgrade else None
         for _ in range(RETRIES):
-            obj = self._get(res, name)
+            # the first try starts from the mirror's copy, when there is one: a stale copy
+            # makes the write conflict (409) and the next try reads afresh
+            obj = mirror.get(name) if mirror is not None else None
+            mirrored, mirror = obj is not None, None
+            if obj is None:
+                obj = self._get(res, name)
             unrecorded = obj is not None and not (obj.get("status") or {}).get("phase")
             if res is FleetUpgrade and (obj is None or (recorded and unrecorded)):
                 self._fleet(name)  # raises, naming the known rollouts
@@ -167,6 +207,8 @@ class KubeStore:
             before = _json(status)
             result = change(obj, status)
             if _json(status) == before:
+                if mirrored:  # decided on a copy: nothing to write only if a fresh read agrees
+                    continue
                 return result
             try:
                 self._write_status(res, obj)
@@ -272,6 +314,7 @@ class KubeStore:
         return c.waves_from(self._fleet(rid))
 
     def _cluster_objs(self, rid: str) -> list[dict[str, Any]]:
+        """The ClusterUpgrades of ``rid`` in rollout order, listed by the rollout's label."""
         found = self._call(
             "list",
             "clusterupgrades",
@@ -284,10 +327,17 @@ class KubeStore:
             ),
         )
         objs = [_plain(o) for o in found if o["spec"]["fleetUpgrade"] == rid]
-        return sorted(objs, key=lambda o: (int(o["spec"].get("position", 0)), o["spec"]["cluster"]))
+        return sorted(objs, key=_cluster_order)
 
     def clusters(self, rid: str, wave: int | None = None) -> list[ClusterRecord]:
-        records = [c.cluster_from(o) for o in self._cluster_objs(rid)]
+        """The clusters of ``rid`` (of wave ``wave``): from the mirror when there is one — the
+        engine's polls; a moment stale, never older than this store's own writes."""
+        mirror = self._mirrored()
+        if mirror is not None:
+            mine = [o for o in mirror.objects() if o["spec"]["fleetUpgrade"] == rid]
+            records = [mirror.derived(o, c.cluster_from) for o in sorted(mine, key=_cluster_order)]
+        else:
+            records = [c.cluster_from(o) for o in self._cluster_objs(rid)]
         return [r for r in records if wave is None or r.wave == wave]
 
     def steps(self, rid: str, cluster: str | None = None) -> list[StepRecord]:
@@ -366,7 +416,7 @@ class KubeStore:
                 if exc.status.code == 409:  # made before a crash: keep it as it is
                     continue
                 raise
-            created["status"] = c.cluster_status(record)
+            created["status"] = c.cluster_status(record)  # the write puts it in the mirror
             self._write_status(ClusterUpgrade, created)
 
         def commit(obj: dict[str, Any], status: Status) -> None:
@@ -493,7 +543,9 @@ class KubeStore:
     def audit(self, entry: AuditEntry) -> None:
         if entry.cluster is not None:
             name = c.cluster_name(entry.rollout, entry.cluster)
-            if self._get(ClusterUpgrade, name) is not None:
+            mirror = self._mirrored()
+            known = mirror is not None and mirror.get(name) is not None
+            if known or self._get(ClusterUpgrade, name) is not None:
                 self._update(
                     ClusterUpgrade,
                     name,
@@ -843,6 +895,10 @@ def _lease_record(rid: str, obj: Mapping[str, Any]) -> LeaseRecord | None:
         pid_started=float(notes.get(_STARTED, "0")),
         expires=dt.datetime.fromisoformat(notes[_EXPIRES]),
     )
+
+
+def _cluster_order(obj: Mapping[str, Any]) -> tuple[int, str]:
+    return int(obj["spec"].get("position", 0)), str(obj["spec"]["cluster"])
 
 
 def _wave(status: Status, index: int, rid: str) -> dict[str, Any]:

@@ -138,7 +138,7 @@ def main(argv: list[str]) -> None:
     kubeconfig, namespace, identity, folder = argv
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {identity} %(message)s")
     client = management_client(Path(kubeconfig), "")
-    store = KubeStore(client, namespace, f"k8s://sandbox/{namespace}")
+    store = KubeStore(client, namespace, f"k8s://sandbox/{namespace}", mirror=True)  # as the CLI
     coordinator = Coordinator(client, identity, LeaseSettings(namespace=namespace, **SETTINGS))
     replica = Controller(
         store, coordinator, identity, interval=0.5, runners=FileRunners(Path(folder))

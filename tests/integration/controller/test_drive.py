@@ -47,7 +47,7 @@ def replica(client: Client, namespace: str, name: str, fleet: FakeFleet) -> Cont
     settings = LeaseSettings(
         namespace=namespace, shards=4, duration=4.0, renew_deadline=3.0, renew_every=0.5
     )
-    store = KubeStore(client, namespace, f"k8s://sandbox/{namespace}")
+    store = KubeStore(client, namespace, f"k8s://sandbox/{namespace}", mirror=True)  # as the CLI
     coordinator = Coordinator(client, name, settings)
     # the lead replica runs whole rollouts here; test_replicas spreads them over replicas
     return Controller(store, coordinator, name, runners=FakeRunners(fleet), spread=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -61,9 +62,15 @@ def crds(cluster: SessionSandbox) -> None:
     install_crds(cluster.client(), "kubecurrent-tests")
 
 
-@pytest.fixture
-def store(crds: None, cluster: SessionSandbox, namespace: str) -> Iterator[KubeStore]:
-    kube = KubeStore(cluster.client(), namespace, f"k8s://sandbox/{namespace}")
+@pytest.fixture(params=[False, True], ids=["listed", "mirrored"])
+def store(
+    crds: None, cluster: SessionSandbox, namespace: str, request: pytest.FixtureRequest
+) -> Iterator[KubeStore]:
+    """The rollout ``RID``, in a store that lists its ClusterUpgrades, or one that keeps a
+    watch-fed mirror of them (as the controller does): every promise holds for both."""
+    kube = KubeStore(
+        cluster.client(), namespace, f"k8s://sandbox/{namespace}", mirror=request.param
+    )
     strategy = Strategy.model_validate(
         {
             "waves": [
@@ -100,6 +107,7 @@ def store(crds: None, cluster: SessionSandbox, namespace: str) -> Iterator[KubeS
     ]
     kube.create(record, waves, clusters, change("created"))
     yield kube
+    kube.close()
 
 
 def test_it_is_a_rollout_store(store: KubeStore) -> None:
@@ -355,3 +363,60 @@ def test_without_rbac_the_missing_permission_is_named(
     with pytest.raises(ClusterError) as caught:
         peeker.rollout(RID)
     assert caught.value.message.endswith(f"may not get fleetupgrades in namespace {namespace}")
+
+
+def _mirrored(cluster: SessionSandbox, namespace: str, where: str) -> KubeStore:
+    mirrored = KubeStore(cluster.client(), namespace, where, mirror=True)
+    assert [r.name for r in mirrored.clusters(RID)] == list(NAMES)  # waits for the first list
+    return mirrored
+
+
+def test_a_mirror_shows_its_own_writes_at_once_and_anothers_soon_without_listing(
+    store: KubeStore, cluster: SessionSandbox, namespace: str
+) -> None:
+    mirrored = _mirrored(cluster, namespace, store.where)
+    try:
+        listed = mirrored.calls["list clusterupgrades"]
+        before = mirrored.requests
+        pending = frozenset({ClusterState.PENDING})
+        mine = mirrored.move_cluster(
+            RID, "dev-1", ClusterState.RUNNING, change("mine"), only_from=pending
+        )
+        assert mine is ClusterState.PENDING
+        assert mirrored.clusters(RID)[0].state is ClusterState.RUNNING  # its own write, at once
+        assert mirrored.requests - before == 1  # decided on the mirror's copy: the write alone
+        store.move_cluster(RID, "prod-1", ClusterState.FAILED, change("theirs"))
+        deadline = time.monotonic() + 20
+        while mirrored.clusters(RID, 1)[0].state is not ClusterState.FAILED:
+            assert time.monotonic() < deadline, "the watch never brought the other's write"
+            time.sleep(0.05)
+        assert mirrored.calls["list clusterupgrades"] == listed  # polls cost no request
+    finally:
+        mirrored.close()
+
+
+def test_a_stale_mirror_never_decides_a_compare_and_set(
+    store: KubeStore, cluster: SessionSandbox, namespace: str
+) -> None:
+    mirrored = _mirrored(cluster, namespace, store.where)
+    assert mirrored._mirror is not None
+    mirrored._mirror.stop()  # stale from the next event on: it sees no later write
+    store.move_cluster(RID, "prod-1", ClusterState.RUNNING, change("theirs", 1))
+    store.move_cluster(RID, "dev-1", ClusterState.RUNNING, change("theirs", 1))
+    time.sleep(0.5)
+    assert mirrored.clusters(RID)[0].state is ClusterState.PENDING  # stale indeed
+    # the copy says pending: the write carries its old resourceVersion, conflicts, and a fresh
+    # read finds prod-1 running already: nothing to do
+    pending = frozenset({ClusterState.PENDING})
+    took = mirrored.move_cluster(
+        RID, "prod-1", ClusterState.RUNNING, change("late", 2), only_from=pending
+    )
+    assert took is None
+    # the copy says "nothing to do" (dev-1 pending, not running): a fresh read decides, and
+    # finds dev-1 running, so it moves
+    running = frozenset({ClusterState.RUNNING})
+    old = mirrored.move_cluster(RID, "dev-1", ClusterState.DONE, change("ok", 3), only_from=running)
+    assert old is ClusterState.RUNNING
+    listed = KubeStore(cluster.client(), namespace, store.where)  # no mirror: what is stored
+    assert listed.clusters(RID)[0].state is ClusterState.DONE
+    assert len([e for e in store.journal(RID) if e.ref == "prod-1"]) == 1
