@@ -40,6 +40,7 @@ from kubecurrent.controller._declare import (
 )
 from kubecurrent.controller._leases import Coordinator
 from kubecurrent.controller._metrics import StoreCollector
+from kubecurrent.controller._probe import probe, status_of
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock
 from kubecurrent.kubestate import FleetUpgrade, KubeStore
@@ -83,6 +84,10 @@ class Controller:
     dispatcher: Dispatcher = field(init=False)
     """Sends the events of the rollouts this replica drives or works on (``strategy.notify``)."""
     _resumed: dict[str, float] = field(default_factory=dict)
+    probe_every: float = 60.0
+    """Seconds between the lead replica's probes of the members (their MemberCluster status)."""
+    _probing: threading.Thread | None = None
+    _probed_at: float | None = None
     _wake: threading.Event = field(default_factory=threading.Event)
     _drivers: dict[str, threading.Thread] = field(default_factory=dict)
     _workers: dict[str, threading.Thread] = field(default_factory=dict)
@@ -99,6 +104,7 @@ class Controller:
     def reconcile(self) -> None:
         """Record new FleetUpgrades and check edits of recorded ones (lead replica only)."""
         if self.coordinator.leader:
+            self._probe_members()
             objs = self.store.fleet_upgrades()
             members = self.store.member_clusters() if objs else []
             for obj in objs:
@@ -112,6 +118,39 @@ class Controller:
             for rollout in self.store.rollouts():
                 self._work(rollout)
         self.last_round = time.monotonic()
+
+    def _probe_members(self) -> None:
+        """Every ``probe_every`` seconds, probe every member in a thread of its own and write
+        what was found in its MemberCluster's status (``_probe``)."""
+        busy = self._probing is not None and self._probing.is_alive()
+        due = self._probed_at is None or time.monotonic() - self._probed_at >= self.probe_every
+        if busy or not due:
+            return
+        self._probed_at = time.monotonic()
+        self._probing = threading.Thread(target=self.probe_members, name="probe", daemon=True)
+        self._probing.start()
+
+    def probe_members(self) -> None:
+        """Probe every MemberCluster of the namespace now and record its status."""
+        try:
+            members = self.store.member_clusters()
+        except (KubecurrentError, ApiError) as exc:
+            log.warning("cannot list the members to probe them: %s", exc)
+            return
+        for member in members:
+            name = member["metadata"]["name"]
+            timeout = min(float(member["spec"].get("timeoutSeconds", 120)), 10.0)
+            found = probe(self.store, name, timeout)
+            try:
+                status = status_of(found, member.get("status") or {}, self.clock())
+                self.store.member_status(name, status)
+            except (KubecurrentError, ApiError) as exc:
+                log.warning("MemberCluster %s: cannot record its status: %s", name, exc)
+
+    def wait_probes(self, timeout: float) -> None:
+        """Wait for the probe thread started last (tests)."""
+        if self._probing is not None:
+            self._probing.join(timeout)
 
     def _one(self, obj: dict[str, Any], members: list[dict[str, Any]]) -> None:
         name = obj["metadata"]["name"]
