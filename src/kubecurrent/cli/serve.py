@@ -25,7 +25,7 @@ from kubecurrent.cli._clusters import DISCOVER_KEYS, Selection, discover_options
 from kubecurrent.cli._options import global_flags
 from kubecurrent.cli._rollout_options import runner_flags
 from kubecurrent.cli._state import open_state, state_url
-from kubecurrent.collect.cluster import ClusterTarget, CollectOptions, default_kubeconfig
+from kubecurrent.collect.cluster import ClusterTarget, CollectOptions
 from kubecurrent.collect.fleet_spec import load_inventory_dir
 from kubecurrent.errors import UsageError
 from kubecurrent.rollout import ClusterRef
@@ -35,6 +35,7 @@ from kubecurrent.web import (
     Authenticator,
     Authenticators,
     FleetState,
+    MemberFleet,
     OidcLogin,
     OidcSettings,
     Role,
@@ -194,6 +195,13 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         ClusterRef(t.name, t.kubeconfig, t.context, dict(t.labels), t.timeout, t.cloud)
         for t in found or ()
     )
+    source = _fleet_source(kw, live)
+    from kubecurrent.kubestate import KubeStore  # only a management cluster's store has members
+
+    if isinstance(store, KubeStore) and not live and not kw["inventory"]:
+        member_fleet = MemberFleet(store)  # the controller drives: no runners here
+        collector = member_fleet.collector(catalog, CollectOptions(), CONCURRENCY)
+        refs, source = member_fleet.refs(), f"MemberClusters of {store.namespace}"
     web_audit = WebAudit(audit)
     members = _authenticators(kw["users"])
     if kw.get("oidc"):
@@ -210,7 +218,8 @@ def build_context(opts: GlobalOptions, **kw: Any) -> WebContext:
         store=store,
         runners=RecordedRunners.checked(kw) if live else None,
         cluster_refs=refs,
-        fleet_source=_fleet_source(kw, live),
+        fleet_source=source,
+        controller_drives=bool(refs) and not live and isinstance(store, KubeStore),
         today=dt.date.today,
     )
 
@@ -240,14 +249,15 @@ def _targets(
 ) -> list[ClusterTarget] | None:
     """The live clusters to collect (and to upgrade); None when serving saved snapshots, or
     when a dashboard on a management cluster's store (``management``, a ``k8s://`` URL) is
-    given no clusters and has no kubeconfig (a pod: the controller drives the rollouts)."""
+    given no clusters (no --fleet, --discover or --context): its fleet is then the
+    namespace's MemberClusters, and the controller drives the rollouts."""
     found = discovery or {}
     if fleet and inventory:
         raise UsageError("give --fleet or --inventory, not both", hint="pick one source")
     if inventory:
         return None
     explicit = fleet or found.get("discover") or opts.context
-    if management and not explicit and not _has_kubeconfig(opts):
+    if management and not explicit:
         return None
     sel = Selection(
         discover=found.get("discover"),
@@ -268,10 +278,6 @@ def _targets(
         concurrency=CONCURRENCY,
     )
     return targets(sel, opts)
-
-
-def _has_kubeconfig(opts: GlobalOptions) -> bool:
-    return bool(opts.kubeconfig) or default_kubeconfig().is_file()
 
 
 def _authenticators(users: Path | None) -> list[Authenticator]:

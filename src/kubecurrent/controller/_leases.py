@@ -107,6 +107,7 @@ class Coordinator:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _live: frozenset[str] = frozenset()
 
     # --- what the replica may act on ---------------------------------------------------------
 
@@ -122,6 +123,11 @@ class Coordinator:
         with self._lock:
             return self.settings.leader_name in self._valid()
 
+    def alive(self, identity: str) -> bool:
+        """Whether the replica ``identity`` renewed its member Lease as of the last round."""
+        with self._lock:
+            return self.settings.member_name(identity) in self._live
+
     def _valid(self) -> list[str]:
         now = self.clock()
         return [n for n, at in self._renewed.items() if now - at < self.settings.renew_deadline]
@@ -136,14 +142,14 @@ class Coordinator:
         leases = {_name(lease): lease for lease in self._list()}
         for name, lease in leases.items():
             self._observe(name, lease, now)
-        live = len(
-            [
-                name
-                for name in leases
-                if name.startswith(s.member_name("")) and not self._expired(name, now)
-            ]
+        live = frozenset(
+            name
+            for name in leases
+            if name.startswith(s.member_name("")) and not self._expired(name, now)
         )
-        share = fair_share(s.shards, max(live, 1))
+        with self._lock:
+            self._live = live
+        share = fair_share(s.shards, max(len(live), 1))
         mine = {
             i
             for i in range(s.shards)

@@ -40,9 +40,11 @@ from kubecurrent.controller._declare import (
 )
 from kubecurrent.controller._leases import Coordinator
 from kubecurrent.controller._metrics import StoreCollector
+from kubecurrent.controller._probe import probe, status_of
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock
 from kubecurrent.kubestate import FleetUpgrade, KubeStore
+from kubecurrent.notify import Dispatcher
 from kubecurrent.rollout import (
     Change,
     Engine,
@@ -58,6 +60,8 @@ __all__ = ["Controller", "serve_health"]
 
 log = logging.getLogger("kubecurrent.controller")
 ACCEPTED = "Accepted"
+NOTIFY = "Notifying"
+"""Condition: False when the notify section names a secret this replica cannot read."""
 
 
 @dataclass
@@ -75,12 +79,22 @@ class Controller:
     started: float = field(default_factory=time.monotonic)
     spread: bool = True
     """Each replica runs the clusters of its shards (False: the lead replica runs them all)."""
+    resume_every: float = 30.0
+    """Seconds between the lead replica's looks for deliveries a dead replica left unsent."""
+    dispatcher: Dispatcher = field(init=False)
+    """Sends the events of the rollouts this replica drives or works on (``strategy.notify``)."""
+    _resumed: dict[str, float] = field(default_factory=dict)
+    probe_every: float = 60.0
+    """Seconds between the lead replica's probes of the members (their MemberCluster status)."""
+    _probing: threading.Thread | None = None
+    _probed_at: float | None = None
     _wake: threading.Event = field(default_factory=threading.Event)
     _drivers: dict[str, threading.Thread] = field(default_factory=dict)
     _workers: dict[str, threading.Thread] = field(default_factory=dict)
     _claim: ShardClaim | None = None
 
     def __post_init__(self) -> None:
+        self.dispatcher = Dispatcher(self.store, owner=self.identity)
         if self.spread:
             self._claim = ShardClaim(self.store, self.coordinator)
             self.coordinator.pinned = self._claim.pinned
@@ -90,6 +104,7 @@ class Controller:
     def reconcile(self) -> None:
         """Record new FleetUpgrades and check edits of recorded ones (lead replica only)."""
         if self.coordinator.leader:
+            self._probe_members()
             objs = self.store.fleet_upgrades()
             new = any(not (o.get("status") or {}).get("phase") for o in objs)
             members = self.store.member_clusters() if new else []  # only to record new ones
@@ -97,12 +112,46 @@ class Controller:
                 try:
                     self._one(obj, members)
                     self._drive(obj)
+                    self._resume_deliveries(obj)
                 except KubecurrentError as exc:
                     log.warning("FleetUpgrade %s: %s", obj["metadata"]["name"], exc.message)
         if self.runners is not None and self._claim is not None and self.coordinator.held:
             for rollout in self.store.rollouts():
                 self._work(rollout)
         self.last_round = time.monotonic()
+
+    def _probe_members(self) -> None:
+        """Every ``probe_every`` seconds, probe every member in a thread of its own and write
+        what was found in its MemberCluster's status (``_probe``)."""
+        busy = self._probing is not None and self._probing.is_alive()
+        due = self._probed_at is None or time.monotonic() - self._probed_at >= self.probe_every
+        if busy or not due:
+            return
+        self._probed_at = time.monotonic()
+        self._probing = threading.Thread(target=self.probe_members, name="probe", daemon=True)
+        self._probing.start()
+
+    def probe_members(self) -> None:
+        """Probe every MemberCluster of the namespace now and record its status."""
+        try:
+            members = self.store.member_clusters()
+        except (KubecurrentError, ApiError) as exc:
+            log.warning("cannot list the members to probe them: %s", exc)
+            return
+        for member in members:
+            name = member["metadata"]["name"]
+            timeout = min(float(member["spec"].get("timeoutSeconds", 120)), 10.0)
+            found = probe(self.store, name, timeout)
+            try:
+                status = status_of(found, member.get("status") or {}, self.clock())
+                self.store.member_status(name, status)
+            except (KubecurrentError, ApiError) as exc:
+                log.warning("MemberCluster %s: cannot record its status: %s", name, exc)
+
+    def wait_probes(self, timeout: float) -> None:
+        """Wait for the probe thread started last (tests)."""
+        if self._probing is not None:
+            self._probing.join(timeout)
 
     def _one(self, obj: dict[str, Any], members: list[dict[str, Any]]) -> None:
         name = obj["metadata"]["name"]
@@ -164,7 +213,14 @@ class Controller:
             prepare_resume(self.store, name, self.identity, self.clock())
         elif state not in (RolloutState.PENDING, RolloutState.RUNNING):
             return
-        engine = self._engine(rollout)
+        try:
+            engine = self._engine(rollout)
+        except UsageError as exc:  # a notify secret the replica cannot read: say so, wait
+            text = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+            self.store.condition(name, NOTIFY, False, "SecretUnreadable", text, self.clock())
+            return
+        if _condition(obj, NOTIFY) == "False":
+            self.store.condition(name, NOTIFY, True, "Ready", "every secret read", self.clock())
 
         def drive() -> None:
             try:
@@ -187,7 +243,11 @@ class Controller:
             return
         if rollout.state is not RolloutState.RUNNING or rollout.request is not None:
             return
-        engine = self._engine(rollout)
+        try:
+            engine = self._engine(rollout)
+        except UsageError as exc:  # the lead replica says so on the Notifying condition
+            log.warning("rollout %s: not working on it: %s", rid, exc.message)
+            return
 
         def work() -> None:
             try:
@@ -202,6 +262,8 @@ class Controller:
         thread.start()
 
     def _engine(self, rollout: RolloutRecord) -> Engine:
+        """The engine for ``rollout``, its events sent by this replica's dispatcher (a notify
+        secret that cannot be read raises ``UsageError`` naming it)."""
         assert self.runners is not None
         return Engine(
             self.store,
@@ -209,8 +271,24 @@ class Controller:
             self.identity,
             self.engine_clock,
             poll=min(self.interval, 1.0),
+            events=self.dispatcher.sink(rollout.id),
             claim=self._claim,
         )
+
+    def _resume_deliveries(self, obj: dict[str, Any]) -> None:
+        """Send again what a replica that is gone recorded as queued and did not finish (lead
+        replica, every ``resume_every`` seconds per rollout with a ``notify`` section)."""
+        name = obj["metadata"]["name"]
+        notify = ((obj.get("spec") or {}).get("strategy") or {}).get("notify")
+        last = self._resumed.get(name)
+        if self.runners is None or not notify or not (obj.get("status") or {}).get("phase"):
+            return
+        if last is not None and time.monotonic() - last < self.resume_every:
+            return
+        self._resumed[name] = time.monotonic()
+        sent = self.dispatcher.resume(name, self.coordinator.alive)
+        if sent:
+            log.info("rollout %s: %d notification(s) a stopped replica left are sent", name, sent)
 
     def wait_drivers(self, timeout: float) -> None:
         """Wait for the engine threads started so far (tests, and a clean stop)."""
@@ -248,6 +326,7 @@ class Controller:
                 self._wake.wait(self.interval)
                 self._wake.clear()
         finally:
+            self.dispatcher.close(timeout=5.0)  # what is left is recorded, then resumed
             self.coordinator.stop(release=True)
 
     @property
@@ -260,6 +339,14 @@ class Controller:
     def ready(self) -> bool:
         """A round finished, and recently."""
         return self.last_round > 0 and time.monotonic() - self.last_round < 3 * self.interval + 30
+
+
+def _condition(obj: dict[str, Any], kind: str) -> str | None:
+    """The status (``True``/``False``) of ``obj``'s condition ``kind``, if it has one."""
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == kind:
+            return str(cond.get("status"))
+    return None
 
 
 def _summary(found: Declared) -> str:

@@ -33,6 +33,8 @@ def worst_case_bytes(schema: dict[str, Any], where: str = "") -> int:
     naming the field, because such a field could make the object too large for etcd.
     """
     kind = schema.get("type")
+    if kind is None and schema.get("x-kubernetes-preserve-unknown-fields"):
+        return _either(schema, where)
     if "enum" in schema:
         return max(len(str(v)) for v in schema["enum"]) + 2
     if kind == "string":
@@ -61,6 +63,15 @@ def worst_case_bytes(schema: dict[str, Any], where: str = "") -> int:
             len(key) + 4 + worst_case_bytes(sub, f"{where}.{key}") for key, sub in props.items()
         )
     raise UsageError(f"schema at {where or '.'}: type {kind!r} has no size bound")
+
+
+def _either(schema: dict[str, Any], where: str) -> int:
+    """A node that is a string or a one-key map (a webhook URL, or ``{env: NAME}`` /
+    ``{file: PATH}``): ``maxLength`` bounds the string, ``maxProperties: 1`` the map, whose value
+    the controller refuses beyond ``maxLength`` (``SecretSource``) before recording it."""
+    if "maxLength" not in schema or schema.get("maxProperties") != 1:
+        raise _unbounded(where, "maxLength and maxProperties: 1")
+    return (int(schema["maxLength"]) + 8) * _BYTES_PER_CHAR + 4
 
 
 def _unbounded(where: str, limit: str) -> UsageError:

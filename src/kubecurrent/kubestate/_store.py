@@ -28,6 +28,7 @@ from lightkube.models.coordination_v1 import LeaseSpec
 from lightkube.models.meta_v1 import ObjectMeta, OwnerReference
 from lightkube.resources.coordination_v1 import Lease
 from lightkube.resources.core_v1 import Secret
+from lightkube.types import PatchType
 
 from kubecurrent.errors import ClusterError, UsageError
 from kubecurrent.execute import Baseline
@@ -296,6 +297,19 @@ class KubeStore:
                 hint=f"create it, or fix spec.kubeconfigSecretRef of MemberCluster {member}",
             )
         return base64.b64decode(data[key]).decode(), found["spec"].get("context")
+
+    def member_status(self, member: str, status: dict[str, Any]) -> None:
+        """Merge ``status`` into MemberCluster ``member``'s status (its subresource)."""
+        self._call(
+            "patch",
+            "memberclusters/status",
+            self.client.patch,
+            MemberCluster.Status,
+            member,
+            {"status": status},
+            namespace=self.namespace,
+            patch_type=PatchType.MERGE,
+        )
 
     def secret_exists(self, name: str) -> bool:
         """Whether Secret ``name`` is in the namespace (a refusal to read it raises)."""

@@ -8,6 +8,10 @@ in all), so a slow channel never delays another. Every attempt is written to the
 trail — action ``notify.<event>``, the channel as ``target``, ``attempt`` and ``status`` (never a
 URL, a key or a password). ``close(timeout)`` waits at most ``timeout`` seconds for what is
 queued, then records what is left as ``undelivered``.
+
+A ``Dispatcher`` with an ``owner`` (a controller replica's identity) also records each delivery
+as ``queued`` — with the event and the owner — before it is sent, so that another process can
+finish what a dead one left (``_ledger``: ``Dispatcher.resume``).
 """
 
 from __future__ import annotations
@@ -26,15 +30,26 @@ from dataclasses import dataclass
 import httpx
 
 from kubecurrent.notify._channels import TIMEOUT, DeliveryError, HttpChannel, SmtpChannel, channels
+from kubecurrent.notify._events import event_from_json, event_json
 from kubecurrent.notify._messages import Message, message
 from kubecurrent.notify._secrets import Redactor
-from kubecurrent.rollout import NO_EVENTS, AuditEntry, Event, EventSink, Notify, RolloutStore
+from kubecurrent.rollout import (
+    NO_EVENTS,
+    AuditEntry,
+    Event,
+    EventSink,
+    JsonValue,
+    Notify,
+    RolloutStore,
+)
 
 __all__ = ["Dispatcher", "Job", "check"]
 
 log = logging.getLogger("kubecurrent.notify")
 SENDER = "kubecurrent notify"
 """The ``user`` of the audit records written for deliveries."""
+OPEN = frozenset({"queued", "retry", "undelivered"})
+"""Outcomes after which a delivery is not finished (``ok`` and ``failed`` are final)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,8 @@ class Job:
     backoff: tuple[float, ...]
     """Seconds to wait before each retry."""
     attempt: int = 1
+    owner: str | None = None
+    """The process that sends it (recorded when the dispatcher has an owner)."""
 
     @property
     def target(self) -> str:
@@ -68,7 +85,10 @@ class _RolloutSink:
         backoff = self.spec.retry.schedule()
         for channel in self.channels:
             if event.kind in channel.events:
-                job = Job(channel, event, msg, uuid.uuid4().hex, backoff)
+                owner = self.dispatcher.owner
+                job = Job(channel, event, msg, uuid.uuid4().hex, backoff, owner=owner)
+                if owner is not None:  # recorded before it is sent: another may finish it
+                    self.dispatcher.queued(job, "recorded before sending")
                 self.dispatcher.submit(job)
 
 
@@ -88,9 +108,12 @@ class Dispatcher:
         *,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        owner: str | None = None,
     ) -> None:
-        self.store, self.clock, self.now = store, clock, now
+        self.store, self.clock, self.now, self.owner = store, clock, now, owner
         self.redactor = Redactor()
+        self.pending: set[str] = set()
+        """Delivery ids queued here and not finished (sent, failed or dropped) yet."""
         self._queue: list[tuple[float, int, Job]] = []
         self._order = itertools.count()
         self._busy = 0
@@ -112,6 +135,7 @@ class Dispatcher:
         with self._wake:
             closed = self._closed
             if not closed:
+                self.pending.add(job.delivery)
                 self._push(job, delay)
         if closed:
             self._record(job, "undelivered", "not sent: the process was stopping")
@@ -124,6 +148,51 @@ class Dispatcher:
             self._thread.start()
         self._wake.notify_all()
 
+    def resume(self, rollout: str, alive: Callable[[str], bool]) -> int:
+        """Queue again what another process recorded for ``rollout`` and did not finish (the
+        last record of a delivery is queued, retry or undelivered) once that process is gone:
+        its owner is not ``alive``, or is this dispatcher's owner and the delivery is not
+        pending here (the process restarted under the same name). The delivery id stays (a
+        receiver drops a duplicate by it); attempts go on from the last one recorded. Returns
+        how many deliveries were queued."""
+        spec = self.store.rollout(rollout).strategy.notify
+        if spec is None or self.owner is None:
+            return 0
+        last: dict[str, AuditEntry] = {}
+        events: dict[str, Event] = {}
+        for entry in self.store.audit_records(rollout):
+            delivery = entry.extra.get("delivery")
+            if entry.action.startswith("notify.") and isinstance(delivery, str):
+                last[delivery] = entry
+                data = entry.extra.get("event")
+                if isinstance(data, dict) and (event := event_from_json(rollout, data)):
+                    events[delivery] = event
+        found = {f"{c.kind.value} {c.name}": c for c in channels(spec, self.redactor)}
+        queued = 0
+        for delivery, entry in last.items():
+            owner = entry.extra.get("owner")
+            gone = owner == self.owner or not (isinstance(owner, str) and alive(owner))
+            event, channel = events.get(delivery), found.get(entry.target or "")
+            if entry.outcome not in OPEN or delivery in self.pending or not gone:
+                continue
+            if event is None or channel is None:  # clipped record, or the channel was removed
+                continue
+            attempt = entry.extra.get("attempt")
+            done = attempt if isinstance(attempt, int) else 0
+            job = Job(
+                channel,
+                event,
+                message(event, spec.dashboard),
+                delivery,
+                spec.retry.schedule(),
+                attempt=done + 1 if entry.outcome == "retry" else max(done, 1),
+                owner=self.owner,
+            )
+            self.queued(job, f"taken over from {owner}")
+            self.submit(job)
+            queued += 1
+        return queued
+
     # --- the worker -----------------------------------------------------------------------
 
     def _work(self) -> None:
@@ -133,6 +202,8 @@ class Dispatcher:
                     self._attempt(job, client)
                 finally:
                     with self._wake:
+                        if all(q.delivery != job.delivery for _, _, q in self._queue):
+                            self.pending.discard(job.delivery)  # finished, not retried
                         self._busy -= 1
                         self._wake.notify_all()
 
@@ -170,9 +241,24 @@ class Dispatcher:
             why = "" if retry else "; not retried (a retry cannot help)"
             self._record(job, "failed", status, why)
 
-    def _record(self, job: Job, outcome: str, status: str, more: str = "") -> None:
+    def queued(self, job: Job, why: str) -> None:
+        """Record ``job`` as queued, with its event and owner (what ``resume`` needs)."""
+        self._record(job, "queued", why, event=True)
+
+    def _record(
+        self, job: Job, outcome: str, status: str, more: str = "", *, event: bool = False
+    ) -> None:
         status = self.redactor.redact(status)
         detail = f"{job.event.kind.value}: attempt {job.attempt}: {status}{more}"
+        extra: dict[str, JsonValue] = {
+            "attempt": job.attempt,
+            "status": status,
+            "delivery": job.delivery,
+        }
+        if job.owner is not None:
+            extra["owner"] = job.owner
+        if event:
+            extra["event"] = event_json(job.event, self.redactor)
         record = AuditEntry(
             time=self.now(),
             user=SENDER,
@@ -182,7 +268,7 @@ class Dispatcher:
             target=job.target,
             outcome=outcome,
             detail=self.redactor.redact(detail),
-            extra={"attempt": job.attempt, "status": status, "delivery": job.delivery},
+            extra=extra,
         )
         try:
             self.store.audit(record)

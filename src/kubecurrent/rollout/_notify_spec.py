@@ -71,8 +71,8 @@ class SecretSource(_Model):
     """Where a secret is read when the rollout is driven: an environment variable or a file
     (its content, surrounding whitespace removed). Exactly one."""
 
-    env: str | None = Field(None, min_length=1)
-    file: str | None = Field(None, min_length=1)
+    env: str | None = Field(None, min_length=1, max_length=128)
+    file: str | None = Field(None, min_length=1, max_length=256)
 
     @model_validator(mode="after")
     def _one(self) -> SecretSource:

@@ -34,6 +34,7 @@ from kubecurrent.web._auth import (
 from kubecurrent.web._context import WebContext
 from kubecurrent.web._fleet import FleetState, live_collector, saved_collector
 from kubecurrent.web._guard import guard
+from kubecurrent.web._members import MemberFleet
 from kubecurrent.web._oidc import OIDC_SECRET_ENV, OidcLogin, actor_name
 from kubecurrent.web._oidc_config import OidcSettings, RolesMapping
 from kubecurrent.web._oidc_tokens import Claims, IdTokens, Refusal, TokenRefused
@@ -64,6 +65,7 @@ __all__ = [
     "Extension",
     "FleetState",
     "IdTokens",
+    "MemberFleet",
     "NavEntry",
     "OidcLogin",
     "OidcSettings",

@@ -45,6 +45,10 @@ class WebContext:
     ``SandboxAwareRun``, injected by ``kubecurrent serve``); None when the dashboard cannot
     drive rollouts (saved snapshots, or no live clusters: in a management cluster the controller
     drives them)."""
+    controller_drives: bool = False
+    """The store is a management cluster's and ``cluster_refs`` are its MemberClusters: the
+    Upgrade page starts rollouts (recorded in the custom resources) that the controller drives,
+    although this dashboard has no ``runners``."""
     cluster_refs: tuple[ClusterRef, ...] = ()
     """Where each cluster of the fleet is reached (kubeconfig, context, labels, timeout)."""
     fleet_source: str = ""

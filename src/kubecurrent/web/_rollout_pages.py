@@ -166,7 +166,7 @@ class RolloutPages:
             states=states,
             targets=self._targets(),
             active=active,
-            can_drive=self.service.can_drive,
+            can_drive=self.can_start,
             runner=describe_runner(self.service.runners.record()) if self.service.runners else "",
             error=error,
         )
@@ -235,8 +235,14 @@ class RolloutPages:
             return JSONResponse({"id": rid, "url": f"/rollouts/{rid}"}, status_code=201)
         return RedirectResponse(f"/rollouts/{rid}?done=started", status_code=303)
 
+    @property
+    def can_start(self) -> bool:
+        """Whether a rollout started here will be driven: by this server, or by the controller
+        of the management cluster whose store it uses."""
+        return self.service.can_drive or self.ctx.controller_drives
+
     def _refusal(self, proposal: Proposal) -> str:
-        if not self.service.can_drive:
+        if not self.can_start:
             return (
                 "this dashboard has no live clusters (saved snapshots, or none given) and cannot "
                 "upgrade clusters; run `kubecurrent serve --fleet FILE` (or `kubecurrent rollout "

@@ -152,6 +152,50 @@ def test_a_member_without_a_kubeconfig_is_refused_by_name(tmp_path: Path) -> Non
     assert "members: lost needs kubeconfig or existingSecret" in out.stderr
 
 
+def test_notify_secrets_reach_the_controller_as_env_and_read_only_files(tmp_path: Path) -> None:
+    def controller(values: dict[str, Any]) -> dict[str, Any]:
+        docs = render(tmp_path, values)
+        (found,) = [
+            d
+            for d in docs
+            if d["metadata"]["name"] == "r1-kubecurrent-controller" and d["kind"] == "Deployment"
+        ]
+        spec: dict[str, Any] = found["spec"]["template"]["spec"]
+        return spec
+
+    plain = controller({})
+    assert "envFrom" not in plain["containers"][0]
+    assert [v["name"] for v in plain["volumes"]] == ["tmp"]
+    told = controller(
+        {"controller": {"notify": {"envFromSecret": "hooks", "fileSecret": "hook-files"}}}
+    )
+    (container,) = told["containers"]
+    assert container["envFrom"] == [{"secretRef": {"name": "hooks"}}]
+    assert {"name": "notify", "mountPath": "/etc/kubecurrent/notify", "readOnly": True} in (
+        container["volumeMounts"]
+    )
+    assert {"name": "notify", "secret": {"secretName": "hook-files", "defaultMode": 0o400}} in (
+        told["volumes"]
+    )
+
+
+def test_the_dashboard_may_read_only_the_members_secrets_for_its_fleet_page(
+    tmp_path: Path,
+) -> None:
+    def secret_rules(values: dict[str, Any]) -> list[dict[str, Any]]:
+        (role,) = [
+            d
+            for d in render(tmp_path, values)
+            if d["kind"] == "Role" and d["metadata"]["name"] == "r1-kubecurrent-dashboard"
+        ]
+        return [r for r in role["rules"] if "secrets" in r["resources"]]
+
+    (rule,) = secret_rules(MEMBERS)
+    assert rule["verbs"] == ["get"]
+    assert sorted(rule["resourceNames"]) == ["dev-kc", "kubecurrent-member-prod-eu-1"]
+    assert secret_rules({**MEMBERS, "dashboard": {"fleet": False}}) == []
+
+
 def test_the_service_monitor_is_optional(tmp_path: Path) -> None:
     assert not [d for d in render(tmp_path) if d["kind"] == "ServiceMonitor"]
     (monitor,) = [
@@ -240,6 +284,8 @@ def test_the_dashboards_role_is_enough_to_show_and_control_rollouts(
         "-n",
         namespace,
         "--skip-crds",
+        "--set",
+        "dashboard.fleet=false",  # rollouts only: no member Secret readable
     )
     recorder = KubeStore(admin, namespace, f"k8s://sandbox/{namespace}")
     strategy = Strategy.model_validate({"waves": [{"name": "all", "approval": True}]})

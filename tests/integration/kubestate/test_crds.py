@@ -86,6 +86,23 @@ def test_a_valid_fleet_upgrade_is_stored_with_defaults(crds: Client, namespace: 
         ),
         ({"runner": {"provider": "openstack"}}, "spec.runner.provider"),
         ({"approvals": [{"wave": "rest"}]}, "spec.approvals[0].by"),
+        (
+            {"strategy": {"notify": {"webhooks": [{"url": {"env": "A", "file": "/b"}}]}}},
+            "spec.strategy.notify.webhooks[0].url",
+        ),
+        (
+            {"strategy": {"notify": {"webhooks": [{"url": "https://h/" + "x" * 600}]}}},
+            "spec.strategy.notify.webhooks[0].url",
+        ),
+        (
+            {"strategy": {"notify": {"slack": [{"url": {"env": "A", "file": "/b"}}]}}},
+            "give exactly one of env: NAME or file: PATH",
+        ),
+        ({"strategy": {"notify": {"events": ["sometimes"]}}}, "spec.strategy.notify.events[0]"),
+        (
+            {"strategy": {"notify": {"email": [{"host": "h", "from": "a@b", "to": ["nobody"]}]}}},
+            "spec.strategy.notify.email[0].to[0]",
+        ),
     ],
 )
 def test_an_invalid_fleet_upgrade_is_refused_naming_the_field(
@@ -93,6 +110,33 @@ def test_an_invalid_fleet_upgrade_is_refused_naming_the_field(
 ) -> None:
     message = refused(crds, fleet_upgrade(namespace, "bad", {**GOOD, **change}))
     assert said in message
+
+
+NOTIFY = {
+    "dashboard": "https://kubecurrent.example.com",
+    "events": ["started", "approval", "done"],
+    "retry": {"attempts": 3, "delay": "1s"},
+    "webhooks": [
+        {"name": "bus", "url": "https://hooks.example.com/kc", "secret": {"env": "HOOK_KEY"}},
+        {"name": "hidden", "url": {"file": "/etc/kubecurrent/notify/hook-url"}},
+    ],
+    "slack": [{"url": {"env": "SLACK_URL"}, "events": ["approval"]}],
+    "email": [
+        {
+            "host": "smtp.example.com",
+            "from": "kc@example.com",
+            "to": ["cab@example.com"],
+            "username": "kc",
+            "password": {"file": "/etc/kubecurrent/notify/smtp"},
+        }
+    ],
+}
+
+
+def test_a_notify_section_is_stored_as_written(crds: Client, namespace: str) -> None:
+    spec = {**GOOD, "strategy": {**GOOD["strategy"], "notify": NOTIFY}}  # type: ignore[dict-item]
+    made = crds.create(fleet_upgrade(namespace, "told", spec))
+    assert made["spec"]["strategy"]["notify"] == NOTIFY  # nothing pruned
 
 
 def test_a_member_cluster_needs_its_secret_reference(crds: Client, namespace: str) -> None:

@@ -16,7 +16,21 @@ from kubecurrent.kubestate import (
     crd_documents,
     worst_case_bytes,
 )
-from kubecurrent.rollout import Blackout, FailureBudget, Health, Strategy, Wave, Window
+from kubecurrent.rollout import (
+    Blackout,
+    EmailChannel,
+    FailureBudget,
+    Health,
+    Notify,
+    Retry,
+    SecretSource,
+    SlackChannel,
+    Strategy,
+    TeamsChannel,
+    Wave,
+    WebhookChannel,
+    Window,
+)
 
 DOCS = {doc.kind: doc for doc in crd_documents()}
 
@@ -59,6 +73,13 @@ def test_an_unbounded_list_is_named() -> None:
         worst_case_bytes(schema, ".spec.waves")
 
 
+def test_a_string_or_map_node_is_bounded_by_its_length_and_one_key() -> None:
+    either = {"x-kubernetes-preserve-unknown-fields": True, "maxLength": 10, "maxProperties": 1}
+    assert worst_case_bytes(either) == (10 + 8) * 6 + 4
+    with pytest.raises(UsageError, match=r"\.url: no maxLength and maxProperties: 1"):
+        worst_case_bytes({"x-kubernetes-preserve-unknown-fields": True, "maxLength": 10}, ".url")
+
+
 def test_the_bound_adds_up_limits() -> None:
     schema = {
         "type": "object",
@@ -82,14 +103,20 @@ def _props(schema: dict[str, Any]) -> set[str]:
 def test_the_strategy_schema_has_every_key_of_a_strategy_file() -> None:
     strategy = DOCS["FleetUpgrade"].schema()["properties"]["spec"]["properties"]["strategy"]
     p = strategy["properties"]
-    # The controller does not deliver notifications yet (docs/controller.md, "Not yet"): a
-    # FleetUpgrade's strategy has every other key of a strategy file.
-    assert _props(strategy) == _fields(Strategy) - {"notify"}
+    assert _props(strategy) == _fields(Strategy)
     assert _props(p["waves"]["items"]) == _fields(Wave)
     assert _props(p["waves"]["items"]["properties"]["failureBudget"]) == _fields(FailureBudget)
     assert _props(p["health"]) == _fields(Health)
     assert _props(p["windows"]["items"]) == _fields(Window)
     assert _props(p["blackouts"]["items"]) == _fields(Blackout)
+    notify = p["notify"]["properties"]
+    assert _props(p["notify"]) == _fields(Notify)
+    assert _props(notify["retry"]) == _fields(Retry)
+    assert _props(notify["webhooks"]["items"]) == _fields(WebhookChannel)
+    assert _props(notify["slack"]["items"]) == _fields(SlackChannel)
+    assert _props(notify["teams"]["items"]) == _fields(TeamsChannel)
+    assert _props(notify["email"]["items"]) == _fields(EmailChannel)
+    assert _props(notify["webhooks"]["items"]["properties"]["secret"]) == _fields(SecretSource)
 
 
 def test_a_valid_spec_is_a_valid_strategy() -> None:

@@ -96,8 +96,9 @@ def test_serve_takes_the_rollout_runner_flags_and_refuses_bad_ones_at_start(
 def test_on_a_management_clusters_store_without_a_kubeconfig_there_are_no_live_clusters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A dashboard pod (`serve --state k8s:///NS`, no kubeconfig file) shows the rollouts and
-    leaves driving to the controller; with a kubeconfig it collects its contexts as before."""
+    """A dashboard on a management cluster (`serve --state k8s://…/NS`) given no clusters takes
+    the namespace's MemberClusters (None here: no live targets of its own) and leaves driving to
+    the controller; with --context it collects that context as before."""
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
     opts = GlobalOptions()
     assert _targets(opts, None, None, {}, "k8s:///fleet") is None
@@ -111,5 +112,6 @@ def test_on_a_management_clusters_store_without_a_kubeconfig_there_are_no_live_c
         "contexts: [{name: mgmt, context: {cluster: c, user: u}}]\n"
     )
     monkeypatch.setenv("KUBECONFIG", str(config))
-    found = _targets(opts, None, None, {}, "k8s://mgmt/fleet")
+    assert _targets(opts, None, None, {}, "k8s://mgmt/fleet") is None  # its MemberClusters
+    found = _targets(GlobalOptions(context="mgmt"), None, None, {}, "k8s://mgmt/fleet")
     assert found is not None and [t.name for t in found] == ["mgmt"]
