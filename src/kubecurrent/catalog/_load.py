@@ -8,10 +8,9 @@ all of them are listed in one CatalogError (see ``_problems``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from kubecurrent.catalog._addon import Addon
 from kubecurrent.catalog._catalog import Catalog
 from kubecurrent.catalog._check import Entry, check_entries
 from kubecurrent.catalog._cve import Cve
+from kubecurrent.catalog._data import data_dir
 from kubecurrent.catalog._lifecycle import LIFECYCLE_FILE, read_lifecycle
 from kubecurrent.catalog._model import (
     ApiDeprecation,
@@ -33,8 +33,6 @@ from kubecurrent.catalog._problems import Problems
 from kubecurrent.catalog._provider import ProviderPrice, ProviderRelease
 from kubecurrent.catalog._read import Reader
 
-EXTRA_ENV = "KUBECURRENT_CATALOG_EXTRA"
-
 # section name -> (model, file that holds the built-in entries, key inside that file)
 SECTIONS: dict[str, tuple[type[BaseModel], str, str]] = {
     "releases": (KubernetesRelease, "kubernetes.yaml", "releases"),
@@ -46,11 +44,6 @@ SECTIONS: dict[str, tuple[type[BaseModel], str, str]] = {
     "provider_releases": (ProviderRelease, "providers/*.yaml", "releases"),
     "provider_prices": (ProviderPrice, "providers/*.yaml", "prices"),
 }
-
-
-def data_dir() -> Path:
-    """The directory of the built-in data files."""
-    return Path(str(files("kubecurrent.catalog") / "data"))
 
 
 @dataclass
@@ -153,12 +146,6 @@ def build(root: Path, extra: Sequence[Path] = ()) -> Catalog:
     if (root / LIFECYCLE_FILE).exists():
         values["lifecycle"] = read_lifecycle(root / LIFECYCLE_FILE)
     return Catalog(meta=loaded.meta, **values)
-
-
-def extra_from_env(getenv: Callable[[str], str | None] = os.environ.get) -> list[Path]:
-    """Extra files listed in KUBECURRENT_CATALOG_EXTRA (separated like PATH)."""
-    value = getenv(EXTRA_ENV) or ""
-    return [Path(p) for p in value.split(os.pathsep) if p]
 
 
 @lru_cache(maxsize=8)
