@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         ShippedRange,
         read_lifecycle,
     )
-    from kubecurrent.catalog._load import build, load_catalog
+    from kubecurrent.catalog._load import build, cached_catalog, catalog_cache_file, load_catalog
     from kubecurrent.catalog._model import (
         ApiDeprecation,
         KubernetesRelease,
@@ -112,7 +112,9 @@ __all__ = [
     "UpstreamSource",
     "VersionRange",
     "build",
+    "cached_catalog",
     "cached_facts",
+    "catalog_cache_file",
     "catalog_coverage",
     "coverage_markdown",
     "coverage_tables",
@@ -176,7 +178,9 @@ if not TYPE_CHECKING:
             "UpstreamSource": "_model",
             "VersionRange": "_dotted",
             "build": "_load",
+            "cached_catalog": "_load",
             "cached_facts": "_facts",
+            "catalog_cache_file": "_load",
             "catalog_coverage": "_coverage",
             "coverage_markdown": "_coverage_report",
             "coverage_tables": "_coverage_report",

@@ -5,11 +5,8 @@ and every deprecated or removed API (the built-in ones and the add-ons' own). Ge
 the data files means reading every YAML file and validating the whole catalog, which costs more
 than scanning a small repository. So ``scan_facts()`` derives them from a loaded ``Catalog``
 (the only place that does), and ``load_scan_facts()`` keeps the built-in catalog's facts as JSON
-in the user cache (``<cache>/catalog/scan-facts-<key>.json``, see ``kubecurrent.cachedir``),
-written at first use. The key is kubecurrent's version and a hash of every data file, so an
-upgrade or an edited data file misses and rebuilds. A cache file that cannot be read, decoded
-or written is passed over (the facts come from the data files, as without a cache). Facts with
-extra catalog files are never cached: they are built from the full load each time.
+in the catalog's cache (``scan-facts-<key>.json``, see ``_cache``), written at first use. Facts
+with extra catalog files are never cached: they are built from the full load each time.
 
 Upstream's generated lifecycle (``lifecycle.json``) is not part of the facts: it is JSON already
 and is read as it is (``load_lifecycle``).
@@ -17,8 +14,6 @@ and is read as it is (``load_lifecycle``).
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -27,8 +22,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from kubecurrent._version import __version__
-from kubecurrent.cachedir import cache_dir
+from kubecurrent.catalog._cache import cache_file, cached
 from kubecurrent.catalog._data import data_dir
 
 if TYPE_CHECKING:
@@ -113,48 +107,27 @@ def scan_facts(catalog: Catalog) -> ScanFacts:
     )
 
 
-def data_key(root: Path) -> str:
-    """kubecurrent's version, this module's code (how facts are derived) and a hash of every
-    file under ``root`` (names and bytes)."""
-    digest = hashlib.sha256(__version__.encode())
-    digest.update(Path(__file__).read_bytes())
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(b"\0" + path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:32]
-
-
 def facts_cache_file(root: Path) -> Path:
     """Where the facts of the data in ``root`` are cached."""
-    return cache_dir() / "catalog" / f"scan-facts-{data_key(root)}.json"
-
-
-def _read_cached(path: Path) -> ScanFacts | None:
-    try:
-        return msgspec.json.decode(path.read_bytes(), type=ScanFacts)
-    except (OSError, msgspec.DecodeError):
-        return None
-
-
-def _write_cached(path: Path, facts: ScanFacts) -> None:
-    from kubecurrent.textfile import write_atomic  # only on a miss
-
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, msgspec.json.encode(facts), mode=0o644)
+    return cache_file(root, "scan-facts")
 
 
 def cached_facts(root: Path) -> ScanFacts:
     """The facts of the data in ``root`` (no extra files): from the cache when it holds them,
     else from a full load, then written to the cache."""
-    cached = facts_cache_file(root)
-    facts = _read_cached(cached)
-    if facts is None:
-        from kubecurrent.catalog._load import build  # validates every data file
 
-        facts = scan_facts(build(root))
-        _write_cached(cached, facts)
-    return facts
+    def make() -> ScanFacts:
+        from kubecurrent.catalog._load import cached_catalog  # the validated models
+
+        return scan_facts(cached_catalog(root))
+
+    def decode(blob: bytes) -> ScanFacts:
+        return msgspec.json.decode(blob, type=ScanFacts)
+
+    def encode(facts: ScanFacts) -> bytes:
+        return msgspec.json.encode(facts)
+
+    return cached(facts_cache_file(root), decode, make, encode)
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from kubecurrent.catalog._addon import Addon
+from kubecurrent.catalog._cache import cache_file, cached
 from kubecurrent.catalog._catalog import Catalog
 from kubecurrent.catalog._check import Entry, check_entries
 from kubecurrent.catalog._cve import Cve
@@ -148,8 +149,27 @@ def build(root: Path, extra: Sequence[Path] = ()) -> Catalog:
     return Catalog(meta=loaded.meta, **values)
 
 
+def catalog_cache_file(root: Path) -> Path:
+    """Where the validated catalog of the data in ``root`` is cached (see ``_cache``)."""
+    return cache_file(root, "catalog")
+
+
+def cached_catalog(root: Path) -> Catalog:
+    """``build(root)`` (no extra files), from the cache when it holds it: the validated catalog
+    as JSON, read back through the same models without parsing or checking the YAML again."""
+
+    def encode(catalog: Catalog) -> bytes:
+        return catalog.model_dump_json().encode()
+
+    return cached(
+        catalog_cache_file(root), Catalog.model_validate_json, lambda: build(root), encode
+    )
+
+
 @lru_cache(maxsize=8)
 def _cached(root: str, extra: tuple[str, ...]) -> Catalog:
+    if not extra:
+        return cached_catalog(Path(root))
     return build(Path(root), [Path(p) for p in extra])
 
 

@@ -1,4 +1,4 @@
-"""The scan facts: what a file scan reads from the catalog, cached between runs.
+"""The catalog's cache: the validated catalog and the file scan's facts, kept between runs.
 
 The cache must give exactly what the data files give, miss when the data changes, and never be
 trusted when it is damaged; a file scan must then not load the validated catalog models."""
@@ -15,9 +15,12 @@ import pytest
 
 from kubecurrent.analyze import ApiTable, Context
 from kubecurrent.catalog import (
+    Catalog,
     ScanFacts,
     build,
+    cached_catalog,
     cached_facts,
+    catalog_cache_file,
     data_dir,
     facts_cache_file,
     load_catalog,
@@ -49,6 +52,38 @@ def test_the_cached_facts_are_those_of_the_yaml_read() -> None:
     assert cached_facts(root) == from_yaml  # a hit: decoded from the file
     assert from_yaml.apis and from_yaml.releases and from_yaml.addons
     assert any(a.addon for a in from_yaml.apis), "add-on APIs are part of the facts"
+
+
+def test_the_cached_catalog_is_the_catalog_of_the_yaml_read() -> None:
+    root = data_dir()
+    from_yaml = build(root)
+    assert cached_catalog(root) == from_yaml  # a miss: built, then written
+    assert Catalog.model_validate_json(catalog_cache_file(root).read_bytes()) == from_yaml
+    again = cached_catalog(root)  # a hit
+    assert again == from_yaml
+    assert again.addon("cert-manager") == from_yaml.addon("cert-manager")
+    assert again.newest_release() == from_yaml.newest_release()
+
+
+def test_a_catalog_hit_reads_the_cache_file_and_an_edit_misses(
+    catalog_dir: Path, mutate: Mutate
+) -> None:
+    built = cached_catalog(catalog_dir)
+    path = catalog_cache_file(catalog_dir)
+    fewer = built.model_copy(update={"releases": built.releases[:-1]})
+    path.write_text(fewer.model_dump_json())
+    assert cached_catalog(catalog_dir) == fewer
+    mutate("kubernetes.yaml", lambda doc: doc["releases"][0].update(note="edited"))
+    assert catalog_cache_file(catalog_dir) != path
+    assert cached_catalog(catalog_dir) == build(catalog_dir)
+
+
+def test_a_damaged_catalog_cache_is_rebuilt(catalog_dir: Path) -> None:
+    path = catalog_cache_file(catalog_dir)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"meta": 1}')
+    assert cached_catalog(catalog_dir) == build(catalog_dir)
+    assert Catalog.model_validate_json(path.read_bytes()) == build(catalog_dir)
 
 
 def test_a_hit_reads_the_cache_file_and_not_the_data(catalog_dir: Path) -> None:
