@@ -28,10 +28,7 @@ those of the careful path by construction.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -43,6 +40,7 @@ except ImportError:  # PyYAML built without libyaml
     from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
 from kubecurrent.errors import UsageError
+from kubecurrent.gcpause import collector_paused
 
 __all__ = ["load_user_yaml", "parse_user_yaml"]
 
@@ -177,21 +175,8 @@ class _Builder:
         return built
 
 
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """The cyclic collector paused: building a big tree only allocates, and each pass would walk
-    every node built so far (three times the parse time on a 1,000-cluster spec)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _load(text: str) -> Any:
-    with _no_collection():
+    with collector_paused():
         return _fast_or_careful(text)
 
 
@@ -211,7 +196,7 @@ def _fast_or_careful(text: str) -> Any:
 
 
 def _careful_load(text: str) -> Any:
-    with _no_collection():
+    with collector_paused():
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
 
 

@@ -11,7 +11,12 @@ from pathlib import Path
 
 import pytest
 
-LAZY = ["kubecurrent.sandbox", "kubecurrent.collect.cluster", "kubecurrent.catalog"]
+LAZY = [
+    "kubecurrent.sandbox",
+    "kubecurrent.collect.cluster",
+    "kubecurrent.catalog",
+    "kubecurrent.analyze.report",
+]
 
 
 def _type_checking_imports(package: str) -> dict[str, str]:

@@ -4,11 +4,15 @@ and kind, with their status relative to the scan's target."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kubecurrent.analyze._served import Why
-from kubecurrent.catalog import EMPTY_LIFECYCLE, Catalog, DottedVersion, Lifecycle
+from kubecurrent.catalog import EMPTY_LIFECYCLE, DottedVersion, Lifecycle, ScanFacts, scan_facts
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Status
+
+if TYPE_CHECKING:
+    from kubecurrent.catalog import Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,46 +92,34 @@ class ApiTable:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ApiTable:
+        return cls.from_facts(scan_facts(catalog), catalog.lifecycle)
+
+    @classmethod
+    def from_facts(cls, facts: ScanFacts, lifecycle: Lifecycle) -> ApiTable:
+        """The table of the catalog's ``facts`` (``load_scan_facts``) and its ``lifecycle``."""
         rules = [
             ApiRule(
                 group=a.group,
                 version=a.version,
                 kind=a.kind,
                 resource=a.resource,
-                deprecated_in=str(a.deprecated_in),
-                removed_in=str(a.removed_in) if a.removed_in else None,
+                deprecated_in=a.deprecated_in,
+                removed_in=a.removed_in,
                 replacement=a.replacement,
-                migration=a.migration or ((a.note,) if a.note else ()),
-                replacement_since=str(a.replacement_available_in)
-                if a.replacement_available_in
-                else None,
+                migration=a.migration,
+                replacement_since=a.replacement_since,
                 replacement_kind=a.replacement_kind,
+                addon=a.addon,
             )
-            for a in catalog.apis
+            for a in facts.apis
         ]
-        for addon in catalog.addons:
-            rules += [
-                ApiRule(
-                    group=api.group,
-                    version=api.version,
-                    kind=kind,
-                    resource=kind.lower() + "s",
-                    deprecated_in=str(api.deprecated_in),
-                    removed_in=str(api.unserved_from) if api.unserved_from else None,
-                    replacement=api.replacement,
-                    migration=(api.note,) if api.note else (),
-                    addon=addon.name,
-                )
-                for api in addon.apis
-                for kind in api.kinds
-            ]
         by_resource: dict[tuple[str, str], list[ApiRule]] = {}
         for rule in rules:
             by_resource.setdefault((rule.group, rule.resource), []).append(rule)
         return cls(
             by_kind={(r.api_version, r.kind): r for r in rules},
             by_resource={k: tuple(v) for k, v in by_resource.items()},
-            lifecycle=catalog.lifecycle,
+            lifecycle=lifecycle,
         )
 
     def lookup(self, api_version: str, kind: str) -> ApiRule | None:

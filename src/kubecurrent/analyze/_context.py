@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kubecurrent.analyze._apis import ApiRule, ApiTable
-from kubecurrent.catalog import Catalog, DottedVersion
+from kubecurrent.catalog import DottedVersion, Lifecycle, ScanFacts, scan_facts
 from kubecurrent.collect.files import Document
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Finding, Location, ObjectRef, Severity, Status
+
+if TYPE_CHECKING:
+    from kubecurrent.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,19 @@ class Context:
     def build(
         cls, catalog: Catalog, target: MinorVersion, addon_versions: Mapping[str, str] | None = None
     ) -> Context:
-        known = sorted((r.version for r in catalog.releases), reverse=True)
-        table = ApiTable.from_catalog(catalog)
+        return cls.from_facts(scan_facts(catalog), catalog.lifecycle, target, addon_versions)
+
+    @classmethod
+    def from_facts(
+        cls,
+        facts: ScanFacts,
+        lifecycle: Lifecycle,
+        target: MinorVersion,
+        addon_versions: Mapping[str, str] | None = None,
+    ) -> Context:
+        """The context from the catalog's scan facts (``load_scan_facts``), no full load."""
+        known = sorted((MinorVersion.parse(v) for v in facts.releases), reverse=True)
+        table = ApiTable.from_facts(facts, lifecycle)
         versions = tuple(f"{v}.0" for v in known)
         return cls(table, target, versions, _comparable(addon_versions or {}))
 

@@ -8,19 +8,20 @@ all of them are listed in one CatalogError (see ``_problems``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from kubecurrent.catalog._addon import Addon
+from kubecurrent.catalog._cache import cache_file, cached
 from kubecurrent.catalog._catalog import Catalog
 from kubecurrent.catalog._check import Entry, check_entries
 from kubecurrent.catalog._cve import Cve
+from kubecurrent.catalog._data import data_dir
 from kubecurrent.catalog._lifecycle import LIFECYCLE_FILE, read_lifecycle
 from kubecurrent.catalog._model import (
     ApiDeprecation,
@@ -33,8 +34,6 @@ from kubecurrent.catalog._problems import Problems
 from kubecurrent.catalog._provider import ProviderPrice, ProviderRelease
 from kubecurrent.catalog._read import Reader
 
-EXTRA_ENV = "KUBECURRENT_CATALOG_EXTRA"
-
 # section name -> (model, file that holds the built-in entries, key inside that file)
 SECTIONS: dict[str, tuple[type[BaseModel], str, str]] = {
     "releases": (KubernetesRelease, "kubernetes.yaml", "releases"),
@@ -46,11 +45,6 @@ SECTIONS: dict[str, tuple[type[BaseModel], str, str]] = {
     "provider_releases": (ProviderRelease, "providers/*.yaml", "releases"),
     "provider_prices": (ProviderPrice, "providers/*.yaml", "prices"),
 }
-
-
-def data_dir() -> Path:
-    """The directory of the built-in data files."""
-    return Path(str(files("kubecurrent.catalog") / "data"))
 
 
 @dataclass
@@ -155,14 +149,27 @@ def build(root: Path, extra: Sequence[Path] = ()) -> Catalog:
     return Catalog(meta=loaded.meta, **values)
 
 
-def extra_from_env(getenv: Callable[[str], str | None] = os.environ.get) -> list[Path]:
-    """Extra files listed in KUBECURRENT_CATALOG_EXTRA (separated like PATH)."""
-    value = getenv(EXTRA_ENV) or ""
-    return [Path(p) for p in value.split(os.pathsep) if p]
+def catalog_cache_file(root: Path) -> Path:
+    """Where the validated catalog of the data in ``root`` is cached (see ``_cache``)."""
+    return cache_file(root, "catalog")
+
+
+def cached_catalog(root: Path) -> Catalog:
+    """``build(root)`` (no extra files), from the cache when it holds it: the validated catalog
+    as JSON, read back through the same models without parsing or checking the YAML again."""
+
+    def encode(catalog: Catalog) -> bytes:
+        return catalog.model_dump_json().encode()
+
+    return cached(
+        catalog_cache_file(root), Catalog.model_validate_json, lambda: build(root), encode
+    )
 
 
 @lru_cache(maxsize=8)
 def _cached(root: str, extra: tuple[str, ...]) -> Catalog:
+    if not extra:
+        return cached_catalog(Path(root))
     return build(Path(root), [Path(p) for p in extra])
 
 

@@ -20,7 +20,7 @@ from kubecurrent.cli._types import SECONDS
 from kubecurrent.errors import UsageError
 
 if TYPE_CHECKING:
-    from kubecurrent.catalog import Catalog
+    from kubecurrent.catalog import ScanFacts
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
@@ -170,11 +170,11 @@ ADDON_VERSION = click.option(
 )
 
 
-def check_addon_names(catalog: Catalog, versions: dict[str, str]) -> None:
+def check_addon_names(facts: ScanFacts, versions: dict[str, str]) -> None:
     """UsageError naming every ``--addon-version`` add-on the catalog does not know."""
-    unknown = sorted(set(versions) - {a.name for a in catalog.addons})
+    unknown = sorted(set(versions) - set(facts.addons))
     if unknown:
-        with_apis = ", ".join(a.name for a in catalog.addons if a.apis)
+        with_apis = ", ".join(facts.addons_with_apis)
         raise UsageError(
             f"--addon-version: no add-on named {', '.join(map(repr, unknown))} in the catalog",
             hint=f"use a catalog name; add-ons with API history: {with_apis}",

@@ -27,7 +27,7 @@ from kubecurrent.analyze import (
     target_api_versions,
 )
 from kubecurrent.analyze.report import Counts, ScanReport, ScanSummary
-from kubecurrent.catalog import Catalog
+from kubecurrent.catalog import ScanFacts
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._pool import ordered_map, workers_for
 from kubecurrent.collect.files import (
@@ -60,10 +60,10 @@ def refuse_empty_paths(paths: Iterable[str], verb: str) -> None:
         )
 
 
-def resolve_target(catalog: Catalog, target: str | None, from_version: str | None) -> MinorVersion:
+def resolve_target(facts: ScanFacts, target: str | None, from_version: str | None) -> MinorVersion:
     """``--target``: a minor, ``next`` (one above ``--from``), or the newest in the catalog."""
     if target is None:
-        return catalog.newest_release().version
+        return MinorVersion.parse(facts.newest_release())
     if target == "next":
         if not from_version:
             raise UsageError(

@@ -26,6 +26,7 @@ from kubecurrent.cli._output import emit, simple_table
 from kubecurrent.collect.cluster import default_kubeconfig
 from kubecurrent.collect.fleet_spec import load_fleet_spec, load_inventory_dir
 from kubecurrent.errors import UsageError
+from kubecurrent.gcpause import collector_paused
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan, FleetPlan
 from kubecurrent.plan import (
@@ -145,8 +146,10 @@ def plan(
         # A live sandbox can only run the patch releases it was built from.
         return pin_patches(plan, offered_patches()) if inv.name in sandboxes else plan
 
-    result = plan_fleet(clusters, catalog, resolve_target(catalog, target, day), policy, adjust)
-    _print(opts.output, result)
+    with collector_paused():  # planning and printing only build objects (see gcpause)
+        goal = resolve_target(catalog, target, day)
+        result = plan_fleet(clusters, catalog, goal, policy, adjust)
+        _print(opts.output, result)
     if unread:
         ctx.exit(EXIT_PARTIAL)
     if result.blocked:

@@ -10,28 +10,25 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import yaml
 
 from kubecurrent.analyze import Context
-from kubecurrent.analyze.cluster import check_inventory, default_target, fleet_support, limitations
 from kubecurrent.analyze.report import (
     TABLE_COLUMNS,
     WIDE_COLUMNS,
     ScanReport,
     display_path,
-    fleet_page,
     summary_line,
     table_rows,
     to_csv,
-    to_html,
     to_junit,
     to_markdown,
     to_sarif,
 )
-from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
+from kubecurrent.catalog import extra_from_env, load_lifecycle, load_scan_facts
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
 from kubecurrent.cli._clusters import (
     cluster_options,
@@ -57,9 +54,7 @@ from kubecurrent.cli._scan_run import (
     scan,
     target_warning,
 )
-from kubecurrent.cli._support import support_json, support_table
 from kubecurrent.cli._types import SECONDS
-from kubecurrent.collect.cluster import ClusterResult
 from kubecurrent.collect.files import (
     ChartDeps,
     Excluded,
@@ -71,6 +66,10 @@ from kubecurrent.collect.files import (
 )
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError, Status
+
+if TYPE_CHECKING:
+    from kubecurrent.catalog import Catalog
+    from kubecurrent.collect.cluster import ClusterResult
 
 FC = TypeVar("FC", bound=Callable[..., object])
 FORMATS = ("table", "wide", "json", "yaml", "csv", "markdown", "sarif", "junit")
@@ -213,9 +212,10 @@ def context_for(
     extra: tuple[str, ...],
     addon_versions: dict[str, str] | None = None,
 ) -> Context:
-    catalog = load_catalog([*extra_from_env(), *extra])
-    check_addon_names(catalog, addon_versions or {})
-    return Context.build(catalog, resolve_target(catalog, target, from_version), addon_versions)
+    facts = load_scan_facts([*extra_from_env(), *extra])
+    check_addon_names(facts, addon_versions or {})
+    chosen = resolve_target(facts, target, from_version)
+    return Context.from_facts(facts, load_lifecycle(), chosen, addon_versions)
 
 
 @click.group("scan")
@@ -330,6 +330,9 @@ def cluster(
     today: dt.datetime | None,
     **kw: Any,
 ) -> None:
+    from kubecurrent.catalog import load_catalog  # cluster scans only: the whole catalog
+    from kubecurrent.cli._support import support_json, support_table
+
     opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
     catalog = load_catalog([*extra_from_env(), *extra])
     chosen = MinorVersion.parse(target) if target else None
@@ -363,6 +366,8 @@ def cluster(
 def cluster_report(
     results: list[ClusterResult], catalog: Catalog, target: MinorVersion | None, today: dt.date
 ) -> ScanReport:
+    from kubecurrent.analyze.cluster import check_inventory, default_target, limitations
+
     newest = catalog.newest_release().version
     report = ScanReport(target=str(target) if target else "next minor of each cluster")
     for inv in (r.inventory for r in results if r.inventory is not None):
@@ -381,6 +386,9 @@ def cluster_html(
     today: dt.date,
 ) -> str:
     """The self-contained HTML page of a cluster scan (``-o html``)."""
+    from kubecurrent.analyze.cluster import fleet_support
+    from kubecurrent.analyze.report import fleet_page, to_html
+
     invs = [r.inventory for r in results if r.inventory is not None]
     page = fleet_page(
         invs,

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubecurrent.catalog import Catalog, DottedVersion
 from kubecurrent.errors import UsageError
+from kubecurrent.gcpause import collector_paused
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.useryaml import load_user_yaml
 
@@ -46,7 +47,8 @@ def load_fleet_spec(path: Path, catalog: Catalog) -> list[ClusterInventory]:
     except ValidationError as exc:
         raise _invalid(path, "the file", exc, "write a top-level `clusters:` list") from None
     checked: set[tuple[str, str]] = set()
-    found = [_cluster(path, i, raw, catalog, checked) for i, raw in enumerate(spec.clusters)]
+    with collector_paused():  # builds one inventory per cluster (see gcpause)
+        found = [_cluster(path, i, raw, catalog, checked) for i, raw in enumerate(spec.clusters)]
     dupes = sorted(n for n, times in Counter(c.name for c in found).items() if times > 1)
     if dupes:
         raise UsageError(

@@ -4,7 +4,7 @@ The Cluster API controllers (and their webhooks) cannot run here, so a sandbox o
 CRDs; tests drive the objects' status with a test double. Fetching: the module zip named by
 ``CLUSTER_API`` is downloaded from the first proxy in ``$GOPROXY`` (default
 ``https://proxy.golang.org``), its Go checksum (``h1:``) is checked over the whole zip, and the
-listed CRD files are kept in ``<cache>/crds/cluster-api/<version>/`` (see ``_paths.cache_dir``);
+listed CRD files are kept in ``<cache>/crds/cluster-api/<version>/`` (see ``kubecurrent.cachedir``);
 later calls read the cache. Nothing is committed to the repository.
 
 Installing changes two things, because of what does not run here:
@@ -37,9 +37,9 @@ from lightkube.core.exceptions import ApiError
 from lightkube.generic_resource import create_global_resource, create_namespaced_resource
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 
+from kubecurrent.cachedir import cache_dir
 from kubecurrent.errors import SandboxError
 from kubecurrent.sandbox._components import CLUSTER_API, CrdBundle
-from kubecurrent.sandbox._paths import cache_dir
 
 __all__ = ["crd_dir", "fetch_crds", "install_capi_crds", "prepare_crd", "zip_h1"]
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kubecurrent.cachedir import cache_dir
+
 GOMOD_DIR = Path(__file__).with_name("gomod")
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -18,12 +20,6 @@ DATA_DIR = Path(__file__).with_name("data")
 def _xdg(var: str, default: str) -> Path:
     value = os.environ.get(var)
     return Path(value) if value else Path.home() / default
-
-
-def cache_dir() -> Path:
-    """The root of kubecurrent's cache."""
-    override = os.environ.get("KUBECURRENT_CACHE_DIR")
-    return Path(override) if override else _xdg("XDG_CACHE_HOME", ".cache") / "kubecurrent"
 
 
 def bin_dir(family: str, version: str) -> Path:

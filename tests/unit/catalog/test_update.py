@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kubecurrent.catalog import DirFetcher, UpdateResult, build, plan_update
+from kubecurrent.catalog import DirFetcher, UpdateResult, build, data_dir, plan_update
 from kubecurrent.catalog._dump import dump, header_of
-from kubecurrent.catalog._load import data_dir
 from kubecurrent.catalog._read import read_yaml
 
 pytestmark = pytest.mark.unit

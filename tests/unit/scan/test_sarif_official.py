@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from kubecurrent.sandbox._paths import cache_dir
+from kubecurrent.cachedir import cache_dir
 from tests.unit.scan.test_cli import REPO, run
 
 PACKAGE = "@microsoft/jest-sarif@1.0.0-beta.0"
