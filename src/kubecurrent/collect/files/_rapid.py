@@ -116,12 +116,12 @@ def rapid_items(
     document's bytes from the newline before its first line, and that line, 0-based)."""
     if not _plain_text(data):
         return None
-    jsons = _paired(_documents_json(data), documents)
+    firsts = [_CONTENT.search(text) for text, _ in documents]
+    jsons = _paired(_documents_json(data), [first is not None for first in firsts])
     if jsons is None:
         return None
     items: list[Item] = []
-    for (text, first_line), (json, keys) in zip(documents, jsons, strict=True):
-        first = _CONTENT.search(text)
+    for (text, first_line), first, (json, keys) in zip(documents, firsts, jsons, strict=True):
         if first is None:
             continue
         line = first_line + text.count(b"\n", 0, first.start() + 1)
@@ -148,8 +148,8 @@ def _plain_text(data: bytes) -> bool:
             return False
     return not (
         _empty_key(data)
-        or any(n in data for n in UNBUILDABLE)
-        or any(n in data for n in _CLOSING_STARTS)
+        or unbuildable(data)
+        or _closing_start(data)
         or _flow_over_lines(data)
         or _odd_block_header(data)
         or _long_line(data)
@@ -193,8 +193,45 @@ def _empty_key(data: bytes) -> bool:
     unindented = data.translate(None, b" -")
     if b"\n:" in unindented:
         return True
-    flat = unindented.translate(None, b"\n")
-    return b"[:" in flat or b"{:" in flat or b",:" in flat
+    return any(_colon_after(unindented, opening) for opening in b"[{,")
+
+
+def _colon_after(data: bytes, byte: int) -> bool:
+    """Whether a ``:`` follows ``byte`` somewhere, line breaks between them aside. (Finding
+    the rarer byte and looking at what follows is many times faster than searching for a
+    two-byte string whose first byte is everywhere.)"""
+    at = data.find(byte)
+    while at >= 0:
+        end = at + 1
+        while data[end : end + 1] == b"\n":
+            end += 1
+        if data[end : end + 1] == b":":
+            return True
+        at = data.find(byte, end)
+    return False
+
+
+def _closing_start(data: bytes) -> bool:
+    """Whether ``]``, ``}`` or ``,`` follows a space or a line break (``_CLOSING_STARTS``),
+    found from the rarer byte."""
+    for closing in b"]},":
+        at = data.find(closing)
+        while at >= 0:
+            if at > 0 and data[at - 1] in b" \n":
+                return True
+            at = data.find(closing, at + 1)
+    return False
+
+
+def unbuildable(data: bytes) -> bool:
+    """Whether ``UNBUILDABLE`` occurs, found from its ``_``."""
+    at = data.find(b"_")
+    while at >= 0:
+        before = data[max(0, at - 2) : at]
+        if before.endswith(b".") or before in (b"0x", b"0b", b"0o"):
+            return True
+        at = data.find(b"_", at + 1)
+    return False
 
 
 def _inert_indicators(data: bytes) -> bool:
@@ -218,7 +255,7 @@ def _printable_utf8(data: bytes) -> bool:
 def _long_line(data: bytes) -> bool:
     """Whether a block of ``_BLOCK`` bytes holds no line break (every line of twice that
     length holds one such block)."""
-    return any(b"\n" not in data[at : at + _BLOCK] for at in range(0, len(data), _BLOCK))
+    return any(data.find(b"\n", at, at + _BLOCK) < 0 for at in range(0, len(data), _BLOCK))
 
 
 @cache
@@ -276,14 +313,13 @@ def _quiet_stderr() -> Iterator[None]:
 
 
 def _paired(
-    jsons: list[tuple[bytes, tuple[bytes, ...]]] | None, documents: list[tuple[bytes, int]]
+    jsons: list[tuple[bytes, tuple[bytes, ...]]] | None, content: list[bool]
 ) -> list[tuple[bytes, tuple[bytes, ...]]] | None:
-    """The JSON for each piece of the cut (``null`` for one without content); None when the
-    two do not pair."""
+    """The JSON for each piece of the cut (``null`` for one without ``content``); None when
+    the two do not pair."""
     if jsons is None:
         return None
-    content = [bool(_CONTENT.search(text)) for text, _ in documents]
-    if len(jsons) == len(documents):
+    if len(jsons) == len(content):
         paired = zip(jsons, content, strict=True)
         return None if any(j.strip() != b"null" for (j, _), full in paired if not full) else jsons
     if len(jsons) != sum(content):
@@ -350,9 +386,16 @@ def _plain(value: Any) -> bool:
 
 def _string(value: Any) -> str:
     """``value`` when the full reader would read the same one-line string."""
+    if value.__class__ is str and value in _PLAIN_STRINGS:
+        return value  # the common case, without a call
     if not isinstance(value, str) or _typed(value):
         raise _Unsure
+    _PLAIN_STRINGS.add(value)
     return value
+
+
+_PLAIN_STRINGS: set[str] = set()
+"""Strings ``_string`` has passed (an exact ``str``; the same as ``_typed``'s cache holds)."""
 
 
 @cache
