@@ -44,14 +44,15 @@ def body_fields(api_version: str, kind: str) -> tuple[str, ...]:
 def check_document(doc: Document, ctx: Context) -> list[Finding]:
     """Every finding about one object, judged against ``ctx.target``."""
     findings: list[Finding] = []
-    rule = judge(ctx, doc.api_version, doc.kind)
-    if rule is not None and doc.kind != PSP_KIND:  # KC-PSP below says it, with what to do
+    kind = doc.kind
+    rule = judge(ctx, doc.api_version, kind)
+    if rule is not None and kind != PSP_KIND:  # KC-PSP below says it, with what to do
         status = rule.status_at(ctx.target)
         if status is not None:
             findings.append(_api_finding(doc, rule, status, ctx))
-    if doc.kind == PSP_KIND:
+    if kind == PSP_KIND:
         findings.append(_psp_finding(doc, ctx))
-    entry = BODY_CHECKS.get(doc.kind)
+    entry = BODY_CHECKS.get(kind)
     if entry is not None:
         findings += entry[0](doc, ctx)
     return findings

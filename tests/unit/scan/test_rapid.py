@@ -14,7 +14,7 @@ import pytest
 from kubecurrent.analyze import body_fields
 from kubecurrent.collect.files import Document, Skipped, read_file, read_stream
 from kubecurrent.collect.files._quick import _documents, quick_items
-from kubecurrent.collect.files._rapid import rapid_items
+from kubecurrent.collect.files._rapid import _CONTENT, _at_once, _file_json, rapid_items
 from kubecurrent.collect.files._read import _read_one
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
@@ -187,3 +187,43 @@ def test_rapidyaml_parse_errors_do_not_reach_standard_error(
 ) -> None:
     assert _rapid(b"apiVersion: v1\nkind: Secret\nmetadata: {a: b: c}\n") is None
     assert capfd.readouterr().err == ""
+
+
+def _at_once_taken(data: bytes) -> bool:
+    """Whether the rapid tier read ``data`` with one decode of the whole file."""
+    text = b"\n" + data
+    cut = [(t, line) for t, line in _documents(text) if t is not None]
+    emitted = _file_json(text)
+    assert emitted is not None
+    content = [_CONTENT.search(t) is not None for t, _ in cut]
+    return _at_once(*emitted, content, body_fields) is not None
+
+
+NO_IDENTITY = "tool: config\nrules: [a]\n"
+TWICE = "apiVersion: v1\nkind: Secret\nkind: Service\nmetadata:\n  name: twice\n"
+
+
+@pytest.mark.parametrize(
+    ("stream", "at_once"),
+    [
+        ([DEPLOYMENT, CONFIG_MAP, CRON], True),
+        ([DEPLOYMENT, "", CONFIG_MAP, "# only a comment\n"], True),
+        ([CONFIG_MAP, NO_IDENTITY, DEPLOYMENT], True),
+        ([CONFIG_MAP, "~\n", DEPLOYMENT], False),  # rapidyaml's JSON has "~": not a mapping
+        # an identity key twice in one document, missing in another: the counts tell
+        ([TWICE, NO_IDENTITY], False),
+        (["kind: Secret\nkind: Service\n", "apiVersion: v1\n"], False),
+        ([DEPLOYMENT, ROLE], False),  # its rules are read from its own JSON
+        ([CONFIG_MAP, "apiVersion: v1\nkind: ServiceList\nitems: []\n"], False),
+        ([CONFIG_MAP, "- a\n- b\n"], False),  # not a mapping
+        ([CONFIG_MAP, "apiVersion: v1\nkind: Secret\nmetadata: [a]\n"], False),
+    ],
+)
+def test_a_whole_file_is_decoded_at_once_only_where_it_reads_the_same(
+    stream: list[str], at_once: bool
+) -> None:
+    data = "---\n".join(stream).encode()
+    assert _rapid_used(data)
+    assert _at_once_taken(data) is at_once
+    full, fast = _both(data)
+    assert fast is None or fast == full, data

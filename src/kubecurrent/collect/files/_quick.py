@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from kubecurrent.collect.files._grammar import SAFE_DOCUMENT
-from kubecurrent.collect.files._rapid import UNBUILDABLE, rapid_items
+from kubecurrent.collect.files._rapid import rapid_items, unbuildable
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped
 from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
@@ -92,7 +92,7 @@ def quick_items(
     fastest = rapid_items(data, cut, name, source, body_fields, read_full)
     if fastest is not None:
         return None if any(isinstance(i, ScanError) for i in fastest) else fastest
-    if not _valid(data) or any(n in data for n in UNBUILDABLE):
+    if not _valid(data) or unbuildable(data):
         return None
     items: list[Item] = []
     for text, first_line in cut:

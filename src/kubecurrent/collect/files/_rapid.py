@@ -6,7 +6,9 @@ rapidyaml (``ryml``) parses a file about three times faster than libyaml only va
 grammar runs over every document as in the older tier. The file is then emitted as JSON by
 rapidyaml, and msgspec decodes from each document only ``apiVersion``, ``kind`` and
 ``metadata``'s ``name`` and ``namespace``, skipping the rest in C: no Python object is built
-for the body, and no Python code runs per node. rapidyaml emits a scalar as a JSON string
+for the body, and no Python code runs per node. Where every document of the file is a mapping
+of that shape, one decode of the whole file gives every identity (``_at_once``); otherwise each
+document's JSON is cut out and decoded on its own. rapidyaml emits a scalar as a JSON string
 unless it reads it as a JSON number, boolean or null; a string Kubernetes would type as a
 number, boolean or null (``0x1F``, ``yes``, ``~``) is recognised by the full reader's own
 resolvers, and such a document is read in full.
@@ -92,6 +94,7 @@ class _Identity(msgspec.Struct):
 
 _DECODER = msgspec.json.Decoder(_Identity)
 _STREAM = msgspec.json.Decoder(list[msgspec.Raw])
+_IDENTITIES = msgspec.json.Decoder(list[_Identity | None])
 _TOP_KEYS = (b'\n  "apiVersion":', b'\n  "kind":')
 """A top-level key in rapidyaml's JSON of a lone document (nested keys are indented further)."""
 _STREAM_KEYS = (b'\n    "apiVersion":', b'\n    "kind":')
@@ -116,12 +119,19 @@ def rapid_items(
     document's bytes from the newline before its first line, and that line, 0-based)."""
     if not _plain_text(data):
         return None
-    jsons = _paired(_documents_json(data), documents)
+    firsts = [_CONTENT.search(text) for text, _ in documents]
+    emitted = _file_json(data)
+    if emitted is None:
+        return None
+    content = [first is not None for first in firsts]
+    identities = _at_once(*emitted, content, body_fields)
+    if identities is not None:
+        return _identity_items(identities, documents, firsts, name, source, read_full)
+    jsons = _paired(_split(*emitted), content)
     if jsons is None:
         return None
     items: list[Item] = []
-    for (text, first_line), (json, keys) in zip(documents, jsons, strict=True):
-        first = _CONTENT.search(text)
+    for (text, first_line), first, (json, keys) in zip(documents, firsts, jsons, strict=True):
         if first is None:
             continue
         line = first_line + text.count(b"\n", 0, first.start() + 1)
@@ -148,8 +158,8 @@ def _plain_text(data: bytes) -> bool:
             return False
     return not (
         _empty_key(data)
-        or any(n in data for n in UNBUILDABLE)
-        or any(n in data for n in _CLOSING_STARTS)
+        or unbuildable(data)
+        or _closing_start(data)
         or _flow_over_lines(data)
         or _odd_block_header(data)
         or _long_line(data)
@@ -193,8 +203,45 @@ def _empty_key(data: bytes) -> bool:
     unindented = data.translate(None, b" -")
     if b"\n:" in unindented:
         return True
-    flat = unindented.translate(None, b"\n")
-    return b"[:" in flat or b"{:" in flat or b",:" in flat
+    return any(_colon_after(unindented, opening) for opening in b"[{,")
+
+
+def _colon_after(data: bytes, byte: int) -> bool:
+    """Whether a ``:`` follows ``byte`` somewhere, line breaks between them aside. (Finding
+    the rarer byte and looking at what follows is many times faster than searching for a
+    two-byte string whose first byte is everywhere.)"""
+    at = data.find(byte)
+    while at >= 0:
+        end = at + 1
+        while data[end : end + 1] == b"\n":
+            end += 1
+        if data[end : end + 1] == b":":
+            return True
+        at = data.find(byte, end)
+    return False
+
+
+def _closing_start(data: bytes) -> bool:
+    """Whether ``]``, ``}`` or ``,`` follows a space or a line break (``_CLOSING_STARTS``),
+    found from the rarer byte."""
+    for closing in b"]},":
+        at = data.find(closing)
+        while at >= 0:
+            if at > 0 and data[at - 1] in b" \n":
+                return True
+            at = data.find(closing, at + 1)
+    return False
+
+
+def unbuildable(data: bytes) -> bool:
+    """Whether ``UNBUILDABLE`` occurs, found from its ``_``."""
+    at = data.find(b"_")
+    while at >= 0:
+        before = data[max(0, at - 2) : at]
+        if before.endswith(b".") or before in (b"0x", b"0b", b"0o"):
+            return True
+        at = data.find(b"_", at + 1)
+    return False
 
 
 def _inert_indicators(data: bytes) -> bool:
@@ -218,7 +265,7 @@ def _printable_utf8(data: bytes) -> bool:
 def _long_line(data: bytes) -> bool:
     """Whether a block of ``_BLOCK`` bytes holds no line break (every line of twice that
     length holds one such block)."""
-    return any(b"\n" not in data[at : at + _BLOCK] for at in range(0, len(data), _BLOCK))
+    return any(data.find(b"\n", at, at + _BLOCK) < 0 for at in range(0, len(data), _BLOCK))
 
 
 @cache
@@ -229,9 +276,9 @@ def _ryml() -> Any:
     return ryml
 
 
-def _documents_json(data: bytes) -> list[tuple[bytes, tuple[bytes, ...]]] | None:
-    """Each document of ``data`` as rapidyaml's JSON, with its top-level identity keys as they
-    appear there; None when rapidyaml refuses the file or its JSON."""
+def _file_json(data: bytes) -> tuple[bytes, bool] | None:
+    """``data`` as rapidyaml's JSON, and whether it is a stream of documents (a list); None
+    when rapidyaml refuses the file."""
     ryml = _ryml()
     with _quiet_stderr():
         try:
@@ -239,12 +286,83 @@ def _documents_json(data: bytes) -> list[tuple[bytes, tuple[bytes, ...]]] | None
             json = _emit_json(ryml, tree)
         except ryml.ExceptionBasic:
             return None
-    if not tree.is_stream(tree.root_id()):
+    return json, bool(tree.is_stream(tree.root_id()))
+
+
+def _split(json: bytes, stream: bool) -> list[tuple[bytes, tuple[bytes, ...]]] | None:
+    """Each document's JSON, with its top-level identity keys as they appear there; None when
+    the JSON does not decode."""
+    if not stream:
         return [(json, _TOP_KEYS)]
     try:
         return [(bytes(raw), _STREAM_KEYS) for raw in _STREAM.decode(json)]
     except msgspec.MsgspecError:
         return None
+
+
+def _at_once(
+    json: bytes, stream: bool, content: list[bool], body_fields: BodyFields
+) -> list[_Identity | None] | None:
+    """Every document's identity from one decode of the whole file, paired with the cut
+    (``None`` for a piece without content, or a document that is ``null``); None when the
+    per-document path must decide: a document that is not a mapping or not of the
+    identity's shape, an identity key written twice in one, a ``List`` kind or one whose
+    rules read its body, or a cut that does not pair.
+
+    An identity key is written twice in some document exactly when the file's JSON holds
+    more of it at a document's top level than there are documents that have it."""
+    keys = _STREAM_KEYS if stream else _TOP_KEYS
+    try:
+        found: list[_Identity | None] = (
+            _IDENTITIES.decode(json) if stream else [_DECODER.decode(json)]
+        )
+    except msgspec.MsgspecError:
+        return None
+    if json.count(keys[0]) != sum(
+        f is not None and f.apiVersion is not msgspec.UNSET for f in found
+    ):
+        return None
+    if json.count(keys[1]) != sum(f is not None and f.kind is not msgspec.UNSET for f in found):
+        return None
+    if any(_per_document(f, body_fields) for f in found if f is not None):
+        return None
+    if len(found) == len(content):
+        unpaired = (f for f, full in zip(found, content, strict=True) if not full)
+        return None if any(f is not None for f in unpaired) else found
+    if len(found) != sum(content):
+        return None
+    each = iter(found)
+    return [next(each) if full else None for full in content]
+
+
+def _per_document(found: _Identity, body_fields: BodyFields) -> bool:
+    """A ``List`` kind, or one whose rules read its body: the per-document path reads it."""
+    api_version, kind = found.apiVersion, found.kind
+    if api_version.__class__ is not str or kind.__class__ is not str:
+        return False  # read in full, as that path would
+    return bool(kind.endswith("List") or body_fields(api_version, kind))
+
+
+def _identity_items(
+    identities: list[_Identity | None],
+    documents: list[tuple[bytes, int]],
+    firsts: list[re.Match[bytes] | None],
+    name: str,
+    source: EvidenceSource,
+    read_full: ReadFull,
+) -> list[Item]:
+    items: list[Item] = []
+    for (text, first_line), first, found in zip(documents, firsts, identities, strict=True):
+        if first is None:
+            continue
+        line = first_line + text.count(b"\n", 0, first.start() + 1)
+        try:
+            if found is None:
+                raise _Unsure  # a document that is null
+            items.append(_from_identity(found, name, line, source))
+        except _Unsure:
+            items += read_full(io.BytesIO(text[1:]), name, source, first_line)
+    return items
 
 
 _buffer = bytearray(1 << 20)
@@ -276,14 +394,13 @@ def _quiet_stderr() -> Iterator[None]:
 
 
 def _paired(
-    jsons: list[tuple[bytes, tuple[bytes, ...]]] | None, documents: list[tuple[bytes, int]]
+    jsons: list[tuple[bytes, tuple[bytes, ...]]] | None, content: list[bool]
 ) -> list[tuple[bytes, tuple[bytes, ...]]] | None:
-    """The JSON for each piece of the cut (``null`` for one without content); None when the
-    two do not pair."""
+    """The JSON for each piece of the cut (``null`` for one without ``content``); None when
+    the two do not pair."""
     if jsons is None:
         return None
-    content = [bool(_CONTENT.search(text)) for text, _ in documents]
-    if len(jsons) == len(documents):
+    if len(jsons) == len(content):
         paired = zip(jsons, content, strict=True)
         return None if any(j.strip() != b"null" for (j, _), full in paired if not full) else jsons
     if len(jsons) != sum(content):
@@ -306,6 +423,18 @@ def _item(
         found = _DECODER.decode(json)
     except msgspec.MsgspecError as exc:  # not valid JSON, or not of that shape
         raise _Unsure from exc
+    return _from_identity(found, name, line, source, lambda a, k: _body(json, body_fields(a, k)))
+
+
+def _from_identity(
+    found: _Identity,
+    name: str,
+    line: int,
+    source: EvidenceSource,
+    body: Callable[[str, str], dict[str, Any]] | None = None,
+) -> Item:
+    """The item for a decoded identity; ``body`` reads the top-level fields its rules read
+    (None: none do)."""
     if found.apiVersion is msgspec.UNSET or found.kind is msgspec.UNSET:
         detail = "a mapping without apiVersion and kind strings"
         return Skipped(name, line, SkipReason.NO_IDENTITY, detail)
@@ -313,9 +442,8 @@ def _item(
     if kind.endswith("List"):
         raise _Unsure  # its items are the objects
     data: dict[str, Any] = {"apiVersion": api_version, "kind": kind}
-    fields = body_fields(api_version, kind)
-    if fields:
-        data.update(_body(json, fields))
+    if body is not None:
+        data.update(body(api_version, kind))
     meta = found.metadata
     if isinstance(meta, _Meta):
         names = {"name": meta.name, "namespace": meta.namespace}
@@ -328,6 +456,8 @@ def _item(
 def _body(json: bytes, fields: tuple[str, ...]) -> dict[str, Any]:
     """The top-level ``fields`` of the document, when every key and value in them is a string
     the full reader reads alike (a quoted empty string included)."""
+    if not fields:
+        return {}
     try:
         whole = msgspec.json.decode(json)
     except msgspec.MsgspecError as exc:
@@ -350,9 +480,16 @@ def _plain(value: Any) -> bool:
 
 def _string(value: Any) -> str:
     """``value`` when the full reader would read the same one-line string."""
+    if value.__class__ is str and value in _PLAIN_STRINGS:
+        return value  # the common case, without a call
     if not isinstance(value, str) or _typed(value):
         raise _Unsure
+    _PLAIN_STRINGS.add(value)
     return value
+
+
+_PLAIN_STRINGS: set[str] = set()
+"""Strings ``_string`` has passed (an exact ``str``; the same as ``_typed``'s cache holds)."""
 
 
 @cache

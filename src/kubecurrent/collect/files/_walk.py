@@ -118,6 +118,9 @@ class _Walk:
     def __init__(self, exclude: ExcludeRules) -> None:
         self.seen: set[tuple[int, int]] = set()
         self.covered: set[Path] = set()
+        self.covered_names: set[str] = set()
+        """The last parts of ``covered``: a file whose name is not among them, and which is not
+        a link, resolves to none of them (so most files need no ``resolve``)."""
         self.exclude = exclude
 
     def directory(self, path: Path, root: Path) -> Iterator[Input | ScanError | Excluded]:
@@ -158,7 +161,9 @@ class _Walk:
             yield Input("outside", path, note=note)
             return
         covers = tuple(sorted(_named_files(path, spec or {})))
-        self.covered.update(p.resolve() for p in covers)
+        resolved = [p.resolve() for p in covers]
+        self.covered.update(resolved)
+        self.covered_names.update(p.name for p in resolved)
         if kind == "Component":
             yield Input("component", path, covers=covers)
         else:
@@ -176,7 +181,7 @@ class _Walk:
         if is_dir:
             if entry.name.startswith("."):
                 return
-        elif not (is_file and _is_manifest_name(entry.name)) or child.resolve() in self.covered:
+        elif not (is_file and _is_manifest_name(entry.name)) or self._covered(entry, child):
             return
         excluded = self._excluded(child, root, is_dir)
         if excluded is not None:
@@ -187,6 +192,11 @@ class _Walk:
             yield from self.directory(child, root)
         elif not is_binary(child):
             yield Input("file", child)
+
+    def _covered(self, entry: os.DirEntry[str], child: Path) -> bool:
+        if entry.name not in self.covered_names and not entry.is_symlink():
+            return False
+        return child.resolve() in self.covered
 
     def _excluded(self, child: Path, root: Path, is_dir: bool) -> Excluded | None:
         if not self.exclude:
