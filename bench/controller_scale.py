@@ -20,9 +20,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from lightkube import Client
 from lightkube.models.meta_v1 import ObjectMeta
@@ -35,7 +33,7 @@ from kubecurrent.execute import Audit, Baseline, Clock, Executor, RetryPolicy
 from kubecurrent.kubestate import FleetUpgrade, KubeStore, MemberCluster, install_crds
 from kubecurrent.model.inventory import ClusterInventory, NodePool
 from kubecurrent.model.plan import ClusterPlan, Step
-from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory
+from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory, RunnerSettings
 
 FROM, TO = "1.36.3", "1.37.2"
 
@@ -106,10 +104,10 @@ class InstantRunners:
 
     versions: dict[str, tuple[str, str]]
 
-    def record(self) -> dict[str, Any]:
-        return {}
+    def record(self) -> RunnerSettings:
+        return RunnerSettings()
 
-    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+    def factory(self, recorded: RunnerSettings | None) -> RunnerFactory:
         def make(ref: ClusterRef) -> ClusterRun:
             return InstantCluster(ref.name, self.versions)
 

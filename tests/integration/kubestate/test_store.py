@@ -38,6 +38,7 @@ from kubecurrent.rollout import (
     RolloutRecord,
     RolloutState,
     RolloutStore,
+    RunnerSettings,
     StepState,
     Strategy,
     WaveRecord,
@@ -82,7 +83,7 @@ def store(crds: None, cluster: SessionSandbox, namespace: str) -> Iterator[KubeS
         T0,
         T0,
         "alice",
-        runner={"provider": "sandbox", "helm_timeout": 300.0},
+        runner=RunnerSettings(provider="sandbox", helm_timeout=300.0),
     )
     waves = [
         WaveRecord(RID, 0, "canary", WaveState.PENDING, 0),
@@ -116,7 +117,7 @@ def test_records_round_trip(store: KubeStore) -> None:
         "fleet.yaml",
     )
     assert rollout.strategy.waves[0].soak == dt.timedelta(seconds=90)
-    assert rollout.runner == {"provider": "sandbox", "helm_timeout": 300.0}
+    assert rollout.runner == RunnerSettings(provider="sandbox", helm_timeout=300.0)
     assert rollout.created == T0
     assert store.latest() == RID and [r.id for r in store.rollouts()] == [RID]
     assert [(w.name, w.approvals_needed, w.state) for w in store.waves(RID)] == [
