@@ -70,7 +70,8 @@ def _single_config(kubeconfig: Path | None, context: str) -> SingleConfig:
     except Exception as exc:
         raise ClusterError(
             f"cannot reach the management cluster (context {context or '(current)'}): {exc}",
-            hint="check --kubeconfig and the context in --state k8s://CONTEXT/NAMESPACE",
+            hint="check --kubeconfig (else KUBECONFIG) and the context: --context, or the one "
+            "in --state k8s://CONTEXT/NAMESPACE",
         ) from None
     if single is None:
         raise ClusterError(

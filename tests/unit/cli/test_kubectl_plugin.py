@@ -3,10 +3,12 @@ is refused before any cluster is reached."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kubecurrent.cli._kubectl import COMMANDS, PluginArgs, split_args, state_argv
-from kubecurrent.errors import UsageError
+from kubecurrent.errors import ClusterError, UsageError
 
 pytestmark = pytest.mark.unit
 
@@ -62,3 +64,11 @@ def test_state_is_not_the_plugins_to_take() -> None:
         state_argv(split_args(["status", "--state", "rollouts.db"]))
     assert caught.value.hint is not None
     assert "kubecurrent rollout status --state FILE" in caught.value.hint
+
+
+def test_a_kubeconfig_that_is_not_there_is_named_with_where_to_look(tmp_path: Path) -> None:
+    missing = tmp_path / "no-kubeconfig"
+    with pytest.raises(ClusterError, match="cannot reach the management cluster") as caught:
+        state_argv(split_args(["status", "--kubeconfig", str(missing)]))
+    assert str(missing) in caught.value.message
+    assert caught.value.hint is not None and "--context" in caught.value.hint
