@@ -32,10 +32,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lightkube import Client
 from lightkube.models.meta_v1 import ObjectMeta
@@ -48,7 +46,7 @@ from kubecurrent.execute import Audit, Baseline, Clock, Executor, RetryPolicy
 from kubecurrent.kubestate import FleetUpgrade, KubeStore, MemberCluster, install_crds
 from kubecurrent.model.inventory import ClusterInventory, NodePool
 from kubecurrent.model.plan import ClusterPlan, Step
-from kubecurrent.rollout import ClusterRef, ClusterRun, ClusterState, RunnerFactory
+from kubecurrent.rollout import ClusterRef, ClusterRun, ClusterState, RunnerFactory, RunnerSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import load  # sibling script
@@ -127,10 +125,10 @@ class InstantRunners:
     versions: dict[str, tuple[str, str]]
     actions: list[tuple[str, str]]
 
-    def record(self) -> dict[str, Any]:
-        return {}
+    def record(self) -> RunnerSettings:
+        return RunnerSettings()
 
-    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+    def factory(self, recorded: RunnerSettings | None) -> RunnerFactory:
         def make(ref: ClusterRef) -> ClusterRun:
             return InstantCluster(ref.name, self.versions, self.actions)
 

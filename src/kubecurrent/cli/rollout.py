@@ -40,6 +40,7 @@ from kubecurrent.rollout import (
     Engine,
     Health,
     RolloutStore,
+    RunnerSettings,
     abort,
     approve,
     change_runner,
@@ -56,7 +57,13 @@ from kubecurrent.rollout import (
     summaries,
 )
 from kubecurrent.rollout import Member as StrategyMember
-from kubecurrent.runner import RunSettings, SandboxAwareRun, in_force, settings_from, to_record
+from kubecurrent.runner import (
+    RunSettings,
+    SandboxAwareRun,
+    from_values,
+    in_force,
+    run_settings,
+)
 from kubecurrent.textfile import write_atomic
 
 NOTIFY_FLUSH = 30.0
@@ -108,41 +115,41 @@ def _runner_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return runner_flags(f, today=True)
 
 
-def _engine(store: RolloutStore, actor: str, values: dict[str, Any]) -> Engine:
-    settings = _settings(values)
+def _engine(store: RolloutStore, actor: str, settings: RunnerSettings) -> Engine:
+    shared = _settings(settings)
     return Engine(
         store=store,
-        runners=lambda ref: SandboxAwareRun(ref, settings),
+        runners=lambda ref: SandboxAwareRun(ref, shared),
         actor=actor,
         clock=Clock(),
-        tell=settings.tell if callable(settings.tell) else lambda _m: None,
-        poll=values["poll"],
+        tell=shared.tell if callable(shared.tell) else lambda _m: None,
+        poll=settings.poll,
     )
 
 
 def _recorded_engine(
     ctx: click.Context, store: RolloutStore, rid: str, actor: str, values: dict[str, Any]
 ) -> Engine:
-    """An engine running with the options the rollout was started with; options given again
+    """An engine running with the settings the rollout was started with; options given again
     here replace the recorded ones (journalled once the new values are known to be good)."""
-    options, changes = in_force(runner_options(store, rid), values, given(ctx))
-    engine = _engine(store, actor, options)  # bad flags stop before anything is recorded
+    settings = in_force(runner_options(store, rid), values, given(ctx))
+    engine = _engine(store, actor, settings)  # bad flags stop before anything is recorded
+    changes = change_runner(store, rid, settings, actor, _now())
     if changes:
-        change_runner(store, rid, changes, actor, _now())
         flags = {"extra": "catalog-extra"}
-        shown = ", ".join(f"--{flags.get(k, k.replace('_', '-'))}" for k in sorted(changes))
+        shown = ", ".join(f"--{flags.get(k, k.replace('_', '-'))}" for k in changes)
         err_console().print(f"rollout {rid}: recorded new runner options ({shown})")
     return engine
 
 
-def _settings(values: dict[str, Any]) -> RunSettings:
-    """What every cluster's runner shares, from the command line (bad flags stop here)."""
+def _settings(settings: RunnerSettings) -> RunSettings:
+    """What every cluster's runner shares (bad flags stop here)."""
     console = err_console()
 
     def tell(message: str) -> None:
         console.print(message, highlight=False, markup=False)
 
-    return settings_from(values, tell)
+    return run_settings(settings, tell)
 
 
 def _preview(refs: list[ClusterRef], target: str, settings: RunSettings) -> list[dict[str, Any]]:
@@ -339,7 +346,7 @@ def start(
         click.echo(
             f"rollout of {len(refs)} clusters to {version} (dry run: nothing recorded)", err=True
         )
-        plans = _preview(refs, version, _settings(values))
+        plans = _preview(refs, version, _settings(from_values(values)))
         emit(
             opts.output,
             {
@@ -363,7 +370,8 @@ def start(
         return
     store = _store(state_path, create=True)
     who = _actor(actor)
-    engine = _engine(store, who, values)  # bad flags stop before anything is recorded
+    settings = from_values(values)
+    engine = _engine(store, who, settings)  # bad flags stop before anything is recorded
     rid = create(
         store,
         clusters=refs,
@@ -375,7 +383,7 @@ def start(
         + (", ".join(x for x in (regions, projects, subscriptions) if x) or "default"),
         actor=who,
         now=_now(),
-        runner=to_record(values),
+        runner=settings,
     )
     record_rehearsals(store, rid, evidence, who, _now())
     click.echo(f"rollout {rid} created: {len(refs)} clusters to {version}")

@@ -9,13 +9,17 @@ process may read (mode 0600, in a private directory) that the runner then uses.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from kubecurrent.kubestate import KubeStore
-from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory, RunnerSource
+from kubecurrent.rollout import (
+    ClusterRef,
+    ClusterRun,
+    RunnerFactory,
+    RunnerSettings,
+    RunnerSource,
+)
 from kubecurrent.textfile import write_atomic
 
 __all__ = ["SecretRunners"]
@@ -29,7 +33,7 @@ class SecretRunners:
     inner: RunnerSource
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="kubecurrent-")))
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> RunnerSettings:
         return self.inner.record()
 
     def kubeconfig(self, ref: ClusterRef) -> ClusterRef:
@@ -39,7 +43,7 @@ class SecretRunners:
         write_atomic(path, text, mode=0o600)  # another thread may be reading the last one
         return replace(ref, kubeconfig=path, context=ref.context or context)
 
-    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+    def factory(self, recorded: RunnerSettings | None) -> RunnerFactory:
         make = self.inner.factory(recorded)
 
         def build(ref: ClusterRef) -> ClusterRun:

@@ -36,6 +36,8 @@ from kubecurrent.rollout import (
     Strategy,
     WaveRecord,
     WaveState,
+    decode_settings,
+    encode_settings,
 )
 
 __all__ = [
@@ -152,7 +154,7 @@ def rollout_status(record: RolloutRecord, waves: Sequence[WaveRecord]) -> dict[s
         "actor": clip(record.actor, 128),
         "created": stamp(record.created),
         "updated": stamp(record.updated),
-        "runner": json.dumps(dict(record.runner), sort_keys=True),
+        "runner": encode_settings(record.runner),
         "waves": [wave_json(w) for w in waves],
     }
     if record.request is not None:
@@ -191,7 +193,7 @@ def rollout_from(obj: Mapping[str, Any]) -> RolloutRecord:
         actor=status.get("actor", ""),
         detail=status.get("message", ""),
         request=Request(status["request"]) if status.get("request") else None,
-        runner=json.loads(status.get("runner") or "{}"),
+        runner=decode_settings(status.get("runner")),
     )
 
 

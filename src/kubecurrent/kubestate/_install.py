@@ -6,14 +6,15 @@ import contextlib
 import time
 from typing import cast
 
+import httpx2
 from lightkube import Client
 from lightkube.core.exceptions import ApiError
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 
 from kubecurrent.errors import ClusterError
-from kubecurrent.kubestate._crds import crd_documents
+from kubecurrent.kubestate._crds import FleetUpgrade, crd_documents
 
-__all__ = ["install_crds"]
+__all__ = ["install_crds", "require_crds"]
 
 
 def install_crds(client: Client, field_manager: str, timeout: float = 60.0) -> list[str]:
@@ -50,3 +51,24 @@ def _established(client: Client, name: str) -> bool:
             if cond.type == "Established" and cond.status == "True":
                 return True
     return False
+
+
+def require_crds(client: Client, namespace: str, where: str) -> None:
+    """Refuse, naming the install step, a cluster that does not serve kubecurrent's resources.
+
+    One list of at most one FleetUpgrade in ``namespace``: the API server answers 404 for a
+    resource no CRD defines, as plain text rather than a ``Status`` (an empty namespace lists
+    nothing, without error)."""
+    try:
+        next(iter(client.list(FleetUpgrade, namespace=namespace, chunk_size=1)), None)
+    except (ApiError, httpx2.HTTPStatusError) as exc:
+        code = exc.status.code if isinstance(exc, ApiError) else exc.response.status_code
+        if code != 404:
+            raise
+        raise ClusterError(
+            f"{where}: the cluster has no kubecurrent resources (fleetupgrades.kubecurrent.io "
+            f"is not served), so namespace {namespace} holds no rollouts",
+            hint="install kubecurrent's CRDs (cluster-wide, once): `kubectl apply --server-side "
+            "-f deploy/chart/crds/` from a kubecurrent checkout, or the Helm chart "
+            "(`helm install kc deploy/chart -n NAMESPACE`, docs/controller.md)",
+        ) from None

@@ -50,13 +50,14 @@ from kubecurrent.rollout import (
     RolloutRecord,
     RolloutState,
     RolloutStore,
-    RunnerOptions,
+    RunnerSettings,
     StepRecord,
     StepState,
     StoreConflict,
     Strategy,
     WaveRecord,
     WaveState,
+    encode_settings,
     judge,
     refusal,
 )
@@ -503,10 +504,10 @@ class KubeStore:
         }
 
     def set_runner(
-        self, rid: str, options: RunnerOptions, change: Change, audit: AuditEntry
+        self, rid: str, settings: RunnerSettings, change: Change, audit: AuditEntry
     ) -> None:
         def apply(obj: dict[str, Any], status: Status) -> None:
-            status["runner"] = json.dumps(dict(options), sort_keys=True)
+            status["runner"] = encode_settings(settings)
             self._note(rid, status, change)
             c.append_bounded(status, "audit", [c.audit_json(audit)], c.ROLLOUT_AUDIT)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lightkube import Client, KubeConfig
+from lightkube.config.kubeconfig import SingleConfig
 
 from kubecurrent.collect.cluster import Connection
 from kubecurrent.errors import ClusterError, UsageError
@@ -20,6 +21,7 @@ from kubecurrent.kubestate._store import KubeStore
 __all__ = [
     "SCHEME",
     "StateUrl",
+    "context_namespace",
     "is_state_url",
     "management_client",
     "open_store",
@@ -55,8 +57,8 @@ def parse_state_url(text: str) -> StateUrl:
     return StateUrl(context, namespace)
 
 
-def management_client(kubeconfig: Path | None, context: str) -> Client:
-    """A client for the management cluster (see the module docstring for ``context``)."""
+def _single_config(kubeconfig: Path | None, context: str) -> SingleConfig:
+    """The management cluster's configuration (see the module docstring for ``context``)."""
     try:
         if kubeconfig is None and not context and Path(_IN_CLUSTER).exists():
             config = KubeConfig.from_service_account()
@@ -68,12 +70,29 @@ def management_client(kubeconfig: Path | None, context: str) -> Client:
     except Exception as exc:
         raise ClusterError(
             f"cannot reach the management cluster (context {context or '(current)'}): {exc}",
-            hint="check --kubeconfig and the context in --state k8s://CONTEXT/NAMESPACE",
+            hint="check --kubeconfig (else KUBECONFIG) and the context: --context, or the one "
+            "in --state k8s://CONTEXT/NAMESPACE",
         ) from None
-    conn = Connection(single)
+    if single is None:
+        raise ClusterError(
+            "the kubeconfig has no current context",
+            hint="name one with --context, or set it with `kubectl config use-context`",
+        )
+    return single
+
+
+def management_client(kubeconfig: Path | None, context: str) -> Client:
+    """A client for the management cluster (see the module docstring for ``context``)."""
+    conn = Connection(_single_config(kubeconfig, context))
     return Client(
         conn.config, field_manager="kubecurrent", trust_env=False, transport=conn.transport()
     )
+
+
+def context_namespace(kubeconfig: Path | None, context: str) -> str:
+    """The namespace ``context`` names in the kubeconfig (the pod's own in a cluster), else
+    ``default``: the namespace kubectl acts on without ``-n``."""
+    return _single_config(kubeconfig, context).namespace
 
 
 def open_store(text: str, kubeconfig: Path | None = None) -> KubeStore:

@@ -47,6 +47,12 @@ from kubecurrent.rollout._notify_spec import (
 from kubecurrent.rollout._protocol import RolloutStore, StoreConflict
 from kubecurrent.rollout._records import ClusterRef
 from kubecurrent.rollout._report import describe_runner, render_html, render_markdown
+from kubecurrent.rollout._settings import (
+    RunnerSettings,
+    decode_settings,
+    encode_settings,
+    settings_json,
+)
 from kubecurrent.rollout._state import (
     AuditAction,
     AuditEntry,
@@ -62,7 +68,6 @@ from kubecurrent.rollout._state import (
     RolloutRecord,
     RolloutState,
     RolloutSummary,
-    RunnerOptions,
     StepRecord,
     StepState,
     WaveRecord,
@@ -122,7 +127,7 @@ __all__ = [
     "RolloutStore",
     "RolloutSummary",
     "RunnerFactory",
-    "RunnerOptions",
+    "RunnerSettings",
     "RunnerSource",
     "SecretSource",
     "SlackChannel",
@@ -145,10 +150,12 @@ __all__ = [
     "change_runner",
     "check_http_url",
     "create",
+    "decode_settings",
     "default_state_path",
     "default_strategy",
     "describe_runner",
     "driven",
+    "encode_settings",
     "judge",
     "load_strategy",
     "opening",
@@ -160,6 +167,7 @@ __all__ = [
     "render_html",
     "render_markdown",
     "runner_options",
+    "settings_json",
     "snapshot",
     "stamp",
     "summaries",

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from kubecurrent.errors import UsageError
 from kubecurrent.rollout._approvals import Approval, ApprovalOutcome
 from kubecurrent.rollout._protocol import RolloutStore
 from kubecurrent.rollout._records import ClusterRef
+from kubecurrent.rollout._settings import RunnerSettings, settings_json
 from kubecurrent.rollout._state import (
     UNFINISHED_CLUSTERS,
     AuditAction,
@@ -23,12 +24,10 @@ from kubecurrent.rollout._state import (
     Change,
     ClusterRecord,
     ClusterState,
-    JsonValue,
     Request,
     RolloutRecord,
     RolloutState,
     RolloutSummary,
-    RunnerOptions,
     WaveRecord,
     WaveState,
     new_id,
@@ -67,12 +66,12 @@ def create(
     fleet: str,
     actor: str,
     now: dt.datetime,
-    runner: RunnerOptions | None = None,
+    runner: RunnerSettings | None = None,
 ) -> str:
     """A new rollout with its waves and clusters, all pending; returns its id.
 
-    ``runner`` holds how the clusters are upgraded (the caller's options, plain JSON data); a
-    resume or approval uses them unless told otherwise (``change_runner``).
+    ``runner`` holds how the clusters are upgraded; a resume or approval uses it unless told
+    otherwise (``change_runner``).
     """
     if not clusters:
         raise UsageError("the fleet has no clusters", hint="name at least one in the fleet file")
@@ -88,7 +87,7 @@ def create(
         created=now,
         updated=now,
         actor=actor,
-        runner=dict(runner or {}),
+        runner=runner,
     )
     wave_records = [
         WaveRecord(rid, idx, wave.name, WaveState.PENDING, wave.approvals_needed)
@@ -104,31 +103,29 @@ def create(
     return rid
 
 
-def runner_options(store: RolloutStore, rid: str) -> dict[str, JsonValue]:
-    """The options the rollout's clusters are upgraded with (as recorded by ``create``)."""
-    return dict(store.rollout(rid).runner)
+def runner_options(store: RolloutStore, rid: str) -> RunnerSettings | None:
+    """The settings the rollout's clusters are upgraded with (as recorded by ``create``)."""
+    return store.rollout(rid).runner
 
 
 def change_runner(
-    store: RolloutStore, rid: str, changes: Mapping[str, Any], actor: str, now: dt.datetime
-) -> dict[str, JsonValue]:
-    """Record new values for some runner options (journalled and audited, old → new);
-    returns the options now in force."""
-    options = runner_options(store, rid)
-    changed = {k: v for k, v in changes.items() if options.get(k) != v}
+    store: RolloutStore, rid: str, settings: RunnerSettings, actor: str, now: dt.datetime
+) -> tuple[str, ...]:
+    """Put ``settings`` in force for the rollout; the options that changed are journalled and
+    audited old → new (all of them when nothing was recorded), and their names returned."""
+    old, new = settings_json(runner_options(store, rid)), settings_json(settings)
+    missing = object()
+    changed = tuple(k for k in sorted(new) if old.get(k, missing) != new[k])
     if not changed:
-        return options
-    what = "; ".join(
-        f"{k}: {_show(options.get(k))} → {_show(v)}" for k, v in sorted(changed.items())
-    )
-    options.update(changed)
+        return ()
+    what = "; ".join(f"{k}: {_show(old.get(k))} → {_show(new[k])}" for k in changed)
     store.set_runner(
         rid,
-        options,
+        settings,
         Change(actor, now, f"runner options changed: {what}"),
         _audit(rid, actor, now, AuditAction.RUNNER, what),
     )
-    return options
+    return changed
 
 
 def _show(value: Any) -> str:
@@ -355,6 +352,6 @@ def snapshot(store: RolloutStore, rid: str) -> dict[str, Any]:
         "actor": r.actor,
         "detail": r.detail,
         "strategy": r.strategy.model_dump(mode="json", by_alias=True),
-        "runner": dict(r.runner),
+        "runner": settings_json(r.runner),
         "waves": waves,
     }

@@ -51,6 +51,7 @@ from kubecurrent.rollout._events import NO_EVENTS, Event, EventKind, EventSink
 from kubecurrent.rollout._lease import Lease
 from kubecurrent.rollout._protocol import RolloutStore
 from kubecurrent.rollout._records import ClusterRef
+from kubecurrent.rollout._settings import RunnerSettings
 from kubecurrent.rollout._state import (
     UNFINISHED_CLUSTERS,
     AuditAction,
@@ -125,13 +126,13 @@ class RunnerSource(Protocol):
     """Builds a rollout's per-cluster runners from the runner options recorded with it (a
     process that drives rollouts it did not start, such as the dashboard, needs this)."""
 
-    def record(self) -> dict[str, Any]:
-        """The options to record with a rollout started here (plain JSON data)."""
+    def record(self) -> RunnerSettings:
+        """The settings to record with a rollout started here."""
         ...
 
-    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
-        """Runners that upgrade clusters with ``recorded`` options (bad ones raise
-        ``UsageError`` naming the option)."""
+    def factory(self, recorded: RunnerSettings | None) -> RunnerFactory:
+        """Runners that upgrade clusters with ``recorded`` settings (None: this source's own;
+        bad ones raise ``UsageError`` naming the option)."""
         ...
 
 

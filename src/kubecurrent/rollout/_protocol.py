@@ -28,6 +28,7 @@ from kubecurrent.errors import KubecurrentError
 from kubecurrent.execute import Baseline
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout._approvals import Approval
+from kubecurrent.rollout._settings import RunnerSettings
 from kubecurrent.rollout._state import (
     AuditEntry,
     Change,
@@ -38,7 +39,6 @@ from kubecurrent.rollout._state import (
     Request,
     RolloutRecord,
     RolloutState,
-    RunnerOptions,
     StepRecord,
     StepState,
     WaveRecord,
@@ -128,9 +128,9 @@ class RolloutStore(Protocol):
         ...
 
     def set_runner(
-        self, rid: str, options: RunnerOptions, change: Change, audit: AuditEntry
+        self, rid: str, settings: RunnerSettings, change: Change, audit: AuditEntry
     ) -> None:
-        """Record new runner options, with ``change`` as a note and ``audit``."""
+        """Record new runner settings, with ``change`` as a note and ``audit``."""
         ...
 
     def note(self, rid: str, change: Change) -> None:

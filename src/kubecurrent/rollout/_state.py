@@ -2,7 +2,7 @@
 
 ::
 
-    RolloutRecord   one per rollout: target, strategy, runner options, state, pending request
+    RolloutRecord   one per rollout: target, strategy, runner settings, state, pending request
       WaveRecord      per wave (by index): state, approvals needed, who approved, soak deadline
       ClusterRecord   per cluster: wave, position, where to reach it, state, plan, findings
         StepRecord      per plan step of a cluster: state, timings, detail
@@ -26,6 +26,7 @@ from enum import StrEnum
 from kubecurrent.execute import Baseline
 from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout._records import ClusterRef
+from kubecurrent.rollout._settings import RunnerSettings
 from kubecurrent.rollout._strategy import Strategy
 
 __all__ = [
@@ -44,7 +45,6 @@ __all__ = [
     "RolloutRecord",
     "RolloutState",
     "RolloutSummary",
-    "RunnerOptions",
     "StepRecord",
     "StepState",
     "WaveRecord",
@@ -54,8 +54,6 @@ __all__ = [
 ]
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
-RunnerOptions = Mapping[str, JsonValue]
-"""How the clusters of a rollout are upgraded, recorded with it (plain JSON data)."""
 
 
 def stamp(when: dt.datetime) -> str:
@@ -184,7 +182,8 @@ class RolloutRecord:
     """Who started it."""
     detail: str = ""
     request: Request | None = None
-    runner: RunnerOptions = field(default_factory=dict)
+    runner: RunnerSettings | None = None
+    """How its clusters are upgraded (None: nothing recorded; the driving process's own)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from kubecurrent.model.plan import ClusterPlan
 from kubecurrent.rollout._approvals import Approval, ApprovalOutcome, approvers_in, judge, refusal
 from kubecurrent.rollout._protocol import RolloutStore
 from kubecurrent.rollout._records import ref_from, ref_where
+from kubecurrent.rollout._settings import RunnerSettings, decode_settings, encode_settings
 from kubecurrent.rollout._state import (
     AuditEntry,
     Change,
@@ -43,7 +44,6 @@ from kubecurrent.rollout._state import (
     Request,
     RolloutRecord,
     RolloutState,
-    RunnerOptions,
     StepRecord,
     StepState,
     WaveRecord,
@@ -174,7 +174,6 @@ def _counts(text: str | None) -> dict[str, int] | None:
 
 
 def _rollout(row: sqlite3.Row) -> RolloutRecord:
-    runner = json.loads(row["runner"] or "{}")
     return RolloutRecord(
         id=row["id"],
         target=row["target"],
@@ -186,7 +185,7 @@ def _rollout(row: sqlite3.Row) -> RolloutRecord:
         actor=row["actor"],
         detail=row["detail"],
         request=Request(row["request"]) if row["request"] else None,
-        runner=runner if isinstance(runner, dict) else {},
+        runner=decode_settings(row["runner"]),
     )
 
 
@@ -457,7 +456,7 @@ class Store:
                     stamp(rollout.updated),
                     rollout.actor,
                     rollout.detail,
-                    json.dumps(dict(rollout.runner), sort_keys=True),
+                    encode_settings(rollout.runner),
                 ),
             )
             for w in waves:
@@ -528,12 +527,12 @@ class Store:
             )
 
     def set_runner(
-        self, rid: str, options: RunnerOptions, change: Change, audit: AuditEntry
+        self, rid: str, settings: RunnerSettings, change: Change, audit: AuditEntry
     ) -> None:
         with self._tx() as db:
             db.execute(
                 "UPDATE rollouts SET runner = ? WHERE id = ?",
-                (json.dumps(dict(options), sort_keys=True), rid),
+                (encode_settings(settings), rid),
             )
             _note(db, rid, change)
             _audit(db, audit)

@@ -3,9 +3,11 @@
 ``Setup`` and ``build_executor`` assemble one cluster's executor (providers, drainer, Helm or
 GitOps add-ons, health and PromQL gates, audit); ``SandboxAwareRun`` is a rollout's per-cluster
 ``ClusterRun`` built on them; ``RunSettings`` is what every cluster of a rollout shares. The
-runner options (``DEFAULTS``) are recorded with a rollout (``to_record``) and read back
-(``from_record``, ``settings_from``), so a resume, the dashboard or a controller upgrades the
-clusters exactly as the rollout was started; ``RecordedRunners`` is that ``RunnerSource``.
+runner options (``DEFAULTS``) of a command line become the ``rollout.RunnerSettings`` recorded
+with a rollout (``from_values``; ``to_values`` back, ``in_force`` with options given again) and
+``run_settings`` builds the ``RunSettings`` from them, so a resume, the dashboard or a controller
+upgrades the clusters exactly as the rollout was started; ``RecordedRunners`` is that
+``RunnerSource``.
 This layer sits below the interfaces and above the sandbox: it prints nothing and asks nothing.
 """
 
@@ -13,10 +15,10 @@ from kubecurrent.runner._modes import gitops_addons, server_of, wants_runbook
 from kubecurrent.runner._options import (
     DEFAULTS,
     RUNNER_OPTIONS,
-    from_record,
+    from_values,
     in_force,
-    settings_from,
-    to_record,
+    run_settings,
+    to_values,
 )
 from kubecurrent.runner._run import RunSettings, SandboxAwareRun
 from kubecurrent.runner._setup import (
@@ -42,14 +44,14 @@ __all__ = [
     "build_executor",
     "cluster_api",
     "default_audit_path",
-    "from_record",
+    "from_values",
     "gitops_addons",
     "health_gate",
     "in_force",
     "promql_flags",
     "providers",
+    "run_settings",
     "server_of",
-    "settings_from",
-    "to_record",
+    "to_values",
     "wants_runbook",
 ]

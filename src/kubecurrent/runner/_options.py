@@ -1,4 +1,5 @@
-"""How a rollout's clusters are upgraded: the runner options recorded with the rollout.
+"""How a rollout's clusters are upgraded: the runner options of a command line as the
+``RunnerSettings`` recorded with the rollout, and back.
 
 ``rollout start`` records them; ``resume`` and ``approve`` (and the dashboard) use what was
 recorded, so an approval given days later never silently drops a PromQL gate, an add-on chart
@@ -11,43 +12,45 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from kubecurrent.catalog import extra_from_env, load_catalog
+from kubecurrent.rollout import RunnerSettings
 from kubecurrent.runner._run import RunSettings
 from kubecurrent.runner._setup import promql_flags
 
 __all__ = [
     "DEFAULTS",
     "RUNNER_OPTIONS",
-    "from_record",
+    "from_values",
     "in_force",
-    "settings_from",
-    "to_record",
+    "run_settings",
+    "to_values",
 ]
 
-DEFAULTS: dict[str, Any] = {
-    "provider": "auto",
-    "node_timeout": 300.0,
-    "gate_timeout": 180.0,
-    "helm_timeout": 300.0,
-    "poll": 1.0,
-    "addon_chart": {},
-    "extra": (),
-    "today": None,
-    "prometheus_url": None,
-    "health_query": (),
-    "prometheus_ca": None,
-    "prometheus_timeout": None,
-    "eks_force": False,
-    "eks_addon_conflicts": "PRESERVE",
-}
-"""The runner options' defaults (the command line's, the dashboard's and the controller's)."""
-
-RUNNER_OPTIONS = tuple(DEFAULTS)
 _PATHS = ("prometheus_ca",)
 _PATH_LISTS = ("extra",)
+
+
+def to_values(settings: RunnerSettings) -> dict[str, Any]:
+    """Settings as the runner options' values (what click gives a command: ``today`` a
+    datetime, paths as ``Path``, ``addon_chart`` a dict)."""
+    values: dict[str, Any] = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    values["addon_chart"] = settings.charts
+    if settings.today is not None:
+        values["today"] = dt.datetime.combine(settings.today, dt.time())
+    if settings.prometheus_ca is not None:
+        values["prometheus_ca"] = Path(settings.prometheus_ca)
+    return values
+
+
+DEFAULTS: dict[str, Any] = to_values(RunnerSettings())
+"""The runner options' defaults (the command line's, the dashboard's and the controller's),
+those of ``RunnerSettings``."""
+
+RUNNER_OPTIONS = tuple(DEFAULTS)
 
 
 def _chart(ref: str) -> str:
@@ -60,85 +63,66 @@ def _chart(ref: str) -> str:
     return ref
 
 
-def to_record(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The runner options as plain JSON data (paths absolute, dates as YYYY-MM-DD)."""
-    out: dict[str, Any] = {}
-    for name in RUNNER_OPTIONS:
-        value = values.get(name)
-        if isinstance(value, dt.datetime):
-            value = value.date().isoformat()
-        elif name in _PATHS and value is not None:
-            value = str(Path(value).absolute())
-        elif name in _PATH_LISTS:
-            value = [str(Path(v).absolute()) for v in value or ()]
-        elif name == "addon_chart":
-            value = {k: _chart(v) for k, v in sorted(dict(value or {}).items())}
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[name] = value
-    return out
-
-
-def from_record(recorded: Mapping[str, Any]) -> dict[str, Any]:
-    """Recorded options back as option values (defaults for any not recorded)."""
-    return {
-        name: _from_record(name, recorded[name]) if name in recorded else DEFAULTS[name]
-        for name in RUNNER_OPTIONS
-    }
-
-
-def _from_record(name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if name == "today":
-        return dt.datetime.strptime(value, "%Y-%m-%d")
-    if name in _PATHS:
-        return Path(value)
-    if name == "addon_chart":
-        return dict(value)
-    if isinstance(value, list):
-        return tuple(value)
-    return value
+def from_values(values: Mapping[str, Any]) -> RunnerSettings:
+    """The settings a command's runner option values give (paths absolute; absent: defaults)."""
+    get = {**DEFAULTS, **{k: v for k, v in values.items() if k in DEFAULTS}}
+    today = get["today"]
+    return RunnerSettings(
+        provider=str(get["provider"]),
+        node_timeout=float(get["node_timeout"]),
+        gate_timeout=float(get["gate_timeout"]),
+        helm_timeout=float(get["helm_timeout"]),
+        poll=float(get["poll"]),
+        addon_chart=tuple(
+            sorted((k, _chart(v)) for k, v in dict(get["addon_chart"] or {}).items())
+        ),
+        extra=tuple(str(Path(v).absolute()) for v in get["extra"] or ()),
+        today=today.date() if isinstance(today, dt.datetime) else today,
+        prometheus_url=get["prometheus_url"],
+        health_query=tuple(get["health_query"] or ()),
+        prometheus_ca=str(Path(get["prometheus_ca"]).absolute())
+        if get["prometheus_ca"] is not None
+        else None,
+        prometheus_timeout=None
+        if get["prometheus_timeout"] is None
+        else float(get["prometheus_timeout"]),
+        eks_force=bool(get["eks_force"]),
+        eks_addon_conflicts=str(get["eks_addon_conflicts"]),
+    )
 
 
 def in_force(
-    recorded: Mapping[str, Any], values: Mapping[str, Any], explicit: set[str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The options to run with — recorded ones unless given explicitly — and the recorded
-    values that change (``{name: new record}``)."""
-    fresh = to_record(values)
-    out = dict(values)
-    changes: dict[str, Any] = {}
-    for name in RUNNER_OPTIONS:
-        if name in explicit or name not in recorded:
-            if recorded.get(name, fresh[name]) != fresh[name] or name not in recorded:
-                changes[name] = fresh[name]
-            continue
-        out[name] = _from_record(name, recorded[name])
-    return out, changes
+    recorded: RunnerSettings | None, values: Mapping[str, Any], explicit: set[str]
+) -> RunnerSettings:
+    """The settings to run with: the recorded ones, with the options given explicitly
+    (``explicit``) replaced by their ``values``; nothing recorded: ``values`` entirely."""
+    fresh = from_values(values)
+    if recorded is None:
+        return fresh
+    return replace(recorded, **{n: getattr(fresh, n) for n in RUNNER_OPTIONS if n in explicit})
 
 
-def settings_from(values: Mapping[str, Any], tell: Callable[[str], None]) -> RunSettings:
-    """The runner settings for option values (bad values stop here, naming the option)."""
-    today = values["today"]
-    catalog = load_catalog([*extra_from_env(), *map(Path, values["extra"])])
+def run_settings(settings: RunnerSettings, tell: Callable[[str], None]) -> RunSettings:
+    """What every cluster's runner shares, from the settings (bad values stop here, naming
+    the option)."""
+    catalog = load_catalog([*extra_from_env(), *map(Path, settings.extra)])
     promql = promql_flags(
-        values["prometheus_url"],
-        tuple(values["health_query"]),
-        values["prometheus_ca"],
-        values["prometheus_timeout"],
-        values["gate_timeout"],
+        settings.prometheus_url,
+        settings.health_query,
+        Path(settings.prometheus_ca) if settings.prometheus_ca is not None else None,
+        settings.prometheus_timeout,
+        settings.gate_timeout,
     )
     return RunSettings(
         catalog=catalog,
-        today=today.date() if today else dt.date.today(),
-        provider=values["provider"],
-        addon_chart=dict(values["addon_chart"]),
-        node_timeout=values["node_timeout"],
-        gate_timeout=values["gate_timeout"],
-        helm_timeout=values["helm_timeout"],
+        today=settings.today or dt.date.today(),
+        provider=settings.provider,
+        addon_chart=settings.charts,
+        node_timeout=settings.node_timeout,
+        gate_timeout=settings.gate_timeout,
+        helm_timeout=settings.helm_timeout,
         promql=promql,
-        eks_force=bool(values["eks_force"]),
-        eks_addon_conflicts=str(values["eks_addon_conflicts"]),
+        eks_force=settings.eks_force,
+        eks_addon_conflicts=settings.eks_addon_conflicts,
         tell=tell,
     )

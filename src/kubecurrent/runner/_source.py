@@ -1,5 +1,5 @@
 """Where the runners of a rollout come from in a process that drives rollouts it did not
-start: the options recorded with each rollout."""
+start: the settings recorded with each rollout."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory
-from kubecurrent.runner._options import (
-    DEFAULTS,
-    RUNNER_OPTIONS,
-    from_record,
-    settings_from,
-    to_record,
-)
+from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory, RunnerSettings
+from kubecurrent.runner._options import DEFAULTS, RUNNER_OPTIONS, from_values, run_settings
 from kubecurrent.runner._run import SandboxAwareRun
 
 __all__ = ["RecordedRunners"]
@@ -25,25 +19,26 @@ __all__ = ["RecordedRunners"]
 class RecordedRunners:
     """The ``RunnerSource`` of a process that drives rollouts it may not have started (the
     dashboard, a controller): clusters are upgraded as `kubecurrent rollout` upgrades them (the
-    sandbox provider for sandboxes), with the options each rollout was started with; one started
-    here records this process's runner options (those of `rollout start`, without --today). The
-    day is taken when a rollout is driven, so a long-running process stays right."""
+    sandbox provider for sandboxes), with the settings each rollout was started with; one
+    started here records this process's runner settings (those of `rollout start`, without
+    --today). The day is taken when a rollout is driven, so a long-running process stays right."""
 
-    values: Mapping[str, Any]
+    settings: RunnerSettings
 
     @classmethod
     def checked(cls, flags: Mapping[str, Any]) -> RecordedRunners:
         """From the serve command's runner flags; bad ones stop the server from starting."""
         values = {n: flags.get(n, DEFAULTS[n]) for n in RUNNER_OPTIONS} | {"today": None}
-        settings_from(values, lambda _m: None)
-        return cls(values)
+        settings = from_values(values)
+        run_settings(settings, lambda _m: None)
+        return cls(settings)
 
-    def record(self) -> dict[str, Any]:
-        return to_record(self.values)
+    def record(self) -> RunnerSettings:
+        return self.settings
 
-    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+    def factory(self, recorded: RunnerSettings | None) -> RunnerFactory:
         log = logging.getLogger("kubecurrent.web.rollout")
-        settings = settings_from(from_record(recorded or self.record()), log.info)
+        settings = run_settings(recorded if recorded is not None else self.settings, log.info)
 
         def make(ref: ClusterRef) -> ClusterRun:
             return SandboxAwareRun(ref, settings)

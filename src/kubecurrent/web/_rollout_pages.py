@@ -39,6 +39,7 @@ from kubecurrent.rollout import (
     describe_runner,
     render_html,
     render_markdown,
+    settings_json,
     summaries,
 )
 from kubecurrent.web import _sse
@@ -167,7 +168,9 @@ class RolloutPages:
             targets=self._targets(),
             active=active,
             can_drive=self.can_start,
-            runner=describe_runner(self.service.runners.record()) if self.service.runners else "",
+            runner=describe_runner(settings_json(self.service.runners.record()))
+            if self.service.runners
+            else "",
             error=error,
         )
 

@@ -110,7 +110,7 @@ class Rollouts:
             fleet=fleet,
             actor=actor,
             now=_now(),
-            runner=self.runners.record() if self.runners is not None else {},
+            runner=self.runners.record() if self.runners is not None else None,
         )
         self.drive(rid, actor)
         return rid

@@ -18,7 +18,6 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from kubecurrent.execute import Audit, Baseline, Clock, Executor, RetryPolicy
 from kubecurrent.kubestate import KubeStore, management_client
 from kubecurrent.model.inventory import ClusterInventory, NodePool
 from kubecurrent.model.plan import ClusterPlan, Step
-from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory
+from kubecurrent.rollout import ClusterRef, ClusterRun, RunnerFactory, RunnerSettings
 
 STEP_SECONDS = 3.0
 FROM, TO = "1.36.3", "1.37.2"
@@ -124,10 +123,10 @@ class FileRunners:
 
     folder: Path
 
-    def record(self) -> dict[str, Any]:
-        return {}
+    def record(self) -> RunnerSettings:
+        return RunnerSettings()
 
-    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+    def factory(self, recorded: RunnerSettings | None) -> RunnerFactory:
         def make(ref: ClusterRef) -> ClusterRun:
             return FileCluster(ref.name, self.folder)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import stat
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -21,7 +20,14 @@ from lightkube.types import PatchType
 from kubecurrent.controller import Controller, Coordinator, LeaseSettings, SecretRunners
 from kubecurrent.errors import UsageError
 from kubecurrent.kubestate import FleetUpgrade, KubeStore, MemberCluster, install_crds
-from kubecurrent.rollout import ClusterRef, ClusterState, RolloutState, RunnerFactory, WaveState
+from kubecurrent.rollout import (
+    ClusterRef,
+    ClusterState,
+    RolloutState,
+    RunnerFactory,
+    RunnerSettings,
+    WaveState,
+)
 from tests.integration.conftest import SessionSandbox, wait_for
 from tests.unit.rollout.test_engine import FakeFleet, SimulatedCrash
 
@@ -36,10 +42,10 @@ class FakeRunners:
     def __init__(self, fleet: FakeFleet) -> None:
         self.fleet = fleet
 
-    def record(self) -> dict[str, Any]:
-        return {}
+    def record(self) -> RunnerSettings:
+        return RunnerSettings()
 
-    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+    def factory(self, recorded: RunnerSettings | None) -> RunnerFactory:
         return self.fleet
 
 
@@ -145,7 +151,7 @@ class RecordingRunners(FakeRunners):
         super().__init__(FakeFleet())
         self.refs: list[ClusterRef] = []
 
-    def factory(self, recorded: Mapping[str, Any]) -> RunnerFactory:
+    def factory(self, recorded: RunnerSettings | None) -> RunnerFactory:
         def make(ref: ClusterRef) -> Any:
             self.refs.append(ref)
             return self.fleet(ref)

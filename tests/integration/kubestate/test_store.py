@@ -39,6 +39,7 @@ from kubecurrent.rollout import (
     RolloutRecord,
     RolloutState,
     RolloutStore,
+    RunnerSettings,
     StepState,
     Strategy,
     WaveRecord,
@@ -89,7 +90,7 @@ def store(
         T0,
         T0,
         "alice",
-        runner={"provider": "sandbox", "helm_timeout": 300.0},
+        runner=RunnerSettings(provider="sandbox", helm_timeout=300.0),
     )
     waves = [
         WaveRecord(RID, 0, "canary", WaveState.PENDING, 0),
@@ -124,7 +125,7 @@ def test_records_round_trip(store: KubeStore) -> None:
         "fleet.yaml",
     )
     assert rollout.strategy.waves[0].soak == dt.timedelta(seconds=90)
-    assert rollout.runner == {"provider": "sandbox", "helm_timeout": 300.0}
+    assert rollout.runner == RunnerSettings(provider="sandbox", helm_timeout=300.0)
     assert rollout.created == T0
     assert store.latest() == RID and [r.id for r in store.rollouts()] == [RID]
     assert [(w.name, w.approvals_needed, w.state) for w in store.waves(RID)] == [

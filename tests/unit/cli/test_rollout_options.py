@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -13,8 +14,17 @@ from click.testing import CliRunner
 from kubecurrent.cli._app import _register, root
 from kubecurrent.cli._rollout_options import given
 from kubecurrent.errors import UsageError
-from kubecurrent.rollout import ClusterRef, Store, Strategy, create, pause, runner_options
-from kubecurrent.runner import DEFAULTS, from_record, in_force, settings_from, to_record
+from kubecurrent.rollout import (
+    ClusterRef,
+    RunnerSettings,
+    Store,
+    Strategy,
+    create,
+    pause,
+    runner_options,
+    settings_json,
+)
+from kubecurrent.runner import DEFAULTS, from_values, in_force, run_settings, to_values
 
 
 def test_a_record_is_plain_json_with_absolute_paths(
@@ -36,7 +46,8 @@ def test_a_record_is_plain_json_with_absolute_paths(
             "oci": "oci://registry.example/charts/agent",
         },
     }
-    record = to_record(values)
+    settings = from_values(values)
+    record = settings_json(settings)
     assert json.loads(json.dumps(record)) == record
     assert record["today"] == "2026-11-25"
     assert record["extra"] == [str(tmp_path / "extra.yaml")]
@@ -48,34 +59,31 @@ def test_a_record_is_plain_json_with_absolute_paths(
         "oci": "oci://registry.example/charts/agent",
         "repo": "bitnami/nginx",
     }
-    back = from_record(record)
+    back = to_values(settings)
     assert back["today"] == dt.datetime(2026, 11, 25)
     assert back["prometheus_ca"] == tmp_path / "ca.pem"
     assert back["health_query"] == ("up == 1", "sum(x) > 0")
-    assert to_record(back) == record
+    assert from_values(back) == settings
 
 
 def test_recorded_options_win_unless_given_again() -> None:
-    recorded = to_record({**DEFAULTS, "helm_timeout": 600.0, "health_query": ("up == 1",)})
-    recorded["prometheus_url"] = "http://prom:9090"
+    recorded = RunnerSettings(
+        helm_timeout=600.0, health_query=("up == 1",), prometheus_url="http://prom:9090"
+    )
     command_line = dict(DEFAULTS)  # approve run without any runner flag
-    options, changes = in_force(recorded, command_line, explicit=set())
-    assert options["helm_timeout"] == 600.0
-    assert options["health_query"] == ("up == 1",)
-    assert options["prometheus_url"] == "http://prom:9090"
-    assert changes == {}
+    assert in_force(recorded, command_line, explicit=set()) == recorded
 
     command_line = {**DEFAULTS, "helm_timeout": 900.0, "gate_timeout": 180.0}
-    options, changes = in_force(recorded, command_line, explicit={"helm_timeout", "gate_timeout"})
-    assert options["helm_timeout"] == 900.0
-    assert options["health_query"] == ("up == 1",)  # still the recorded gate
-    assert changes == {"helm_timeout": 900.0}  # the same gate timeout given again is no change
+    settings = in_force(recorded, command_line, explicit={"helm_timeout", "gate_timeout"})
+    assert settings.helm_timeout == 900.0
+    assert settings.health_query == ("up == 1",)  # still the recorded gate
+    # the same gate timeout given again is no change: only helm_timeout differs
+    assert settings == replace(recorded, helm_timeout=900.0)
 
 
 def test_a_rollout_recorded_before_options_were_kept_records_them_now() -> None:
-    options, changes = in_force({}, {**DEFAULTS, "provider": "sandbox"}, explicit={"provider"})
-    assert options["provider"] == "sandbox"
-    assert changes["provider"] == "sandbox" and changes["helm_timeout"] == 300.0
+    settings = in_force(None, {**DEFAULTS, "provider": "sandbox"}, explicit={"provider"})
+    assert settings == RunnerSettings(provider="sandbox")
 
 
 def test_given_counts_the_command_line_and_the_environment_not_defaults() -> None:
@@ -96,9 +104,9 @@ def test_given_counts_the_command_line_and_the_environment_not_defaults() -> Non
 
 
 def test_a_recorded_gate_that_no_longer_makes_sense_is_refused_by_name() -> None:
-    recorded = to_record({**DEFAULTS, "health_query": ("up == 1",)})  # no Prometheus URL
+    recorded = RunnerSettings(health_query=("up == 1",))  # no Prometheus URL
     with pytest.raises(UsageError, match="--health-query needs --prometheus-url"):
-        settings_from(from_record(recorded), lambda _m: None)
+        run_settings(recorded, lambda _m: None)
 
 
 def test_status_shows_what_the_rollout_runs_with(tmp_path: Path) -> None:
@@ -111,7 +119,7 @@ def test_status_shows_what_the_rollout_runs_with(tmp_path: Path) -> None:
         fleet="fleet.yaml",
         actor="ann",
         now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
-        runner=to_record({**DEFAULTS, "helm_timeout": 600.0, "provider": "sandbox"}),
+        runner=RunnerSettings(helm_timeout=600.0, provider="sandbox"),
     )
     _register()
     shown = CliRunner().invoke(root, ["rollout", "status", rid, "--state", str(state)])
@@ -131,7 +139,7 @@ def test_resume_with_a_new_value_records_it_old_to_new(tmp_path: Path) -> None:
         fleet="fleet.yaml",
         actor="ann",
         now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
-        runner=to_record({**DEFAULTS, "provider": "none"}),
+        runner=RunnerSettings(provider="none"),
     )
     pause(store, rid, "ann", dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
     _register()
@@ -141,7 +149,7 @@ def test_resume_with_a_new_value_records_it_old_to_new(tmp_path: Path) -> None:
     # failure budget, the rollout halts. What matters here is what was recorded before.
     assert done.exit_code == 4, done.output
     assert f"rollout {rid}: recorded new runner options (--helm-timeout)" in done.output
-    assert runner_options(store, rid)["helm_timeout"] == 600.0
-    assert runner_options(store, rid)["provider"] == "none"  # kept: not given again
+    assert runner_options(store, rid) == RunnerSettings(provider="none", helm_timeout=600.0)
+    # provider kept: not given again
     notes = [(e.actor, e.detail) for e in store.journal(rid)]
     assert ("bob", "runner options changed: helm_timeout: 300.0 → 600.0") in notes

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kubecurrent.cli._kubectl import COMMANDS
 from kubecurrent.controller import METRICS, _declare
 from kubecurrent.kubestate import _codec, crd_documents
 
@@ -79,3 +80,8 @@ def test_the_permissions_table_is_the_charts_role() -> None:
         resources = tuple(sorted(r.split(" ")[0] for r in re.findall(r"`([^`]+)`", row[0])))
         documented[resources] = tuple(v.strip() for v in row[1].split("(")[0].split(","))
     assert documented == in_chart
+
+
+def test_the_plugin_table_lists_the_plugins_commands() -> None:
+    documented = [row[0].strip("`") for row in table("- A cluster without kubecurrent's CRDs")]
+    assert documented == list(COMMANDS)

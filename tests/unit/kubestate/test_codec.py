@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from kubecurrent.kubestate import _codec as c
 from kubecurrent.kubestate import crd_documents
@@ -11,6 +12,7 @@ from kubecurrent.rollout import (
     AuditEntry,
     ClusterState,
     RolloutState,
+    RunnerSettings,
     StepState,
     Strategy,
     WaveState,
@@ -88,3 +90,17 @@ def test_the_schemas_states_are_the_stores_states() -> None:
     assert _enum("FleetUpgrade", "status", "waves", "[]", "state") == {s.value for s in WaveState}
     assert _enum("ClusterUpgrade", "status", "state") == {s.value for s in ClusterState}
     assert _enum("ClusterUpgrade", "status", "steps", "[]", "state") == {s.value for s in StepState}
+
+
+def test_the_runner_settings_of_a_fleet_upgrade_are_read_in_every_recorded_shape() -> None:
+    fleet: dict[str, Any] = {
+        "metadata": {"name": "to-1-37", "creationTimestamp": "2026-12-06T12:00:00Z"},
+        "spec": {"target": "1.37"},
+        "status": {"phase": "running", "runner": '{"helm_timeout": 600.0, "provider": "none"}'},
+    }
+    legacy = c.rollout_from(fleet)  # format 0, as the first KubeStore wrote it
+    assert legacy.runner == RunnerSettings(provider="none", helm_timeout=600.0)
+    written = c.rollout_status(legacy, [])["runner"]
+    assert json.loads(written)["format"] == 1
+    assert c.rollout_from({**fleet, "status": {"phase": "running", "runner": written}}) == legacy
+    assert c.rollout_from({**fleet, "status": {"phase": "pending"}}).runner is None

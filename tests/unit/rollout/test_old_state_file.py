@@ -12,6 +12,7 @@ from kubecurrent.rollout import (
     ClusterState,
     Entity,
     RolloutState,
+    RunnerSettings,
     StepState,
     Store,
     WaveState,
@@ -128,7 +129,7 @@ def test_a_state_file_of_the_previous_release_reads_back_as_typed_records(
     store = Store(path, create=False)
     rollout = store.rollout(RID)
     assert rollout.state is RolloutState.WAITING_APPROVAL and rollout.request is None
-    assert rollout.runner == {"provider": "auto", "helm_timeout": 300.0}
+    assert rollout.runner == RunnerSettings(provider="auto", helm_timeout=300.0)
     assert [w.name for w in rollout.strategy.waves] == ["canary", "prod"]
     assert [(w.state, w.approval) for w in store.waves(RID)] == [
         (WaveState.DONE, False),

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from kubecurrent.rollout import (
     Lease,
     LeaseHeld,
     RolloutState,
+    RunnerSettings,
     Store,
     Strategy,
     WaveState,
@@ -29,6 +31,7 @@ from kubecurrent.rollout import (
     pause,
     prepare_resume,
     runner_options,
+    settings_json,
     snapshot,
     summaries,
 )
@@ -180,7 +183,7 @@ def test_a_halted_rollout_resumes_only_when_asked_to_retry_the_failed(tmp_path: 
 
 def test_runner_options_are_recorded_and_changes_journalled_old_to_new(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
-    options = {"provider": "auto", "health_query": ["up == 1"], "helm_timeout": 300.0}
+    options = RunnerSettings(provider="auto", health_query=("up == 1",), helm_timeout=300.0)
     rid = create(
         store,
         clusters=REFS,
@@ -192,15 +195,15 @@ def test_runner_options_are_recorded_and_changes_journalled_old_to_new(tmp_path:
         runner=options,
     )
     assert runner_options(store, rid) == options
-    assert snapshot(store, rid)["runner"] == options
+    assert snapshot(store, rid)["runner"] == settings_json(options)
+    assert snapshot(store, rid)["runner"]["health_query"] == ["up == 1"]
     # Same values: nothing recorded.
-    assert change_runner(store, rid, {"provider": "auto"}, "bob", NOW) == options
     notes_before = len(store.journal(rid))
-    now_in_force = change_runner(
-        store, rid, {"helm_timeout": 600.0, "provider": "auto"}, "bob", NOW
-    )
-    assert now_in_force == {**options, "helm_timeout": 600.0}
-    assert runner_options(store, rid) == now_in_force
+    assert change_runner(store, rid, options, "bob", NOW) == ()
+    assert len(store.journal(rid)) == notes_before
+    changed = change_runner(store, rid, replace(options, helm_timeout=600.0), "bob", NOW)
+    assert changed == ("helm_timeout",)
+    assert runner_options(store, rid) == replace(options, helm_timeout=600.0)
     journal = store.journal(rid)
     assert len(journal) == notes_before + 1
     assert journal[-1].actor == "bob"
@@ -232,6 +235,8 @@ def test_a_state_file_of_schema_1_is_migrated_keeping_its_rollouts(tmp_path: Pat
     snap = snapshot(migrated, rid)
     assert snap["target"] == "1.37" and snap["runner"] == {}
     assert [c["name"] for w in snap["waves"] for c in w["clusters"]] == ["dev", "prod-1", "prod-2"]
-    assert change_runner(migrated, rid, {"provider": "sandbox"}, "bob", NOW) == {
-        "provider": "sandbox"
-    }
+    assert runner_options(migrated, rid) is None
+    # Nothing was recorded: every option is recorded now, each journalled (none) → value.
+    changed = change_runner(migrated, rid, RunnerSettings(provider="sandbox"), "bob", NOW)
+    assert "provider" in changed and "helm_timeout" in changed
+    assert runner_options(migrated, rid) == RunnerSettings(provider="sandbox")

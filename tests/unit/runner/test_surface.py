@@ -23,15 +23,15 @@ def test_the_public_surface_is_what_the_interfaces_share() -> None:
             "build_executor",
             "cluster_api",
             "default_audit_path",
-            "from_record",
+            "from_values",
             "gitops_addons",
             "health_gate",
             "in_force",
             "promql_flags",
             "providers",
             "server_of",
-            "settings_from",
-            "to_record",
+            "run_settings",
+            "to_values",
             "wants_runbook",
         ]
     )

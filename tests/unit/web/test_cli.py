@@ -85,10 +85,10 @@ def test_serve_takes_the_rollout_runner_flags_and_refuses_bad_ones_at_start(
         }
     )
     record = runners.record()
-    assert record["provider"] == "sandbox" and record["helm_timeout"] == 120.0
-    assert record["addon_chart"] == {"demo": f"{chart}/demo-{{version}}"}
-    assert record["today"] is None  # a server judges each day as it comes
-    assert record["gate_timeout"] == DEFAULTS["gate_timeout"]
+    assert record.provider == "sandbox" and record.helm_timeout == 120.0
+    assert record.charts == {"demo": f"{chart}/demo-{{version}}"}
+    assert record.today is None  # a server judges each day as it comes
+    assert record.gate_timeout == DEFAULTS["gate_timeout"]
     with pytest.raises(UsageError, match="--health-query needs --prometheus-url"):
         RecordedRunners.checked({"health_query": ("up == 1",)})
 

@@ -9,7 +9,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from kubecurrent.execute import Audit, Baseline, Clock, Executor, RetryPolicy
 from kubecurrent.model.inventory import ClusterInventory, NodePool
 from kubecurrent.model.plan import ClusterPlan, Step
-from kubecurrent.rollout import ClusterRef, Lease, snapshot
+from kubecurrent.rollout import ClusterRef, Lease, RunnerSettings, settings_json, snapshot
 from kubecurrent.web import WebContext, create_app
 from tests.unit.web.conftest import OPERATOR_TOKEN, PASSWORDS, VIEWER_TOKEN, login
 
@@ -41,14 +41,14 @@ class FakeFleet:
     hold: threading.Event | None = None
     """When set, a node-pool action waits for it (to stop a rollout in the middle)."""
     started: threading.Event = field(default_factory=threading.Event)
-    recorded: list[dict[str, Any]] = field(default_factory=list)
+    recorded: list[RunnerSettings | None] = field(default_factory=list)
     """The runner options each drive was given (as recorded with the rollout)."""
 
-    def record(self) -> dict[str, Any]:
-        return {"provider": "fake", "helm_timeout": 42.0}
+    def record(self) -> RunnerSettings:
+        return RunnerSettings(provider="fake", helm_timeout=42.0)
 
-    def factory(self, recorded: Mapping[str, Any]) -> FakeFleet:
-        self.recorded.append(dict(recorded))
+    def factory(self, recorded: RunnerSettings | None) -> FakeFleet:
+        self.recorded.append(recorded)
         return self
 
     def __call__(self, ref: ClusterRef) -> FakeRun:
@@ -153,7 +153,8 @@ def test_the_operator_reviews_confirms_approves_and_downloads_the_record(
     text = review.text
     assert "Waves, in order" in text and "canary" in text and "rest" in text
     assert "Type <code>prod-eu</code> to confirm" in text
-    assert "Clusters are upgraded with: <code>helm-timeout=42.0; provider=fake</code>" in text
+    shown = "eks-addon-conflicts=PRESERVE; eks-force=False; gate-timeout=180.0; helm-timeout=42.0"
+    assert f"Clusters are upgraded with: <code>{shown}; node-timeout=300.0; provider=fake" in text
     assert 'aria-label="Control-plane path of dev-us"' in text  # each cluster's plan
 
     unconfirmed = app_client.post("/upgrade", data={**START, "csrf_token": csrf})
@@ -182,14 +183,14 @@ def test_the_operator_reviews_confirms_approves_and_downloads_the_record(
     assert snap["actor"] == "olga" and snap["waves"][1]["approved_by"] == "olga"
     # The runner options were recorded at the start and both drives (start, after the
     # approval) ran with them.
-    assert snap["runner"] == {"provider": "fake", "helm_timeout": 42.0}
-    assert fake_fleet.recorded == [snap["runner"]] * 2
+    assert snap["runner"] == settings_json(RunnerSettings(provider="fake", helm_timeout=42.0))
+    assert fake_fleet.recorded == [RunnerSettings(provider="fake", helm_timeout=42.0)] * 2
 
     report = app_client.get(f"/rollouts/{rid_text}/report.html")
     assert report.status_code == 200
     assert "attachment" in report.headers["content-disposition"]
     assert "olga" in report.text and "prod-eu" in report.text and "CAB-7" in report.text
-    assert "helm-timeout=42.0; provider=fake" in report.text
+    assert "helm-timeout=42.0; node-timeout=300.0; provider=fake" in report.text
     markdown = app_client.get(f"/rollouts/{rid_text}/report.md")
     assert markdown.text.startswith("#") and "dev-us" in markdown.text
 
