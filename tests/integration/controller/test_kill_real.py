@@ -51,10 +51,12 @@ MEMBERS = {"kill-dev": "dev", "kill-p1": "prod", "kill-p2": "prod", "kill-p3": "
 FROM, TARGET = "1.36", "1.37"
 ROLLOUT = "to-137"
 APP_NS, REPLICAS, MIN_AVAILABLE = "shop", 3, 2
-KILLS = 10
-MIN_KILLS = 6
+KILLS = int(os.environ.get("KUBECURRENT_TEST_KILLS", "3"))
+"""Kill points to aim for: 3 in the suite (CI time); the issue's must-show run sets
+``KUBECURRENT_TEST_KILLS=10`` (docs/controller.md has its figures)."""
+MIN_KILLS = max(1, (KILLS * 6) // 10)
 """Kills that must land before the rollout ends for the run to count."""
-BUDGET = 420.0
+BUDGET = 42.0 * KILLS
 """Seconds of the test spent killing replicas, at most."""
 GAP = (2.0, 8.0)
 """Seconds between two kill points (uniform), counted once both replicas hold Leases."""
