@@ -105,13 +105,12 @@ def state_argv(args: PluginArgs) -> list[str]:
             hint="choose the cluster with --context and the namespace with -n; for a state "
             f"file, run `kubecurrent rollout {args.command} --state FILE`",
         )
-    from kubecurrent.kubestate import context_namespace, management_client, require_crds
+    from kubecurrent.kubestate import context_namespace
 
     kubeconfig = Path(args.kubeconfig) if args.kubeconfig else None
     context = args.context or ""
     namespace = args.namespace or context_namespace(kubeconfig, context)
     state = f"k8s://{context}/{namespace}"
-    require_crds(management_client(kubeconfig, context), namespace, state)
     cut = args.rest.index("--") if "--" in args.rest else len(args.rest)
     tail = [*args.rest[:cut], "--state", state, *args.rest[cut:]]
     head = ["--kubeconfig", args.kubeconfig] if args.kubeconfig else []

@@ -61,8 +61,19 @@ def require_crds(client: Client, namespace: str, where: str) -> None:
     nothing, without error)."""
     try:
         next(iter(client.list(FleetUpgrade, namespace=namespace, chunk_size=1)), None)
+    except httpx2.TransportError as exc:
+        raise ClusterError(
+            f"{where}: cannot reach the management cluster's API server: {exc}",
+            hint="check that it is up and that the kubeconfig's context points at it "
+            "(--kubeconfig, else KUBECONFIG; the context in --state k8s://CONTEXT/NAMESPACE)",
+        ) from None
     except (ApiError, httpx2.HTTPStatusError) as exc:
         code = exc.status.code if isinstance(exc, ApiError) else exc.response.status_code
+        if code == 403:
+            raise ClusterError(
+                f"{where}: may not list fleetupgrades.kubecurrent.io in namespace {namespace}",
+                hint=f"grant list on fleetupgrades in {namespace} (the Helm chart's Roles do)",
+            ) from None
         if code != 404:
             raise
         raise ClusterError(

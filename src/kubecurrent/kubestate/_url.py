@@ -16,6 +16,7 @@ from lightkube.config.kubeconfig import SingleConfig
 
 from kubecurrent.collect.cluster import Connection
 from kubecurrent.errors import ClusterError, UsageError
+from kubecurrent.kubestate._install import require_crds
 from kubecurrent.kubestate._store import KubeStore
 
 __all__ = [
@@ -96,9 +97,11 @@ def context_namespace(kubeconfig: Path | None, context: str) -> str:
 
 
 def open_store(text: str, kubeconfig: Path | None = None) -> KubeStore:
-    """The ``KubeStore`` that ``--state k8s://CONTEXT/NAMESPACE`` names."""
+    """The ``KubeStore`` that ``--state k8s://CONTEXT/NAMESPACE`` names; a cluster without
+    kubecurrent's CRDs is refused with the install step."""
     url = parse_state_url(text)
     if kubeconfig is None and os.environ.get("KUBECONFIG"):
         kubeconfig = Path(os.environ["KUBECONFIG"])
     client = management_client(kubeconfig, url.context)
+    require_crds(client, url.namespace, text)
     return KubeStore(client, url.namespace, text)
