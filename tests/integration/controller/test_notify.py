@@ -122,6 +122,8 @@ def test_the_lead_replica_sends_signed_events_once_each(
     a.coordinator.step()
     b.coordinator.step()
     assert a.coordinator.leader and not b.coordinator.leader
+    a.coordinator.start()  # both renew from now on, as live pods do
+    b.coordinator.start()
     try:
         a.reconcile()  # records the rollout, drives the canary to the gate
         b.reconcile()  # not the leader: records nothing, drives nothing, sends nothing
@@ -133,6 +135,8 @@ def test_the_lead_replica_sends_signed_events_once_each(
         wait_for(lambda: len(hooks.accepted("/kc")) == 3, "done delivered", 30)
         time.sleep(2.5)  # anything else (a duplicate) would have arrived by now
     finally:
+        a.coordinator.stop()
+        b.coordinator.stop()
         a.dispatcher.close(10)
         b.dispatcher.close(10)
     store = a.store
