@@ -12,7 +12,7 @@ Prints, per replica count: rollout wall time (from starting the replicas to the 
 KubeStore API requests per cluster by verb and resource (shard and leader Leases aside), the
 largest object written, and checks that every cluster is done with each step run exactly once.
 
-``--smoke`` is the correctness check CI runs (20 members, 2 replica processes; no timing): it
+``--smoke`` is the correctness check for CI (20 members, 2 replica processes; no timing): it
 exits non-zero when a cluster is not done or a step did not run exactly once.
 
 Runs in a private sandbox home and removes everything it started. Not a test: it prints figures.
@@ -322,7 +322,7 @@ def main() -> int:
         run_replica(*args.replica)
         return 0
     if args.smoke:
-        args.members, args.replicas, args.concurrency = 20, [2], 5
+        args.members, args.replicas, args.concurrency = 20, [2], 10
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kubecurrent-bench-") as home:
         os.environ["KUBECURRENT_SANDBOX_HOME"] = home
