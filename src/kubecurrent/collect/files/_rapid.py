@@ -480,16 +480,9 @@ def _plain(value: Any) -> bool:
 
 def _string(value: Any) -> str:
     """``value`` when the full reader would read the same one-line string."""
-    if value.__class__ is str and value in _PLAIN_STRINGS:
-        return value  # the common case, without a call
     if not isinstance(value, str) or _typed(value):
         raise _Unsure
-    _PLAIN_STRINGS.add(value)
     return value
-
-
-_PLAIN_STRINGS: set[str] = set()
-"""Strings ``_string`` has passed (an exact ``str``; the same as ``_typed``'s cache holds)."""
 
 
 @cache
