@@ -242,7 +242,7 @@ class Takeover:
 # --- the test ----------------------------------------------------------------------------------
 
 
-def test_two_controller_processes_upgrade_four_sandboxes_through_ten_kills(
+def test_two_controller_processes_upgrade_four_sandboxes_while_one_is_killed(
     cluster: SessionSandbox, namespace: str, sandbox_home: Path, tmp_path: Path
 ) -> None:
     began = time.monotonic()
