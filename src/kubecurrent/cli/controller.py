@@ -4,7 +4,6 @@ replica records the FleetUpgrades people apply; ``--listen`` serves health and m
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import click
 
 from kubecurrent.cli._app import GlobalOptions, interruptible
+from kubecurrent.cli._logging import log_for_service
 from kubecurrent.cli._options import global_flags
 from kubecurrent.errors import UsageError
 
@@ -99,9 +99,7 @@ def controller(
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
         raise UsageError(f"--listen {listen!r}: not HOST:PORT", hint="e.g. --listen 0.0.0.0:8080")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    for chatty in ("httpx", "httpx2"):  # a line per API request would drown the controller's own
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    log_for_service("%(asctime)s %(name)s %(message)s")
     kubeconfig = Path(opts.kubeconfig) if opts.kubeconfig else None
     client = management_client(kubeconfig, opts.context or "")
     if install_crds:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -22,6 +21,7 @@ import click
 from kubecurrent.catalog import extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, err_console, interruptible
 from kubecurrent.cli._clusters import DISCOVER_KEYS, Selection, discover_options, targets
+from kubecurrent.cli._logging import log_for_service
 from kubecurrent.cli._options import global_flags
 from kubecurrent.cli._rollout_options import runner_flags
 from kubecurrent.cli._state import open_state, state_url
@@ -160,10 +160,7 @@ def serve_command(click_ctx: click.Context, /, listen: str, hash_password: bool,
     proxies = trusted_proxies(kw.pop("proxies"))
     ctx = build_context(click_ctx.ensure_object(GlobalOptions), **kw)
     sock = bind(host, port)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    # The Azure SDK logs each request's and response's headers at INFO: thousands of lines per
-    # rollout that hide the dashboard's own. Its warnings and errors still show.
-    logging.getLogger("azure").setLevel(logging.WARNING)
+    log_for_service("%(levelname)s: %(message)s")
     err_console().print(
         f"kubecurrent dashboard on http://{listen}/ (Ctrl-C stops)", highlight=False
     )
