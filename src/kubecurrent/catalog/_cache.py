@@ -7,12 +7,19 @@ kubecurrent's version, a hash of the catalog package's code and a hash of every 
 upgrade, an edited module or an edited data file misses and rebuilds. A cache file that cannot
 be read or decoded is rebuilt; one that cannot be written is passed over (the next run builds
 again). Extra catalog files are never cached.
+
+Each miss writes a new file, so old keys would pile up (≈0.5 MB each) with every upgrade or
+edit. A hit marks its file as used (its modification time); a miss removes the files of the
+same form not used for ``STALE_DAYS``, so a second kubecurrent installation sharing the cache
+directory keeps its own file as long as it runs now and then.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +28,9 @@ from kubecurrent._version import __version__
 from kubecurrent.cachedir import cache_dir
 
 T = TypeVar("T")
+
+STALE_DAYS = 30
+"""A cache file of another key not used for this many days is removed on the next miss."""
 
 
 def data_key(root: Path) -> str:
@@ -45,13 +55,34 @@ def cached(
     """``decode`` of the file at ``path``; when it is missing or ``decode`` raises ValueError,
     ``make()``, written there by ``encode`` (if the cache can be written)."""
     try:
-        return decode(path.read_bytes())
+        value = decode(path.read_bytes())
     except (OSError, ValueError):
         pass
+    else:
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used: keeps another installation's miss from removing it
+        return value
     value = make()
     from kubecurrent.textfile import write_atomic  # only on a miss
 
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, encode(value), mode=0o644)
+    prune(path)
     return value
+
+
+def prune(path: Path, now: float | None = None) -> list[Path]:
+    """Remove the cache files of ``path``'s form under other keys not used for ``STALE_DAYS``;
+    returns what was removed. Files that vanish or cannot be removed are passed over."""
+    form = path.name.rsplit("-", 1)[0]
+    cutoff = (time.time() if now is None else now) - STALE_DAYS * 86400
+    removed = []
+    for old in path.parent.glob(f"{form}-*.json"):
+        if old == path or old.name.rsplit("-", 1)[0] != form:
+            continue
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+                removed.append(old)
+    return removed

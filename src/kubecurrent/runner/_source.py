@@ -37,7 +37,7 @@ class RecordedRunners:
         return self.settings
 
     def factory(self, recorded: RunnerSettings | None) -> RunnerFactory:
-        log = logging.getLogger("kubecurrent.web.rollout")
+        log = logging.getLogger(__name__)
         settings = run_settings(recorded if recorded is not None else self.settings, log.info)
 
         def make(ref: ClusterRef) -> ClusterRun:

@@ -6,8 +6,10 @@ trusted when it is damaged; a file scan must then not load the validated catalog
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import msgspec
@@ -175,3 +177,36 @@ def test_a_file_scan_loads_no_catalog_model_template_engine_or_cluster_code(
         assert code == "4", out.stdout  # the CronJob's batch/v1beta1 is removed at 1.30
         if run == "hit":
             assert ast.literal_eval(loaded) == []
+
+
+def test_a_miss_removes_the_files_of_old_keys_left_unused_and_keeps_the_rest() -> None:
+    root = data_dir()
+    folder = facts_cache_file(root).parent
+    folder.mkdir(parents=True)
+    month_ago = time.time() - 31 * 86400
+
+    def old_file(name: str, mtime: float) -> Path:
+        path = folder / name
+        path.write_bytes(b"{}")
+        os.utime(path, (mtime, mtime))
+        return path
+
+    stale = old_file("scan-facts-0123456789abcdef0123456789abcdef.json", month_ago)
+    recent = old_file("scan-facts-fedcba9876543210fedcba9876543210.json", time.time() - 86400)
+    other_form = old_file("chart-index-0123456789abcdef0123456789abcdef.json", month_ago)
+    unrelated = old_file("notes.json", month_ago)
+    cached_facts(root)  # a miss: writes this key's file, then prunes its form
+    assert facts_cache_file(root).is_file()
+    assert not stale.exists(), "an old key unused for a month is removed"
+    assert recent.exists(), "another installation's key used yesterday is kept"
+    assert other_form.exists() and unrelated.exists(), "only the missed form is pruned"
+
+
+def test_a_hit_marks_its_file_used_so_no_other_installation_prunes_it() -> None:
+    root = data_dir()
+    cached_facts(root)
+    path = facts_cache_file(root)
+    month_ago = time.time() - 31 * 86400
+    os.utime(path, (month_ago, month_ago))
+    cached_facts(root)  # a hit
+    assert path.stat().st_mtime > time.time() - 60
