@@ -40,7 +40,7 @@ from kubecurrent.controller._declare import (
 )
 from kubecurrent.controller._leases import Coordinator
 from kubecurrent.controller._metrics import StoreCollector
-from kubecurrent.controller._probe import probe, status_of
+from kubecurrent.controller._probe import PROBE_REFRESH, changed, probe, status_of
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock
 from kubecurrent.kubestate import FleetUpgrade, KubeStore
@@ -86,6 +86,9 @@ class Controller:
     _resumed: dict[str, float] = field(default_factory=dict)
     probe_every: float = 60.0
     """Seconds between the lead replica's probes of the members (their MemberCluster status)."""
+    probe_refresh: float = PROBE_REFRESH
+    """A probe that found what the status already says writes only when the recorded
+    ``lastProbeTime`` is this many seconds old (``_probe.changed``)."""
     _probing: threading.Thread | None = None
     _probed_at: float | None = None
     _wake: threading.Event = field(default_factory=threading.Event)
@@ -143,8 +146,10 @@ class Controller:
             timeout = min(float(member["spec"].get("timeoutSeconds", 120)), 10.0)
             found = probe(self.store, name, timeout)
             try:
-                status = status_of(found, member.get("status") or {}, self.clock())
-                self.store.member_status(name, status)
+                old = member.get("status") or {}
+                status = status_of(found, old, self.clock())
+                if changed(status, old, self.probe_refresh):
+                    self.store.member_status(name, status)
             except (KubecurrentError, ApiError) as exc:
                 log.warning("MemberCluster %s: cannot record its status: %s", name, exc)
 

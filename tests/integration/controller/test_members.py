@@ -103,10 +103,22 @@ def test_members_are_probed_and_their_status_says_what_was_found(
     assert (lost["status"], lost["reason"]) == ("False", "SecretMissing")
     assert "Secret lost-kc (key kubeconfig) is not in namespace" in lost["message"]
 
+    def version_of(name: str) -> str:
+        return str(admin.get(MemberCluster, name, namespace=namespace).metadata.resourceVersion)  # type: ignore[union-attr]
+
     first = reachable("eu")["lastTransitionTime"], status("eu")["lastProbeTime"]
+    written = {name: version_of(name) for name in ("eu", "gone", "lost")}
     time.sleep(1.1)
-    lead.reconcile()  # probed again: the condition's transition time stays
+    lead.coordinator.step()  # renew the leader Lease (4 s) before each round
+    lead.reconcile()  # probed again, nothing changed: nothing is written
+    lead.wait_probes(60)
+    assert {name: version_of(name) for name in written} == written
+    lead.probe_refresh = 1.0  # the heartbeat is due: written, the transition time stays
+    lead.coordinator.step()
+    assert lead.coordinator.leader
+    lead.reconcile()
     lead.wait_probes(60)
     assert reachable("eu")["lastTransitionTime"] == first[0]
     assert str(status("eu")["lastProbeTime"]) > str(first[1])
+    assert version_of("eu") != written["eu"]
     lead.coordinator.stop()
