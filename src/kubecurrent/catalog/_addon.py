@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from kubecurrent.catalog._common import Frozen, Name, Sourced, Sources
 from kubecurrent.catalog._dotted import DottedField, DottedVersion
-from kubecurrent.model import MinorField
+from kubecurrent.model.fields import MinorField
 
 Category = Literal[
     "monitoring",

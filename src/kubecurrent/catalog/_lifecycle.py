@@ -22,7 +22,8 @@ from pydantic import Field, ValidationError
 
 from kubecurrent.catalog._common import Frozen
 from kubecurrent.errors import CatalogError
-from kubecurrent.model import MinorField, MinorVersion
+from kubecurrent.model import MinorVersion
+from kubecurrent.model.fields import MinorField
 
 LIFECYCLE_FILE = "lifecycle.json"
 Component = Literal[
