@@ -100,6 +100,8 @@ SCAN_PATH_MUST_NOT_LOAD = (
     "kubecurrent.catalog._load",
     "kubecurrent.catalog._common",
     "kubecurrent.model.fields",
+    "multiprocessing",
+    "tarfile",
 )
 
 
