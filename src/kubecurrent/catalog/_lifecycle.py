@@ -14,7 +14,7 @@ whenever shipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -242,8 +242,14 @@ class _File(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaul
     apis: tuple[_Api, ...]
 
 
+@lru_cache(maxsize=256)
+def _parse(text: str) -> MinorVersion:
+    """A few dozen distinct minors are written a thousand times in the file."""
+    return MinorVersion.parse(text)
+
+
 def _minor(text: str | None) -> MinorVersion | None:
-    return MinorVersion.parse(text) if text is not None else None
+    return _parse(text) if text is not None else None
 
 
 def _text(minor: MinorVersion | None) -> str | None:
@@ -251,7 +257,7 @@ def _text(minor: MinorVersion | None) -> str | None:
 
 
 def _from_file(f: _File) -> Lifecycle:
-    parse = MinorVersion.parse
+    parse = _parse
     return Lifecycle(
         generated_by=f.generated_by,
         releases=tuple(

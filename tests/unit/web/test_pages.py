@@ -62,6 +62,10 @@ class TestClusterPage:
         ).json()
         assert data["inventory"]["controlPlane"] == "1.36.3"
         assert any("old-flow-client" in f["message"] for f in data["findings"])
+        # every field, as written: the apiVersion alias, and the ones that are None as null
+        first = data["findings"][0]
+        assert list(first["object"]) == ["apiVersion", "kind", "name", "namespace"]
+        assert first["location"]["cluster"] == "dev-us" and "fix_by" in first
 
 
 class TestPlanPage:
