@@ -18,6 +18,11 @@ def key(minor: MinorVersion) -> int:
     return minor.major * 1000 + minor.minor
 
 
+def minor_key(version: KubeVersion) -> int:
+    """``key(version.minor_version)`` without building the ``MinorVersion``."""
+    return version.major * 1000 + version.minor
+
+
 def minor_of(k: int) -> MinorVersion:
     return MinorVersion(k // 1000, k % 1000)
 
