@@ -6,6 +6,7 @@ Exit codes: 0 every plan is ok, 3 at least one cluster is blocked, 2 bad input.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,6 +152,7 @@ def plan(
         goal = resolve_target(catalog, target, day)
         result = plan_fleet(clusters, catalog, goal, policy, adjust)
         _print(opts.output, result)
+        gc.freeze()  # the command ends here: no collector pass over the plans when it resumes
     if unread:
         ctx.exit(EXIT_PARTIAL)
     if result.blocked:
@@ -174,10 +176,15 @@ def _inventories(
             f"give one source of clusters, not {' and '.join(chosen)}",
             hint="pick one of --fleet-spec, --inventory or the live selectors",
         )
-    if fleet_spec:
-        return load_fleet_spec(fleet_spec, catalog), 0, set()
-    if inventory:
-        return load_inventory_dir(inventory, catalog), 0, set()
+    if fleet_spec or inventory:
+        with collector_paused():  # reading builds objects only (see gcpause)
+            if fleet_spec:
+                found = load_fleet_spec(fleet_spec, catalog)
+            else:
+                assert inventory is not None
+                found = load_inventory_dir(inventory, catalog)
+            gc.freeze()  # they live until the command ends: no collector pass over them
+        return found, 0, set()
     results = collect(live, opts, catalog)
     report_failures(results)
     found = [r.inventory for r in results if r.inventory is not None]
