@@ -6,10 +6,12 @@ Exit codes: 0 every plan is ok, 3 at least one cluster is blocked, 2 bad input.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+import msgspec
 
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
 from kubecurrent.cli._app import GlobalOptions, output_option
@@ -22,7 +24,7 @@ from kubecurrent.cli._clusters import (
     selection,
 )
 from kubecurrent.cli._options import CATALOG_EXTRA, TODAY
-from kubecurrent.cli._output import emit, simple_table
+from kubecurrent.cli._output import emit, simple_table, to_json
 from kubecurrent.collect.cluster import default_kubeconfig
 from kubecurrent.collect.fleet_spec import load_fleet_spec, load_inventory_dir
 from kubecurrent.errors import UsageError
@@ -150,6 +152,7 @@ def plan(
         goal = resolve_target(catalog, target, day)
         result = plan_fleet(clusters, catalog, goal, policy, adjust)
         _print(opts.output, result)
+        gc.freeze()  # the command ends here: no collector pass over the plans when it resumes
     if unread:
         ctx.exit(EXIT_PARTIAL)
     if result.blocked:
@@ -173,10 +176,15 @@ def _inventories(
             f"give one source of clusters, not {' and '.join(chosen)}",
             hint="pick one of --fleet-spec, --inventory or the live selectors",
         )
-    if fleet_spec:
-        return load_fleet_spec(fleet_spec, catalog), 0, set()
-    if inventory:
-        return load_inventory_dir(inventory, catalog), 0, set()
+    if fleet_spec or inventory:
+        with collector_paused():  # reading builds objects only (see gcpause)
+            if fleet_spec:
+                found = load_fleet_spec(fleet_spec, catalog)
+            else:
+                assert inventory is not None
+                found = load_inventory_dir(inventory, catalog)
+            gc.freeze()  # they live until the command ends: no collector pass over them
+        return found, 0, set()
     results = collect(live, opts, catalog)
     report_failures(results)
     found = [r.inventory for r in results if r.inventory is not None]
@@ -200,13 +208,29 @@ def _is_sandbox(kubeconfig: Path | None, context: str | None) -> bool:
     return config is not None and sandbox_for_server(str(config.cluster.server)) is not None
 
 
+def plan_json(result: FleetPlan) -> str:
+    """``to_json(result.to_json())`` (``json.dumps(..., indent=2)``), byte for byte, written by
+    msgspec (about ten times faster on a 1,000-cluster fleet).
+
+    A plan's JSON holds no floats (``model/plan.py``), and msgspec writes strings as the
+    standard library does except for non-ASCII text and DEL (``\\u007f``), which it leaves
+    unescaped: a text holding any such byte is written the standard library's way instead."""
+    data = result.to_json()
+    fast = msgspec.json.encode(data)
+    if not fast.isascii() or b"\x7f" in fast:
+        return to_json(data)
+    return msgspec.json.format(fast, indent=2).decode()
+
+
 def _print(output: str, result: FleetPlan) -> None:
-    if output == "markdown":
+    if output == "json":
+        click.echo(plan_json(result))
+    elif output == "markdown":
         click.echo(render_markdown(result), nl=False)
     elif output == "html":
         click.echo(render_html(result), nl=False)
     else:
-        emit("json" if output == "json" else "table", result.to_json(), lambda: _table(result))
+        emit("table", result.to_json(), lambda: _table(result))
 
 
 def _table(result: FleetPlan) -> Table:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -117,14 +118,12 @@ class PlanTotals(_Frozen):
 
     @classmethod
     def of(cls, steps: Sequence[Step]) -> PlanTotals:
-        def count(*types: str) -> int:
-            return sum(1 for s in steps if s.type in types)
-
+        counts = Counter(s.type for s in steps)
         return cls(
-            hops=count("control-plane"),
-            node_rolls=count("node-pool"),
-            addon_moves=count("addon", "replace", "remove"),
-            migrations=count("migration"),
+            hops=counts["control-plane"],
+            node_rolls=counts["node-pool"],
+            addon_moves=counts["addon"] + counts["replace"] + counts["remove"],
+            migrations=counts["migration"],
         )
 
     def __add__(self, other: PlanTotals) -> PlanTotals:

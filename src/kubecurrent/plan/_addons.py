@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from kubecurrent.catalog import Addon
 from kubecurrent.plan._migrations import crd_migrations
-from kubecurrent.plan._rules import Line, label
+from kubecurrent.plan._rules import Line, Move, label
 from kubecurrent.plan._work import Placed, Work
 
 
@@ -80,17 +80,27 @@ def _cross(work: Work, placed: Placed, c: int, m: int) -> None:
 
 
 def _move(work: Work, placed: Placed, choice: int, c: int, m: int) -> None:
-    old, new = work.line(placed), work.rules.lines(placed.addon)[choice]
-    crd_migrations(work, placed.addon, old.release.version, new.release.version)
-    work.emit(
-        "addon",
-        placed.addon.name,
-        placed.version,
-        new.install,
-        _why_move(work, placed.addon, placed.line, choice, c, m),
-        _without_move(work, placed, m, old),
+    addon = placed.addon
+    memo = (addon.name, placed.line, placed.version, choice, c, m, work.target_minor)
+    move = work.rules.moves.get(memo)
+    if move is None:
+        move = work.rules.moves[memo] = _work_out_move(work, placed, choice, c, m)
+    if work.inventory.crds:
+        old = placed.current.release.version
+        crd_migrations(work, addon, old, move.placed.current.release.version)
+    work.emit("addon", addon.name, placed.version, move.to, move.why, move.without)
+    work.addons[addon.name] = move.placed
+
+
+def _work_out_move(work: Work, placed: Placed, choice: int, c: int, m: int) -> Move:
+    """The step texts and the placement of one move (a pure function of its memo key)."""
+    old, new = placed.current, work.rules.lines(placed.addon)[choice]
+    return Move(
+        to=new.install,
+        why=_why_move(work, placed.addon, placed.line, choice, c, m),
+        without=_without_move(work, placed, m, old),
+        placed=work.place(placed.addon, choice, new.install),
     )
-    work.addons[placed.addon.name] = work.place(placed.addon, choice, new.install)
 
 
 def _why_move(work: Work, addon: Addon, old: int, new: int, c: int, m: int) -> str:

@@ -47,18 +47,11 @@ def _addon_installs(work: Work) -> tuple[int, list[str]]:
         if name in work.policy.remove:
             continue
         options = (name, work.policy.replacement_for(name))
-        if any(_has_release(work, option) for option in options if option):
+        if any(work.rules.has_release(o, work.target_minor) for o in options if o):
             installs += 1
         else:
             missing.append(name)
     return installs, missing
-
-
-def _has_release(work: Work, name: str) -> bool:
-    addon = work.rules.addon(name)
-    return addon is not None and any(
-        ln.supports(work.target_minor) for ln in work.rules.lines(addon)
-    )
 
 
 def _api_migrations(work: Work) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.clouds import Provider
-from kubecurrent.plan._rules import key, label
+from kubecurrent.plan._rules import label, minor_key
 from kubecurrent.plan._work import Work, show
 
 _OUTSIDE = (
@@ -27,7 +27,7 @@ _BEHIND = (
 def check_preconditions(work: Work) -> None:
     """A kubelet newer than its control plane is outside the policy before anything moves."""
     for name, kubelet in work.pools.items():
-        if key(kubelet.minor_version) > work.minor:
+        if minor_key(kubelet) > work.minor:
             work.block(
                 f"node pool {name}: kubelet {show(kubelet)} is newer than the control plane "
                 f"{show(work.cp)}; the skew policy allows no newer kubelet. Correct the inventory, "
@@ -39,7 +39,7 @@ def fit_current(work: Work) -> None:
     """Pre-flight: roll pools that are already too far behind the current control plane."""
     allowed = work.rules.kubelet_max_older(work.minor)
     for name, kubelet in list(work.pools.items()):
-        if allowed is not None and key(kubelet.minor_version) < work.minor - allowed:
+        if allowed is not None and minor_key(kubelet) < work.minor - allowed:
             _roll(
                 work,
                 name,
@@ -55,7 +55,7 @@ def before_hop(work: Work, m: int) -> None:
         work.block(f"the catalog has no kubelet skew rule for Kubernetes {label(m)}", at=work.minor)
         return
     for name, kubelet in list(work.pools.items()):
-        if key(kubelet.minor_version) < m - allowed:
+        if minor_key(kubelet) < m - allowed:
             _roll(
                 work,
                 name,
@@ -92,7 +92,7 @@ def _roll(work: Work, name: str, reason: str, without: str = _OUTSIDE) -> None:
     """Roll ``name`` to the control plane's version, in as few rolls as the upgrade rule allows."""
     while work.pools[name] < work.cp:
         current = work.pools[name]
-        step_to = key(current.minor_version) + work.rules.kubelet_step
+        step_to = minor_key(current) + work.rules.kubelet_step
         to = work.cp if step_to >= work.minor else work.rules.latest_patch(step_to)
         if to is None:
             work.block(f"node pool {name}: the catalog has no Kubernetes {label(step_to)} release")
@@ -110,7 +110,7 @@ def _emit(
     without: str,
     managed_by: Provider | None = None,
 ) -> None:
-    jumps = key(to.minor_version) - key(current.minor_version)
+    jumps = minor_key(to) - minor_key(current)
     note = work.provider.pool_note(name)
     work.emit(
         "node-pool",

@@ -42,7 +42,7 @@ def plan_cluster(
     rules = catalog if isinstance(catalog, Rules) else Rules(catalog)
     work = Work.start(inventory, rules, target, policy or PlanPolicy(), rules_for(inventory))
     _walk(work)
-    plan = ClusterPlan(
+    return ClusterPlan(
         name=inventory.name,
         status="blocked" if work.reasons else "ok",
         from_version=show(inventory.control_plane),
@@ -50,13 +50,9 @@ def plan_cluster(
         provider=inventory.managed.provider if inventory.managed is not None else None,
         reasons=tuple(work.reasons),
         steps=() if work.reasons else tuple(work.steps),
-    )
-    return plan.model_copy(
-        update={
-            "alternatives": alternatives(work),
-            "blue_green": estimate(work),
-            "holds": holds_for(inventory),
-        }
+        alternatives=alternatives(work),
+        blue_green=estimate(work),
+        holds=holds_for(inventory),
     )
 
 

@@ -18,6 +18,11 @@ def key(minor: MinorVersion) -> int:
     return minor.major * 1000 + minor.minor
 
 
+def minor_key(version: KubeVersion) -> int:
+    """``key(version.minor_version)`` without building the ``MinorVersion``."""
+    return version.major * 1000 + version.minor
+
+
 def minor_of(k: int) -> MinorVersion:
     return MinorVersion(k // 1000, k % 1000)
 
@@ -54,6 +59,36 @@ class Line:
         return self.lo <= k <= self.hi
 
 
+def follows_control_plane(addon: Addon) -> bool:
+    """True for add-ons that move right after each hop instead of before it."""
+    return addon.must_match_kubernetes_minor or bool(addon.bundled_with_kubernetes)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """An add-on in the planned cluster: its catalog entry, release line and version
+    (``Rules.place`` makes one, once per fleet)."""
+
+    addon: Addon
+    line: int
+    version: str
+    current: Line
+    """The release line ``line`` points at, looked up once (every hop tests its window)."""
+    follows: bool
+    """The add-on moves right after each hop instead of before it (``follows_control_plane``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """An add-on move as a step writes it, and where it leaves the add-on (written once per
+    fleet for each distinct move: clusters repeat them)."""
+
+    to: str
+    why: str
+    without: str
+    placed: Placed
+
+
 class Rules:
     """Read-only lookups over one catalog, shared by every cluster of a fleet."""
 
@@ -66,6 +101,11 @@ class Rules:
         self._choices: dict[tuple[str, int | None, int, int, int], int | None] = {}
         self.texts: dict[tuple[object, ...], str] = {}
         """Explanations already written, by what they depend on (fleets repeat them a lot)."""
+        self.moves: dict[tuple[str, int, str, int, int, int, int], Move] = {}
+        """Add-on moves already worked out, by add-on, line, version, the line chosen, and the
+        minors the move spans and aims at (``_addons._move``)."""
+        self._placed: dict[tuple[str, int, str], Placed] = {}
+        self._has_release: dict[tuple[str, int], bool] = {}
         self._apis = {(a.api_version, a.kind): a for a in catalog.apis}
         self.hop_step = self._step("kube-apiserver")
         self.kubelet_step = self._step("kubelet")
@@ -95,6 +135,26 @@ class Rules:
         if addon.name not in self._lines:
             self._lines[addon.name] = tuple(Line.of(r) for r in addon.releases)
         return self._lines[addon.name]
+
+    def place(self, addon: Addon, line: int, version: str) -> Placed:
+        """``addon`` on release line ``line`` at ``version``, as the plan places it."""
+        memo = (addon.name, line, version)
+        placed = self._placed.get(memo)
+        if placed is None:
+            current = self.lines(addon)[line]
+            placed = Placed(addon, line, version, current, follows_control_plane(addon))
+            self._placed[memo] = placed
+        return placed
+
+    def has_release(self, name: str, k: int) -> bool:
+        """True when the catalog knows add-on ``name`` and a release of it running on ``k``."""
+        memo = (name, k)
+        found = self._has_release.get(memo)
+        if found is None:
+            addon = self.addon(name)
+            found = addon is not None and any(ln.supports(k) for ln in self.lines(addon))
+            self._has_release[memo] = found
+        return found
 
     def line_of(self, addon: Addon, version: str) -> int | None:
         """Index of the release line ``version`` belongs to (the newest line not above it)."""

@@ -11,31 +11,14 @@ from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import Step, StepType
 from kubecurrent.plan._policy import PlanPolicy
 from kubecurrent.plan._provider import GENERIC, ProviderRules
-from kubecurrent.plan._rules import Line, Rules, key
+from kubecurrent.plan._rules import Line, Placed, Rules, follows_control_plane, key
+
+__all__ = ["Placed", "Work", "follows_control_plane", "show"]
 
 
 def show(version: KubeVersion) -> str:
     """A Kubernetes version as the plan writes it: ``1.28.15``."""
     return str(version).removeprefix("v")
-
-
-def follows_control_plane(addon: Addon) -> bool:
-    """True for add-ons that move right after each hop instead of before it."""
-    return addon.must_match_kubernetes_minor or bool(addon.bundled_with_kubernetes)
-
-
-@dataclass
-class Placed:
-    """An add-on in the planned cluster: its catalog entry, release line and version
-    (``Work.place`` makes one)."""
-
-    addon: Addon
-    line: int
-    version: str
-    current: Line
-    """The release line ``line`` points at, looked up once (every hop tests its window)."""
-    follows: bool
-    """The add-on moves right after each hop instead of before it (``follows_control_plane``)."""
 
 
 @dataclass
@@ -96,8 +79,7 @@ class Work:
 
     def place(self, addon: Addon, line: int, version: str) -> Placed:
         """``addon`` on release line ``line`` at ``version``, as the plan places it."""
-        current = self.rules.lines(addon)[line]
-        return Placed(addon, line, version, current, follows_control_plane(addon))
+        return self.rules.place(addon, line, version)
 
     def emit(
         self,
