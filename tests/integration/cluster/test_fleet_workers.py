@@ -108,7 +108,7 @@ def test_workers_collect_what_one_process_collects(
     assert [r.target for r in forked] == targets
     assert [comparable(r) for r in forked] == [comparable(r) for r in alone]
     assert forked[1].inventory is not None
-    assert str(forked[1].inventory.control_plane).startswith("1.31.")
+    assert forked[1].inventory.control_plane.minor == 31
 
 
 def test_a_cluster_that_never_answers_times_out_alone(
