@@ -272,11 +272,19 @@ def targets(sel: Selection, opts: GlobalOptions) -> list[ClusterTarget]:
 
 
 def collect(sel: Selection, opts: GlobalOptions, catalog: Catalog) -> list[ClusterResult]:
+    """Every selected cluster's result; a fleet is read in worker processes (every core) when
+    there are several clusters and cores, else in this process."""
     import asyncio
+    from contextlib import nullcontext
 
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from kubecurrent.collect.cluster import CollectOptions, collect_fleet
+    from kubecurrent.collect.cluster import (
+        CollectOptions,
+        FleetWorkers,
+        collect_fleet,
+        fleet_workers,
+    )
 
     chosen = targets(sel, opts)
     copts = CollectOptions(
@@ -285,11 +293,16 @@ def collect(sel: Selection, opts: GlobalOptions, catalog: Catalog) -> list[Clust
         all_helm_revisions=sel.helm_all_revisions,
         read_metrics=not sel.no_metrics,
     )
+    count = fleet_workers(len(chosen), sel.concurrency)
     console = err_console()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(
-        *columns, console=console, transient=True, disable=not console.is_terminal
-    ) as progress:
+    # The workers are forked before the progress bar starts its thread.
+    with (
+        FleetWorkers(catalog, copts, count) if count else nullcontext() as workers,
+        Progress(
+            *columns, console=console, transient=True, disable=not console.is_terminal
+        ) as progress,
+    ):
         tasks = {t.name: progress.add_task(f"{t.name}: waiting", total=1) for t in chosen}
 
         def tell(t: ClusterTarget, what: str) -> None:
@@ -299,6 +312,8 @@ def collect(sel: Selection, opts: GlobalOptions, catalog: Catalog) -> list[Clust
                 completed=0 if what == "started" else 1,
             )
 
+        if workers is not None:
+            return workers.collect(chosen, tell)
         return asyncio.run(collect_fleet(chosen, catalog, copts, tell, sel.concurrency))
 
 

@@ -1,7 +1,7 @@
 """Live cluster collection: one cluster or a fleet into inventories, read-only and paginated.
 
 ``collect_fleet`` runs clusters concurrently (asyncio) and isolates their failures;
-``collect_cluster`` reads one. Everything else is private.
+``FleetWorkers`` does the same in worker processes (every core); ``collect_cluster`` reads one. Everything else is private.
 """
 
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         CollectOptions,
         default_kubeconfig,
     )
+    from kubecurrent.collect.cluster._workers import FleetWorkers, fleet_workers
 
 __all__ = [
     "CONTROL_PLANE_LABEL",
@@ -37,6 +38,7 @@ __all__ = [
     "ClusterTarget",
     "CollectOptions",
     "Connection",
+    "FleetWorkers",
     "chart_addon_version",
     "cloud_targets",
     "collect_cluster",
@@ -44,6 +46,7 @@ __all__ = [
     "connection",
     "default_kubeconfig",
     "eks_targets",
+    "fleet_workers",
     "inventory_json",
     "kubeconfig_contexts",
     "load_fleet_file",
@@ -61,6 +64,7 @@ if not TYPE_CHECKING:
             "ClusterTarget": "_target",
             "CollectOptions": "_target",
             "Connection": "_api",
+            "FleetWorkers": "_workers",
             "chart_addon_version": "_addons",
             "collect_cluster": "_collect",
             "collect_fleet": "_fleet",
@@ -68,6 +72,7 @@ if not TYPE_CHECKING:
             "default_kubeconfig": "_target",
             "cloud_targets": "_fleet",
             "eks_targets": "_fleet",
+            "fleet_workers": "_workers",
             "inventory_json": "_fleet",
             "kubeconfig_contexts": "_api",
             "load_fleet_file": "_fleet",

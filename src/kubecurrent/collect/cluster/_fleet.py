@@ -294,15 +294,16 @@ async def collect_fleet(
 
     async def one(target: ClusterTarget) -> ClusterResult:
         async with gate:
-            _tell(progress, target, "started")
-            result = await _collect_one(target, catalog, opts)
-            _tell(progress, target, "done" if result.ok else "failed")
+            tell(progress, target, "started")
+            result = await collect_one(target, catalog, opts)
+            tell(progress, target, "done" if result.ok else "failed")
             return result
 
     return list(await asyncio.gather(*(one(t) for t in targets)))
 
 
-async def _collect_one(t: ClusterTarget, catalog: Catalog, opts: CollectOptions) -> ClusterResult:
+async def collect_one(t: ClusterTarget, catalog: Catalog, opts: CollectOptions) -> ClusterResult:
+    """One target's result: its inventory, or why it could not be collected (never raises)."""
     import asyncio
 
     from kubecurrent.collect.cluster._collect import collect_cluster  # the client, when needed
@@ -318,7 +319,7 @@ async def _collect_one(t: ClusterTarget, catalog: Catalog, opts: CollectOptions)
     return ClusterResult(t, inventory=inv)
 
 
-def _tell(progress: Progress | None, target: ClusterTarget, what: str) -> None:
+def tell(progress: Progress | None, target: ClusterTarget, what: str) -> None:
     if progress is not None:
         progress(target, what)
 
