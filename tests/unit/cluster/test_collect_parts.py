@@ -18,6 +18,7 @@ from kubecurrent.collect.cluster._helm import (
     decode_release_data,
     summarize,
 )
+from kubecurrent.collect.cluster._metadata import object_meta
 from kubecurrent.collect.cluster._metrics import parse_deprecated_requests
 from kubecurrent.collect.cluster._pools import PoolCounter, pool_of
 from kubecurrent.collect.cluster._workloads import DrainCounter
@@ -222,24 +223,25 @@ def test_managed_fields_and_last_applied_evidence_is_bounded() -> None:
     counter = EvidenceCounter({("batch/v1beta1", "CronJob")})
     for i in range(50):
         counter.object_metadata(
-            "batch",
             "CronJob",
-            {
-                "name": f"job{i}",
-                "namespace": "ns",
-                "managedFields": [
-                    {
-                        "manager": "argocd-controller",
-                        "operation": "Update",
-                        "apiVersion": "batch/v1beta1",
-                        "time": f"2026-01-{i % 28 + 1:02}",
+            object_meta(
+                {
+                    "name": f"job{i}",
+                    "namespace": "ns",
+                    "managedFields": [
+                        {
+                            "manager": "argocd-controller",
+                            "operation": "Update",
+                            "apiVersion": "batch/v1beta1",
+                            "time": f"2026-01-{i % 28 + 1:02}",
+                        },
+                        {"manager": "kube-controller-manager", "apiVersion": "batch/v1"},
+                    ],
+                    "annotations": {
+                        "kubectl.kubernetes.io/last-applied-configuration": '{"apiVersion":"batch/v1beta1","kind":"CronJob"}'
                     },
-                    {"manager": "kube-controller-manager", "apiVersion": "batch/v1"},
-                ],
-                "annotations": {
-                    "kubectl.kubernetes.io/last-applied-configuration": '{"apiVersion":"batch/v1beta1","kind":"CronJob"}'
-                },
-            },
+                }
+            ),
         )
     by_source = {e.source: e for e in counter.result()}
     mf = by_source[EvidenceSource.MANAGED_FIELDS.value]

@@ -12,6 +12,7 @@ from kubecurrent.catalog import load_catalog
 from kubecurrent.collect.cluster._api import Forbidden, NotFound, Unreachable
 from kubecurrent.collect.cluster._collect import _Run
 from kubecurrent.collect.cluster._evidence import MAX_EXAMPLES, EvidenceCounter
+from kubecurrent.collect.cluster._metadata import object_meta
 from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
 
 WATCHED = {("batch/v1beta1", "CronJob"), ("extensions/v1beta1", "Ingress")}
@@ -38,12 +39,12 @@ def test_counters_merged_in_order_equal_one_counter_fed_in_that_order() -> None:
     sequential = EvidenceCounter(set(WATCHED))
     for kind, metas in _pages():
         for meta in metas:
-            sequential.object_metadata("batch", kind, meta)
+            sequential.object_metadata(kind, object_meta(meta))
     merged = EvidenceCounter(set(WATCHED))
     parts = [merged.fresh() for _ in _pages()]
     for part, (kind, metas) in zip(reversed(parts), reversed(_pages()), strict=True):
         for meta in metas:  # filled in the other order, as concurrent reads may finish
-            part.object_metadata("batch", kind, meta)
+            part.object_metadata(kind, object_meta(meta))
     for part in parts:
         merged.merge(part)
     assert merged.result() == sequential.result()

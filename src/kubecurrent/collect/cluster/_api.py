@@ -23,6 +23,7 @@ from lightkube import KubeConfig
 from lightkube.config.client_adapter import AsyncClient, ConnectionParams, verify_cluster
 
 from kubecurrent.collect import exec_plugins
+from kubecurrent.collect.cluster._metadata import ObjectMeta, decode_page
 from kubecurrent.collect.cluster._target import default_kubeconfig
 from kubecurrent.errors import ClusterError
 
@@ -177,26 +178,38 @@ class ClusterApi:
         return str((await self._send(path, None, "text/plain")).text)
 
     async def pages(
-        self,
-        res: Resource,
-        *,
-        metadata_only: bool = False,
-        labels: str | None = None,
-        limit: int = PAGE_SIZE,
+        self, res: Resource, *, labels: str | None = None, limit: int = PAGE_SIZE
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Every object of ``res`` in all namespaces, one page (``limit`` items) at a time."""
-        accept = METADATA_ACCEPT if metadata_only else "application/json"
         params: dict[str, Any] = {"limit": limit}
         if labels:
             params["labelSelector"] = labels
         while True:
-            data = await self.get_json(res.path, params, accept)
+            data = await self.get_json(res.path, params)
             items = data.get("items") or []
             yield [i for i in items if isinstance(i, dict)]
             token = (data.get("metadata") or {}).get("continue")
             if not token:
                 return
             params["continue"] = token
+
+    async def metadata_pages(
+        self, res: Resource, limit: int = PAGE_SIZE
+    ) -> AsyncIterator[list[ObjectMeta]]:
+        """The metadata of every object of ``res`` in all namespaces, a page at a time, as
+        records of only the fields the scan reads (the rest of each page is never built)."""
+        params: dict[str, Any] = {"limit": limit}
+        while True:
+            resp = await self._send(res.path, params, METADATA_ACCEPT)
+            try:
+                page = decode_page(resp.content)
+            except msgspec.DecodeError as exc:
+                raise ClusterError(f"GET {res.path}: not a metadata list: {exc}") from None
+            del resp  # the page's bytes go before its objects are folded in
+            yield page.objects
+            if not page.continue_token:
+                return
+            params["continue"] = page.continue_token
 
     async def _send(self, path: str, params: dict[str, Any] | None, accept: str) -> Any:
         try:

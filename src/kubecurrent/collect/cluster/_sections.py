@@ -216,9 +216,9 @@ async def object_evidence(run: _Run) -> None:
 
 
 async def _metadata_pages(run: _Run, res: Resource, counter: EvidenceCounter) -> None:
-    async for page in run.api.pages(res, metadata_only=True):
-        for obj in page:
-            counter.object_metadata(res.group, res.kind, obj.get("metadata") or {})
+    async for page in run.api.metadata_pages(res):
+        for meta in page:
+            counter.object_metadata(res.kind, meta)
 
 
 async def rbac(run: _Run) -> None:
