@@ -21,7 +21,7 @@ from kubecurrent.collect.cluster._helm import (
 from kubecurrent.collect.cluster._metadata import object_meta
 from kubecurrent.collect.cluster._metrics import parse_deprecated_requests
 from kubecurrent.collect.cluster._pools import PoolCounter, pool_of
-from kubecurrent.collect.cluster._workloads import DrainCounter
+from kubecurrent.collect.cluster._workloads import DrainCounter, workload_from
 from kubecurrent.model.findings import EvidenceSource
 
 pytestmark = pytest.mark.unit
@@ -262,10 +262,15 @@ def test_drain_blockers() -> None:
     for name, replicas, app in (("db", 3, "db"), ("web", 4, "web"), ("cron", 1, "c")):
         drain.add_workload(
             "Deployment",
-            {
-                "metadata": {"namespace": "a", "name": name},
-                "spec": {"replicas": replicas, "template": {"metadata": {"labels": {"app": app}}}},
-            },
+            workload_from(
+                {
+                    "metadata": {"namespace": "a", "name": name},
+                    "spec": {
+                        "replicas": replicas,
+                        "template": {"metadata": {"labels": {"app": app}}},
+                    },
+                }
+            ),
         )
     reasons = {(b.name, b.reason) for b in drain.blockers}
     assert reasons == {

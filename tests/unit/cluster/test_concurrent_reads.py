@@ -14,6 +14,7 @@ from kubecurrent.collect.cluster._collect import _Run
 from kubecurrent.collect.cluster._evidence import MAX_EXAMPLES, EvidenceCounter
 from kubecurrent.collect.cluster._metadata import object_meta
 from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
+from kubecurrent.model.inventory import Limitation
 
 WATCHED = {("batch/v1beta1", "CronJob"), ("extensions/v1beta1", "Ingress")}
 
@@ -97,3 +98,15 @@ async def test_an_unreachable_cluster_ends_the_collection_after_every_read_has_e
             [("A", "a", _fails(Unreachable("down"), 0.0)), ("B", "b", slow())], concurrency=2
         )
     assert finished == ["slow"]
+
+
+async def test_sections_side_by_side_keep_the_limitations_in_section_order(run: _Run) -> None:
+    async def first(r: _Run, into: list[Limitation]) -> None:
+        await r.guard("A", "list on a", _fails(Forbidden("no"), 0.05), into)
+        await r.guard("B", "list on b", _fails(NotFound("gone"), 0.0), into)
+
+    async def second(r: _Run, into: list[Limitation]) -> None:  # ends before the first
+        await r.guard("C", "list on c", _fails(Forbidden("no"), 0.0), into)
+
+    await run.side_by_side(first, second)
+    assert [lim.check for lim in run.limits] == ["A", "B", "C"]

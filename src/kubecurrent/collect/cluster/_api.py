@@ -15,7 +15,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 import msgspec
@@ -23,7 +23,7 @@ from lightkube import KubeConfig
 from lightkube.config.client_adapter import AsyncClient, ConnectionParams, verify_cluster
 
 from kubecurrent.collect import exec_plugins
-from kubecurrent.collect.cluster._metadata import ObjectMeta, decode_page
+from kubecurrent.collect.cluster._metadata import Page
 from kubecurrent.collect.cluster._target import default_kubeconfig
 from kubecurrent.errors import ClusterError
 
@@ -32,6 +32,7 @@ exec_plugins.install()  # exec credential plugins bounded and never left running
 METADATA_ACCEPT = (
     "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 )
+T = TypeVar("T")
 PAGE_SIZE = 500
 """Objects per list request (kubectl's chunk size): a page costs the API server a read from
 etcd and this process a round trip, so fewer pages go faster; memory holds one page."""
@@ -193,23 +194,30 @@ class ClusterApi:
                 return
             params["continue"] = token
 
-    async def metadata_pages(
-        self, res: Resource, limit: int = PAGE_SIZE
-    ) -> AsyncIterator[list[ObjectMeta]]:
-        """The metadata of every object of ``res`` in all namespaces, a page at a time, as
-        records of only the fields the scan reads (the rest of each page is never built)."""
+    async def records(
+        self,
+        res: Resource,
+        decoder: msgspec.json.Decoder[Page[T]],
+        *,
+        metadata_only: bool = False,
+        limit: int = PAGE_SIZE,
+    ) -> AsyncIterator[tuple[T, ...]]:
+        """Every object of ``res`` in all namespaces, a page at a time, decoded by ``decoder``
+        into records of only the fields the scan reads (the rest of a page is never built)."""
+        accept = METADATA_ACCEPT if metadata_only else "application/json"
         params: dict[str, Any] = {"limit": limit}
         while True:
-            resp = await self._send(res.path, params, METADATA_ACCEPT)
+            resp = await self._send(res.path, params, accept)
             try:
-                page = decode_page(resp.content)
+                page = decoder.decode(resp.content)
             except msgspec.DecodeError as exc:
-                raise ClusterError(f"GET {res.path}: not a metadata list: {exc}") from None
+                raise ClusterError(f"GET {res.path}: not a list of {res.kind}: {exc}") from None
             del resp  # the page's bytes go before its objects are folded in
-            yield page.objects
-            if not page.continue_token:
+            yield page.items or ()
+            token = page.metadata.continue_
+            if not token:
                 return
-            params["continue"] = page.continue_token
+            params["continue"] = token
 
     async def _send(self, path: str, params: dict[str, Any] | None, accept: str) -> Any:
         try:

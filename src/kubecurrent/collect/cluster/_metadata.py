@@ -1,19 +1,21 @@
-"""Metadata-only list pages, decoded into records of only the fields the scan reads.
+"""List pages decoded into records of only the fields the scan reads.
 
-A ``PartialObjectMetadataList`` page carries each object's whole ``metadata`` (labels,
-owner references, every managedFields entry with its ``fieldsV1`` tree). API usage evidence
-needs the name, the namespace, who wrote with which apiVersion, and the last-applied
-annotation: msgspec decodes a page straight into these records and skips everything else
-without building it, so a page costs neither the dicts nor the time of the fields unread.
-Field names are the Kubernetes JSON names (ObjectMeta and ManagedFieldsEntry of
-https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/object-meta/).
+A list page carries each object whole: a ``PartialObjectMetadataList`` page every
+managedFields entry with its ``fieldsV1`` tree, a Deployment page every pod template.
+msgspec decodes a page straight into ``Page[record]`` and skips every other field without
+building it, so a page costs neither the dicts nor the time of the fields unread.
+Field names are the Kubernetes JSON names (ObjectMeta, ManagedFieldsEntry and ListMeta of
+https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/object-meta/ and
+https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/list-meta/).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
+
+T = TypeVar("T")
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -42,35 +44,24 @@ class ObjectMeta(msgspec.Struct, frozen=True):
     annotations: Annotations | None = None
 
 
-class _Item(msgspec.Struct, frozen=True):
-    metadata: ObjectMeta | None = None
+class MetadataItem(msgspec.Struct, frozen=True):
+    """One object of a metadata-only list."""
+
+    metadata: ObjectMeta = ObjectMeta()
 
 
-class _ListMeta(msgspec.Struct, frozen=True):
+class ListMeta(msgspec.Struct, frozen=True):
     continue_: str | None = msgspec.field(default=None, name="continue")
 
 
-class MetadataPage(msgspec.Struct, frozen=True):
-    """One page of a metadata-only list: its objects' metadata and the continue token."""
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    """One page of a list: its objects as records, and the token of the next page."""
 
-    items: tuple[_Item, ...] | None = None
-    metadata: _ListMeta | None = None
-
-    @property
-    def objects(self) -> list[ObjectMeta]:
-        return [i.metadata for i in self.items or () if i.metadata is not None]
-
-    @property
-    def continue_token(self) -> str | None:
-        return self.metadata.continue_ if self.metadata else None
+    items: tuple[T, ...] | None = None
+    metadata: ListMeta = ListMeta()
 
 
-_PAGE = msgspec.json.Decoder(MetadataPage)
-
-
-def decode_page(body: bytes) -> MetadataPage:
-    """A metadata-only list page; raises ``msgspec.DecodeError`` for what is not one."""
-    return _PAGE.decode(body)
+METADATA_PAGE = msgspec.json.Decoder(Page[MetadataItem])
 
 
 def object_meta(data: dict[str, Any]) -> ObjectMeta:
