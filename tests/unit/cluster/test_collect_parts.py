@@ -185,7 +185,7 @@ def test_metric_text_parsing() -> None:
         'resource="componentstatuses",subresource="",version="v1"} 0\n'
         "apiserver_request_total 5\n"
     )
-    reqs = parse_deprecated_requests(text)
+    reqs = parse_deprecated_requests(text.splitlines())
     assert len(reqs) == 1
     assert reqs[0].api_version == "flowcontrol.apiserver.k8s.io/v1beta3"
     assert reqs[0].removed_release == "1.32"

@@ -175,8 +175,18 @@ class ClusterApi:
         data = _decode(resp.content)
         return data if isinstance(data, dict) else {}
 
-    async def get_text(self, path: str) -> str:
-        return str((await self._send(path, None, "text/plain")).text)
+    async def lines(self, path: str) -> AsyncIterator[str]:
+        """A text body line by line as it arrives (``/metrics`` is megabytes: it is never
+        held whole)."""
+        try:
+            async with self._client.stream("GET", path, headers={"Accept": "text/plain"}) as resp:
+                _check(resp.status_code, path)
+                async for line in resp.aiter_lines():
+                    yield line
+        except httpx2.TimeoutException:
+            raise Unreachable(f"timed out requesting {path}") from None
+        except httpx2.HTTPError as exc:
+            raise Unreachable(f"cannot reach the API server: {_reason(exc)}") from None
 
     async def pages(
         self, res: Resource, *, labels: str | None = None, limit: int = PAGE_SIZE
@@ -226,18 +236,23 @@ class ClusterApi:
             raise Unreachable(f"timed out requesting {path}") from None
         except httpx2.HTTPError as exc:
             raise Unreachable(f"cannot reach the API server: {_reason(exc)}") from None
-        if resp.status_code == 401:
-            raise Unreachable(
-                "the API server refused the credentials (401 Unauthorized)",
-                hint="refresh or renew the credentials of this context",
-            )
-        if resp.status_code == 403:
-            raise Forbidden(f"forbidden: GET {path}")
-        if resp.status_code == 404:
-            raise NotFound(f"not found: GET {path}")
-        if resp.status_code >= 400:
-            raise ClusterError(f"GET {path} failed: HTTP {resp.status_code}")
+        _check(resp.status_code, path)
         return resp
+
+
+def _check(status: int, path: str) -> None:
+    """Raise the error an HTTP status of ``GET path`` stands for (none for a success)."""
+    if status == 401:
+        raise Unreachable(
+            "the API server refused the credentials (401 Unauthorized)",
+            hint="refresh or renew the credentials of this context",
+        )
+    if status == 403:
+        raise Forbidden(f"forbidden: GET {path}")
+    if status == 404:
+        raise NotFound(f"not found: GET {path}")
+    if status >= 400:
+        raise ClusterError(f"GET {path} failed: HTTP {status}")
 
 
 def _decode(body: bytes) -> Any:

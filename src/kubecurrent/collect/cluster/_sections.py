@@ -19,7 +19,7 @@ from kubecurrent.collect.cluster._helm import (
     summarize,
 )
 from kubecurrent.collect.cluster._metadata import METADATA_PAGE
-from kubecurrent.collect.cluster._metrics import parse_deprecated_requests
+from kubecurrent.collect.cluster._metrics import read_deprecated_requests
 from kubecurrent.collect.cluster._workloads import WORKLOAD_PAGE, observe_workload
 from kubecurrent.model.findings import EvidenceSource
 from kubecurrent.model.inventory import (
@@ -260,7 +260,7 @@ async def _role_pages(run: _Run, res: Resource) -> None:
 
 
 async def metrics(run: _Run) -> None:
-    for req in parse_deprecated_requests(await run.api.get_text("/metrics")):
+    for req in await read_deprecated_requests(run.api.lines("/metrics")):
         kind = run.watch.kind_of(req.group, req.version, req.resource) or req.resource
         run.evidence.record(req.api_version, kind, EvidenceSource.METRICS, resource=req.resource)
 
