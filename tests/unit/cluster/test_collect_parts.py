@@ -18,9 +18,10 @@ from kubecurrent.collect.cluster._helm import (
     decode_release_data,
     summarize,
 )
+from kubecurrent.collect.cluster._metadata import object_meta
 from kubecurrent.collect.cluster._metrics import parse_deprecated_requests
 from kubecurrent.collect.cluster._pools import PoolCounter, pool_of
-from kubecurrent.collect.cluster._workloads import DrainCounter
+from kubecurrent.collect.cluster._workloads import DrainCounter, workload_from
 from kubecurrent.model.findings import EvidenceSource
 
 pytestmark = pytest.mark.unit
@@ -184,7 +185,7 @@ def test_metric_text_parsing() -> None:
         'resource="componentstatuses",subresource="",version="v1"} 0\n'
         "apiserver_request_total 5\n"
     )
-    reqs = parse_deprecated_requests(text)
+    reqs = parse_deprecated_requests(text.splitlines())
     assert len(reqs) == 1
     assert reqs[0].api_version == "flowcontrol.apiserver.k8s.io/v1beta3"
     assert reqs[0].removed_release == "1.32"
@@ -222,24 +223,25 @@ def test_managed_fields_and_last_applied_evidence_is_bounded() -> None:
     counter = EvidenceCounter({("batch/v1beta1", "CronJob")})
     for i in range(50):
         counter.object_metadata(
-            "batch",
             "CronJob",
-            {
-                "name": f"job{i}",
-                "namespace": "ns",
-                "managedFields": [
-                    {
-                        "manager": "argocd-controller",
-                        "operation": "Update",
-                        "apiVersion": "batch/v1beta1",
-                        "time": f"2026-01-{i % 28 + 1:02}",
+            object_meta(
+                {
+                    "name": f"job{i}",
+                    "namespace": "ns",
+                    "managedFields": [
+                        {
+                            "manager": "argocd-controller",
+                            "operation": "Update",
+                            "apiVersion": "batch/v1beta1",
+                            "time": f"2026-01-{i % 28 + 1:02}",
+                        },
+                        {"manager": "kube-controller-manager", "apiVersion": "batch/v1"},
+                    ],
+                    "annotations": {
+                        "kubectl.kubernetes.io/last-applied-configuration": '{"apiVersion":"batch/v1beta1","kind":"CronJob"}'
                     },
-                    {"manager": "kube-controller-manager", "apiVersion": "batch/v1"},
-                ],
-                "annotations": {
-                    "kubectl.kubernetes.io/last-applied-configuration": '{"apiVersion":"batch/v1beta1","kind":"CronJob"}'
-                },
-            },
+                }
+            ),
         )
     by_source = {e.source: e for e in counter.result()}
     mf = by_source[EvidenceSource.MANAGED_FIELDS.value]
@@ -260,10 +262,15 @@ def test_drain_blockers() -> None:
     for name, replicas, app in (("db", 3, "db"), ("web", 4, "web"), ("cron", 1, "c")):
         drain.add_workload(
             "Deployment",
-            {
-                "metadata": {"namespace": "a", "name": name},
-                "spec": {"replicas": replicas, "template": {"metadata": {"labels": {"app": app}}}},
-            },
+            workload_from(
+                {
+                    "metadata": {"namespace": "a", "name": name},
+                    "spec": {
+                        "replicas": replicas,
+                        "template": {"metadata": {"labels": {"app": app}}},
+                    },
+                }
+            ),
         )
     reasons = {(b.name, b.reason) for b in drain.blockers}
     assert reasons == {

@@ -12,7 +12,9 @@ from kubecurrent.catalog import load_catalog
 from kubecurrent.collect.cluster._api import Forbidden, NotFound, Unreachable
 from kubecurrent.collect.cluster._collect import _Run
 from kubecurrent.collect.cluster._evidence import MAX_EXAMPLES, EvidenceCounter
+from kubecurrent.collect.cluster._metadata import object_meta
 from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
+from kubecurrent.model.inventory import Limitation
 
 WATCHED = {("batch/v1beta1", "CronJob"), ("extensions/v1beta1", "Ingress")}
 
@@ -38,12 +40,12 @@ def test_counters_merged_in_order_equal_one_counter_fed_in_that_order() -> None:
     sequential = EvidenceCounter(set(WATCHED))
     for kind, metas in _pages():
         for meta in metas:
-            sequential.object_metadata("batch", kind, meta)
+            sequential.object_metadata(kind, object_meta(meta))
     merged = EvidenceCounter(set(WATCHED))
     parts = [merged.fresh() for _ in _pages()]
     for part, (kind, metas) in zip(reversed(parts), reversed(_pages()), strict=True):
         for meta in metas:  # filled in the other order, as concurrent reads may finish
-            part.object_metadata("batch", kind, meta)
+            part.object_metadata(kind, object_meta(meta))
     for part in parts:
         merged.merge(part)
     assert merged.result() == sequential.result()
@@ -96,3 +98,15 @@ async def test_an_unreachable_cluster_ends_the_collection_after_every_read_has_e
             [("A", "a", _fails(Unreachable("down"), 0.0)), ("B", "b", slow())], concurrency=2
         )
     assert finished == ["slow"]
+
+
+async def test_sections_side_by_side_keep_the_limitations_in_section_order(run: _Run) -> None:
+    async def first(r: _Run, into: list[Limitation]) -> None:
+        await r.guard("A", "list on a", _fails(Forbidden("no"), 0.05), into)
+        await r.guard("B", "list on b", _fails(NotFound("gone"), 0.0), into)
+
+    async def second(r: _Run, into: list[Limitation]) -> None:  # ends before the first
+        await r.guard("C", "list on c", _fails(Forbidden("no"), 0.0), into)
+
+    await run.side_by_side(first, second)
+    assert [lim.check for lim in run.limits] == ["A", "B", "C"]

@@ -15,7 +15,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 import msgspec
@@ -23,6 +23,7 @@ from lightkube import KubeConfig
 from lightkube.config.client_adapter import AsyncClient, ConnectionParams, verify_cluster
 
 from kubecurrent.collect import exec_plugins
+from kubecurrent.collect.cluster._metadata import Page
 from kubecurrent.collect.cluster._target import default_kubeconfig
 from kubecurrent.errors import ClusterError
 
@@ -31,6 +32,7 @@ exec_plugins.install()  # exec credential plugins bounded and never left running
 METADATA_ACCEPT = (
     "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 )
+T = TypeVar("T")
 PAGE_SIZE = 500
 """Objects per list request (kubectl's chunk size): a page costs the API server a read from
 etcd and this process a round trip, so fewer pages go faster; memory holds one page."""
@@ -173,27 +175,56 @@ class ClusterApi:
         data = _decode(resp.content)
         return data if isinstance(data, dict) else {}
 
-    async def get_text(self, path: str) -> str:
-        return str((await self._send(path, None, "text/plain")).text)
+    async def lines(self, path: str) -> AsyncIterator[str]:
+        """A text body line by line as it arrives (``/metrics`` is megabytes: it is never
+        held whole)."""
+        try:
+            async with self._client.stream("GET", path, headers={"Accept": "text/plain"}) as resp:
+                _check(resp.status_code, path)
+                async for line in resp.aiter_lines():
+                    yield line
+        except httpx2.TimeoutException:
+            raise Unreachable(f"timed out requesting {path}") from None
+        except httpx2.HTTPError as exc:
+            raise Unreachable(f"cannot reach the API server: {_reason(exc)}") from None
 
     async def pages(
-        self,
-        res: Resource,
-        *,
-        metadata_only: bool = False,
-        labels: str | None = None,
-        limit: int = PAGE_SIZE,
+        self, res: Resource, *, labels: str | None = None, limit: int = PAGE_SIZE
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Every object of ``res`` in all namespaces, one page (``limit`` items) at a time."""
-        accept = METADATA_ACCEPT if metadata_only else "application/json"
         params: dict[str, Any] = {"limit": limit}
         if labels:
             params["labelSelector"] = labels
         while True:
-            data = await self.get_json(res.path, params, accept)
+            data = await self.get_json(res.path, params)
             items = data.get("items") or []
             yield [i for i in items if isinstance(i, dict)]
             token = (data.get("metadata") or {}).get("continue")
+            if not token:
+                return
+            params["continue"] = token
+
+    async def records(
+        self,
+        res: Resource,
+        decoder: msgspec.json.Decoder[Page[T]],
+        *,
+        metadata_only: bool = False,
+        limit: int = PAGE_SIZE,
+    ) -> AsyncIterator[tuple[T, ...]]:
+        """Every object of ``res`` in all namespaces, a page at a time, decoded by ``decoder``
+        into records of only the fields the scan reads (the rest of a page is never built)."""
+        accept = METADATA_ACCEPT if metadata_only else "application/json"
+        params: dict[str, Any] = {"limit": limit}
+        while True:
+            resp = await self._send(res.path, params, accept)
+            try:
+                page = decoder.decode(resp.content)
+            except msgspec.DecodeError as exc:
+                raise ClusterError(f"GET {res.path}: not a list of {res.kind}: {exc}") from None
+            del resp  # the page's bytes go before its objects are folded in
+            yield page.items or ()
+            token = page.metadata.continue_
             if not token:
                 return
             params["continue"] = token
@@ -205,18 +236,23 @@ class ClusterApi:
             raise Unreachable(f"timed out requesting {path}") from None
         except httpx2.HTTPError as exc:
             raise Unreachable(f"cannot reach the API server: {_reason(exc)}") from None
-        if resp.status_code == 401:
-            raise Unreachable(
-                "the API server refused the credentials (401 Unauthorized)",
-                hint="refresh or renew the credentials of this context",
-            )
-        if resp.status_code == 403:
-            raise Forbidden(f"forbidden: GET {path}")
-        if resp.status_code == 404:
-            raise NotFound(f"not found: GET {path}")
-        if resp.status_code >= 400:
-            raise ClusterError(f"GET {path} failed: HTTP {resp.status_code}")
+        _check(resp.status_code, path)
         return resp
+
+
+def _check(status: int, path: str) -> None:
+    """Raise the error an HTTP status of ``GET path`` stands for (none for a success)."""
+    if status == 401:
+        raise Unreachable(
+            "the API server refused the credentials (401 Unauthorized)",
+            hint="refresh or renew the credentials of this context",
+        )
+    if status == 403:
+        raise Forbidden(f"forbidden: GET {path}")
+    if status == 404:
+        raise NotFound(f"not found: GET {path}")
+    if status >= 400:
+        raise ClusterError(f"GET {path} failed: HTTP {status}")
 
 
 def _decode(body: bytes) -> Any:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import Awaitable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from kubecurrent.catalog import Catalog
 from kubecurrent.collect import clouds
@@ -80,6 +80,9 @@ async def collect_cluster(
 
 Guarded = tuple[str, str, Awaitable[Any]]
 """A read for ``guard_each``: the check's name, the permission it needs, the read itself."""
+Branch = Callable[["_Run", list[Limitation]], Awaitable[None]]
+"""Sections run by ``side_by_side``: reads that record their limitations in the list given."""
+T = TypeVar("T")
 LISTS_AT_ONCE = 4
 """Resource lists of one cluster read at the same time."""
 
@@ -92,6 +95,16 @@ def _limitation(check: str, needs: str, exc: ClusterError) -> Limitation:
     if isinstance(exc, NotFound):
         return Limitation(check=check, reason=f"{check}: not served by this cluster")
     return Limitation(check=check, reason=f"{check}: {exc.message}")
+
+
+async def _all(*works: Awaitable[T]) -> list[T]:
+    """Every result of ``works`` run together; the first failure is raised only after all
+    have ended, so no read outlives the collection."""
+    done = await asyncio.gather(*works, return_exceptions=True)
+    for item in done:
+        if isinstance(item, BaseException):
+            raise item
+    return [item for item in done if not isinstance(item, BaseException)]
 
 
 class _Run:
@@ -107,15 +120,22 @@ class _Run:
         self.drain = DrainCounter()
         self.state = _sections.State()
 
-    async def guard(self, check: str, needs: str, work: Awaitable[Any]) -> None:
-        """Run ``work``; a refusal or failure of this one read becomes a limitation (an
-        unreachable cluster ends the collection)."""
+    async def guard(
+        self, check: str, needs: str, work: Awaitable[Any], into: list[Limitation] | None = None
+    ) -> None:
+        """Run ``work``; a refusal or failure of this one read becomes a limitation, added to
+        ``into`` (default: this run's), and an unreachable cluster ends the collection."""
         try:
             await work
         except ClusterError as exc:
-            self.limits.append(_limitation(check, needs, exc))
+            (self.limits if into is None else into).append(_limitation(check, needs, exc))
 
-    async def guard_each(self, reads: Sequence[Guarded], concurrency: int = LISTS_AT_ONCE) -> None:
+    async def guard_each(
+        self,
+        reads: Sequence[Guarded],
+        concurrency: int = LISTS_AT_ONCE,
+        into: list[Limitation] | None = None,
+    ) -> None:
         """``guard`` for independent reads, ``concurrency`` at a time: the API server works on
         one while this process decodes another. Limitations are recorded in the order given."""
         gate = asyncio.Semaphore(concurrency)
@@ -128,11 +148,16 @@ class _Run:
                     return _limitation(check, needs, exc)
             return None
 
-        found = await asyncio.gather(*(one(*read) for read in reads), return_exceptions=True)
-        for item in found:  # re-raised after all have ended: no read outlives the collection
-            if isinstance(item, BaseException):
-                raise item
-        self.limits += [item for item in found if isinstance(item, Limitation)]
+        found = await _all(*(one(*read) for read in reads))
+        (self.limits if into is None else into).extend(f for f in found if f is not None)
+
+    async def side_by_side(self, *branches: Branch) -> None:
+        """Run ``branches`` at the same time, each recording its limitations in a list of its
+        own; the lists are added in the order given, so the result is the sequential one."""
+        limits: list[list[Limitation]] = [[] for _ in branches]
+        await _all(*(branch(self, into) for branch, into in zip(branches, limits, strict=True)))
+        for found in limits:
+            self.limits += found
 
     async def collect(self) -> ClusterInventory:
         version = await self.api.get_json("/version")
@@ -144,12 +169,7 @@ class _Run:
         )
         await s.helm(self)
         await self.guard("drain blockers", "list on poddisruptionbudgets.policy", s.pdbs(self))
-        await s.workloads(self)
-        await self.guard(
-            "RuntimeClasses", "list on runtimeclasses.node.k8s.io", s.runtime_classes(self)
-        )
-        await s.object_evidence(self)
-        await s.rbac(self)
+        await self.side_by_side(s.workloads, s.object_evidence)
         if self.opts.read_metrics:
             await self.guard(
                 "deprecated API requests metric",

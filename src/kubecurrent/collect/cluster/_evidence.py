@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubecurrent.collect.cluster._metadata import ObjectMeta
 from kubecurrent.model.findings import EvidenceSource
 from kubecurrent.model.inventory import ApiEvidence, ApiUse
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_EXAMPLES = 5
 
 _Key = tuple[str, str, str, str | None, str | None, str | None, str | None]
@@ -55,23 +55,22 @@ class EvidenceCounter:
         if obj and len(tally.examples) < MAX_EXAMPLES and obj not in tally.examples:
             tally.examples.append(obj)
 
-    def object_metadata(self, api_group: str, kind: str, meta: dict[str, Any]) -> None:
+    def object_metadata(self, kind: str, meta: ObjectMeta) -> None:
         """managedFields and last-applied of one object listed metadata-only."""
-        ns, name = meta.get("namespace") or "", meta.get("name") or ""
-        label = f"{ns}/{name}" if ns else str(name)
-        for entry in meta.get("managedFields") or []:
-            version = str(entry.get("apiVersion", ""))
-            if (version, kind) in self.watched:
+        label = f"{meta.namespace}/{meta.name}" if meta.namespace else meta.name
+        for entry in meta.managedFields:
+            if (entry.apiVersion, kind) in self.watched:
                 self.record(
-                    version,
+                    entry.apiVersion,
                     kind,
                     EvidenceSource.MANAGED_FIELDS,
                     obj=label,
-                    manager=str(entry.get("manager", "")) or None,
-                    operation=entry.get("operation"),
-                    seen=entry.get("time"),
+                    manager=entry.manager or None,
+                    operation=entry.operation,
+                    seen=entry.time,
                 )
-        applied = last_applied_version((meta.get("annotations") or {}).get(LAST_APPLIED))
+        annotations = meta.annotations
+        applied = last_applied_version(annotations.last_applied if annotations else None)
         if applied and (applied, kind) in self.watched:
             self.record(applied, kind, EvidenceSource.LAST_APPLIED, obj=label)
 

@@ -7,6 +7,7 @@ server started; ``removed_release`` says where it goes away.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 
 METRIC = "apiserver_requested_deprecated_apis"
@@ -27,10 +28,15 @@ class DeprecatedRequest:
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
-def parse_deprecated_requests(text: str) -> list[DeprecatedRequest]:
+async def read_deprecated_requests(lines: AsyncIterable[str]) -> list[DeprecatedRequest]:
+    """``parse_deprecated_requests`` of lines as they arrive: only the gauge's lines are kept."""
+    return parse_deprecated_requests([line async for line in lines if line.startswith(METRIC)])
+
+
+def parse_deprecated_requests(lines: Iterable[str]) -> list[DeprecatedRequest]:
     """Every series of the gauge with a non-zero value."""
     found: list[DeprecatedRequest] = []
-    for line in text.splitlines():
+    for line in lines:
         m = _LINE.match(line)
         if not m:
             continue

@@ -18,8 +18,9 @@ from kubecurrent.collect.cluster._helm import (
     release_values,
     summarize,
 )
-from kubecurrent.collect.cluster._metrics import parse_deprecated_requests
-from kubecurrent.collect.cluster._workloads import observe_workload
+from kubecurrent.collect.cluster._metadata import METADATA_PAGE
+from kubecurrent.collect.cluster._metrics import read_deprecated_requests
+from kubecurrent.collect.cluster._workloads import WORKLOAD_PAGE, observe_workload
 from kubecurrent.model.findings import EvidenceSource
 from kubecurrent.model.inventory import (
     CustomResourceDefinition,
@@ -154,17 +155,23 @@ async def pdbs(run: _Run) -> None:
             run.drain.add_pdb(obj)
 
 
-async def workloads(run: _Run) -> None:
+async def workloads(run: _Run, into: list[Limitation]) -> None:
+    """Workloads one kind after another (add-on versions and drain blockers depend on the
+    order they are seen in), then RuntimeClasses."""
     for res in WORKLOADS:
         await run.guard(
             f"{res.plural} (add-ons, drain blockers)",
             f"list on {res.plural}.apps",
             _workload_pages(run, res),
+            into,
         )
+    await run.guard(
+        "RuntimeClasses", "list on runtimeclasses.node.k8s.io", runtime_classes(run), into
+    )
 
 
 async def _workload_pages(run: _Run, res: Resource) -> None:
-    async for page in run.api.pages(res):
+    async for page in run.api.records(res, WORKLOAD_PAGE):
         for obj in page:
             observe_workload(run.finder, obj)
             if res.kind != "DaemonSet":
@@ -194,11 +201,13 @@ def wasm(run: _Run) -> WasmCapability:
     )
 
 
-async def object_evidence(run: _Run) -> None:
+async def object_evidence(run: _Run, into: list[Limitation]) -> None:
+    """managedFields and last-applied of every watched resource (a few lists at once), then
+    RBAC roles."""
     watch = run.watch.with_crd_versions(run.state.crd_extra)
     run.evidence.watched |= watch.pairs
     discovery = Discovery(run.api)
-    await run.guard("API discovery", "get on /apis", discovery.versions("apps"))
+    await run.guard("API discovery", "get on /apis", discovery.versions("apps"), into)
     resources = await discovery.resources(watch.resources)
     counters = [run.evidence.fresh() for _ in resources]  # one each: merged in this order
     await run.guard_each(
@@ -209,24 +218,27 @@ async def object_evidence(run: _Run) -> None:
                 _metadata_pages(run, res, counter),
             )
             for res, counter in zip(resources, counters, strict=True)
-        ]
+        ],
+        into=into,
     )
     for counter in counters:
         run.evidence.merge(counter)
+    await rbac(run, into)
 
 
 async def _metadata_pages(run: _Run, res: Resource, counter: EvidenceCounter) -> None:
-    async for page in run.api.pages(res, metadata_only=True):
-        for obj in page:
-            counter.object_metadata(res.group, res.kind, obj.get("metadata") or {})
+    async for page in run.api.records(res, METADATA_PAGE, metadata_only=True):
+        for item in page:
+            counter.object_metadata(res.kind, item.metadata)
 
 
-async def rbac(run: _Run) -> None:
+async def rbac(run: _Run, into: list[Limitation]) -> None:
     for res in ROLES:
         await run.guard(
             f"RBAC {res.plural}",
             f"list on {res.plural}.rbac.authorization.k8s.io",
             _role_pages(run, res),
+            into,
         )
 
 
@@ -248,7 +260,7 @@ async def _role_pages(run: _Run, res: Resource) -> None:
 
 
 async def metrics(run: _Run) -> None:
-    for req in parse_deprecated_requests(await run.api.get_text("/metrics")):
+    for req in await read_deprecated_requests(run.api.lines("/metrics")):
         kind = run.watch.kind_of(req.group, req.version, req.resource) or req.resource
         run.evidence.record(req.api_version, kind, EvidenceSource.METRICS, resource=req.resource)
 

@@ -3,6 +3,9 @@
 A drain evicts pods one by one through the Eviction API; it stalls on a PodDisruptionBudget that
 allows no disruption, and it takes down a single-replica workload (or one with no PDB) entirely.
 DaemonSet pods are not evicted by a drain, so they only feed add-on detection.
+
+Workload list pages are decoded into ``Workload`` records: the fields read here (names, labels,
+replicas, the pod template's labels and images), nothing else of each object.
 """
 
 from __future__ import annotations
@@ -10,11 +13,56 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from kubecurrent.collect.cluster._addons import AddonFinder
+from kubecurrent.collect.cluster._metadata import Page
 from kubecurrent.model.inventory import DrainBlocker
 
 MAX_BLOCKERS = 200
 """Drain blockers kept in an inventory; the total is always counted."""
+
+
+class Container(msgspec.Struct, frozen=True):
+    image: str = ""
+
+
+class PodSpec(msgspec.Struct, frozen=True):
+    containers: tuple[Container, ...] | None = None
+    initContainers: tuple[Container, ...] | None = None
+
+
+class Labelled(msgspec.Struct, frozen=True):
+    """The metadata of a workload or of its pod template."""
+
+    name: str = ""
+    namespace: str = ""
+    labels: dict[str, str] | None = None
+
+
+class PodTemplate(msgspec.Struct, frozen=True):
+    metadata: Labelled = Labelled()
+    spec: PodSpec = PodSpec()
+
+
+class WorkloadSpec(msgspec.Struct, frozen=True):
+    replicas: int | None = 1
+    template: PodTemplate = PodTemplate()
+
+
+class Workload(msgspec.Struct, frozen=True):
+    """A Deployment, StatefulSet or DaemonSet: what add-on detection and drains read."""
+
+    metadata: Labelled = Labelled()
+    spec: WorkloadSpec = WorkloadSpec()
+
+
+WORKLOAD_PAGE = msgspec.json.Decoder(Page[Workload])
+
+
+def workload_from(obj: dict[str, Any]) -> Workload:
+    """A workload given as a dict (a full object read, a test) as the record."""
+    return msgspec.convert(obj, Workload)
 
 
 @dataclass(frozen=True)
@@ -61,13 +109,12 @@ class DrainCounter:
                 f"{pdb.expected_pods} pods expected, 0 disruptions allowed",
             )
 
-    def add_workload(self, kind: str, obj: dict[str, Any]) -> None:
-        meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
-        ns, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
-        replicas = spec.get("replicas", 1)
-        if not isinstance(replicas, int) or replicas == 0:
+    def add_workload(self, kind: str, obj: Workload) -> None:
+        ns, name = obj.metadata.namespace, obj.metadata.name
+        replicas = obj.spec.replicas
+        if not replicas:
             return
-        labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        labels = obj.spec.template.metadata.labels or {}
         covered = any(p.selects(labels) for p in self.pdbs.get(ns, ()))
         if replicas == 1:
             self._block(kind, ns, name, "single-replica", "1 replica: unavailable while drained")
@@ -82,16 +129,15 @@ class DrainCounter:
             )
 
 
-def observe_workload(finder: AddonFinder, obj: dict[str, Any]) -> None:
+def observe_workload(finder: AddonFinder, obj: Workload) -> None:
     """Feed a workload's images and labels to the add-on finder."""
-    meta = obj.get("metadata") or {}
-    ns = str(meta.get("namespace", ""))
-    finder.labels(meta.get("labels") or {}, ns)
-    pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-    for key in ("containers", "initContainers"):
-        for container in pod.get(key) or []:
-            if isinstance(container, dict) and container.get("image"):
-                finder.image(str(container["image"]), ns)
+    ns = obj.metadata.namespace
+    finder.labels(obj.metadata.labels or {}, ns)
+    pod = obj.spec.template.spec
+    for containers in (pod.containers, pod.initContainers):
+        for container in containers or ():
+            if container.image:
+                finder.image(container.image, ns)
 
 
 def is_system(namespace: str) -> bool:
