@@ -145,9 +145,17 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+_STOP_ORDER = ("kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd")
+"""Clients of the API server first, the server next, etcd last (an upgrade restarts the control
+plane after kwok, so the order the processes were recorded in is not this one)."""
+
+
+def _stop_rank(component: str) -> int:
+    return _STOP_ORDER.index(component) if component in _STOP_ORDER else -1
+
+
 def _teardown(state: SandboxState, directory: Path) -> None:
-    # kwok first (it writes through the API server), etcd last.
-    for name in reversed(list(state.processes)):
+    for name in sorted(state.processes, key=_stop_rank):
         _process.stop(state.processes[name])
     shutil.rmtree(directory, ignore_errors=True)
 

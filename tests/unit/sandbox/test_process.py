@@ -20,7 +20,7 @@ def test_start_records_and_stop_ends_the_whole_group(tmp_path: Path) -> None:
         time.sleep(0.05)
     children = psutil.Process(rec.pid).children(recursive=True)
     assert _process.alive(rec) and children
-    _process.stop(rec, timeout=1.0)
+    assert _process.stop(rec, timeout=1.0) is _process.Stopped.KILLED
     assert not _process.alive(rec)
     time.sleep(0.2)
     assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
@@ -31,10 +31,11 @@ def test_a_recycled_pid_is_not_mistaken_for_the_process(tmp_path: Path) -> None:
     impostor = rec.model_copy(update={"create_time": rec.create_time - 1000})
     assert _process.alive(rec)
     assert not _process.alive(impostor)
-    _process.stop(impostor)  # must not touch the real one
+    assert _process.stop(impostor) is _process.Stopped.NOT_RUNNING  # the real one untouched
     assert _process.alive(rec)
-    _process.stop(rec)
+    assert _process.stop(rec) is _process.Stopped.TERMINATED  # sleep ends on SIGTERM
     assert not _process.alive(rec)
+    assert _process.stop(rec) is _process.Stopped.NOT_RUNNING
 
 
 def test_log_tail_returns_the_last_lines(tmp_path: Path) -> None:
