@@ -77,9 +77,8 @@ def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     try:
         yield home
     finally:
-        for name in sb.names():  # whatever a test left behind
-            with contextlib.suppress(Exception):
-                sb.down(name)
+        with contextlib.suppress(Exception):  # whatever a test left behind; each is attempted
+            sb.down_many(sb.names())
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,12 +151,13 @@ _STOP_ORDER = ("kwok", "kube-scheduler", "kube-controller-manager", "kube-apiser
 plane after kwok, so the order the processes were recorded in is not this one)."""
 
 
-def _stop_rank(component: str) -> int:
-    return _STOP_ORDER.index(component) if component in _STOP_ORDER else -1
+def stop_order(components: Iterable[str]) -> list[str]:
+    """``components`` in the order to stop them (any not named above first)."""
+    return sorted(components, key=lambda c: _STOP_ORDER.index(c) if c in _STOP_ORDER else -1)
 
 
 def _teardown(state: SandboxState, directory: Path) -> None:
-    for name in sorted(state.processes, key=_stop_rank):
+    for name in stop_order(state.processes):
         _process.stop(state.processes[name])
     shutil.rmtree(directory, ignore_errors=True)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psutil
 
-from kubecurrent.sandbox import _process
+from kubecurrent.sandbox import _cluster, _process
 
 
 def test_start_records_and_stop_ends_the_whole_group(tmp_path: Path) -> None:
@@ -45,3 +45,18 @@ def test_log_tail_returns_the_last_lines(tmp_path: Path) -> None:
         time.sleep(0.05)
     assert _process.log_tail(rec, lines=3).splitlines() == ["98", "99", "100"]
     assert _process.rss_bytes(rec) == 0
+
+
+def test_a_sandbox_stops_the_api_servers_clients_first_and_etcd_last() -> None:
+    # After a control-plane upgrade the processes are recorded in this order: etcd, kwok, then
+    # the restarted control plane. Stopping must not follow it (the API server would wait on
+    # kwok's watches); a component the list does not know goes first.
+    recorded = ["etcd", "kwok", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]
+    assert _cluster.stop_order([*recorded, "extra"]) == [
+        "extra",
+        "kwok",
+        "kube-scheduler",
+        "kube-controller-manager",
+        "kube-apiserver",
+        "etcd",
+    ]
