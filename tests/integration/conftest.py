@@ -11,7 +11,8 @@ import contextlib
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,9 +77,8 @@ def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     try:
         yield home
     finally:
-        for name in sb.names():  # whatever a test left behind
-            with contextlib.suppress(Exception):
-                sb.down(name)
+        with contextlib.suppress(Exception):  # whatever a test left behind; each is attempted
+            sb.down_many(sb.names())
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -92,6 +92,31 @@ def start_sandbox(
     parsed = tuple(sb.parse_pool(p, sb.release_of(version)) for p in pools)
     sb.up(sb.UpOptions(name, version, parsed, timeout=300))
     return SessionSandbox(name, home)
+
+
+def start_sandboxes(
+    home: Path, specs: Sequence[tuple[str, str, tuple[str, ...]]]
+) -> list[SessionSandbox]:
+    """Sandboxes (name, version, pools) started side by side; all of them or none."""
+    options = [
+        sb.UpOptions(
+            name,
+            version,
+            tuple(sb.parse_pool(p, sb.release_of(version)) for p in pools),
+            timeout=300,
+        )
+        for name, version, pools in specs
+    ]
+    return [SessionSandbox(s.name, home) for s in sb.up_many(options)]
+
+
+def side_by_side(*calls: Callable[[], object]) -> None:
+    """Run ``calls`` in threads (e.g. a cloud double's ``start_sandbox`` for several clusters);
+    every call runs to its end, then the first failure is raised."""
+    with ThreadPoolExecutor(max_workers=len(calls) or 1) as pool:
+        futures = [pool.submit(call) for call in calls]
+    for future in futures:
+        future.result()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from kubecurrent.sandbox._components import HELM, all_components, offered_patches, release_of
     from kubecurrent.sandbox._control_plane import server_version
     from kubecurrent.sandbox._fleet import FleetSpec, load_spec
+    from kubecurrent.sandbox._many import down_many, up_many
     from kubecurrent.sandbox._nodes import POOL_LABEL, node_manifest, parse_pool
     from kubecurrent.sandbox._provider import SandboxProvider, recover_sandbox, sandbox_for_server
     from kubecurrent.sandbox._report import status, summary
@@ -34,6 +35,7 @@ __all__ = [
     "binary_path",
     "build",
     "down",
+    "down_many",
     "kube_binary",
     "load",
     "load_spec",
@@ -51,6 +53,7 @@ __all__ = [
     "status",
     "summary",
     "up",
+    "up_many",
     "upgrade",
 ]
 
@@ -70,6 +73,7 @@ if not TYPE_CHECKING:
             "binary_path": "_build",
             "build": "_build:build_component",
             "down": "_cluster",
+            "down_many": "_many",
             "kube_binary": "_build",
             "load": "_state",
             "load_spec": "_fleet",
@@ -87,6 +91,7 @@ if not TYPE_CHECKING:
             "status": "_report",
             "summary": "_report",
             "up": "_cluster",
+            "up_many": "_many",
             "upgrade": "_upgrade",
         },
     )

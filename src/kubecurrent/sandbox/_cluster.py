@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,9 +146,18 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+_STOP_ORDER = ("kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd")
+"""Clients of the API server first, the server next, etcd last (an upgrade restarts the control
+plane after kwok, so the order the processes were recorded in is not this one)."""
+
+
+def stop_order(components: Iterable[str]) -> list[str]:
+    """``components`` in the order to stop them (any not named above first)."""
+    return sorted(components, key=lambda c: _STOP_ORDER.index(c) if c in _STOP_ORDER else -1)
+
+
 def _teardown(state: SandboxState, directory: Path) -> None:
-    # kwok first (it writes through the API server), etcd last.
-    for name in reversed(list(state.processes)):
+    for name in stop_order(state.processes):
         _process.stop(state.processes[name])
     shutil.rmtree(directory, ignore_errors=True)
 

@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kubecurrent.errors import UsageError
-from kubecurrent.sandbox import _cluster, _kubeconfig
+from kubecurrent.sandbox import _cluster, _kubeconfig, _many
 from kubecurrent.sandbox._components import release_of
 from kubecurrent.sandbox._nodes import parse_pool
 from kubecurrent.sandbox._paths import DATA_DIR, sandbox_home
@@ -64,20 +64,13 @@ def load_spec(path: Path | None = None) -> FleetSpec:
 def up(
     spec: FleetSpec, timeout: float, on_started: Callable[[SandboxState], None]
 ) -> list[SandboxState]:
-    """Start every cluster of the fleet, one after the other; all or nothing."""
-    started: list[SandboxState] = []
-    try:
-        for cluster in spec.clusters:
-            release = release_of(cluster.version)
-            pools = tuple(parse_pool(p, release) for p in cluster.pools)
-            opts = _cluster.UpOptions(cluster.name, cluster.version, pools, spec.name, timeout)
-            state = _cluster.up(opts)
-            started.append(state)
-            on_started(state)
-    except BaseException:
-        for state in started:
-            _cluster.down(state.name)
-        raise
+    """Start every cluster of the fleet side by side; all or nothing."""
+    options = []
+    for cluster in spec.clusters:
+        release = release_of(cluster.version)
+        pools = tuple(parse_pool(p, release) for p in cluster.pools)
+        options.append(_cluster.UpOptions(cluster.name, cluster.version, pools, spec.name, timeout))
+    started = _many.up_many(options, on_started)
     write_kubeconfig(spec.name)
     return started
 
@@ -103,6 +96,6 @@ def write_kubeconfig(fleet: str) -> Path:
 
 
 def down(fleet: str) -> list[str]:
-    stopped = [_cluster.down(s.name).name for s in members(fleet)]
+    stopped = _many.down_many(s.name for s in members(fleet))
     kubeconfig_path(fleet).unlink(missing_ok=True)
     return stopped

@@ -7,6 +7,7 @@ Each runs in its own session (process group), so stopping it also stops anything
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import signal
 import subprocess
@@ -66,7 +67,7 @@ def start(
 def _reap(pid: int) -> None:
     child = _CHILDREN.get(pid)
     if child is not None and child.poll() is not None:
-        del _CHILDREN[pid]
+        _CHILDREN.pop(pid, None)  # another thread may have reaped it just now
 
 
 def alive(record: ProcessRecord) -> bool:
@@ -80,21 +81,33 @@ def alive(record: ProcessRecord) -> bool:
         return False
 
 
-def stop(record: ProcessRecord, timeout: float = 15.0) -> None:
+class Stopped(enum.Enum):
+    """How ``stop`` ended a process."""
+
+    NOT_RUNNING = "not-running"
+    """It had already exited (or the record names another process now)."""
+    TERMINATED = "terminated"
+    """It exited on SIGTERM within the grace period."""
+    KILLED = "killed"
+    """It outlived the grace period and was killed with SIGKILL."""
+
+
+def stop(record: ProcessRecord, timeout: float = 15.0) -> Stopped:
     """Stop the process and its group: SIGTERM, then SIGKILL after ``timeout`` seconds."""
     if not alive(record):
-        return
+        return Stopped.NOT_RUNNING
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(record.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not alive(record):
-            return
-        time.sleep(0.1)
+            return Stopped.TERMINATED
+        time.sleep(0.05)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(record.pid, signal.SIGKILL)
     while alive(record):
         time.sleep(0.05)
+    return Stopped.KILLED
 
 
 def rss_bytes(record: ProcessRecord) -> int:

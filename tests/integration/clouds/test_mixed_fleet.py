@@ -22,6 +22,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ from kubecurrent import sandbox as sb
 from kubecurrent.rollout import Store
 from tests.integration.aks.conftest import aks_double  # noqa: F401 (fixture)
 from tests.integration.aks.double import AksDouble, PoolSpec
-from tests.integration.conftest import start_sandbox
+from tests.integration.conftest import SessionSandbox, side_by_side, start_sandbox
 from tests.integration.eks.conftest import eks_double  # noqa: F401 (fixture)
 from tests.integration.eks.double import EksDouble, NodegroupSpec
 from tests.integration.gke.conftest import gke_double  # noqa: F401 (fixture)
@@ -63,50 +64,60 @@ def fleet_file(
     sandbox_home: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Path]:
-    eks_double.start_sandbox("mix-eks", "1.36")
-    eks_double.add_cluster("shop-eks", REGION, "mix-eks", nodegroups=[NodegroupSpec("general", 1)])
-    gke_double.start_sandbox("mix-gke", "1.36")
-    gke_double.add_cluster(
-        "shop", "europe-west1", "shop-gke", "mix-gke", pools=[GkePool("pool", 1)]
-    )
-    aks_double.start_sandbox("mix-aks", "1.36")
-    aks_double.add_cluster(
-        "shop-aks", "sub-mix", "rg-mix", "mix-aks", pools=[PoolSpec("system", 1, mode="System")]
-    )
-    lab = start_sandbox(sandbox_home, "mix-lab", "1.36", pools=("default=1",))
-    context = yaml.safe_load(lab.kubeconfig.read_text())["current-context"]
-    path = tmp_path_factory.mktemp("mixed") / "fleet.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "clusters": [
-                    {
-                        "name": "lab",
-                        "kubeconfig": str(lab.kubeconfig),
-                        "context": context,
-                        "labels": {"ring": "canary"},
-                    },
-                    {"eks": {"region": REGION, "name": "shop-eks"}, "labels": {"ring": "main"}},
-                    {
-                        "gke": {"project": "shop", "location": "europe-west1", "name": "shop-gke"},
-                        "labels": {"ring": "main"},
-                    },
-                    {
-                        "aks": {
-                            "subscription": "sub-mix",
-                            "resourceGroup": "rg-mix",
-                            "name": "shop-aks",
-                        },
-                        "labels": {"ring": "main"},
-                    },
-                ]
-            }
-        )
-    )
     try:
+        side_by_side(  # the four sandboxes start together; each double stops its own
+            partial(eks_double.start_sandbox, "mix-eks", "1.36"),
+            partial(gke_double.start_sandbox, "mix-gke", "1.36"),
+            partial(aks_double.start_sandbox, "mix-aks", "1.36"),
+            partial(start_sandbox, sandbox_home, "mix-lab", "1.36", pools=("default=1",)),
+        )
+        lab = SessionSandbox("mix-lab", sandbox_home)
+        eks_double.add_cluster(
+            "shop-eks", REGION, "mix-eks", nodegroups=[NodegroupSpec("general", 1)]
+        )
+        gke_double.add_cluster(
+            "shop", "europe-west1", "shop-gke", "mix-gke", pools=[GkePool("pool", 1)]
+        )
+        aks_double.add_cluster(
+            "shop-aks", "sub-mix", "rg-mix", "mix-aks", pools=[PoolSpec("system", 1, mode="System")]
+        )
+        context = yaml.safe_load(lab.kubeconfig.read_text())["current-context"]
+        path = tmp_path_factory.mktemp("mixed") / "fleet.yaml"
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "clusters": [
+                        {
+                            "name": "lab",
+                            "kubeconfig": str(lab.kubeconfig),
+                            "context": context,
+                            "labels": {"ring": "canary"},
+                        },
+                        {"eks": {"region": REGION, "name": "shop-eks"}, "labels": {"ring": "main"}},
+                        {
+                            "gke": {
+                                "project": "shop",
+                                "location": "europe-west1",
+                                "name": "shop-gke",
+                            },
+                            "labels": {"ring": "main"},
+                        },
+                        {
+                            "aks": {
+                                "subscription": "sub-mix",
+                                "resourceGroup": "rg-mix",
+                                "name": "shop-aks",
+                            },
+                            "labels": {"ring": "main"},
+                        },
+                    ]
+                }
+            )
+        )
         yield path
     finally:
-        sb.down("mix-lab")
+        if sb.load("mix-lab") is not None:  # the doubles stop their own sandboxes
+            sb.down("mix-lab")
 
 
 def kubecurrent(

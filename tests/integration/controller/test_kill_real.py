@@ -42,7 +42,7 @@ from kubecurrent import sandbox as sb
 from kubecurrent.errors import UsageError
 from kubecurrent.kubestate import FleetUpgrade, KubeStore, MemberCluster, install_crds
 from kubecurrent.rollout import ClusterState, Entity, RolloutState, StepState, WaveState
-from tests.integration.conftest import SessionSandbox, guard, start_sandbox, wait_for
+from tests.integration.conftest import SessionSandbox, guard, start_sandboxes, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -159,18 +159,17 @@ class PdbWatch:
 @contextlib.contextmanager
 def members(home: Path) -> Iterator[dict[str, SessionSandbox]]:
     """Four member sandboxes at ``FROM`` (three kwok nodes each) with the web workload."""
-    boxes: dict[str, SessionSandbox] = {}
+    started = start_sandboxes(home, [(name, FROM, ("default=3",)) for name in MEMBERS])
+    boxes = {box.name: box for box in started}
     try:
-        for name in MEMBERS:
-            boxes[name] = start_sandbox(home, name, FROM, pools=("default=3",))
-            deploy_web(boxes[name].client())
-        for box in boxes.values():
+        for box in started:
+            deploy_web(box.client())
+        for box in started:
             wait_for(partial(web_settled, box.client()), f"{box.name}: web ready, PDB observed")
         yield boxes
     finally:
-        for name in boxes:
-            with contextlib.suppress(Exception):
-                sb.down(name)
+        with contextlib.suppress(Exception):
+            sb.down_many(boxes)
 
 
 def server_minor(box: SessionSandbox) -> str:

@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import boto3
@@ -25,7 +26,7 @@ import yaml
 
 from kubecurrent import sandbox as sb
 from kubecurrent.rollout import Store
-from tests.integration.conftest import SessionSandbox
+from tests.integration.conftest import SessionSandbox, side_by_side
 from tests.integration.execute.conftest import AvailabilityWatch, deploy_web
 
 from .double import AddonSpec, EksDouble, NodegroupSpec
@@ -39,9 +40,9 @@ MIN_AVAILABLE = 3
 
 @pytest.fixture(scope="module")
 def fleet(eks_double: EksDouble, sandbox_home: Path) -> Iterator[dict[str, SessionSandbox]]:
+    side_by_side(*(partial(eks_double.start_sandbox, *box) for box in CLUSTERS.values()))
     boxes = {}
-    for cluster, (sandbox, version) in CLUSTERS.items():
-        eks_double.start_sandbox(sandbox, version)
+    for cluster, (sandbox, _version) in CLUSTERS.items():
         eks_double.add_cluster(
             cluster,
             REGION,

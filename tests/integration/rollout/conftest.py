@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from kubecurrent import sandbox as sb
-from tests.integration.conftest import SessionSandbox, guard, start_sandbox
+from tests.integration.conftest import SessionSandbox, guard, start_sandboxes
 
 
 @dataclass(frozen=True)
@@ -61,15 +61,13 @@ def sandbox_fleet(
     spec: Sequence[tuple[str, str, tuple[str, ...], dict[str, str]]],
 ) -> Iterator[Fleet]:
     """Sandboxes (name, version, pools, labels), stopped afterwards whatever happens."""
-    members: list[FleetMember] = []
+    boxes = start_sandboxes(home, [(name, version, pools) for name, version, pools, _ in spec])
+    members = [FleetMember(box, labels) for box, (*_, labels) in zip(boxes, spec, strict=True)]
     try:
-        for name, version, pools, labels in spec:
-            members.append(FleetMember(start_sandbox(home, name, version, pools), labels))
         yield Fleet(members, write_fleet(members, tmp / "fleet.yaml"), tmp / "rollouts.db")
     finally:
-        for m in members:
-            with contextlib.suppress(Exception):
-                sb.down(m.box.name)
+        with contextlib.suppress(Exception):
+            sb.down_many(b.name for b in boxes if sb.load(b.name) is not None)
 
 
 def rollout_cmd(fleet: Fleet, *args: str) -> list[str]:

@@ -15,22 +15,25 @@ from kubecurrent.catalog import load_catalog
 from kubecurrent.execute import Clock
 from kubecurrent.rollout import ClusterRef, Engine, Store, create, load_strategy, snapshot
 from kubecurrent.runner import RunSettings, SandboxAwareRun
-from tests.integration.conftest import guard, start_sandbox
+from tests.integration.conftest import guard, start_sandbox, start_sandboxes
 from tests.integration.rollout.conftest import Fleet, FleetMember, run_rollout, write_fleet
 
 
 def test_failure_budget_halts_or_marks_the_failed_cluster_and_goes_on(
     sandbox_home: Path, tmp_path: Path
 ) -> None:
-    doomed = start_sandbox(sandbox_home, "bd-a-gone", "1.36", ("default=1",))
-    guard(doomed, doomed.kubeconfig)
-    kept = Path(shutil.copy(doomed.kubeconfig, tmp_path / "gone.kubeconfig"))
-    sb.down(doomed.name)
-    live = [
-        start_sandbox(sandbox_home, "bd-b", "1.36", ("default=2@1.35.4",)),
-        start_sandbox(sandbox_home, "bd-c", "1.36", ("default=2@1.35.4",)),
-    ]
+    doomed, *live = start_sandboxes(
+        sandbox_home,
+        [
+            ("bd-a-gone", "1.36", ("default=1",)),
+            ("bd-b", "1.36", ("default=2@1.35.4",)),
+            ("bd-c", "1.36", ("default=2@1.35.4",)),
+        ],
+    )
     try:
+        guard(doomed, doomed.kubeconfig)
+        kept = Path(shutil.copy(doomed.kubeconfig, tmp_path / "gone.kubeconfig"))
+        sb.down(doomed.name)
         members = [FleetMember(b, {"env": "prod"}) for b in live]
         path = write_fleet(members, tmp_path / "fleet.yaml")
         data = yaml.safe_load(path.read_text())
@@ -77,8 +80,7 @@ def test_failure_budget_halts_or_marks_the_failed_cluster_and_goes_on(
         assert states == {"bd-a-gone": "failed", "bd-b": "done", "bd-c": "done"}
         assert status["state"] == "done" and "bd-a-gone" in status["detail"]
     finally:
-        for box in live:
-            sb.down(box.name)
+        sb.down_many(b.name for b in (doomed, *live) if sb.load(b.name) is not None)
 
 
 class ControlledClock:

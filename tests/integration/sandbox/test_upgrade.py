@@ -12,7 +12,7 @@ from lightkube.resources.core_v1 import ConfigMap, Node
 
 from kubecurrent import sandbox as sb
 from kubecurrent.errors import SandboxStateError, UsageError
-from kubecurrent.sandbox import _launch
+from kubecurrent.sandbox import _launch, _process
 from tests.integration.conftest import start_sandbox, wait_for
 
 
@@ -50,6 +50,15 @@ def test_upgrade_136_to_137_keeps_objects_and_serves_137(sandbox_home: Path) -> 
             "nodes Ready after the upgrade",
         )
         assert any("v1.36.3 -> v1.37.2" in e for e in sb.require(box.name).events)
+
+        # The API server ends kwok's open watches when told to stop: it exits on SIGTERM, well
+        # within the grace period, instead of being killed after it (every swap would wait).
+        processes = sb.require(box.name).processes
+        assert _process.alive(processes["kwok"])
+        for component in ("kube-scheduler", "kube-controller-manager"):
+            _process.stop(processes[component])
+        stopped = _process.stop(processes["kube-apiserver"], timeout=10)
+        assert stopped is _process.Stopped.TERMINATED
     finally:
         sb.down(box.name)
 

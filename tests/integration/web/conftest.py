@@ -239,7 +239,7 @@ def _wait_collected(url: str, server: subprocess.Popen[bytes], log: Path) -> Non
             data = httpx.get(f"{url}/api/clusters", headers=headers, timeout=5).json()
             if data.get("collectedAt"):
                 return
-        time.sleep(0.5)
+        time.sleep(0.2)
     pytest.fail(f"the dashboard did not collect the fleet in 120s:\n{log.read_text()}")
 
 

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from kubecurrent import sandbox as sb
-from tests.integration.conftest import start_sandbox
+from tests.integration.conftest import start_sandboxes
 from tests.integration.rollout.conftest import FleetMember, write_fleet
 from tests.integration.web.conftest import (
     OPERATOR,
@@ -53,21 +53,17 @@ class Upgrades:
 @pytest.fixture(scope="module")
 def upgrades(sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upgrades]:
     work = tmp_path_factory.mktemp("upgrades")
-    started: list[str] = []
+    envs = {DEV: "dev", PROD: "prod"}
+    boxes = start_sandboxes(sandbox_home, [(n, "1.36", ("default=2@1.35.4",)) for n in envs])
     try:
-        members = []
-        for name, env in ((DEV, "dev"), (PROD, "prod")):
-            box = start_sandbox(sandbox_home, name, "1.36", ("default=2@1.35.4",))
-            started.append(name)
-            members.append(FleetMember(box, {"env": env}))
+        members = [FleetMember(box, {"env": envs[box.name]}) for box in boxes]
         fleet = write_fleet(members, work / "fleet.yaml")
         state = work / "rollouts.db"
         args = ["--fleet", str(fleet), "--users", str(write_users(work / "users.yaml"))]
         with run_serve(work, [*args, "--state", str(state)]) as (url, _log):
             yield Upgrades(url, state, work / "audit.jsonl")
     finally:
-        for name in started:
-            sb.down(name)
+        sb.down_many(envs)
 
 
 @pytest.fixture
