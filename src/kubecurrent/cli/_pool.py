@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -38,16 +38,25 @@ def workers_for(count: int, cores: int | None = None, load: float | None = None)
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         return 1
-    cores = len(os.sched_getaffinity(0)) if cores is None else cores
+    cores = _cores() if cores is None else cores
     load = os.getloadavg()[0] if load is None else load
     if load >= cores:
         return 1
     return max(1, min(cores, count // MIN_PER_WORKER))
 
 
+def enough_inputs() -> int:
+    """How many inputs are enough for ``workers_for`` to use every core (more change nothing)."""
+    return MIN_PER_WORKER * _cores()
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
 @contextmanager
 def ordered_map(
-    work: Callable[[In], Out], items: Sequence[In], workers: int
+    work: Callable[[In], Out], items: Iterable[In], workers: int
 ) -> Iterator[Iterable[Out]]:
     """``map(work, items)``, on ``workers`` processes when more than one; start the pool before
     any thread (a progress bar's) so the fork copies none. Each item is handed to a worker on
