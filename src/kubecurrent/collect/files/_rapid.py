@@ -460,8 +460,12 @@ def _from_identity(
         data.update(body(api_version, kind))
     meta = found.metadata
     if isinstance(meta, _Meta):
-        names = {"name": meta.name, "namespace": meta.namespace}
-        data["metadata"] = {k: _string(v) for k, v in names.items() if v is not msgspec.UNSET}
+        named: dict[str, str] = {}
+        if meta.name is not msgspec.UNSET:
+            named["name"] = _string(meta.name)
+        if meta.namespace is not msgspec.UNSET:
+            named["namespace"] = _string(meta.namespace)
+        data["metadata"] = named
     elif meta is not msgspec.UNSET:
         raise _Unsure
     return Document(data, name, line, source, complete=False)
@@ -494,7 +498,7 @@ def _plain(value: Any) -> bool:
 
 def _string(value: Any) -> str:
     """``value`` when the full reader would read the same one-line string."""
-    if not isinstance(value, str) or _typed(value):
+    if value.__class__ is not str or _typed(value):
         raise _Unsure
     return value
 
