@@ -88,3 +88,54 @@ def test_the_plan_command_loads_no_template_engine_scanner_or_cluster_client() -
         "assert '<html' in render_html(FleetPlan(target='1.34', clusters=(), groups=()))"
     )
     assert "jinja2" in _modules_after(code, ("jinja2",))
+
+
+SCAN_PATH_MUST_NOT_LOAD = (
+    "pydantic",
+    "pydantic_core",
+    "importlib.metadata",
+    "email",
+    "secrets",
+    "fractions",
+    "kubecurrent.catalog._load",
+    "kubecurrent.catalog._common",
+    "kubecurrent.model.fields",
+    "multiprocessing",
+    "tarfile",
+)
+
+
+def test_a_file_scan_loads_no_pydantic_no_metadata_reader_and_no_catalog_models(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "ing.yaml").write_text(
+        "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: web\n"
+    )
+    (tmp_path / "pdb.yaml").write_text(
+        "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: p\n"
+    )
+    code = (
+        "import json, sys\n"
+        "from kubecurrent.cli import main\n"
+        "out = sys.stdout\n"
+        "sys.stdout = open('/dev/null', 'w')\n"
+        "try:\n"
+        f"    main(['scan', 'files', {str(tmp_path)!r}, '--target', '1.37', '-o', 'json'])\n"
+        "except SystemExit as exc:\n"
+        "    sys.stdout = out\n"
+        "    print('exit', exc.code)"
+    )
+    _modules_after(code, ("kubecurrent",))  # the first scan may build the catalog's cache
+    probe = f"{code}\nprint(sorted(m for m in sys.modules if m.startswith({SCAN_PATH_MUST_NOT_LOAD!r})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    *_, status, loaded = out.stdout.strip().splitlines()
+    assert status == "exit 4", out.stdout + out.stderr  # the scan ran and found removed APIs
+    assert ast.literal_eval(loaded) == []
+
+
+def test_the_version_is_written_once_and_the_distribution_reports_it() -> None:
+    from importlib.metadata import version
+
+    import kubecurrent
+
+    assert version("kubecurrent") == kubecurrent.__version__

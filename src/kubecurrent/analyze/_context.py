@@ -119,20 +119,33 @@ def location(doc: Document) -> Location:
     return Location(file=doc.file, line=doc.line, rendered_from=doc.rendered_from)
 
 
-def finding(doc: Document, rule: str, status: Status, message: str, **extra: object) -> Finding:
-    """A finding about ``doc``; ``extra`` fills the optional Finding fields."""
-    severity = extra.pop("severity", None) or severity_for(status)
-    return Finding.model_validate(
-        {
-            "rule": rule,
-            "severity": severity,
-            "status": status,
-            "object": object_ref(doc),
-            "location": location(doc),
-            "source": doc.source,
-            "message": message,
-            **extra,
-        }
+def finding(
+    doc: Document,
+    rule: str,
+    status: Status,
+    message: str,
+    *,
+    severity: Severity | None = None,
+    deprecated_in: str | None = None,
+    removed_in: str | None = None,
+    fix_by: str | None = None,
+    replacement: str | None = None,
+    remediation: str = "",
+) -> Finding:
+    """A finding about ``doc``; the severity follows ``status`` unless given."""
+    return Finding(
+        rule=rule,
+        severity=severity or severity_for(status),
+        status=status,
+        object=object_ref(doc),
+        location=location(doc),
+        source=doc.source,
+        message=message,
+        deprecated_in=deprecated_in,
+        removed_in=removed_in,
+        fix_by=fix_by,
+        replacement=replacement,
+        remediation=remediation,
     )
 
 

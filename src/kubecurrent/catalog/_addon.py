@@ -13,8 +13,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from kubecurrent.catalog._common import Frozen, Name, Sourced, Sources
-from kubecurrent.catalog._dotted import DottedField, DottedVersion
-from kubecurrent.model import MinorField
+from kubecurrent.catalog._dotted import DottedVersion
+from kubecurrent.catalog._fields import DottedField
+from kubecurrent.model.fields import MinorField
 
 Category = Literal[
     "monitoring",

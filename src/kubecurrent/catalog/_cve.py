@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from kubecurrent.catalog._common import Frozen, Sourced
-from kubecurrent.catalog._dotted import DottedField, RangeField
+from kubecurrent.catalog._fields import DottedField, RangeField
 
 Severity = Literal["low", "medium", "high", "critical", "unknown"]
 

@@ -15,9 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import total_ordering
-from typing import Annotated
-
-from pydantic import BeforeValidator, PlainSerializer
 
 _DOTTED_RE = re.compile(r"^v?(?P<nums>\d+(?:\.\d+){0,3})(?P<suffix>[-+][0-9A-Za-z.+-]+)?$")
 
@@ -108,23 +105,3 @@ class VersionRange:
         if self.high is None:
             return f">= {self.low}"
         return f"{self.low} - {self.high}"
-
-
-def _parse_dotted(value: object) -> DottedVersion:
-    if isinstance(value, DottedVersion):
-        return value
-    if isinstance(value, float | int):  # YAML reads an unquoted 1.10 as the float 1.1
-        raise ValueError(f"write the version {value!r} in quotes, e.g. '1.10'")
-    return DottedVersion.parse(str(value))
-
-
-def _parse_range(value: object) -> VersionRange:
-    return value if isinstance(value, VersionRange) else VersionRange.parse(str(value))
-
-
-DottedField = Annotated[
-    DottedVersion, BeforeValidator(_parse_dotted), PlainSerializer(str, return_type=str)
-]
-RangeField = Annotated[
-    VersionRange, BeforeValidator(_parse_range), PlainSerializer(str, return_type=str)
-]

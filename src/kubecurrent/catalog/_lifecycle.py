@@ -13,16 +13,19 @@ whenever shipped.
 
 from __future__ import annotations
 
-import json
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+import msgspec
 
-from kubecurrent.catalog._common import Frozen
 from kubecurrent.errors import CatalogError
-from kubecurrent.model import MinorField, MinorVersion
+from kubecurrent.model import MinorVersion
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
 
 LIFECYCLE_FILE = "lifecycle.json"
 Component = Literal[
@@ -30,7 +33,8 @@ Component = Literal[
 ]
 
 
-class ModuleSource(Frozen):
+@dataclass(frozen=True, slots=True)
+class ModuleSource:
     """Where one fact was read: ``k8s.io/api@v0.37.2`` and the file inside the module."""
 
     module: str
@@ -45,26 +49,33 @@ class ModuleSource(Frozen):
         return f"https://proxy.golang.org/{self.module}/@v/{self.version}.zip"
 
 
-class ShippedRange(Frozen):
+@dataclass(frozen=True, slots=True)
+class ShippedRange:
     """Consecutive releases (inclusive) whose module carried the type."""
 
-    first: MinorField
-    last: MinorField
+    first: MinorVersion
+    last: MinorVersion
 
     def __contains__(self, minor: object) -> bool:
         return isinstance(minor, MinorVersion) and self.first <= minor <= self.last
 
 
-class LifecycleApi(Frozen):
+@dataclass(frozen=True, slots=True)
+class LifecycleApi:
     """One kind of one group/version, as upstream declares it."""
 
     group: str
-    version: str = Field(pattern=r"^v\d+((alpha|beta)\d+)?$")
+    version: str
+    """``v1``, ``v1beta2``, ``v2alpha1`` (checked when read)."""
     kind: str
     component: Component
-    introduced: MinorField | None = None
-    deprecated: MinorField | None = None
-    removed: MinorField | None = None
+    shipped: tuple[ShippedRange, ...]
+    """At least one range (checked when read)."""
+    source: ModuleSource
+    """The newest release's file the lifecycle tags (or the registration) were read from."""
+    introduced: MinorVersion | None = None
+    deprecated: MinorVersion | None = None
+    removed: MinorVersion | None = None
     replacement: str | None = None
     """apiVersion upstream names as the replacement."""
     replacement_kind: str | None = None
@@ -72,9 +83,6 @@ class LifecycleApi(Frozen):
     resource: bool = True
     """False for kinds upstream does not serve as a REST resource (no ``+genclient`` tag):
     subresources such as ``Scale``, review payloads such as ``AdmissionReview``."""
-    shipped: tuple[ShippedRange, ...] = Field(min_length=1)
-    source: ModuleSource
-    """The newest release's file the lifecycle tags (or the registration) were read from."""
 
     @property
     def api_version(self) -> str:
@@ -119,16 +127,19 @@ class LifecycleApi(Frozen):
         return min(last, self.removed.offset(-1)) if self.removed is not None else last
 
 
-class LifecycleRelease(Frozen):
+@dataclass(frozen=True, slots=True)
+class LifecycleRelease:
     """One release the generator read, and the module versions it read for it."""
 
-    version: MinorField
-    prerelease: bool = False
+    version: MinorVersion
     modules: dict[str, str]
+    prerelease: bool = False
 
 
-class Lifecycle(Frozen):
-    """The whole generated file."""
+@dataclass(frozen=True)
+class Lifecycle:
+    """The whole generated file (plain records: a file scan reads it without pydantic; the
+    catalog's pydantic models hold it through ``__get_pydantic_core_schema__``)."""
 
     generated_by: str
     releases: tuple[LifecycleRelease, ...]
@@ -177,13 +188,143 @@ class Lifecycle(Frozen):
             found.setdefault((a.group, a.version), []).append(a)
         return {k: tuple(v) for k, v in found.items()}
 
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """As a field of a pydantic model (``Catalog.lifecycle``): read from and written as the
+        generated file's shape, only when such a model is built."""
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(
+            lambda v: v if isinstance(v, Lifecycle) else lifecycle_from_data(v, "lifecycle"),
+            serialization=core_schema.plain_serializer_function_ser_schema(lifecycle_data),
+        )
+
+
+# The generated file's shape, checked by msgspec when read (unknown keys are errors).
+_Minor = Annotated[str, msgspec.Meta(pattern=r"^\d+\.\d+$")]
+
+
+class _Source(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    module: str
+    version: str
+    file: str
+
+
+class _Range(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    first: _Minor
+    last: _Minor
+
+
+class _Api(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    group: str
+    version: Annotated[str, msgspec.Meta(pattern=r"^v\d+((alpha|beta)\d+)?$")]
+    kind: str
+    component: Component
+    shipped: Annotated[tuple[_Range, ...], msgspec.Meta(min_length=1)]
+    source: _Source
+    introduced: _Minor | None = None
+    deprecated: _Minor | None = None
+    removed: _Minor | None = None
+    replacement: str | None = None
+    replacement_kind: str | None = None
+    resource: bool = True
+
+
+class _Release(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    version: _Minor
+    modules: dict[str, str]
+    prerelease: bool = False
+
+
+class _File(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    generated_by: str
+    releases: tuple[_Release, ...]
+    apis: tuple[_Api, ...]
+
+
+@lru_cache(maxsize=256)
+def _parse(text: str) -> MinorVersion:
+    """A few dozen distinct minors are written a thousand times in the file."""
+    return MinorVersion.parse(text)
+
+
+def _minor(text: str | None) -> MinorVersion | None:
+    return _parse(text) if text is not None else None
+
+
+def _text(minor: MinorVersion | None) -> str | None:
+    return str(minor) if minor is not None else None
+
+
+def _from_file(f: _File) -> Lifecycle:
+    parse = _parse
+    return Lifecycle(
+        generated_by=f.generated_by,
+        releases=tuple(
+            LifecycleRelease(parse(r.version), r.modules, r.prerelease) for r in f.releases
+        ),
+        apis=tuple(
+            LifecycleApi(
+                group=a.group,
+                version=a.version,
+                kind=a.kind,
+                component=a.component,
+                shipped=tuple(ShippedRange(parse(r.first), parse(r.last)) for r in a.shipped),
+                source=ModuleSource(a.source.module, a.source.version, a.source.file),
+                introduced=_minor(a.introduced),
+                deprecated=_minor(a.deprecated),
+                removed=_minor(a.removed),
+                replacement=a.replacement,
+                replacement_kind=a.replacement_kind,
+                resource=a.resource,
+            )
+            for a in f.apis
+        ),
+    )
+
+
+def _to_file(lc: Lifecycle) -> _File:
+    return _File(
+        generated_by=lc.generated_by,
+        releases=tuple(_Release(str(r.version), r.modules, r.prerelease) for r in lc.releases),
+        apis=tuple(
+            _Api(
+                group=a.group,
+                version=a.version,
+                kind=a.kind,
+                component=a.component,
+                shipped=tuple(_Range(str(r.first), str(r.last)) for r in a.shipped),
+                source=_Source(a.source.module, a.source.version, a.source.file),
+                introduced=_text(a.introduced),
+                deprecated=_text(a.deprecated),
+                removed=_text(a.removed),
+                replacement=a.replacement,
+                replacement_kind=a.replacement_kind,
+                resource=a.resource,
+            )
+            for a in lc.apis
+        ),
+    )
+
+
+def lifecycle_data(lc: Lifecycle) -> Any:
+    """``lc`` in the generated file's shape (JSON-ready)."""
+    return msgspec.to_builtins(_to_file(lc))
+
+
+def lifecycle_from_data(data: object, where: str) -> Lifecycle:
+    """A lifecycle from data in the generated file's shape; ValueError naming ``where``."""
+    try:
+        return _from_file(msgspec.convert(data, _File))
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"{where}: {exc}") from exc
+
 
 def read_lifecycle(path: Path) -> Lifecycle:
     """The generated lifecycle file; CatalogError naming the file when it is unusable."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return Lifecycle.model_validate(raw)
-    except (OSError, ValueError, ValidationError) as exc:
+        return _from_file(msgspec.json.decode(path.read_bytes(), type=_File))
+    except (OSError, ValueError, msgspec.MsgspecError) as exc:
         raise CatalogError(
             f"{path.name}: cannot use the generated API lifecycle: {exc}",
             hint="regenerate it with scripts/gen_lifecycle.py",

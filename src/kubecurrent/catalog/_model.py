@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from kubecurrent.catalog._common import Frozen, Sourced, Sources
-from kubecurrent.model import KubeVersionField, MinorField
+from kubecurrent.model.fields import KubeVersionField, MinorField
 
 
 class KubernetesRelease(Sourced):

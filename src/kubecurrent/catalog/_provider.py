@@ -20,7 +20,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from kubecurrent.catalog._common import Name, Sourced
-from kubecurrent.model import MinorField
+from kubecurrent.model.fields import MinorField
 
 
 class SupportPhase(StrEnum):

@@ -8,7 +8,6 @@ another OS) runs in this process, lazily, exactly as a plain ``map`` would.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
@@ -33,10 +32,11 @@ def workers_for(count: int, cores: int | None = None, load: float | None = None)
 
     On a saturated machine (1-minute ``load`` average at or above ``cores``, both read from the
     system by default) more processes only add their overhead (measured: +25% CPU, slower)."""
-    if (
-        not sys.platform.startswith("linux")
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if count < 2 * MIN_PER_WORKER or not sys.platform.startswith("linux"):
+        return 1  # a small repository: not worth importing multiprocessing to ask
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     cores = _cores() if cores is None else cores
     load = os.getloadavg()[0] if load is None else load
@@ -66,6 +66,8 @@ def ordered_map(
         yield map(work, items)
         return
     _work = work
+    import multiprocessing
+
     try:
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_plain_signals)
         try:

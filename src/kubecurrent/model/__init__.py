@@ -1,5 +1,9 @@
-"""Base data types shared by every layer: versions now; inventory, findings and plans later."""
+"""Base data types shared by every layer: versions, inventory, findings, plans.
 
-from kubecurrent.model.version import KubeVersion, KubeVersionField, MinorField, MinorVersion
+The pydantic field types for versions live in ``kubecurrent.model.fields``: importing this
+package does not import pydantic.
+"""
 
-__all__ = ["KubeVersion", "KubeVersionField", "MinorField", "MinorVersion"]
+from kubecurrent.model.version import KubeVersion, MinorVersion
+
+__all__ = ["KubeVersion", "MinorVersion"]

@@ -7,13 +7,18 @@ object needs, ``deprecated`` that it still does but a later version will not.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
+
+_RULE_ID = re.compile(r"^KC-[A-Z0-9-]+$")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+# Every record below is a msgspec Struct: immutable and hashable, built by keyword, and read
+# back from data (``from_data``) refusing unknown keys. Plain records: building one costs about
+# what a slotted dataclass costs, and msgspec is imported by the scan path anyway.
 
 
 class Severity(StrEnum):
@@ -92,10 +97,10 @@ class EvidenceSource(StrEnum):
     """Facts about the cluster itself: versions, node pools, add-ons, end of life, CVEs."""
 
 
-class ObjectRef(_Frozen):
+class ObjectRef(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The object a finding is about, as written (the apiVersion it was read with)."""
 
-    api_version: str = Field(alias="apiVersion")
+    api_version: str = msgspec.field(name="apiVersion")
     kind: str
     name: str = ""
     namespace: str = ""
@@ -106,11 +111,11 @@ class ObjectRef(_Frozen):
         return f"{self.kind} {ns}{self.name}".rstrip()
 
 
-class Location(_Frozen):
+class Location(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Where the evidence is: a file and the line where its document starts (1-based)."""
 
     file: str
-    line: int = Field(default=1, ge=1)
+    line: int = 1
     rendered_from: str | None = None
     """For rendered charts and overlays: the chart or kustomization that produced the object;
     for live evidence, how it was seen (e.g. the managedFields manager)."""
@@ -118,11 +123,16 @@ class Location(_Frozen):
     """For findings about a live cluster: its name (``file`` and ``line`` then mean nothing to
     a reader and are not shown)."""
 
+    def __post_init__(self) -> None:
+        if self.line < 1:
+            raise ValueError(f"{self.file}: line must be 1 or more, not {self.line}")
 
-class Finding(_Frozen):
+
+class Finding(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One rule hit."""
 
-    rule: str = Field(pattern=r"^KC-[A-Z0-9-]+$")
+    rule: str
+    """``KC-`` and upper-case letters, digits and dashes (checked when built)."""
     severity: Severity
     status: Status
     """The threshold level (``--fail-on``); printed as a word only when ``category.has_status``."""
@@ -140,13 +150,48 @@ class Finding(_Frozen):
     """One line saying what to change."""
     category: Category = Category.API
 
+    def __post_init__(self) -> None:
+        if not _RULE_ID.match(self.rule):
+            raise ValueError(f"rule id {self.rule!r} must look like KC-API-REMOVED")
 
-class ScanError(_Frozen):
+
+class ScanError(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """An input that could not be read completely; the scan went on with the rest."""
 
     file: str
     line: int | None = None
     message: str
+
+
+Record = TypeVar("Record", Finding, ScanError, ObjectRef, Location)
+
+
+def to_data(record: Finding | ScanError | ObjectRef | Location, *, nones: bool = False) -> Any:
+    """``record`` as JSON-ready data, as reports print it: keys as written (``apiVersion``),
+    enums as their values, fields in declaration order; fields that are None left out unless
+    ``nones``."""
+    data = msgspec.to_builtins(record)
+    return data if nones else _without_none(data)
+
+
+def from_data(kind: type[Record], data: object, where: str) -> Record:
+    """A ``kind`` read back from ``data`` (what ``to_data`` wrote, e.g. a saved report);
+    unknown keys, wrong types, a bad rule id or line are a ValueError naming ``where``."""
+    try:
+        return msgspec.convert(data, kind)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"{where}: not a {kind.__name__}: {exc}") from exc
+
+
+def replace(record: Record, **changes: Any) -> Record:
+    """``record`` with ``changes`` (field names as in Python: ``api_version``)."""
+    return msgspec.structs.replace(record, **changes)
+
+
+def _without_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: _without_none(v) if isinstance(v, dict) else v for k, v in data.items() if v is not None
+    }
 
 
 def status_rank(status: Status) -> int:

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from kubecurrent.model._snapshot import _Snapshot
 from kubecurrent.model.clouds import ManagedCluster
-from kubecurrent.model.version import KubeVersionField
+from kubecurrent.model.fields import KubeVersionField
 
 __all__ = [
     "ApiEvidence",

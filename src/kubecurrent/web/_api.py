@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from kubecurrent.collect.cluster import inventory_json
 from kubecurrent.errors import UsageError
+from kubecurrent.model.findings import to_data
 from kubecurrent.web._auth import Role
 from kubecurrent.web._context import context_of
 from kubecurrent.web._fleet import ClusterState
@@ -78,7 +79,7 @@ async def cluster(request: Request) -> Response:
             "error": state.error,
             "target": str(state.target) if state.target else None,
             "inventory": inventory_json(state.inventory) if state.inventory else None,
-            "findings": [f.model_dump(mode="json", by_alias=True) for f in state.findings],
+            "findings": [to_data(f, nones=True) for f in state.findings],
         }
     )
 

@@ -3,6 +3,7 @@ comparison with the hand-written apis.yaml that ``catalog check`` reports."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,11 @@ from kubecurrent.catalog import (
     data_dir,
     disagreements,
     load_catalog,
+    read_lifecycle,
     replacement_chain,
     upstream_removed,
 )
+from kubecurrent.errors import CatalogError
 from kubecurrent.model import MinorVersion
 from tests.unit.catalog.conftest import Mutate
 
@@ -122,3 +125,35 @@ def test_a_kind_upstream_never_shipped_is_a_disagreement(
     assert ("batch/v1beta1 CronTab", "kind") in fields
     assert ("batch/v1beta1 CronJob", "entry") in fields  # and the real one is now missing
     assert ("apps/v1beta2 Scale", "entry") not in fields  # a subresource needs no entry
+
+
+def test_the_lifecycle_round_trips_through_the_catalogs_json() -> None:
+    cat = load_catalog()
+    back = type(cat).model_validate_json(cat.model_dump_json())
+    assert back.lifecycle == cat.lifecycle and back.lifecycle.apis
+    assert back.lifecycle.lookup("apps", "v1", "Deployment") == api("apps", "v1", "Deployment")
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"colour": "blue"}, "unknown field `colour`"),
+        ({"version": "1beta1"}, "`$.apis[0].version`"),
+        ({"shipped": []}, "`$.apis[0].shipped`"),
+        ({"introduced": "1.x"}, "`$.apis[0].introduced`"),
+        ({"component": "kubelet"}, "`$.apis[0].component`"),
+    ],
+)
+def test_a_damaged_lifecycle_file_is_refused_naming_the_file_and_the_entry(
+    tmp_path: Path, change: dict[str, Any], problem: str
+) -> None:
+    good = (data_dir() / "lifecycle.json").read_text()
+    raw = json.loads(good)
+    raw["apis"][0] = {**raw["apis"][0], **change}
+    path = tmp_path / "lifecycle.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(CatalogError, match=r"lifecycle\.json: cannot use") as info:
+        read_lifecycle(path)
+    assert problem in str(info.value)
+    path.write_text(good)
+    assert read_lifecycle(path) == load_catalog().lifecycle

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from kubecurrent.errors import UsageError
-from kubecurrent.model import KubeVersion, KubeVersionField, MinorField, MinorVersion
+from kubecurrent.model import KubeVersion, MinorVersion
+from kubecurrent.model.fields import KubeVersionField, MinorField
 
 numbers = st.integers(min_value=0, max_value=999)
 

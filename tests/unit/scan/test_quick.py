@@ -12,7 +12,7 @@ import pytest
 from kubecurrent.analyze import Context, body_fields, check_document
 from kubecurrent.collect.files import Document, Skipped, read_file
 from kubecurrent.collect.files._grammar import SAFE_DOCUMENT
-from kubecurrent.model.findings import ScanError
+from kubecurrent.model.findings import ScanError, to_data
 
 PLAIN = [
     ("apps/v1", "Deployment"),
@@ -162,10 +162,10 @@ def test_fast_reader_gives_the_same_findings(corpus: list[Path], ctx: Context) -
 
 def _findings(item: Document | ScanError | Skipped, ctx: Context) -> list[dict[str, object]]:
     if isinstance(item, ScanError):
-        return [item.model_dump()]
+        return [to_data(item, nones=True)]
     if isinstance(item, Skipped):
         return [{"skipped": item.reason.value, "line": item.line}]
-    return [f.model_dump(mode="json") for f in check_document(item, ctx)]
+    return [to_data(f, nones=True) for f in check_document(item, ctx)]
 
 
 def test_fast_objects_hold_identity_and_only_the_fields_rules_read(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from kubecurrent.analyze._context import Context
 from kubecurrent.analyze._rules import check_document
 from kubecurrent.analyze.cluster._base import cluster_finding, document, in_cluster
 from kubecurrent.collect.files import Document
-from kubecurrent.model.findings import Category, EvidenceSource, Finding, Status
+from kubecurrent.model.findings import Category, EvidenceSource, Finding, Status, replace
 from kubecurrent.model.inventory import ApiEvidence, ClusterInventory
 
 STALE_NOTE = (
@@ -80,7 +80,7 @@ def _as_document(inv: ClusterInventory, e: ApiEvidence) -> Document:
 
 
 def _attribute(f: Finding, e: ApiEvidence) -> Finding:
-    return f.model_copy(update={"message": f"{f.message}; {attribution(e)}"})
+    return replace(f, message=f"{f.message}; {attribution(e)}")
 
 
 def _crd_version(inv: ClusterInventory, e: ApiEvidence, crd: str) -> Finding:
@@ -97,4 +97,4 @@ def _crd_version(inv: ClusterInventory, e: ApiEvidence, crd: str) -> Finding:
         detail=_detail(e),
         remediation=f"write {e.kind} objects through a non-deprecated version of {crd}",
     )
-    return f.model_copy(update={"source": EvidenceSource(e.source)})
+    return replace(f, source=EvidenceSource(e.source))

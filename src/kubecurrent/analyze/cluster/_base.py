@@ -14,6 +14,7 @@ from kubecurrent.model.findings import (
     ObjectRef,
     Severity,
     Status,
+    replace,
 )
 from kubecurrent.model.inventory import ClusterInventory
 
@@ -25,8 +26,7 @@ def where(inv: ClusterInventory) -> str:
 
 def in_cluster(inv: ClusterInventory, finding: Finding) -> Finding:
     """``finding`` (made by a file-scan rule from a live object) placed in ``inv``."""
-    loc = finding.location.model_copy(update={"cluster": inv.name})
-    return finding.model_copy(update={"location": loc})
+    return replace(finding, location=replace(finding.location, cluster=inv.name))
 
 
 def document(

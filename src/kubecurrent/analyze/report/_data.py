@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubecurrent.collect.files import Skipped
-from kubecurrent.model.findings import Finding, ScanError, Status
+from kubecurrent.model.findings import Finding, ScanError, Status, to_data
 
 
 @dataclass
@@ -96,7 +96,7 @@ class ScanReport:
                 "errors": len(self.errors),
             },
             "findings": [_finding(f) for f in self.sorted_findings()],
-            "errors": [e.model_dump(exclude_none=True) for e in self.errors],
+            "errors": [to_data(e) for e in self.errors],
             "skipped": self.skipped_counts(),
         }
 
@@ -109,6 +109,6 @@ class ScanReport:
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    data = f.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data["object"] = f.object.model_dump(by_alias=True)
+    data: dict[str, Any] = to_data(f)
+    data["object"] = to_data(f.object, nones=True)
     return data

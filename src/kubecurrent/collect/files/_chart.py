@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import yaml
@@ -125,19 +123,24 @@ def _subchart_name(entry: Path) -> str | None:
             return str(chart_meta(entry).get("name") or entry.name)
         if entry.name.endswith((".tgz", ".tar.gz")):
             return _archive_name(entry)
-    except (KubecurrentError, OSError, yaml.YAMLError, tarfile.TarError):
+    except (KubecurrentError, OSError, yaml.YAMLError):
         return None
     return None
 
 
 def _archive_name(archive: Path) -> str | None:
-    with tarfile.open(archive, "r:gz") as tar:
-        for member in tar:
-            parts = PurePosixPath(member.name).parts
-            if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
-                handle = tar.extractfile(member)
-                meta: Any = yaml.safe_load(handle.read()) if handle else None
-                return str(meta.get("name")) if isinstance(meta, dict) else None
+    import tarfile  # only for charts that vendor subcharts as archives
+
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                parts = PurePosixPath(member.name).parts
+                if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
+                    handle = tar.extractfile(member)
+                    meta: Any = yaml.safe_load(handle.read()) if handle else None
+                    return str(meta.get("name")) if isinstance(meta, dict) else None
+    except tarfile.TarError:
+        return None
     return None
 
 
@@ -156,6 +159,8 @@ def prepared(
     ``charts/``, and whose Chart.yaml (and requirements.yaml) no longer declare ``gone``; its
     templates render with what is present (render it with each gone dependency's ``disabled``
     values, so templates that look at a missing subchart see it switched off)."""
+    from tempfile import TemporaryDirectory  # only for charts with missing dependencies
+
     names = {d.name for d in gone}
     with TemporaryDirectory(prefix="kubecurrent-chart-") as tmp:
         copy = Path(tmp) / chart.name

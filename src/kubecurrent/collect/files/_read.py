@@ -39,7 +39,7 @@ TEMPLATE_HINT = (
 Item = Document | ScanError | Skipped
 
 
-class TemplateSyntax(ScanError):
+class TemplateSyntax(ScanError, frozen=True, kw_only=True):
     """A document with unrendered template syntax: an error when the file was named, a skip
     (``SkipReason.TEMPLATE``) in a walk, where it is some other tool's template."""
 

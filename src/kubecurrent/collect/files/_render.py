@@ -30,7 +30,7 @@ from kubecurrent.collect.files._types import (
 from kubecurrent.collect.files._walk import kustomization_sources
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.constraint import ConstraintError, satisfies
-from kubecurrent.model.findings import EvidenceSource, ScanError
+from kubecurrent.model.findings import EvidenceSource, ScanError, replace
 from kubecurrent.programs import Completed, flag, run_program
 
 _RELEASE_RE = re.compile(r"[^a-z0-9-]+")
@@ -266,7 +266,7 @@ def _remote_failure(
         "check that this machine reaches them and that the references are right, or pass "
         f"--kustomize-remote skip to scan without them; {item.message}"
     )
-    return item.model_copy(update={"message": message})
+    return replace(item, message=message)
 
 
 class _Origins:
