@@ -16,6 +16,34 @@ if TYPE_CHECKING:
     from kubecurrent.catalog import Catalog
 
 
+@dataclass(frozen=True, slots=True)
+class ApiVerdict:
+    """What an API rule finds in every object of one (apiVersion, kind) at the target: the
+    finding's fields that do not depend on the object."""
+
+    rule_id: str
+    status: Status
+    message: str
+    deprecated_in: str | None
+    removed_in: str | None
+    fix_by: str | None
+    replacement: str | None
+    remediation: str
+
+    def finding(self, doc: Document) -> Finding:
+        return finding(
+            doc,
+            self.rule_id,
+            self.status,
+            self.message,
+            deprecated_in=self.deprecated_in,
+            removed_in=self.removed_in,
+            fix_by=self.fix_by,
+            replacement=self.replacement,
+            remediation=self.remediation,
+        )
+
+
 @dataclass(frozen=True)
 class Context:
     """The catalog's API table and the version the scan judges against."""
@@ -32,6 +60,11 @@ class Context:
     )
     """``judge``'s answers by (apiVersion, kind): they depend only on the fields above, and a
     repository repeats a few dozen kinds thousands of times. Not copied by ``replace``."""
+    verdicts: dict[tuple[str, str], ApiVerdict | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """The API rule's finding fields by (apiVersion, kind) (``check_document``), kept as
+    ``judged`` is."""
 
     @classmethod
     def build(

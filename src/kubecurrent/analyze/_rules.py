@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kubecurrent.analyze._apis import ApiRule
-from kubecurrent.analyze._context import Context, finding
+from kubecurrent.analyze._context import ApiVerdict, Context, finding
 from kubecurrent.analyze._judge import judge
 from kubecurrent.analyze._rbac import FIELDS as RBAC_FIELDS
 from kubecurrent.analyze._rbac import check_rbac
@@ -43,27 +43,42 @@ def body_fields(api_version: str, kind: str) -> tuple[str, ...]:
 
 def check_document(doc: Document, ctx: Context) -> list[Finding]:
     """Every finding about one object, judged against ``ctx.target``."""
-    findings: list[Finding] = []
     kind = doc.kind
-    rule = judge(ctx, doc.api_version, kind)
-    if rule is not None and kind != PSP_KIND:  # KC-PSP below says it, with what to do
-        status = rule.status_at(ctx.target)
-        if status is not None:
-            findings.append(_api_finding(doc, rule, status, ctx))
+    found = api_verdict(ctx, doc.api_version, kind)
+    entry = BODY_CHECKS.get(kind)
+    if found is None and entry is None and kind != PSP_KIND:
+        return []  # most objects: nothing to say, known from their (apiVersion, kind) alone
+    findings: list[Finding] = []
+    if found is not None:
+        findings.append(found.finding(doc))
     if kind == PSP_KIND:
         findings.append(_psp_finding(doc, ctx))
-    entry = BODY_CHECKS.get(kind)
     if entry is not None:
         findings += entry[0](doc, ctx)
     return findings
 
 
-def _api_finding(doc: Document, rule: ApiRule, status: Status, ctx: Context) -> Finding:
-    return finding(
-        doc,
-        rule.rule_id if status is Status.REMOVED else "KC-API-DEPRECATED",
-        status,
-        api_message(rule, status, ctx),
+def api_verdict(ctx: Context, api_version: str, kind: str) -> ApiVerdict | None:
+    """What the API rule says about an (apiVersion, kind) at ``ctx.target``, the same for every
+    object of it: kept in ``ctx.verdicts``."""
+    key = (api_version, kind)
+    if key in ctx.verdicts:
+        return ctx.verdicts[key]
+    verdict = None
+    rule = judge(ctx, api_version, kind)
+    if rule is not None and kind != PSP_KIND:  # KC-PSP says it, with what to do
+        status = rule.status_at(ctx.target)
+        if status is not None:
+            verdict = _api_verdict(rule, status, ctx)
+    ctx.verdicts[key] = verdict
+    return verdict
+
+
+def _api_verdict(rule: ApiRule, status: Status, ctx: Context) -> ApiVerdict:
+    return ApiVerdict(
+        rule_id=rule.rule_id if status is Status.REMOVED else "KC-API-DEPRECATED",
+        status=status,
+        message=api_message(rule, status, ctx),
         deprecated_in=None if rule.deprecated_in == "-" else rule.deprecated_in,
         removed_in=rule.removed_in,
         fix_by=rule.fix_by,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -23,8 +23,6 @@ MIN_PER_WORKER = 128
 ``kubecurrent scan files`` on bench/corpus.py repositories (about 10 documents a file), 2 idle
 cores, wall median of 5, one worker against two: 75 files 0.48 against 0.58 s, 250 files 0.57
 against 0.56 s, 500 files 0.71 against 0.65 s, 1,000 files 1.17 against 0.90 s."""
-CHUNK = 64
-"""Inputs handed to a worker at a time: few enough to balance the load, enough to amortise."""
 
 _work: Callable[[Any], Any] | None = None
 
@@ -40,19 +38,29 @@ def workers_for(count: int, cores: int | None = None, load: float | None = None)
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    cores = len(os.sched_getaffinity(0)) if cores is None else cores
+    cores = _cores() if cores is None else cores
     load = os.getloadavg()[0] if load is None else load
     if load >= cores:
         return 1
     return max(1, min(cores, count // MIN_PER_WORKER))
 
 
+def enough_inputs() -> int:
+    """How many inputs are enough for ``workers_for`` to use every core (more change nothing)."""
+    return MIN_PER_WORKER * _cores()
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
 @contextmanager
 def ordered_map(
-    work: Callable[[In], Out], items: Sequence[In], workers: int
+    work: Callable[[In], Out], items: Iterable[In], workers: int
 ) -> Iterator[Iterable[Out]]:
     """``map(work, items)``, on ``workers`` processes when more than one; start the pool before
-    any thread (a progress bar's) so the fork copies none."""
+    any thread (a progress bar's) so the fork copies none. Each item is handed to a worker on
+    its own: batch small items into one (a list) so that the handing over is amortised."""
     global _work
     if workers <= 1:
         yield map(work, items)
@@ -63,7 +71,7 @@ def ordered_map(
     try:
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_plain_signals)
         try:
-            yield pool.imap(_call, items, chunksize=CHUNK)
+            yield pool.imap(_call, items)
             pool.close()  # the normal end: workers take their sentinel and exit by themselves
         except BaseException:
             pool.terminate()  # an error or Ctrl-C: stop the workers now

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import itertools
 import os
 import shutil
 import sys
@@ -29,7 +30,7 @@ from kubecurrent.analyze import (
 from kubecurrent.analyze.report import Counts, ScanReport, ScanSummary
 from kubecurrent.catalog import ScanFacts
 from kubecurrent.cli._app import err_console
-from kubecurrent.cli._pool import ordered_map, workers_for
+from kubecurrent.cli._pool import enough_inputs, ordered_map, workers_for
 from kubecurrent.collect.files import (
     ChartDeps,
     ChartInfo,
@@ -138,10 +139,15 @@ def render_options(
     return opts
 
 
-def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
+def scan(
+    inputs: Iterable[Input], ctx: Context, opts: RenderOptions, stdin: bool = False
+) -> ScanReport:
     """Read every input and apply every rule; per-input errors are collected, never fatal.
 
-    Many files are scanned on every core (``_pool``); the report is the same, in input order."""
+    Many files are scanned on every core (``_pool``); the report is the same, in input order.
+    ``inputs`` may be a directory walk still going on: its first inputs decide how many
+    processes, and the rest are scanned while the walk goes on. ``stdin``: an input is standard
+    input, which only this process can read."""
     opts = dataclasses.replace(
         opts,
         kube_version=f"{ctx.target}.0",
@@ -149,32 +155,88 @@ def scan(inputs: list[Input], ctx: Context, opts: RenderOptions) -> ScanReport:
         api_versions=target_api_versions(ctx),
     )
     report = ScanReport(target=str(ctx.target), summary=ScanSummary())
-    show = len(inputs) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
-    workers = 1 if any(i.kind == "stdin" for i in inputs) else workers_for(len(inputs))
-    work = functools.partial(scan_input, ctx=ctx, opts=opts)
-    with ordered_map(work, inputs, workers) as parts, _progress(show, len(inputs)) as advance:
-        for part in parts:
-            report.documents += part.documents
-            report.findings += part.findings
-            report.errors += part.errors
-            report.skipped += part.skipped
-            if report.summary is not None and part.summary is not None:
-                report.summary.add(part.summary)
-            advance()
+    feed = _Feed(inputs, enough_inputs())
+    many = feed.total is None or feed.total >= PROGRESS_THRESHOLD
+    show = many and sys.stderr.isatty()
+    workers = 1 if stdin else workers_for(len(feed.head))
+    work = functools.partial(scan_batch, ctx=ctx, opts=opts, fast=not careful())
+    with ordered_map(work, feed, workers) as parts, _progress(show, feed) as advance:
+        for done, part in parts:
+            _merge(report, part)
+            advance(done)
+    feed.raise_stop()
     return report
 
 
+BATCH = 64
+"""Inputs scanned as one piece of work: a worker sends back one report for them (fewer objects
+to pickle), few enough that both workers stay busy to the end."""
+
+
+class _Feed:
+    """``inputs`` in batches of ``BATCH``, the first ``ahead`` of them read at once (``head``).
+
+    With a pool the batches are taken by the pool's own thread: what stops the walk there is
+    kept (``raise_stop`` raises it in the caller) rather than crossing to a worker, and the
+    number of inputs is known at the end (``total``)."""
+
+    def __init__(self, inputs: Iterable[Input], ahead: int) -> None:
+        self.rest = iter(inputs)
+        self.head = list(itertools.islice(self.rest, ahead))
+        self.total: int | None = None if len(self.head) == ahead else len(self.head)
+        self.stop: BaseException | None = None
+
+    def __iter__(self) -> Iterator[list[Input]]:
+        count = 0
+        items = itertools.chain(self.head, self.rest)
+        try:
+            while batch := list(itertools.islice(items, BATCH)):
+                count += len(batch)
+                yield batch
+        except Exception as exc:  # raised again by raise_stop, in the caller
+            self.stop = exc
+        self.total = count
+
+    def raise_stop(self) -> None:
+        if self.stop is not None:
+            raise self.stop
+
+
+def scan_batch(
+    inputs: list[Input], ctx: Context, opts: RenderOptions, fast: bool = True
+) -> tuple[int, ScanReport]:
+    """How many inputs, and one report for them in their order (``scan_input`` for each)."""
+    report = ScanReport(target=str(ctx.target), summary=ScanSummary())
+    for inp in inputs:
+        _merge(report, scan_input(inp, ctx, opts, fast))
+    return len(inputs), report
+
+
+def _merge(report: ScanReport, part: ScanReport) -> None:
+    report.documents += part.documents
+    report.findings += part.findings
+    report.errors += part.errors
+    report.skipped += part.skipped
+    if report.summary is not None and part.summary is not None:
+        report.summary.add(part.summary)
+
+
 @contextlib.contextmanager
-def _progress(show: bool, total: int) -> Iterator[Callable[[], None]]:
-    """A progress bar on the terminal when ``show``; yields what advances it by one input."""
+def _progress(show: bool, feed: _Feed) -> Iterator[Callable[[int], None]]:
+    """A progress bar on the terminal when ``show``; yields what advances it by some inputs.
+    Its total is the feed's once the walk has ended."""
     if not show:
-        yield lambda: None
+        yield lambda _done: None
         return
     from rich.progress import Progress
 
     with Progress(console=err_console(), transient=True) as progress:
-        task = progress.add_task("scanning", total=total)
-        yield lambda: progress.advance(task)
+        task = progress.add_task("scanning", total=feed.total)
+
+        def advance(done: int) -> None:
+            progress.update(task, advance=done, total=feed.total)
+
+        yield advance
 
 
 CAREFUL_ENV = "KUBECURRENT_SCAN_FILES_CAREFUL"
@@ -185,10 +247,11 @@ def careful() -> bool:
     return os.environ.get(CAREFUL_ENV, "").lower() in ("1", "true", "yes")
 
 
-def scan_input(inp: Input, ctx: Context, opts: RenderOptions) -> ScanReport:
-    """The documents, findings and errors of one input, and what it counts for in the summary."""
+def scan_input(inp: Input, ctx: Context, opts: RenderOptions, fast: bool = True) -> ScanReport:
+    """The documents, findings and errors of one input, and what it counts for in the summary;
+    ``fast``: the fast reading path where it applies (see ``careful``)."""
     report = ScanReport(target=str(ctx.target))
-    for item in read_input(inp, opts, None if careful() else body_fields):
+    for item in read_input(inp, opts, body_fields if fast else None):
         if isinstance(item, Document):
             report.documents += 1
             report.findings += check_document(item, ctx)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -173,21 +173,21 @@ EXCLUDE = click.option(
 )
 
 
-def walk(
-    paths: tuple[str, ...], exclude: ExcludeRules
-) -> tuple[list[Input], list[ScanError], list[Excluded]]:
-    """What ``discover`` found under ``paths``: inputs, errors, and what was excluded."""
-    inputs: list[Input] = []
-    errors: list[ScanError] = []
-    excluded: list[Excluded] = []
+def walking(
+    paths: tuple[str, ...],
+    exclude: ExcludeRules,
+    errors: list[ScanError],
+    excluded: list[Excluded],
+) -> Iterator[Input]:
+    """The inputs ``discover`` finds under ``paths``, as it finds them; its errors and what it
+    excluded are appended to ``errors`` and ``excluded``."""
     for item in discover(list(paths), exclude):
         if isinstance(item, Input):
-            inputs.append(item)
+            yield item
         elif isinstance(item, Excluded):
             excluded.append(item)
         else:
             errors.append(item)
-    return inputs, errors, excluded
 
 
 def run_scan(
@@ -196,8 +196,11 @@ def run_scan(
     opts: RenderOptions,
     exclude: ExcludeRules | None = None,
 ) -> ScanReport:
-    inputs, errors, excluded = walk(paths, exclude or ExcludeRules())
-    report = scan(inputs, ctx, opts)
+    """Walk ``paths`` and scan what the walk finds while it goes on."""
+    errors: list[ScanError] = []
+    excluded: list[Excluded] = []
+    found = walking(paths, exclude or ExcludeRules(), errors, excluded)
+    report = scan(found, ctx, opts, stdin="-" in paths)
     report.errors[:0] = errors
     if report.summary is not None:
         report.summary.files.failed += len(errors)

@@ -33,3 +33,34 @@ def test_another_target_judges_afresh() -> None:
     (finding,) = check_document(_cronjob("a"), at_1_21)
     assert finding.status is Status.DEPRECATED
     assert check_document(_cronjob("a"), at_1_25)[0].status is Status.REMOVED
+
+
+def _doc(api_version: str, kind: str, name: str, line: int) -> Document:
+    data = {"apiVersion": api_version, "kind": kind, "metadata": {"name": name}}
+    return Document(data, f"{name}.yaml", line)
+
+
+def test_a_kept_verdict_gives_the_finding_a_fresh_context_gives() -> None:
+    # The verdict (rule, status, message, remedy) is kept per (apiVersion, kind); the object's
+    # name, file and line are each document's own.
+    kept = Context.build(load_catalog(), MinorVersion.parse("1.25"))
+    kinds = [
+        ("batch/v1beta1", "CronJob"),
+        ("policy/v1beta1", "PodSecurityPolicy"),
+        ("apps/v1", "Deployment"),
+        ("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema"),
+    ]
+    for n in range(3):
+        for api_version, kind in kinds:
+            doc = _doc(api_version, kind, f"{kind.lower()}-{n}", n + 1)
+            fresh = dataclasses.replace(kept)
+            assert check_document(doc, kept) == check_document(doc, fresh)
+    assert set(kept.verdicts) == set(kinds)
+    assert kept.verdicts[("apps/v1", "Deployment")] is None  # nothing to say about it
+    assert kept.verdicts[("policy/v1beta1", "PodSecurityPolicy")] is None  # KC-PSP says it
+    (finding,) = check_document(_doc("batch/v1beta1", "CronJob", "late", 9), kept)
+    assert (finding.object.name, finding.location.file, finding.location.line) == (
+        "late",
+        "late.yaml",
+        9,
+    )

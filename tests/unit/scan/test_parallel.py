@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from kubecurrent.analyze import Context
 from kubecurrent.cli import _scan_run
 from kubecurrent.cli._pool import MIN_PER_WORKER, ordered_map, workers_for
 from kubecurrent.cli.scan import run_scan
-from kubecurrent.collect.files import RenderOptions
+from kubecurrent.collect.files import Input, RenderOptions
 
 
 def _pid_and_square(n: int) -> tuple[int, int]:
@@ -90,3 +91,46 @@ def test_parallel_scan_report_equals_the_sequential_one(
     assert parallel == sequential
     assert (parallel.documents, len(parallel.findings), len(parallel.errors)) == (300, 150, 5)
     assert [f.object.name for f in parallel.findings[:3]] == ["c0", "c1", "c2"]
+
+
+def _repository(root: Path, files: int) -> None:
+    for i in range(files):
+        body = f"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: c{i}\n"
+        if i % 9 == 0:
+            body += "---\napiVersion: v1\nkind: ConfigMap\ndata: [unclosed\n"
+        (root / f"f{i:03}.yaml").write_text(body)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_walk_still_going_on_is_scanned_as_a_finished_one(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    # Only the first inputs are read ahead (to choose the number of processes); the rest of
+    # the walk goes on while they are scanned, in the pool's own thread when there is one.
+    _repository(tmp_path, 150)
+    monkeypatch.setattr(_scan_run, "workers_for", lambda n: 1)
+    finished = run_scan((str(tmp_path),), ctx, RenderOptions())
+    monkeypatch.setattr(_scan_run, "enough_inputs", lambda: 7)
+    monkeypatch.setattr(_scan_run, "BATCH", 5)
+    monkeypatch.setattr(_scan_run, "workers_for", lambda n: workers)
+    streamed = run_scan((str(tmp_path),), ctx, RenderOptions())
+    assert streamed == finished
+    assert [f.object.name for f in streamed.findings] == [f"c{i}" for i in range(150)]
+    assert streamed.summary is not None and streamed.summary.files.done == 150
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_what_stops_the_walk_reaches_the_caller(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    _repository(tmp_path, 20)
+    inputs = [Input("file", p) for p in sorted(tmp_path.iterdir())]
+
+    def walk() -> Iterator[Input]:
+        yield from inputs
+        raise PermissionError("the walk could not go on")
+
+    monkeypatch.setattr(_scan_run, "enough_inputs", lambda: 3)
+    monkeypatch.setattr(_scan_run, "workers_for", lambda n: workers)
+    with pytest.raises(PermissionError, match="could not go on"):
+        _scan_run.scan(walk(), ctx, RenderOptions())

@@ -196,7 +196,7 @@ def _at_once_taken(data: bytes) -> bool:
     emitted = _file_json(text)
     assert emitted is not None
     content = [_CONTENT.search(t) is not None for t, _ in cut]
-    return _at_once(*emitted, content, body_fields) is not None
+    return _at_once(*emitted, content) is not None
 
 
 NO_IDENTITY = "tool: config\nrules: [a]\n"
@@ -213,8 +213,10 @@ TWICE = "apiVersion: v1\nkind: Secret\nkind: Service\nmetadata:\n  name: twice\n
         # an identity key twice in one document, missing in another: the counts tell
         ([TWICE, NO_IDENTITY], False),
         (["kind: Secret\nkind: Service\n", "apiVersion: v1\n"], False),
-        ([DEPLOYMENT, ROLE], False),  # its rules are read from its own JSON
-        ([CONFIG_MAP, "apiVersion: v1\nkind: ServiceList\nitems: []\n"], False),
+        # one decode for the file; the Role's rules, and the List, read from their own JSON
+        ([DEPLOYMENT, ROLE], True),
+        ([ROLE, CONFIG_MAP, ROLE, "", CRON], True),
+        ([CONFIG_MAP, "apiVersion: v1\nkind: ServiceList\nitems: []\n"], True),
         ([CONFIG_MAP, "- a\n- b\n"], False),  # not a mapping
         ([CONFIG_MAP, "apiVersion: v1\nkind: Secret\nmetadata: [a]\n"], False),
     ],

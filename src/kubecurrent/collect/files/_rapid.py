@@ -49,6 +49,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -124,9 +125,10 @@ def rapid_items(
     if emitted is None:
         return None
     content = [first is not None for first in firsts]
-    identities = _at_once(*emitted, content, body_fields)
+    identities = _at_once(*emitted, content)
     if identities is not None:
-        return _identity_items(identities, documents, firsts, name, source, read_full)
+        whole = _Whole(documents, firsts, content, emitted, name, source, body_fields, read_full)
+        return whole.items(identities)
     jsons = _paired(_split(*emitted), content)
     if jsons is None:
         return None
@@ -300,14 +302,11 @@ def _split(json: bytes, stream: bool) -> list[tuple[bytes, tuple[bytes, ...]]] |
         return None
 
 
-def _at_once(
-    json: bytes, stream: bool, content: list[bool], body_fields: BodyFields
-) -> list[_Identity | None] | None:
+def _at_once(json: bytes, stream: bool, content: list[bool]) -> list[_Identity | None] | None:
     """Every document's identity from one decode of the whole file, paired with the cut
     (``None`` for a piece without content, or a document that is ``null``); None when the
     per-document path must decide: a document that is not a mapping or not of the
-    identity's shape, an identity key written twice in one, a ``List`` kind or one whose
-    rules read its body, or a cut that does not pair.
+    identity's shape, an identity key written twice in one, or a cut that does not pair.
 
     An identity key is written twice in some document exactly when the file's JSON holds
     more of it at a document's top level than there are documents that have it."""
@@ -324,8 +323,6 @@ def _at_once(
         return None
     if json.count(keys[1]) != sum(f is not None and f.kind is not msgspec.UNSET for f in found):
         return None
-    if any(_per_document(f, body_fields) for f in found if f is not None):
-        return None
     if len(found) == len(content):
         unpaired = (f for f, full in zip(found, content, strict=True) if not full)
         return None if any(f is not None for f in unpaired) else found
@@ -336,33 +333,50 @@ def _at_once(
 
 
 def _per_document(found: _Identity, body_fields: BodyFields) -> bool:
-    """A ``List`` kind, or one whose rules read its body: the per-document path reads it."""
+    """A ``List`` kind, or one whose rules read its body: read from its own JSON."""
     api_version, kind = found.apiVersion, found.kind
     if api_version.__class__ is not str or kind.__class__ is not str:
         return False  # read in full, as that path would
     return bool(kind.endswith("List") or body_fields(api_version, kind))
 
 
-def _identity_items(
-    identities: list[_Identity | None],
-    documents: list[tuple[bytes, int]],
-    firsts: list[re.Match[bytes] | None],
-    name: str,
-    source: EvidenceSource,
-    read_full: ReadFull,
-) -> list[Item]:
-    items: list[Item] = []
-    for (text, first_line), first, found in zip(documents, firsts, identities, strict=True):
-        if first is None:
-            continue
-        line = first_line + text.count(b"\n", 0, first.start() + 1)
-        try:
-            if found is None:
-                raise _Unsure  # a document that is null
-            items.append(_from_identity(found, name, line, source))
-        except _Unsure:
-            items += read_full(io.BytesIO(text[1:]), name, source, first_line)
-    return items
+@dataclass(frozen=True, slots=True)
+class _Whole:
+    """A file whose identities were decoded at once (``_at_once``), and what reads it."""
+
+    documents: list[tuple[bytes, int]]
+    firsts: list[re.Match[bytes] | None]
+    content: list[bool]
+    emitted: tuple[bytes, bool]
+    name: str
+    source: EvidenceSource
+    body_fields: BodyFields
+    read_full: ReadFull
+
+    def items(self, identities: list[_Identity | None]) -> list[Item] | None:
+        """The file's items; a document whose body is read, or a ``List``, is read from its own
+        JSON (as the per-document path reads it); None when that JSON does not pair."""
+        items: list[Item] = []
+        jsons: list[tuple[bytes, tuple[bytes, ...]]] | None = None
+        pieces = zip(self.documents, self.firsts, identities, strict=True)
+        for index, ((text, first_line), first, found) in enumerate(pieces):
+            if first is None:
+                continue
+            line = first_line + text.count(b"\n", 0, first.start() + 1)
+            try:
+                if found is None:
+                    raise _Unsure  # a document that is null
+                if not _per_document(found, self.body_fields):
+                    items.append(_from_identity(found, self.name, line, self.source))
+                    continue
+                jsons = jsons or _paired(_split(*self.emitted), self.content)
+                if jsons is None:
+                    return None
+                json, keys = jsons[index]
+                items.append(_item(json, keys, self.name, line, self.source, self.body_fields))
+            except _Unsure:
+                items += self.read_full(io.BytesIO(text[1:]), self.name, self.source, first_line)
+        return items
 
 
 _buffer = bytearray(1 << 20)
@@ -446,8 +460,12 @@ def _from_identity(
         data.update(body(api_version, kind))
     meta = found.metadata
     if isinstance(meta, _Meta):
-        names = {"name": meta.name, "namespace": meta.namespace}
-        data["metadata"] = {k: _string(v) for k, v in names.items() if v is not msgspec.UNSET}
+        named: dict[str, str] = {}
+        if meta.name is not msgspec.UNSET:
+            named["name"] = _string(meta.name)
+        if meta.namespace is not msgspec.UNSET:
+            named["namespace"] = _string(meta.namespace)
+        data["metadata"] = named
     elif meta is not msgspec.UNSET:
         raise _Unsure
     return Document(data, name, line, source, complete=False)
@@ -480,7 +498,7 @@ def _plain(value: Any) -> bool:
 
 def _string(value: Any) -> str:
     """``value`` when the full reader would read the same one-line string."""
-    if not isinstance(value, str) or _typed(value):
+    if value.__class__ is not str or _typed(value):
         raise _Unsure
     return value
 
