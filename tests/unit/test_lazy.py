@@ -102,6 +102,8 @@ SCAN_PATH_MUST_NOT_LOAD = (
     "kubecurrent.model.fields",
     "multiprocessing",
     "tarfile",
+    "kubecurrent.sandbox._build",  # helm and kustomize are looked up only for a chart
+    "kubecurrent.sandbox._components",
 )
 
 

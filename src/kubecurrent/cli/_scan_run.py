@@ -45,8 +45,6 @@ from kubecurrent.collect.files import (
 from kubecurrent.errors import BinaryMissingError, UsageError
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError
-from kubecurrent.sandbox._build import binary_path
-from kubecurrent.sandbox._components import HELM, KUSTOMIZE, Component
 
 PROGRESS_THRESHOLD = 200
 
@@ -88,9 +86,10 @@ def target_warning(ctx: Context) -> str | None:
     )
 
 
-def binary_resolver(flag: str | None, component: Component, name: str) -> Callable[[], Path]:
-    """The flag's path, else the binary ``sandbox build`` made, else ``name`` on PATH; when
-    none exists, the error names every way out."""
+def binary_resolver(flag: str | None, name: str) -> Callable[[], Path]:
+    """The flag's path, else the binary ``sandbox build`` made (of the sandbox component
+    ``name``: helm or kustomize), else ``name`` on PATH; when none exists, the error names
+    every way out. Nothing is looked up until a chart or overlay needs the binary."""
     ways = (
         f"pass --{name}-binary PATH, put {name} on PATH, or run `kubecurrent sandbox build` "
         f"to build it"
@@ -103,7 +102,10 @@ def binary_resolver(flag: str | None, component: Component, name: str) -> Callab
                 raise BinaryMissingError(f"--{name}-binary {flag}: no such file", hint=ways)
             return path
         try:
-            return binary_path(component, name)
+            from kubecurrent import sandbox  # only when a chart or overlay is rendered
+
+            component = {"helm": sandbox.HELM, "kustomize": sandbox.KUSTOMIZE}[name]
+            return sandbox.binary_path(component, name)
         except BinaryMissingError as exc:
             found = shutil.which(name)
             if found:
@@ -126,8 +128,8 @@ def render_options(
     kustomize_timeout: float | None = None,
 ) -> RenderOptions:
     opts = RenderOptions(
-        helm=binary_resolver(helm, HELM, "helm"),
-        kustomize=binary_resolver(kustomize, KUSTOMIZE, "kustomize"),
+        helm=binary_resolver(helm, "helm"),
+        kustomize=binary_resolver(kustomize, "kustomize"),
         values=tuple(values),
         set_values=tuple(sets),
         chart_deps=ChartDeps(chart_deps),

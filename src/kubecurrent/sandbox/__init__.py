@@ -11,7 +11,14 @@ if TYPE_CHECKING:
     from kubecurrent.sandbox._build import binary_path, kube_binary
     from kubecurrent.sandbox._build import build_component as build
     from kubecurrent.sandbox._cluster import UpOptions, admin_client, down, up
-    from kubecurrent.sandbox._components import HELM, all_components, offered_patches, release_of
+    from kubecurrent.sandbox._components import (
+        HELM,
+        KUSTOMIZE,
+        Component,
+        all_components,
+        offered_patches,
+        release_of,
+    )
     from kubecurrent.sandbox._control_plane import server_version
     from kubecurrent.sandbox._fleet import FleetSpec, load_spec
     from kubecurrent.sandbox._many import down_many, up_many
@@ -24,7 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HELM",
+    "KUSTOMIZE",
     "POOL_LABEL",
+    "Component",
     "FleetSpec",
     "NodePool",
     "SandboxProvider",
@@ -61,8 +70,10 @@ if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "Component": "_components",
             "FleetSpec": "_fleet",
             "HELM": "_components",
+            "KUSTOMIZE": "_components",
             "NodePool": "_state",
             "POOL_LABEL": "_nodes",
             "SandboxProvider": "_provider",

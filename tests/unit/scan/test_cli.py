@@ -86,14 +86,13 @@ def test_missing_helm_binary_names_the_build_command(tmp_path: Path) -> None:
         assert way_out in err["message"]
     from kubecurrent.cli._scan_run import binary_resolver
     from kubecurrent.errors import BinaryMissingError
-    from kubecurrent.sandbox._components import HELM
 
     env = {"KUBECURRENT_CACHE_DIR": str(tmp_path), "PATH": str(tmp_path)}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
         with pytest.raises(BinaryMissingError) as exc:
-            binary_resolver(None, HELM, "helm")()
+            binary_resolver(None, "helm")()
         for way_out in ("--helm-binary", "helm on PATH", "kubecurrent sandbox build"):
             assert way_out in (exc.value.hint or "")
     finally:
