@@ -29,14 +29,13 @@ Agreement with the libyaml reader is tested on odd and generated inputs
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import cache
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
+
+from kubecurrent.yamljson import long_line, to_json
 
 __all__ = ["rapid_load"]
 
@@ -61,28 +60,28 @@ def rapid_load(text: str, typed: Callable[[str], bool]) -> dict[str, Any] | list
     if not text.isascii():
         return None
     data = text.encode("ascii")
-    if _OUTSIDE.search(data) or _long_line(data) or _MARKER.search(data) or _open_quote(data):
+    if (
+        _OUTSIDE.search(data)
+        or long_line(data, _BLOCK)
+        or _MARKER.search(data)
+        or _open_quote(data)
+    ):
         return None
-    emitted = _json(data)
-    if emitted is None:
+    emitted = to_json(data)
+    if emitted is None or emitted.stream or not emitted.container:
         return None
     try:
-        value = msgspec.json.decode(emitted)
+        value = msgspec.json.decode(emitted.json)
     except msgspec.DecodeError:
         return None
     if not isinstance(value, dict | list):
         return None
-    keys = emitted.count(b'":') - emitted.count(b'\\":')
+    keys = emitted.json.count(b'":') - emitted.json.count(b'\\":')
     try:
         found = _Walk(typed).keys(value)
     except (_Unusual, RecursionError):
         return None
     return value if found == keys else None
-
-
-def _long_line(data: bytes) -> bool:
-    """True unless every 500 bytes hold a newline (so every line is under 1,000 bytes)."""
-    return any(data.find(b"\n", at, at + _BLOCK) < 0 for at in range(0, len(data), _BLOCK))
 
 
 def _open_quote(data: bytes) -> bool:
@@ -135,46 +134,3 @@ class _Walk:
             odd = plain_typed and not _LITERAL.fullmatch(value)
             self._strings[value] = odd
         return odd
-
-
-@cache
-def _ryml() -> Any:
-    """The rapidyaml module, imported when first needed."""
-    import ryml  # type: ignore[import-untyped]
-
-    return ryml
-
-
-def _json(data: bytes) -> bytes | None:
-    """The document as rapidyaml's JSON; None when rapidyaml refuses it or it is a stream."""
-    ryml = _ryml()
-    with _quiet_stderr():
-        try:
-            tree = ryml.parse_in_arena(data)
-        except ryml.ExceptionBasic:
-            return None
-    root = tree.root_id()
-    if tree.is_stream(root) or not (tree.is_map(root) or tree.is_seq(root)):
-        return None
-    size = max(len(data) * 2, 4096)
-    for _ in range(2):
-        buffer = bytearray(size)
-        failed, size = ryml.emit_json_to_substr(tree, root, buffer)
-        if not failed:
-            return bytes(memoryview(buffer)[:size])
-    return None
-
-
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Standard error (the file descriptor) pointed at /dev/null meanwhile: rapidyaml writes
-    its parse errors there itself."""
-    saved = os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)

@@ -12,9 +12,9 @@ from kubecurrent.collect.files._rapid import (
     UNBUILDABLE,
     _closing_start,
     _empty_key,
-    _long_line,
     unbuildable,
 )
+from kubecurrent.yamljson import long_line
 
 # Bytes the scans look at, and some they do not, so that hits and near misses are both common.
 ALPHABET = list(b" \n-:[]{},_.0xbo a\t#")
@@ -39,7 +39,7 @@ def test_scans_answer_as_their_substring_definitions(data: bytes) -> None:
 def test_long_line_is_a_block_without_a_line_break(lengths: list[int]) -> None:
     data = b"\n".join(b"x" * n for n in lengths)
     blocks = range(0, len(data), _BLOCK)
-    assert _long_line(data) == any(b"\n" not in data[at : at + _BLOCK] for at in blocks)
+    assert long_line(data, _BLOCK) == any(b"\n" not in data[at : at + _BLOCK] for at in blocks)
 
 
 def test_the_scans_find_what_they_look_for() -> None:

@@ -45,10 +45,8 @@ test fixtures and odd inputs (``tests/unit/scan/test_rapid.py``).
 from __future__ import annotations
 
 import io
-import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -58,6 +56,7 @@ import msgspec
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped, SkipReason
 from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
+from kubecurrent.yamljson import long_line, to_json
 
 Item = Document | ScanError | Skipped
 ReadFull = Callable[[io.BytesIO, str, EvidenceSource, int], list[Item]]
@@ -164,7 +163,7 @@ def _plain_text(data: bytes) -> bool:
         or _closing_start(data)
         or _flow_over_lines(data)
         or _odd_block_header(data)
-        or _long_line(data)
+        or long_line(data, _BLOCK)
     )
 
 
@@ -264,31 +263,11 @@ def _printable_utf8(data: bytes) -> bool:
         return False
 
 
-def _long_line(data: bytes) -> bool:
-    """Whether a block of ``_BLOCK`` bytes holds no line break (every line of twice that
-    length holds one such block)."""
-    return any(data.find(b"\n", at, at + _BLOCK) < 0 for at in range(0, len(data), _BLOCK))
-
-
-@cache
-def _ryml() -> Any:
-    """The rapidyaml module, imported when first needed (it is not needed to start)."""
-    import ryml  # type: ignore[import-untyped]
-
-    return ryml
-
-
 def _file_json(data: bytes) -> tuple[bytes, bool] | None:
     """``data`` as rapidyaml's JSON, and whether it is a stream of documents (a list); None
     when rapidyaml refuses the file."""
-    ryml = _ryml()
-    with _quiet_stderr():
-        try:
-            tree = ryml.parse_in_arena(data)
-            json = _emit_json(ryml, tree)
-        except ryml.ExceptionBasic:
-            return None
-    return json, bool(tree.is_stream(tree.root_id()))
+    emitted = to_json(data)
+    return None if emitted is None else (emitted.json, emitted.stream)
 
 
 def _split(json: bytes, stream: bool) -> list[tuple[bytes, tuple[bytes, ...]]] | None:
@@ -377,34 +356,6 @@ class _Whole:
             except _Unsure:
                 items += self.read_full(io.BytesIO(text[1:]), self.name, self.source, first_line)
         return items
-
-
-_buffer = bytearray(1 << 20)
-
-
-def _emit_json(ryml: Any, tree: Any) -> bytes:
-    """The tree as JSON, emitted into one reused buffer (``emit_json`` leaks what it returns:
-    measured, 73 MiB over the bench corpus)."""
-    global _buffer
-    failed, size = ryml.emit_json_to_substr(tree, tree.root_id(), _buffer)
-    if failed:
-        _buffer = bytearray(size * 2)
-        failed, size = ryml.emit_json_to_substr(tree, tree.root_id(), _buffer)
-    return bytes(memoryview(_buffer)[:size])
-
-
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Standard error (the file descriptor) pointed at /dev/null meanwhile."""
-    saved = os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
 
 
 def _paired(
