@@ -92,10 +92,9 @@ class Work:
         *,
         managed_by: Provider | None = None,
     ) -> None:
-        step = Step.trusted(
-            len(self.steps) + 1, type_, target, from_, to, why, without, self.hop, managed_by
+        self.steps.append(
+            Step(len(self.steps) + 1, type_, target, from_, to, why, without, self.hop, managed_by)
         )
-        self.steps.append(step)
 
     def block(self, reason: str, *, at: int | None = None, addon: str | None = None) -> None:
         """Record why the path cannot continue past minor ``at`` (default: where it is now)."""

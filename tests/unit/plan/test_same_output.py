@@ -38,7 +38,7 @@ def test_the_json_plan_of_a_generated_fleet_is_unchanged_byte_for_byte() -> None
 
 
 def _fleet_with_names(*names: str) -> FleetPlan:
-    step = Step.trusted(1, "check", "control-plane", "1.33.2", "1.33.2", "why", "without", 0)
+    step = Step(1, "check", "control-plane", "1.33.2", "1.33.2", "why", "without", 0)
     plans = [
         ClusterPlan(name=n, status="ok", from_version="1.33.2", target="1.33.2", steps=(step,))
         for n in names
