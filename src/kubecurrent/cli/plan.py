@@ -208,9 +208,10 @@ def _is_sandbox(kubeconfig: Path | None, context: str | None) -> bool:
     return config is not None and sandbox_for_server(str(config.cluster.server)) is not None
 
 
-def plan_json(result: FleetPlan) -> str:
+def plan_json(result: FleetPlan) -> bytes:
     """``to_json(result.to_json())`` (``json.dumps(..., indent=2)``), byte for byte, written by
-    msgspec (about ten times faster on a 1,000-cluster fleet).
+    msgspec (about ten times faster on a 1,000-cluster fleet) and kept as bytes: the command
+    writes them to standard output in one call, never decoded and encoded again.
 
     A plan's JSON holds no floats (``model/plan.py``), and msgspec writes strings as the
     standard library does except for non-ASCII text and DEL (``\\u007f``), which it leaves
@@ -218,8 +219,8 @@ def plan_json(result: FleetPlan) -> str:
     data = result.to_json()
     fast = msgspec.json.encode(data)
     if not fast.isascii() or b"\x7f" in fast:
-        return to_json(data)
-    return msgspec.json.format(fast, indent=2).decode()
+        return to_json(data).encode()
+    return msgspec.json.format(fast, indent=2)
 
 
 def _print(output: str, result: FleetPlan) -> None:

@@ -57,4 +57,4 @@ def _fleet_with_names(*names: str) -> FleetPlan:
 )
 def test_the_fast_json_writer_writes_the_standard_librarys_bytes(names: tuple[str, ...]) -> None:
     fleet = _fleet_with_names(*names)
-    assert plan_json(fleet) == json.dumps(fleet.to_json(), indent=2, default=str)
+    assert plan_json(fleet) == json.dumps(fleet.to_json(), indent=2, default=str).encode()
