@@ -216,10 +216,9 @@ def plan_json(result: FleetPlan) -> bytes:
     A plan's JSON holds no floats (``model/plan.py``), and msgspec writes strings as the
     standard library does except for non-ASCII text and DEL (``\\u007f``), which it leaves
     unescaped: a text holding any such byte is written the standard library's way instead."""
-    data = result.to_json()
-    fast = msgspec.json.encode(data)
+    fast = msgspec.json.encode(result.to_records())
     if not fast.isascii() or b"\x7f" in fast:
-        return to_json(data).encode()
+        return to_json(result.to_json()).encode()
     return msgspec.json.format(fast, indent=2)
 
 

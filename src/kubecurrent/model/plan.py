@@ -280,6 +280,15 @@ class FleetPlan(_Frozen):
         return [c for c in self.clusters if c.status == "blocked"]
 
     def to_json(self) -> dict[str, Any]:
+        return self._json(records=False)
+
+    def to_records(self) -> dict[str, Any]:
+        """``to_json()`` with every cluster's steps left as ``Step`` records, for a msgspec
+        encoder (which writes a record as its JSON object): the same JSON, without a dict per
+        step."""
+        return self._json(records=True)
+
+    def _json(self, *, records: bool) -> dict[str, Any]:
         # One dump of every cluster but its steps (a fleet has tens of thousands: they are
         # records, written in one call per cluster), then each cluster dict finished as
         # ClusterPlan.to_json finishes its own; the totals counted once each.
@@ -293,7 +302,7 @@ class FleetPlan(_Frozen):
         return {
             "target": self.target,
             "clusters": [
-                _cluster_json(c, data, t)
+                _cluster_json(c, data, t, records=records)
                 for c, data, t in zip(self.clusters, dumped["clusters"], totals, strict=True)
             ],
             "groups": dumped["groups"],
@@ -301,11 +310,13 @@ class FleetPlan(_Frozen):
         }
 
 
-def _cluster_json(plan: ClusterPlan, data: dict[str, Any], totals: PlanTotals) -> dict[str, Any]:
+def _cluster_json(
+    plan: ClusterPlan, data: dict[str, Any], totals: PlanTotals, *, records: bool = False
+) -> dict[str, Any]:
     """A cluster's JSON from its dump without steps: the fields in their order with the steps
-    in place, ``from`` and ``totals`` last, ``holds`` only when there are some (the ``-o json``
-    contract in the module docstring)."""
-    steps = msgspec.to_builtins(list(plan.steps))
+    in place (as records when ``records``), ``from`` and ``totals`` last, ``holds`` only when
+    there are some (the ``-o json`` contract in the module docstring)."""
+    steps = list(plan.steps) if records else msgspec.to_builtins(list(plan.steps))
     out = {
         name: steps if name == "steps" else data[name]
         for name in _CLUSTER_FIELDS

@@ -8,7 +8,8 @@ import msgspec
 import pydantic
 import pytest
 
-from kubecurrent.model.plan import ClusterPlan, Step
+from kubecurrent.model.plan import ClusterPlan, FleetPlan, Step
+from kubecurrent.plan import group_paths
 
 STEP = Step(7, "node-pool", "general", "1.27.9", "1.28.15", "roll", "skew", 2, "eks")
 JSON = {
@@ -75,3 +76,12 @@ def test_a_step_is_frozen_and_changes_only_into_a_new_step() -> None:
     assert (moved.from_, moved.to, moved.order) == ("1.28.15", "1.29.0", 7)
     assert STEP.to == "1.28.15"
     assert moved.key() == ("node-pool", "general", "1.28.15", "1.29.0")
+
+
+def test_a_fleet_plan_as_records_encodes_to_its_json() -> None:
+    plan = ClusterPlan.model_validate(_plan(JSON, {**JSON, "order": 8, "why": "é \x7f"}))
+    fleet = FleetPlan(target="1.28", clusters=(plan,), groups=group_paths([plan]))
+    records = fleet.to_records()
+    assert records["clusters"][0]["steps"] == list(plan.steps)
+    assert msgspec.json.encode(records) == msgspec.json.encode(fleet.to_json())
+    assert fleet.to_json()["clusters"][0] == plan.to_json()
