@@ -19,7 +19,13 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    field_validator,
+)
 from pydantic_core import core_schema
 
 from kubecurrent.model.clouds import Provider
@@ -114,6 +120,15 @@ class Step(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename={"fro
             cls.read,
             serialization=core_schema.plain_serializer_function_ser_schema(Step.to_json),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, _schema: core_schema.CoreSchema, _handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The step object's JSON schema inside a plan's (msgspec writes it from the fields)."""
+        _, components = msgspec.json.schema_components([Step])
+        schema: dict[str, Any] = components["Step"]
+        return schema
 
 
 class PlanTotals(_Frozen):

@@ -85,3 +85,20 @@ def test_a_fleet_plan_as_records_encodes_to_its_json() -> None:
     assert records["clusters"][0]["steps"] == list(plan.steps)
     assert msgspec.json.encode(records) == msgspec.json.encode(fleet.to_json())
     assert fleet.to_json()["clusters"][0] == plan.to_json()
+
+
+def test_a_plans_json_schema_describes_its_steps_as_written() -> None:
+    schema = ClusterPlan.model_json_schema(by_alias=True)
+    step = schema["properties"]["steps"]["items"]
+    assert set(step["required"]) == {
+        "order",
+        "type",
+        "target",
+        "from",
+        "to",
+        "why",
+        "without",
+        "hop",
+    }
+    assert step["properties"]["order"]["minimum"] == 1
+    assert "control-plane" in step["properties"]["type"]["enum"]
