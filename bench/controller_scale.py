@@ -82,7 +82,7 @@ class InstantCluster:
     def plan(self, inventory: ClusterInventory, target: str) -> ClusterPlan:
         kinds = (("control-plane", "control-plane"), ("node-pool", "pool"))
         steps = tuple(
-            Step.model_validate(
+            Step.read(
                 {"order": i, "type": t, "target": n, "to": TO, "from": FROM}
                 | {"why": "w", "without": "x", "hop": 0}
             )

@@ -208,18 +208,18 @@ def _is_sandbox(kubeconfig: Path | None, context: str | None) -> bool:
     return config is not None and sandbox_for_server(str(config.cluster.server)) is not None
 
 
-def plan_json(result: FleetPlan) -> str:
+def plan_json(result: FleetPlan) -> bytes:
     """``to_json(result.to_json())`` (``json.dumps(..., indent=2)``), byte for byte, written by
-    msgspec (about ten times faster on a 1,000-cluster fleet).
+    msgspec (about ten times faster on a 1,000-cluster fleet) and kept as bytes: the command
+    writes them to standard output in one call, never decoded and encoded again.
 
     A plan's JSON holds no floats (``model/plan.py``), and msgspec writes strings as the
     standard library does except for non-ASCII text and DEL (``\\u007f``), which it leaves
     unescaped: a text holding any such byte is written the standard library's way instead."""
-    data = result.to_json()
-    fast = msgspec.json.encode(data)
+    fast = msgspec.json.encode(result.to_records())
     if not fast.isascii() or b"\x7f" in fast:
-        return to_json(data)
-    return msgspec.json.format(fast, indent=2).decode()
+        return to_json(result.to_json()).encode()
+    return msgspec.json.format(fast, indent=2)
 
 
 def _print(output: str, result: FleetPlan) -> None:

@@ -20,7 +20,6 @@ Every error names the file, the cluster and the field, and says what to write in
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -114,6 +113,8 @@ def _inventory(
 def _check_addon(path: Path, cluster: str, addon: str, version: str, catalog: Catalog) -> None:
     where = f"{path}: cluster {cluster}: addons: {addon}"
     if catalog.addon(addon) is None:
+        import difflib  # only to word this error: a valid spec never needs it
+
         known = [a.name for a in catalog.addons]
         close = difflib.get_close_matches(addon, known, n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"

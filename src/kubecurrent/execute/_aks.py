@@ -346,6 +346,6 @@ def aks_minor_steps(plan: ClusterPlan) -> ClusterPlan:
         if to == s.to:
             return s
         why = f"{s.why} (AKS offers the patch of {to}: the newest its upgrade profile lists)"
-        return s.model_copy(update={"to": to, "why": why})
+        return s.replace(to=to, why=why)
 
     return plan.model_copy(update={"steps": tuple(step(s) for s in plan.steps)})

@@ -396,6 +396,6 @@ def minor_steps(plan: ClusterPlan, who: str) -> ClusterPlan:
             return s
         if to == s.to:
             return s
-        return s.model_copy(update={"to": to, "why": f"{s.why} ({who} {to})"})
+        return s.replace(to=to, why=f"{s.why} ({who} {to})")
 
     return plan.model_copy(update={"steps": tuple(step(s) for s in plan.steps)})

@@ -16,9 +16,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import msgspec
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    field_validator,
+)
+from pydantic_core import core_schema
 
 from kubecurrent.model.clouds import Provider
 from kubecurrent.model.recurrence import DAYS, Day, Recurrence
@@ -50,19 +58,24 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
-class Step(_Frozen):
-    """One action: what changes from which version to which, why, and what breaks without it."""
+class Step(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename={"from_": "from"}):
+    """One action: what changes from which version to which, why, and what breaks without it.
 
-    order: int = Field(ge=1)
+    A record, not a validated model: the planner makes tens of thousands per fleet. A step
+    built in code is taken as given; a step read from outside (a plan file, the rollout store,
+    ``ClusterPlan.model_validate``) is checked field by field (``Step.read``). Its JSON form is
+    the plan contract's step object (``from`` for ``from_``)."""
+
+    order: Annotated[int, msgspec.Meta(ge=1)]
     type: StepType
     target: str
     """``control-plane``, a node-pool name, an add-on name, or the object kind migrated."""
-    from_: str = Field(alias="from")
+    from_: str
     to: str | None
     why: str
     without: str
     """What would break if the step were skipped."""
-    hop: int = Field(ge=0)
+    hop: Annotated[int, msgspec.Meta(ge=0)]
     """0 for pre-flight, n for the steps around the n-th control-plane hop."""
     managed_by: Provider | None = None
     """The managed provider whose own API carries the step out, None for the generic path:
@@ -75,37 +88,47 @@ class Step(_Frozen):
         """What the step does, without its explanation (used to group identical paths)."""
         return (self.type, self.target, self.from_, self.to)
 
+    def replace(self, **changes: Any) -> Step:
+        """This step with some fields changed (``from_`` by its field name)."""
+        return msgspec.structs.replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The step object of the plan JSON."""
+        data: dict[str, Any] = msgspec.to_builtins(self)
+        return data
+
     @classmethod
-    def trusted(
-        cls,
-        order: int,
-        type_: StepType,
-        target: str,
-        from_: str,
-        to: str | None,
-        why: str,
-        without: str,
-        hop: int,
-        managed_by: Provider | None = None,
-    ) -> Step:
-        """A step from values valid by construction, without validating them: the planner makes
-        tens of thousands per fleet and this is three times cheaper than ``Step(...)``. The
-        result equals ``Step(...)`` on the same values (``tests/unit/model``); anything read
-        from outside goes through ``Step(...)`` or ``model_validate``."""
-        step = _new(cls)
-        _set(step, "__dict__", {
-            "order": order, "type": type_, "target": target, "from_": from_, "to": to,
-            "why": why, "without": without, "hop": hop, "managed_by": managed_by,
-        })  # fmt: skip
-        _set(step, "__pydantic_fields_set__", set(_STEP_FIELDS))
-        _set(step, "__pydantic_extra__", None)
-        _set(step, "__pydantic_private__", None)
-        return step
+    def read(cls, value: object) -> Step:
+        """A step from outside (a mapping with ``from``, or ``from_``), every field checked;
+        a ``ValueError`` naming the field when one is wrong."""
+        if isinstance(value, Step):
+            return value
+        if isinstance(value, dict) and "from_" in value and "from" not in value:
+            value = {("from" if k == "from_" else k): v for k, v in value.items()}
+        try:
+            return msgspec.convert(value, Step)
+        except msgspec.ValidationError as e:
+            raise ValueError(f"not a plan step: {e}") from None
 
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, _source: object, _handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """How a pydantic model (``ClusterPlan``) holds steps: read with ``Step.read``, written
+        as the plan JSON's step object."""
+        return core_schema.no_info_plain_validator_function(
+            cls.read,
+            serialization=core_schema.plain_serializer_function_ser_schema(Step.to_json),
+        )
 
-_new = object.__new__
-_set = object.__setattr__
-_STEP_FIELDS = frozenset(Step.model_fields)
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, _schema: core_schema.CoreSchema, _handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The step object's JSON schema inside a plan's (msgspec writes it from the fields)."""
+        _, components = msgspec.json.schema_components([Step])
+        schema: dict[str, Any] = components["Step"]
+        return schema
 
 
 class PlanTotals(_Frozen):
@@ -243,7 +266,8 @@ class ClusterPlan(_Frozen):
         return [self.from_version, *(s.to or "" for s in hops)]
 
     def to_json(self) -> dict[str, Any]:
-        return _cluster_json(self, self.model_dump(mode="json", by_alias=True), self.totals)
+        data = self.model_dump(mode="json", by_alias=True, exclude={"steps"})
+        return _cluster_json(self, data, self.totals)
 
 
 class PathGroup(_Frozen):
@@ -271,14 +295,29 @@ class FleetPlan(_Frozen):
         return [c for c in self.clusters if c.status == "blocked"]
 
     def to_json(self) -> dict[str, Any]:
-        # One dump of every cluster (a fleet has tens of thousands of steps), then each cluster
-        # dict finished as ClusterPlan.to_json finishes its own; the totals counted once each.
-        dumped = self.model_dump(mode="json", by_alias=True, include={"clusters", "groups"})
+        return self._json(records=False)
+
+    def to_records(self) -> dict[str, Any]:
+        """``to_json()`` with every cluster's steps left as ``Step`` records, for a msgspec
+        encoder (which writes a record as its JSON object): the same JSON, without a dict per
+        step."""
+        return self._json(records=True)
+
+    def _json(self, *, records: bool) -> dict[str, Any]:
+        # One dump of every cluster but its steps (a fleet has tens of thousands: they are
+        # records, written in one call per cluster), then each cluster dict finished as
+        # ClusterPlan.to_json finishes its own; the totals counted once each.
+        dumped = self.model_dump(
+            mode="json",
+            by_alias=True,
+            include={"clusters", "groups"},
+            exclude={"clusters": {"__all__": {"steps"}}},
+        )
         totals = [c.totals for c in self.clusters]
         return {
             "target": self.target,
             "clusters": [
-                _cluster_json(c, data, t)
+                _cluster_json(c, data, t, records=records)
                 for c, data, t in zip(self.clusters, dumped["clusters"], totals, strict=True)
             ],
             "groups": dumped["groups"],
@@ -286,12 +325,21 @@ class FleetPlan(_Frozen):
         }
 
 
-def _cluster_json(plan: ClusterPlan, data: dict[str, Any], totals: PlanTotals) -> dict[str, Any]:
-    """A cluster's JSON from its dump: ``from`` and ``totals`` last, ``holds`` only when there
-    are some (the ``-o json`` contract in the module docstring)."""
-    del data["from_version"]
-    if not plan.holds:
-        del data["holds"]
-    data["from"] = plan.from_version
-    data["totals"] = totals.model_dump()
-    return data
+def _cluster_json(
+    plan: ClusterPlan, data: dict[str, Any], totals: PlanTotals, *, records: bool = False
+) -> dict[str, Any]:
+    """A cluster's JSON from its dump without steps: the fields in their order with the steps
+    in place (as records when ``records``), ``from`` and ``totals`` last, ``holds`` only when
+    there are some (the ``-o json`` contract in the module docstring)."""
+    steps = list(plan.steps) if records else msgspec.to_builtins(list(plan.steps))
+    out = {
+        name: steps if name == "steps" else data[name]
+        for name in _CLUSTER_FIELDS
+        if name != "holds" or plan.holds
+    }
+    out["from"] = plan.from_version
+    out["totals"] = totals.model_dump()
+    return out
+
+
+_CLUSTER_FIELDS = tuple(name for name in ClusterPlan.model_fields if name != "from_version")

@@ -19,23 +19,35 @@ def place_installed(work: Work) -> None:
     """Find each installed add-on's release line; unknown ones block the plan.
 
     Add-ons the managed provider moves itself (EKS add-ons) are left to its rules."""
+    found = work.rules.installed
     for installed in work.inventory.addons:
         if work.provider.owns_addon(installed.name):
             continue
-        addon = work.rules.addon(installed.name)
-        if addon is None:
-            work.block(f"{installed.name}: not in the catalog; add it with --catalog-extra")
-            continue
-        line = work.rules.line_of(addon, installed.version)
-        if line is None:
-            oldest = addon.releases[0].version
-            work.block(
-                f"{addon.name} {installed.version} is older than any release the catalog knows "
-                f"(oldest: {oldest}); add its release line with --catalog-extra",
-                addon=addon.name,
-            )
-            continue
-        work.addons[addon.name] = work.place(addon, line, installed.version)
+        placed = found.get((installed.name, installed.version))
+        if placed is None:
+            placed = _place(work, installed.name, installed.version)
+            if placed is None:
+                continue
+            found[(installed.name, installed.version)] = placed
+        work.addons[installed.name] = placed
+
+
+def _place(work: Work, name: str, version: str) -> Placed | None:
+    """Where ``version`` of add-on ``name`` is placed, or None after blocking the plan."""
+    addon = work.rules.addon(name)
+    if addon is None:
+        work.block(f"{name}: not in the catalog; add it with --catalog-extra")
+        return None
+    line = work.rules.line_of(addon, version)
+    if line is None:
+        oldest = addon.releases[0].version
+        work.block(
+            f"{addon.name} {version} is older than any release the catalog knows "
+            f"(oldest: {oldest}); add its release line with --catalog-extra",
+            addon=addon.name,
+        )
+        return None
+    return work.place(addon, line, version)
 
 
 def fit_current(work: Work) -> None:

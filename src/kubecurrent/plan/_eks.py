@@ -23,7 +23,7 @@ from kubecurrent.model.clouds import Provider
 from kubecurrent.model.managed import EksCluster, ManagedAddon
 from kubecurrent.plan._nodes import roll_to_control_plane
 from kubecurrent.plan._rules import key, label
-from kubecurrent.plan._work import Work, show
+from kubecurrent.plan._work import Work
 
 PROVIDER: Provider = "eks"
 UPDATE_CLUSTER_URL = "https://docs.aws.amazon.com/eks/latest/userguide/update-cluster.html"
@@ -155,8 +155,8 @@ class EksRules:
         work.emit(
             "check",
             "fargate",
-            show(work.cp),
-            show(work.cp),
+            work.cp_text,
+            work.cp_text,
             f"Fargate pods keep the kubelet they started with ({UPDATE_CLUSTER_URL}): restart "
             f"the workloads of the Fargate profiles {names} (e.g. kubectl rollout restart) so "
             f"their pods run {work.cp.minor_version}{before}",

@@ -30,7 +30,7 @@ def check_preconditions(work: Work) -> None:
         if minor_key(kubelet) > work.minor:
             work.block(
                 f"node pool {name}: kubelet {show(kubelet)} is newer than the control plane "
-                f"{show(work.cp)}; the skew policy allows no newer kubelet. Correct the inventory, "
+                f"{work.cp_text}; the skew policy allows no newer kubelet. Correct the inventory, "
                 "or replace the pool with one at the control-plane version, then plan again"
             )
 
@@ -44,7 +44,7 @@ def fit_current(work: Work) -> None:
                 work,
                 name,
                 f"kubelet {show(kubelet)} is already more than {allowed} minors behind the control "
-                f"plane {show(work.cp)}, outside the skew policy",
+                f"plane {work.cp_text}, outside the skew policy",
             )
 
 
@@ -75,7 +75,7 @@ def finish(work: Work) -> None:
     """Roll every pool not yet at the target version."""
     for name, kubelet in list(work.pools.items()):
         if kubelet < work.cp:
-            reason = f"the path ends at {show(work.cp)}: kubelets follow the control plane"
+            reason = f"the path ends at {work.cp_text}: kubelets follow the control plane"
             _roll(work, name, reason, _BEHIND)
 
 

@@ -42,11 +42,11 @@ def pin_patches(plan: ClusterPlan, offered: Mapping[MinorVersion, KubeVersion]) 
         start = _pin(s.from_, offered) if s.from_ in planned else s.from_
         to = _pin(s.to, offered)
         why = s.why if to == s.to else f"{s.why} (the provider runs {to}, not {s.to})"
-        return s.model_copy(update={"to": to, "from_": start, "why": why})
+        return s.replace(to=to, from_=start, why=why)
 
     target = _pin(plan.target, offered) or plan.target
     pinned = [step(s) for s in plan.steps]
     # A patch-only hop the provider cannot make (1.36.3 → 1.36.6 pinned to 1.36.3) goes away.
     kept = [s for s in pinned if not (s.type == "control-plane" and s.from_ == s.to)]
-    steps = tuple(s.model_copy(update={"order": i}) for i, s in enumerate(kept, start=1))
+    steps = tuple(s.replace(order=i) for i, s in enumerate(kept, start=1))
     return plan.model_copy(update={"steps": steps, "target": target})

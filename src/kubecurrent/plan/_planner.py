@@ -59,7 +59,7 @@ def plan_cluster(
 def _walk(work: Work) -> None:
     if work.minor > work.target_minor:
         work.block(
-            f"the control plane {show(work.cp)} is newer than the target {show(work.target)}; "
+            f"the control plane {work.cp_text} is newer than the target {show(work.target)}; "
             "kubecurrent does not plan downgrades"
         )
         return
@@ -104,33 +104,34 @@ def _hop(work: Work, m: int) -> None:
     if work.policy.node_strategy == "lockstep":
         _nodes.lockstep(work)
     if m != work.target_minor:
-        _check(work, "post-hop", f"the control plane runs {show(to)}")
+        _check(work, "post-hop", f"the control plane runs {work.cp_text}")
 
 
 def _control_plane(work: Work, to: KubeVersion) -> None:
+    to_text = show(to)
     if to.minor_version == work.cp.minor_version:
-        why = f"{show(to)} is the target patch of the current minor"
+        why = f"{to_text} is the target patch of the current minor"
         without = "the fixes (security and bugs) of the target patch would be missing"
     else:
         why = (
             f"the control plane moves at most {work.rules.hop_step} minor per upgrade; "
-            f"{show(to)} is the {'target' if to == work.target else 'newest'} "
+            f"{to_text} is the {'target' if to == work.target else 'newest'} "
             f"{to.minor_version} patch in the catalog"
         )
         without = (
             "skipping a minor is outside the supported upgrade order: the API server's stored "
             "objects and the controllers expect every intermediate minor to have run"
         )
-    work.emit("control-plane", "control-plane", show(work.cp), show(to), why, without)
-    work.cp = to
+    work.emit("control-plane", "control-plane", work.cp_text, to_text, why, without)
+    work.move_cp(to, to_text)
 
 
 def _check(work: Work, kind: str, what: str) -> None:
     work.emit(
         "check",
         "control-plane",
-        show(work.cp),
-        show(work.cp),
+        work.cp_text,
+        work.cp_text,
         f"{kind} check: {what}; confirm all nodes are Ready, add-ons are healthy and no client "
         "still calls a removed API (apiserver_requested_deprecated_apis)",
         "a fault from this step would be carried into the next one, where it is harder to find "

@@ -105,6 +105,8 @@ class Rules:
         """Add-on moves already worked out, by add-on, line, version, the line chosen, and the
         minors the move spans and aims at (``_addons._move``)."""
         self._placed: dict[tuple[str, int, str], Placed] = {}
+        self.installed: dict[tuple[str, str], Placed] = {}
+        """Where an installed add-on (name, version) is placed, once found (``_addons``)."""
         self._has_release: dict[tuple[str, int], bool] = {}
         self._apis = {(a.api_version, a.kind): a for a in catalog.apis}
         self.hop_step = self._step("kube-apiserver")

@@ -41,6 +41,8 @@ class Work:
     blocked_addons: list[str] = field(default_factory=list)
     provider: ProviderRules = GENERIC
     """The managed provider's rules for this cluster (``rules_for``)."""
+    _cp_shown: KubeVersion | None = field(default=None, init=False, repr=False)
+    _cp_text: str = field(default="", init=False, repr=False)
 
     @classmethod
     def start(
@@ -68,6 +70,17 @@ class Work:
         return self.cp.major * 1000 + self.cp.minor  # key(self.cp.minor_version), cheaper
 
     @property
+    def cp_text(self) -> str:
+        """``show(self.cp)``, written once per control-plane version (steps repeat it)."""
+        if self._cp_shown is not self.cp:
+            self._cp_shown, self._cp_text = self.cp, show(self.cp)
+        return self._cp_text
+
+    def move_cp(self, to: KubeVersion, text: str) -> None:
+        """The control plane is now at ``to``, written ``text`` (``show(to)``)."""
+        self.cp, self._cp_shown, self._cp_text = to, to, text
+
+    @property
     def target_minor(self) -> int:
         return self._target_minor
 
@@ -92,10 +105,9 @@ class Work:
         *,
         managed_by: Provider | None = None,
     ) -> None:
-        step = Step.trusted(
-            len(self.steps) + 1, type_, target, from_, to, why, without, self.hop, managed_by
+        self.steps.append(
+            Step(len(self.steps) + 1, type_, target, from_, to, why, without, self.hop, managed_by)
         )
-        self.steps.append(step)
 
     def block(self, reason: str, *, at: int | None = None, addon: str | None = None) -> None:
         """Record why the path cannot continue past minor ``at`` (default: where it is now)."""

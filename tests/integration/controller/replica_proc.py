@@ -83,8 +83,7 @@ class FileCluster:
             from_version=FROM,
             target=TO,
             steps=tuple(
-                Step.model_validate({**s, "from": FROM, "why": "w", "without": "x", "hop": 0})
-                for s in steps
+                Step.read({**s, "from": FROM, "why": "w", "without": "x", "hop": 0}) for s in steps
             ),
         )
 

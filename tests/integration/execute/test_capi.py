@@ -60,7 +60,7 @@ def plan_of(*steps: tuple[str, str, str, str]) -> ClusterPlan:
         from_version=steps[0][2],
         target=steps[-1][3],
         steps=tuple(
-            Step.model_validate(
+            Step.read(
                 {
                     "order": i,
                     "type": t,

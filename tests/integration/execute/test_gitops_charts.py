@@ -40,7 +40,7 @@ REPOSITORIES = {
     "renumbered": [("4.12.1", "1.12.1"), ("5.0.0", "1.11.3")],
 }
 
-STEP = Step.model_validate(
+STEP = Step.read(
     {
         "order": 1,
         "type": "addon",

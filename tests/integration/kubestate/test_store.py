@@ -210,7 +210,7 @@ def test_concurrent_changes_to_one_object_are_all_kept(store: KubeStore) -> None
                 order=i,
                 type="addon",
                 target=f"addon-{i}",
-                **{"from": "1.0"},
+                from_="1.0",
                 to="2.0",
                 why="supported",
                 without="breaks",

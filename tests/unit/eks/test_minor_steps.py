@@ -7,7 +7,7 @@ from kubecurrent.model.plan import ClusterPlan, Step
 
 
 def _step(order: int, type_: str, target: str, from_: str, to: str) -> Step:
-    return Step.model_validate(
+    return Step.read(
         {
             "order": order,
             "type": type_,

@@ -39,7 +39,7 @@ class EksAddonsDouble:
 
 
 def _step(target: str, to: str, managed_by: str | None) -> Step:
-    return Step.model_validate(
+    return Step.read(
         {"order": 1, "type": "addon", "target": target, "from": "v1", "to": to}
         | {"why": "w", "without": "x", "hop": 1, "managed_by": managed_by}
     )

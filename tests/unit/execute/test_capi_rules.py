@@ -330,7 +330,7 @@ def test_a_managed_pool_provider_gets_the_whole_roll(tmp_path: Path) -> None:
         clock=Clock(),
         roll_timeout=42.0,
     )
-    step = Step.model_validate(
+    step = Step.read(
         {"order": 1, "type": "node-pool", "target": "p", "from": "1.35.4", "to": "1.36.3"}
         | {"why": "w", "without": "x", "hop": 1}
     )

@@ -48,7 +48,7 @@ def plan(*steps: tuple[str, str, str, str]) -> ClusterPlan:
         from_version="1.36.3",
         target="1.37.2",
         steps=tuple(
-            Step.model_validate(
+            Step.read(
                 {
                     "order": i,
                     "type": t,

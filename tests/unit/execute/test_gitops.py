@@ -56,7 +56,7 @@ def catalog() -> Catalog:
 
 
 def step(order: int, addon: str, from_: str, to: str, hop: int = 0) -> Step:
-    return Step.model_validate(
+    return Step.read(
         {
             "order": order,
             "type": "addon",

@@ -145,7 +145,7 @@ def catalog() -> Catalog:
 
 
 def step(from_: str, to: str, order: int = 1) -> Step:
-    return Step.model_validate(
+    return Step.read(
         {
             "order": order,
             "type": "addon",

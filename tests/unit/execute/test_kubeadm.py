@@ -16,7 +16,7 @@ from kubecurrent.model.plan import ClusterPlan, Step
 
 
 def step(order: int, type_: str, target: str, from_: str, to: str, hop: int) -> Step:
-    return Step.model_validate(
+    return Step.read(
         {
             "order": order,
             "type": type_,

@@ -31,7 +31,7 @@ from kubecurrent.model.plan import Step
 
 
 def step(type_: str, target: str, from_: str, to: str | None, order: int = 1) -> Step:
-    return Step.model_validate(
+    return Step.read(
         {
             "order": order,
             "type": type_,

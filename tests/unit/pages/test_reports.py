@@ -113,7 +113,7 @@ def test_the_scan_report_shows_hostile_names_as_text() -> None:
 
 
 def _step(order: int, kind: str, target: str, hop: int) -> Step:
-    return Step.model_validate(
+    return Step.read(
         {
             "order": order,
             "type": kind,

@@ -8,7 +8,7 @@ from kubecurrent.plan import pin_patches
 
 
 def step(order: int, type_: str, target: str, from_: str, to: str) -> Step:
-    return Step.model_validate(
+    return Step.read(
         {
             "order": order,
             "type": type_,

@@ -38,7 +38,7 @@ def test_the_json_plan_of_a_generated_fleet_is_unchanged_byte_for_byte() -> None
 
 
 def _fleet_with_names(*names: str) -> FleetPlan:
-    step = Step.trusted(1, "check", "control-plane", "1.33.2", "1.33.2", "why", "without", 0)
+    step = Step(1, "check", "control-plane", "1.33.2", "1.33.2", "why", "without", 0)
     plans = [
         ClusterPlan(name=n, status="ok", from_version="1.33.2", target="1.33.2", steps=(step,))
         for n in names
@@ -57,4 +57,4 @@ def _fleet_with_names(*names: str) -> FleetPlan:
 )
 def test_the_fast_json_writer_writes_the_standard_librarys_bytes(names: tuple[str, ...]) -> None:
     fleet = _fleet_with_names(*names)
-    assert plan_json(fleet) == json.dumps(fleet.to_json(), indent=2, default=str)
+    assert plan_json(fleet) == json.dumps(fleet.to_json(), indent=2, default=str).encode()

@@ -120,7 +120,7 @@ class FakeClusterRun:
             target="1.37.2",
             holds=self.fleet.holds,
             steps=tuple(
-                Step.model_validate({**s, "from": "1.36.3", "why": "w", "without": "x", "hop": 0})
+                Step.read({**s, "from": "1.36.3", "why": "w", "without": "x", "hop": 0})
                 for s in steps
             ),
         )

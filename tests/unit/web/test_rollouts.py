@@ -75,7 +75,7 @@ class FakeRun:
             status="ok",
             from_version="1.36.3",
             target="1.36.3",
-            steps=(Step.model_validate({**step, "why": "w", "without": "x", "hop": 0}),),
+            steps=(Step.read({**step, "why": "w", "without": "x", "hop": 0}),),
         )
 
     def findings(self, inventory: ClusterInventory, target: str) -> dict[str, int]:
