@@ -144,3 +144,20 @@ def test_what_stops_the_walk_reaches_the_caller(
     monkeypatch.setattr(_scan_run, "workers_for", lambda n: workers)
     with pytest.raises(PermissionError, match="could not go on"):
         _scan_run.scan(walk(), ctx, RenderOptions())
+
+
+def test_the_last_inputs_go_in_small_batches_and_none_is_lost_to_a_walk_error() -> None:
+    inputs = [Input("file", Path(f"f{i}.yaml")) for i in range(300)]
+    feed = _scan_run._Feed(inputs, 256)
+    batches = list(feed)
+    assert [len(b) for b in batches] == [64, 64, 64, 16, 16, 16, 16, 16, 16, 12]
+    assert [i for b in batches for i in b] == inputs and feed.total == 300
+
+    def broken() -> Iterator[Input]:
+        yield from inputs[:100]
+        raise PermissionError("the walk could not go on")
+
+    feed = _scan_run._Feed(broken(), 10)
+    assert [i for b in feed for i in b] == inputs[:100]  # handed out before the error is raised
+    with pytest.raises(PermissionError, match="could not go on"):
+        feed.raise_stop()
