@@ -104,6 +104,11 @@ SCAN_PATH_MUST_NOT_LOAD = (
     "tarfile",
     "kubecurrent.sandbox._build",  # helm and kustomize are looked up only for a chart
     "kubecurrent.sandbox._components",
+    "kubecurrent.analyze.report._junit",  # the writers of the formats not asked for
+    "kubecurrent.analyze.report._markdown",
+    "kubecurrent.analyze.report._sarif",
+    "xml",
+    "csv",
 )
 
 
@@ -133,6 +138,26 @@ def test_a_file_scan_loads_no_pydantic_no_metadata_reader_and_no_catalog_models(
     *_, status, loaded = out.stdout.strip().splitlines()
     assert status == "exit 4", out.stdout + out.stderr  # the scan ran and found removed APIs
     assert ast.literal_eval(loaded) == []
+
+
+def test_the_second_reader_s_grammar_is_compiled_only_when_a_file_needs_it(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.yaml"  # read by the rapidyaml tier alone
+    plain.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+    tagged = tmp_path / "tagged.yaml"  # a tag: the rapidyaml tier passes, the grammar decides
+    tagged.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: !!str b\n")
+    code = (
+        "from kubecurrent.analyze import body_fields\n"
+        "from kubecurrent.collect.files import read_file\n"
+        "from kubecurrent.collect.files._grammar import safe_document\n"
+        "from pathlib import Path\n"
+        "counts = []\n"
+        f"for path in ({str(plain)!r}, {str(tagged)!r}):\n"
+        "    items = list(read_file(Path(path), body_fields=body_fields))\n"
+        "    counts.append((len(items), safe_document.cache_info().currsize))\n"
+        "print(counts)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ast.literal_eval(out.stdout.strip()) == [(1, 0), (1, 1)]
 
 
 def test_the_version_is_written_once_and_the_distribution_reports_it() -> None:

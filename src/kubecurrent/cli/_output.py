@@ -59,6 +59,21 @@ def to_json(data: Any) -> str:
         return json.dumps(data, indent=2, default=str)
 
 
+def typed_json(data: Any) -> str:
+    """``to_json(data)``, byte for byte, written by msgspec alone (no standard-library encoder
+    pass), for data built from ``str``, ``int``, ``bool``, None, lists and dicts: no floats,
+    which the two may write differently. msgspec escapes strings as the standard library does
+    except non-ASCII text and DEL (``\\u007f``), which it leaves as they are: output holding
+    any such byte, or data msgspec cannot encode, is written by ``to_json`` instead."""
+    try:
+        fast = msgspec.json.encode(data)
+    except TypeError:
+        return to_json(data)
+    if not fast.isascii() or b"\x7f" in fast:
+        return to_json(data)
+    return msgspec.json.format(fast, indent=2).decode()
+
+
 def cell(value: object) -> Text:
     """A table cell (or title) from data: plain text, never markup, control characters and
     newlines shown as escapes (``display.visible_line``); None is an empty cell.

@@ -13,6 +13,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 In = TypeVar("In")
@@ -30,8 +31,9 @@ _work: Callable[[Any], Any] | None = None
 def workers_for(count: int, cores: int | None = None, load: float | None = None) -> int:
     """How many processes ``count`` inputs are worth here (1: stay in-process).
 
-    On a saturated machine (1-minute ``load`` average at or above ``cores``, both read from the
-    system by default) more processes only add their overhead (measured: +25% CPU, slower)."""
+    On a saturated machine (``load`` at or above ``cores``, both read from the system by
+    default: see ``busy``) more processes only add their overhead (measured: +25% CPU,
+    slower)."""
     if count < 2 * MIN_PER_WORKER or not sys.platform.startswith("linux"):
         return 1  # a small repository: not worth importing multiprocessing to ask
     import multiprocessing
@@ -39,10 +41,30 @@ def workers_for(count: int, cores: int | None = None, load: float | None = None)
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     cores = _cores() if cores is None else cores
-    load = os.getloadavg()[0] if load is None else load
+    load = busy(os.getloadavg()[0], _read_loadavg()) if load is None else load
     if load >= cores:
         return 1
     return max(1, min(cores, count // MIN_PER_WORKER))
+
+
+def busy(average: float, loadavg: str | None) -> float:
+    """How many cores other work keeps busy: the 1-minute load ``average``, unless fewer
+    threads are runnable right now (``/proc/loadavg``'s fourth field, less this one). The
+    average trails by a minute: a scan started right after another (a CI job's next step, the
+    same command run again) would otherwise see the first one's load and take one core while
+    the machine is idle. A machine that is busy now shows both."""
+    try:
+        running = int(loadavg.split()[3].split("/")[0]) - 1 if loadavg else None
+    except (IndexError, ValueError):
+        running = None
+    return average if running is None else min(average, float(running))
+
+
+def _read_loadavg() -> str | None:
+    try:
+        return Path("/proc/loadavg").read_text()
+    except OSError:
+        return None
 
 
 def enough_inputs() -> int:

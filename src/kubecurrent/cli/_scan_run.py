@@ -172,15 +172,22 @@ def scan(
 
 BATCH = 64
 """Inputs scanned as one piece of work: a worker sends back one report for them (fewer objects
-to pickle), few enough that both workers stay busy to the end."""
+to pickle)."""
+TAIL = 16
+"""The last inputs (the ``BATCH`` to ``2 * BATCH`` found last) go in batches of ``TAIL``: a
+worker done early takes another small one instead of waiting while the other ends a whole
+batch."""
 
 
 class _Feed:
-    """``inputs`` in batches of ``BATCH``, the first ``ahead`` of them read at once (``head``).
+    """``inputs`` in batches of ``BATCH``, the first ``ahead`` of them read at once (``head``),
+    smaller batches at the end (``TAIL``): the last ``BATCH`` inputs found are held back until
+    the walk has ended or found more.
 
     With a pool the batches are taken by the pool's own thread: what stops the walk there is
-    kept (``raise_stop`` raises it in the caller) rather than crossing to a worker, and the
-    number of inputs is known at the end (``total``)."""
+    kept (``raise_stop`` raises it in the caller) rather than crossing to a worker, after the
+    inputs found before it are handed out; the number of inputs is known when the walk has
+    ended (``total``)."""
 
     def __init__(self, inputs: Iterable[Input], ahead: int) -> None:
         self.rest = iter(inputs)
@@ -189,15 +196,20 @@ class _Feed:
         self.stop: BaseException | None = None
 
     def __iter__(self) -> Iterator[list[Input]]:
+        held: list[Input] = []
         count = 0
-        items = itertools.chain(self.head, self.rest)
         try:
-            while batch := list(itertools.islice(items, BATCH)):
-                count += len(batch)
-                yield batch
+            for item in itertools.chain(self.head, self.rest):
+                held.append(item)
+                count += 1
+                if len(held) == 2 * BATCH:
+                    yield held[:BATCH]
+                    del held[:BATCH]
         except Exception as exc:  # raised again by raise_stop, in the caller
             self.stop = exc
         self.total = count
+        for at in range(0, len(held), TAIL):
+            yield held[at : at + TAIL]
 
     def raise_stop(self) -> None:
         if self.stop is not None:

@@ -23,10 +23,6 @@ from kubecurrent.analyze.report import (
     display_path,
     summary_line,
     table_rows,
-    to_csv,
-    to_junit,
-    to_markdown,
-    to_sarif,
 )
 from kubecurrent.catalog import extra_from_env, load_lifecycle, load_scan_facts
 from kubecurrent.cli._app import GlobalOptions, err_console, output_option
@@ -46,7 +42,7 @@ from kubecurrent.cli._options import (
     TODAY,
     check_addon_names,
 )
-from kubecurrent.cli._output import print_unbounded, scan_root, text_table, to_json
+from kubecurrent.cli._output import print_unbounded, scan_root, text_table, typed_json
 from kubecurrent.cli._scan_run import (
     refuse_empty_paths,
     render_options,
@@ -406,18 +402,29 @@ def cluster_html(
 
 
 def emit_report(report: ScanReport, output: str, view: View | None = None) -> None:
+    """``report`` in the ``output`` format on standard output (the writers of the formats not
+    chosen are not imported). JSON and SARIF hold only strings, integers, booleans and nulls
+    (``typed_json``)."""
     view = view or View()
     if output == "json":
-        click.echo(to_json(report.to_dict()))
+        click.echo(typed_json(report.to_dict()))
     elif output == "yaml":
         click.echo(yaml.safe_dump(report.to_dict(), sort_keys=False), nl=False)
     elif output == "csv":
+        from kubecurrent.analyze.report import to_csv
+
         click.echo(to_csv(report, headers=view.headers), nl=False)
     elif output == "sarif":
-        click.echo(json.dumps(to_sarif(report), indent=2))
+        from kubecurrent.analyze.report import to_sarif
+
+        click.echo(typed_json(to_sarif(report)))
     elif output == "junit":
+        from kubecurrent.analyze.report import to_junit
+
         click.echo(to_junit(report))
     elif output == "markdown":
+        from kubecurrent.analyze.report import to_markdown
+
         click.echo(to_markdown(report), nl=False)
     else:
         _table(report, output == "wide", view)

@@ -11,7 +11,7 @@ import pytest
 
 from kubecurrent.analyze import Context
 from kubecurrent.cli import _scan_run
-from kubecurrent.cli._pool import MIN_PER_WORKER, ordered_map, workers_for
+from kubecurrent.cli._pool import MIN_PER_WORKER, busy, ordered_map, workers_for
 from kubecurrent.cli.scan import run_scan
 from kubecurrent.collect.files import Input, RenderOptions
 
@@ -71,6 +71,16 @@ def test_workers_need_enough_inputs_and_idle_cores() -> None:
     assert workers_for(many, cores=2, load=1.5) == 2
     assert workers_for(many, cores=2, load=8.0) == 1  # a saturated machine: stay in-process
     assert workers_for(MIN_PER_WORKER * 3, cores=8, load=0.0) == 3
+
+
+def test_a_machine_is_as_busy_as_its_load_unless_fewer_threads_run_now() -> None:
+    assert busy(1.9, "1.90 1.20 0.80 1/312 4242\n") == 0.0  # the load of a run just ended
+    assert busy(1.9, "1.90 1.20 0.80 2/312 4242\n") == 1.0
+    assert busy(3.5, "3.50 3.20 2.80 9/312 4242\n") == 3.5  # busy now and for a while
+    assert busy(0.4, "0.40 0.20 0.10 6/312 4242\n") == 0.4  # a burst now, idle before
+    for odd in (None, "", "1.9 1.2", "1.90 1.20 0.80 x/312 4242"):
+        assert busy(1.9, odd) == 1.9  # no /proc/loadavg (not Linux) or not of that shape
+    assert workers_for(MIN_PER_WORKER * 4, cores=2, load=busy(2.3, "2.3 2 2 1/9 9")) == 2
 
 
 def test_parallel_scan_report_equals_the_sequential_one(
@@ -134,3 +144,20 @@ def test_what_stops_the_walk_reaches_the_caller(
     monkeypatch.setattr(_scan_run, "workers_for", lambda n: workers)
     with pytest.raises(PermissionError, match="could not go on"):
         _scan_run.scan(walk(), ctx, RenderOptions())
+
+
+def test_the_last_inputs_go_in_small_batches_and_none_is_lost_to_a_walk_error() -> None:
+    inputs = [Input("file", Path(f"f{i}.yaml")) for i in range(300)]
+    feed = _scan_run._Feed(inputs, 256)
+    batches = list(feed)
+    assert [len(b) for b in batches] == [64, 64, 64, 16, 16, 16, 16, 16, 16, 12]
+    assert [i for b in batches for i in b] == inputs and feed.total == 300
+
+    def broken() -> Iterator[Input]:
+        yield from inputs[:100]
+        raise PermissionError("the walk could not go on")
+
+    feed = _scan_run._Feed(broken(), 10)
+    assert [i for b in feed for i in b] == inputs[:100]  # handed out before the error is raised
+    with pytest.raises(PermissionError, match="could not go on"):
+        feed.raise_stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kubecurrent.analyze import body_fields
-from kubecurrent.collect.files import Document, Skipped, read_file, read_stream
+from kubecurrent.collect.files import BodyFields, Document, Skipped, read_file, read_stream
 from kubecurrent.collect.files._quick import _documents, quick_items
 from kubecurrent.collect.files._rapid import _CONTENT, _at_once, _file_json, rapid_items
 from kubecurrent.collect.files._read import _read_one
@@ -229,3 +229,27 @@ def test_a_whole_file_is_decoded_at_once_only_where_it_reads_the_same(
     assert _at_once_taken(data) is at_once
     full, fast = _both(data)
     assert fast is None or fast == full, data
+
+
+def test_what_is_kept_per_kind_reads_as_a_fresh_look_would() -> None:
+    """Whether a kind is read from its identity alone is kept per (apiVersion, kind, what the
+    rules read): a second file, or other rules, get what a first look gives them."""
+    text = (
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n"
+        b"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\n"
+        b"rules: []\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+        b"  namespace: team\n"
+    )
+
+    def read(fields: BodyFields) -> list[tuple[str, int, dict[str, object]]]:
+        items = quick_items(text, "f.yaml", EvidenceSource.MANIFEST, fields, _read_one) or []
+        return [(type(i).__name__, i.line, getattr(i, "data", {})) for i in items]
+
+    first = read(body_fields)
+    assert read(body_fields) == first
+    assert [data for _, _, data in first][1]["rules"] == []  # the rules read a Role's rules
+    wants_data: BodyFields = lambda api, kind: ("data",) if kind == "ConfigMap" else ()  # noqa: E731
+    other = read(wants_data)
+    assert [data.get("rules") for _, _, data in other] == [None, None, None]
+    assert [line for _, line, _ in other] == [line for _, line, _ in first] == [1, 6, 12]
+    assert other[2][2]["metadata"] == {"name": "b", "namespace": "team"}

@@ -130,3 +130,63 @@ def test_a_large_file_streams_in_bounded_memory(tmp_path: Path) -> None:
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert count > 50_000
     assert grown_mib < 60, f"peak RSS grew by {grown_mib:.0f} MiB for a 100 MiB file"
+
+
+def test_the_sniff_reads_the_first_kilobytes_only(tmp_path: Path) -> None:
+    from kubecurrent.collect.files._walk import SNIFF_BYTES, is_binary
+
+    late = tmp_path / "late.yaml"
+    late.write_bytes(b"a: b\n" * (SNIFF_BYTES // 5 + 1) + b"\x00")  # a NUL past the sniff
+    early = tmp_path / "early.yaml"
+    early.write_bytes(b"a: b\n" * (SNIFF_BYTES // 5 - 1) + b"\x00")
+    utf16 = tmp_path / "utf16.yaml"
+    utf16.write_bytes("apiVersion: v1\nkind: A\n".encode("utf-16"))
+    unreadable = tmp_path / "gone.yaml"
+    assert [is_binary(p) for p in (late, early, utf16, unreadable)] == [False, True, False, True]
+
+
+def test_the_sniff_gathers_short_reads(tmp_path: Path) -> None:
+    """A read may return fewer bytes than asked (a pipe between two writes): the sniff reads on
+    until it has its kilobytes or the end."""
+    import os
+    import threading
+    import time
+
+    from kubecurrent.collect.files._walk import _read_upto
+
+    reader, writer = os.pipe()
+
+    def write() -> None:
+        os.write(writer, b"x" * 100)
+        time.sleep(0.1)
+        os.write(writer, b"y" * 100 + b"\x00")
+        os.close(writer)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        assert _read_upto(reader, 150) == b"x" * 100 + b"y" * 50
+        assert _read_upto(reader, 150) == b"y" * 50 + b"\x00"
+        assert _read_upto(reader, 150) == b""
+    finally:
+        thread.join()
+        os.close(reader)
+
+
+def test_files_over_the_fast_path_limit_are_read_document_by_document(tmp_path: Path) -> None:
+    from kubecurrent.collect.files import _read
+
+    small = tmp_path / "small.yaml"
+    small.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+    assert _read._small_file(small) == small.read_bytes()
+    big = tmp_path / "big.yaml"
+    body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n"
+    lines = _read.QUICK_MAX_BYTES // 19 + 1  # 19 bytes a line
+    big.write_text(body + "".join(f"  k{n:08}: value\n" for n in range(lines)))
+    assert big.stat().st_size > _read.QUICK_MAX_BYTES
+    assert _read._small_file(big) is None
+    docs = _docs(list(read_file(big, body_fields=lambda api, kind: ())))
+    assert [(d.kind, d.name, d.line, d.complete) for d in docs] == [("ConfigMap", "b", 1, True)]
+    gone = list(read_file(tmp_path / "gone.yaml", body_fields=lambda api, kind: ()))
+    assert [type(i) for i in gone] == [ScanError]
+    assert "cannot read file: No such file or directory" in gone[0].message

@@ -7,7 +7,6 @@ shown relative to the scan root; CSV keeps them as the JSON report has them, for
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from collections import Counter
@@ -99,6 +98,8 @@ def table_rows(report: ScanReport, wide: bool, root: Path | None) -> list[list[s
 def to_csv(report: ScanReport, headers: bool = True) -> str:
     """Every finding as one RFC 4180 record (CRLF line ends, fields quoted when needed)."""
     out = io.StringIO()
+    import csv  # only -o csv needs it
+
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     if headers:
         writer.writerow(CSV_COLUMNS)

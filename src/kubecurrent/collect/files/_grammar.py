@@ -12,6 +12,7 @@ document to the full parser; the grammar only has to be conservative, never comp
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _DQ = rb'"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"'
 _SQ = rb"'[^'\n]*+(?:''[^'\n]*+)*+'"
@@ -35,4 +36,10 @@ _LINE = (
     + _BARE
     + rb"|#[^\n]*|-)?[ \t]*"
 )
-SAFE_DOCUMENT = re.compile(rb"(?:" + _LINE + rb"\n)*" + _LINE)
+
+
+@cache
+def safe_document() -> re.Pattern[bytes]:
+    """The grammar as one pattern (a document matches it whole), compiled when the fast
+    reader first needs it: most files never come to that reader (``_rapid`` reads them)."""
+    return re.compile(rb"(?:" + _LINE + rb"\n)*" + _LINE)

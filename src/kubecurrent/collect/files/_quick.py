@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from kubecurrent.collect.files._grammar import SAFE_DOCUMENT
+from kubecurrent.collect.files._grammar import safe_document
 from kubecurrent.collect.files._rapid import rapid_items, unbuildable
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped
 from kubecurrent.collect.files._yaml import KubeLoader
@@ -182,7 +182,7 @@ def _identity(text: bytes) -> tuple[str, str, dict[str, str] | None, int] | None
         return None
     if b"{{" in text or first.group(1) or _QUOTED_TOP.search(text):
         raise _Unsure  # template syntax, or not a block mapping at column 0
-    if not SAFE_DOCUMENT.fullmatch(text):
+    if not safe_document().fullmatch(text):
         raise _Unsure
     found = _strings(text, _TOP_KEYS, _TOP_STRINGS)
     api_version, kind = found.get("apiVersion"), found.get("kind")

@@ -48,7 +48,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import msgspec
@@ -345,6 +345,16 @@ class _Whole:
             try:
                 if found is None:
                     raise _Unsure  # a document that is null
+                api_version, kind = found.apiVersion, found.kind
+                if (
+                    api_version.__class__ is str
+                    and kind.__class__ is str
+                    and _plain_kind(api_version, kind, self.body_fields)
+                ):
+                    data = {"apiVersion": api_version, "kind": kind}
+                    _add_metadata(data, found.metadata)
+                    items.append(Document(data, self.name, line, self.source, complete=False))
+                    continue
                 if not _per_document(found, self.body_fields):
                     items.append(_from_identity(found, self.name, line, self.source))
                     continue
@@ -409,7 +419,23 @@ def _from_identity(
     data: dict[str, Any] = {"apiVersion": api_version, "kind": kind}
     if body is not None:
         data.update(body(api_version, kind))
-    meta = found.metadata
+    _add_metadata(data, found.metadata)
+    return Document(data, name, line, source, complete=False)
+
+
+@lru_cache(maxsize=1024)
+def _plain_kind(api_version: str, kind: str, body_fields: BodyFields) -> bool:
+    """Whether an object of this apiVersion and kind (strings) is read from its identity
+    alone, as ``_from_identity`` reads it: both are one-line strings to the full reader, the
+    kind is not a ``List``, and no rule reads its body. Kept per kind: most files hold a few
+    kinds many times."""
+    if _typed(api_version) or _typed(kind) or kind.endswith("List"):
+        return False
+    return not body_fields(api_version, kind)
+
+
+def _add_metadata(data: dict[str, Any], meta: _Meta | msgspec.UnsetType | None) -> None:
+    """``metadata``'s name and namespace into ``data``, when they are one-line strings."""
     if isinstance(meta, _Meta):
         named: dict[str, str] = {}
         if meta.name is not msgspec.UNSET:
@@ -419,7 +445,6 @@ def _from_identity(
         data["metadata"] = named
     elif meta is not msgspec.UNSET:
         raise _Unsure
-    return Document(data, name, line, source, complete=False)
 
 
 def _body(json: bytes, fields: tuple[str, ...]) -> dict[str, Any]:
