@@ -60,18 +60,25 @@ def to_json(data: Any) -> str:
 
 
 def typed_json(data: Any) -> str:
-    """``to_json(data)``, byte for byte, written by msgspec alone (no standard-library encoder
-    pass), for data built from ``str``, ``int``, ``bool``, None, lists and dicts: no floats,
-    which the two may write differently. msgspec escapes strings as the standard library does
-    except non-ASCII text and DEL (``\\u007f``), which it leaves as they are: output holding
-    any such byte, or data msgspec cannot encode, is written by ``to_json`` instead."""
+    """``to_json(data)``, byte for byte, written by msgspec alone (see ``typed_json_bytes``)."""
+    return typed_json_bytes(data).decode()
+
+
+def typed_json_bytes(data: Any, careful: Callable[[], Any] | None = None) -> bytes:
+    """``to_json`` of the data, byte for byte and encoded, written by msgspec alone (no
+    standard-library encoder pass), for data built from ``str``, ``int``, ``bool``, None, lists,
+    dicts and msgspec records: no floats, which the two may write differently. msgspec escapes
+    strings as the standard library does except non-ASCII text and DEL (``\\u007f``), which it
+    leaves as they are: output holding any such byte, or data msgspec cannot encode, is written
+    by ``to_json`` instead, of ``careful()`` when given (the same data as plain values, for data
+    holding records) or of ``data``."""
     try:
-        fast = msgspec.json.encode(data)
+        fast: bytes | None = msgspec.json.encode(data)
     except TypeError:
-        return to_json(data)
-    if not fast.isascii() or b"\x7f" in fast:
-        return to_json(data)
-    return msgspec.json.format(fast, indent=2).decode()
+        fast = None
+    if fast is None or not fast.isascii() or b"\x7f" in fast:
+        return to_json(data if careful is None else careful()).encode()
+    return msgspec.json.format(fast, indent=2)
 
 
 def cell(value: object) -> Text:
