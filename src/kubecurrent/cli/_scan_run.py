@@ -160,7 +160,7 @@ def scan(
     feed = _Feed(inputs, enough_inputs())
     many = feed.total is None or feed.total >= PROGRESS_THRESHOLD
     show = many and sys.stderr.isatty()
-    workers = 1 if stdin else workers_for(len(feed.head))
+    workers = 1 if stdin else workers_for(sum(map(weight, feed.head)))
     work = functools.partial(scan_batch, ctx=ctx, opts=opts, fast=not careful())
     with ordered_map(work, feed, workers) as parts, _progress(show, feed) as advance:
         for done, part in parts:
@@ -171,18 +171,41 @@ def scan(
 
 
 BATCH = 64
-"""Inputs scanned as one piece of work: a worker sends back one report for them (fewer objects
-to pickle)."""
+"""Inputs scanned as one piece of work, by ``weight``: a worker sends back one report for them
+(fewer objects to pickle)."""
 TAIL = 16
-"""The last inputs (the ``BATCH`` to ``2 * BATCH`` found last) go in batches of ``TAIL``: a
-worker done early takes another small one instead of waiting while the other ends a whole
-batch."""
+"""The last inputs (the ``BATCH`` to ``2 * BATCH`` found last, by ``weight``) go in batches of
+``TAIL``: a worker done early takes another small one instead of waiting while the other ends a
+whole batch."""
+RENDER_WEIGHT = 64
+"""What a chart or overlay weighs against a manifest file (1) when the number of processes is
+chosen and inputs are cut into batches: rendering one runs helm or kustomize, 40-540 ms each on
+the overlays and chart of GoogleCloudPlatform/microservices-demo (measured, idle to loaded),
+where a manifest file of bench/corpus.py takes about 1 ms. So a repository of a few files and
+four or more overlays renders them on every core, and a batch holds at most one render."""
+RENDERED = frozenset({"chart", "kustomize"})
+
+
+def weight(inp: Input) -> int:
+    """How much work ``inp`` is, in manifest files (``RENDER_WEIGHT``)."""
+    return RENDER_WEIGHT if inp.kind in RENDERED else 1
+
+
+def _cut(held: list[Input], size: int) -> list[Input]:
+    """The first inputs of ``held`` weighing ``size`` or more (all of them if less), taken off."""
+    total = taken = 0
+    while taken < len(held) and total < size:
+        total += weight(held[taken])
+        taken += 1
+    batch = held[:taken]
+    del held[:taken]
+    return batch
 
 
 class _Feed:
-    """``inputs`` in batches of ``BATCH``, the first ``ahead`` of them read at once (``head``),
-    smaller batches at the end (``TAIL``): the last ``BATCH`` inputs found are held back until
-    the walk has ended or found more.
+    """``inputs`` in batches of ``BATCH`` (by ``weight``), the first ``ahead`` of them read at
+    once (``head``), smaller batches at the end (``TAIL``): the last ``BATCH`` found are held
+    back until the walk has ended or found more.
 
     With a pool the batches are taken by the pool's own thread: what stops the walk there is
     kept (``raise_stop`` raises it in the caller) rather than crossing to a worker, after the
@@ -197,19 +220,21 @@ class _Feed:
 
     def __iter__(self) -> Iterator[list[Input]]:
         held: list[Input] = []
-        count = 0
+        count = heavy = 0
         try:
             for item in itertools.chain(self.head, self.rest):
                 held.append(item)
                 count += 1
-                if len(held) == 2 * BATCH:
-                    yield held[:BATCH]
-                    del held[:BATCH]
+                heavy += weight(item)
+                if heavy >= 2 * BATCH:
+                    batch = _cut(held, BATCH)
+                    heavy -= sum(map(weight, batch))
+                    yield batch
         except Exception as exc:  # raised again by raise_stop, in the caller
             self.stop = exc
         self.total = count
-        for at in range(0, len(held), TAIL):
-            yield held[at : at + TAIL]
+        while held:
+            yield _cut(held, TAIL)
 
     def raise_stop(self) -> None:
         if self.stop is not None:

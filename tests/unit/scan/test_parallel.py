@@ -13,7 +13,7 @@ from kubecurrent.analyze import Context
 from kubecurrent.cli import _scan_run
 from kubecurrent.cli._pool import MIN_PER_WORKER, busy, ordered_map, workers_for
 from kubecurrent.cli.scan import run_scan
-from kubecurrent.collect.files import Input, RenderOptions
+from kubecurrent.collect.files import Input, InputKind, RenderOptions
 
 
 def _pid_and_square(n: int) -> tuple[int, int]:
@@ -161,3 +161,22 @@ def test_the_last_inputs_go_in_small_batches_and_none_is_lost_to_a_walk_error() 
     assert [i for b in feed for i in b] == inputs[:100]  # handed out before the error is raised
     with pytest.raises(PermissionError, match="could not go on"):
         feed.raise_stop()
+
+
+def test_a_chart_or_overlay_weighs_as_many_files_and_goes_alone_in_a_batch() -> None:
+    # Rendering runs helm or kustomize (tens to hundreds of ms each): a repository of a few
+    # files and several overlays is worth every core, and no batch holds two renders.
+    files = [Input("file", Path(f"f{i}.yaml")) for i in range(40)]
+    kinds: list[InputKind] = ["chart", "kustomize"] * 3
+    renders = [Input(kind, Path(f"app{i}")) for i, kind in enumerate(kinds)]
+    inputs = files[:20] + renders + files[20:]
+    assert sum(map(_scan_run.weight, inputs)) == 40 + 6 * _scan_run.RENDER_WEIGHT
+    assert workers_for(len(inputs), cores=2, load=0.0) == 1  # by count: too few to fork
+    assert workers_for(sum(map(_scan_run.weight, inputs)), cores=2, load=0.0) == 2
+    batches = list(_scan_run._Feed(inputs, 256))
+    assert [i for b in batches for i in b] == inputs  # every input, in order
+    assert all(sum(i.kind != "file" for i in b) <= 1 for b in batches)
+    assert sum(1 for b in batches if any(i.kind != "file" for i in b)) == 6
+    assert [Input("component", Path("c"))] == [
+        i for b in _scan_run._Feed([Input("component", Path("c"))], 4) for i in b
+    ]

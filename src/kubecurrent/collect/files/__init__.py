@@ -26,7 +26,7 @@ from kubecurrent.collect.files._types import (
     Skipped,
     SkipReason,
 )
-from kubecurrent.collect.files._walk import Input, discover, is_binary
+from kubecurrent.collect.files._walk import Input, InputKind, discover, is_binary
 from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
@@ -40,6 +40,7 @@ __all__ = [
     "ExcludeRules",
     "Excluded",
     "Input",
+    "InputKind",
     "KubeLoader",
     "KustomizeRemote",
     "RenderOptions",
