@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -25,7 +25,7 @@ from kubecurrent.errors import ClusterError, UsageError
 if TYPE_CHECKING:
     from kubecurrent.catalog import Catalog
     from kubecurrent.collect.clouds import CloudSelector
-    from kubecurrent.collect.cluster import ClusterResult, ClusterTarget
+    from kubecurrent.collect.cluster import ClusterResult, ClusterTarget, FleetWorkers
 
 EXIT_PARTIAL = 5
 FC = TypeVar("FC", bound=Callable[..., Any])
@@ -280,12 +280,7 @@ def collect(sel: Selection, opts: GlobalOptions, catalog: Catalog) -> list[Clust
     import asyncio
     from contextlib import nullcontext
 
-    from kubecurrent.collect.cluster import (
-        CollectOptions,
-        FleetWorkers,
-        collect_fleet,
-        fleet_workers,
-    )
+    from kubecurrent.collect.cluster import CollectOptions, collect_fleet
 
     chosen = targets(sel, opts)
     copts = CollectOptions(
@@ -294,10 +289,15 @@ def collect(sel: Selection, opts: GlobalOptions, catalog: Catalog) -> list[Clust
         all_helm_revisions=sel.helm_all_revisions,
         read_metrics=not sel.no_metrics,
     )
-    count = fleet_workers(len(chosen), sel.concurrency)
+    pool: AbstractContextManager[FleetWorkers | None] = nullcontext()
+    if len(chosen) > 1:  # one cluster is read here: the worker pool is not even loaded
+        from kubecurrent.collect.cluster import FleetWorkers, fleet_workers
+
+        count = fleet_workers(len(chosen), sel.concurrency)
+        pool = FleetWorkers(catalog, copts, count) if count else nullcontext()
     # The workers are forked before the progress bar starts its thread.
     with (
-        FleetWorkers(catalog, copts, count) if count else nullcontext() as workers,
+        pool as workers,
         progress(chosen) as tell,
     ):
         if workers is not None:
