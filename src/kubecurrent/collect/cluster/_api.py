@@ -229,9 +229,9 @@ class ClusterApi:
             params["continue"] = token
 
     async def _body(self, path: str, params: dict[str, Any] | None, accept: str) -> bytearray:
-        """The body of ``GET path``, appended to one buffer as it arrives. (``Response.aread``
-        keeps every chunk, then joins them: two copies of a page at once, measured 1.3 MiB of
-        the 10k scan's peak with lists read side by side.)"""
+        """The body of ``GET path``, appended to one buffer as it arrives (``Response.aread``
+        keeps every chunk, then joins them: two copies of a page at once; measured at 10k
+        objects, the scan's traced peak 33.0 -> 32.4 MiB)."""
         headers = {"Accept": accept}
         try:
             async with self._client.stream("GET", path, params=params, headers=headers) as resp:
