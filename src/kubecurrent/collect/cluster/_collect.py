@@ -8,11 +8,9 @@ import asyncio
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kubecurrent.catalog import Catalog
-from kubecurrent.collect import clouds
-from kubecurrent.collect.clouds import CloudFacts
 from kubecurrent.collect.cluster import _sections
 from kubecurrent.collect.cluster._addons import AddonFinder
 from kubecurrent.collect.cluster._api import (
@@ -33,12 +31,17 @@ from kubecurrent.errors import ClusterError
 from kubecurrent.model import KubeVersion
 from kubecurrent.model.inventory import ClusterInventory, Limitation
 
+if TYPE_CHECKING:
+    from kubecurrent.collect.clouds import CloudFacts
+
 
 def connection(target: ClusterTarget, facts: CloudFacts | None = None) -> Connection:
     """The connection to ``target``'s API server (for a cloud cluster: its endpoint and CA from
     the cloud, ``facts`` when already read, and the cloud's token)."""
     if target.cloud is None:
         return Connection(load_config(target.kubeconfig, target.context))
+    from kubecurrent.collect import clouds  # a cloud's cluster only
+
     return clouds.connection(target.cloud, facts)
 
 
@@ -58,6 +61,8 @@ async def collect_cluster(
     """
     facts = None
     if target.cloud is not None:
+        from kubecurrent.collect import clouds
+
         facts = await asyncio.to_thread(clouds.describe, target.cloud)
     api = ClusterApi(connection(target, facts), opts.request_timeout)
     try:
