@@ -186,9 +186,12 @@ def test_a_killed_worker_fails_its_cluster_and_the_others_go_on(
     assert results[1].ok and results[2].ok  # legacy went to the surviving worker
 
 
+SCAN = [sys.executable, "-m", "kubecurrent", "scan", "cluster"]
+
+
 def run_fleet_scan(fleet: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "kubecurrent", "scan", "cluster", "--fleet", str(fleet)],
+        [*SCAN, "--fleet", str(fleet), "--workers", "2"],  # workers on any number of cores
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group, as a terminal's foreground job
