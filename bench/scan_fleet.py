@@ -5,8 +5,9 @@ Starts five sandboxes (Kubernetes 1.36 and 1.37, kwok nodes) in a private
 ``KUBECURRENT_SANDBOX_HOME``, fills them with different numbers of objects (the mix of
 bench/scan_cluster.py), writes a fleet file naming all five and one naming only the largest,
 and times ``kubecurrent scan cluster --fleet`` on each, interleaved (wall time, CPU, peak RSS;
-median and min). Clusters are read concurrently, so the fleet should take at most 1.5x the
-largest alone. The peer, kubent (built by bench/build_peers.sh), reads one cluster a time: it
+median and min), and the CPU the five sandboxes' processes (API servers, etcd, controllers,
+kwok) spent during each run: on one machine they share the cores with the scan. Clusters are
+read concurrently, so the fleet should take at most 1.5x the largest alone. The peer, kubent (built by bench/build_peers.sh), reads one cluster a time: it
 is run over the five clusters one after another in the same rounds, as its users would.
 Not a test: ``.venv/bin/python bench/scan_fleet.py [--largest 20000] [--repeat 5]``.
 """
@@ -54,10 +55,28 @@ def fleet_file(path: Path, names: list[str]) -> Path:
     return path
 
 
-def scan(fleet: Path) -> Run:
+def sandbox_cpu(names: list[str]) -> float:
+    """CPU seconds (user + system) the sandboxes' processes have used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for name in names:
+        state = sb.load(name)
+        for record in state.processes.values() if state else ():
+            try:
+                fields = Path(f"/proc/{record.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a process that has exited
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def scan(fleet: Path, names: list[str], servers: list[float]) -> Run:
+    """One scan; the sandboxes' CPU during it is appended to ``servers``."""
+    before = sandbox_cpu(names)
     run = measure(
         [kubecurrent(), "scan", "cluster", "--fleet", str(fleet), "-o", "json", "--fail-on", "none"]
     )
+    servers.append(sandbox_cpu(names) - before)
     if run.exit not in (0, 1):
         print(f"  scan failed (exit {run.exit}): {run.stderr.strip()[-600:]}")
     return run
@@ -80,17 +99,27 @@ def kubent_each(binary: Path, names: list[str]) -> Run:
     )
 
 
-def report(together: list[Run], alone: list[Run], largest: int, kubent: list[Run]) -> None:
-    rows = [("5 clusters together", together), (f"largest alone ({largest})", alone)]
+def report(
+    together: list[Run],
+    alone: list[Run],
+    largest: int,
+    kubent: list[Run],
+    servers: dict[str, list[float]],
+) -> None:
+    rows = [
+        ("5 clusters together", together, servers["together"]),
+        (f"largest alone ({largest})", alone, servers["alone"]),
+    ]
     if kubent:
-        rows.append(("kubent, 5 clusters one by one", kubent))
-    for label, runs in rows:
+        rows.append(("kubent, 5 clusters one by one", kubent, servers["kubent"]))
+    for label, runs, cpu in rows:
         walls = ", ".join(f"{r.wall:.2f}" for r in runs)
         print(
             f"{label}: median {statistics.median(r.wall for r in runs):.2f}s, "
             f"min {min(r.wall for r in runs):.2f}s (runs: {walls}), "
             f"CPU median {statistics.median(r.cpu for r in runs):.2f}s, "
-            f"{max(r.peak_mib for r in runs):.0f} MiB peak RSS"
+            f"{max(r.peak_mib for r in runs):.0f} MiB peak RSS; "
+            f"sandboxes' CPU median {statistics.median(cpu):.2f}s"
         )
     for name, pick in (("median", statistics.median), ("min", min)):
         ratio = pick(r.wall for r in together) / pick(r.wall for r in alone)
@@ -119,13 +148,16 @@ def main() -> None:
             together: list[Run] = []
             alone: list[Run] = []
             kubent: list[Run] = []
+            servers: dict[str, list[float]] = {"together": [], "alone": [], "kubent": []}
             binary = peer("kubent")
             for _ in range(args.repeat):  # interleaved, so drifting load hits all alike
-                together.append(scan(every))
-                alone.append(scan(largest))
+                together.append(scan(every, names, servers["together"]))
+                alone.append(scan(largest, names, servers["alone"]))
                 if binary is not None:
+                    before = sandbox_cpu(names)
                     kubent.append(kubent_each(binary, names))
-            report(together, alone, args.largest, kubent)
+                    servers["kubent"].append(sandbox_cpu(names) - before)
+            report(together, alone, args.largest, kubent, servers)
         finally:
             for name in names:
                 if sb.load(name) is not None:

@@ -43,6 +43,7 @@ class Selection:
     audit_log: str | None
     timeout: float
     concurrency: int
+    workers: int | None = None
     discover: str | None = None
     regions: str | None = None
     all_regions: bool = False
@@ -97,6 +98,14 @@ def cluster_options(f: FC) -> FC:
             default=8,
             show_default=True,
             help="Clusters collected at the same time.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=0),
+            default=None,
+            help="Worker processes reading a fleet (Linux), each one cluster at a time; 0: "
+            "read in this process [default: one per cluster read at once with 3 or more "
+            "cores, none on fewer].",
         ),
     ]
     for option in reversed(options):
@@ -293,7 +302,7 @@ def collect(sel: Selection, opts: GlobalOptions, catalog: Catalog) -> list[Clust
     if len(chosen) > 1:  # one cluster is read here: the worker pool is not even loaded
         from kubecurrent.collect.cluster import FleetWorkers, fleet_workers
 
-        count = fleet_workers(len(chosen), sel.concurrency)
+        count = fleet_workers(len(chosen), sel.concurrency, asked=sel.workers)
         pool = FleetWorkers(catalog, copts, count) if count else nullcontext()
     # The workers are forked before the progress bar starts its thread.
     with (

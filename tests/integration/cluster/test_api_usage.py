@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from lightkube.generic_resource import create_global_resource
-from lightkube.models.meta_v1 import ObjectMeta
+from lightkube.models.apps_v1 import DeploymentSpec
+from lightkube.models.core_v1 import Container, PodSpec, PodTemplateSpec
+from lightkube.models.meta_v1 import LabelSelector, ObjectMeta
+from lightkube.resources.apps_v1 import Deployment
 
 from kubecurrent.catalog import Catalog
 from kubecurrent.model.findings import EvidenceSource
@@ -61,6 +65,48 @@ def test_managed_fields_name_the_writer_of_a_removed_api(
     assert name in hit.message
     assert hit.replacement == "flowcontrol.apiserver.k8s.io/v1"
     assert hit.location.rendered_from == "managedFields manager legacy-operator"
+
+
+def test_one_deployment_list_gives_its_api_usage_its_add_on_images_and_its_drain_blocker(
+    cluster131: SessionSandbox, ns131: str, catalog: Catalog
+) -> None:
+    applied = {"apiVersion": "extensions/v1beta1", "kind": "Deployment"}  # kubectl's record
+    annotations = {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(applied)}
+    labels = {"app": "ingress"}
+    cluster131.client().create(
+        Deployment(
+            metadata=ObjectMeta(name="ingress", namespace=ns131, annotations=annotations),
+            spec=DeploymentSpec(
+                replicas=1,
+                selector=LabelSelector(matchLabels=labels),
+                template=PodTemplateSpec(
+                    metadata=ObjectMeta(labels=labels),
+                    spec=PodSpec(
+                        containers=[
+                            Container(
+                                name="c", image="registry.k8s.io/ingress-nginx/controller:v1.9.4"
+                            )
+                        ]
+                    ),
+                ),
+            ),
+        ),
+        field_manager="old-deployer",
+    )
+
+    inv = collect(cluster131, catalog)
+
+    applied_use = [
+        e
+        for e in inv.api_evidence
+        if e.source == EvidenceSource.LAST_APPLIED.value and e.kind == "Deployment"
+    ]
+    assert [(e.api_version, f"{ns131}/ingress" in e.examples) for e in applied_use] == [
+        ("extensions/v1beta1", True)
+    ], applied_use
+    assert f"{ns131}/ingress" in {f"{b.namespace}/{b.name}" for b in inv.drain_blockers}
+    assert any(a.name == "ingress-nginx" for a in inv.addons), inv.addons
+    assert not [lim for lim in inv.limitations if "Deployment" in lim.check], inv.limitations
 
 
 def test_deprecated_api_metric_is_read_from_the_api_server(

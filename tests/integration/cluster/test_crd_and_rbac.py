@@ -125,4 +125,6 @@ def test_a_user_with_no_permissions_gets_limitations_not_a_crash(
     reasons = " | ".join(lim.reason for lim in inv.limitations)
     assert "could not check node pools: needs list on nodes" in reasons
     assert "could not check drain blockers" in reasons
+    for check in ("deployments (add-ons, drain blockers)", "API usage of Deployment"):
+        assert f"could not check {check}: needs list on deployments.apps" in reasons, check
     assert inv.node_pools == ()

@@ -111,6 +111,38 @@ def test_workers_collect_what_one_process_collects(
     assert forked[1].inventory.control_plane.minor == 31
 
 
+WORKER_IMPORTS = """
+import asyncio, sys
+from pathlib import Path
+from kubecurrent.catalog import load_catalog
+from kubecurrent.collect.cluster import ClusterTarget, CollectOptions
+from kubecurrent.collect.cluster._fleet import collect_one
+from kubecurrent.collect.cluster._workers import _preload
+
+catalog = load_catalog()
+_preload()
+before = set(sys.modules)
+target = ClusterTarget(name="c", kubeconfig=Path(sys.argv[1]), context=sys.argv[2])
+result = asyncio.run(collect_one(target, catalog, CollectOptions()))
+print(result.error or "collected")
+print(" ".join(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_a_worker_collects_with_what_the_parent_imported_before_the_fork(
+    cluster: SessionSandbox,
+) -> None:
+    """Every module a collection imports on first use is imported before the workers are
+    forked: none is imported again in each worker."""
+    guard(cluster, cluster.kubeconfig)
+    args = [sys.executable, "-c", WORKER_IMPORTS, str(cluster.kubeconfig), cluster.name]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=True)
+
+    outcome, imported = done.stdout.split("\n")[:2]
+    assert outcome == "collected"
+    assert imported == "", f"imported after the fork: {imported}"
+
+
 def test_a_cluster_that_never_answers_times_out_alone(
     cluster: SessionSandbox, catalog: Catalog, tmp_path: Path
 ) -> None:
@@ -154,9 +186,12 @@ def test_a_killed_worker_fails_its_cluster_and_the_others_go_on(
     assert results[1].ok and results[2].ok  # legacy went to the surviving worker
 
 
+SCAN = [sys.executable, "-m", "kubecurrent", "scan", "cluster"]
+
+
 def run_fleet_scan(fleet: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "kubecurrent", "scan", "cluster", "--fleet", str(fleet)],
+        [*SCAN, "--fleet", str(fleet), "--workers", "2"],  # workers on any number of cores
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group, as a terminal's foreground job

@@ -142,15 +142,19 @@ class _Run:
         into: list[Limitation] | None = None,
     ) -> None:
         """``guard`` for independent reads, ``concurrency`` at a time: the API server works on
-        one while this process decodes another. Limitations are recorded in the order given."""
+        one while this process decodes another. A future (another read's outcome) is awaited
+        without taking a place. Limitations are recorded in the order given."""
         gate = asyncio.Semaphore(concurrency)
 
         async def one(check: str, needs: str, work: Awaitable[Any]) -> Limitation | None:
-            async with gate:
-                try:
+            try:
+                if isinstance(work, asyncio.Future):
                     await work
-                except ClusterError as exc:
-                    return _limitation(check, needs, exc)
+                else:
+                    async with gate:
+                        await work
+            except ClusterError as exc:
+                return _limitation(check, needs, exc)
             return None
 
         found = await _all(*(one(*read) for read in reads))

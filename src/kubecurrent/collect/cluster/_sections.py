@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,12 +60,48 @@ HELM_PAGE = 20
 
 
 @dataclass
+class SharedList:
+    """A workload list read whole that also feeds API usage evidence: the evidence branch
+    waits for its ``outcome`` (the read's error, if any) instead of listing the same objects
+    again metadata-only, and merges its ``counter`` in its place."""
+
+    counter: EvidenceCounter
+    outcome: asyncio.Future[None]
+
+    async def read(self, work: Awaitable[None]) -> None:
+        """Run ``work`` (the list) and pass its ending on to ``outcome``."""
+        try:
+            await work
+        except BaseException as exc:
+            self.outcome.set_exception(exc)
+            raise
+        self.outcome.set_result(None)
+
+
+@dataclass
 class State:
     crds: list[CustomResourceDefinition] = field(default_factory=list)
     crd_extra: list[tuple[str, str, str, str]] = field(default_factory=list)
     releases: list[HelmRelease] = field(default_factory=list)
     runtime_classes: list[RuntimeClassInfo] = field(default_factory=list)
     roles: list[RbacRole] = field(default_factory=list)
+    shared: dict[tuple[str, str, str], SharedList] = field(default_factory=dict)
+
+
+def shared_list(run: _Run, res: Resource) -> SharedList:
+    """The one shared read of ``res`` (group, version, plural) in this collection."""
+    key = (res.group, res.version, res.plural)
+    found = run.state.shared.get(key)
+    if found is None:
+        outcome: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        outcome.add_done_callback(_seen)  # an error the evidence branch never awaited is no bug
+        found = run.state.shared[key] = SharedList(run.evidence.fresh(), outcome)
+    return found
+
+
+def _seen(outcome: asyncio.Future[None]) -> None:
+    if not outcome.cancelled():
+        outcome.exception()
 
 
 async def nodes(run: _Run) -> None:
@@ -157,12 +195,14 @@ async def pdbs(run: _Run) -> None:
 
 async def workloads(run: _Run, into: list[Limitation]) -> None:
     """Workloads one kind after another (add-on versions and drain blockers depend on the
-    order they are seen in), then RuntimeClasses."""
+    order they are seen in), then RuntimeClasses. Each list also fills the kind's API usage
+    evidence (``SharedList``)."""
     for res in WORKLOADS:
+        shared = shared_list(run, res)
         await run.guard(
             f"{res.plural} (add-ons, drain blockers)",
             f"list on {res.plural}.apps",
-            _workload_pages(run, res),
+            shared.read(_workload_pages(run, res, shared.counter)),
             into,
         )
     await run.guard(
@@ -170,9 +210,10 @@ async def workloads(run: _Run, into: list[Limitation]) -> None:
     )
 
 
-async def _workload_pages(run: _Run, res: Resource) -> None:
+async def _workload_pages(run: _Run, res: Resource, counter: EvidenceCounter) -> None:
     async for page in run.api.records(res, WORKLOAD_PAGE):
         for obj in page:
+            counter.object_metadata(res.kind, obj.metadata)
             observe_workload(run.finder, obj)
             if res.kind != "DaemonSet":
                 run.drain.add_workload(res.kind, obj)
@@ -203,27 +244,38 @@ def wasm(run: _Run) -> WasmCapability:
 
 async def object_evidence(run: _Run, into: list[Limitation]) -> None:
     """managedFields and last-applied of every watched resource (a few lists at once), then
-    RBAC roles."""
+    RBAC roles. A workload kind listed whole by ``workloads`` is not listed again: its shared
+    read's outcome and counter stand in its place."""
     watch = run.watch.with_crd_versions(run.state.crd_extra)
     run.evidence.watched |= watch.pairs
     discovery = Discovery(run.api)
     await run.guard("API discovery", "get on /apis", discovery.versions("apps"), into)
     resources = await discovery.resources(watch.resources)
-    counters = [run.evidence.fresh() for _ in resources]  # one each: merged in this order
+    reads = [_evidence_read(run, res) for res in resources]  # merged in this order
     await run.guard_each(
         [
             (
                 f"API usage of {res.kind}",
                 f"list on {res.plural}" + (f".{res.group}" if res.group else ""),
-                _metadata_pages(run, res, counter),
+                work,
             )
-            for res, counter in zip(resources, counters, strict=True)
+            for res, (work, _) in zip(resources, reads, strict=True)
         ],
         into=into,
     )
-    for counter in counters:
+    for _, counter in reads:
         run.evidence.merge(counter)
     await rbac(run, into)
+
+
+def _evidence_read(run: _Run, res: Resource) -> tuple[Awaitable[None], EvidenceCounter]:
+    """The read that fills ``res``'s evidence counter: a metadata-only list, or the outcome of
+    the workload list that already reads these objects."""
+    if res in WORKLOADS:
+        shared = shared_list(run, res)
+        return shared.outcome, shared.counter
+    counter = run.evidence.fresh()
+    return _metadata_pages(run, res, counter), counter
 
 
 async def _metadata_pages(run: _Run, res: Resource, counter: EvidenceCounter) -> None:

@@ -5,7 +5,8 @@ allows no disruption, and it takes down a single-replica workload (or one with n
 DaemonSet pods are not evicted by a drain, so they only feed add-on detection.
 
 Workload list pages are decoded into ``Workload`` records: the fields read here (names, labels,
-replicas, the pod template's labels and images), nothing else of each object.
+replicas, the pod template's labels and images) and the metadata API usage evidence reads
+(managedFields, last-applied), so one list serves both; nothing else of each object is built.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import msgspec
 
 from kubecurrent.collect.cluster._addons import AddonFinder
-from kubecurrent.collect.cluster._metadata import Page
+from kubecurrent.collect.cluster._metadata import ObjectMeta, Page
 from kubecurrent.model.inventory import DrainBlocker
 
 MAX_BLOCKERS = 200
@@ -40,6 +41,12 @@ class Labelled(msgspec.Struct, frozen=True):
     labels: dict[str, str] | None = None
 
 
+class WorkloadMeta(ObjectMeta, frozen=True):
+    """A workload's own metadata: its labels beside what API usage evidence reads."""
+
+    labels: dict[str, str] | None = None
+
+
 class PodTemplate(msgspec.Struct, frozen=True):
     metadata: Labelled = Labelled()
     spec: PodSpec = PodSpec()
@@ -53,7 +60,7 @@ class WorkloadSpec(msgspec.Struct, frozen=True):
 class Workload(msgspec.Struct, frozen=True):
     """A Deployment, StatefulSet or DaemonSet: what add-on detection and drains read."""
 
-    metadata: Labelled = Labelled()
+    metadata: WorkloadMeta = WorkloadMeta()
     spec: WorkloadSpec = WorkloadSpec()
 
 
