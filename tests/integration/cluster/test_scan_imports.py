@@ -10,16 +10,10 @@ import subprocess
 import sys
 
 from tests.integration.conftest import SessionSandbox, guard
+from tests.unit.test_lazy import CLUSTER_SCAN_MUST_NOT_LOAD
 
-MUST_NOT_LOAD = (
-    "rich",
-    "kubecurrent.sandbox",
-    "kubecurrent.plan",
-    "kubecurrent.rollout",
-    "kubecurrent.execute",
-    "kubecurrent.pages",
-    "jinja2",
-)
+MUST_NOT_LOAD = ("rich", *CLUSTER_SCAN_MUST_NOT_LOAD)
+"""What a cluster scan never loads, and rich too: stderr is a pipe here, no bar is drawn."""
 
 
 def test_a_json_scan_into_a_pipe_loads_no_rich_sandbox_planner_or_templates(
