@@ -24,3 +24,21 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_command_ends_process = False
+
+
+def command_ends_process() -> None:
+    """Called by the console script: the process exits when its one command ends."""
+    global _command_ends_process
+    _command_ends_process = True
+
+
+def keep_to_the_end() -> None:
+    """Hide every object built so far from the cyclic collector (``gc.freeze``) when they live
+    until the process ends anyway (the console script's command), so no collector pass walks
+    them again. A caller running commands in its own process (tests, a program embedding the
+    CLI) keeps a normal collector: frozen objects would never be freed there."""
+    if _command_ends_process:
+        gc.freeze()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from kubecurrent import gcpause
 from kubecurrent.gcpause import collector_paused
 
 pytestmark = pytest.mark.unit
@@ -41,3 +42,24 @@ def test_a_collector_that_was_off_stays_off() -> None:
     with collector_paused():
         assert not gc.isenabled()
     assert not gc.isenabled()
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    yield
+    gc.unfreeze()
+    gcpause._command_ends_process = False
+
+
+def test_a_command_run_in_process_leaves_nothing_frozen(unfrozen: None) -> None:
+    # Tests and programs that run commands in their own process would never free frozen objects.
+    before = gc.get_freeze_count()
+    gcpause.keep_to_the_end()
+    assert gc.get_freeze_count() == before
+
+
+def test_the_console_script_freezes_what_lives_until_it_exits(unfrozen: None) -> None:
+    kept = [[i] for i in range(1000)]  # containers the collector would otherwise walk again
+    gcpause.command_ends_process()
+    gcpause.keep_to_the_end()
+    assert gc.get_freeze_count() >= len(kept)

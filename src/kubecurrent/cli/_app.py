@@ -25,6 +25,7 @@ from kubecurrent.cli._options import CONTEXT, KUBECONFIG, OUTPUT_FORMATS
 from kubecurrent.cli._options import GlobalOptions as GlobalOptions  # re-exported
 from kubecurrent.cli._options import output_option as output_option  # re-exported
 from kubecurrent.errors import KubecurrentError
+from kubecurrent.gcpause import command_ends_process
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -235,6 +236,7 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (exits the process with the documented exit code)."""
+    command_ends_process()
     root.main(args=argv, prog_name="kubecurrent")
 
 

@@ -6,7 +6,6 @@ Exit codes: 0 every plan is ok, 3 at least one cluster is blocked, 2 bad input.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from kubecurrent.cli._output import emit, simple_table, typed_json_bytes
 from kubecurrent.collect.cluster import default_kubeconfig
 from kubecurrent.collect.fleet_spec import load_fleet_spec, load_inventory_dir
 from kubecurrent.errors import UsageError
-from kubecurrent.gcpause import collector_paused
+from kubecurrent.gcpause import collector_paused, keep_to_the_end
 from kubecurrent.model.inventory import ClusterInventory
 from kubecurrent.model.plan import ClusterPlan, FleetPlan
 from kubecurrent.plan import (
@@ -151,7 +150,7 @@ def plan(
         goal = resolve_target(catalog, target, day)
         result = plan_fleet(clusters, catalog, goal, policy, adjust)
         _print(opts.output, result)
-        gc.freeze()  # the command ends here: no collector pass over the plans when it resumes
+        keep_to_the_end()  # the command ends here: no collector pass over the plans
     if unread:
         ctx.exit(EXIT_PARTIAL)
     if result.blocked:
@@ -182,7 +181,7 @@ def _inventories(
             else:
                 assert inventory is not None
                 found = load_inventory_dir(inventory, catalog)
-            gc.freeze()  # they live until the command ends: no collector pass over them
+            keep_to_the_end()  # they live until the command ends: no collector pass over them
         return found, 0, set()
     results = collect(live, opts, catalog)
     report_failures(results)
