@@ -3,9 +3,10 @@
 In one process the clusters of a fleet share one core (the interpreter decodes and aggregates
 one page at a time) while their API servers wait. ``FleetWorkers`` forks worker processes
 (Linux) before any thread or event loop starts, so each inherits the catalog and the imported
-client (imported before the fork for that reason) instead of loading them again. A worker collects one cluster at a time with the
-in-process collector and sends its ``ClusterResult`` back; the parent hands the next cluster to
-whichever worker is free, so a large cluster never waits behind small ones.
+client (imported before the fork for that reason) instead of loading them again. A worker
+collects one cluster at a time with the in-process collector and sends its ``ClusterResult``
+back; the parent hands the next cluster to whichever worker is free, so a large cluster never
+waits behind small ones.
 
 Failures stay per cluster: one that cannot be reached or times out fails with the same reason
 as in process; a worker that dies (killed, out of memory) or hangs past the cluster's timeout
