@@ -43,29 +43,15 @@ from kubecurrent.cli._options import (
     check_addon_names,
 )
 from kubecurrent.cli._output import print_unbounded, scan_root, text_table, typed_json
-from kubecurrent.cli._scan_run import (
-    refuse_empty_paths,
-    render_options,
-    resolve_target,
-    scan,
-    target_warning,
-)
 from kubecurrent.cli._types import SECONDS
-from kubecurrent.collect.files import (
-    ChartDeps,
-    Excluded,
-    ExcludeRules,
-    Input,
-    KustomizeRemote,
-    RenderOptions,
-    discover,
-)
+from kubecurrent.collect.files import ChartDeps, KustomizeRemote
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError, Status
 
 if TYPE_CHECKING:
     from kubecurrent.catalog import Catalog
     from kubecurrent.collect.cluster import ClusterResult
+    from kubecurrent.collect.files import Excluded, ExcludeRules, Input, RenderOptions
 
 FC = TypeVar("FC", bound=Callable[..., object])
 FORMATS = ("table", "wide", "json", "yaml", "csv", "markdown", "sarif", "junit")
@@ -177,6 +163,8 @@ def walking(
 ) -> Iterator[Input]:
     """The inputs ``discover`` finds under ``paths``, as it finds them; its errors and what it
     excluded are appended to ``errors`` and ``excluded``."""
+    from kubecurrent.collect.files import Excluded, Input, discover  # file scans only
+
     for item in discover(list(paths), exclude):
         if isinstance(item, Input):
             yield item
@@ -193,6 +181,9 @@ def run_scan(
     exclude: ExcludeRules | None = None,
 ) -> ScanReport:
     """Walk ``paths`` and scan what the walk finds while it goes on."""
+    from kubecurrent.cli._scan_run import scan  # file scans only: readers, renderers, pool
+    from kubecurrent.collect.files import ExcludeRules
+
     errors: list[ScanError] = []
     excluded: list[Excluded] = []
     found = walking(paths, exclude or ExcludeRules(), errors, excluded)
@@ -211,6 +202,8 @@ def context_for(
     extra: tuple[str, ...],
     addon_versions: dict[str, str] | None = None,
 ) -> Context:
+    from kubecurrent.cli._scan_run import resolve_target
+
     facts = load_scan_facts([*extra_from_env(), *extra])
     check_addon_names(facts, addon_versions or {})
     chosen = resolve_target(facts, target, from_version)
@@ -281,6 +274,9 @@ def files(
     only_removed: bool,
     no_headers: bool,
 ) -> None:
+    from kubecurrent.cli._scan_run import refuse_empty_paths, render_options, target_warning
+    from kubecurrent.collect.files import ExcludeRules
+
     opts: GlobalOptions = click_ctx.ensure_object(GlobalOptions)
     refuse_empty_paths(paths, "scan")
     rules = ExcludeRules.parse(exclude)

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from kubecurrent.analyze import body_fields
-from kubecurrent.collect.files import Document, KubeLoader, ScanError, read_file
+from kubecurrent.collect.files import Document, KubeLoader, read_file
 from kubecurrent.collect.files._yaml import load
+from kubecurrent.model.findings import ScanError
 
 CASES = Path(__file__).resolve().parents[2] / "fixtures" / "scan" / "cases"
 

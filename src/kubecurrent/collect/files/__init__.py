@@ -1,34 +1,47 @@
-"""Read Kubernetes objects from files, directories, stdin, Helm charts and kustomize overlays."""
+"""Read Kubernetes objects from files, directories, stdin, Helm charts and kustomize overlays.
 
-from __future__ import annotations
+Public names are imported on first use (see ``kubecurrent._lazy``): a live cluster scan needs
+``Document`` and none of the readers, renderers or the walk.
+"""
 
-import sys
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from kubecurrent.collect.files._exclude import ExcludeRules
-from kubecurrent.collect.files._read import (
-    TEMPLATE_HINT,
-    looks_like_object,
-    read_file,
-    read_stream,
-)
-from kubecurrent.collect.files._render import chart_info, render_chart, render_kustomization
-from kubecurrent.collect.files._types import (
-    BinaryResolver,
-    BodyFields,
-    ChartDeps,
-    ChartInfo,
-    Document,
-    Excluded,
-    KustomizeRemote,
-    Rendered,
-    RenderOptions,
-    Skipped,
-    SkipReason,
-)
-from kubecurrent.collect.files._walk import Input, InputKind, discover, is_binary
-from kubecurrent.collect.files._yaml import KubeLoader
-from kubecurrent.model.findings import EvidenceSource, ScanError
+from kubecurrent._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from kubecurrent.collect.files._exclude import ExcludeRules
+    from kubecurrent.collect.files._input import read_input
+    from kubecurrent.collect.files._read import (
+        TEMPLATE_HINT,
+        looks_like_object,
+        read_file,
+        read_stream,
+    )
+    from kubecurrent.collect.files._render import (
+        chart_info,
+        render_chart,
+        render_kustomization,
+    )
+    from kubecurrent.collect.files._types import (
+        BinaryResolver,
+        BodyFields,
+        ChartDeps,
+        ChartInfo,
+        Document,
+        Excluded,
+        KustomizeRemote,
+        Rendered,
+        RenderOptions,
+        Skipped,
+        SkipReason,
+    )
+    from kubecurrent.collect.files._walk import (
+        Input,
+        InputKind,
+        discover,
+        is_binary,
+    )
+    from kubecurrent.collect.files._yaml import KubeLoader
 
 __all__ = [
     "TEMPLATE_HINT",
@@ -58,73 +71,34 @@ __all__ = [
     "render_kustomization",
 ]
 
-Item = Document | ScanError | ChartInfo | Skipped
-
-
-def read_input(
-    inp: Input, opts: RenderOptions, body_fields: BodyFields | None = None
-) -> Iterator[Item]:
-    """Everything one input yields: objects, errors, skips, and a chart's own metadata.
-
-    ``body_fields`` (see ``read_file``) lets manifest files skip building what nobody reads."""
-    if inp.kind == "stdin":
-        yield from read_stream(sys.stdin.buffer, "-", EvidenceSource.MANIFEST)
-    elif inp.kind == "file":
-        yield from _read_named(inp, body_fields)
-    elif inp.kind == "outside":
-        yield Skipped(str(inp.path), None, SkipReason.OUTSIDE_ROOT, inp.note)
-    elif inp.kind == "component":
-        yield Skipped(
-            str(inp.path), None, SkipReason.KUSTOMIZE_COMPONENT, "built through its overlays"
-        )
-    elif inp.missing:
-        names = ", ".join(str(p) for p in inp.missing)
-        detail = f"not built: it needs {names}, which is not there (made by a build step?)"
-        yield Skipped(str(inp.path), None, SkipReason.KUSTOMIZE_INCOMPLETE, detail)
-        for path in inp.covers:
-            yield from read_file(path, body_fields=body_fields, walked=True)
-    elif inp.remote and opts.kustomize_remote is KustomizeRemote.SKIP:
-        names = ", ".join(inp.remote)
-        detail = (
-            f"not built: it names remote bases or resources ({names}), not fetched; pass "
-            "--kustomize-remote fetch to build it with them (its own files are read as they are)"
-        )
-        yield Skipped(str(inp.path), None, SkipReason.KUSTOMIZE_REMOTE, detail)
-        for path in inp.covers:
-            yield from read_file(path, body_fields=body_fields, walked=True)
-    else:
-        yield from _render(inp, opts, body_fields)
-
-
-def _render(inp: Input, opts: RenderOptions, body_fields: BodyFields | None) -> Iterator[Item]:
-    rendered = (
-        render_chart(inp.path, opts, opts.kube_version)
-        if inp.kind == "chart"
-        else render_kustomization(inp.path, opts, inp.remote)
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "TEMPLATE_HINT": "_read",
+            "BinaryResolver": "_types",
+            "BodyFields": "_types",
+            "ChartDeps": "_types",
+            "ChartInfo": "_types",
+            "Document": "_types",
+            "ExcludeRules": "_exclude",
+            "Excluded": "_types",
+            "Input": "_walk",
+            "InputKind": "_walk",
+            "KubeLoader": "_yaml",
+            "KustomizeRemote": "_types",
+            "RenderOptions": "_types",
+            "Rendered": "_types",
+            "SkipReason": "_types",
+            "Skipped": "_types",
+            "chart_info": "_render",
+            "discover": "_walk",
+            "is_binary": "_walk",
+            "looks_like_object": "_read",
+            "read_file": "_read",
+            "read_input": "_input",
+            "read_stream": "_read",
+            "render_chart": "_render",
+            "render_kustomization": "_render",
+        },
     )
-    if rendered.chart is not None:
-        yield rendered.chart
-    yield from rendered.items
-    if inp.covers and not any(isinstance(i, Document) for i in rendered.items):
-        for path in inp.covers:  # the build failed: its files are all there is to check
-            yield from read_file(path, body_fields=body_fields, walked=True)
-
-
-def _read_named(inp: Input, body_fields: BodyFields | None) -> Iterator[Item]:
-    """A file's items; one named explicitly that holds no object is an error saying what it
-    holds instead."""
-    found: list[Skipped] = []
-    objects = False
-    for item in read_file(inp.path, body_fields=body_fields, walked=not inp.explicit):
-        objects = objects or not isinstance(item, Skipped)
-        if isinstance(item, Skipped):
-            found.append(item)
-        yield item
-    if inp.explicit and not objects:
-        what = found[0].detail if found else "nothing (an empty file)"
-        yield ScanError(
-            file=str(inp.path),
-            line=found[0].line if found else None,
-            message=f"no Kubernetes object in this file: it holds {what}; name YAML or JSON "
-            "manifests with apiVersion and kind, or a directory to walk",
-        )
