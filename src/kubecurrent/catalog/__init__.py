@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         replacement_chain,
         upstream_removed,
     )
+    from kubecurrent.catalog._build import build
     from kubecurrent.catalog._catalog import Catalog
     from kubecurrent.catalog._check import STALE_AFTER_DAYS, staleness_warning
     from kubecurrent.catalog._coverage import catalog_coverage
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
         ShippedRange,
         read_lifecycle,
     )
-    from kubecurrent.catalog._load import build, cached_catalog, catalog_cache_file, load_catalog
+    from kubecurrent.catalog._load import cached_catalog, catalog_cache_file, load_catalog
     from kubecurrent.catalog._model import (
         ApiDeprecation,
         KubernetesRelease,
@@ -177,7 +178,7 @@ if not TYPE_CHECKING:
             "UpgradeRule": "_model",
             "UpstreamSource": "_model",
             "VersionRange": "_dotted",
-            "build": "_load",
+            "build": "_build",
             "cached_catalog": "_load",
             "cached_facts": "_facts",
             "catalog_cache_file": "_load",

@@ -42,7 +42,6 @@ from kubecurrent.catalog import Catalog
 from kubecurrent.collect.cluster._target import ClusterTarget, CollectOptions
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.model.inventory import ClusterInventory
-from kubecurrent.useryaml import load_user_yaml
 
 if TYPE_CHECKING:
     from kubecurrent.collect.clouds import CloudRef, CloudSelector
@@ -159,6 +158,8 @@ class _FleetFile(BaseModel):
 
 def load_fleet_file(path: Path, kubeconfig: Path | None = None) -> list[ClusterTarget]:
     """The clusters a fleet file names; relative paths are relative to the file."""
+    from kubecurrent.useryaml import load_user_yaml  # a fleet file only, not a kubeconfig scan
+
     data = load_user_yaml(path, "fleet file")
     try:
         spec = _FleetFile.model_validate(data)
