@@ -28,11 +28,14 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("kubecurrent.model.managed", "kubecurrent.model.clouds", "kubecurrent.model.inventory"),
     ),
     ("findings (msgspec)", ("kubecurrent.model.findings",)),
-    ("yaml, rapidyaml (user files)", ("yaml", "kubecurrent.useryaml")),
+    ("yaml (lightkube reads the kubeconfig with it)", ("yaml",)),
     ("httpx2", ("httpx2",)),
     ("lightkube", ("lightkube",)),
     ("catalog modules", ("kubecurrent.catalog._load", "kubecurrent.catalog._facts")),
-    ("file-scan package (analyze needs Document)", ("kubecurrent.collect.files",)),
+    (
+        "Document (no file reader, renderer or walk)",
+        ("kubecurrent.collect.files._types",),
+    ),
     ("analyze", ("kubecurrent.analyze", "kubecurrent.analyze.cluster")),
     (
         "report formats (cli/scan.py imports each)",

@@ -16,6 +16,7 @@ LAZY = [
     "kubecurrent.collect.cluster",
     "kubecurrent.catalog",
     "kubecurrent.analyze.report",
+    "kubecurrent.collect.files",
 ]
 
 
@@ -175,7 +176,19 @@ CLUSTER_SCAN_MUST_NOT_LOAD = (
     "kubecurrent.execute",
     "kubecurrent.pages",
     "jinja2",
+    "kubecurrent.cli._scan_run",  # the file scan: its readers, renderers, walk and pool
+    "kubecurrent.collect.files._read",
+    "kubecurrent.collect.files._render",
+    "kubecurrent.collect.files._walk",
+    "kubecurrent.collect.files._exclude",
+    "kubecurrent.catalog._build",  # the catalog's parsers and checks: a cache miss only
+    "kubecurrent.catalog._read",
+    "kubecurrent.catalog._check",
+    "kubecurrent.useryaml",  # user YAML: the catalog's data files, fleet files
+    "kubecurrent._userrapid",
+    "ryml",
 )
+"""What a cluster scan from a kubeconfig never loads once the catalog's cache is written."""
 
 
 def _closed_port() -> int:
@@ -190,7 +203,7 @@ def _closed_port() -> int:
     return port
 
 
-def test_a_cluster_scan_loads_no_sandbox_planner_executor_or_templates(
+def test_a_cluster_scan_loads_no_sandbox_planner_executor_templates_or_file_readers(
     tmp_path: Path,
 ) -> None:
     kubeconfig = tmp_path / "kubeconfig"
@@ -209,6 +222,7 @@ def test_a_cluster_scan_loads_no_sandbox_planner_executor_or_templates(
         "except SystemExit as exc:\n"
         "    print('exit', exc.code)"
     )
+    _modules_after(code, ("kubecurrent",))  # the first scan may build the catalog's cache
     probe = f"import sys\n{code}\nprint(sorted(m for m in sys.modules if m.startswith({CLUSTER_SCAN_MUST_NOT_LOAD!r})))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     *_, status, loaded = out.stdout.strip().splitlines()
