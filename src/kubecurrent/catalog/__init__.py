@@ -7,7 +7,8 @@ extra files (``--catalog-extra``, ``KUBECURRENT_CATALOG_EXTRA``); a duplicate of
 entry is an error, never an override.
 
 Every public name is imported on first use (``kubecurrent._lazy``): a file scan reads the
-catalog's facts (``load_scan_facts``) without loading the validated models.
+catalog's facts (``load_scan_facts``) without loading the validated models, and a command that
+reads the models from their cache (``load_catalog``) loads no parser or check (``_build``).
 """
 
 from typing import TYPE_CHECKING
