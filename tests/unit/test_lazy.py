@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from kubecurrent.catalog import cached_catalog, data_dir
+
 LAZY = [
     "kubecurrent.sandbox",
     "kubecurrent.collect.cluster",
@@ -222,7 +224,7 @@ def test_a_cluster_scan_loads_no_sandbox_planner_executor_templates_or_file_read
         "except SystemExit as exc:\n"
         "    print('exit', exc.code)"
     )
-    _modules_after(code, ("kubecurrent",))  # the first scan may build the catalog's cache
+    cached_catalog(data_dir())  # written if missing: the scan then reads it, builds nothing
     probe = f"import sys\n{code}\nprint(sorted(m for m in sys.modules if m.startswith({CLUSTER_SCAN_MUST_NOT_LOAD!r})))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     *_, status, loaded = out.stdout.strip().splitlines()

@@ -1,6 +1,7 @@
 """What a successful ``scan cluster`` loads, in a fresh process against a real sandbox: no
-progress bar library when stderr is not a terminal, nothing of the sandbox, the planner or the
-templates (each is memory at the scan's peak)."""
+progress bar library when stderr is not a terminal, nothing of the sandbox, the planner, the
+templates, the file scan's readers or the catalog's builder (each is memory at the scan's
+peak)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import subprocess
 import sys
 
+from kubecurrent.catalog import cached_catalog, data_dir
 from tests.integration.conftest import SessionSandbox, guard
 from tests.unit.test_lazy import CLUSTER_SCAN_MUST_NOT_LOAD
 
@@ -20,6 +22,7 @@ def test_a_json_scan_into_a_pipe_loads_no_rich_sandbox_planner_or_templates(
     cluster: SessionSandbox,
 ) -> None:
     guard(cluster, cluster.kubeconfig)
+    cached_catalog(data_dir())  # written if missing: the scan then reads it, builds nothing
     args = ["--kubeconfig", str(cluster.kubeconfig), "scan", "cluster", "-o", "json"]
     code = (
         "import sys\n"
