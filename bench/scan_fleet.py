@@ -200,7 +200,10 @@ def main() -> None:
         measure_fleet(names, home, args)
     finally:
         if args.keep or args.home is not None:
-            print(f"sandboxes left running: --home {home} (stop: kubecurrent sandbox down)")
+            print(
+                f"sandboxes left running: --home {home} (stop each: KUBECURRENT_SANDBOX_HOME={home} "
+                "kubecurrent sandbox down --name fleet-N)"
+            )
         else:
             for name in names:
                 if sb.load(name) is not None:
