@@ -52,6 +52,7 @@ class MetadataItem(msgspec.Struct, frozen=True):
 
 class ListMeta(msgspec.Struct, frozen=True):
     continue_: str | None = msgspec.field(default=None, name="continue")
+    remainingItemCount: int | None = None
 
 
 class Page(msgspec.Struct, Generic[T], frozen=True):

@@ -21,8 +21,10 @@ from kubecurrent.collect.cluster._helm import (
     summarize,
 )
 from kubecurrent.collect.cluster._metadata import METADATA_PAGE
-from kubecurrent.collect.cluster._metrics import read_deprecated_requests
+from kubecurrent.collect.cluster._metrics import ACCEPT as METRICS_ACCEPT
+from kubecurrent.collect.cluster._metrics import MetricsDecodeError, deprecated_requests
 from kubecurrent.collect.cluster._workloads import WORKLOAD_PAGE, observe_workload
+from kubecurrent.errors import ClusterError
 from kubecurrent.model.findings import EvidenceSource
 from kubecurrent.model.inventory import (
     CustomResourceDefinition,
@@ -312,7 +314,12 @@ async def _role_pages(run: _Run, res: Resource) -> None:
 
 
 async def metrics(run: _Run) -> None:
-    for req in await read_deprecated_requests(run.api.lines("/metrics")):
+    content_type, body = await run.api.typed_body("/metrics", METRICS_ACCEPT)
+    try:
+        found = deprecated_requests(content_type, body)
+    except MetricsDecodeError as exc:
+        raise ClusterError(f"GET /metrics: {exc}") from None
+    for req in found:
         kind = run.watch.kind_of(req.group, req.version, req.resource) or req.resource
         run.evidence.record(req.api_version, kind, EvidenceSource.METRICS, resource=req.resource)
 
