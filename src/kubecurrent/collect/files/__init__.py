@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
+from kubecurrent.collect.files._cache import STATS as RENDER_CACHE_STATS
+from kubecurrent.collect.files._cache import RenderCache
 from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._read import (
     TEMPLATE_HINT,
@@ -31,6 +33,7 @@ from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 __all__ = [
+    "RENDER_CACHE_STATS",
     "TEMPLATE_HINT",
     "BinaryResolver",
     "BodyFields",
@@ -43,6 +46,7 @@ __all__ = [
     "InputKind",
     "KubeLoader",
     "KustomizeRemote",
+    "RenderCache",
     "RenderOptions",
     "Rendered",
     "SkipReason",
@@ -98,9 +102,9 @@ def read_input(
 
 def _render(inp: Input, opts: RenderOptions, body_fields: BodyFields | None) -> Iterator[Item]:
     rendered = (
-        render_chart(inp.path, opts, opts.kube_version)
+        render_chart(inp.path, opts, opts.kube_version, body_fields)
         if inp.kind == "chart"
-        else render_kustomization(inp.path, opts, inp.remote)
+        else render_kustomization(inp.path, opts, inp.remote, body_fields)
     )
     if rendered.chart is not None:
         yield rendered.chart

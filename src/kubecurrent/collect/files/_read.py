@@ -120,6 +120,27 @@ def read_stream(
         yield from _walk_filter(items, walked, text)
 
 
+def read_bytes(
+    data: bytes,
+    name: str,
+    source: EvidenceSource,
+    body_fields: BodyFields | None = None,
+    template_hint: bool = True,
+) -> list[Item]:
+    """Every item of ``data`` (a renderer's output, held in memory), as ``read_file`` reads a
+    file: on the fast path with ``body_fields`` (same identities, lines and errors), else in
+    full. ``template_hint`` as for ``read_stream``."""
+    if body_fields is not None and len(data) <= QUICK_MAX_BYTES:
+
+        def full(stream: IO[bytes], name: str, source: EvidenceSource, offset: int) -> list[Item]:
+            return _read_document(stream.read(), name, source, offset, template_hint)
+
+        items = quick_items(data, name, source, body_fields, full)
+        if items is not None:
+            return items
+    return list(read_stream(io.BytesIO(data), name, source, template_hint=template_hint))
+
+
 def split_documents(stream: Iterable[bytes]) -> Iterator[tuple[bytes, int]]:
     """Each document's bytes (from its ``---`` line) and its first line, 0-based. Directive and
     comment lines before a ``---`` go with the document they introduce."""
