@@ -131,10 +131,14 @@ def render_options(
     kustomize_remote: str = KustomizeRemote.SKIP.value,
     kustomize_timeout: float | None = None,
     render_cache: bool = True,
+    render_cache_dir: str | None = None,
 ) -> RenderOptions:
     """How charts and overlays are rendered; ``render_cache``: runs are kept in (and found
-    again from) ``<cache dir>/render/`` (``collect.files.RenderCache``)."""
+    again from) ``render_cache_dir``, by default ``<cache dir>/render/``
+    (``collect.files.RenderCache``)."""
     from kubecurrent.cachedir import cache_dir
+
+    where = Path(render_cache_dir) if render_cache_dir else cache_dir() / "render"
 
     opts = RenderOptions(
         helm=binary_resolver(helm, "helm"),
@@ -144,7 +148,7 @@ def render_options(
         chart_deps=ChartDeps(chart_deps),
         kustomize_enable_helm=kustomize_enable_helm,
         kustomize_remote=KustomizeRemote(kustomize_remote),
-        cache=RenderCache(cache_dir() / "render" / "v1") if render_cache else None,
+        cache=RenderCache(where / "v1") if render_cache else None,
     )
     if kustomize_timeout is not None:
         opts = dataclasses.replace(opts, kustomize_timeout=kustomize_timeout)

@@ -161,8 +161,15 @@ render_options_flags = _compose(
         "--render-cache/--no-render-cache",
         default=True,
         show_default=True,
-        help="Keep helm and kustomize output in the cache directory, found again by the "
-        "content of every file a render may read, so a re-scan renders only what changed.",
+        help="Keep helm and kustomize output (256 MiB at most, least recently used out first), "
+        "found again by the content of every file a render may read, so a re-scan renders "
+        "only what changed.",
+    ),
+    click.option(
+        "--render-cache-dir",
+        type=click.Path(file_okay=False),
+        help="Where the render cache is kept (default: render/ in kubecurrent's cache "
+        "directory); a CI job can keep it between runs.",
     ),
 )
 DEBUG = click.option(
@@ -291,6 +298,7 @@ def files(
     kustomize_remote: str,
     kustomize_timeout: float,
     render_cache: bool,
+    render_cache_dir: str | None,
     exclude: tuple[str, ...],
     fail_on: str,
     only_removed: bool,
@@ -314,6 +322,7 @@ def files(
         kustomize_remote,
         kustomize_timeout,
         render_cache,
+        render_cache_dir,
     )
     report = run_scan(paths, ctx, render, rules, debug)
     shown = report.only_removed() if only_removed else report
