@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from kubecurrent.analyze import Context
 from kubecurrent.analyze.report import ScanReport
 from kubecurrent.cli._app import _register, root
-from kubecurrent.cli._scan_run import render_options
+from kubecurrent.cli._scan_run import CAREFUL_ENV, render_options
 from kubecurrent.cli.scan import run_scan
 from kubecurrent.collect.files import RENDER_CACHE_STATS, RenderCache, RenderOptions
 from kubecurrent.programs import Completed
@@ -118,6 +118,23 @@ def test_a_changed_chart_template_renders_again(tree: Path, ctx: Context, tmp_pa
     after = _scan(chart, ctx, cache)
     assert ("CronJob", "batch/v1beta1") not in _apis(after)
     _same(after, _scan(chart, ctx, None))
+
+
+def test_rendered_output_reads_the_same_on_the_fast_path(
+    tree: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helm and kustomize output, and the overlays' own files (where objects point), are read
+    on the fast path like plain files: the report is the full parser's."""
+    (tree / "overlay" / "base" / "odd.yaml").write_text(
+        "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: &m\n  name: odd\n"
+        'spec:\n  note: "tab\\there"\n  again: *m\n'
+    )
+    base = tree / "overlay" / "base" / "kustomization.yaml"
+    base.write_text(base.read_text() + "  - odd.yaml\n")
+    fast = _scan(tree, ctx, None)
+    assert ("PodSecurityPolicy", "policy/v1beta1") in _apis(fast)
+    monkeypatch.setenv(CAREFUL_ENV, "1")
+    _same(_scan(tree, ctx, None), fast)
 
 
 def _apis(report: ScanReport) -> set[tuple[str, str]]:
