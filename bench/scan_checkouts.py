@@ -90,7 +90,6 @@ def main() -> None:
                 commands["pluto"] = theirs
             results = interleave(commands, args.repeat)
         report(results, "kubecurrent cold", ["pluto"])
-        report({"kubecurrent warm": results["kubecurrent warm"]}, "kubecurrent warm", [])
         if "pluto" in results:
             print("  " + ratio(results["kubecurrent warm"], results["pluto"]))
         last = results["kubecurrent cold"].last
