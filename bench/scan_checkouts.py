@@ -7,7 +7,13 @@ checkout both tools run in fresh processes, interleaved, ``--repeat`` times afte
 median and min wall time, CPU, peak RSS, the ratio, the machine's load, and the API findings one
 tool has and the other has not.
 
-The two commands do not do the same work everywhere, and the bench says how much differs:
+kubecurrent runs twice in the same round: ``cold`` with ``--no-render-cache`` (every chart and
+overlay rendered, what a first scan costs) and ``warm`` with a render cache filled by the
+warm-up run (what a re-scan of an unchanged checkout costs: a pre-commit hook, a CI job that
+keeps the cache). The run that fills an empty cache is timed once and printed as well. Their
+outputs must be identical (the bench says so, or prints the first difference).
+
+The two tools do not do the same work everywhere, and the bench says how much differs:
 kubecurrent renders every Helm chart (a ``helm template`` process each) and kustomize overlay
 it finds, pluto reads the files as they are (chart templates are not YAML until rendered, so it
 passes over most of them). The number of charts and overlays is printed with each checkout.
@@ -21,10 +27,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import interleave, peer, report  # sibling scripts
+from harness import interleave, measure, peer, ratio, report  # sibling scripts
 from scan_files import TARGET, compare_findings, ours, pluto_command
 
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -45,6 +52,15 @@ def shape(root: Path) -> str:
     return f"{files} YAML/JSON files, {charts} charts, {overlays} kustomize overlays"
 
 
+def first_difference(one: str, other: str) -> str | None:
+    """None when equal, else the first line that differs."""
+    if one == other:
+        return None
+    pairs = zip(one.splitlines(), other.splitlines(), strict=False)
+    at = next((n for n, (a, b) in enumerate(pairs) if a != b), None)
+    return f"line {at + 1 if at is not None else 'count'} differs"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("checkouts", nargs="+", type=Path, help="checkouts of public repositories")
@@ -61,17 +77,28 @@ def main() -> None:
         mine = [*ours(root), *(f"--exclude={glob}" for glob in args.exclude)]
         if args.target != TARGET:
             mine[mine.index(TARGET)] = args.target
-        commands = {"kubecurrent": mine}
-        if pluto is not None:
-            theirs = pluto_command(pluto, root)
-            theirs[-1] = f"k8s=v{args.target}.0"
-            commands["pluto"] = theirs
-        results = interleave(commands, args.repeat)
-        report(results, "kubecurrent", ["pluto"])
-        last = results["kubecurrent"].last
+        with tempfile.TemporaryDirectory(prefix="kubecurrent-bench-render-") as tmp:
+            fill = measure([*mine, f"--render-cache-dir={tmp}"])
+            print(f"  first run, empty render cache: wall {fill.wall:.3f}s, CPU {fill.cpu:.3f}s")
+            commands = {
+                "kubecurrent cold": [*mine, "--no-render-cache"],
+                "kubecurrent warm": [*mine, f"--render-cache-dir={tmp}"],
+            }
+            if pluto is not None:
+                theirs = pluto_command(pluto, root)
+                theirs[-1] = f"k8s=v{args.target}.0"
+                commands["pluto"] = theirs
+            results = interleave(commands, args.repeat)
+        report(results, "kubecurrent cold", ["pluto"])
+        if "pluto" in results:
+            print("  " + ratio(results["kubecurrent warm"], results["pluto"]))
+        last = results["kubecurrent cold"].last
         if last.exit not in (0, 1, 3, 4, 6):
             print(f"  kubecurrent failed (exit {last.exit}): {last.stderr[-800:]}")
             continue
+        for label, other in (("warm", results["kubecurrent warm"].last), ("first", fill)):
+            diff = first_difference(last.stdout, other.stdout)
+            print(f"  output {label} vs cold: {'identical' if diff is None else diff}")
         if pluto is not None:
             compare_findings(root, last.stdout, results["pluto"].last.stdout)
 

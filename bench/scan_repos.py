@@ -121,8 +121,14 @@ def child(repo: str, opts: Options) -> None:
 
     ctx = context_for(opts.target, None, ())
     rules = ExcludeRules.parse(opts.exclude)
-    render = render_options(
-        None, None, (), (), opts.chart_deps, kustomize_remote=opts.kustomize_remote
+    render = render_options(  # cold: the peer renders every chart again each run too
+        None,
+        None,
+        (),
+        (),
+        opts.chart_deps,
+        kustomize_remote=opts.kustomize_remote,
+        render_cache=False,
     )
     report = run_scan((repo,), ctx, render, rules)
     inputs, _errors, excluded = walk((repo,), rules)

@@ -1,7 +1,8 @@
 """Where kubecurrent keeps what it can rebuild: ``$KUBECURRENT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/kubecurrent`` (default ``~/.cache/kubecurrent``).
 
-Built binaries live under ``bin/`` (the sandbox), the catalog's scan facts under ``catalog/``.
+Built binaries live under ``bin/`` (the sandbox), the catalog's scan facts under ``catalog/``,
+helm and kustomize output of file scans under ``render/`` (content-addressed, at most 256 MiB).
 Deleting the directory is always safe: everything in it is made again on first use.
 """
 

@@ -15,8 +15,10 @@ import dataclasses
 import functools
 import itertools
 import os
+import resource
 import shutil
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -32,11 +34,13 @@ from kubecurrent.catalog import ScanFacts
 from kubecurrent.cli._app import err_console
 from kubecurrent.cli._pool import enough_inputs, ordered_map, workers_for
 from kubecurrent.collect.files import (
+    RENDER_CACHE_STATS,
     ChartDeps,
     ChartInfo,
     Document,
     Input,
     KustomizeRemote,
+    RenderCache,
     RenderOptions,
     Skipped,
     SkipReason,
@@ -126,7 +130,16 @@ def render_options(
     kustomize_enable_helm: bool = False,
     kustomize_remote: str = KustomizeRemote.SKIP.value,
     kustomize_timeout: float | None = None,
+    render_cache: bool = True,
+    render_cache_dir: str | None = None,
 ) -> RenderOptions:
+    """How charts and overlays are rendered; ``render_cache``: runs are kept in (and found
+    again from) ``render_cache_dir``, by default ``<cache dir>/render/``
+    (``collect.files.RenderCache``)."""
+    from kubecurrent.cachedir import cache_dir
+
+    where = Path(render_cache_dir) if render_cache_dir else cache_dir() / "render"
+
     opts = RenderOptions(
         helm=binary_resolver(helm, "helm"),
         kustomize=binary_resolver(kustomize, "kustomize"),
@@ -135,6 +148,7 @@ def render_options(
         chart_deps=ChartDeps(chart_deps),
         kustomize_enable_helm=kustomize_enable_helm,
         kustomize_remote=KustomizeRemote(kustomize_remote),
+        cache=RenderCache(where / "v1") if render_cache else None,
     )
     if kustomize_timeout is not None:
         opts = dataclasses.replace(opts, kustomize_timeout=kustomize_timeout)
@@ -142,14 +156,19 @@ def render_options(
 
 
 def scan(
-    inputs: Iterable[Input], ctx: Context, opts: RenderOptions, stdin: bool = False
+    inputs: Iterable[Input],
+    ctx: Context,
+    opts: RenderOptions,
+    stdin: bool = False,
+    debug: bool = False,
 ) -> ScanReport:
     """Read every input and apply every rule; per-input errors are collected, never fatal.
 
     Many files are scanned on every core (``_pool``); the report is the same, in input order.
     ``inputs`` may be a directory walk still going on: its first inputs decide how many
     processes, and the rest are scanned while the walk goes on. ``stdin``: an input is standard
-    input, which only this process can read."""
+    input, which only this process can read. ``debug``: a line on standard error for each input
+    (``debug_line``)."""
     opts = dataclasses.replace(
         opts,
         kube_version=f"{ctx.target}.0",
@@ -161,7 +180,7 @@ def scan(
     many = feed.total is None or feed.total >= PROGRESS_THRESHOLD
     show = many and sys.stderr.isatty()
     workers = 1 if stdin else workers_for(sum(map(weight, feed.head)))
-    work = functools.partial(scan_batch, ctx=ctx, opts=opts, fast=not careful())
+    work = functools.partial(scan_batch, ctx=ctx, opts=opts, fast=not careful(), debug=debug)
     with ordered_map(work, feed, workers) as parts, _progress(show, feed) as advance:
         for done, part in parts:
             _merge(report, part)
@@ -242,13 +261,69 @@ class _Feed:
 
 
 def scan_batch(
-    inputs: list[Input], ctx: Context, opts: RenderOptions, fast: bool = True
+    inputs: list[Input],
+    ctx: Context,
+    opts: RenderOptions,
+    fast: bool = True,
+    debug: bool = False,
 ) -> tuple[int, ScanReport]:
-    """How many inputs, and one report for them in their order (``scan_input`` for each)."""
+    """How many inputs, and one report for them in their order (``scan_input`` for each);
+    ``debug``: each input's ``debug_line`` on standard error as it ends."""
     report = ScanReport(target=str(ctx.target), summary=ScanSummary())
     for inp in inputs:
-        _merge(report, scan_input(inp, ctx, opts, fast))
+        if debug:
+            start = _Clock.now()
+            part = scan_input(inp, ctx, opts, fast)
+            print(debug_line(inp, part, _Clock.now().since(start)), file=sys.stderr, flush=True)
+        else:
+            part = scan_input(inp, ctx, opts, fast)
+        _merge(report, part)
     return len(inputs), report
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Clock:
+    """Wall time, this process's CPU, its children's CPU (helm, kustomize) and the render
+    cache's counts, at one moment or between two."""
+
+    wall: float
+    cpu: float
+    children: float
+    hits: int
+    misses: int
+
+    @classmethod
+    def now(cls) -> _Clock:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        stats = RENDER_CACHE_STATS
+        return cls(
+            time.perf_counter(),
+            time.process_time(),
+            kids.ru_utime + kids.ru_stime,
+            stats.hits,
+            stats.misses,
+        )
+
+    def since(self, start: _Clock) -> _Clock:
+        return _Clock(
+            self.wall - start.wall,
+            self.cpu - start.cpu,
+            self.children - start.children,
+            self.hits - start.hits,
+            self.misses - start.misses,
+        )
+
+
+def debug_line(inp: Input, report: ScanReport, spent: _Clock) -> str:
+    """``debug: <kind> <path>: <wall> s, <CPU> s CPU, <CPU> s CPU in helm/kustomize, <n>
+    objects[, render cache: <h> hit(s), <m> miss(es)]``: what one input cost."""
+    line = (
+        f"debug: {inp.kind} {inp.path}: {spent.wall:.3f} s, {spent.cpu:.3f} s CPU, "
+        f"{spent.children:.3f} s CPU in helm/kustomize, {report.documents} objects"
+    )
+    if spent.hits or spent.misses:
+        line += f", render cache: {spent.hits} hit(s), {spent.misses} miss(es)"
+    return line
 
 
 def _merge(report: ScanReport, part: ScanReport) -> None:

@@ -143,6 +143,25 @@ render_options_flags = _compose(
         show_default=True,
         help="Seconds one kustomize build may take, fetching remote bases included.",
     ),
+    click.option(
+        "--render-cache/--no-render-cache",
+        default=True,
+        show_default=True,
+        help="Keep helm and kustomize output (256 MiB at most, least recently used out first), "
+        "found again by the content of every file a render may read, so a re-scan renders "
+        "only what changed.",
+    ),
+    click.option(
+        "--render-cache-dir",
+        type=click.Path(file_okay=False),
+        help="Where the render cache is kept (default: render/ in kubecurrent's cache "
+        "directory); a CI job can keep it between runs.",
+    ),
+)
+DEBUG = click.option(
+    "--debug",
+    is_flag=True,
+    help="Print a line per input on stderr: its time, its CPU and its helm/kustomize CPU.",
 )
 EXCLUDE = click.option(
     "--exclude",
@@ -179,6 +198,7 @@ def run_scan(
     ctx: Context,
     opts: RenderOptions,
     exclude: ExcludeRules | None = None,
+    debug: bool = False,
 ) -> ScanReport:
     """Walk ``paths`` and scan what the walk finds while it goes on."""
     from kubecurrent.cli._scan_run import scan  # file scans only: readers, renderers, pool
@@ -187,7 +207,7 @@ def run_scan(
     errors: list[ScanError] = []
     excluded: list[Excluded] = []
     found = walking(paths, exclude or ExcludeRules(), errors, excluded)
-    report = scan(found, ctx, opts, stdin="-" in paths)
+    report = scan(found, ctx, opts, stdin="-" in paths, debug=debug)
     report.errors[:0] = errors
     if report.summary is not None:
         report.summary.files.failed += len(errors)
@@ -253,6 +273,7 @@ Clusters as for `kubecurrent inventory` (current context, --context, --all-conte
 @FAIL_ON
 @ONLY_REMOVED
 @NO_HEADERS
+@DEBUG
 @click.pass_context
 def files(
     click_ctx: click.Context,
@@ -269,10 +290,13 @@ def files(
     kustomize_enable_helm: bool,
     kustomize_remote: str,
     kustomize_timeout: float,
+    render_cache: bool,
+    render_cache_dir: str | None,
     exclude: tuple[str, ...],
     fail_on: str,
     only_removed: bool,
     no_headers: bool,
+    debug: bool,
 ) -> None:
     from kubecurrent.cli._scan_run import refuse_empty_paths, render_options, target_warning
     from kubecurrent.collect.files import ExcludeRules
@@ -293,8 +317,10 @@ def files(
         kustomize_enable_helm,
         kustomize_remote,
         kustomize_timeout,
+        render_cache,
+        render_cache_dir,
     )
-    report = run_scan(paths, ctx, render, rules)
+    report = run_scan(paths, ctx, render, rules, debug)
     shown = report.only_removed() if only_removed else report
     view = View(scan_root(paths), headers=not no_headers)
     emit_report(shown, opts.output, view)

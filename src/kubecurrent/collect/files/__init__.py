@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from kubecurrent._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from kubecurrent.collect.files._cache import STATS as RENDER_CACHE_STATS
+    from kubecurrent.collect.files._cache import RenderCache
     from kubecurrent.collect.files._exclude import ExcludeRules
     from kubecurrent.collect.files._input import read_input
     from kubecurrent.collect.files._read import (
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from kubecurrent.collect.files._yaml import KubeLoader
 
 __all__ = [
+    "RENDER_CACHE_STATS",
     "TEMPLATE_HINT",
     "BinaryResolver",
     "BodyFields",
@@ -56,6 +59,7 @@ __all__ = [
     "InputKind",
     "KubeLoader",
     "KustomizeRemote",
+    "RenderCache",
     "RenderOptions",
     "Rendered",
     "SkipReason",
@@ -75,6 +79,7 @@ if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "RENDER_CACHE_STATS": "_cache:STATS",
             "TEMPLATE_HINT": "_read",
             "BinaryResolver": "_types",
             "BodyFields": "_types",
@@ -87,6 +92,7 @@ if not TYPE_CHECKING:
             "InputKind": "_walk",
             "KubeLoader": "_yaml",
             "KustomizeRemote": "_types",
+            "RenderCache": "_cache",
             "RenderOptions": "_types",
             "Rendered": "_types",
             "SkipReason": "_types",

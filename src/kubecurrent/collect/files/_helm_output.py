@@ -14,14 +14,13 @@ has, as a ``range`` does).
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kubecurrent.collect.files._chart import subchart_dirs
-from kubecurrent.collect.files._read import read_stream, split_documents
-from kubecurrent.collect.files._types import Document, Skipped
+from kubecurrent.collect.files._read import read_bytes, split_documents
+from kubecurrent.collect.files._types import BodyFields, Document, Skipped
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 _SOURCE_RE = re.compile(r"^# Source: (?P<path>\S+)", re.MULTILINE)
@@ -77,8 +76,11 @@ def first_key_lines(path: Path) -> list[int]:
     return out
 
 
-def split_helm_output(text: str, chart: Path) -> list[Document | ScanError | Skipped]:
-    """Documents of ``helm template`` output, each at the file and line it came from."""
+def split_helm_output(
+    text: str, chart: Path, body_fields: BodyFields | None = None
+) -> list[Document | ScanError | Skipped]:
+    """Documents of ``helm template`` output, each at the file and line it came from; read on
+    the fast path with ``body_fields`` (see ``read_bytes``)."""
     place = _Place(chart, subchart_dirs(chart))
     items: list[Document | ScanError | Skipped] = []
     source = ""
@@ -91,9 +93,8 @@ def split_helm_output(text: str, chart: Path) -> list[Document | ScanError | Ski
             continue
         path = place.file(source) if source else chart
         line = place.line(path, source)
-        for item in read_stream(
-            io.StringIO(chunk), str(path), EvidenceSource.HELM_CHART, template_hint=False
-        ):
+        data = chunk.encode()
+        for item in read_bytes(data, str(path), EvidenceSource.HELM_CHART, body_fields, False):
             items.append(_placed(item, path, line, chart, chunk, source))
     return items
 

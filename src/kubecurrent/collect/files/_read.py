@@ -19,6 +19,7 @@ What a document holds decides what it yields:
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -28,7 +29,7 @@ from typing import IO, Any, cast
 
 import yaml
 
-from kubecurrent.collect.files._quick import quick_items
+from kubecurrent.collect.files._quick import ReadFull, quick_items
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped, SkipReason
 from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
@@ -72,7 +73,7 @@ def read_file(
     try:
         data = None if body_fields is None else _small_file(path)
         if body_fields is not None and data is not None:
-            items = quick_items(data, str(path), source, body_fields, _read_one)
+            items = quick_items(data, str(path), source, body_fields, _full(body_fields, True))
             if items is not None:
                 yield from _walk_filter(items, walked)
                 return
@@ -118,6 +119,23 @@ def read_stream(
     for text, first_line in split_documents(_lines(stream)):
         items = _read_document(text, name, source, first_line, template_hint)
         yield from _walk_filter(items, walked, text)
+
+
+def read_bytes(
+    data: bytes,
+    name: str,
+    source: EvidenceSource,
+    body_fields: BodyFields | None = None,
+    template_hint: bool = True,
+) -> list[Item]:
+    """Every item of ``data`` (a renderer's output, held in memory), as ``read_file`` reads a
+    file: on the fast path with ``body_fields`` (same identities, lines and errors), else in
+    full. ``template_hint`` as for ``read_stream``."""
+    if body_fields is not None and len(data) <= QUICK_MAX_BYTES:
+        items = quick_items(data, name, source, body_fields, _full(body_fields, template_hint))
+        if items is not None:
+            return items
+    return list(read_stream(io.BytesIO(data), name, source, template_hint=template_hint))
 
 
 def split_documents(stream: Iterable[bytes]) -> Iterator[tuple[bytes, int]]:
@@ -190,8 +208,60 @@ def looks_like_object(text: bytes) -> bool:
 
 
 def _read_one(stream: IO[bytes], name: str, source: EvidenceSource, offset: int) -> list[Item]:
-    """One document's items (the fast path's fallback); line numbers offset by ``offset``."""
+    """One document's items, read in full; line numbers offset by ``offset``."""
     return _read_document(stream.read(), name, source, offset, True)
+
+
+SEEN_MIN_BYTES = 32 * 1024
+"""Documents the fast path hands to the full parser from this size up are remembered
+(``_SEEN``)."""
+SEEN_MAX = 4096
+_SEEN: dict[tuple[bytes, bool], list[tuple[dict[str, Any], int]]] = {}
+"""Large documents read in full by this process, by their content's digest: the identity and
+relative line of each object, when every item was an object whose rules read nothing beyond its
+identity. A repository holds the same large document in many places (a CRD in its ``crds/``
+file, in every install manifest, in the output of every overlay building it): it is parsed once
+per process, the rest yield what the fast path yields (``complete=False``)."""
+
+
+def _full(body_fields: BodyFields, template_hint: bool) -> ReadFull:
+    """The fast path's fallback: one document's items, line numbers offset by ``offset``;
+    large documents seen before in this process are not parsed again (``_SEEN``)."""
+
+    def full(stream: IO[bytes], name: str, source: EvidenceSource, offset: int) -> list[Item]:
+        text = stream.read()
+        if len(text) < SEEN_MIN_BYTES:
+            return _read_document(text, name, source, offset, template_hint)
+        key = (hashlib.sha256(text).digest(), template_hint)
+        seen = _SEEN.get(key)
+        if seen is not None:
+            return [Document(data, name, offset + at, source, complete=False) for data, at in seen]
+        items = _read_document(text, name, source, offset, template_hint)
+        identities = _identities(items, body_fields, offset)
+        if identities is not None:
+            if len(_SEEN) >= SEEN_MAX:
+                _SEEN.clear()
+            _SEEN[key] = identities
+        return items
+
+    return full
+
+
+def _identities(
+    items: list[Item], body_fields: BodyFields, offset: int
+) -> list[tuple[dict[str, Any], int]] | None:
+    """Each object's identity and line relative to ``offset``; None unless every item is an
+    object and none of their rules reads more than the identity."""
+    found: list[tuple[dict[str, Any], int]] = []
+    for item in items:
+        if not isinstance(item, Document) or body_fields(item.api_version, item.kind):
+            return None
+        data: dict[str, Any] = {"apiVersion": item.api_version, "kind": item.kind}
+        meta = item.data.get("metadata")
+        if isinstance(meta, dict):
+            data["metadata"] = {k: meta[k] for k in ("name", "namespace") if k in meta}
+        found.append((data, item.line - offset))
+    return found
 
 
 def _read_document(

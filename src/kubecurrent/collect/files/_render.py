@@ -10,15 +10,18 @@ rendered without them (noted). When a chart's templates cannot be rendered, its 
 
 from __future__ import annotations
 
-import io
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
+from kubecurrent.collect.files._cache import FileKey, settled_key, tree_digest
 from kubecurrent.collect.files._chart import chart_info, chart_meta, missing, prepared
 from kubecurrent.collect.files._helm_output import split_helm_output
-from kubecurrent.collect.files._read import read_file, read_stream
+from kubecurrent.collect.files._read import read_bytes, read_file
 from kubecurrent.collect.files._types import (
     BinaryResolver,
+    BodyFields,
     ChartDeps,
     ChartInfo,
     Document,
@@ -27,7 +30,7 @@ from kubecurrent.collect.files._types import (
     Skipped,
     SkipReason,
 )
-from kubecurrent.collect.files._walk import kustomization_sources
+from kubecurrent.collect.files._walk import kustomization_sources, kustomize_inputs
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.constraint import ConstraintError, satisfies
 from kubecurrent.model.findings import EvidenceSource, ScanError, replace
@@ -42,8 +45,25 @@ CI_VALUES_TRIED = 3
 __all__ = ["chart_info", "render_chart", "render_kustomization"]
 
 
-def render_chart(chart: Path, opts: RenderOptions, kube_version: str | None) -> Rendered:
-    """``helm template`` the chart; documents point at the file and line that produced them."""
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One render's tool runs: where errors point, what the output is read with, and what the
+    cache keys them by (None: not cached)."""
+
+    where: Path
+    body_fields: BodyFields | None = None
+    inputs: bytes | None = None
+    """``tree_digest`` of every file the render may read."""
+
+
+def render_chart(
+    chart: Path,
+    opts: RenderOptions,
+    kube_version: str | None,
+    body_fields: BodyFields | None = None,
+) -> Rendered:
+    """``helm template`` the chart; documents point at the file and line that produced them.
+    ``body_fields``: its output is read on the fast path (see ``read_bytes``)."""
     out = Rendered()
     chart = chart.absolute()
     try:
@@ -69,10 +89,11 @@ def render_chart(chart: Path, opts: RenderOptions, kube_version: str | None) -> 
             note = f"rendered without its missing dependencies ({names}): their objects are not checked"
             out.items.append(Skipped(str(chart), None, SkipReason.CHART_DEPENDENCIES, note))
         off = tuple(value for d in gone for value in d.disabled)
+        run = _chart_run(chart, opts, body_fields, local.values())
         with prepared(chart, meta, gone, local) as copy:
-            _template(chart, copy, out.chart, opts, kube_version, out, off)
+            _template(run, copy, out.chart, opts, kube_version, out, off)
     else:
-        _template(chart, chart, out.chart, opts, kube_version, out)
+        _template(_chart_run(chart, opts, body_fields), chart, out.chart, opts, kube_version, out)
     if not any(isinstance(i, Document) for i in out.items):
         out.items += _static_crds(chart)
     return out
@@ -87,8 +108,19 @@ def _missing_error(chart: Path, names: list[str]) -> ScanError:
     )
 
 
+def _chart_run(
+    chart: Path, opts: RenderOptions, body_fields: BodyFields | None, local: Iterable[Path] = ()
+) -> _Run:
+    """What renders of ``chart`` read: its directory, its ``file://`` dependencies, the values
+    files given. The key names ``chart``, not the temporary copy rendered in its place."""
+    if opts.cache is None:
+        return _Run(chart, body_fields)
+    roots = [chart, *sorted(local), *(Path(v).absolute() for v in opts.values)]
+    return _Run(chart, body_fields, tree_digest(roots))
+
+
 def _template(
-    chart: Path,
+    run: _Run,
     render_from: Path,
     info: ChartInfo,
     opts: RenderOptions,
@@ -96,6 +128,7 @@ def _template(
     out: Rendered,
     disabled: tuple[str, ...] = (),
 ) -> None:
+    chart = run.where
     release = _RELEASE_RE.sub("-", info.name.lower()).strip("-")[:53] or "release"
     args = ["template", "--include-crds"]
     kube_version = _renderable_version(info, kube_version, opts.kube_candidates)
@@ -106,22 +139,22 @@ def _template(
     args += [flag("--values", Path(values).absolute()) for values in opts.values]
     args += [flag("--set", item) for item in opts.set_values]
     operands: list[str | Path] = [release, render_from]
-    proc = _exec(opts.helm, "helm", args, operands, chart, opts.timeout, out)
+    proc = _exec(opts, "helm", args, operands, run, opts.timeout, out)
     if proc is None:
         return
     if not proc.ok and TEMPLATE_FAILED in proc.stderr and not (opts.values or opts.set_values):
-        proc = _with_ci_values(chart, opts, args, operands, proc, out)
+        proc = _with_ci_values(run, opts, args, operands, proc, out)
     if proc.ok:
-        out.items.extend(split_helm_output(proc.stdout, chart))
+        out.items.extend(split_helm_output(proc.stdout, chart, run.body_fields))
     elif YAML_ERROR in proc.stderr:
         debug = ["template", "--debug", *args[1:]]
-        out.items.extend(_invalid_yaml(chart, opts, debug, operands, proc))
+        out.items.extend(_invalid_yaml(run, opts, debug, operands, proc))
     else:
         out.items.append(ScanError(file=str(chart), message=_failure("helm", proc)))
 
 
 def _with_ci_values(
-    chart: Path,
+    run: _Run,
     opts: RenderOptions,
     args: list[str],
     operands: list[str | Path],
@@ -131,16 +164,10 @@ def _with_ci_values(
     """A chart whose default values do not render (a ``required`` value, a ``fail``), rendered
     with the values its ``ci/`` directory ships for chart testing (helm/chart-testing's
     convention), the first of them that renders; noted, since they are not the defaults."""
+    chart = run.where
     for values in ci_values(chart)[:CI_VALUES_TRIED]:
-        proc = _exec(
-            opts.helm,
-            "helm",
-            [*args, flag("--values", values)],
-            operands,
-            chart,
-            opts.timeout,
-            Rendered(),
-        )
+        again = [*args, flag("--values", values)]
+        proc = _exec(opts, "helm", again, operands, run, opts.timeout, Rendered())
         if proc is not None and proc.ok:
             cause = _cause(failed.stderr)
             note = (
@@ -166,7 +193,7 @@ def ci_values(chart: Path) -> list[Path]:
 
 
 def _invalid_yaml(
-    chart: Path,
+    run: _Run,
     opts: RenderOptions,
     args: list[str],
     operands: list[str | Path],
@@ -174,8 +201,8 @@ def _invalid_yaml(
 ) -> list[Document | ScanError | Skipped]:
     """Helm refused its own output as YAML: render again with ``--debug``, which prints it, and
     read it to show the template and the rendered lines around the error."""
-    again = Rendered()
-    proc = _exec(opts.helm, "helm", args, operands, chart, opts.timeout, again)
+    chart = run.where
+    proc = _exec(opts, "helm", args, operands, run, opts.timeout, Rendered())
     items = split_helm_output(proc.stdout, chart) if proc is not None and proc.stdout else []
     if any(isinstance(i, ScanError) for i in items):
         return items
@@ -219,11 +246,16 @@ def _triple(version: str) -> tuple[int, int, int]:
 
 
 def render_kustomization(
-    overlay: Path, opts: RenderOptions, remote: tuple[str, ...] = ()
+    overlay: Path,
+    opts: RenderOptions,
+    remote: tuple[str, ...] = (),
+    body_fields: BodyFields | None = None,
 ) -> Rendered:
     """``kustomize build`` the overlay within ``opts.kustomize_timeout``; documents point at the
     local file and line they come from, else at the kustomization file. When the build fails
-    and the overlay names ``remote`` bases or resources, the error names them."""
+    and the overlay names ``remote`` bases or resources, the error names them. ``body_fields``:
+    its output is read on the fast path (see ``read_bytes``). An overlay with remote bases, or
+    built with ``--enable-helm`` (which may pull charts), is never cached."""
     out = Rendered()
     overlay = overlay.absolute()
     flags: list[str] = []
@@ -233,8 +265,10 @@ def render_kustomization(
         if helm is None:
             return out
         flags.append(flag("--helm-command", helm.absolute()))
+    cached = opts.cache is not None and not remote and not opts.kustomize_enable_helm
+    run = _Run(overlay, body_fields, tree_digest(kustomize_inputs(overlay)) if cached else None)
     args = ["build", *flags]
-    text = _run(opts.kustomize, "kustomize", args, [overlay], overlay, opts.kustomize_timeout, out)
+    text = _run(opts, "kustomize", args, [overlay], run, opts.kustomize_timeout, out)
     if text is None:
         if remote:
             out.items = [_remote_failure(e, remote) for e in out.items]
@@ -247,8 +281,8 @@ def render_kustomization(
         ),
         str(overlay),
     )
-    origins = _Origins(kustomization_sources(overlay))
-    for item in read_stream(io.StringIO(text), name, EvidenceSource.KUSTOMIZE, template_hint=False):
+    origins = _Origins(kustomization_sources(overlay), full=body_fields is None)
+    for item in read_bytes(text.encode(), name, EvidenceSource.KUSTOMIZE, body_fields, False):
         if isinstance(item, Document):
             file, line = origins.find(item.kind, item.name) or (name, 1)
             item = Document(item.data, file, line, EvidenceSource.KUSTOMIZE, str(overlay))
@@ -274,13 +308,11 @@ class _Origins:
     the same kind whose name the output name contains (``namePrefix``/``nameSuffix`` change
     it); objects from remote bases or generators have none."""
 
-    def __init__(self, files: list[Path]) -> None:
+    def __init__(self, files: list[Path], full: bool = True) -> None:
         self.by_kind: dict[str, list[tuple[str, str, int]]] = {}
         for path in files:
-            for item in read_file(path):
-                if isinstance(item, Document):
-                    entry = (item.name, item.file, item.line)
-                    self.by_kind.setdefault(item.kind, []).append(entry)
+            for kind, entry in _identities(path, full):
+                self.by_kind.setdefault(kind, []).append(entry)
 
     def find(self, kind: str, name: str) -> tuple[str, int] | None:
         candidates = [c for c in self.by_kind.get(kind, []) if c[0] and c[0] in name]
@@ -288,6 +320,32 @@ class _Origins:
             return None
         best = max(candidates, key=lambda c: (c[0] == name, len(c[0])))
         return best[1], best[2]
+
+
+_IDENTITIES: dict[FileKey, list[tuple[str, tuple[str, str, int]]]] = {}
+"""``_identities`` of files this process has read on the fast path (``settled_key``): the
+bases many overlays share are read once per scan."""
+
+
+def _identities(path: Path, full: bool) -> list[tuple[str, tuple[str, str, int]]]:
+    """(kind, (name, file, line)) of each object in the file; ``full``: read by the full
+    parser, else on the fast path for identities only (the same identities and lines)."""
+    key = None if full else settled_key(path)
+    if key is not None and key in _IDENTITIES:
+        return _IDENTITIES[key]
+    fields = None if full else _identity_only
+    found = [
+        (item.kind, (item.name, item.file, item.line))
+        for item in read_file(path, body_fields=fields)
+        if isinstance(item, Document)
+    ]
+    if key is not None:
+        _IDENTITIES[key] = found
+    return found
+
+
+def _identity_only(api_version: str, kind: str) -> tuple[str, ...]:
+    return ()
 
 
 def _resolve(resolve: BinaryResolver | None, tool: str, where: Path, out: Rendered) -> Path | None:
@@ -302,20 +360,20 @@ def _resolve(resolve: BinaryResolver | None, tool: str, where: Path, out: Render
 
 
 def _run(
-    resolve: BinaryResolver | None,
+    opts: RenderOptions,
     tool: str,
     args: list[str],
     operands: list[str | Path],
-    where: Path,
+    run: _Run,
     timeout: float,
     out: Rendered,
 ) -> str | None:
     """The tool's output, or None with an error (every line of what it printed) in ``out``."""
-    proc = _exec(resolve, tool, args, operands, where, timeout, out)
+    proc = _exec(opts, tool, args, operands, run, timeout, out)
     if proc is None:
         return None
     if not proc.ok:
-        out.items.append(ScanError(file=str(where), message=_failure(tool, proc)))
+        out.items.append(ScanError(file=str(run.where), message=_failure(tool, proc)))
         return None
     return proc.stdout
 
@@ -325,20 +383,33 @@ def _failure(tool: str, proc: Completed) -> str:
 
 
 def _exec(
-    resolve: BinaryResolver | None,
+    opts: RenderOptions,
     tool: str,
     args: list[str],
     operands: list[str | Path],
-    where: Path,
+    run: _Run,
     timeout: float,
     out: Rendered,
 ) -> Completed | None:
-    """Run the tool through the one program runner: flags first, paths after ``--``."""
-    binary = _resolve(resolve, tool, where, out)
+    """Run the tool through the one program runner (flags first, paths after ``--``), or find
+    the same run in ``opts.cache`` (keyed by ``run.where``, not a temporary copy)."""
+    binary = _resolve(opts.helm if tool == "helm" else opts.kustomize, tool, run.where, out)
     if binary is None:
         return None
+    binary = binary.absolute()
+    key = None
+    if opts.cache is not None and run.inputs is not None:
+        named = [o for o in operands if isinstance(o, str)]
+        key = opts.cache.key(tool, binary, args, [*named, run.where], run.inputs)
+        argv = (str(binary), *args, "--", *map(str, operands))
+        hit = opts.cache.get(key, argv)
+        if hit is not None:
+            return hit
     try:
-        return run_program(binary.absolute(), args, operands, timeout=timeout, name=tool)
+        proc = run_program(binary, args, operands, timeout=timeout, name=tool)
     except KubecurrentError as exc:
-        out.items.append(ScanError(file=str(where), message=f"{tool} failed: {exc.message}"))
+        out.items.append(ScanError(file=str(run.where), message=f"{tool} failed: {exc.message}"))
         return None
+    if key is not None and opts.cache is not None:
+        opts.cache.put(key, proc)
+    return proc

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from kubecurrent.collect.files._cache import RenderCache
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 BinaryResolver = Callable[[], Path]
@@ -171,6 +172,9 @@ class RenderOptions:
     kustomize_remote: KustomizeRemote = KustomizeRemote.SKIP
     kustomize_timeout: float = 120.0
     """Seconds one ``kustomize build`` may take (fetching remote bases included)."""
+    cache: RenderCache | None = None
+    """Where helm and kustomize runs are kept and found again by their inputs' content
+    (``_cache``); None renders everything every time."""
 
 
 @dataclass

@@ -380,3 +380,46 @@ def _read_upto(fd: int, size: int) -> bytes:
     while head and len(head) < size and (more := os.read(fd, size - len(head))):
         head += more
     return head
+
+
+def kustomize_inputs(overlay: Path) -> list[Path]:
+    """What a build of ``overlay`` may read, for the render cache's key: the directory of every
+    kustomization it reaches (the overlay's, and those of the bases and components it names,
+    followed through directories), walked whole, and every other local file any of their
+    fields names (patches, generator files as ``KEY=PATH`` too, replacements, configurations).
+    More than kustomize reads, never less."""
+    found: list[Path] = []
+    todo, seen = [Path(os.path.normpath(overlay.absolute()))], set()
+    while todo:
+        here = todo.pop()
+        if here in seen:
+            continue
+        seen.add(here)
+        found.append(here)
+        name = next((n for n in KUSTOMIZATION_FILES if (here / n).is_file()), None)
+        spec = _load(here / name) if name else None
+        for text in _strings(spec):
+            for ref in {text, text.rpartition("=")[2]}:
+                path = Path(os.path.normpath(here / ref))
+                if not ref or len(ref) > 4096 or path in seen:
+                    continue
+                if path.is_dir() and any((path / n).is_file() for n in KUSTOMIZATION_FILES):
+                    todo.append(path)
+                elif path.is_file():
+                    seen.add(path)
+                    found.append(path)
+    return sorted(found)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed YAML value, keys and nested values included."""
+    if isinstance(value, str):
+        if "\n" not in value:
+            yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
