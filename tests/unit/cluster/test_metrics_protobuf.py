@@ -96,3 +96,18 @@ def test_no_gauge_family_means_no_requests() -> None:
 def test_a_broken_protobuf_body_is_an_error_naming_the_format(body: bytes) -> None:
     with pytest.raises(MetricsDecodeError, match="Prometheus MetricFamily"):
         deprecated_requests(PROTOBUF, body)
+
+
+def test_a_label_that_is_not_utf8_is_read_as_the_text_format_reads_it() -> None:
+    bad = b"flow\xffschemas"  # a server or proxy sending bytes that are not UTF-8
+    pairs = b"".join(
+        _field(1, _field(1, k.encode()) + _field(2, bad if k == "resource" else v.encode()))
+        for k, v in FLOWSCHEMAS.items()
+    )
+    series = pairs + _field(2, _varint(1 << 3 | 1) + struct.pack("<d", 1.0))
+    line = _text({**FLOWSCHEMAS, "resource": "RESOURCE"}, 1).encode().replace(b"RESOURCE", bad)
+
+    found = deprecated_requests(PROTOBUF, _family(METRIC, series))
+
+    assert found == deprecated_requests(TEXT, line)
+    assert [r.resource for r in found] == ["flow\ufffdschemas"]

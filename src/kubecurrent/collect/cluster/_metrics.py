@@ -90,7 +90,9 @@ def _family(family: memoryview) -> Iterator[DeprecatedRequest]:
                 continue
             if mfield == 1:  # Metric.label: LabelPair (name 1, value 2)
                 pair = {
-                    f: bytes(v).decode() for f, v in _fields(mvalue) if isinstance(v, memoryview)
+                    f: bytes(v).decode(errors="replace")
+                    for f, v in _fields(mvalue)
+                    if isinstance(v, memoryview)
                 }
                 labels[pair.get(1, "")] = pair.get(2, "")
             elif mfield in (2, 5):  # Metric.gauge, Metric.untyped: value 1 (double)
