@@ -4,7 +4,10 @@ A run is found again by a key over everything that decides its output: the tool,
 (real path, size, modification time: a rebuilt or replaced binary is another tool), its flags
 and operands, the ``HELM_*`` and ``KUSTOMIZE_*`` environment, and the content of every file the
 render may read (``tree_digest``: whole directory trees, by content, never by time). A changed
-file changes the key, so an entry is never stale; nothing is ever looked up by path alone.
+file changes the key, so an entry is never stale; nothing is ever looked up by path alone. The
+key reads only regular files, of bounded size, within the scanned directory: a render that may
+read anything else (a link or a name leading out, a device, a FIFO, a huge file) is run every
+time and never kept (``Uncacheable``, counted with its reason in ``STATS``).
 
 Entries are files under ``<cache dir>/render/v1/``, written to a temporary name and renamed
 (concurrent scans read whole entries or none). Each holds a checksum of its body: an entry that
@@ -21,9 +24,10 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -47,6 +51,8 @@ class CacheStats:
     misses: int = 0
     stored: int = 0
     evicted: int = 0
+    uncacheable: list[str] = field(default_factory=list)
+    """Why each run that was not looked up is not cached (``Uncacheable``), in order."""
 
 
 STATS = CacheStats()
@@ -207,25 +213,66 @@ def settled_key(path: Path) -> FileKey | None:
     return (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-_FILE_DIGESTS: dict[FileKey, bytes] = {}
-"""Content digests of files this process has read (``settled_key``): a file shared by many
-overlays is read once per scan."""
+_FILE_DIGESTS: dict[FileKey, tuple[bytes, int]] = {}
+"""Content digests (and sizes) of files this process has read (``settled_key``): a file shared
+by many overlays is read once per scan."""
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+"""A file larger than this is not read for a key: the render that may read it is not cached."""
+MAX_INPUTS_BYTES = 512 * 1024 * 1024
+"""All the files of one key together, at most (else the render is not cached)."""
 
 
-def tree_digest(roots: Iterable[Path]) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Uncacheable:
+    """Why a render's inputs were not read for a key: it is rendered every time, never cached."""
+
+    reason: str
+
+
+class _Refused(Exception):
+    """A file the key may not read: the render is ``Uncacheable`` for ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def tree_digest(roots: Iterable[Path], scope: Iterable[Path]) -> bytes | Uncacheable:
     """A digest of the content of every file under ``roots`` (directories walked whole,
-    symbolic links followed, ``.git`` left out), with their paths."""
+    symbolic links followed, ``.git`` left out), with their paths; or why there is none.
+
+    Only regular files within ``scope`` (directories, or files named one by one) are read, each
+    of ``MAX_INPUT_BYTES`` at most, ``MAX_INPUTS_BYTES`` in all. A root or a link leading out of
+    the scope, a device, a FIFO or a socket, or too many bytes make the inputs ``Uncacheable``:
+    a hostile repository cannot make the key read ``/dev/zero``, a pipe, or a huge file."""
+    within = [s.resolve() for s in scope]
     digest = hashlib.sha256()
     seen: set[tuple[int, int]] = set()
-    for root in roots:
-        digest.update(b"root\0" + os.fsencode(root) + b"\0")
-        parts = _walk_into(root, seen) if root.is_dir() else [_file_digest(root)]
-        for part in parts:
-            digest.update(part)
+    left = MAX_INPUTS_BYTES
+    try:
+        for root in roots:
+            digest.update(b"root\0" + os.fsencode(root) + b"\0")
+            _check_inside(root, within)
+            files = _walk_into(root, seen, within) if root.is_dir() else [root]
+            for path in files:
+                content, size = _file_digest(path)
+                left -= size
+                if left < 0:
+                    raise _Refused(f"the files it may read exceed {MAX_INPUTS_BYTES} bytes")
+                digest.update(os.fsencode(path) + b"\0" + content)
+    except _Refused as exc:
+        return Uncacheable(exc.reason)
     return digest.digest()
 
 
-def _walk_into(root: Path, seen: set[tuple[int, int]]) -> Iterator[bytes]:
+def _check_inside(path: Path, within: list[Path]) -> None:
+    real = path.resolve()
+    if not any(real.is_relative_to(s) for s in within):
+        raise _Refused(f"it may read {path}, which leads outside the scanned directory")
+
+
+def _walk_into(root: Path, seen: set[tuple[int, int]], within: list[Path]) -> Iterator[Path]:
     for here, dirs, files in os.walk(root, followlinks=True):
         st = Path(here).stat()
         if (st.st_dev, st.st_ino) in seen:
@@ -233,19 +280,73 @@ def _walk_into(root: Path, seen: set[tuple[int, int]]) -> Iterator[bytes]:
             continue
         seen.add((st.st_dev, st.st_ino))
         dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in dirs:
+            if Path(here, name).is_symlink():
+                _check_inside(Path(here, name), within)
         for name in sorted(files):
             path = Path(here, name)
-            yield os.fsencode(path) + b"\0" + _file_digest(path)
+            if path.is_symlink():
+                _check_inside(path, within)
+            yield path
 
 
-def _file_digest(path: Path) -> bytes:
+def _file_digest(path: Path) -> tuple[bytes, int]:
     key = settled_key(path)
     known = _FILE_DIGESTS.get(key) if key is not None else None
     if known is None:
-        try:
-            known = hashlib.sha256(path.read_bytes()).digest()
-        except OSError as exc:
-            return f"unreadable:{exc.errno}".encode()
+        known = _read_digest(path)
         if key is not None:
             _FILE_DIGESTS[key] = known
     return known
+
+
+def _read_digest(path: Path) -> tuple[bytes, int]:
+    """The content digest and size of a regular file of ``MAX_INPUT_BYTES`` at most (raises
+    ``_Refused`` for anything else); a file that cannot be read digests as its error."""
+    try:  # never blocks: a FIFO opens at once, then fstat refuses it
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            _refuse_kind(path, path.stat().st_mode)  # a socket cannot be opened
+        return f"unreadable:{exc.errno}".encode(), 0
+    try:
+        st = os.fstat(fd)
+        _refuse_kind(path, st.st_mode)
+        if st.st_size > MAX_INPUT_BYTES:
+            raise _Refused(f"it may read {path}, larger than {MAX_INPUT_BYTES} bytes")
+        data = _read_upto(fd, MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        return f"unreadable:{exc.errno}".encode(), 0
+    finally:
+        os.close(fd)
+    if len(data) > MAX_INPUT_BYTES:  # it grew since fstat
+        raise _Refused(f"it may read {path}, larger than {MAX_INPUT_BYTES} bytes")
+    return hashlib.sha256(data).digest(), len(data)
+
+
+def _refuse_kind(path: Path, mode: int) -> None:
+    kind = _not_regular(mode)
+    if kind is not None:
+        raise _Refused(f"it may read {path}, {kind}")
+
+
+def _not_regular(mode: int) -> str | None:
+    """What the file is when it is not a regular file, in words."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO, not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a regular file"
+    return "not a regular file"
+
+
+def _read_upto(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    left = size
+    while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
