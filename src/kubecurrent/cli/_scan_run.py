@@ -134,11 +134,11 @@ def render_options(
     render_cache_dir: str | None = None,
 ) -> RenderOptions:
     """How charts and overlays are rendered; ``render_cache``: runs are kept in (and found
-    again from) ``render_cache_dir``, by default ``<cache dir>/render/``
+    again from) ``render_cache_dir``, by default ``cachedir.render_cache_dir``
     (``collect.files.RenderCache``)."""
-    from kubecurrent.cachedir import cache_dir
+    from kubecurrent.cachedir import render_cache_dir as default_dir
 
-    where = Path(render_cache_dir) if render_cache_dir else cache_dir() / "render"
+    where = Path(render_cache_dir) if render_cache_dir else default_dir()
 
     opts = RenderOptions(
         helm=binary_resolver(helm, "helm"),

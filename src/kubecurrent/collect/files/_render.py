@@ -10,6 +10,7 @@ rendered without them (noted). When a chart's templates cannot be rendered, its 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -151,7 +152,7 @@ def _template(
 ) -> None:
     chart = run.where
     release = _RELEASE_RE.sub("-", info.name.lower()).strip("-")[:53] or "release"
-    args = ["template", "--include-crds"]
+    args = ["template", "--include-crds", flag("--namespace", release_namespace())]
     kube_version = _renderable_version(info, kube_version, opts.kube_candidates)
     if kube_version:
         args.append(flag("--kube-version", kube_version))
@@ -172,6 +173,13 @@ def _template(
         out.items.extend(_invalid_yaml(run, opts, debug, operands, proc))
     else:
         out.items.append(ScanError(file=str(chart), message=_failure("helm", proc)))
+
+
+def release_namespace() -> str:
+    """The namespace charts render in: ``$HELM_NAMESPACE``, else ``default``, given to helm as
+    ``--namespace`` (else helm takes the namespace of the kubeconfig's current context, which
+    has nothing to do with a repository, and which the render cache's key does not hold)."""
+    return os.environ.get("HELM_NAMESPACE") or "default"
 
 
 def _with_ci_values(
