@@ -21,6 +21,7 @@ signal) are never stored.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -246,14 +247,15 @@ def tree_digest(roots: Iterable[Path], scope: Iterable[Path]) -> bytes | Uncache
     of ``MAX_INPUT_BYTES`` at most, ``MAX_INPUTS_BYTES`` in all. A root or a link leading out of
     the scope, a device, a FIFO or a socket, or too many bytes make the inputs ``Uncacheable``:
     a hostile repository cannot make the key read ``/dev/zero``, a pipe, or a huge file."""
-    within = [s.resolve() for s in scope]
+    within = [real_path(s) for s in scope]
     digest = hashlib.sha256()
     seen: set[tuple[int, int]] = set()
     left = MAX_INPUTS_BYTES
     try:
         for root in roots:
             digest.update(b"root\0" + os.fsencode(root) + b"\0")
-            _check_inside(root, within)
+            if not inside(root, within):
+                raise _Refused(f"it may read {root}, which leads outside the scanned directory")
             files = _walk_into(root, seen, within) if root.is_dir() else [root]
             for path in files:
                 content, size = _file_digest(path)
@@ -266,28 +268,56 @@ def tree_digest(roots: Iterable[Path], scope: Iterable[Path]) -> bytes | Uncache
     return digest.digest()
 
 
-def _check_inside(path: Path, within: list[Path]) -> None:
-    real = path.resolve()
-    if not any(real.is_relative_to(s) for s in within):
-        raise _Refused(f"it may read {path}, which leads outside the scanned directory")
+def inside(path: Path, within: Sequence[str]) -> bool:
+    """Whether ``path``, every link on the way followed, is one of ``within`` (real paths,
+    ``real_path``) or under one."""
+    real = real_path(path)
+    return any(real == s or real.startswith(s.rstrip(os.sep) + os.sep) for s in within)
 
 
-def _walk_into(root: Path, seen: set[tuple[int, int]], within: list[Path]) -> Iterator[Path]:
-    for here, dirs, files in os.walk(root, followlinks=True):
-        st = Path(here).stat()
+def real_path(path: Path) -> str:
+    """``path`` with every link on the way followed (``os.path.realpath``); the real paths of
+    directories are remembered for the process (overlays share their bases)."""
+    if path.name in ("", ".", "..") or path.is_symlink():
+        return os.path.realpath(path)
+    directory = _real_dir(str(path.parent))
+    return directory.rstrip(os.sep) + os.sep + path.name
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_dir(directory: str) -> str:
+    return os.path.realpath(directory)
+
+
+def _walk_into(root: Path, seen: set[tuple[int, int]], within: list[str]) -> Iterator[Path]:
+    """The files under ``root``, each directory's in name order before its subdirectories'
+    (links followed; a directory met again, by device and inode, is not entered again)."""
+    try:
+        st = root.stat()
         if (st.st_dev, st.st_ino) in seen:
-            dirs[:] = []
-            continue
+            return
         seen.add((st.st_dev, st.st_ino))
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        for name in dirs:
-            if Path(here, name).is_symlink():
-                _check_inside(Path(here, name), within)
-        for name in sorted(files):
-            path = Path(here, name)
-            if path.is_symlink():
-                _check_inside(path, within)
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return
+    dirs: list[Path] = []
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_symlink() and not inside(path, within):
+            raise _Refused(f"it may read {path}, which leads outside the scanned directory")
+        if not _is_dir(entry):
             yield path
+        elif entry.name != ".git":
+            dirs.append(path)
+    for path in dirs:
+        yield from _walk_into(path, seen, within)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _file_digest(path: Path) -> tuple[bytes, int]:

@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 import yaml
 
+from kubecurrent.collect.files._cache import inside, real_path
 from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._remote import is_remote, remote_refs
 from kubecurrent.collect.files._types import Excluded
@@ -394,14 +395,14 @@ def kustomize_inputs(overlay: Path, scope: Path) -> list[Path]:
     directory) is listed, not read: the key refuses it (``tree_digest``)."""
     found: list[Path] = []
     todo, seen = [Path(os.path.normpath(overlay.absolute()))], set()
-    inside = scope.resolve()
+    within = [real_path(scope)]
     while todo:
         here = todo.pop()
         if here in seen:
             continue
         seen.add(here)
         found.append(here)
-        if not here.resolve().is_relative_to(inside):
+        if not inside(here, within):
             continue
         name = next((n for n in KUSTOMIZATION_FILES if (here / n).is_file()), None)
         spec = _load(here / name) if name else None
