@@ -23,7 +23,8 @@ from kubecurrent.cli._app import _register, root
 from kubecurrent.cli._scan_run import render_options
 from kubecurrent.cli.scan import run_scan
 from kubecurrent.collect.files import RENDER_CACHE_STATS, RenderCache, RenderOptions
-from kubecurrent.collect.files._cache import MAX_INPUT_BYTES, CacheStats
+from kubecurrent.collect.files._cache import CacheStats
+from kubecurrent.collect.files._digest import MAX_INPUT_BYTES
 
 REPO = Path(__file__).resolve().parents[2] / "fixtures" / "scan" / "repo"
 
@@ -227,7 +228,7 @@ def test_debug_says_why_a_render_is_not_cached(tree: Path, tmp_path: Path) -> No
 
 def test_the_documented_limits_are_the_ones_in_force() -> None:
     from kubecurrent.cachedir import RENDER_CACHE_ENV
-    from kubecurrent.collect.files._cache import MAX_INPUTS_BYTES
+    from kubecurrent.collect.files._digest import MAX_INPUTS_BYTES
     from kubecurrent.collect.files._render import release_namespace
 
     doc = (Path(__file__).resolve().parents[3] / "docs" / "file-scan.md").read_text()

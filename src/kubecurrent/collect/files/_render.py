@@ -16,14 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kubecurrent.collect.files._cache import (
-    STATS,
-    FileKey,
-    Uncacheable,
-    settled_key,
-    tree_digest,
-)
+from kubecurrent.collect.files._cache import STATS
 from kubecurrent.collect.files._chart import chart_info, chart_meta, missing, prepared
+from kubecurrent.collect.files._digest import FileKey, Uncacheable, settled_key, tree_digest
 from kubecurrent.collect.files._helm_output import split_helm_output
 from kubecurrent.collect.files._read import read_bytes, read_file
 from kubecurrent.collect.files._types import (

@@ -42,7 +42,7 @@ from typing import Any, Literal
 
 import yaml
 
-from kubecurrent.collect.files._cache import inside, real_path
+from kubecurrent.collect.files._digest import inside, real_path
 from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._remote import is_remote, remote_refs
 from kubecurrent.collect.files._types import Excluded
