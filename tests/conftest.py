@@ -1,12 +1,17 @@
-"""Shared test set-up: every test is marked by its tier from the directory it lives in."""
+"""Shared test set-up: every test is marked by its tier from the directory it lives in, and the
+session keeps helm and kustomize output in its own render cache, never the user's."""
 
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from kubecurrent.cachedir import RENDER_CACHE_ENV
 
 TESTS = Path(__file__).parent
 
@@ -27,3 +32,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         tier = Path(str(item.fspath)).relative_to(TESTS).parts[0]
         if tier in ("unit", "integration"):
             item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_render_cache() -> Iterator[Path]:
+    """This session's render cache (``$KUBECURRENT_RENDER_CACHE_DIR``, inherited by every
+    kubecurrent process a test starts): scans run by tests never write to the user's, while
+    the binaries built in the user's cache directory are still found."""
+    saved = os.environ.get(RENDER_CACHE_ENV)
+    with tempfile.TemporaryDirectory(prefix="kubecurrent-test-render-") as tmp:
+        os.environ[RENDER_CACHE_ENV] = tmp
+        try:
+            yield Path(tmp)
+        finally:
+            if saved is None:
+                os.environ.pop(RENDER_CACHE_ENV, None)
+            else:
+                os.environ[RENDER_CACHE_ENV] = saved

@@ -134,11 +134,11 @@ def render_options(
     render_cache_dir: str | None = None,
 ) -> RenderOptions:
     """How charts and overlays are rendered; ``render_cache``: runs are kept in (and found
-    again from) ``render_cache_dir``, by default ``<cache dir>/render/``
+    again from) ``render_cache_dir``, by default ``cachedir.render_cache_dir``
     (``collect.files.RenderCache``)."""
-    from kubecurrent.cachedir import cache_dir
+    from kubecurrent.cachedir import render_cache_dir as default_dir
 
-    where = Path(render_cache_dir) if render_cache_dir else cache_dir() / "render"
+    where = Path(render_cache_dir) if render_cache_dir else default_dir()
 
     opts = RenderOptions(
         helm=binary_resolver(helm, "helm"),
@@ -291,6 +291,7 @@ class _Clock:
     children: float
     hits: int
     misses: int
+    uncacheable: int
 
     @classmethod
     def now(cls) -> _Clock:
@@ -302,6 +303,7 @@ class _Clock:
             kids.ru_utime + kids.ru_stime,
             stats.hits,
             stats.misses,
+            len(stats.uncacheable),
         )
 
     def since(self, start: _Clock) -> _Clock:
@@ -311,18 +313,23 @@ class _Clock:
             self.children - start.children,
             self.hits - start.hits,
             self.misses - start.misses,
+            self.uncacheable - start.uncacheable,
         )
 
 
 def debug_line(inp: Input, report: ScanReport, spent: _Clock) -> str:
     """``debug: <kind> <path>: <wall> s, <CPU> s CPU, <CPU> s CPU in helm/kustomize, <n>
-    objects[, render cache: <h> hit(s), <m> miss(es)]``: what one input cost."""
+    objects[, render cache: <h> hit(s), <m> miss(es)[, <u> not cached: <why>]]``: what one
+    input cost, and what the render cache gave it (runs it may not keep, and why)."""
     line = (
         f"debug: {inp.kind} {inp.path}: {spent.wall:.3f} s, {spent.cpu:.3f} s CPU, "
         f"{spent.children:.3f} s CPU in helm/kustomize, {report.documents} objects"
     )
-    if spent.hits or spent.misses:
+    if spent.hits or spent.misses or spent.uncacheable:
         line += f", render cache: {spent.hits} hit(s), {spent.misses} miss(es)"
+    if spent.uncacheable:
+        why = RENDER_CACHE_STATS.uncacheable[-spent.uncacheable :]
+        line += f", {spent.uncacheable} not cached: {'; '.join(dict.fromkeys(why))}"
     return line
 
 

@@ -154,8 +154,8 @@ render_options_flags = _compose(
     click.option(
         "--render-cache-dir",
         type=click.Path(file_okay=False),
-        help="Where the render cache is kept (default: render/ in kubecurrent's cache "
-        "directory); a CI job can keep it between runs.",
+        help="Where the render cache is kept (default: $KUBECURRENT_RENDER_CACHE_DIR, else "
+        "render/ in kubecurrent's cache directory); a CI job can keep it between runs.",
     ),
 )
 DEBUG = click.option(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -230,3 +232,26 @@ def test_debug_prints_what_each_input_cost_and_what_the_cache_gave() -> None:
     plain = CliRunner().invoke(root, [*args[:-3], "-o", "json", "--no-render-cache"])
     assert "debug:" not in plain.stderr
     assert plain.stdout == result.stdout
+
+
+def test_a_test_session_keeps_its_renders_out_of_the_users_cache(
+    tree: Path, session_render_cache: Path
+) -> None:
+    """A scan through the CLI with no cache flag keeps its renders in this session's directory
+    (``$KUBECURRENT_RENDER_CACHE_DIR``, set by the session's conftest), never in the user's."""
+    from kubecurrent.cachedir import RENDER_CACHE_ENV, cache_dir, render_cache_dir
+
+    users = cache_dir() / "render" / "v1"
+    assert render_cache_dir() == session_render_cache
+    assert not session_render_cache.resolve().is_relative_to(cache_dir().resolve())
+    unique = f"{uuid.uuid4()}"  # a render no earlier run can have kept anywhere
+    values = tree / "chart" / "values.yaml"
+    values.write_text(values.read_text() + f"# {unique}\n")
+    ours = session_render_cache / "v1"
+    before = set(ours.iterdir()) if ours.is_dir() else set()
+    _register()
+    result = CliRunner().invoke(root, ["scan", "files", str(tree / "chart"), "--target", "1.37"])
+    assert "charts 1 rendered" in result.output
+    (entry,) = set(ours.iterdir()) - before
+    assert not (users / entry.name).exists()
+    assert os.environ[RENDER_CACHE_ENV] == str(session_render_cache)

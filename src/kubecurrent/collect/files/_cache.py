@@ -3,8 +3,11 @@
 A run is found again by a key over everything that decides its output: the tool, its binary
 (real path, size, modification time: a rebuilt or replaced binary is another tool), its flags
 and operands, the ``HELM_*`` and ``KUSTOMIZE_*`` environment, and the content of every file the
-render may read (``tree_digest``: whole directory trees, by content, never by time). A changed
-file changes the key, so an entry is never stale; nothing is ever looked up by path alone.
+render may read (``_digest.tree_digest``: whole directory trees, by content, never by time). A
+changed file changes the key, so an entry is never stale; nothing is ever looked up by path
+alone. The key reads only regular files, of bounded size, within the scanned directory: a render
+that may read anything else (a link or a name leading out, a device, a FIFO, a huge file) is run
+every time and never kept (``Uncacheable``, counted with its reason in ``STATS``).
 
 Entries are files under ``<cache dir>/render/v1/``, written to a temporary name and renamed
 (concurrent scans read whole entries or none). Each holds a checksum of its body: an entry that
@@ -22,8 +25,8 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -47,6 +50,8 @@ class CacheStats:
     misses: int = 0
     stored: int = 0
     evicted: int = 0
+    uncacheable: list[str] = field(default_factory=list)
+    """Why each run that was not looked up is not cached (``Uncacheable``), in order."""
 
 
 STATS = CacheStats()
@@ -186,66 +191,3 @@ def evict(cache: RenderCache) -> int:
         total -= size
         STATS.evicted += 1
     return total
-
-
-FileKey = tuple[str, int, int, int, int, int]
-SETTLED_NS = 2_000_000_000
-
-
-def settled_key(path: Path) -> FileKey | None:
-    """The file's path and identity (device, inode, size, modification and change times), by
-    which what a process read of it may be kept for the rest of the process; None when it
-    cannot be kept: it cannot be read, or it changed less than ``SETTLED_NS`` ago (file times
-    are coarser than a nanosecond, so a file written twice within one tick keeps its times;
-    git's index treats such "racily clean" entries the same way)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    if max(st.st_mtime_ns, st.st_ctime_ns) >= time.time_ns() - SETTLED_NS:
-        return None
-    return (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-_FILE_DIGESTS: dict[FileKey, bytes] = {}
-"""Content digests of files this process has read (``settled_key``): a file shared by many
-overlays is read once per scan."""
-
-
-def tree_digest(roots: Iterable[Path]) -> bytes:
-    """A digest of the content of every file under ``roots`` (directories walked whole,
-    symbolic links followed, ``.git`` left out), with their paths."""
-    digest = hashlib.sha256()
-    seen: set[tuple[int, int]] = set()
-    for root in roots:
-        digest.update(b"root\0" + os.fsencode(root) + b"\0")
-        parts = _walk_into(root, seen) if root.is_dir() else [_file_digest(root)]
-        for part in parts:
-            digest.update(part)
-    return digest.digest()
-
-
-def _walk_into(root: Path, seen: set[tuple[int, int]]) -> Iterator[bytes]:
-    for here, dirs, files in os.walk(root, followlinks=True):
-        st = Path(here).stat()
-        if (st.st_dev, st.st_ino) in seen:
-            dirs[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        for name in sorted(files):
-            path = Path(here, name)
-            yield os.fsencode(path) + b"\0" + _file_digest(path)
-
-
-def _file_digest(path: Path) -> bytes:
-    key = settled_key(path)
-    known = _FILE_DIGESTS.get(key) if key is not None else None
-    if known is None:
-        try:
-            known = hashlib.sha256(path.read_bytes()).digest()
-        except OSError as exc:
-            return f"unreadable:{exc.errno}".encode()
-        if key is not None:
-            _FILE_DIGESTS[key] = known
-    return known

@@ -60,9 +60,9 @@ def read_input(
 
 def _render(inp: Input, opts: RenderOptions, body_fields: BodyFields | None) -> Iterator[Item]:
     rendered = (
-        render_chart(inp.path, opts, opts.kube_version, body_fields)
+        render_chart(inp.path, opts, opts.kube_version, body_fields, inp.root)
         if inp.kind == "chart"
-        else render_kustomization(inp.path, opts, inp.remote, body_fields)
+        else render_kustomization(inp.path, opts, inp.remote, body_fields, inp.root)
     )
     if rendered.chart is not None:
         yield rendered.chart

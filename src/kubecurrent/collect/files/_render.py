@@ -10,13 +10,15 @@ rendered without them (noted). When a chart's templates cannot be rendered, its 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kubecurrent.collect.files._cache import FileKey, settled_key, tree_digest
+from kubecurrent.collect.files._cache import STATS
 from kubecurrent.collect.files._chart import chart_info, chart_meta, missing, prepared
+from kubecurrent.collect.files._digest import FileKey, Uncacheable, settled_key, tree_digest
 from kubecurrent.collect.files._helm_output import split_helm_output
 from kubecurrent.collect.files._read import read_bytes, read_file
 from kubecurrent.collect.files._types import (
@@ -52,8 +54,9 @@ class _Run:
 
     where: Path
     body_fields: BodyFields | None = None
-    inputs: bytes | None = None
-    """``tree_digest`` of every file the render may read."""
+    inputs: bytes | Uncacheable | None = None
+    """``tree_digest`` of every file the render may read, or why it is not cached (None: the
+    cache is off)."""
 
 
 def render_chart(
@@ -61,9 +64,12 @@ def render_chart(
     opts: RenderOptions,
     kube_version: str | None,
     body_fields: BodyFields | None = None,
+    root: Path | None = None,
 ) -> Rendered:
     """``helm template`` the chart; documents point at the file and line that produced them.
-    ``body_fields``: its output is read on the fast path (see ``read_bytes``)."""
+    ``body_fields``: its output is read on the fast path (see ``read_bytes``). ``root``: the
+    scanned directory it was found in (default: the chart), out of which the render cache reads
+    nothing but the ``--values`` files given."""
     out = Rendered()
     chart = chart.absolute()
     try:
@@ -89,11 +95,12 @@ def render_chart(
             note = f"rendered without its missing dependencies ({names}): their objects are not checked"
             out.items.append(Skipped(str(chart), None, SkipReason.CHART_DEPENDENCIES, note))
         off = tuple(value for d in gone for value in d.disabled)
-        run = _chart_run(chart, opts, body_fields, local.values())
+        run = _chart_run(chart, opts, body_fields, root, local.values())
         with prepared(chart, meta, gone, local) as copy:
             _template(run, copy, out.chart, opts, kube_version, out, off)
     else:
-        _template(_chart_run(chart, opts, body_fields), chart, out.chart, opts, kube_version, out)
+        run = _chart_run(chart, opts, body_fields, root)
+        _template(run, chart, out.chart, opts, kube_version, out)
     if not any(isinstance(i, Document) for i in out.items):
         out.items += _static_crds(chart)
     return out
@@ -109,14 +116,24 @@ def _missing_error(chart: Path, names: list[str]) -> ScanError:
 
 
 def _chart_run(
-    chart: Path, opts: RenderOptions, body_fields: BodyFields | None, local: Iterable[Path] = ()
+    chart: Path,
+    opts: RenderOptions,
+    body_fields: BodyFields | None,
+    root: Path | None,
+    local: Iterable[Path] = (),
 ) -> _Run:
     """What renders of ``chart`` read: its directory, its ``file://`` dependencies, the values
-    files given. The key names ``chart``, not the temporary copy rendered in its place."""
+    files given. The key names ``chart``, not the temporary copy rendered in its place.
+
+    helm renders only what is in the chart's directory: ``helm template`` fetches nothing (no
+    ``--dependency-update``), a dependency missing from ``charts/`` is an error or left out
+    (``ChartDeps``), so a vendored ``charts/*.tgz`` or directory is keyed by its content and
+    no repository, range or helm configuration can change a render behind the key."""
     if opts.cache is None:
         return _Run(chart, body_fields)
-    roots = [chart, *sorted(local), *(Path(v).absolute() for v in opts.values)]
-    return _Run(chart, body_fields, tree_digest(roots))
+    values = [Path(v).absolute() for v in opts.values]
+    roots = [chart, *sorted(local), *values]
+    return _Run(chart, body_fields, tree_digest(roots, [root or chart, *values]))
 
 
 def _template(
@@ -130,7 +147,7 @@ def _template(
 ) -> None:
     chart = run.where
     release = _RELEASE_RE.sub("-", info.name.lower()).strip("-")[:53] or "release"
-    args = ["template", "--include-crds"]
+    args = ["template", "--include-crds", flag("--namespace", release_namespace())]
     kube_version = _renderable_version(info, kube_version, opts.kube_candidates)
     if kube_version:
         args.append(flag("--kube-version", kube_version))
@@ -151,6 +168,13 @@ def _template(
         out.items.extend(_invalid_yaml(run, opts, debug, operands, proc))
     else:
         out.items.append(ScanError(file=str(chart), message=_failure("helm", proc)))
+
+
+def release_namespace() -> str:
+    """The namespace charts render in: ``$HELM_NAMESPACE``, else ``default``, given to helm as
+    ``--namespace`` (else helm takes the namespace of the kubeconfig's current context, which
+    has nothing to do with a repository, and which the render cache's key does not hold)."""
+    return os.environ.get("HELM_NAMESPACE") or "default"
 
 
 def _with_ci_values(
@@ -250,12 +274,15 @@ def render_kustomization(
     opts: RenderOptions,
     remote: tuple[str, ...] = (),
     body_fields: BodyFields | None = None,
+    root: Path | None = None,
 ) -> Rendered:
     """``kustomize build`` the overlay within ``opts.kustomize_timeout``; documents point at the
     local file and line they come from, else at the kustomization file. When the build fails
     and the overlay names ``remote`` bases or resources, the error names them. ``body_fields``:
     its output is read on the fast path (see ``read_bytes``). An overlay with remote bases, or
-    built with ``--enable-helm`` (which may pull charts), is never cached."""
+    built with ``--enable-helm`` (which may pull charts), is never cached; nor is one that names
+    what the cache may not read (see ``tree_digest``) out of ``root``, the scanned directory it
+    was found in (default: the overlay)."""
     out = Rendered()
     overlay = overlay.absolute()
     flags: list[str] = []
@@ -265,8 +292,7 @@ def render_kustomization(
         if helm is None:
             return out
         flags.append(flag("--helm-command", helm.absolute()))
-    cached = opts.cache is not None and not remote and not opts.kustomize_enable_helm
-    run = _Run(overlay, body_fields, tree_digest(kustomize_inputs(overlay)) if cached else None)
+    run = _Run(overlay, body_fields, _overlay_inputs(overlay, opts, remote, root))
     args = ["build", *flags]
     text = _run(opts, "kustomize", args, [overlay], run, opts.kustomize_timeout, out)
     if text is None:
@@ -288,6 +314,19 @@ def render_kustomization(
             item = Document(item.data, file, line, EvidenceSource.KUSTOMIZE, str(overlay))
         out.items.append(item)
     return out
+
+
+def _overlay_inputs(
+    overlay: Path, opts: RenderOptions, remote: tuple[str, ...], root: Path | None
+) -> bytes | Uncacheable | None:
+    if opts.cache is None:
+        return None
+    if remote:
+        return Uncacheable(f"it names remote bases or resources ({', '.join(remote)})")
+    if opts.kustomize_enable_helm:
+        return Uncacheable("built with --kustomize-enable-helm, which may pull charts")
+    scope = root or overlay
+    return tree_digest(kustomize_inputs(overlay, scope), [scope])
 
 
 def _remote_failure(
@@ -398,7 +437,9 @@ def _exec(
         return None
     binary = binary.absolute()
     key = None
-    if opts.cache is not None and run.inputs is not None:
+    if isinstance(run.inputs, Uncacheable):
+        STATS.uncacheable.append(run.inputs.reason)
+    elif opts.cache is not None and run.inputs is not None:
         named = [o for o in operands if isinstance(o, str)]
         key = opts.cache.key(tool, binary, args, [*named, run.where], run.inputs)
         argv = (str(binary), *args, "--", *map(str, operands))

@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 import yaml
 
+from kubecurrent.collect.files._digest import inside, real_path
 from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._remote import is_remote, remote_refs
 from kubecurrent.collect.files._types import Excluded
@@ -78,6 +79,9 @@ class Input:
     it names) makes kustomize fetch over the network (``_remote``)."""
     note: str = ""
     """For ``outside``: which link or reference leads out of the scan root, and where."""
+    root: Path | None = None
+    """For a chart or an overlay: the scan root it was found under (what its render may read,
+    besides the files named on the command line)."""
 
 
 def discover(
@@ -137,7 +141,7 @@ class _Walk:
         if "Chart.yaml" in files:
             link = _link_outside(path, root)
             if link is None:
-                yield Input("chart", path)
+                yield Input("chart", path, root=root)
             else:
                 note = f"chart not rendered: {_leads(link, root)} (helm would read it)"
                 yield Input("outside", path, note=note)
@@ -169,7 +173,7 @@ class _Walk:
         else:
             lacking = tuple(_missing(path, spec or {}, set()))
             remote = tuple(dict.fromkeys(_remotes(path, spec or {}, set())))
-            yield Input("kustomize", path, covers=covers, missing=lacking, remote=remote)
+            yield Input("kustomize", path, covers=covers, missing=lacking, remote=remote, root=root)
 
     def _entry(self, entry: os.DirEntry[str], root: Path) -> Iterator[Input | ScanError | Excluded]:
         child = Path(entry.path)
@@ -382,20 +386,24 @@ def _read_upto(fd: int, size: int) -> bytes:
     return head
 
 
-def kustomize_inputs(overlay: Path) -> list[Path]:
+def kustomize_inputs(overlay: Path, scope: Path) -> list[Path]:
     """What a build of ``overlay`` may read, for the render cache's key: the directory of every
     kustomization it reaches (the overlay's, and those of the bases and components it names,
     followed through directories), walked whole, and every other local file any of their
     fields names (patches, generator files as ``KEY=PATH`` too, replacements, configurations).
-    More than kustomize reads, never less."""
+    More than kustomize reads, never less. A kustomization out of ``scope`` (the scanned
+    directory) is listed, not read: the key refuses it (``tree_digest``)."""
     found: list[Path] = []
     todo, seen = [Path(os.path.normpath(overlay.absolute()))], set()
+    within = [real_path(scope)]
     while todo:
         here = todo.pop()
         if here in seen:
             continue
         seen.add(here)
         found.append(here)
+        if not inside(here, within):
+            continue
         name = next((n for n in KUSTOMIZATION_FILES if (here / n).is_file()), None)
         spec = _load(here / name) if name else None
         for text in _strings(spec):
@@ -405,7 +413,7 @@ def kustomize_inputs(overlay: Path) -> list[Path]:
                     continue
                 if path.is_dir() and any((path / n).is_file() for n in KUSTOMIZATION_FILES):
                     todo.append(path)
-                elif path.is_file():
+                elif path.exists() and not path.is_dir():  # a FIFO or a device too: refused
                     seen.add(path)
                     found.append(path)
     return sorted(found)
