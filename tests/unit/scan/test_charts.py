@@ -9,6 +9,7 @@ every location is a file that exists, at the line of the document's first key.""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -149,9 +150,20 @@ def test_the_ci_values_note_gives_helms_error_not_a_warning_printed_before_it() 
     assert "WARNING" not in note
 
 
-def test_a_file_dependency_is_rendered_from_its_directory_offline() -> None:
-    data = _json(run(str(CHARTS / "localdep"), "-o", "json"))
+def test_a_file_dependency_is_rendered_from_its_directory_offline(tmp_path: Path) -> None:
+    for name in ("localdep", "localdep-shared"):
+        shutil.copytree(CHARTS / name, tmp_path / name)
+    data = _json(run(str(tmp_path), "-o", "json"))
     assert data["errors"] == [] and "chart-dependencies" not in data["skipped"]
-    (f,) = data["findings"]
-    assert f["object"]["name"] == "localdep-shared"
-    assert _where(f, CHARTS) == ("localdep-shared/templates/budget.yaml", 2)
+    found = {(f["object"]["name"], *_where(f, tmp_path)) for f in data["findings"]}
+    # the parent chart's release (localdep) renders the dependency's template
+    assert ("localdep-shared", "localdep-shared/templates/budget.yaml", 2) in found, found
+
+
+def test_a_file_dependency_outside_the_scanned_directory_is_not_copied() -> None:
+    """Scanning the chart alone: its dependency (``file://../localdep-shared``) is outside."""
+    data = _json(run(str(CHARTS / "localdep"), "-o", "json"))
+    assert data["findings"] == [] and data["skipped"] == {"outside-root": 1}
+    said = run(str(CHARTS / "localdep")).stderr
+    assert "its dependency localdep-shared (file://../localdep-shared)" in said
+    assert "scan a directory that holds both" in said

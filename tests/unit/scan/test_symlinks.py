@@ -102,6 +102,62 @@ def test_a_chart_whose_templates_link_outside_is_not_rendered(tree: tuple[Path, 
     assert f"note: charts/sneaky: chart not rendered: {chart / 'templates'} leads to" in said
 
 
+def _parent_chart(repo: Path, repository: str) -> Path:
+    """A chart under ``repo`` that depends on ``repository`` (not vendored in ``charts/``)."""
+    chart = repo / "charts" / "app"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+        f"- name: dep\n  version: 0.1.0\n  repository: {repository}\n"
+    )
+    (chart / "templates" / "cron.yaml").write_text(CRON.format(name="app-job"))
+    return chart
+
+
+def test_a_chart_whose_file_dependency_lies_outside_is_not_rendered(
+    tree: tuple[Path, Path],
+) -> None:
+    """helm would copy the dependency in: a chart outside the root is not read."""
+    outside, repo = tree
+    (outside / "Chart.yaml").write_text("apiVersion: v2\nname: dep\nversion: 0.1.0\n")
+    _parent_chart(repo, f"file://{'../' * 8}{str(outside).lstrip('/')}")
+    result = run(str(repo))
+    assert names(result) == {"inside-job"}  # neither outside-template nor app-job rendered
+    assert skipped_outside(result) == 1
+    said = notes(str(repo))
+    assert "chart not rendered: its dependency dep (file://" in said
+    assert f"is {outside}, outside the scanned directory {repo}: scan a directory" in said
+
+
+def test_a_file_dependency_holding_a_link_outside_is_not_copied(
+    tree: tuple[Path, Path],
+) -> None:
+    """The copy of a ``file://`` dependency follows links: one to ``/`` would copy the disk."""
+    outside, repo = tree
+    dep = repo / "libs" / "dep"
+    dep.mkdir(parents=True)
+    (dep / "Chart.yaml").write_text("apiVersion: v2\nname: dep\nversion: 0.1.0\n")
+    (dep / "templates").symlink_to(outside / "templates")
+    _parent_chart(repo, "file://../../libs/dep")
+    result = run(str(repo))
+    assert names(result) == {"inside-job"}
+    said = notes(str(repo))
+    assert "note: charts/app: chart not rendered: its dependency dep holds a link: " in said
+    assert f"{dep / 'templates'} leads to {outside / 'templates'}" in said
+
+
+def test_a_file_dependency_inside_is_rendered_with_the_chart(tree: tuple[Path, Path]) -> None:
+    _, repo = tree
+    dep = repo / "libs" / "dep"
+    (dep / "templates").mkdir(parents=True)
+    (dep / "Chart.yaml").write_text("apiVersion: v2\nname: dep\nversion: 0.1.0\n")
+    (dep / "templates" / "cron.yaml").write_text(CRON.format(name="dep-job"))
+    _parent_chart(repo, "file://../../libs/dep")
+    result = run(str(repo))
+    assert {"inside-job", "app-job", "dep-job"} <= names(result)
+    assert skipped_outside(result) == 0
+
+
 def test_a_kustomization_naming_a_path_outside_is_not_built(tree: tuple[Path, Path]) -> None:
     outside, repo = tree
     overlay = repo / "deploy" / "prod"

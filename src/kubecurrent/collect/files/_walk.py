@@ -42,11 +42,13 @@ from typing import Any, Literal
 
 import yaml
 
+from kubecurrent.collect.files._chart import chart_meta, missing
 from kubecurrent.collect.files._digest import inside, real_path
 from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._remote import is_remote, remote_refs
 from kubecurrent.collect.files._types import Excluded
 from kubecurrent.collect.files._yaml import load
+from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.findings import ScanError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -139,12 +141,11 @@ class _Walk:
             return
         files = {e.name for e in entries if _is_file(e)}
         if "Chart.yaml" in files:
-            link = _link_outside(path, root)
-            if link is None:
+            outside = _chart_outside(path, root)
+            if outside is None:
                 yield Input("chart", path, root=root)
             else:
-                note = f"chart not rendered: {_leads(link, root)} (helm would read it)"
-                yield Input("outside", path, note=note)
+                yield Input("outside", path, note=f"chart not rendered: {outside}")
             entries = [e for e in entries if not _chart_machinery(e.name)]
         else:
             yield from self._kustomization(path, files, root)
@@ -227,6 +228,34 @@ def _link_outside(directory: Path, root: Path) -> Path | None:
             path = Path(here, name)
             if path.is_symlink() and not _inside(path, root):
                 return path
+    return None
+
+
+def _chart_outside(chart: Path, root: Path) -> str | None:
+    """Why rendering ``chart`` would read outside ``root``, if it would: a link in the chart
+    leading out, or a ``file://`` dependency to copy in (declared, not in ``charts/``) that lies
+    outside or holds such a link (the copy follows links: a link to ``/`` would copy the disk)."""
+    link = _link_outside(chart, root)
+    if link is not None:
+        return f"{_leads(link, root)} (helm would read it)"
+    try:
+        wanted = missing(chart, chart_meta(chart))
+    except KubecurrentError:
+        return None  # the render reports the bad Chart.yaml
+    for dep in wanted:
+        source = dep.local_source(chart)
+        if source is None:
+            continue
+        if not _inside(source, root):
+            return (
+                f"its dependency {dep.name} ({dep.repository}) is {source.resolve()}, outside the "
+                f"scanned directory {root}: scan a directory that holds both"
+            )
+        link = _link_outside(source, root)
+        if link is not None:
+            return (
+                f"its dependency {dep.name} holds a link: {_leads(link, root)} (helm would read it)"
+            )
     return None
 
 
