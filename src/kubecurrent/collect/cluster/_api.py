@@ -327,8 +327,8 @@ class _WholeReads:
         try:
             yield
         finally:
+            self._held -= size  # before any await: a cancelled read still gives its room back
             async with self._ended:
-                self._held -= size
                 self._ended.notify_all()
 
 
