@@ -3,11 +3,9 @@ them, and their estimated size fits the budget."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from kubecurrent.collect.cluster._api import WHOLE_LIST_BYTES, _Listed, _small, _WholeReads
+from kubecurrent.collect.cluster._api import WHOLE_LIST_BYTES, _Listed, _small
 
 pytestmark = pytest.mark.unit
 
@@ -40,39 +38,3 @@ def test_a_list_beyond_the_budget_is_paginated() -> None:
 )
 def test_no_second_read_without_a_counted_rest(first: _Listed[list[int]], why: str) -> None:
     assert not _small(1_000, first), why
-
-
-def test_whole_reads_in_flight_hold_at_most_the_budget_between_them() -> None:
-    """A whole read that does not fit beside the ones in flight waits for them to end; one
-    that fits starts at once."""
-    three_quarters = WHOLE_LIST_BYTES * 3 // 4
-    quarter = WHOLE_LIST_BYTES - three_quarters
-    order: list[str] = []
-
-    async def read(reads: _WholeReads, name: str, size: int, end: asyncio.Event) -> None:
-        async with reads.room(size):
-            order.append(f"{name} starts")
-            await end.wait()
-            order.append(f"{name} ends")
-
-    async def scenario() -> None:
-        reads = _WholeReads()
-        ends = {name: asyncio.Event() for name in "abc"}
-        tasks = [
-            asyncio.create_task(read(reads, "a", three_quarters, ends["a"])),
-            asyncio.create_task(read(reads, "b", three_quarters, ends["b"])),
-            asyncio.create_task(read(reads, "c", quarter, ends["c"])),
-        ]
-        for _ in range(5):
-            await asyncio.sleep(0)
-        assert order == ["a starts", "c starts"]  # b does not fit beside a; c does
-        ends["c"].set()
-        for _ in range(5):
-            await asyncio.sleep(0)
-        assert "b starts" not in order  # c's quarter back is not enough beside a
-        ends["a"].set()
-        ends["b"].set()
-        await asyncio.gather(*tasks)
-
-    asyncio.run(scenario())
-    assert order == ["a starts", "c starts", "c ends", "a ends", "b starts", "b ends"]

@@ -21,15 +21,12 @@ object decoded again (a custom resource schema-coerced too). Measured on a 1.36 
 custom resources listed metadata-only: 12 pages cost its API server 1.26-1.30 s CPU, one
 unpaginated list 0.17-0.40 s. Both reads are consistent (no ``resourceVersion``): the answer is
 the one pages give, and memory stays bounded by ``WHOLE_LIST_BYTES`` (larger lists, and lists
-the server does not count, such as those with a label selector, are paginated); the whole
-reads one client has in flight at once share that bound (``_WholeReads``). A server before
-1.31 reads both from etcd: the first page is then read twice.
+the server does not count, such as those with a label selector, are paginated). A server
+before 1.31 reads both from etcd: the first page is then read twice.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -185,7 +182,6 @@ class ClusterApi:
         self._client: httpx2.AsyncClient = AsyncClient(
             conn.config, conn.params(timeout, sync=False)
         )
-        self._whole = _WholeReads()
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -249,8 +245,7 @@ class ClusterApi:
         del body  # the page's bytes go before its objects are folded in
         if _small(size, page):
             whole = {k: v for k, v in params.items() if k != "limit"}
-            async with self._whole.room(_estimate(size, page)):
-                page = decode(await self._body(path, whole, accept))
+            page = decode(await self._body(path, whole, accept))
         while True:
             yield page.items
             if not page.next:
@@ -297,39 +292,7 @@ def _small(size: int, page: _Listed[Any]) -> bool:
     more objects remain, the server counted them, and all of them fit ``WHOLE_LIST_BYTES``."""
     if not page.next or not page.remaining or not page.items:
         return False
-    return _estimate(size, page) <= WHOLE_LIST_BYTES
-
-
-def _estimate(size: int, page: _Listed[Any]) -> int:
-    """The bytes of the whole list whose first page (counted, not empty) is ``page``."""
-    count = len(page.items)
-    return -(-size * (count + (page.remaining or 0)) // count)
-
-
-class _WholeReads:
-    """The whole-list reads one client has in flight hold at most ``WHOLE_LIST_BYTES`` of
-    bodies between them: a read whose estimate does not fit beside the others waits until
-    enough of them have ended (its list is still read whole: paginating it would cost the API
-    server more, see the module doc). Lists are read a few at a time (the collector's
-    ``LISTS_AT_ONCE``), so without this the bodies of several small lists were in memory at
-    once: the largest part of a 10k-object cluster scan's peak beyond its imports."""
-
-    def __init__(self) -> None:
-        self._held = 0
-        self._ended = asyncio.Condition()
-
-    @contextlib.asynccontextmanager
-    async def room(self, size: int) -> AsyncIterator[None]:
-        """Hold ``size`` bytes (at most ``WHOLE_LIST_BYTES``) while the body is read."""
-        async with self._ended:
-            await self._ended.wait_for(lambda: self._held + size <= WHOLE_LIST_BYTES)
-            self._held += size
-        try:
-            yield
-        finally:
-            self._held -= size  # before any await: a cancelled read still gives its room back
-            async with self._ended:
-                self._ended.notify_all()
+    return size / len(page.items) * (len(page.items) + page.remaining) <= WHOLE_LIST_BYTES
 
 
 def _dict_page(body: bytearray) -> _Listed[list[dict[str, Any]]]:
