@@ -53,6 +53,12 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("kubecurrent.collect.cluster._collect", "kubecurrent.collect.cluster._fleet"),
     ),
     ("cli (scan, clusters)", ("kubecurrent.cli.scan", "kubecurrent.cli._clusters")),
+    # Loaded by the first request: httpcore2 imports its sync and async halves, h2 (with hpack,
+    # hyperframe), anyio and truststore whether or not HTTP/2 is used.
+    (
+        "HTTP stack (httpcore2, h2, anyio; 1st request)",
+        ("httpcore2", "anyio._backends._asyncio", "anyio.streams.tls"),
+    ),
 )
 TERMINAL = ("rich (progress bar on a terminal)", ("rich.console", "rich.progress"))
 
@@ -114,7 +120,7 @@ async def live(kubeconfig: Path, context: str | None, before: float) -> float:
     api = ClusterApi(conn)
     await api.get_json("/version")
     await api.close()
-    before = show("first request (the HTTP stack loads)", before)
+    before = show("first request (connection, TLS handshake)", before)
     catalog = load_catalog()
     inventory = await collect_cluster(target, catalog, CollectOptions())
     before = show("collection (every list)", before)
