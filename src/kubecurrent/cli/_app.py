@@ -25,7 +25,7 @@ from kubecurrent.cli._options import CONTEXT, KUBECONFIG, OUTPUT_FORMATS
 from kubecurrent.cli._options import GlobalOptions as GlobalOptions  # re-exported
 from kubecurrent.cli._options import output_option as output_option  # re-exported
 from kubecurrent.errors import KubecurrentError
-from kubecurrent.gcpause import command_ends_process
+from kubecurrent.gcpause import command_ends_process, end_process
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -235,9 +235,18 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (exits the process with the documented exit code)."""
+    """Console-script entry point (exits the process with the documented exit code).
+
+    Run on the process's own command line (no ``argv``), the process ends as soon as the
+    command has (``gcpause.end_process``); with ``argv`` (a test, a program embedding the CLI)
+    the ``SystemExit`` is raised to the caller."""
     command_ends_process()
-    root.main(args=argv, prog_name="kubecurrent")
+    try:
+        root.main(args=argv, prog_name="kubecurrent")
+    except SystemExit as exc:
+        if argv is None:
+            end_process(exc.code)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
