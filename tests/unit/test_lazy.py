@@ -112,6 +112,11 @@ SCAN_PATH_MUST_NOT_LOAD = (
     "kubecurrent.analyze.report._sarif",
     "xml",
     "csv",
+    "yaml",  # PyYAML: only for a file the rapidyaml tier passes on, a kustomization, -o yaml
+    "subprocess",  # helm and kustomize are run only for a chart or overlay
+    "kubecurrent.programs",
+    "kubecurrent.collect.files._render",
+    "kubecurrent.collect.files._chart",
 )
 
 

@@ -1,13 +1,13 @@
 """Rendering command results as a table (rich) or as JSON/YAML for scripts.
 
-rich is imported when a table is drawn, so that JSON and YAML output start fast."""
+rich is imported when a table is drawn and PyYAML when YAML is written, so that JSON output
+starts fast."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 import msgspec
-import yaml
 
 from kubecurrent.display import visible_line
 
@@ -30,6 +29,8 @@ UNBOUNDED = 100_000
 
 def console() -> Console:
     """Standard output; when it is not a terminal, wide enough that tables do not wrap."""
+    import shutil
+
     from rich.console import Console
 
     width = None if sys.stdout.isatty() else shutil.get_terminal_size((200, 24)).columns
@@ -41,10 +42,14 @@ def emit(output: str, data: Any, table: Callable[[], Table | str] | None = None)
     if output == "json":
         click.echo(to_json(data))
     elif output == "yaml":
+        import yaml
+
         click.echo(yaml.safe_dump(data, sort_keys=False, default_flow_style=False), nl=False)
     elif table is not None:
         console().print(table())
     else:
+        import yaml
+
         click.echo(yaml.safe_dump(data, sort_keys=False), nl=False)
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import yaml
 
 from kubecurrent.analyze import Context
 from kubecurrent.analyze.report import (
@@ -367,9 +366,7 @@ def cluster(
         data = {**shown.to_dict(), "clusters": summary(results)}
         data["support"] = support_json(results, catalog, day)
         click.echo(
-            json.dumps(data, indent=2)
-            if opts.output == "json"
-            else yaml.safe_dump(data, sort_keys=False),
+            json.dumps(data, indent=2) if opts.output == "json" else _yaml_text(data),
             nl=opts.output == "json",
         )
     else:
@@ -431,7 +428,7 @@ def emit_report(report: ScanReport, output: str, view: View | None = None) -> No
     if output == "json":
         click.echo(typed_json(report.to_dict()))
     elif output == "yaml":
-        click.echo(yaml.safe_dump(report.to_dict(), sort_keys=False), nl=False)
+        click.echo(_yaml_text(report.to_dict()), nl=False)
     elif output == "csv":
         from kubecurrent.analyze.report import to_csv
 
@@ -450,6 +447,12 @@ def emit_report(report: ScanReport, output: str, view: View | None = None) -> No
         click.echo(to_markdown(report), nl=False)
     else:
         _table(report, output == "wide", view)
+
+
+def _yaml_text(data: dict[str, Any]) -> str:
+    import yaml  # only when YAML is asked for
+
+    return yaml.safe_dump(data, sort_keys=False)
 
 
 def _table(report: ScanReport, wide: bool, view: View) -> None:

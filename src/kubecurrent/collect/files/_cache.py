@@ -18,16 +18,16 @@ signal) are never stored.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from kubecurrent.programs import Completed
+if TYPE_CHECKING:
+    from kubecurrent.programs import Completed
 
 MAX_BYTES = 256 * 1024 * 1024
 """Default cap of the render cache's directory."""
@@ -68,6 +68,8 @@ class RenderCache:
         inputs: bytes,
     ) -> str:
         """The key of one run: see the module docstring."""
+        import hashlib
+
         st = binary.stat()
         env = sorted((k, v) for k, v in os.environ.items() if k.startswith(("HELM_", "KUSTOMIZE_")))
         what = [tool, str(binary.resolve()), st.st_size, st.st_mtime_ns, list(args)]
@@ -110,6 +112,8 @@ class RenderCache:
 
 
 def _encode(proc: Completed) -> bytes:
+    import hashlib
+
     body = proc.stdout_bytes + proc.stderr_bytes
     head = {
         "returncode": proc.returncode,
@@ -121,6 +125,10 @@ def _encode(proc: Completed) -> bytes:
 
 
 def _decode(data: bytes, argv: tuple[str, ...]) -> Completed | None:
+    import hashlib
+
+    from kubecurrent.programs import Completed
+
     if not data.startswith(_MAGIC):
         return None
     head_end = data.find(b"\n", len(_MAGIC))
@@ -215,6 +223,8 @@ overlays is read once per scan."""
 def tree_digest(roots: Iterable[Path]) -> bytes:
     """A digest of the content of every file under ``roots`` (directories walked whole,
     symbolic links followed, ``.git`` left out), with their paths."""
+    import hashlib
+
     digest = hashlib.sha256()
     seen: set[tuple[int, int]] = set()
     for root in roots:
@@ -239,6 +249,8 @@ def _walk_into(root: Path, seen: set[tuple[int, int]]) -> Iterator[bytes]:
 
 
 def _file_digest(path: Path) -> bytes:
+    import hashlib
+
     key = settled_key(path)
     known = _FILE_DIGESTS.get(key) if key is not None else None
     if known is None:

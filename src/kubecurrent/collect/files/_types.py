@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubecurrent.collect.files._cache import RenderCache
 from kubecurrent.model.findings import EvidenceSource, ScanError
+
+if TYPE_CHECKING:
+    from kubecurrent.collect.files._cache import RenderCache
 
 BinaryResolver = Callable[[], Path]
 """Returns the helm or kustomize binary to run; raises KubecurrentError naming how to get it."""

@@ -40,12 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._remote import is_remote, remote_refs
 from kubecurrent.collect.files._types import Excluded
-from kubecurrent.collect.files._yaml import load
 from kubecurrent.model.findings import ScanError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -262,6 +259,10 @@ def _chart_machinery(name: str) -> bool:
 
 def _load(path: Path) -> dict[str, Any] | None:
     """A kustomization file's content (None when it cannot be read: kustomize will say why)."""
+    import yaml  # only for a directory with a kustomization
+
+    from kubecurrent.collect.files._yaml import load
+
     try:
         data = load(path.read_bytes())  # kustomize reads it as Kubernetes does
     except (OSError, ValueError, yaml.YAMLError):
