@@ -3,8 +3,9 @@ and kind, with their status relative to the scan's target."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from kubecurrent.analyze._served import Why
 from kubecurrent.catalog import EMPTY_LIFECYCLE, DottedVersion, Lifecycle, ScanFacts, scan_facts
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
     from kubecurrent.catalog import Catalog
 
 
-@dataclass(frozen=True, slots=True)
-class ApiRule:
+class ApiRule(msgspec.Struct, frozen=True):
     """One (apiVersion, kind) that is deprecated or removed."""
 
     group: str
@@ -81,8 +81,7 @@ class ApiRule:
         return None
 
 
-@dataclass(frozen=True)
-class ApiTable:
+class ApiTable(msgspec.Struct, frozen=True):
     """All deprecated and removed APIs the catalog knows, indexed for the rules."""
 
     by_kind: dict[tuple[str, str], ApiRule]

@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import msgspec
+
 from kubecurrent.analyze import (
     Context,
     body_fields,
@@ -281,8 +283,7 @@ def scan_batch(
     return len(inputs), report
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Clock:
+class _Clock(msgspec.Struct, frozen=True):
     """Wall time, this process's CPU, its children's CPU (helm, kustomize) and the render
     cache's counts, at one moment or between two."""
 

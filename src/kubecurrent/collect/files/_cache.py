@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+import msgspec
+
 if TYPE_CHECKING:
     from kubecurrent.programs import Completed
 
@@ -52,8 +54,7 @@ class CacheStats:
 STATS = CacheStats()
 
 
-@dataclass(frozen=True, slots=True)
-class RenderCache:
+class RenderCache(msgspec.Struct, frozen=True):
     """Where rendered output is kept, and how much of it at most."""
 
     directory: Path

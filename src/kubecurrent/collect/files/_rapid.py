@@ -47,7 +47,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
@@ -318,8 +317,7 @@ def _per_document(found: _Identity, body_fields: BodyFields) -> bool:
     return bool(kind.endswith("List") or body_fields(api_version, kind))
 
 
-@dataclass(frozen=True, slots=True)
-class _Whole:
+class _Whole(msgspec.Struct, frozen=True):
     """A file whose identities were decoded at once (``_at_once``), and what reads it."""
 
     documents: list[tuple[bytes, int]]

@@ -36,9 +36,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+import msgspec
 
 from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._remote import is_remote, remote_refs
@@ -57,8 +58,7 @@ _PATH_FIELDS = ("resources", "components", "crds", "patchesStrategicMerge")
 _PATCH_FIELDS = ("patches", "patchesJson6902")
 
 
-@dataclass(frozen=True, slots=True)
-class Input:
+class Input(msgspec.Struct, frozen=True):
     """One thing to read or render."""
 
     kind: InputKind
