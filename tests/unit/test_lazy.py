@@ -19,6 +19,7 @@ LAZY = [
     "kubecurrent.catalog",
     "kubecurrent.analyze.report",
     "kubecurrent.collect.files",
+    "kubecurrent.cli",
 ]
 
 
@@ -117,6 +118,7 @@ SCAN_PATH_MUST_NOT_LOAD = (
     "kubecurrent.programs",
     "kubecurrent.collect.files._render",
     "kubecurrent.collect.files._chart",
+    "kubecurrent.cli._kubectl",  # the kubectl plugin's entry point
 )
 
 
