@@ -75,6 +75,9 @@ class Input(msgspec.Struct, frozen=True):
     it names) makes kustomize fetch over the network (``_remote``)."""
     note: str = ""
     """For ``outside``: which link or reference leads out of the scan root, and where."""
+    size: int | None = None
+    """For a file: its size in bytes when the walk looked (the work it is, see
+    ``cli._scan_run.weight``); None when not known."""
 
 
 def discover(
@@ -97,14 +100,14 @@ def discover(
                     file=raw,
                     message=f"cannot read: {unreadable}: check the file's permissions",
                 )
-            elif is_binary(path):
+            elif (size := text_size(path)) is None:
                 yield ScanError(
                     file=raw,
                     message="a binary file, not a YAML or JSON manifest: name manifest files or "
                     "a directory",
                 )
             else:
-                yield Input("file", path, explicit=True)
+                yield Input("file", path, explicit=True, size=size)
         else:
             yield ScanError(file=raw, message="no such file or directory")
 
@@ -187,8 +190,8 @@ class _Walk:
             yield Input("outside", child, note=f"not followed: {_leads(child, root)}")
         elif is_dir:
             yield from self.directory(child, root)
-        elif not is_binary(child):
-            yield Input("file", child)
+        elif (size := text_size(child)) is not None:
+            yield Input("file", child, size=size)
 
     def _covered(self, entry: os.DirEntry[str], child: Path) -> bool:
         if entry.name not in self.covered_names and not entry.is_symlink():
@@ -358,21 +361,28 @@ def _unreadable(path: Path) -> str | None:
 
 
 def is_binary(path: Path) -> bool:
-    """A NUL byte in the first few kilobytes: not text, skip it. (Read with plain system calls:
-    a walk sniffs every manifest file, and a buffered file object costs more than the read.)"""
+    """A NUL byte in the first few kilobytes: not text, skip it (see ``text_size``)."""
+    return text_size(path) is None
+
+
+def text_size(path: Path) -> int | None:
+    """The size in bytes of the file at ``path`` when it is text; None when it is binary (a NUL
+    byte in its first few kilobytes) or cannot be read. (Plain system calls: a walk sniffs every
+    manifest file, and a buffered file object costs more than the read.)"""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
-        return True
+        return None
     try:
+        size = os.fstat(fd).st_size
         head = _read_upto(fd, SNIFF_BYTES)
     except OSError:
-        return True
+        return None
     finally:
         os.close(fd)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs but is text
-        return False
-    return b"\0" in head
+        return size
+    return None if b"\0" in head else size
 
 
 def _read_upto(fd: int, size: int) -> bytes:
