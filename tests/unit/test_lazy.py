@@ -119,6 +119,7 @@ SCAN_PATH_MUST_NOT_LOAD = (
     "kubecurrent.collect.files._render",
     "kubecurrent.collect.files._chart",
     "kubecurrent.cli._kubectl",  # the kubectl plugin's entry point
+    "kubecurrent.catalog._dotted",  # add-on versions are compared only with --addon-version
 )
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from kubecurrent.analyze._served import Why
-from kubecurrent.catalog import EMPTY_LIFECYCLE, DottedVersion, Lifecycle, ScanFacts, scan_facts
+from kubecurrent.catalog import EMPTY_LIFECYCLE, Lifecycle, ScanFacts, scan_facts
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Status
 
@@ -73,6 +73,8 @@ class ApiRule(msgspec.Struct, frozen=True):
     def _addon_status(self) -> Status | None:
         if self.installed is None:
             return Status.REMOVED if self.removed_in else Status.DEPRECATED
+        from kubecurrent.catalog import DottedVersion  # only with --addon-version
+
         have = DottedVersion.parse(self.installed)
         if self.removed_in is not None and DottedVersion.parse(self.removed_in) <= have:
             return Status.REMOVED

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+import msgspec
 
 from kubecurrent.analyze import Context
 from kubecurrent.analyze.report import (
@@ -56,8 +56,7 @@ FC = TypeVar("FC", bound=Callable[..., object])
 FORMATS = ("table", "wide", "json", "yaml", "csv", "markdown", "sarif", "junit")
 
 
-@dataclass(frozen=True)
-class View:
+class View(msgspec.Struct, frozen=True):
     """How the human formats show a report: paths relative to ``root``, header lines or not."""
 
     root: Path | None = None
