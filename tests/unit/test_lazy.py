@@ -120,6 +120,8 @@ SCAN_PATH_MUST_NOT_LOAD = (
     "kubecurrent.collect.files._chart",
     "kubecurrent.cli._kubectl",  # the kubectl plugin's entry point
     "kubecurrent.catalog._dotted",  # add-on versions are compared only with --addon-version
+    "shutil",  # helm and kustomize are looked up on PATH only for a chart or overlay
+    "resource",  # --debug's clock
 )
 
 

@@ -15,8 +15,6 @@ import dataclasses
 import functools
 import itertools
 import os
-import resource
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -113,6 +111,8 @@ def binary_resolver(flag: str | None, name: str) -> Callable[[], Path]:
             component = {"helm": sandbox.HELM, "kustomize": sandbox.KUSTOMIZE}[name]
             return sandbox.binary_path(component, name)
         except BinaryMissingError as exc:
+            import shutil
+
             found = shutil.which(name)
             if found:
                 return Path(found)
@@ -313,6 +313,8 @@ class _Clock(msgspec.Struct, frozen=True):
 
     @classmethod
     def now(cls) -> _Clock:
+        import resource  # --debug only
+
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         stats = RENDER_CACHE_STATS
         return cls(
