@@ -127,6 +127,41 @@ def text_table(
     return t
 
 
+def print_rows(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], headers: bool, wrap: bool
+) -> None:
+    """``print_unbounded(text_table(columns, rows, headers), wrap)``, the same characters; where
+    each row goes on one line (a pipe, a CI log, a pre-commit hook, or no ``wrap``) and every
+    cell is printable ASCII, laid out here (``plain_rows``) without loading rich."""
+    if not (wrap and sys.stdout.isatty()):
+        plain = plain_rows(columns, rows, headers)
+        if plain is not None:
+            click.echo(plain)
+            return
+    print_unbounded(text_table(columns, rows, headers), wrap)
+
+
+def plain_rows(columns: Sequence[str], rows: Sequence[Sequence[str]], headers: bool) -> str | None:
+    """The lines ``print_unbounded`` writes for ``text_table(columns, rows, headers)`` printed
+    one row a line: each column as wide as its widest cell, two blanks between columns, no
+    trailing blanks. None when a cell or header is not printable ASCII (rich measures other
+    characters by their width on a terminal) or a header holds markup brackets."""
+    head = [c.upper() for c in columns]
+    table = [[visible_line(str(v)) if v is not None else "" for v in row] for row in rows]
+    if headers:
+        table.insert(0, head)
+    if any("[" in h for h in head) or not all(
+        c.isascii() and c.isprintable() for row in table for c in row
+    ):
+        return None
+    widths = [
+        max((len(row[i]) for row in table if i < len(row)), default=0) for i in range(len(head))
+    ]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() for row in table
+    )
+
+
 def print_unbounded(renderable: Table | str, wrap: bool) -> None:
     """Print to standard output: on a terminal and with ``wrap``, wrapped to its width (cells
     fold, never cut); otherwise (``-o wide``, pipes) each row on one line, as wide as its

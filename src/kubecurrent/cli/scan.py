@@ -6,6 +6,7 @@ Exit codes: see ``_exit`` (one table, also the commands' ``--help`` and docs/exi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,7 +42,7 @@ from kubecurrent.cli._options import (
     TODAY,
     check_addon_names,
 )
-from kubecurrent.cli._output import print_unbounded, scan_root, text_table, typed_json
+from kubecurrent.cli._output import print_rows, scan_root, typed_json
 from kubecurrent.cli._types import SECONDS
 from kubecurrent.collect.files import ChartDeps, KustomizeRemote
 from kubecurrent.model import MinorVersion
@@ -460,21 +461,21 @@ def _table(report: ScanReport, wide: bool, view: View) -> None:
     rows = table_rows(report, wide, view.root)
     if rows:
         columns = WIDE_COLUMNS if wide else TABLE_COLUMNS
-        print_unbounded(text_table(columns, rows, view.headers), wrap=not wide)
-    err = err_console()
+        print_rows(columns, rows, view.headers, wrap=not wide)
+    err = functools.cache(err_console)  # rich only when something goes to stderr
     for s in (s for s in report.skipped if s.reason.is_note):
         where = display_path(s.file, view.root) + (f":{s.line}" if s.line else "")
-        err.print(f"note: {where}: {s.detail}", markup=False, highlight=False)
+        err().print(f"note: {where}: {s.detail}", markup=False, highlight=False)
     for e in report.errors:
         where = display_path(e.file, view.root) + (f":{e.line}" if e.line else "")
-        err.print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
-        err.print(f"{where}: {e.message}", markup=False, highlight=False)
+        err().print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
+        err().print(f"{where}: {e.message}", markup=False, highlight=False)
     for note in view.notes:
-        err.print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
-        err.print(note, markup=False, highlight=False)
+        err().print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
+        err().print(note, markup=False, highlight=False)
     relative = f" (paths relative to {view.root})" if rows and view.root else ""
     line = summary_line(report) + relative
     if view.headers:
         click.echo(line)
     else:
-        err.print(line, markup=False, highlight=False)
+        err().print(line, markup=False, highlight=False)
