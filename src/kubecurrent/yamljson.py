@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+import msgspec
 
 __all__ = ["Emitted", "long_line", "to_json"]
 
@@ -28,8 +29,7 @@ _buffers: list[bytearray] = []
 """Emit buffers not in use (a thread takes one and puts it back: never shared)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Emitted:
+class Emitted(msgspec.Struct, frozen=True):
     """A text as rapidyaml's JSON."""
 
     json: bytes

@@ -19,6 +19,7 @@ LAZY = [
     "kubecurrent.catalog",
     "kubecurrent.analyze.report",
     "kubecurrent.collect.files",
+    "kubecurrent.cli",
 ]
 
 
@@ -112,6 +113,15 @@ SCAN_PATH_MUST_NOT_LOAD = (
     "kubecurrent.analyze.report._sarif",
     "xml",
     "csv",
+    "yaml",  # PyYAML: only for a file the rapidyaml tier passes on, a kustomization, -o yaml
+    "subprocess",  # helm and kustomize are run only for a chart or overlay
+    "kubecurrent.programs",
+    "kubecurrent.collect.files._render",
+    "kubecurrent.collect.files._chart",
+    "kubecurrent.cli._kubectl",  # the kubectl plugin's entry point
+    "kubecurrent.catalog._dotted",  # add-on versions are compared only with --addon-version
+    "shutil",  # helm and kustomize are looked up on PATH only for a chart or overlay
+    "resource",  # --debug's clock
 )
 
 

@@ -3,11 +3,12 @@ and kind, with their status relative to the scan's target."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from kubecurrent.analyze._served import Why
-from kubecurrent.catalog import EMPTY_LIFECYCLE, DottedVersion, Lifecycle, ScanFacts, scan_facts
+from kubecurrent.catalog import EMPTY_LIFECYCLE, Lifecycle, ScanFacts, scan_facts
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Status
 
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
     from kubecurrent.catalog import Catalog
 
 
-@dataclass(frozen=True, slots=True)
-class ApiRule:
+class ApiRule(msgspec.Struct, frozen=True):
     """One (apiVersion, kind) that is deprecated or removed."""
 
     group: str
@@ -73,6 +73,8 @@ class ApiRule:
     def _addon_status(self) -> Status | None:
         if self.installed is None:
             return Status.REMOVED if self.removed_in else Status.DEPRECATED
+        from kubecurrent.catalog import DottedVersion  # only with --addon-version
+
         have = DottedVersion.parse(self.installed)
         if self.removed_in is not None and DottedVersion.parse(self.removed_in) <= have:
             return Status.REMOVED
@@ -81,8 +83,7 @@ class ApiRule:
         return None
 
 
-@dataclass(frozen=True)
-class ApiTable:
+class ApiTable(msgspec.Struct, frozen=True):
     """All deprecated and removed APIs the catalog knows, indexed for the rules."""
 
     by_kind: dict[tuple[str, str], ApiRule]

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from kubecurrent.analyze._apis import ApiRule, ApiTable
-from kubecurrent.catalog import DottedVersion, Lifecycle, ScanFacts, scan_facts
+from kubecurrent.catalog import Lifecycle, ScanFacts, scan_facts
 from kubecurrent.collect.files import Document
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import Finding, Location, ObjectRef, Severity, Status
@@ -16,8 +18,7 @@ if TYPE_CHECKING:
     from kubecurrent.catalog import Catalog
 
 
-@dataclass(frozen=True, slots=True)
-class ApiVerdict:
+class ApiVerdict(msgspec.Struct, frozen=True):
     """What an API rule finds in every object of one (apiVersion, kind) at the target: the
     finding's fields that do not depend on the object."""
 
@@ -52,7 +53,7 @@ class Context:
     target: MinorVersion
     known_versions: tuple[str, ...] = ()
     """Release versions the catalog knows (``1.37.0``), newest first."""
-    addon_versions: Mapping[str, str] = field(default_factory=dict)
+    addon_versions: Mapping[str, str] = msgspec.field(default_factory=dict)
     """Installed add-on versions by catalog name (``--addon-version``, or a cluster's
     inventory); add-on APIs are judged against them when known."""
     judged: dict[tuple[str, str], ApiRule | None] = field(
@@ -151,6 +152,10 @@ def finding(
 
 def _comparable(versions: Mapping[str, str]) -> dict[str, str]:
     """The add-on versions that parse as dotted versions (a cluster may report ``latest``)."""
+    if not versions:
+        return {}
+    from kubecurrent.catalog import DottedVersion  # only when add-on versions are given
+
     out = {}
     for name, version in versions.items():
         try:

@@ -9,7 +9,7 @@ is one the target serves (``_served.replacement_at``).
 
 from __future__ import annotations
 
-import dataclasses
+import msgspec
 
 from kubecurrent.analyze._apis import ApiRule, ApiTable
 from kubecurrent.analyze._context import Context
@@ -38,7 +38,7 @@ def _judge(ctx: Context, api_version: str, kind: str) -> ApiRule | None:
     rule = table.lookup(api_version, kind)
     if rule is not None and rule.addon is not None:
         installed = ctx.addon_versions.get(rule.addon)
-        rule = dataclasses.replace(rule, installed=installed) if installed else rule
+        rule = msgspec.structs.replace(rule, installed=installed) if installed else rule
     if rule is not None and rule.status_at(target) is not None:
         return _resolved(table, rule, target)
     gone = not_served(table.lifecycle, api_version, kind, target)
@@ -73,7 +73,7 @@ def _resolved(table: ApiTable, rule: ApiRule, target: MinorVersion) -> ApiRule:
     if rule.addon is not None:
         return rule
     if rule.unserved is Why.NOT_YET:
-        return dataclasses.replace(rule, replacement=None)
+        return msgspec.structs.replace(rule, replacement=None)
     start = (rule.replacement, rule.kind) if rule.replacement else (rule.api_version, rule.kind)
     found = replacement_at(table.lifecycle, start, target)
     if found is None or (found.api_version, found.kind) == (rule.api_version, rule.kind):
@@ -81,4 +81,4 @@ def _resolved(table: ApiTable, rule: ApiRule, target: MinorVersion) -> ApiRule:
     since = str(found.since) if found.since else None
     if found.api_version == rule.replacement and rule.replacement_since:
         since = rule.replacement_since
-    return dataclasses.replace(rule, replacement=found.api_version, replacement_since=since)
+    return msgspec.structs.replace(rule, replacement=found.api_version, replacement_since=since)

@@ -22,8 +22,9 @@ One finding per role and resource, naming the resource and the rules that grant 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from kubecurrent.analyze._apis import ApiRule
 from kubecurrent.analyze._context import Context, finding
@@ -35,13 +36,12 @@ FIELDS = ("rules",)
 PSP_RESOURCE = "podsecuritypolicies"
 
 
-@dataclass
-class _Grants:
+class _Grants(msgspec.Struct):
     """Which groups a role grants each resource in, and in which rules."""
 
-    groups: dict[str, set[str]] = field(default_factory=dict)
-    rules: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    psp_use: list[int] = field(default_factory=list)
+    groups: dict[str, set[str]] = msgspec.field(default_factory=dict)
+    rules: dict[tuple[str, str], list[int]] = msgspec.field(default_factory=dict)
+    psp_use: list[int] = msgspec.field(default_factory=list)
 
     def add(self, index: int, rule: dict[str, Any]) -> None:
         verbs = _strings(rule.get("verbs"))

@@ -15,8 +15,9 @@ Two questions, both pure lookups:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 from kubecurrent.catalog import Lifecycle, LifecycleApi
 from kubecurrent.model import MinorVersion
@@ -32,8 +33,7 @@ class Why(StrEnum):
     UNKNOWN_VERSION = "unknown-version"
 
 
-@dataclass(frozen=True, slots=True)
-class NotServed:
+class NotServed(msgspec.Struct, frozen=True):
     """A built-in apiVersion/kind the target refuses, and what upstream says about it."""
 
     why: Why
@@ -50,8 +50,7 @@ class NotServed:
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
-@dataclass(frozen=True, slots=True)
-class Replacement:
+class Replacement(msgspec.Struct, frozen=True):
     """The apiVersion (and kind) to move to, served by the target since ``since``."""
 
     api_version: str

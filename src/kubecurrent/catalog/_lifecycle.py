@@ -33,8 +33,7 @@ Component = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ModuleSource:
+class ModuleSource(msgspec.Struct, frozen=True):
     """Where one fact was read: ``k8s.io/api@v0.37.2`` and the file inside the module."""
 
     module: str
@@ -49,8 +48,7 @@ class ModuleSource:
         return f"https://proxy.golang.org/{self.module}/@v/{self.version}.zip"
 
 
-@dataclass(frozen=True, slots=True)
-class ShippedRange:
+class ShippedRange(msgspec.Struct, frozen=True):
     """Consecutive releases (inclusive) whose module carried the type."""
 
     first: MinorVersion
@@ -60,8 +58,7 @@ class ShippedRange:
         return isinstance(minor, MinorVersion) and self.first <= minor <= self.last
 
 
-@dataclass(frozen=True, slots=True)
-class LifecycleApi:
+class LifecycleApi(msgspec.Struct, frozen=True):
     """One kind of one group/version, as upstream declares it."""
 
     group: str
@@ -127,8 +124,7 @@ class LifecycleApi:
         return min(last, self.removed.offset(-1)) if self.removed is not None else last
 
 
-@dataclass(frozen=True, slots=True)
-class LifecycleRelease:
+class LifecycleRelease(msgspec.Struct, frozen=True):
     """One release the generator read, and the module versions it read for it."""
 
     version: MinorVersion

@@ -25,7 +25,7 @@ from kubecurrent.cli._options import CONTEXT, KUBECONFIG, OUTPUT_FORMATS
 from kubecurrent.cli._options import GlobalOptions as GlobalOptions  # re-exported
 from kubecurrent.cli._options import output_option as output_option  # re-exported
 from kubecurrent.errors import KubecurrentError
-from kubecurrent.gcpause import command_ends_process
+from kubecurrent.gcpause import collector_paused, command_ends_process, end_process, keep_to_the_end
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -140,9 +140,14 @@ the command's short help once loaded)."""
 
 
 def load_command(name: str) -> click.Command:
-    """Import the module of command ``name`` and return its command, summary applied."""
+    """Import the module of command ``name`` and return its command, summary applied.
+
+    Importing builds only what lives until the process ends (modules, classes, functions): no
+    collector pass runs meanwhile, and they are kept out of later ones (``gcpause``)."""
     entry = COMMANDS[name]
-    command = getattr(importlib.import_module(entry.module), entry.attribute)
+    with collector_paused():
+        command = getattr(importlib.import_module(entry.module), entry.attribute)
+    keep_to_the_end()
     if not isinstance(command, click.Command) or command.name != name:
         raise TypeError(f"{entry.module}.{entry.attribute} is not the click command {name!r}")
     command.short_help = entry.summary
@@ -235,9 +240,20 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (exits the process with the documented exit code)."""
-    command_ends_process()
-    root.main(args=argv, prog_name="kubecurrent")
+    """Console-script entry point (exits the process with the documented exit code).
+
+    Run on the process's own command line (no ``argv``), the process ends as soon as the
+    command has, and what it built is never freed one by one (``gcpause``); with ``argv`` (a
+    test, a program embedding the CLI) the ``SystemExit`` is raised to the caller, whose
+    process goes on with a normal collector."""
+    if argv is None:
+        command_ends_process()
+    try:
+        root.main(args=argv, prog_name="kubecurrent")
+    except SystemExit as exc:
+        if argv is None:
+            end_process(exc.code)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

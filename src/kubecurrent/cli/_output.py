@@ -1,13 +1,13 @@
 """Rendering command results as a table (rich) or as JSON/YAML for scripts.
 
-rich is imported when a table is drawn, so that JSON and YAML output start fast."""
+rich is imported when a table is drawn and PyYAML when YAML is written, so that JSON output
+starts fast."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 import msgspec
-import yaml
 
 from kubecurrent.display import visible_line
 
@@ -30,6 +29,8 @@ UNBOUNDED = 100_000
 
 def console() -> Console:
     """Standard output; when it is not a terminal, wide enough that tables do not wrap."""
+    import shutil
+
     from rich.console import Console
 
     width = None if sys.stdout.isatty() else shutil.get_terminal_size((200, 24)).columns
@@ -41,10 +42,14 @@ def emit(output: str, data: Any, table: Callable[[], Table | str] | None = None)
     if output == "json":
         click.echo(to_json(data))
     elif output == "yaml":
+        import yaml
+
         click.echo(yaml.safe_dump(data, sort_keys=False, default_flow_style=False), nl=False)
     elif table is not None:
         console().print(table())
     else:
+        import yaml
+
         click.echo(yaml.safe_dump(data, sort_keys=False), nl=False)
 
 
@@ -120,6 +125,41 @@ def text_table(
     for row in rows:
         t.add_row(*(cell(v) for v in row))
     return t
+
+
+def print_rows(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], headers: bool, wrap: bool
+) -> None:
+    """``print_unbounded(text_table(columns, rows, headers), wrap)``, the same characters; where
+    each row goes on one line (a pipe, a CI log, a pre-commit hook, or no ``wrap``) and every
+    cell is printable ASCII, laid out here (``plain_rows``) without loading rich."""
+    if not (wrap and sys.stdout.isatty()):
+        plain = plain_rows(columns, rows, headers)
+        if plain is not None:
+            click.echo(plain)
+            return
+    print_unbounded(text_table(columns, rows, headers), wrap)
+
+
+def plain_rows(columns: Sequence[str], rows: Sequence[Sequence[str]], headers: bool) -> str | None:
+    """The lines ``print_unbounded`` writes for ``text_table(columns, rows, headers)`` printed
+    one row a line: each column as wide as its widest cell, two blanks between columns, no
+    trailing blanks. None when a cell or header is not printable ASCII (rich measures other
+    characters by their width on a terminal) or a header holds markup brackets."""
+    head = [c.upper() for c in columns]
+    table = [[visible_line(str(v)) if v is not None else "" for v in row] for row in rows]
+    if headers:
+        table.insert(0, head)
+    if any("[" in h for h in head) or not all(
+        c.isascii() and c.isprintable() for row in table for c in row
+    ):
+        return None
+    widths = [
+        max((len(row[i]) for row in table if i < len(row)), default=0) for i in range(len(head))
+    ]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() for row in table
+    )
 
 
 def print_unbounded(renderable: Table | str, wrap: bool) -> None:

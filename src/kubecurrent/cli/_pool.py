@@ -28,8 +28,9 @@ against 0.56 s, 500 files 0.71 against 0.65 s, 1,000 files 1.17 against 0.90 s."
 _work: Callable[[Any], Any] | None = None
 
 
-def workers_for(count: int, cores: int | None = None, load: float | None = None) -> int:
-    """How many processes ``count`` inputs are worth here (1: stay in-process).
+def workers_for(count: float, cores: int | None = None, load: float | None = None) -> int:
+    """How many processes ``count`` inputs are worth here (1: stay in-process); inputs of
+    unequal work are counted by weight (``cli._scan_run.weight``).
 
     On a saturated machine (``load`` at or above ``cores``, both read from the system by
     default: see ``busy``) more processes only add their overhead (measured: +25% CPU,
@@ -44,7 +45,7 @@ def workers_for(count: int, cores: int | None = None, load: float | None = None)
     load = busy(os.getloadavg()[0], _read_loadavg()) if load is None else load
     if load >= cores:
         return 1
-    return max(1, min(cores, count // MIN_PER_WORKER))
+    return max(1, min(cores, int(count // MIN_PER_WORKER)))
 
 
 def busy(average: float, loadavg: str | None) -> float:

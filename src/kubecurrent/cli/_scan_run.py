@@ -15,12 +15,12 @@ import dataclasses
 import functools
 import itertools
 import os
-import resource
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+import msgspec
 
 from kubecurrent.analyze import (
     Context,
@@ -111,6 +111,8 @@ def binary_resolver(flag: str | None, name: str) -> Callable[[], Path]:
             component = {"helm": sandbox.HELM, "kustomize": sandbox.KUSTOMIZE}[name]
             return sandbox.binary_path(component, name)
         except BinaryMissingError as exc:
+            import shutil
+
             found = shutil.which(name)
             if found:
                 return Path(found)
@@ -203,16 +205,33 @@ the overlays and chart of GoogleCloudPlatform/microservices-demo (measured, idle
 where a manifest file of bench/corpus.py takes about 1 ms. So a repository of a few files and
 four or more overlays renders them on every core, and a batch holds at most one render."""
 RENDERED = frozenset({"chart", "kustomize"})
+FILE_WEIGHT = 0.44
+"""What reading any manifest file weighs whatever its size (opening it, cutting it, the
+fast path's set-up), in manifest files of bench/corpus.py's default (ten documents, 11.4 KiB
+on average), the unit ``MIN_PER_WORKER`` was measured in."""
+KIB_WEIGHT = 0.049
+"""What each KiB of a manifest file adds. Measured in one process on bench/corpus.py
+repositories of 300 files (1.5, 10 and 30 documents a file, 3.6, 12 and 41 KiB on average):
+0.24, 0.44 and 1.03 ms a file, so 0.18 ms a file and 0.02 ms a KiB. A repository of small files
+(a few hundred of under a KiB) then stays in this process, where their count alone started a
+pool; a few large files are worth every core."""
 
 
-def weight(inp: Input) -> int:
-    """How much work ``inp`` is, in manifest files (``RENDER_WEIGHT``)."""
-    return RENDER_WEIGHT if inp.kind in RENDERED else 1
+def weight(inp: Input) -> float:
+    """How much work ``inp`` is, in manifest files of bench/corpus.py's default: a chart or
+    overlay ``RENDER_WEIGHT``, a file by its size (``FILE_WEIGHT``, ``KIB_WEIGHT``; 1 when its
+    size is not known)."""
+    if inp.kind in RENDERED:
+        return RENDER_WEIGHT
+    if inp.size is None:
+        return 1
+    return FILE_WEIGHT + KIB_WEIGHT * inp.size / 1024
 
 
 def _cut(held: list[Input], size: int) -> list[Input]:
     """The first inputs of ``held`` weighing ``size`` or more (all of them if less), taken off."""
-    total = taken = 0
+    total: float = 0
+    taken = 0
     while taken < len(held) and total < size:
         total += weight(held[taken])
         taken += 1
@@ -239,7 +258,8 @@ class _Feed:
 
     def __iter__(self) -> Iterator[list[Input]]:
         held: list[Input] = []
-        count = heavy = 0
+        count = 0
+        heavy: float = 0
         try:
             for item in itertools.chain(self.head, self.rest):
                 held.append(item)
@@ -281,8 +301,7 @@ def scan_batch(
     return len(inputs), report
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Clock:
+class _Clock(msgspec.Struct, frozen=True):
     """Wall time, this process's CPU, its children's CPU (helm, kustomize) and the render
     cache's counts, at one moment or between two."""
 
@@ -295,6 +314,8 @@ class _Clock:
 
     @classmethod
     def now(cls) -> _Clock:
+        import resource  # --debug only
+
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         stats = RENDER_CACHE_STATS
         return cls(

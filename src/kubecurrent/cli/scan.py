@@ -6,14 +6,14 @@ Exit codes: see ``_exit`` (one table, also the commands' ``--help`` and docs/exi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import yaml
+import msgspec
 
 from kubecurrent.analyze import Context
 from kubecurrent.analyze.report import (
@@ -42,7 +42,7 @@ from kubecurrent.cli._options import (
     TODAY,
     check_addon_names,
 )
-from kubecurrent.cli._output import print_unbounded, scan_root, text_table, typed_json
+from kubecurrent.cli._output import print_rows, scan_root, typed_json
 from kubecurrent.cli._types import SECONDS
 from kubecurrent.collect.files import ChartDeps, KustomizeRemote
 from kubecurrent.model import MinorVersion
@@ -57,8 +57,7 @@ FC = TypeVar("FC", bound=Callable[..., object])
 FORMATS = ("table", "wide", "json", "yaml", "csv", "markdown", "sarif", "junit")
 
 
-@dataclass(frozen=True)
-class View:
+class View(msgspec.Struct, frozen=True):
     """How the human formats show a report: paths relative to ``root``, header lines or not."""
 
     root: Path | None = None
@@ -367,9 +366,7 @@ def cluster(
         data = {**shown.to_dict(), "clusters": summary(results)}
         data["support"] = support_json(results, catalog, day)
         click.echo(
-            json.dumps(data, indent=2)
-            if opts.output == "json"
-            else yaml.safe_dump(data, sort_keys=False),
+            json.dumps(data, indent=2) if opts.output == "json" else _yaml_text(data),
             nl=opts.output == "json",
         )
     else:
@@ -431,7 +428,7 @@ def emit_report(report: ScanReport, output: str, view: View | None = None) -> No
     if output == "json":
         click.echo(typed_json(report.to_dict()))
     elif output == "yaml":
-        click.echo(yaml.safe_dump(report.to_dict(), sort_keys=False), nl=False)
+        click.echo(_yaml_text(report.to_dict()), nl=False)
     elif output == "csv":
         from kubecurrent.analyze.report import to_csv
 
@@ -452,27 +449,33 @@ def emit_report(report: ScanReport, output: str, view: View | None = None) -> No
         _table(report, output == "wide", view)
 
 
+def _yaml_text(data: dict[str, Any]) -> str:
+    import yaml  # only when YAML is asked for
+
+    return yaml.safe_dump(data, sort_keys=False)
+
+
 def _table(report: ScanReport, wide: bool, view: View) -> None:
     """The findings, then the notes and warnings (stderr), then the summary line (stdout;
     stderr with --no-headers, so that stdout holds only rows)."""
     rows = table_rows(report, wide, view.root)
     if rows:
         columns = WIDE_COLUMNS if wide else TABLE_COLUMNS
-        print_unbounded(text_table(columns, rows, view.headers), wrap=not wide)
-    err = err_console()
+        print_rows(columns, rows, view.headers, wrap=not wide)
+    err = functools.cache(err_console)  # rich only when something goes to stderr
     for s in (s for s in report.skipped if s.reason.is_note):
         where = display_path(s.file, view.root) + (f":{s.line}" if s.line else "")
-        err.print(f"note: {where}: {s.detail}", markup=False, highlight=False)
+        err().print(f"note: {where}: {s.detail}", markup=False, highlight=False)
     for e in report.errors:
         where = display_path(e.file, view.root) + (f":{e.line}" if e.line else "")
-        err.print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
-        err.print(f"{where}: {e.message}", markup=False, highlight=False)
+        err().print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
+        err().print(f"{where}: {e.message}", markup=False, highlight=False)
     for note in view.notes:
-        err.print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
-        err.print(note, markup=False, highlight=False)
+        err().print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
+        err().print(note, markup=False, highlight=False)
     relative = f" (paths relative to {view.root})" if rows and view.root else ""
     line = summary_line(report) + relative
     if view.headers:
         click.echo(line)
     else:
-        err.print(line, markup=False, highlight=False)
+        err().print(line, markup=False, highlight=False)

@@ -13,7 +13,7 @@ from kubecurrent.analyze import Context
 from kubecurrent.cli import _scan_run
 from kubecurrent.cli._pool import MIN_PER_WORKER, busy, ordered_map, workers_for
 from kubecurrent.cli.scan import run_scan
-from kubecurrent.collect.files import Input, InputKind, RenderOptions
+from kubecurrent.collect.files import Input, InputKind, RenderOptions, discover
 
 
 def _pid_and_square(n: int) -> tuple[int, int]:
@@ -180,3 +180,20 @@ def test_a_chart_or_overlay_weighs_as_many_files_and_goes_alone_in_a_batch() -> 
     assert [Input("component", Path("c"))] == [
         i for b in _scan_run._Feed([Input("component", Path("c"))], 4) for i in b
     ]
+
+
+def test_files_weigh_by_their_size_so_many_small_files_stay_in_process(tmp_path: Path) -> None:
+    # Forking a pool costs tens of ms: 300 files of a few hundred bytes are less work than
+    # that, where 40 files of 300 KB are worth every core. The walk tells each file's size.
+    for i in range(3):
+        (tmp_path / f"cm{i}.yaml").write_text(f"apiVersion: v1\nkind: ConfigMap\n# {'x' * i}\n")
+    walked = [i for i in discover([str(tmp_path)]) if isinstance(i, Input)]
+    assert [i.size for i in walked] == [p.stat().st_size for p in sorted(tmp_path.iterdir())]
+    small = [Input("file", Path(f"s{i}.yaml"), size=400) for i in range(300)]
+    large = [Input("file", Path(f"l{i}.yaml"), size=300 * 1024) for i in range(40)]
+    assert workers_for(len(small), cores=2, load=0.0) == 2  # by count they would fork
+    assert workers_for(sum(map(_scan_run.weight, small)), cores=2, load=0.0) == 1
+    assert workers_for(sum(map(_scan_run.weight, large)), cores=2, load=0.0) == 2
+    typical = Input("file", Path("t.yaml"), size=11_669)  # bench/corpus.py's mean file
+    assert _scan_run.weight(typical) == pytest.approx(1, abs=0.05)
+    assert _scan_run.weight(Input("file", Path("u.yaml"))) == 1  # size not known

@@ -109,3 +109,11 @@ def test_the_typing_table_in_the_docs_is_what_the_reader_does() -> None:
     assert len(rows) >= 9, "docs/file-scan.md lost its YAML typing table"
     for text, shown in rows:
         assert load(f"v: {text}\n") == {"v": json.loads(shown)}, text
+
+
+def test_the_fast_readers_judge_scalars_by_the_loader_s_own_table() -> None:
+    # One table: what the rapidyaml tier takes for a string is what KubeLoader builds as one.
+    from kubecurrent.collect.files._scalars import IMPLICIT
+
+    assert KubeLoader.yaml_implicit_resolvers is IMPLICIT
+    assert yaml.load("y", Loader=KubeLoader) is True  # noqa: S506 - a safe loader

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from kubecurrent.collect.files import Skipped
 from kubecurrent.model.findings import Finding, ScanError, Status, to_data
 
 
-@dataclass
-class Counts:
+class Counts(msgspec.Struct):
     """Inputs of one kind: how many were read (or rendered), skipped on purpose, or failed."""
 
     done: int = 0
@@ -27,8 +26,7 @@ class Counts:
         return {done: self.done, "skipped": self.skipped, "failed": self.failed}
 
 
-@dataclass
-class ScanSummary:
+class ScanSummary(msgspec.Struct):
     """What a scan went through. ``files``: manifest files named or found by the walk (skipped:
     held no Kubernetes object; failed: could not be read at all); ``documents``: YAML documents
     in them and in rendered output (read: held an object, each item of a ``List`` counting as
@@ -37,10 +35,10 @@ class ScanSummary:
     render; ``excluded``: manifest files and directories a walk passed over because an
     ``--exclude`` pattern matched them (a directory counts once; nothing under it is read)."""
 
-    files: Counts = field(default_factory=Counts)
-    documents: Counts = field(default_factory=Counts)
-    charts: Counts = field(default_factory=Counts)
-    overlays: Counts = field(default_factory=Counts)
+    files: Counts = msgspec.field(default_factory=Counts)
+    documents: Counts = msgspec.field(default_factory=Counts)
+    charts: Counts = msgspec.field(default_factory=Counts)
+    overlays: Counts = msgspec.field(default_factory=Counts)
     excluded_files: int = 0
     excluded_directories: int = 0
 
@@ -61,14 +59,13 @@ class ScanSummary:
         }
 
 
-@dataclass
-class ScanReport:
+class ScanReport(msgspec.Struct):
     target: str
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[ScanError] = field(default_factory=list)
+    findings: list[Finding] = msgspec.field(default_factory=list)
+    errors: list[ScanError] = msgspec.field(default_factory=list)
     documents: int = 0
     """Kubernetes objects checked (for a cluster scan: clusters)."""
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = msgspec.field(default_factory=list)
     """What was read and deliberately not scanned (not a Kubernetes object, a library chart…)."""
     summary: ScanSummary | None = None
     """What a file scan went through (None for a cluster scan)."""
@@ -84,7 +81,7 @@ class ScanReport:
     def only_removed(self) -> ScanReport:
         """The same report with only the findings whose status is ``removed``."""
         kept = [f for f in self.findings if f.status is Status.REMOVED]
-        return dataclasses.replace(self, findings=kept)
+        return msgspec.structs.replace(self, findings=kept)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -21,16 +21,18 @@ signal) are never stored.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from kubecurrent.programs import Completed
+import msgspec
+
+if TYPE_CHECKING:
+    from kubecurrent.programs import Completed
 
 MAX_BYTES = 256 * 1024 * 1024
 """Default cap of the render cache's directory."""
@@ -57,8 +59,7 @@ class CacheStats:
 STATS = CacheStats()
 
 
-@dataclass(frozen=True, slots=True)
-class RenderCache:
+class RenderCache(msgspec.Struct, frozen=True):
     """Where rendered output is kept, and how much of it at most."""
 
     directory: Path
@@ -73,6 +74,8 @@ class RenderCache:
         inputs: bytes,
     ) -> str:
         """The key of one run: see the module docstring."""
+        import hashlib
+
         st = binary.stat()
         env = sorted((k, v) for k, v in os.environ.items() if k.startswith(("HELM_", "KUSTOMIZE_")))
         what = [tool, str(binary.resolve()), st.st_size, st.st_mtime_ns, list(args)]
@@ -115,6 +118,8 @@ class RenderCache:
 
 
 def _encode(proc: Completed) -> bytes:
+    import hashlib
+
     body = proc.stdout_bytes + proc.stderr_bytes
     head = {
         "returncode": proc.returncode,
@@ -126,6 +131,10 @@ def _encode(proc: Completed) -> bytes:
 
 
 def _decode(data: bytes, argv: tuple[str, ...]) -> Completed | None:
+    import hashlib
+
+    from kubecurrent.programs import Completed
+
     if not data.startswith(_MAGIC):
         return None
     head_end = data.find(b"\n", len(_MAGIC))

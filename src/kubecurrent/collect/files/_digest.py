@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import os
 import stat
 import time
@@ -66,6 +65,8 @@ def tree_digest(roots: Iterable[Path], scope: Iterable[Path]) -> bytes | Uncache
     of ``MAX_INPUT_BYTES`` at most, ``MAX_INPUTS_BYTES`` in all. A root or a link leading out of
     the scope, a device, a FIFO or a socket, or too many bytes make the inputs ``Uncacheable``:
     a hostile repository cannot make the key read ``/dev/zero``, a pipe, or a huge file."""
+    import hashlib  # renders only (a plain scan never hashes)
+
     within = [real_path(s) for s in scope]
     digest = hashlib.sha256()
     seen: set[tuple[int, int]] = set()
@@ -170,6 +171,8 @@ def _read_digest(path: Path) -> tuple[bytes, int]:
         os.close(fd)
     if len(data) > MAX_INPUT_BYTES:  # it grew since fstat
         raise _Refused(f"it may read {path}, larger than {MAX_INPUT_BYTES} bytes")
+    import hashlib
+
     return hashlib.sha256(data).digest(), len(data)
 
 

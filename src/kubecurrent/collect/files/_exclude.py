@@ -23,15 +23,15 @@ Sources: the pattern format of https://git-scm.com/docs/gitignore#_pattern_forma
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from kubecurrent.errors import UsageError
 
 __all__ = ["ExcludeRules", "Pattern"]
 
 
-@dataclass(frozen=True, slots=True)
-class Pattern:
+class Pattern(msgspec.Struct, frozen=True):
     """One ``--exclude`` pattern, compiled."""
 
     text: str
@@ -108,8 +108,7 @@ def _segment(segment: str, text: str) -> str:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class ExcludeRules:
+class ExcludeRules(msgspec.Struct, frozen=True):
     """Every ``--exclude`` pattern of a scan."""
 
     patterns: tuple[Pattern, ...] = ()

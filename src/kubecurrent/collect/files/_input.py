@@ -7,7 +7,6 @@ import sys
 from collections.abc import Iterator
 
 from kubecurrent.collect.files._read import read_file, read_stream
-from kubecurrent.collect.files._render import render_chart, render_kustomization
 from kubecurrent.collect.files._types import (
     BodyFields,
     ChartInfo,
@@ -59,6 +58,8 @@ def read_input(
 
 
 def _render(inp: Input, opts: RenderOptions, body_fields: BodyFields | None) -> Iterator[Item]:
+    from kubecurrent.collect.files._render import render_chart, render_kustomization
+
     rendered = (
         render_chart(inp.path, opts, opts.kube_version, body_fields, inp.root)
         if inp.kind == "chart"

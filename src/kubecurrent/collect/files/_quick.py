@@ -29,12 +29,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from kubecurrent.collect.files._grammar import safe_document
 from kubecurrent.collect.files._rapid import rapid_items, unbuildable
+from kubecurrent.collect.files._scalars import IMPLICIT
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped
-from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 Item = Document | ScanError | Skipped
@@ -60,7 +58,6 @@ _TOP_STRINGS = re.compile(rb"\n(apiVersion|kind)" + _STRING % rb"\n[^\s]")
 _METADATA = re.compile(rb"\nmetadata:(?=[ \t\n]|\Z)")
 _METADATA_BLOCK = re.compile(rb"\nmetadata:[ \t]*(?:#[^\n]*)?(?=\n)")
 _KEY_LINE = re.compile(rb"\n[ ]+[A-Za-z0-9_][A-Za-z0-9_./-]*:(?=[ \t\n]|\Z)")
-_IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = KubeLoader.yaml_implicit_resolvers
 
 
 class _Unsure(Exception):
@@ -104,6 +101,8 @@ def quick_items(
 
 
 def _valid(data: bytes) -> bool:
+    import yaml  # PyYAML only for the files the rapidyaml tier passes on
+
     loader = yaml.CSafeLoader(data)
     try:
         loader.raw_parse()
@@ -159,6 +158,10 @@ def _document(
 def _fields(text: bytes, names: tuple[str, ...]) -> dict[str, Any]:
     """Top-level fields parsed on their own: in a document of this grammar a top-level entry
     runs from its key line to the next one and refers to nothing outside it."""
+    import yaml
+
+    from kubecurrent.collect.files._yaml import KubeLoader
+
     out: dict[str, Any] = {}
     for field in names:
         lines = list(_key_line(field).finditer(text))
@@ -248,6 +251,6 @@ def _string(double: bytes, single: bytes, plain: bytes) -> str:
     if not plain:
         return (double or single).decode()
     value = plain.decode()
-    if any(rx.match(value) for _, rx in _IMPLICIT.get(value[0], ())):
+    if any(rx.match(value) for _, rx in IMPLICIT.get(value[0], ())):
         raise _Unsure  # a number, bool, null or date: the full parser builds it
     return value

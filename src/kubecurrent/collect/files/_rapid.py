@@ -47,14 +47,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
 import msgspec
 
+from kubecurrent.collect.files._scalars import IMPLICIT
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped, SkipReason
-from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
 from kubecurrent.yamljson import long_line, to_json
 
@@ -78,7 +77,6 @@ _HEADER = re.compile(rb"[|>](?:[1-9][-+]?|[-+][1-9]?)?(?:[ ]+(?:#[^\n]*)?)?\Z")
 UNBUILDABLE = (b"0x_", b"0b_", b"0o_", b"._")
 """Where a plain scalar the full reader types as a number may not convert (``0x_``, ``._``)."""
 _CONTENT = re.compile(rb"\n[ \t]*[^\s#]")
-_IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = KubeLoader.yaml_implicit_resolvers
 
 
 class _Meta(msgspec.Struct):
@@ -319,8 +317,7 @@ def _per_document(found: _Identity, body_fields: BodyFields) -> bool:
     return bool(kind.endswith("List") or body_fields(api_version, kind))
 
 
-@dataclass(frozen=True, slots=True)
-class _Whole:
+class _Whole(msgspec.Struct, frozen=True):
     """A file whose identities were decoded at once (``_at_once``), and what reads it."""
 
     documents: list[tuple[bytes, int]]
@@ -485,4 +482,4 @@ def _typed(value: str) -> bool:
     several lines, or a number, bool or null to its resolvers (quoted, it knows better)."""
     if not value or "\n" in value:
         return True
-    return any(rx.match(value) for _, rx in _IMPLICIT.get(value[0], ()))
+    return any(rx.match(value) for _, rx in IMPLICIT.get(value[0], ()))

@@ -19,20 +19,19 @@ What a document holds decides what it yields:
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, cast
-
-import yaml
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from kubecurrent.collect.files._quick import ReadFull, quick_items
 from kubecurrent.collect.files._types import BodyFields, Document, Skipped, SkipReason
-from kubecurrent.collect.files._yaml import KubeLoader
 from kubecurrent.model.findings import EvidenceSource, ScanError
+
+if TYPE_CHECKING:
+    import yaml
 
 TEMPLATE_HINT = (
     "unrendered Helm template syntax ({{ }}): scan the chart directory so kubecurrent renders "
@@ -232,6 +231,8 @@ def _full(body_fields: BodyFields, template_hint: bool) -> ReadFull:
         text = stream.read()
         if len(text) < SEEN_MIN_BYTES:
             return _read_document(text, name, source, offset, template_hint)
+        import hashlib  # only for large documents
+
         key = (hashlib.sha256(text).digest(), template_hint)
         seen = _SEEN.get(key)
         if seen is not None:
@@ -267,6 +268,10 @@ def _identities(
 def _read_document(
     text: bytes, name: str, source: EvidenceSource, line_offset: int, template_hint: bool
 ) -> list[Item]:
+    import yaml  # the full reader: only for what the fast path passes on
+
+    from kubecurrent.collect.files._yaml import KubeLoader
+
     items: list[Item] = []
     loader = KubeLoader(io.BytesIO(text))
     try:
@@ -290,6 +295,8 @@ def _read_document(
 def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     """The document's value; a scalar that does not convert is a YAML error at that document,
     not a crash."""
+    import yaml
+
     try:
         return loader.construct_document(node)
     except (ValueError, TypeError) as exc:
@@ -371,6 +378,8 @@ def _plain(value: Any) -> str:
 
 
 def _item_lines(node: yaml.Node, line_offset: int) -> list[int]:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         return []
     for key, value in node.value:

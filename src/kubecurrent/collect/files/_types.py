@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubecurrent.collect.files._cache import RenderCache
+import msgspec
+
 from kubecurrent.model.findings import EvidenceSource, ScanError
+
+if TYPE_CHECKING:
+    from kubecurrent.collect.files._cache import RenderCache
 
 BinaryResolver = Callable[[], Path]
 """Returns the helm or kustomize binary to run; raises KubecurrentError naming how to get it."""
@@ -19,8 +23,7 @@ BodyFields = Callable[[str, str], tuple[str, ...]]
 (apiVersion, kind, metadata name and namespace); ``()`` for none."""
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(msgspec.Struct, frozen=True):
     """One Kubernetes object read from a file, a chart or an overlay."""
 
     data: dict[str, Any]
@@ -94,8 +97,7 @@ class SkipReason(StrEnum):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(msgspec.Struct, frozen=True):
     """Something read and deliberately not scanned, with where it was and why."""
 
     file: str
@@ -104,8 +106,7 @@ class Skipped:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Excluded:
+class Excluded(msgspec.Struct, frozen=True):
     """A file or directory a directory walk passed over: an ``--exclude`` pattern matched it."""
 
     path: str
@@ -115,8 +116,7 @@ class Excluded:
     """The pattern that matched, as given."""
 
 
-@dataclass(frozen=True, slots=True)
-class ChartInfo:
+class ChartInfo(msgspec.Struct, frozen=True):
     """What a chart's Chart.yaml says about itself."""
 
     path: str
@@ -177,9 +177,8 @@ class RenderOptions:
     (``_cache``); None renders everything every time."""
 
 
-@dataclass
-class Rendered:
+class Rendered(msgspec.Struct):
     """Documents and errors from one chart or overlay, plus the chart's own metadata."""
 
-    items: list[Document | ScanError | Skipped] = field(default_factory=list)
+    items: list[Document | ScanError | Skipped] = msgspec.field(default_factory=list)
     chart: ChartInfo | None = None

@@ -36,18 +36,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+import msgspec
 
-from kubecurrent.collect.files._chart import chart_meta, missing
 from kubecurrent.collect.files._digest import inside, real_path
 from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._remote import is_remote, remote_refs
 from kubecurrent.collect.files._types import Excluded
-from kubecurrent.collect.files._yaml import load
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.findings import ScanError
 
@@ -63,8 +60,7 @@ _PATH_FIELDS = ("resources", "components", "crds", "patchesStrategicMerge")
 _PATCH_FIELDS = ("patches", "patchesJson6902")
 
 
-@dataclass(frozen=True, slots=True)
-class Input:
+class Input(msgspec.Struct, frozen=True):
     """One thing to read or render."""
 
     kind: InputKind
@@ -84,6 +80,9 @@ class Input:
     root: Path | None = None
     """For a chart or an overlay: the scan root it was found under (what its render may read,
     besides the files named on the command line)."""
+    size: int | None = None
+    """For a file: its size in bytes when the walk looked (the work it is, see
+    ``cli._scan_run.weight``); None when not known."""
 
 
 def discover(
@@ -106,14 +105,14 @@ def discover(
                     file=raw,
                     message=f"cannot read: {unreadable}: check the file's permissions",
                 )
-            elif is_binary(path):
+            elif (size := text_size(path)) is None:
                 yield ScanError(
                     file=raw,
                     message="a binary file, not a YAML or JSON manifest: name manifest files or "
                     "a directory",
                 )
             else:
-                yield Input("file", path, explicit=True)
+                yield Input("file", path, explicit=True, size=size)
         else:
             yield ScanError(file=raw, message="no such file or directory")
 
@@ -195,8 +194,8 @@ class _Walk:
             yield Input("outside", child, note=f"not followed: {_leads(child, root)}")
         elif is_dir:
             yield from self.directory(child, root)
-        elif not is_binary(child):
-            yield Input("file", child)
+        elif (size := text_size(child)) is not None:
+            yield Input("file", child, size=size)
 
     def _covered(self, entry: os.DirEntry[str], child: Path) -> bool:
         if entry.name not in self.covered_names and not entry.is_symlink():
@@ -235,6 +234,8 @@ def _chart_outside(chart: Path, root: Path) -> str | None:
     """Why rendering ``chart`` would read outside ``root``, if it would: a link in the chart
     leading out, or a ``file://`` dependency to copy in (declared, not in ``charts/``) that lies
     outside or holds such a link (the copy follows links: a link to ``/`` would copy the disk)."""
+    from kubecurrent.collect.files._chart import chart_meta, missing  # charts only: PyYAML
+
     link = _link_outside(chart, root)
     if link is not None:
         return f"{_leads(link, root)} (helm would read it)"
@@ -295,6 +296,10 @@ def _chart_machinery(name: str) -> bool:
 
 def _load(path: Path) -> dict[str, Any] | None:
     """A kustomization file's content (None when it cannot be read: kustomize will say why)."""
+    import yaml  # only for a directory with a kustomization
+
+    from kubecurrent.collect.files._yaml import load
+
     try:
         data = load(path.read_bytes())  # kustomize reads it as Kubernetes does
     except (OSError, ValueError, yaml.YAMLError):
@@ -390,21 +395,28 @@ def _unreadable(path: Path) -> str | None:
 
 
 def is_binary(path: Path) -> bool:
-    """A NUL byte in the first few kilobytes: not text, skip it. (Read with plain system calls:
-    a walk sniffs every manifest file, and a buffered file object costs more than the read.)"""
+    """A NUL byte in the first few kilobytes: not text, skip it (see ``text_size``)."""
+    return text_size(path) is None
+
+
+def text_size(path: Path) -> int | None:
+    """The size in bytes of the file at ``path`` when it is text; None when it is binary (a NUL
+    byte in its first few kilobytes) or cannot be read. (Plain system calls: a walk sniffs every
+    manifest file, and a buffered file object costs more than the read.)"""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
-        return True
+        return None
     try:
+        size = os.fstat(fd).st_size
         head = _read_upto(fd, SNIFF_BYTES)
     except OSError:
-        return True
+        return None
     finally:
         os.close(fd)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs but is text
-        return False
-    return b"\0" in head
+        return size
+    return None if b"\0" in head else size
 
 
 def _read_upto(fd: int, size: int) -> bytes:

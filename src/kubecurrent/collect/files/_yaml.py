@@ -33,27 +33,17 @@ from typing import Any, ClassVar
 
 import yaml
 
-_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from kubecurrent.collect.files._scalars import IMPLICIT
 
-_BOOL = re.compile(
-    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
-)
-_INT = re.compile(
-    r"^(?:[-+]?0b[0-1_]+|[-+]?0o[0-7_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)"
-    r"|[-+]?0x[0-9a-fA-F_]+)$"
-)
-_FLOAT = re.compile(
-    r"^(?:[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-)
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_MERGE = re.compile(r"^(?:<<)$")
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class KubeLoader(_Base):  # type: ignore[valid-type,misc]
     """A safe loader (libyaml's parser where available) with Kubernetes' scalar typing."""
 
-    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = (
+        IMPLICIT
+    )
     identity_once: ClassVar[bool] = True
     """Refuse a mapping with ``apiVersion`` or ``kind`` written twice."""
 
@@ -120,23 +110,6 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
     if lowered == ".nan":
         return float("nan")
     return float(text)
-
-
-def _add(tag: str, pattern: re.Pattern[str], first: str | None) -> None:
-    starts: list[str | None] = list(first) if first is not None else [None]
-    for start in starts:
-        KubeLoader.yaml_implicit_resolvers.setdefault(start, []).append((tag, pattern))
-
-
-_add("tag:yaml.org,2002:bool", _BOOL, "yYnNtTfFoO")
-_add("tag:yaml.org,2002:float", _FLOAT, "-+0123456789.")
-_add("tag:yaml.org,2002:int", _INT, "-+0123456789")
-_add("tag:yaml.org,2002:merge", _MERGE, "<")
-_add("tag:yaml.org,2002:null", _NULL, "~nN")
-_add("tag:yaml.org,2002:null", _NULL, None)
-# int before float where both match: go-yaml tries an integer first.
-for _start, _entries in KubeLoader.yaml_implicit_resolvers.items():
-    _entries.sort(key=lambda e: e[0] != "tag:yaml.org,2002:int")
 
 
 def _construct_untagged(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
