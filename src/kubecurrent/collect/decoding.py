@@ -12,6 +12,7 @@ resource) is made, before anything is decoded with it. It is cheap after the fir
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -50,7 +51,10 @@ def prepare_decoders() -> None:
             if cls in _prepared:
                 continue
             if issubclass(cls, msgspec.Struct):
-                msgspec.json.Decoder(cls)
+                # a record no decoder can read (an untagged union of structs, such as a file
+                # scan's ``Rendered``) is never decoded: nothing to race on
+                with contextlib.suppress(TypeError):
+                    msgspec.json.Decoder(cls)
             if hasattr(cls, "_api_info"):  # a resource: lists of it have their own model
                 model = _list_model(cls)
                 msgspec.json.Decoder(model)

@@ -53,3 +53,17 @@ def test_threads_decode_prepared_models_without_crashing() -> None:
         done = run("prepared")
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.split("\n")[0] == "88 {'7'}"
+
+
+def test_records_no_decoder_can_read_are_left_alone() -> None:
+    """A process that scanned files (whose ``Rendered`` holds an untagged union of structs)
+    then reaches a cluster: preparing the decoders must not fail on records never decoded."""
+    script = (
+        "import kubecurrent.collect.files._types, kubecurrent.collect.files._render\n"
+        "from kubecurrent.collect.decoding import prepare_decoders\n"
+        "prepare_decoders(); prepare_decoders(); print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout == "ok\n", done.stderr[-2000:]
