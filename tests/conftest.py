@@ -1,5 +1,6 @@
 """Shared test set-up: every test is marked by its tier from the directory it lives in, and the
-session keeps helm and kustomize output in its own render cache, never the user's."""
+session keeps helm and kustomize output in its own render cache and rollouts in its own state
+file, never the user's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from kubecurrent.cachedir import RENDER_CACHE_ENV
+
+STATE_ENV = "KUBECURRENT_STATE"
+"""Where ``rollout``, ``serve`` and ``controller`` keep rollouts unless ``--state`` says."""
 
 TESTS = Path(__file__).parent
 
@@ -49,3 +53,20 @@ def session_render_cache() -> Iterator[Path]:
                 os.environ.pop(RENDER_CACHE_ENV, None)
             else:
                 os.environ[RENDER_CACHE_ENV] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_state_file() -> Iterator[Path]:
+    """This session's rollout state file (``$KUBECURRENT_STATE``, inherited by every kubecurrent
+    process a test starts): a command run without ``--state`` never creates or migrates the
+    user's ``~/.local/state/kubecurrent/rollouts.db``."""
+    saved = os.environ.get(STATE_ENV)
+    with tempfile.TemporaryDirectory(prefix="kubecurrent-test-state-") as tmp:
+        os.environ[STATE_ENV] = str(Path(tmp) / "rollouts.db")
+        try:
+            yield Path(tmp) / "rollouts.db"
+        finally:
+            if saved is None:
+                os.environ.pop(STATE_ENV, None)
+            else:
+                os.environ[STATE_ENV] = saved

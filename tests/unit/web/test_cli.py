@@ -115,3 +115,15 @@ def test_on_a_management_clusters_store_without_a_kubeconfig_there_are_no_live_c
     assert _targets(opts, None, None, {}, "k8s://mgmt/fleet") is None  # its MemberClusters
     found = _targets(GlobalOptions(context="mgmt"), None, None, {}, "k8s://mgmt/fleet")
     assert found is not None and [t.name for t in found] == ["mgmt"]
+
+
+def test_a_test_session_keeps_rollouts_out_of_the_users_state_file(
+    runner: CliRunner, tmp_path: Path, session_state_file: Path
+) -> None:
+    """``serve`` without ``--state`` opens the state file it would use for a user (creating it):
+    in a test session that is the session's own (tests/conftest.py), never ~/.local/state."""
+    users = Path.home() / ".local" / "state" / "kubecurrent" / "rollouts.db"
+    existed = users.exists() and users.stat().st_mtime_ns
+    serve(runner, tmp_path)
+    assert session_state_file.exists()
+    assert (users.exists() and users.stat().st_mtime_ns) == existed
