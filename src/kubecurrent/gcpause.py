@@ -59,8 +59,11 @@ def end_process(code: object) -> None:
     the ordinary shutdown to the caller, when that could differ: another thread that is not a
     daemon is still running (the interpreter would wait for it), ``code`` is not a number (the
     interpreter prints it), or the output cannot be flushed (a closed pipe: the interpreter
-    reports it)."""
+    reports it), or a profiler or tracer watches the process (``python -m cProfile``,
+    coverage: they write their results after the program returns)."""
     if code is not None and not isinstance(code, int):
+        return
+    if _watched():
         return
     threading = sys.modules.get("threading")
     if threading is not None and any(
@@ -83,3 +86,12 @@ def _flushed() -> bool:
     except (OSError, ValueError):
         return False
     return True
+
+
+def _watched() -> bool:
+    """Whether a profiler or tracer is installed (``sys.setprofile``/``settrace``, or a tool of
+    ``sys.monitoring`` on Python 3.12+)."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(monitoring.get_tool(i) for i in range(6))

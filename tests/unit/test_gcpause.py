@@ -131,3 +131,20 @@ def test_the_console_script_keeps_a_loaded_command_out_of_collector_passes(
     load_command("version")
     assert gc.get_freeze_count() > before  # modules, classes, functions: they live to the end
     assert gc.isenabled()
+
+
+def test_a_profiled_command_ends_normally_so_the_profile_is_written(tmp_path: Path) -> None:
+    """``python -m cProfile -o FILE -m kubecurrent …`` writes FILE after the command returns:
+    the console script must not end the process first."""
+    out = tmp_path / "scan.prof"
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    argv = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "kubecurrent"]
+    done = subprocess.run(
+        [*argv, "scan", "files", str(manifest), "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.is_file() and out.stat().st_size > 0
