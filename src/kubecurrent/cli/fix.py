@@ -17,7 +17,7 @@ from kubecurrent.analyze.fix import FixResult, fix_text
 from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, err_console
 from kubecurrent.cli._scan_run import refuse_empty_paths
 from kubecurrent.cli.scan import EXCLUDE, context_for, target_options
-from kubecurrent.collect.files import Excluded, ExcludeRules, Input, discover
+from kubecurrent.collect.files import UNREAD, Excluded, ExcludeRules, Input, discover
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.textfile import TextForm, read_text, write_atomic
 
@@ -63,8 +63,9 @@ def files(
             err.print(f"warning: {item.file}: {item.message}", markup=False, highlight=False)
             failed = True
             continue
-        if item.kind == "outside":
-            err.print(f"note: {item.path}: {item.note}", markup=False, highlight=False)
+        if item.kind in UNREAD:
+            if UNREAD[item.kind].is_note:
+                err.print(f"note: {item.path}: {item.note}", markup=False, highlight=False)
             continue
         # an overlay's or component's own files are where its fixes go
         for path in (item.path,) if item.kind == "file" else item.covers:

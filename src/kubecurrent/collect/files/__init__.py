@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         SkipReason,
     )
     from kubecurrent.collect.files._walk import (
+        UNREAD,
         Input,
         InputKind,
         discover,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RENDER_CACHE_STATS",
     "TEMPLATE_HINT",
+    "UNREAD",
     "BinaryResolver",
     "BodyFields",
     "ChartDeps",
@@ -81,6 +83,7 @@ if not TYPE_CHECKING:
         {
             "RENDER_CACHE_STATS": "_cache:STATS",
             "TEMPLATE_HINT": "_read",
+            "UNREAD": "_walk",
             "BinaryResolver": "_types",
             "BodyFields": "_types",
             "ChartDeps": "_types",

@@ -16,7 +16,7 @@ from kubecurrent.collect.files._types import (
     Skipped,
     SkipReason,
 )
-from kubecurrent.collect.files._walk import Input
+from kubecurrent.collect.files._walk import UNREAD, Input
 from kubecurrent.model.findings import EvidenceSource, ScanError
 
 Item = Document | ScanError | ChartInfo | Skipped
@@ -32,8 +32,8 @@ def read_input(
         yield from read_stream(sys.stdin.buffer, "-", EvidenceSource.MANIFEST)
     elif inp.kind == "file":
         yield from _read_named(inp, body_fields)
-    elif inp.kind == "outside":
-        yield Skipped(str(inp.path), None, SkipReason.OUTSIDE_ROOT, inp.note)
+    elif inp.kind in UNREAD:
+        yield Skipped(str(inp.path), None, UNREAD[inp.kind], inp.note)
     elif inp.kind == "component":
         yield Skipped(
             str(inp.path), None, SkipReason.KUSTOMIZE_COMPONENT, "built through its overlays"

@@ -82,6 +82,14 @@ class SkipReason(StrEnum):
     OUTSIDE_ROOT = "outside-root"
     """A symbolic link or kustomize reference leading out of the scanned directory: not
     followed, nothing behind it read (a chart holding such a link is not rendered)."""
+    BINARY = "binary"
+    """In a directory walk: a file with a manifest's name holding binary data (a NUL byte in
+    its first kilobytes): not read."""
+    NOT_A_FILE = "not-a-file"
+    """In a directory walk: a manifest's name on something that is not a regular file — a
+    FIFO, a socket or a device, which a read could wait on forever, or a symbolic link to
+    nothing — not read; an overlay naming one is not built (kustomize would wait on it), its
+    own files are read."""
 
     @property
     def is_note(self) -> bool:
@@ -94,6 +102,7 @@ class SkipReason(StrEnum):
             SkipReason.CHART_DEPENDENCIES,
             SkipReason.CHART_CI_VALUES,
             SkipReason.OUTSIDE_ROOT,
+            SkipReason.NOT_A_FILE,
         )
 
 

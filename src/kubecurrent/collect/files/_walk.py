@@ -25,6 +25,10 @@ entered again, so link loops end). What would take a scan outside is reported as
   files`` edits them there); files it does not name are read as usual.
 * Files named explicitly are ``explicit``: one that holds no Kubernetes object is an error. In
   a walk, what is not a manifest is skipped and counted.
+* Nothing is opened that a read could wait on forever: a manifest's name on a FIFO, a socket or
+  a device (or on a link to nothing) is skipped with a note (kind ``special``), and so is an
+  overlay whose build would read one; a file with a manifest's name holding binary data is
+  skipped and counted (``binary``); one that cannot be opened is an error.
 * ``--exclude`` patterns (``ExcludeRules``, see ``_exclude``) are matched against paths relative
   to the scan root a walk started from: a matching directory is not entered, a matching
   manifest file not read; each is yielded as ``Excluded`` so that it is counted. They apply to
@@ -35,6 +39,7 @@ entered again, so link loops end). What would take a scan outside is reported as
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -44,7 +49,7 @@ import msgspec
 from kubecurrent.collect.files._digest import inside, real_path
 from kubecurrent.collect.files._exclude import ExcludeRules
 from kubecurrent.collect.files._remote import is_remote, remote_refs
-from kubecurrent.collect.files._types import Excluded
+from kubecurrent.collect.files._types import Excluded, SkipReason
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.findings import ScanError
 
@@ -55,7 +60,16 @@ CHART_DIRS = ("templates", "charts", "crds")
 CHART_FILES = ("Chart.yaml", "Chart.lock", "requirements.yaml", "requirements.lock")
 SNIFF_BYTES = 8192
 
-InputKind = Literal["file", "chart", "kustomize", "component", "stdin", "outside"]
+InputKind = Literal[
+    "file", "chart", "kustomize", "component", "stdin", "outside", "binary", "special"
+]
+UNREAD: dict[InputKind, SkipReason] = {
+    "outside": SkipReason.OUTSIDE_ROOT,
+    "binary": SkipReason.BINARY,
+    "special": SkipReason.NOT_A_FILE,
+}
+"""The kinds of input found and not read, and the skip each one is."""
+BINARY_NOTE = "binary data (a NUL byte in its first kilobytes), not a YAML or JSON manifest"
 _PATH_FIELDS = ("resources", "components", "crds", "patchesStrategicMerge")
 _PATCH_FIELDS = ("patches", "patchesJson6902")
 
@@ -76,7 +90,8 @@ class Input(msgspec.Struct, frozen=True):
     """For an overlay: the remote bases, resources and files it (or a local base or component
     it names) makes kustomize fetch over the network (``_remote``)."""
     note: str = ""
-    """For ``outside``: which link or reference leads out of the scan root, and where."""
+    """For a kind in ``UNREAD``: why it is not read (which link or reference leads out of the
+    scan root, and where; what the special file is)."""
     root: Path | None = None
     """For a chart or an overlay: the scan root it was found under (what its render may read,
     besides the files named on the command line)."""
@@ -98,14 +113,15 @@ def discover(
         path = Path(raw)
         if path.is_dir():
             yield from walk.directory(path, path)
-        elif path.is_file():
-            unreadable = _unreadable(path)
-            if unreadable is not None:
-                yield ScanError(
-                    file=raw,
-                    message=f"cannot read: {unreadable}: check the file's permissions",
-                )
-            elif (size := text_size(path)) is None:
+        elif not os.path.lexists(path):
+            yield ScanError(file=raw, message="no such file or directory")
+        elif (special := special_file(path)) is not None:
+            yield ScanError(file=raw, message=f"{special}: name manifest files or a directory")
+        else:
+            size = sniff(path)
+            if isinstance(size, OSError):
+                yield ScanError(file=raw, message=_cannot_read(size))
+            elif size is None:
                 yield ScanError(
                     file=raw,
                     message="a binary file, not a YAML or JSON manifest: name manifest files or "
@@ -113,8 +129,6 @@ def discover(
                 )
             else:
                 yield Input("file", path, explicit=True, size=size)
-        else:
-            yield ScanError(file=raw, message="no such file or directory")
 
 
 class _Walk:
@@ -164,6 +178,10 @@ class _Walk:
             note = f"not built: it names {_leads(ref, root)}; its own files are read"
             yield Input("outside", path, note=note)
             return
+        if kind != "Component" and (odd := _special_input(path, root)) is not None:
+            note = f"not built: its build would read {odd}, which kustomize would wait on; its own files are read"
+            yield Input("special", path, note=note)
+            return
         covers = tuple(sorted(_named_files(path, spec or {})))
         resolved = [p.resolve() for p in covers]
         self.covered.update(resolved)
@@ -185,17 +203,19 @@ class _Walk:
         if is_dir:
             if entry.name.startswith("."):
                 return
-        elif not (is_file and _is_manifest_name(entry.name)) or self._covered(entry, child):
+        elif not _is_manifest_name(entry.name) or (is_file and self._covered(entry, child)):
             return
         excluded = self._excluded(child, root, is_dir)
         if excluded is not None:
             yield excluded
-        elif entry.is_symlink() and not _inside(child, root):
+        elif entry.is_symlink() and child.exists() and not _inside(child, root):
             yield Input("outside", child, note=f"not followed: {_leads(child, root)}")
         elif is_dir:
             yield from self.directory(child, root)
-        elif (size := text_size(child)) is not None:
-            yield Input("file", child, size=size)
+        elif not is_file:
+            yield Input("special", child, note=special_file(child) or "not a regular file")
+        else:
+            yield from _file(child)
 
     def _covered(self, entry: os.DirEntry[str], child: Path) -> bool:
         if entry.name not in self.covered_names and not entry.is_symlink():
@@ -208,6 +228,61 @@ class _Walk:
         relative = child.relative_to(root).as_posix()
         pattern = self.exclude.matching(relative, is_dir)
         return None if pattern is None else Excluded(str(child), is_dir, pattern)
+
+
+def _file(path: Path) -> Iterator[Input | ScanError]:
+    """A manifest file the walk found: to read, binary (skipped), or an error."""
+    size = sniff(path)
+    if isinstance(size, OSError):
+        yield ScanError(file=str(path), message=_cannot_read(size))
+    elif size is None:
+        yield Input("binary", path, note=BINARY_NOTE)
+    else:
+        yield Input("file", path, size=size)
+
+
+def _cannot_read(exc: OSError) -> str:
+    if exc.errno is None:  # not a regular file (``sniff``)
+        return f"cannot read: {exc}"
+    return f"cannot read: {exc.strerror or exc}: check the file's permissions"
+
+
+def special_file(path: Path) -> str | None:
+    """What ``path`` is when it exists and is neither a regular file nor a directory (a FIFO, a
+    socket, a device, a symbolic link to nothing), said for a reader; None otherwise (a missing
+    path too)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if path.is_symlink():
+            return f"a symbolic link to nothing ({path.readlink()})"
+        return None
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"not a regular file but {_what_special(mode)}"
+
+
+def _what_special(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (a named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _special_input(overlay: Path, root: Path) -> str | None:
+    """The first file an overlay's build would read that is a FIFO, socket or device, said for
+    a reader (``kustomize_inputs``: more than kustomize reads, never less)."""
+    for path in kustomize_inputs(overlay, root):
+        what = special_file(path)
+        if what is not None and path.exists():  # a link to nothing: kustomize says so at once
+            shown = os.path.relpath(path, overlay.absolute())
+            return f"{shown}, {what}"
+    return None
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -385,15 +460,6 @@ def _is_manifest_name(name: str) -> bool:
     return name.endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES
 
 
-def _unreadable(path: Path) -> str | None:
-    """Why the file cannot be opened for reading (None when it can)."""
-    try:
-        with path.open("rb"):
-            return None
-    except OSError as exc:
-        return exc.strerror or str(exc)
-
-
 def is_binary(path: Path) -> bool:
     """A NUL byte in the first few kilobytes: not text, skip it (see ``text_size``)."""
     return text_size(path) is None
@@ -401,22 +467,33 @@ def is_binary(path: Path) -> bool:
 
 def text_size(path: Path) -> int | None:
     """The size in bytes of the file at ``path`` when it is text; None when it is binary (a NUL
-    byte in its first few kilobytes) or cannot be read. (Plain system calls: a walk sniffs every
-    manifest file, and a buffered file object costs more than the read.)"""
+    byte in its first few kilobytes), not a regular file or cannot be read."""
+    size = sniff(path)
+    return None if isinstance(size, OSError) else size
+
+
+def sniff(path: Path) -> int | OSError | None:
+    """The size in bytes of the regular file at ``path`` when it is text; None when it is binary
+    (a NUL byte in its first few kilobytes); the error when it cannot be read, or when it is not
+    a regular file (it is opened without waiting, so a FIFO put there after the walk looked is
+    refused, not waited on). Plain system calls: a walk sniffs every manifest file, and a
+    buffered file object costs more than the read."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError as exc:
+        return exc
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return OSError(f"not a regular file but {_what_special(st.st_mode)}")
         head = _read_upto(fd, SNIFF_BYTES)
-    except OSError:
-        return None
+    except OSError as exc:
+        return exc
     finally:
         os.close(fd)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs but is text
-        return size
-    return None if b"\0" in head else size
+        return st.st_size
+    return None if b"\0" in head else st.st_size
 
 
 def _read_upto(fd: int, size: int) -> bytes:
