@@ -92,8 +92,11 @@ def test_binary_files_are_skipped_and_missing_paths_reported(tmp_path: Path) -> 
     (tmp_path / "blob.yaml").write_bytes(b"\x00\x01\x02apiVersion: v1")
     (tmp_path / "ok.yml").write_text("apiVersion: v1\nkind: A\n")
     found = list(discover([str(tmp_path), str(tmp_path / "nope")]))
-    assert [getattr(i, "path", None) for i in found[:1]] == [tmp_path / "ok.yml"]
-    assert isinstance(found[1], ScanError) and "no such file" in found[1].message
+    assert [(getattr(i, "kind", None), getattr(i, "path", None)) for i in found[:2]] == [
+        ("binary", tmp_path / "blob.yaml"),  # skipped and counted, not read
+        ("file", tmp_path / "ok.yml"),
+    ]
+    assert isinstance(found[2], ScanError) and "no such file" in found[2].message
 
 
 def test_symlink_loops_end(tmp_path: Path) -> None:

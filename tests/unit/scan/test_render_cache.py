@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-import shutil
 import uuid
 from pathlib import Path
 
@@ -21,29 +20,11 @@ from click.testing import CliRunner
 from kubecurrent.analyze import Context
 from kubecurrent.analyze.report import ScanReport
 from kubecurrent.cli._app import _register, root
-from kubecurrent.cli._scan_run import CAREFUL_ENV, render_options
+from kubecurrent.cli._scan_run import CAREFUL_ENV
 from kubecurrent.cli.scan import run_scan
-from kubecurrent.collect.files import RENDER_CACHE_STATS, RenderCache, RenderOptions
+from kubecurrent.collect.files import RENDER_CACHE_STATS, RenderCache
 from kubecurrent.programs import Completed
-
-REPO = Path(__file__).resolve().parents[2] / "fixtures" / "scan" / "repo"
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    """A copy of the fixture repository (an overlay over a base, a chart), to change."""
-    copy = tmp_path / "repo"
-    shutil.copytree(REPO, copy)
-    return copy
-
-
-def _opts(cache: Path | None) -> RenderOptions:
-    opts = render_options(None, None, (), (), render_cache=False)
-    return dataclasses.replace(opts, cache=RenderCache(cache) if cache else None)
-
-
-def _scan(path: Path, ctx: Context, cache: Path | None) -> ScanReport:
-    return run_scan((str(path),), ctx, _opts(cache))
+from tests.unit.scan.conftest import REPO, cache_options, scan_cached
 
 
 def _same(one: ScanReport, other: ScanReport) -> None:
@@ -57,13 +38,13 @@ def test_a_rescan_renders_nothing_and_reports_the_same(
     tree: Path, ctx: Context, tmp_path: Path
 ) -> None:
     cache = tmp_path / "cache"
-    uncached = _scan(tree, ctx, None)
+    uncached = scan_cached(tree, ctx, None)
     before = dataclasses.replace(RENDER_CACHE_STATS)
-    cold = _scan(tree, ctx, cache)
+    cold = scan_cached(tree, ctx, cache)
     assert RENDER_CACHE_STATS.hits == before.hits
     renders = 3  # the chart, the overlay and its base (a kustomization of its own)
     assert RENDER_CACHE_STATS.stored - before.stored == renders
-    warm = _scan(tree, ctx, cache)
+    warm = scan_cached(tree, ctx, cache)
     assert RENDER_CACHE_STATS.hits - before.hits == renders
     assert RENDER_CACHE_STATS.stored - before.stored == renders
     assert {f.source for f in warm.findings} >= {"helm-chart", "kustomize"}
@@ -76,13 +57,13 @@ def test_a_changed_base_file_changes_the_overlays_findings(
 ) -> None:
     cache = tmp_path / "cache"
     overlay = tree / "overlay"  # prod over base (a scan does not leave the directory given)
-    first = _scan(overlay, ctx, cache)
+    first = scan_cached(overlay, ctx, cache)
     assert ("HorizontalPodAutoscaler", "autoscaling/v2beta2") in _apis(first)
     hpa = tree / "overlay" / "base" / "hpa.yaml"
     hpa.write_text(hpa.read_text().replace("autoscaling/v2beta2", "autoscaling/v2"))
-    second = _scan(overlay, ctx, cache)
+    second = scan_cached(overlay, ctx, cache)
     assert ("HorizontalPodAutoscaler", "autoscaling/v2beta2") not in _apis(second)
-    _same(second, _scan(overlay, ctx, None))
+    _same(second, scan_cached(overlay, ctx, None))
 
 
 def test_a_changed_generator_file_outside_the_overlay_renders_again(
@@ -102,7 +83,7 @@ def test_a_changed_generator_file_outside_the_overlay_renders_again(
         + "generatorOptions: {disableNameSuffixHash: true}\n"
         + "buildMetadata: []\n"
     )
-    opts = dataclasses.replace(_opts(cache), kustomize_timeout=60.0)
+    opts = dataclasses.replace(cache_options(cache), kustomize_timeout=60.0)
     run_scan((str(overlay.parent),), ctx, opts)
     before = dataclasses.replace(RENDER_CACHE_STATS)
     (shared / "setting.txt").write_text("two")
@@ -114,12 +95,12 @@ def test_a_changed_generator_file_outside_the_overlay_renders_again(
 def test_a_changed_chart_template_renders_again(tree: Path, ctx: Context, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     chart = tree / "chart"
-    assert ("CronJob", "batch/v1beta1") in _apis(_scan(chart, ctx, cache))
+    assert ("CronJob", "batch/v1beta1") in _apis(scan_cached(chart, ctx, cache))
     cronjob = chart / "templates" / "cronjob.yaml"
     cronjob.write_text(cronjob.read_text().replace("batch/v1beta1", "batch/v1"))
-    after = _scan(chart, ctx, cache)
+    after = scan_cached(chart, ctx, cache)
     assert ("CronJob", "batch/v1beta1") not in _apis(after)
-    _same(after, _scan(chart, ctx, None))
+    _same(after, scan_cached(chart, ctx, None))
 
 
 def test_rendered_output_reads_the_same_on_the_fast_path(
@@ -133,10 +114,10 @@ def test_rendered_output_reads_the_same_on_the_fast_path(
     )
     base = tree / "overlay" / "base" / "kustomization.yaml"
     base.write_text(base.read_text() + "  - odd.yaml\n")
-    fast = _scan(tree, ctx, None)
+    fast = scan_cached(tree, ctx, None)
     assert ("PodSecurityPolicy", "policy/v1beta1") in _apis(fast)
     monkeypatch.setenv(CAREFUL_ENV, "1")
-    _same(_scan(tree, ctx, None), fast)
+    _same(scan_cached(tree, ctx, None), fast)
 
 
 def _apis(report: ScanReport) -> set[tuple[str, str]]:
@@ -183,13 +164,13 @@ def test_a_corrupt_entry_is_ignored_and_replaced(
 ) -> None:
     cache = tmp_path / "cache"
     chart = tree / "chart"
-    clean = _scan(chart, ctx, cache)
+    clean = scan_cached(chart, ctx, cache)
     (entry,) = cache.iterdir()
     good = entry.read_bytes()
     assert callable(damage)
     entry.write_bytes(damage(good))
     before = dataclasses.replace(RENDER_CACHE_STATS)
-    _same(_scan(chart, ctx, cache), clean)
+    _same(scan_cached(chart, ctx, cache), clean)
     assert RENDER_CACHE_STATS.misses == before.misses + 1
     assert RENDER_CACHE_STATS.stored == before.stored + 1
     assert entry.read_bytes() == good
@@ -202,7 +183,7 @@ def _scan_in_child(args: tuple[str, str]) -> list[str]:
 
     path, cache = args
     ctx = Ctx.build(load_catalog(), MinorVersion.parse("1.37"))
-    report = _scan(Path(path), ctx, Path(cache))
+    report = scan_cached(Path(path), ctx, Path(cache))
     return sorted(f"{f.rule} {f.object.kind if f.object else ''}" for f in report.findings)
 
 

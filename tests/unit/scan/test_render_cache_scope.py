@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,31 +19,10 @@ from click.testing import CliRunner
 from kubecurrent.analyze import Context
 from kubecurrent.analyze.report import ScanReport
 from kubecurrent.cli._app import _register, root
-from kubecurrent.cli._scan_run import render_options
-from kubecurrent.cli.scan import run_scan
-from kubecurrent.collect.files import RENDER_CACHE_STATS, RenderCache, RenderOptions
+from kubecurrent.collect.files import RENDER_CACHE_STATS, RenderOptions
 from kubecurrent.collect.files._cache import CacheStats
 from kubecurrent.collect.files._digest import MAX_INPUT_BYTES
-
-REPO = Path(__file__).resolve().parents[2] / "fixtures" / "scan" / "repo"
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    """A copy of the fixture repository (an overlay over a base, a chart), to change; the scan
-    root is ``overlay/`` (its ``prod`` over ``base``)."""
-    copy = tmp_path / "repo"
-    shutil.copytree(REPO, copy)
-    return copy
-
-
-def _opts(cache: Path | None) -> RenderOptions:
-    opts = render_options(None, None, (), (), render_cache=False)
-    return dataclasses.replace(opts, cache=RenderCache(cache) if cache else None)
-
-
-def _scan(path: Path, ctx: Context, cache: Path | None) -> ScanReport:
-    return run_scan((str(path),), ctx, _opts(cache))
+from tests.unit.scan.conftest import cache_options, scan_cached
 
 
 def _since(before: CacheStats) -> CacheStats:
@@ -80,14 +58,14 @@ def _generator(overlay: Path, ref: str) -> None:
 def _prod_not_cached(tree: Path, ctx: Context, cache: Path) -> tuple[CacheStats, ScanReport]:
     """Scan ``overlay/`` twice with the cache; the base is kept and found again, prod is run
     both times and never kept. Returns what the second scan did, and its report."""
-    _scan(tree / "overlay", ctx, cache)
+    scan_cached(tree / "overlay", ctx, cache)
     before = _snapshot()
-    report = _scan(tree / "overlay", ctx, cache)
+    report = scan_cached(tree / "overlay", ctx, cache)
     spent = _since(before)
     assert (spent.hits, spent.misses, spent.stored) == (1, 0, 0)  # base: kept, found again
     assert len(spent.uncacheable) == 1  # prod
     assert len(list(cache.iterdir())) == 1
-    _same(report, _scan(tree / "overlay", ctx, None))
+    _same(report, scan_cached(tree / "overlay", ctx, None))
     return spent, report
 
 
@@ -180,11 +158,11 @@ def test_links_and_names_within_the_scan_are_cached(
     _generator(tree / "overlay" / "prod", "setting.txt")
     cache = tmp_path / "cache"
     before = _snapshot()
-    _scan(tree / "overlay", ctx, cache)
+    scan_cached(tree / "overlay", ctx, cache)
     assert _since(before) == CacheStats(0, 2, 2, 0, [])
     (shared / "setting.txt").write_text("two")
     before = _snapshot()
-    _scan(tree / "overlay", ctx, cache)
+    scan_cached(tree / "overlay", ctx, cache)
     assert _since(before) == CacheStats(1, 1, 1, 0, [])
 
 
@@ -202,7 +180,7 @@ def test_a_chart_with_a_dependency_outside_the_scan_is_not_cached(
         + f"dependencies:\n  - name: dep\n    version: 0.1.0\n    repository: file://{dep}\n"
     )
     before = _snapshot()
-    _scan(tree / "chart", ctx, tmp_path / "cache")
+    scan_cached(tree / "chart", ctx, tmp_path / "cache")
     spent = _since(before)
     assert (spent.hits, spent.misses, spent.stored, spent.uncacheable) == (0, 0, 0, [])
 
@@ -288,7 +266,7 @@ def test_a_vendored_dependency_is_keyed_by_its_content(tmp_path: Path) -> None:
     """helm fetches nothing when rendering: the range resolves to what is in ``charts/``, so
     another archive there (``helm dependency update``) is another render, never the old one."""
     chart = _chart_with_dependency(tmp_path, "1.0.0")
-    opts = _opts(tmp_path / "cache")
+    opts = cache_options(tmp_path / "cache")
     assert _config_maps(chart, opts)["dep"] == {"version": "1.0.0"}
     _vendor(chart, "1.1.0")
     before = _snapshot()
@@ -307,7 +285,7 @@ def test_the_kubeconfigs_namespace_does_not_reach_a_cached_render(
     kubeconfig = tmp_path / "kubeconfig"
     monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
     monkeypatch.delenv("HELM_NAMESPACE", raising=False)
-    cache = _opts(tmp_path / "cache")
+    cache = cache_options(tmp_path / "cache")
     for namespace in ("team-a", "team-b"):
         kubeconfig.write_text(
             "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: "
@@ -315,6 +293,6 @@ def test_the_kubeconfigs_namespace_does_not_reach_a_cached_render(
             f"[{{name: c, context: {{cluster: c, user: u, namespace: {namespace}}}}}]\n"
         )
         assert _config_maps(chart, cache)["app"] == {"namespace": "default"}
-        assert _config_maps(chart, _opts(None))["app"] == {"namespace": "default"}
+        assert _config_maps(chart, cache_options(None))["app"] == {"namespace": "default"}
     monkeypatch.setenv("HELM_NAMESPACE", "team-c")
     assert _config_maps(chart, cache)["app"] == {"namespace": "team-c"}
