@@ -12,8 +12,12 @@ The peers, kubent and pluto (``detect-all-in-cluster``), built from source by
 bench/build_peers.sh into ~/.cache/kubecurrent/bench/, scan the same cluster in the same stage,
 interleaved with ours; medians and minimums of --scans runs, CPU time, peak RSS and the ratios
 are printed with the load average.
+
+``--floor`` adds bench/client_floor.py to the interleaved runs: a process that reads the same
+cluster metadata-only with kubecurrent's HTTP stack and none of its code. Its peak RSS over
+kubent's is the lowest memory ratio a scan built on that stack can reach.
 Not a test: ``.venv/bin/python bench/scan_cluster.py [--objects 100000] [--small 10000]
-[--scans 3]``.
+[--scans 3] [--floor]``.
 """
 
 from __future__ import annotations
@@ -168,8 +172,15 @@ def peer_command(name: str, binary: Path, kubeconfig: Path) -> list[str]:
     ]
 
 
-def scan(kubeconfig: Path, objects: int, peers: dict[str, Path], repeat: int) -> Runs:
-    """Ours and every peer ``repeat`` times, interleaved; our runs are returned."""
+FLOOR = "client floor"
+"""The label of bench/client_floor.py's runs."""
+
+
+def scan(
+    kubeconfig: Path, objects: int, peers: dict[str, Path], repeat: int, floor: bool = False
+) -> Runs:
+    """Ours and every peer ``repeat`` times, interleaved (and the client floor when ``floor``);
+    our runs are returned."""
     ours = [
         kubecurrent(), "--kubeconfig", str(kubeconfig), "scan", "cluster", "-o", "json",
         "--target", TARGET, "--timeout", "3600", "--fail-on", "none",
@@ -178,6 +189,9 @@ def scan(kubeconfig: Path, objects: int, peers: dict[str, Path], repeat: int) ->
     commands.update(
         {name: peer_command(name, binary, kubeconfig) for name, binary in peers.items()}
     )
+    if floor:
+        commands[FLOOR] = [sys.executable, str(Path(__file__).with_name("client_floor.py"))]
+        commands[FLOOR].append(str(kubeconfig))
     env = {**os.environ, "KUBECONFIG": str(kubeconfig)}  # pluto reads $KUBECONFIG
     results = interleave(commands, repeat, env=env, warmup=False)
     mine = results["kubecurrent"]
@@ -193,6 +207,11 @@ def scan(kubeconfig: Path, objects: int, peers: dict[str, Path], repeat: int) ->
     print(f"    our findings: {', '.join(f'{r} x{n}' for r, n in sorted(rules.items()))}")
     for name in peers:
         print("    " + ratio(mine, results[name]))
+    if floor:
+        seen = json.loads(results[FLOOR].last.stdout or "{}").get("objects")
+        print(f"    {FLOOR} read {seen} objects")
+        for name in peers:
+            print("    " + ratio(results[FLOOR], results[name]))
     print(f"    {load()}", flush=True)
     return mine
 
@@ -242,6 +261,9 @@ def main() -> None:
     ap.add_argument(
         "--profile", type=int, default=25, help="after each stage, our top N functions (0: none)"
     )
+    ap.add_argument(
+        "--floor", action="store_true", help="also run bench/client_floor.py (see the doc)"
+    )
     args = ap.parse_args()
     peers = {n: b for n in PEERS if (b := peer(n)) is not None}
     if not peers:
@@ -259,17 +281,17 @@ def main() -> None:
             prepare(kubeconfig)
             figures: dict[int, Runs] = {}
             done = 0
-            for stage in (args.small, args.objects):
+            for stage in sorted({args.small, args.objects}):  # one stage when they are equal
                 print(
                     f"stage: {stage} objects ({NODES} nodes + pods, configmaps, deployments, CRs)"
                 )
                 fill(kubeconfig, done, stage - NODES, args.workers)
                 done = stage - NODES
-                figures[stage] = scan(kubeconfig, stage, peers, args.scans)
+                figures[stage] = scan(kubeconfig, stage, peers, args.scans, args.floor)
                 if args.profile:
                     profile(kubeconfig, args.profile)
             small, big = figures[args.small], figures[args.objects]
-            print(
+            print(  # (once when the stages are one: then 1.00x)
                 f"kubecurrent peak RSS: {small.peak:.0f} MiB at {args.small} objects, "
                 f"{big.peak:.0f} MiB at {args.objects} objects "
                 f"({big.peak / small.peak:.2f}x for {args.objects / args.small:.0f}x the objects)"
