@@ -301,10 +301,14 @@ class Engine:
 
     def work(self, rid: str) -> int:
         """Run the clusters of ``rid``'s running wave that this process can claim (``claim``),
-        within the wave's concurrency counted over every process; returns how many it ran.
-        Returns when none is left to claim now: call it again later (the next wave, a replica
-        that died). A cluster another process left running is continued from its recorded
-        steps (a step left running is checked against the cluster, not repeated)."""
+        within the wave's concurrency over every process; returns how many it ran. A cluster
+        starts only once it holds one of the wave's slots (``RolloutStore.take_slot``, one
+        compare-and-set in the store: two processes cannot both take the last one); it gives
+        the slot back when it is no longer active (done, failed, stopped), and keeps it when
+        handed over mid-upgrade. Returns when none is left to claim now: call it again later
+        (the next wave, a replica that died). A cluster another process left running is
+        continued from its recorded steps (a step left running is checked against the
+        cluster, not repeated) and with its slot."""
         claim = self.claim
         if claim is None:
             raise ValueError("Engine.work needs a claim; without one, drive runs every cluster")
@@ -325,15 +329,22 @@ class Engine:
                 todo = [
                     m for m in members if not m.state.finished and m.name not in running.values()
                 ]
-                active = sum(1 for m in members if m.state in _ACTIVE)
-                # clusters left running (a dead replica's) first: taking them over adds none
-                todo.sort(key=lambda m: m.state not in _ACTIVE)
+                held = self._slots(rid, record.index) if todo else frozenset()
+                busy = len(held | {m.name for m in members if m.state in _ACTIVE})
+                # clusters holding a slot or left running (a dead replica's) first: they add none
+                todo.sort(key=lambda m: m.name not in held and m.state not in _ACTIVE)
                 for member in todo:
-                    if member.state not in _ACTIVE and active >= wave.concurrency:
+                    holder = member.name in held or member.state in _ACTIVE
+                    if not holder and busy >= wave.concurrency:
                         break
                     if not claim.take(rid, member):
                         continue
-                    active += member.state not in _ACTIVE
+                    if not self.store.take_slot(
+                        rid, record.index, member.name, running=member.state in _ACTIVE
+                    ):  # another process took the last slot since ``held`` was read
+                        claim.drop(rid, member.name)
+                        break
+                    busy += not holder
                     future = pool.submit(self._claimed, claim, rid, rollout, member)
                     running[future] = member.name
                     ran += 1
@@ -350,7 +361,21 @@ class Engine:
         try:
             self._cluster(rid, rollout, member)
         finally:
-            claim.drop(rid, member.name)
+            try:
+                self._give_slot_back(rid, member)
+            finally:
+                claim.drop(rid, member.name)
+
+    def _slots(self, rid: str, idx: int) -> frozenset[str]:
+        """The clusters holding one of wave ``idx``'s slots."""
+        return frozenset(next(w for w in self.store.waves(rid) if w.index == idx).slots)
+
+    def _give_slot_back(self, rid: str, member: ClusterRecord) -> None:
+        """Give ``member``'s slot back unless it is still active (handed over mid-upgrade: the
+        next holder continues it in the same slot)."""
+        now = next(c for c in self.store.clusters(rid, member.wave) if c.name == member.name)
+        if now.state not in _ACTIVE:
+            self.store.free_slot(rid, member.wave, member.name)
 
     def _halt(self, rid: str, record: WaveRecord, wave: Wave, failed: list[str]) -> DriveOutcome:
         why = (
@@ -660,7 +685,8 @@ class Engine:
 
 
 _ACTIVE = frozenset({ClusterState.RUNNING, ClusterState.WAITING_WINDOW})
-"""Cluster states that take one of a wave's concurrency slots."""
+"""Cluster states that take one of a wave's concurrency slots (a cluster in one keeps its
+slot until it leaves it)."""
 
 _STEP_STATE = {
     StepProgress.STARTED: StepState.RUNNING,

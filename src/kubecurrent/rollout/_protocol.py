@@ -166,6 +166,29 @@ class RolloutStore(Protocol):
         it stands after the call."""
         ...
 
+    # --- the wave's concurrency ----------------------------------------------------------
+
+    def take_slot(self, rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
+        """Reserve one of wave number ``wave``'s ``concurrency`` slots for ``cluster`` before it
+        starts — **atomically**: read the wave's slots (``WaveRecord.slots``) and the
+        concurrency of the strategy in force, decide and write, as one compare-and-set, so that
+        of processes racing for the last slot exactly one wins (a Kubernetes home writes the
+        wave with the read ``resourceVersion`` and decides again after a conflict). Slots held
+        by clusters that are finished are given back first (a process that died after a
+        cluster finished never gave its slot back).
+
+        True when ``cluster`` holds a slot: it held one already (a cluster continued after its
+        replica died keeps its slot), or one was free and it is taken now; False when every
+        slot is another's (nothing written). ``running``: the cluster is mid-upgrade already
+        without a slot (one left running by a kubecurrent that counted instead of
+        reserving); it takes a slot even over the limit, so that no other cluster starts
+        until the wave is back under it."""
+        ...
+
+    def free_slot(self, rid: str, wave: int, cluster: str) -> None:
+        """Give ``cluster``'s slot of wave ``wave`` back (nothing when it holds none)."""
+        ...
+
     # --- transitions -----------------------------------------------------------------------
 
     def move_rollout(

@@ -168,3 +168,88 @@ def test_a_claim_that_lapses_for_a_moment_leaves_the_cluster_running_not_failed(
     assert r.fleet.calls == [("p1", 1), ("p1", 2)]
     assert ledger == {"p1": ["a", "a"]}  # handed over, then taken again
     assert r.states() == {"p1": ClusterState.DONE}
+
+
+@dataclass
+class Overlap:
+    """What the runners saw: the clusters mid-upgrade (between their first and their last step)
+    at once, and for each engine an event set once it has decided — one of its clusters is
+    inside an upgrade, or its ``work`` call returned."""
+
+    owner: dict[str, str]
+    decided: dict[str, threading.Event]
+    inside: set[str] = field(default_factory=set)
+    most: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def during(self, name: str, step: int) -> None:
+        if step == 2:
+            with self.lock:
+                self.inside.discard(name)
+            return
+        with self.lock:
+            self.inside.add(name)
+            self.most = max(self.most, len(self.inside))
+        who = self.owner[name]
+        self.decided[who].set()
+        other = next(w for w in self.decided if w != who)
+        # hold this upgrade until the other engine has had its chance to start one too
+        assert self.decided[other].wait(10), f"engine {other} did not decide within 10 s"
+
+
+def test_a_wave_of_concurrency_1_runs_one_cluster_at_a_time_over_two_engines(
+    tmp_path: Path,
+) -> None:
+    """The race: engine a has claimed p1 but not started it (it is not running in the store
+    yet) when engine b looks at the wave; b must not start a second cluster of the wave."""
+    fleet = {"p1": "prod", "p2": "prod", "p3": "prod", "p4": "prod"}
+    r = rig(tmp_path, {"waves": [{"name": "all", "concurrency": 1}]}, fleet)
+    ledger: dict[str, list[str]] = {}
+    names = {"a": {"p1", "p3"}, "b": {"p2", "p4"}}
+    seen = Overlap(
+        owner={n: who for who, ns in names.items() for n in ns},
+        decided={who: threading.Event() for who in names},
+    )
+    r.fleet.during = seen.during
+    a, b = SplitClaim("a", names["a"], ledger), SplitClaim("b", names["b"], ledger)
+    b_looked = threading.Event()
+    """Engine b took a cluster, or its ``work`` returned."""
+
+    def work(who: str, claim: SplitClaim) -> None:
+        try:
+            engine(r, who, claim).work(r.rid)
+        finally:
+            seen.decided[who].set()
+            b_looked.set() if who == "b" else None
+
+    b_thread = threading.Thread(target=work, args=("b", b), daemon=True)
+    a_take, b_take = a.take, b.take
+
+    def a_takes_then_b_looks(rid: str, member: ClusterRecord) -> bool:
+        took = a_take(rid, member)
+        if took and not b_thread.is_alive() and not b_looked.is_set():
+            b_thread.start()  # a's claim stands, its cluster has not started: b looks now
+            assert b_looked.wait(10), "engine b neither took a cluster nor returned"
+        return took
+
+    def b_takes(rid: str, member: ClusterRecord) -> bool:
+        took = b_take(rid, member)
+        b_looked.set() if took else None
+        return took
+
+    a.take, b.take = a_takes_then_b_looks, b_takes  # type: ignore[method-assign]
+    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), ledger)), r.rid)
+    lead.start()
+    deadline = time.monotonic() + 10
+    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:  # the lead started it
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    work("a", a)
+    b_thread.join(10)
+    a.take, b.take = a_take, b_take  # type: ignore[method-assign]
+    until_done(lead, engine(r, "a", a), engine(r, "b", b), rid=r.rid)
+
+    assert lead.outcome is DriveOutcome.DONE
+    assert set(r.states().values()) == {ClusterState.DONE}
+    assert seen.most == 1, f"{seen.most} clusters of a concurrency-1 wave were upgraded at once"
+    assert r.store.waves(r.rid)[0].slots == ()  # every slot given back
