@@ -60,6 +60,7 @@ from kubecurrent.rollout import (
     encode_settings,
     judge,
     refusal,
+    slot_taken,
 )
 
 __all__ = ["RETRIES", "KubeStore"]
@@ -618,6 +619,34 @@ class KubeStore:
 
         return self._update(FleetUpgrade, rid, apply)
 
+    # --- the wave's concurrency ----------------------------------------------------------
+
+    def take_slot(self, rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
+        """The wave's slots are ``status.waves[].slots`` of the FleetUpgrade, next to the
+        strategy in force: the holders and the limit are read, decided and written back with
+        the read resourceVersion, so of two replicas racing for the last slot one write
+        conflicts and is decided again on what the other wrote."""
+        finished = {m.name for m in self.clusters(rid, wave) if m.state.finished}
+
+        def apply(obj: dict[str, Any], status: Status) -> bool:
+            found = _wave(status, wave, rid)
+            limit = c.rollout_from(obj).strategy.waves[wave].concurrency
+            held = [n for n in found.get("slots", []) if n not in finished]
+            taken = slot_taken(held, cluster, limit, running=running)
+            if taken is None:
+                return False
+            _set_slots(found, taken)
+            return True
+
+        return self._update(FleetUpgrade, rid, apply)
+
+    def free_slot(self, rid: str, wave: int, cluster: str) -> None:
+        def apply(obj: dict[str, Any], status: Status) -> None:
+            found = _wave(status, wave, rid)
+            _set_slots(found, [n for n in found.get("slots", []) if n != cluster])
+
+        self._update(FleetUpgrade, rid, apply)
+
     # --- transitions -----------------------------------------------------------------------
 
     def move_rollout(
@@ -922,6 +951,14 @@ def _wave(status: Status, index: int, rid: str) -> dict[str, Any]:
         if int(found["index"]) == index:
             return found  # the stored dict itself: the caller edits it in place
     raise UsageError(f"rollout {rid} has no wave number {index}")
+
+
+def _set_slots(wave: dict[str, Any], holders: list[str]) -> None:
+    """Write a wave's slot holders (the field is left out when there are none)."""
+    if holders:
+        wave["slots"] = holders
+    else:
+        wave.pop("slots", None)
 
 
 def _plural(res: Any) -> str:
