@@ -625,14 +625,21 @@ class KubeStore:
         """The wave's slots are ``status.waves[].slots`` of the FleetUpgrade, next to the
         strategy in force: the holders and the limit are read, decided and written back with
         the read resourceVersion, so of two replicas racing for the last slot one write
-        conflicts and is decided again on what the other wrote."""
-        finished = {m.name for m in self.clusters(rid, wave) if m.state.finished}
+        conflicts and is decided again on what the other wrote. The clusters' states (on their
+        ClusterUpgrades) are read only when every slot is held, to find finished holders."""
+        finished: set[str] | None = None
 
         def apply(obj: dict[str, Any], status: Status) -> bool:
+            nonlocal finished
             found = _wave(status, wave, rid)
             limit = c.rollout_from(obj).strategy.waves[wave].concurrency
-            held = [n for n in found.get("slots", []) if n not in finished]
+            held = list(found.get("slots", []))
             taken = slot_taken(held, cluster, limit, running=running)
+            if taken is None:
+                if finished is None:
+                    finished = {m.name for m in self.clusters(rid, wave) if m.state.finished}
+                held = [n for n in held if n not in finished]
+                taken = slot_taken(held, cluster, limit, running=running)
             if taken is None:
                 return False
             _set_slots(found, taken)

@@ -329,7 +329,8 @@ class Engine:
                 todo = [
                     m for m in members if not m.state.finished and m.name not in running.values()
                 ]
-                held = self._slots(rid, record.index) if todo else frozenset()
+                gone = {m.name for m in members if m.state.finished}  # their slots are free
+                held = self._slots(rid, record.index) - gone if todo else frozenset()
                 busy = len(held | {m.name for m in members if m.state in _ACTIVE})
                 # clusters holding a slot or left running (a dead replica's) first: they add none
                 todo.sort(key=lambda m: m.name not in held and m.state not in _ACTIVE)

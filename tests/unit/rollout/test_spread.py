@@ -18,6 +18,7 @@ import pytest
 
 from kubecurrent.execute import Clock
 from kubecurrent.rollout import (
+    Change,
     ClusterRecord,
     ClusterState,
     DriveOutcome,
@@ -26,7 +27,7 @@ from kubecurrent.rollout import (
     StepState,
     WaveState,
 )
-from tests.unit.rollout.test_engine import Rig, rig
+from tests.unit.rollout.test_engine import START, Rig, rig
 
 
 @dataclass
@@ -129,6 +130,7 @@ def test_a_claim_lost_mid_cluster_hands_it_over_and_no_step_runs_twice(tmp_path:
         time.sleep(0.01)
     assert engine(r, "a", a).work(r.rid) == 1
     assert r.states() == {"p1": ClusterState.RUNNING}  # left for the next holder
+    assert r.store.waves(r.rid)[0].slots == ("p1",)  # mid-upgrade: it keeps its slot
     assert [s.state for s in r.store.steps(r.rid, "p1")] == [StepState.DONE, StepState.PENDING]
 
     r.fleet.during = lambda _c, _s: None
@@ -137,6 +139,7 @@ def test_a_claim_lost_mid_cluster_hands_it_over_and_no_step_runs_twice(tmp_path:
     assert r.fleet.calls == [("p1", 1), ("p1", 2)]
     assert ledger == {"p1": ["a", "b"]}
     assert r.states() == {"p1": ClusterState.DONE}
+    assert r.store.waves(r.rid)[0].slots == ()
 
 
 def test_work_needs_a_claim_and_does_nothing_before_the_rollout_runs(tmp_path: Path) -> None:
@@ -253,3 +256,24 @@ def test_a_wave_of_concurrency_1_runs_one_cluster_at_a_time_over_two_engines(
     assert set(r.states().values()) == {ClusterState.DONE}
     assert seen.most == 1, f"{seen.most} clusters of a concurrency-1 wave were upgraded at once"
     assert r.store.waves(r.rid)[0].slots == ()  # every slot given back
+
+
+def test_the_slot_of_a_cluster_whose_replica_died_after_it_finished_is_free_again(
+    tmp_path: Path,
+) -> None:
+    r = rig(tmp_path, {"waves": [{"name": "all"}]}, {"p1": "prod", "p2": "prod"})
+    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), {})), r.rid)
+    lead.start()
+    deadline = time.monotonic() + 10
+    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:  # the lead started it
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    # p1 took the wave's only slot and was finished by a replica that died before giving it
+    # back (its upgrade is not what this test is about: it is marked done directly)
+    assert r.store.take_slot(r.rid, 0, "p1")
+    r.store.move_cluster(r.rid, "p1", ClusterState.DONE, Change("dead", START))
+    ledger: dict[str, list[str]] = {}
+    until_done(lead, engine(r, "b", SplitClaim("b", {"p1", "p2"}, ledger)), rid=r.rid)
+    assert lead.outcome is DriveOutcome.DONE
+    assert ledger == {"p2": ["b"]} and r.fleet.calls == [("p2", 1), ("p2", 2)]
+    assert r.store.waves(r.rid)[0].slots == ()
