@@ -174,7 +174,6 @@ def wave_json(wave: WaveRecord) -> dict[str, Any]:
         "started": stamp(wave.started),
         "finished": stamp(wave.finished),
         "detail": clip(wave.detail, 512),
-        "slots": list(wave.slots) or None,
     }
     return {k: v for k, v in fields.items() if v not in (None, "")}
 
@@ -231,7 +230,6 @@ def waves_from(obj: Mapping[str, Any]) -> list[WaveRecord]:
                 started=_time(w.get("started")),
                 finished=_time(w.get("finished")),
                 detail=w.get("detail", ""),
-                slots=tuple(w.get("slots", ())),
             )
         )
     return sorted(waves, key=lambda w: w.index)

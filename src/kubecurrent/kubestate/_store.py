@@ -66,6 +66,10 @@ from kubecurrent.rollout import (
 __all__ = ["RETRIES", "KubeStore"]
 
 RETRIES = 8
+SLOTS_KEPT = 1000
+"""``maxItems`` of ``status.slots``: the largest wave concurrency. Only a cluster found
+mid-upgrade without a slot (``take_slot(running=True)``) can go over it; it is then let run
+without being recorded."""
 _SYNC_SECONDS = 30.0
 """How long a read waits for the mirror's first list before it lists by itself."""
 T = TypeVar("T")
@@ -621,36 +625,48 @@ class KubeStore:
 
     # --- the wave's concurrency ----------------------------------------------------------
 
+    def slots(self, rid: str, wave: int) -> list[str]:
+        by_position = {m.position: m for m in self.clusters(rid)}
+        holders = (by_position.get(p) for p in self._fleet(rid).get("status", {}).get("slots", []))
+        return [m.name for m in holders if m is not None and m.wave == wave]
+
     def take_slot(self, rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
-        """The wave's slots are ``status.waves[].slots`` of the FleetUpgrade, next to the
-        strategy in force: the holders and the limit are read, decided and written back with
+        """The slot holders are ``status.slots`` of the FleetUpgrade, next to the strategy in
+        force: the clusters' positions (a number each, so that the object stays within etcd's
+        limit), of whichever wave. Holders and limit are read, decided and written back with
         the read resourceVersion, so of two replicas racing for the last slot one write
-        conflicts and is decided again on what the other wrote. The clusters' states (on their
-        ClusterUpgrades) are read only when every slot is held, to find finished holders."""
-        finished: set[str] | None = None
+        conflicts and is decided again on what the other wrote. The clusters (their waves and
+        positions) come from the mirror when there is one; a holder is dropped as finished
+        only when every slot is held."""
+        members = {m.position: m for m in self.clusters(rid)}
+        me = next((m for m in members.values() if m.name == cluster), None)
+        if me is None:
+            raise UsageError(
+                f"rollout {rid} in {self._where} has no cluster {cluster!r}",
+                hint=f"`kubecurrent rollout status {rid}` lists its clusters",
+            )
 
         def apply(obj: dict[str, Any], status: Status) -> bool:
-            nonlocal finished
-            found = _wave(status, wave, rid)
+            held = [p for p in status.get("slots", []) if p in members]
             limit = c.rollout_from(obj).strategy.waves[wave].concurrency
-            held = list(found.get("slots", []))
-            taken = slot_taken(held, cluster, limit, running=running)
-            if taken is None:
-                if finished is None:
-                    finished = {m.name for m in self.clusters(rid, wave) if m.state.finished}
-                held = [n for n in held if n not in finished]
-                taken = slot_taken(held, cluster, limit, running=running)
+            taken = _decide(members, held, me, limit, running)
+            if taken is None or len(held) >= SLOTS_KEPT:  # full: are some holders finished?
+                held = [p for p in held if not members[p].state.finished]
+                taken = _decide(members, held, me, limit, running)
             if taken is None:
                 return False
-            _set_slots(found, taken)
+            if me.position not in held and len(held) < SLOTS_KEPT:
+                held.append(me.position)
+            _set_slots(status, held)
             return True
 
         return self._update(FleetUpgrade, rid, apply)
 
     def free_slot(self, rid: str, wave: int, cluster: str) -> None:
+        positions = {m.position for m in self.clusters(rid, wave) if m.name == cluster}
+
         def apply(obj: dict[str, Any], status: Status) -> None:
-            found = _wave(status, wave, rid)
-            _set_slots(found, [n for n in found.get("slots", []) if n != cluster])
+            _set_slots(status, [p for p in status.get("slots", []) if p not in positions])
 
         self._update(FleetUpgrade, rid, apply)
 
@@ -960,12 +976,24 @@ def _wave(status: Status, index: int, rid: str) -> dict[str, Any]:
     raise UsageError(f"rollout {rid} has no wave number {index}")
 
 
-def _set_slots(wave: dict[str, Any], holders: list[str]) -> None:
-    """Write a wave's slot holders (the field is left out when there are none)."""
+def _decide(
+    members: Mapping[int, ClusterRecord],
+    held: list[int],
+    me: ClusterRecord,
+    limit: int,
+    running: bool,
+) -> list[str] | None:
+    """``slot_taken`` over the holders (positions in ``held``) of ``me``'s wave."""
+    mine = [members[p].name for p in held if members[p].wave == me.wave]
+    return slot_taken(mine, me.name, limit, running=running)
+
+
+def _set_slots(status: Status, holders: list[int]) -> None:
+    """Write the slot holders' positions (the field is left out when there are none)."""
     if holders:
-        wave["slots"] = holders
+        status["slots"] = holders
     else:
-        wave.pop("slots", None)
+        status.pop("slots", None)
 
 
 def _plural(res: Any) -> str:

@@ -369,7 +369,7 @@ class Engine:
 
     def _slots(self, rid: str, idx: int) -> frozenset[str]:
         """The clusters holding one of wave ``idx``'s slots."""
-        return frozenset(next(w for w in self.store.waves(rid) if w.index == idx).slots)
+        return frozenset(self.store.slots(rid, idx))
 
     def _give_slot_back(self, rid: str, member: ClusterRecord) -> None:
         """Give ``member``'s slot back unless it is still active (handed over mid-upgrade: the

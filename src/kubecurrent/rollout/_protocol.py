@@ -168,9 +168,14 @@ class RolloutStore(Protocol):
 
     # --- the wave's concurrency ----------------------------------------------------------
 
+    def slots(self, rid: str, wave: int) -> list[str]:
+        """The clusters holding one of wave number ``wave``'s slots, first taken first (those
+        a process started when the wave's clusters are spread over several)."""
+        ...
+
     def take_slot(self, rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
         """Reserve one of wave number ``wave``'s ``concurrency`` slots for ``cluster`` before it
-        starts — **atomically**: read the wave's slots (``WaveRecord.slots``) and the
+        starts — **atomically**: read the wave's slot holders (``slots``) and the
         concurrency of the strategy in force, decide and write, as one compare-and-set, so that
         of processes racing for the last slot exactly one wins (a Kubernetes home writes the
         wave with the read ``resourceVersion`` and decides again after a conflict). Slots held

@@ -203,9 +203,6 @@ class WaveRecord:
     started: dt.datetime | None = None
     finished: dt.datetime | None = None
     detail: str = ""
-    slots: tuple[str, ...] = ()
-    """The clusters holding one of the wave's ``concurrency`` slots (``RolloutStore.take_slot``),
-    first taken first: those a process started when its clusters are spread over several."""
 
     def __post_init__(self) -> None:
         # A bool is an int to the type checker: the field was a bool before approvals by

@@ -220,7 +220,6 @@ def _wave(row: sqlite3.Row, audit: Sequence[AuditEntry]) -> WaveRecord:
         started=_time(row["started"]),
         finished=_time(row["finished"]),
         detail=row["detail"],
-        slots=tuple(json.loads(row["slots"])),
     )
 
 
@@ -593,6 +592,10 @@ class Store:
         return Approval(current.name, approvers, current.approvals_needed, outcome)
 
     # --- the wave's concurrency ----------------------------------------------------------
+
+    def slots(self, rid: str, wave: int) -> list[str]:
+        found = self._rows("SELECT slots FROM waves WHERE rollout = ? AND idx = ?", rid, wave)
+        return list(json.loads(found[0]["slots"])) if found else []
 
     def take_slot(self, rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
         # BEGIN IMMEDIATE holds the write lock from the first read: reservations queue, so the

@@ -450,15 +450,15 @@ def test_of_two_replicas_racing_for_the_last_slot_of_a_wave_exactly_one_wins(
         won = list(pool.map(lambda s, n: s.take_slot(RID, 1, n), racers, ["prod-1", "prod-2"]))
     assert sorted(won) == [False, True]
     holder = ["prod-1", "prod-2"][won.index(True)]
-    assert store.waves(RID)[1].slots == (holder,)
+    assert store.slots(RID, 1) == [holder]
     assert all(r.waited for r in racers)  # both had read before either wrote
 
     loser = "prod-2" if holder == "prod-1" else "prod-1"
     assert store.take_slot(RID, 1, holder)  # continued by another replica: it keeps its slot
     assert not store.take_slot(RID, 1, loser)
     store.free_slot(RID, 1, holder)
-    assert store.waves(RID)[1].slots == ()
+    assert store.slots(RID, 1) == []
     assert store.take_slot(RID, 1, loser)
     store.move_cluster(RID, loser, ClusterState.DONE, change("done"))  # gone without freeing
     assert store.take_slot(RID, 1, holder)
-    assert store.waves(RID)[1].slots == (holder,)
+    assert store.slots(RID, 1) == [holder]

@@ -233,7 +233,7 @@ def test_a_state_file_of_schema_1_is_migrated_keeping_its_rollouts(tmp_path: Pat
     db.close()
     migrated = Store(path)
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
-    assert [w.slots for w in migrated.waves(rid)] == [(), ()]
+    assert [migrated.slots(rid, w) for w in (0, 1)] == [[], []]
     snap = snapshot(migrated, rid)
     assert snap["target"] == "1.37" and snap["runner"] == {}
     assert [c["name"] for w in snap["waves"] for c in w["clusters"]] == ["dev", "prod-1", "prod-2"]
@@ -251,20 +251,20 @@ def test_a_wave_slot_is_taken_once_kept_by_its_cluster_and_freed_when_finished(
     assert store.take_slot(rid, 1, "prod-1")
     assert not store.take_slot(rid, 1, "prod-2")  # the only slot is prod-1's
     assert store.take_slot(rid, 1, "prod-1")  # continued elsewhere: it keeps its slot
-    assert store.waves(rid)[1].slots == ("prod-1",)
+    assert store.slots(rid, 1) == ["prod-1"]
     store.free_slot(rid, 1, "prod-1")
     store.free_slot(rid, 1, "prod-1")  # giving back twice changes nothing
     assert store.take_slot(rid, 1, "prod-2")
     # prod-2 finished, but its process died before giving the slot back: it is free again
     store.move_cluster(rid, "prod-2", ClusterState.DONE, Change("b", NOW))
     assert store.take_slot(rid, 1, "prod-1")
-    assert store.waves(rid)[1].slots == ("prod-1",)
+    assert store.slots(rid, 1) == ["prod-1"]
     # a cluster found mid-upgrade without a slot is counted, over the limit
     assert store.take_slot(rid, 0, "dev")
-    assert store.waves(rid)[1].slots == ("prod-1",) and store.waves(rid)[0].slots == ("dev",)
+    assert store.slots(rid, 1) == ["prod-1"] and store.slots(rid, 0) == ["dev"]
     store.move_cluster(rid, "prod-2", ClusterState.RUNNING, Change("b", NOW))
     assert store.take_slot(rid, 1, "prod-2", running=True)
-    assert store.waves(rid)[1].slots == ("prod-1", "prod-2")
+    assert store.slots(rid, 1) == ["prod-1", "prod-2"]
 
 
 def test_of_processes_racing_for_the_last_slot_exactly_one_wins(tmp_path: Path) -> None:
@@ -292,4 +292,4 @@ print(store.take_slot({rid!r}, 1, sys.argv[1]))
         proc.stdin.flush()
     said = sorted(proc.communicate(timeout=60)[0].strip() for proc in procs)
     assert said == ["False", "True"]
-    assert len(_store.waves(rid)[1].slots) == 1
+    assert len(_store.slots(rid, 1)) == 1
