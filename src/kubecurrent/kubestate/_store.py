@@ -6,8 +6,10 @@ memory and writes it back carrying the ``resourceVersion`` it read: when another
 it in between, the API server answers 409 Conflict and the change is decided again on a fresh
 read (a compare-and-set with ``only_from`` may then find nothing to do), up to ``RETRIES``
 times before ``StoreConflict``. Rollout and wave changes write the FleetUpgrade (the lead
-replica makes them); cluster and step changes write only that cluster's ClusterUpgrade, so
-replicas working on different clusters never conflict. The driver lease is a coordination
+replica makes them), and so do a wave's concurrency slots, taken and given back once per
+cluster by the replica that runs it (``status.slots``: the wave's limit is in the same object);
+cluster and step changes write only that cluster's ClusterUpgrade, so replicas working on
+different clusters conflict only when they take or give back a slot. The driver lease is a coordination
 Lease ``kubecurrent-driver-<rollout>``.
 """
 
