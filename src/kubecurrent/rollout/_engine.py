@@ -340,11 +340,8 @@ class Engine:
                         break
                     if not claim.take(rid, member):
                         continue
-                    if not self.store.take_slot(
-                        rid, record.index, member.name, running=member.state in _ACTIVE
-                    ):  # another process took the last slot since ``held`` was read
-                        claim.drop(rid, member.name)
-                        break
+                    if not self._take_slot(claim, rid, member):
+                        break  # another process took the last slot since ``held`` was read
                     busy += not holder
                     future = pool.submit(self._claimed, claim, rid, rollout, member)
                     running[future] = member.name
@@ -366,6 +363,19 @@ class Engine:
                 self._give_slot_back(rid, member)
             finally:
                 claim.drop(rid, member.name)
+
+    def _take_slot(self, claim: ClusterClaim, rid: str, member: ClusterRecord) -> bool:
+        """Take a slot of ``member``'s wave for it (claimed already); the claim is dropped
+        when it gets none, or when the store fails (the next ``work`` may claim it again)."""
+        try:
+            running = member.state in _ACTIVE
+            if self.store.take_slot(rid, member.wave, member.name, running=running):
+                return True
+        except BaseException:
+            claim.drop(rid, member.name)
+            raise
+        claim.drop(rid, member.name)
+        return False
 
     def _slots(self, rid: str, idx: int) -> frozenset[str]:
         """The clusters holding one of wave ``idx``'s slots."""

@@ -25,6 +25,7 @@ from kubecurrent.rollout import (
     Engine,
     Entity,
     StepState,
+    StoreConflict,
     WaveState,
 )
 from tests.unit.rollout.test_engine import START, Rig, rig
@@ -277,3 +278,31 @@ def test_the_slot_of_a_cluster_whose_replica_died_after_it_finished_is_free_agai
     assert lead.outcome is DriveOutcome.DONE
     assert ledger == {"p2": ["b"]} and r.fleet.calls == [("p2", 1), ("p2", 2)]
     assert r.store.slots(r.rid, 0) == []
+
+
+def test_a_store_failure_while_taking_a_slot_leaves_the_cluster_for_the_next_round(
+    tmp_path: Path,
+) -> None:
+    r = rig(tmp_path, {"waves": [{"name": "all"}]}, {"p1": "prod"})
+    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), {})), r.rid)
+    lead.start()
+    deadline = time.monotonic() + 10
+    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:  # the lead started it
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    real = r.store.take_slot
+
+    def conflict_once(rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
+        """Test double of a store whose write keeps losing races, once."""
+        r.store.take_slot = real  # type: ignore[method-assign]
+        raise StoreConflict("the wave kept changing under 8 writes", hint="run it again")
+
+    r.store.take_slot = conflict_once  # type: ignore[method-assign]
+    ledger: dict[str, list[str]] = {}
+    a = SplitClaim("a", {"p1"}, ledger)
+    with pytest.raises(StoreConflict):
+        engine(r, "a", a).work(r.rid)
+    assert a.running == set() and r.fleet.calls == []  # not started, not held here
+    until_done(lead, engine(r, "a", a), rid=r.rid)
+    assert lead.outcome is DriveOutcome.DONE
+    assert ledger == {"p1": ["a", "a"]} and r.fleet.calls == [("p1", 1), ("p1", 2)]
