@@ -178,9 +178,9 @@ class RolloutStore(Protocol):
         starts — **atomically**: read the wave's slot holders (``slots``) and the
         concurrency of the strategy in force, decide and write, as one compare-and-set, so that
         of processes racing for the last slot exactly one wins (a Kubernetes home writes the
-        wave with the read ``resourceVersion`` and decides again after a conflict). Slots held
-        by clusters that are finished are given back first (a process that died after a
-        cluster finished never gave its slot back).
+        rollout's object with the read ``resourceVersion`` and decides again after a
+        conflict). A slot held by a finished cluster counts as free and is dropped when it is
+        needed (a process that died after a cluster finished never gave it back).
 
         True when ``cluster`` holds a slot: it held one already (a cluster continued after its
         replica died keeps its slot), or one was free and it is taken now; False when every
