@@ -329,9 +329,15 @@ class Engine:
                 todo = [
                     m for m in members if not m.state.finished and m.name not in running.values()
                 ]
+                active = {m.name for m in members if m.state in _ACTIVE}
                 gone = {m.name for m in members if m.state.finished}  # their slots are free
-                held = self._slots(rid, record.index) - gone if todo else frozenset()
-                busy = len(held | {m.name for m in members if m.state in _ACTIVE})
+                # the slots are read only when a cluster could start: with the wave's
+                # concurrency active already, every slot is an active cluster's
+                starting = len(active) < wave.concurrency and any(
+                    m.state not in _ACTIVE for m in todo
+                )
+                held = self._slots(rid, record.index) - gone if starting else frozenset()
+                busy = len(held | active)
                 # clusters holding a slot or left running (a dead replica's) first: they add none
                 todo.sort(key=lambda m: m.name not in held and m.state not in _ACTIVE)
                 for member in todo:
