@@ -53,6 +53,7 @@ from kubecurrent.rollout._settings import (
     encode_settings,
     settings_json,
 )
+from kubecurrent.rollout._slots import slot_taken
 from kubecurrent.rollout._state import (
     AuditAction,
     AuditEntry,
@@ -168,6 +169,7 @@ __all__ = [
     "render_markdown",
     "runner_options",
     "settings_json",
+    "slot_taken",
     "snapshot",
     "stamp",
     "summaries",

@@ -421,3 +421,44 @@ def test_a_stale_mirror_never_decides_a_compare_and_set(
     listed = KubeStore(cluster.client(), namespace, store.where)  # no mirror: what is stored
     assert listed.clusters(RID)[0].state is ClusterState.DONE
     assert len([e for e in store.journal(RID) if e.ref == "prod-1"]) == 1
+
+
+class _ReadsThenWaits(KubeStore):
+    """A ``KubeStore`` whose first FleetUpgrade write waits until the other racer has read
+    too: both decide on the same resourceVersion, so the API server must refuse one write."""
+
+    def __init__(self, *args: object, barrier: threading.Barrier, **kw: bool) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.barrier, self.waited = barrier, False
+
+    def _write_status(self, res: object, obj: dict[str, object]) -> None:
+        if res is FleetUpgrade and not self.waited:
+            self.waited = True
+            self.barrier.wait()
+        super()._write_status(res, obj)
+
+
+def test_of_two_replicas_racing_for_the_last_slot_of_a_wave_exactly_one_wins(
+    store: KubeStore, cluster: SessionSandbox, namespace: str
+) -> None:
+    # wave "rest" (concurrency 1) holds prod-1 and prod-2: two replicas race for its one slot
+    barrier = threading.Barrier(2, timeout=30)
+    racers = [
+        _ReadsThenWaits(cluster.client(), namespace, store.where, barrier=barrier) for _ in range(2)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        won = list(pool.map(lambda s, n: s.take_slot(RID, 1, n), racers, ["prod-1", "prod-2"]))
+    assert sorted(won) == [False, True]
+    holder = ["prod-1", "prod-2"][won.index(True)]
+    assert store.slots(RID, 1) == [holder]
+    assert all(r.waited for r in racers)  # both had read before either wrote
+
+    loser = "prod-2" if holder == "prod-1" else "prod-1"
+    assert store.take_slot(RID, 1, holder)  # continued by another replica: it keeps its slot
+    assert not store.take_slot(RID, 1, loser)
+    store.free_slot(RID, 1, holder)
+    assert store.slots(RID, 1) == []
+    assert store.take_slot(RID, 1, loser)
+    store.move_cluster(RID, loser, ClusterState.DONE, change("done"))  # gone without freeing
+    assert store.take_slot(RID, 1, holder)
+    assert store.slots(RID, 1) == [holder]
