@@ -8,22 +8,26 @@ client), asks discovery for every resource that can be listed (the preferred ver
 group), and reads each one metadata-only in pages of 500, as kubecurrent's scan does, keeping
 nothing: each page is read and dropped. No catalog, no models, no findings, no output.
 
-bench/scan_cluster.py runs it (``--floor``) in a fresh process interleaved with our scan and
-kubent, so its peak RSS, next to kubent's, says which memory goals the runtime and the client
-leave reachable. Not a test. By hand: ``.venv/bin/python bench/client_floor.py KUBECONFIG``.
+``--stdlib`` does the same with no HTTP client at all: the standard library's ``http.client``
+and ``ssl`` on one kept-alive connection, PyYAML for the kubeconfig (client certificates or a
+token only: no exec plugins, no proxies). It is what a hand-written transport could weigh at
+best: the floor under the floor.
+
+bench/scan_cluster.py runs both (``--floor``) in fresh processes interleaved with our scan and
+kubent, so their peak RSS, next to kubent's, says which memory goals the runtime and the client
+leave reachable. Not a test. By hand: ``.venv/bin/python bench/client_floor.py [--stdlib]
+KUBECONFIG``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
-
-import httpx2
-from lightkube import KubeConfig
-from lightkube.config.client_adapter import AsyncClient, ConnectionParams
 
 ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 LIMIT = 500
@@ -58,6 +62,10 @@ async def read_all(client: Any, path: str) -> int:
 
 
 async def main(kubeconfig: Path) -> None:
+    import httpx2
+    from lightkube import KubeConfig
+    from lightkube.config.client_adapter import AsyncClient, ConnectionParams
+
     config = KubeConfig.from_file(kubeconfig).get()
     if config is None:
         sys.exit(f"{kubeconfig}: no current context; name a kubeconfig with one")
@@ -70,5 +78,63 @@ async def main(kubeconfig: Path) -> None:
     print(json.dumps({"resources": len(paths), "objects": sum(counts)}))
 
 
+def stdlib(kubeconfig: Path) -> None:
+    """The same reads with ``http.client`` and ``ssl`` on one connection."""
+    import http.client
+    import ssl
+    from urllib.parse import urlencode, urlsplit
+
+    import yaml
+
+    doc = yaml.safe_load(kubeconfig.read_text())
+    ctx = next(c["context"] for c in doc["contexts"] if c["name"] == doc["current-context"])
+    cluster = next(c["cluster"] for c in doc["clusters"] if c["name"] == ctx["cluster"])
+    user = next(u["user"] for u in doc["users"] if u["name"] == ctx["user"])
+    tls = ssl.create_default_context(
+        cadata=base64.b64decode(cluster["certificate-authority-data"]).decode()
+    )
+    headers = {"Authorization": f"Bearer {user['token']}"} if "token" in user else {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if "client-certificate-data" in user:
+            cert, key = Path(tmp, "cert"), Path(tmp, "key")
+            cert.write_bytes(base64.b64decode(user["client-certificate-data"]))
+            key.write_bytes(base64.b64decode(user["client-key-data"]))
+            tls.load_cert_chain(cert, key)
+        server = urlsplit(cluster["server"])
+        conn = http.client.HTTPSConnection(server.hostname or "", server.port, context=tls)
+
+        def get(path: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
+            query = f"?{urlencode(params)}" if params else ""
+            conn.request("GET", path + query, headers={**headers, "Accept": ACCEPT})
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read())
+
+        bases = ["/api/v1"]
+        groups = get("/apis")[1]["groups"]
+        bases += [f"/apis/{g['preferredVersion']['groupVersion']}" for g in groups]
+        paths = [
+            f"{base}/{res['name']}"
+            for base in bases
+            for res in get(base)[1]["resources"]
+            if "/" not in res["name"] and "list" in res.get("verbs", ())
+        ]
+        seen = 0
+        for path in paths:
+            token = ""
+            while True:
+                status, page = get(path, {"limit": LIMIT, **({"continue": token} if token else {})})
+                if status != 200:
+                    break
+                seen += len(page.get("items") or ())
+                token = page.get("metadata", {}).get("continue") or ""
+                if not token:
+                    break
+        conn.close()
+    print(json.dumps({"resources": len(paths), "objects": seen}))
+
+
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1])))
+    if sys.argv[1] == "--stdlib":
+        stdlib(Path(sys.argv[2]))
+    else:
+        asyncio.run(main(Path(sys.argv[1])))

@@ -13,9 +13,10 @@ bench/build_peers.sh into ~/.cache/kubecurrent/bench/, scan the same cluster in 
 interleaved with ours; medians and minimums of --scans runs, CPU time, peak RSS and the ratios
 are printed with the load average.
 
-``--floor`` adds bench/client_floor.py to the interleaved runs: a process that reads the same
-cluster metadata-only with kubecurrent's HTTP stack and none of its code. Its peak RSS over
-kubent's is the lowest memory ratio a scan built on that stack can reach.
+``--floor`` adds bench/client_floor.py to the interleaved runs, twice: a process that reads the
+same cluster metadata-only with kubecurrent's HTTP stack and none of its code, and one that does
+it with the standard library's ``http.client`` alone. Their peak RSS over kubent's is the lowest
+memory ratio a scan built on that stack (or on a hand-written transport) can reach.
 Not a test: ``.venv/bin/python bench/scan_cluster.py [--objects 100000] [--small 10000]
 [--scans 3] [--floor]``.
 """
@@ -173,7 +174,8 @@ def peer_command(name: str, binary: Path, kubeconfig: Path) -> list[str]:
 
 
 FLOOR = "client floor"
-"""The label of bench/client_floor.py's runs."""
+"""The label of bench/client_floor.py's runs (``STDLIB_FLOOR``: with ``--stdlib``)."""
+STDLIB_FLOOR = "stdlib floor"
 
 
 def scan(
@@ -190,8 +192,9 @@ def scan(
         {name: peer_command(name, binary, kubeconfig) for name, binary in peers.items()}
     )
     if floor:
-        commands[FLOOR] = [sys.executable, str(Path(__file__).with_name("client_floor.py"))]
-        commands[FLOOR].append(str(kubeconfig))
+        script = [sys.executable, str(Path(__file__).with_name("client_floor.py"))]
+        commands[FLOOR] = [*script, str(kubeconfig)]
+        commands[STDLIB_FLOOR] = [*script, "--stdlib", str(kubeconfig)]
     env = {**os.environ, "KUBECONFIG": str(kubeconfig)}  # pluto reads $KUBECONFIG
     results = interleave(commands, repeat, env=env, warmup=False)
     mine = results["kubecurrent"]
@@ -207,11 +210,11 @@ def scan(
     print(f"    our findings: {', '.join(f'{r} x{n}' for r, n in sorted(rules.items()))}")
     for name in peers:
         print("    " + ratio(mine, results[name]))
-    if floor:
-        seen = json.loads(results[FLOOR].last.stdout or "{}").get("objects")
-        print(f"    {FLOOR} read {seen} objects")
+    for label in (FLOOR, STDLIB_FLOOR) if floor else ():
+        seen = json.loads(results[label].last.stdout or "{}").get("objects")
+        print(f"    {label} read {seen} objects")
         for name in peers:
-            print("    " + ratio(results[FLOOR], results[name]))
+            print("    " + ratio(results[label], results[name]))
     print(f"    {load()}", flush=True)
     return mine
 
