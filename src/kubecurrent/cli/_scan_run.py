@@ -421,6 +421,8 @@ WHOLE_SKIPS = frozenset(
         SkipReason.KUSTOMIZE_INCOMPLETE,
         SkipReason.KUSTOMIZE_REMOTE,
         SkipReason.KUSTOMIZE_COMPONENT,
+        SkipReason.NOT_A_FILE,
+        SkipReason.BINARY,
     }
 )
 

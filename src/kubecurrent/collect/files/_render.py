@@ -32,7 +32,7 @@ from kubecurrent.collect.files._types import (
     Skipped,
     SkipReason,
 )
-from kubecurrent.collect.files._walk import kustomization_sources, kustomize_inputs
+from kubecurrent.collect.files._walk import kustomization_sources, kustomize_inputs, waits_on
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.model.constraint import ConstraintError, satisfies
 from kubecurrent.model.findings import EvidenceSource, ScanError, replace
@@ -284,7 +284,13 @@ def render_kustomization(
     what the cache may not read (see ``tree_digest``) out of ``root``, the scanned directory it
     was found in (default: the overlay)."""
     out = Rendered()
-    overlay = overlay.absolute()
+    given, overlay = overlay, overlay.absolute()
+    reads = kustomize_inputs(overlay, root or overlay)
+    odd = waits_on(reads, overlay)
+    if odd is not None:
+        note = f"not built: its build would read {odd}, which kustomize would wait on"
+        out.items.append(Skipped(str(given), None, SkipReason.NOT_A_FILE, note))
+        return out  # its own files are read (``read_input``)
     flags: list[str] = []
     if opts.kustomize_enable_helm:
         flags.append("--enable-helm")
@@ -292,7 +298,7 @@ def render_kustomization(
         if helm is None:
             return out
         flags.append(flag("--helm-command", helm.absolute()))
-    run = _Run(overlay, body_fields, _overlay_inputs(overlay, opts, remote, root))
+    run = _Run(overlay, body_fields, _overlay_inputs(reads, opts, remote, root or overlay))
     args = ["build", *flags]
     text = _run(opts, "kustomize", args, [overlay], run, opts.kustomize_timeout, out)
     if text is None:
@@ -317,7 +323,7 @@ def render_kustomization(
 
 
 def _overlay_inputs(
-    overlay: Path, opts: RenderOptions, remote: tuple[str, ...], root: Path | None
+    reads: list[Path], opts: RenderOptions, remote: tuple[str, ...], scope: Path
 ) -> bytes | Uncacheable | None:
     if opts.cache is None:
         return None
@@ -325,8 +331,7 @@ def _overlay_inputs(
         return Uncacheable(f"it names remote bases or resources ({', '.join(remote)})")
     if opts.kustomize_enable_helm:
         return Uncacheable("built with --kustomize-enable-helm, which may pull charts")
-    scope = root or overlay
-    return tree_digest(kustomize_inputs(overlay, scope), [scope])
+    return tree_digest(reads, [scope])
 
 
 def _remote_failure(

@@ -26,9 +26,10 @@ entered again, so link loops end). What would take a scan outside is reported as
 * Files named explicitly are ``explicit``: one that holds no Kubernetes object is an error. In
   a walk, what is not a manifest is skipped and counted.
 * Nothing is opened that a read could wait on forever: a manifest's name on a FIFO, a socket or
-  a device (or on a link to nothing) is skipped with a note (kind ``special``), and so is an
-  overlay whose build would read one; a file with a manifest's name holding binary data is
-  skipped and counted (``binary``); one that cannot be opened is an error.
+  a device (or on a link to nothing) is skipped with a note (kind ``special``; an overlay whose
+  build would read one is not built: ``waits_on``, checked when it is rendered); a file with a
+  manifest's name holding binary data is skipped and counted (``binary``); one that cannot be
+  opened is an error.
 * ``--exclude`` patterns (``ExcludeRules``, see ``_exclude``) are matched against paths relative
   to the scan root a walk started from: a matching directory is not entered, a matching
   manifest file not read; each is yielded as ``Excluded`` so that it is counted. They apply to
@@ -178,10 +179,6 @@ class _Walk:
             note = f"not built: it names {_leads(ref, root)}; its own files are read"
             yield Input("outside", path, note=note)
             return
-        if kind != "Component" and (odd := _special_input(path, root)) is not None:
-            note = f"not built: its build would read {odd}, which kustomize would wait on; its own files are read"
-            yield Input("special", path, note=note)
-            return
         covers = tuple(sorted(_named_files(path, spec or {})))
         resolved = [p.resolve() for p in covers]
         self.covered.update(resolved)
@@ -274,14 +271,14 @@ def _what_special(mode: int) -> str:
     return "a special file"
 
 
-def _special_input(overlay: Path, root: Path) -> str | None:
-    """The first file an overlay's build would read that is a FIFO, socket or device, said for
-    a reader (``kustomize_inputs``: more than kustomize reads, never less)."""
-    for path in kustomize_inputs(overlay, root):
+def waits_on(reads: list[Path], overlay: Path) -> str | None:
+    """The first of ``reads`` (what an overlay's build reads: ``kustomize_inputs``) that is a
+    FIFO, socket or device, which kustomize would wait on, said for a reader; None when there
+    is none (a link to nothing is not one: kustomize says so at once)."""
+    for path in reads:
         what = special_file(path)
-        if what is not None and path.exists():  # a link to nothing: kustomize says so at once
-            shown = os.path.relpath(path, overlay.absolute())
-            return f"{shown}, {what}"
+        if what is not None and path.exists():
+            return f"{os.path.relpath(path, overlay.absolute())}, {what}"
     return None
 
 
