@@ -49,17 +49,30 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w.strip("[]()…,;") for w in text.split() if w.strip("[]()…,;"))
 
 
+def _logical_lines(body: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) of a code block, comments cut, a line ending in ``\\`` or followed by
+    indented ``[--flag ...]`` lines (a synopsis) joined with them."""
+    lines = [line.split(" #", 1)[0].rstrip() for line in body.splitlines()]
+    i = 0
+    while i < len(lines):
+        first, line = i, lines[i].strip()
+        while i + 1 < len(lines) and (line.endswith("\\") or re.match(r"\s+\[?-", lines[i + 1])):
+            i += 1
+            line = line.removesuffix("\\") + " " + lines[i].strip()
+        yield first, line
+        i += 1
+
+
 def written_commands() -> Iterator[Written]:
-    """Lines of code blocks starting ``kubecurrent`` (a trailing ``\\`` joins the next line) and
-    quoted spans starting ``kubecurrent`` or a command's name."""
+    """Lines of code blocks starting ``kubecurrent`` and quoted spans starting ``kubecurrent``
+    or a command's name."""
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
         blocks = re.finditer(r"^```[^\n]*\n(.*?)^```", text, re.M | re.S)
         in_blocks = [(m.start(1), m.end(1)) for m in blocks]
         for start, end in in_blocks:
-            body = text[start:end].replace("\\\n", " ")
-            for offset, line in enumerate(body.splitlines()):
-                line = line.strip().removeprefix("$ ")
+            for offset, line in _logical_lines(text[start:end]):
+                line = line.removeprefix("$ ")
                 if line.startswith("kubecurrent "):
                     first = text.count("\n", 0, start) + 1 + offset
                     yield Written(page.name, first, _words(line)[1:])
@@ -76,6 +89,21 @@ def written_commands() -> Iterator[Written]:
 
 def _options(command: click.Command) -> dict[str, click.Parameter]:
     return {o: p for p in command.params for o in [*p.opts, *p.secondary_opts]}
+
+
+def _choices(param: click.Parameter, flag: str, value: str, where: str) -> list[str]:
+    """``--provider eks``, ``-o json|yaml``: each value a choice of the flag (a placeholder
+    such as ``MODE`` is not checked), and alternatives list every choice but the default (or
+    end with ``...``)."""
+    if not isinstance(param.type, click.Choice) or (value.isupper() and "|" not in value):
+        return []
+    written = [v for v in value.split("|") if v and v not in ("...", "…")]
+    choices = list(param.type.choices)
+    wrong = [f"{flag} {v}: not one of {choices} of `{where}`" for v in written if v not in choices]
+    left_out = set(choices) - set(written) - {"table", param.default}  # the default may go
+    if len(written) > 1 and left_out and not re.search(r"\.\.\.|…", value):
+        wrong.append(f"{flag} {value}: `{where}` also takes {sorted(left_out)}")
+    return wrong
 
 
 def problems(words: tuple[str, ...]) -> list[str]:
@@ -99,10 +127,7 @@ def problems(words: tuple[str, ...]) -> list[str]:
             takes_value = isinstance(param, click.Option) and not param.is_flag
             if takes_value and "=" not in word and words_left:
                 value = words_left.pop(0)
-                if flag in ("-o", "--output") and isinstance(param.type, click.Choice):
-                    for fmt in value.split("|"):
-                        if fmt not in param.type.choices and fmt.isalpha() and fmt.islower():
-                            found.append(f"-o {fmt} is not a format of `{where}`")
+                found += _choices(param, flag, value, where)
             continue
         if isinstance(command, click.Group):
             sub = command.get_command(click.Context(command), word)
