@@ -274,3 +274,12 @@ def test_the_readme_states_the_sandbox_builds_default() -> None:
 def test_the_readme_counts_the_catalogs_add_ons() -> None:
     (count,) = re.findall(r"(\d+) add-ons with the Kubernetes range", README)
     assert int(count) == len(list((catalog.data_dir() / "addons").glob("*.yaml")))
+
+
+def test_the_readme_names_every_provider_the_executor_has() -> None:
+    (listed,) = re.findall(r"\*\*the executor\*\* \(providers: ([^)]+)\)", README)
+    names = {"the sandbox": "sandbox", "Cluster API": "cluster-api"}
+    written = {names.get(n, n.lower()) for n in listed.split(", ")}
+    (upgrade,) = [p for p in root.commands["upgrade"].params if p.name == "provider"]
+    assert isinstance(upgrade.type, click.Choice)
+    assert written == set(upgrade.type.choices) - {"auto", "kubeadm", "none"}  # a runbook, none
