@@ -53,7 +53,9 @@ def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], None
 
 def output_option(*formats: str, default: str = "table") -> Callable[[FC], FC]:
     """``-o/--output``, before or after the verb; ``formats`` are the command's choices and
-    ``default`` names what the command prints without one."""
+    ``default`` names what the command prints without one (one of ``formats``)."""
+    if default not in (formats or OUTPUT_FORMATS):
+        raise ValueError(f"-o default {default!r} is not one of {formats}")
     return click.option(
         "-o",
         "--output",

@@ -283,3 +283,16 @@ def test_the_readme_names_every_provider_the_executor_has() -> None:
     (upgrade,) = [p for p in root.commands["upgrade"].params if p.name == "provider"]
     assert isinstance(upgrade.type, click.Choice)
     assert written == set(upgrade.type.choices) - {"auto", "kubeadm", "none"}  # a runbook, none
+
+
+def test_every_default_a_choices_help_names_is_a_choice() -> None:
+    """``-o [json|yaml] ... [default: table]`` would name a value the flag refuses."""
+    checked = 0
+    for path, option in _flags():
+        if not isinstance(option.type, click.Choice):
+            continue
+        for named in re.findall(r"\[default: ([\w-]+)\]", option.help or ""):
+            checked += 1
+            where = " ".join(["kubecurrent", *path, option.opts[-1]])
+            assert named in option.type.choices, f"{where}: default {named} is no choice"
+    assert checked > 20
