@@ -1,7 +1,7 @@
 """The files the docs show users how to write are read by the code that reads them: the rollout
 strategies of docs/rollout.md, the fleet files of docs/cluster-scan.md, eks.md and gke.md, the
-sandbox fleet of the README and the single sign-on file of docs/dashboard.md, each with the
-defaults its comments state."""
+planner's fleet spec, the sandbox fleet of the README and the single sign-on file of
+docs/dashboard.md, each with the defaults its comments state."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from kubecurrent.catalog import load_catalog
 from kubecurrent.collect.cluster import load_fleet_file
+from kubecurrent.collect.fleet_spec import load_fleet_spec
 from kubecurrent.rollout import Strategy, parse_strategy
 from kubecurrent.sandbox import load_spec
 from kubecurrent.web._oidc_config import OidcSettings
@@ -77,6 +79,20 @@ def test_every_fleet_file_in_the_page_is_read(
     path.write_text(block)
     targets = load_fleet_file(path)
     assert {t.name: t.cloud.provider if t.cloud else None for t in targets} == clusters
+
+
+def test_the_planners_fleet_spec_is_read(tmp_path: Path) -> None:
+    (block,) = yaml_blocks("docs/planner.md")
+    path = tmp_path / "spec.yaml"
+    path.write_text(block)
+    (cluster,) = load_fleet_spec(path, load_catalog([]))
+    assert (cluster.name, str(cluster.control_plane)) == ("prod-eu", "v1.27.9")
+    assert [(p.name, str(p.kubelet), p.nodes) for p in cluster.node_pools] == [
+        ("general", "v1.26.12", 40)
+    ]
+    assert [a.name for a in cluster.addons] == ["cert-manager"]
+    assert [c.stored_versions for c in cluster.crds] == [("v1alpha2", "v1")]
+    assert [u.count for u in cluster.api_usage] == [3]
 
 
 def test_the_readme_sandbox_fleet_is_read(tmp_path: Path) -> None:
