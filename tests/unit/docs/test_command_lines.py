@@ -63,9 +63,22 @@ def _logical_lines(body: str) -> Iterator[tuple[int, str]]:
         i += 1
 
 
+def _plugin(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A ``kubectl kubecurrent`` command's words without the plugin's own flags (where it acts),
+    as the ``kubecurrent rollout`` command it runs."""
+    own, kept, words_left = {"-n", "--namespace", "--context", "--kubeconfig"}, [], list(words)
+    while words_left:
+        word = words_left.pop(0)
+        if word in own:
+            words_left.pop(0)
+        elif word.split("=", 1)[0] not in own:
+            kept.append(word)
+    return tuple(kept)
+
+
 def written_commands() -> Iterator[Written]:
-    """Lines of code blocks starting ``kubecurrent`` and quoted spans starting ``kubecurrent``
-    or a command's name."""
+    """Lines of code blocks starting ``kubecurrent`` (or ``kubectl kubecurrent``, the plugin) and
+    quoted spans starting ``kubecurrent`` or a command's name."""
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
         blocks = re.finditer(r"^```[^\n]*\n(.*?)^```", text, re.M | re.S)
@@ -73,9 +86,11 @@ def written_commands() -> Iterator[Written]:
         for start, end in in_blocks:
             for offset, line in _logical_lines(text[start:end]):
                 line = line.removeprefix("$ ")
+                first = text.count("\n", 0, start) + 1 + offset
                 if line.startswith("kubecurrent "):
-                    first = text.count("\n", 0, start) + 1 + offset
                     yield Written(page.name, first, _words(line)[1:])
+                elif line.startswith("kubectl kubecurrent "):
+                    yield Written(page.name, first, ("rollout", *_plugin(_words(line)[2:])))
         for span in re.finditer(r"(?<!`)`([^`\n]+)`(?!`)", text):
             if any(start <= span.start() < end for start, end in in_blocks):
                 continue
