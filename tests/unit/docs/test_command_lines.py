@@ -11,6 +11,7 @@ variables shared by several commands."""
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,3 +312,17 @@ def test_every_default_a_choices_help_names_is_a_choice() -> None:
             where = " ".join(["kubecurrent", *path, option.opts[-1]])
             assert named in option.type.choices, f"{where}: default {named} is no choice"
     assert checked > 20
+
+
+def test_the_readme_draws_the_layers_of_the_import_contract() -> None:
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (layers,) = [
+        c["layers"] for c in contract["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
+    ]
+    expected = [
+        sorted(part.strip(" ()").removeprefix("kubecurrent.") for part in layer.split("|"))
+        for layer in layers
+    ]
+    text = " ".join(README.split("- Layout:", 1)[1].split("(the HTML templates", 1)[0].split())
+    drawn = [sorted(re.findall(r"`(\w+)`", step)) for step in text.split("→")]
+    assert drawn == expected
