@@ -90,6 +90,8 @@ def written_commands() -> Iterator[Written]:
                 first = text.count("\n", 0, start) + 1 + offset
                 if line.startswith("kubecurrent "):
                     yield Written(page.name, first, _words(line)[1:])
+                elif line.startswith("scripts/demo "):  # passes its arguments to the command
+                    yield Written(page.name, first, ("demo", *_words(line)[1:]))
                 elif line.startswith("kubectl kubecurrent "):
                     yield Written(page.name, first, ("rollout", *_plugin(_words(line)[2:])))
         for span in re.finditer(r"(?<!`)`([^`\n]+)`(?!`)", text):
@@ -98,6 +100,8 @@ def written_commands() -> Iterator[Written]:
             words = _words(span[1])
             if words[:1] == ("kubecurrent",):
                 words = words[1:]
+            elif words[:1] == ("scripts/demo",):
+                words = ("demo", *words[1:])
             elif not words or words[0] not in COMMANDS:
                 continue
             yield Written(page.name, text.count("\n", 0, span.start()) + 1, words)
