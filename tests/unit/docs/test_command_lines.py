@@ -1,34 +1,28 @@
-"""README.md and docs/*.md show kubecurrent commands and name its environment variables: check
-them against the commands themselves.
+"""README.md and docs/*.md show kubecurrent commands: check them against the commands themselves.
 
-Every ``kubecurrent ...`` line of a code block, and every command quoted in the text (such as
-``plan --target 1.37`` in backquotes), names a command that exists, flags each of those commands accepts where they are
-written (before the verb for the root's flags, after it for the command's), and ``-o`` formats
-the command offers. Every ``KUBECURRENT_*`` variable a page names is read by the code, every
-flag is read from the variable the README's rule names it by, and the README lists the
-variables shared by several commands."""
+Every ``kubecurrent ...`` line of a code block (``kubectl kubecurrent`` and ``scripts/demo``
+lines as the commands they run), and every command quoted in the text (``plan --target 1.37``
+in backquotes), names a command that exists, flags that command accepts where they are written
+(before the verb for the root's flags, after it for the command's), and values its choices
+offer; a list of alternatives (``-o table|json|yaml``) leaves out no choice but the default."""
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
-import kubecurrent.catalog as catalog
 from kubecurrent.cli._app import COMMANDS, _register, root
+from tests.unit.docs._cli import every_option
 
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-ENV_PREFIX = "KUBECURRENT"
 
 
 @dataclass(frozen=True)
@@ -176,139 +170,10 @@ def test_every_written_command_line_names_real_flags_and_formats() -> None:
     assert not wrong, "\n".join(wrong)
 
 
-def _envvars(param: click.Parameter) -> list[str]:
-    return [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or ())
-
-
-def _context(path: list[str]) -> click.Context:
-    """The context click makes for the command at ``path`` (its variable prefix included)."""
-    ctx = click.Context(root, info_name="kubecurrent", auto_envvar_prefix=ENV_PREFIX)
-    command: click.Command = root
-    for name in path:
-        assert isinstance(command, click.Group)
-        command = command.commands[name]
-        ctx = click.Context(command, info_name=name, parent=ctx)
-    return ctx
-
-
-def _flags() -> Iterator[tuple[list[str], click.Option]]:
-    """(command path, option) of every option with a long flag, on every command."""
-    pending: list[tuple[list[str], click.Command]] = [([], root)]
-    while pending:
-        path, command = pending.pop()
-        for param in command.params:
-            if isinstance(param, click.Option) and any(o.startswith("--") for o in param.opts):
-                yield path, param
-        if isinstance(command, click.Group):
-            pending += [([*path, name], sub) for name, sub in command.commands.items()]
-
-
-def _readme_rule(path: list[str], option: click.Option) -> str:
-    """The variable the README's "Conventions" names a flag by."""
-    flag = next(o for o in option.opts if o.startswith("--"))
-    return "_".join([ENV_PREFIX, *path, flag[2:]]).upper().replace("-", "_")
-
-
-def _conventions() -> str:
-    return README.split("## Conventions\n", 1)[1].split("\n## ", 1)[0]
-
-
-def _shared() -> set[str]:
-    """The variables the README lists as one for every command taking the flag."""
-    text = _conventions().split("one variable for every command that takes them:", 1)[1]
-    return set(re.findall(r"`((?:KUBECURRENT|AWS)_[A-Z_]+)`", text.split(". ", 1)[0]))
-
-
-def test_every_flag_is_read_from_the_variable_the_readme_names(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """``KUBECURRENT_<COMMAND>_<SUBCOMMAND>_<FLAG>``, or a shared variable the README lists."""
-    assert "`KUBECURRENT_<COMMAND>_<SUBCOMMAND>_<FLAG>` below them" in README
-    shared, checked = _shared(), 0
-    for path, option in _flags():
-        if option.name == "version" and not path:
-            continue  # typed only: see the next test
-        declared = _envvars(option)
-        names = declared if set(declared) & shared else [_readme_rule(path, option)]
-        for name in names:
-            monkeypatch.setenv(name, "from-the-environment")
-            assert option.resolve_envvar_value(_context(path)) == "from-the-environment", (
-                f"{' '.join(['kubecurrent', *path])} {option.opts[-1]}: {name} is not read"
-            )
-            monkeypatch.delenv(name)
-            checked += 1
-    assert checked > 300
-
-
-def test_the_readme_lists_every_shared_variable() -> None:
-    declared = {
-        name
-        for path, option in _flags()
-        for name in _envvars(option)
-        if name != _readme_rule(path, option)
-    }
-    assert _shared() == declared
-
-
-def test_kubecurrent_version_in_the_environment_runs_the_command(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """``--version`` ends the run: a variable that happens to be called KUBECURRENT_VERSION
-    (the version a pipeline builds) must not turn every command into it."""
-    monkeypatch.setenv("KUBECURRENT_VERSION", "1")
-    result = CliRunner().invoke(root, ["catalog", "show", "releases", "-o", "json"])
-    assert result.exit_code == 0, result.output
-    assert "kubecurrent, version" not in result.output and "1.37" in result.output
-
-
-def _read_by_code() -> set[str]:
-    """Variable names the code and the test harness spell out (``os.environ[...]``, ...)."""
-    names = set()
-    for tree in ("src", "tests", "scripts", "bench"):
-        for file in (ROOT / tree).rglob("*.py"):
-            if file != Path(__file__):
-                names |= set(re.findall(r"\b(KUBECURRENT_[A-Z0-9_]*[A-Z0-9])\b", file.read_text()))
-    return names
-
-
-def test_every_variable_a_page_names_is_read() -> None:
-    known = _read_by_code()
-    for path, option in _flags():
-        known |= {_readme_rule(path, option), *_envvars(option)}
-    unknown = []
-    for page in PAGES:
-        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
-            for name in re.findall(r"\bKUBECURRENT_[A-Z0-9_]*[A-Z0-9]\b", line):
-                if name not in known and not name.endswith("_"):
-                    unknown.append(f"{page.name}:{number}: {name}")
-    assert not unknown, "variables no code reads:\n" + "\n".join(unknown)
-
-
-def test_the_readme_states_the_sandbox_builds_default() -> None:
-    from kubecurrent import sandbox
-
-    (line,) = [ln for ln in README.splitlines() if ln.startswith("kubecurrent sandbox build [")]
-    assert line.endswith(f"default {', '.join(sandbox.DEFAULT_BUILD)}"), line
-
-
-def test_the_readme_counts_the_catalogs_add_ons() -> None:
-    (count,) = re.findall(r"(\d+) add-ons with the Kubernetes range", README)
-    assert int(count) == len(list((catalog.data_dir() / "addons").glob("*.yaml")))
-
-
-def test_the_readme_names_every_provider_the_executor_has() -> None:
-    (listed,) = re.findall(r"\*\*the executor\*\* \(providers: ([^)]+)\)", README)
-    names = {"the sandbox": "sandbox", "Cluster API": "cluster-api"}
-    written = {names.get(n, n.lower()) for n in listed.split(", ")}
-    (upgrade,) = [p for p in root.commands["upgrade"].params if p.name == "provider"]
-    assert isinstance(upgrade.type, click.Choice)
-    assert written == set(upgrade.type.choices) - {"auto", "kubeadm", "none"}  # a runbook, none
-
-
 def test_every_default_a_choices_help_names_is_a_choice() -> None:
     """``-o [json|yaml] ... [default: table]`` would name a value the flag refuses."""
     checked = 0
-    for path, option in _flags():
+    for path, option in every_option():
         if not isinstance(option.type, click.Choice):
             continue
         for named in re.findall(r"\[default: ([\w-]+)\]", option.help or ""):
@@ -316,17 +181,3 @@ def test_every_default_a_choices_help_names_is_a_choice() -> None:
             where = " ".join(["kubecurrent", *path, option.opts[-1]])
             assert named in option.type.choices, f"{where}: default {named} is no choice"
     assert checked > 20
-
-
-def test_the_readme_draws_the_layers_of_the_import_contract() -> None:
-    contract = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    (layers,) = [
-        c["layers"] for c in contract["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
-    ]
-    expected = [
-        sorted(part.strip(" ()").removeprefix("kubecurrent.") for part in layer.split("|"))
-        for layer in layers
-    ]
-    text = " ".join(README.split("- Layout:", 1)[1].split("(the HTML templates", 1)[0].split())
-    drawn = [sorted(re.findall(r"`(\w+)`", step)) for step in text.split("→")]
-    assert drawn == expected
