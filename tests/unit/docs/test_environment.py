@@ -116,3 +116,15 @@ def test_every_variable_a_page_names_is_read() -> None:
                 if name not in known:
                     unknown.append(f"{page.name}:{number}: {name}")
     assert not unknown, "variables no code reads:\n" + "\n".join(unknown)
+
+
+def test_a_variable_named_after_the_parameter_still_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the rule held, ``scan files --from`` was read from ..._FROM_VERSION (the README
+    said so): that name keeps working, the flag's own name wins."""
+    (option,) = [
+        o for path, o in every_option() if path == ["scan", "files"] and o.name == "from_version"
+    ]
+    monkeypatch.setenv("KUBECURRENT_SCAN_FILES_FROM_VERSION", "1.35")
+    assert option.resolve_envvar_value(_context(["scan", "files"])) == "1.35"
+    monkeypatch.setenv("KUBECURRENT_SCAN_FILES_FROM", "1.34")
+    assert option.resolve_envvar_value(_context(["scan", "files"])) == "1.34"
