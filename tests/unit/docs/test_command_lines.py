@@ -1,4 +1,5 @@
-"""README.md and docs/*.md show kubecurrent commands: check them against the commands themselves.
+"""README.md, docs/*.md and the code's own hints and help show kubecurrent commands: check them
+against the commands themselves.
 
 Every ``kubecurrent ...`` line of a code block (``kubectl kubecurrent`` and ``scripts/demo``
 lines as the commands they run), and every command quoted in the text (``plan --target 1.37``
@@ -181,3 +182,18 @@ def test_every_default_a_choices_help_names_is_a_choice() -> None:
             where = " ".join(["kubecurrent", *path, option.opts[-1]])
             assert named in option.type.choices, f"{where}: default {named} is no choice"
     assert checked > 20
+
+
+def test_every_command_the_code_quotes_to_users_names_real_flags() -> None:
+    """Hints, help texts and messages quote commands too (`kubecurrent rehearse --context X`)."""
+    source = Path(__file__).resolve().parents[3] / "src" / "kubecurrent"
+    quoted, wrong = 0, []
+    for file in sorted(source.rglob("*.py")):
+        text = file.read_text(encoding="utf-8")
+        for match in re.finditer(r"`(kubecurrent [^`\n]+)`", text):
+            quoted += 1
+            line = text.count("\n", 0, match.start()) + 1
+            where = f"{file.relative_to(source)}:{line}: {match[1]}"
+            wrong += [f"{where}\n    {p}" for p in problems(_words(match[1])[1:])]
+    assert quoted > 50
+    assert not wrong, "\n".join(wrong)
