@@ -187,13 +187,13 @@ def test_every_default_a_choices_help_names_is_a_choice() -> None:
 def test_every_command_the_code_quotes_to_users_names_real_flags() -> None:
     """Hints, help texts and messages quote commands too (`kubecurrent rehearse --context X`)."""
     source = Path(__file__).resolve().parents[3] / "src" / "kubecurrent"
-    quoted, wrong = 0, []
+    quoted, wrong, names = 0, [], "|".join(COMMANDS)
     for file in sorted(source.rglob("*.py")):
         text = file.read_text(encoding="utf-8")
-        for match in re.finditer(r"`(kubecurrent [^`\n]+)`", text):
+        for match in re.finditer(rf"(?<![\w/.-])(kubecurrent (?:{names})\b[^`\"'\n]*)", text):
             quoted += 1
             line = text.count("\n", 0, match.start()) + 1
             where = f"{file.relative_to(source)}:{line}: {match[1]}"
             wrong += [f"{where}\n    {p}" for p in problems(_words(match[1])[1:])]
-    assert quoted > 50
+    assert quoted > 100
     assert not wrong, "\n".join(wrong)
