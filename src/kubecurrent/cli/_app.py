@@ -2,7 +2,9 @@
 for every command.
 
 Every flag can also be set through the environment: ``KUBECURRENT_<FLAG>`` for global flags and
-``KUBECURRENT_<COMMAND>_<SUBCOMMAND>_<FLAG>`` below them (click's auto_envvar_prefix).
+``KUBECURRENT_<COMMAND>_<SUBCOMMAND>_<FLAG>`` below them, named after the flag as typed
+(``name_envvars``; click's auto_envvar_prefix alone would name it after the option's Python
+parameter, which the user never sees).
 
 Commands are loaded lazily: ``COMMANDS`` names each command's module and its one-line summary,
 ``kubecurrent --help`` lists the summaries without importing any command module, and a command's
@@ -151,7 +153,35 @@ def load_command(name: str) -> click.Command:
     if not isinstance(command, click.Command) or command.name != name:
         raise TypeError(f"{entry.module}.{entry.attribute} is not the click command {name!r}")
     command.short_help = entry.summary
+    name_envvars(command, envvar_prefix(ENV_PREFIX, name))
     return command
+
+
+ENV_PREFIX = "KUBECURRENT"
+
+
+def envvar_prefix(parent: str, name: str) -> str:
+    """The variable prefix of command ``name`` under ``parent``, as click's contexts make it."""
+    return f"{parent}_{name.upper()}".replace("-", "_")
+
+
+def flag_envvar(prefix: str, option: click.Option) -> str:
+    """``<prefix>_<FLAG>``: the variable named after the option's first long flag."""
+    flag = next((o for o in option.opts if o.startswith("--")), option.opts[0])
+    return f"{prefix}_{flag.lstrip('-').upper()}".replace("-", "_")
+
+
+def name_envvars(command: click.Command, prefix: str) -> None:
+    """Let every option of ``command`` and its subcommands be set by ``<prefix>_<FLAG>``.
+
+    An option that declares its variable (``KUBECURRENT_STATE``, one name for every command)
+    keeps it; click still tries ``<prefix>_<PARAMETER>`` after the variable set here."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.allow_from_autoenv and not param.envvar:
+            param.envvar = flag_envvar(prefix, param)
+    if isinstance(command, click.Group):
+        for sub_name, sub in command.commands.items():
+            name_envvars(sub, envvar_prefix(prefix, sub_name))
 
 
 class _Root(click.Group):
@@ -217,6 +247,7 @@ def _print_error(exc: KubecurrentError) -> None:
     is_flag=True,
     expose_value=False,
     is_eager=True,
+    allow_from_autoenv=False,  # KUBECURRENT_VERSION=1.36 must not end every command
     callback=lambda ctx, _, value: _print_version(ctx) if value else None,
     help="Show the version and exit.",
 )

@@ -51,8 +51,11 @@ def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], None
     return store
 
 
-def output_option(*formats: str) -> Callable[[FC], FC]:
-    """``-o/--output``, before or after the verb; ``formats`` are the command's choices."""
+def output_option(*formats: str, default: str = "table") -> Callable[[FC], FC]:
+    """``-o/--output``, before or after the verb; ``formats`` are the command's choices and
+    ``default`` names what the command prints without one (one of ``formats``)."""
+    if default not in (formats or OUTPUT_FORMATS):
+        raise ValueError(f"-o default {default!r} is not one of {formats}")
     return click.option(
         "-o",
         "--output",
@@ -60,7 +63,7 @@ def output_option(*formats: str) -> Callable[[FC], FC]:
         default=None,
         expose_value=False,
         callback=_remember("output"),
-        help="Output format [default: table].",
+        help=f"Output format [default: {default}].",
     )
 
 

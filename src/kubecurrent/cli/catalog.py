@@ -211,7 +211,7 @@ def check(click_ctx: click.Context, files: tuple[str, ...]) -> None:
 
 
 @catalog.command()
-@output_option("json", "yaml")
+@output_option("json", "yaml", default="json")
 @extra_option
 @click.pass_obj
 def export(opts: GlobalOptions, extra: tuple[str, ...]) -> None:

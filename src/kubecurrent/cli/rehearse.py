@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kubecurrent.cli._app import GlobalOptions, err_console, interruptible, output_option
-from kubecurrent.cli._options import TIMEOUT
+from kubecurrent.cli._options import TIMEOUT, global_flags
 from kubecurrent.cli._output import console, simple_table
 from kubecurrent.cli._scan_run import render_options
 from kubecurrent.cli._types import COUNT
@@ -84,6 +84,7 @@ def _names(_: click.Context, __: click.Parameter, value: str | None) -> frozense
 @click.option("--workers", type=COUNT, default=8, show_default=True, help="Requests at once.")
 @TIMEOUT
 @output_option("table", "markdown", "json")
+@global_flags
 @click.pass_obj
 def rehearse(
     g: GlobalOptions,

@@ -34,7 +34,7 @@ def sandbox() -> None:
     "versions",
     multiple=True,
     metavar="X.Y",
-    help="Kubernetes minor to build (repeatable; default: every supported minor).",
+    help=f"Kubernetes minor to build (repeatable; default: {', '.join(sb.DEFAULT_BUILD)}).",
 )
 @click.option(
     "--with",

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from kubecurrent.catalog import Catalog, extra_from_env, load_catalog
-from kubecurrent.cli._app import GlobalOptions, err_console
+from kubecurrent.cli._app import GlobalOptions, err_console, output_option
 from kubecurrent.cli._modes import gitops_options, print_runbook
 from kubecurrent.cli._options import (
     ADDON_CHART,
@@ -59,6 +59,7 @@ from kubecurrent.sandbox import offered_patches, sandbox_for_server
 @click.command()
 @KUBECONFIG
 @CONTEXT
+@output_option("markdown", "json", default="markdown")  # the kubeadm runbook's
 @click.option(
     "--target",
     default="latest-supported",

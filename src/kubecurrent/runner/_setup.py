@@ -170,7 +170,13 @@ def audit_path(setup: Setup) -> Path:
 
 
 def _server(kubeconfig: Path, context: str | None) -> str:
-    single = KubeConfig.from_file(kubeconfig).get(context_name=context)
+    try:
+        single = KubeConfig.from_file(kubeconfig).get(context_name=context)
+    except Exception as exc:  # lightkube's ConfigError, or the YAML or OS error under it
+        raise UsageError(
+            f"cannot use kubeconfig {kubeconfig} context {context or '(current)'}: {exc}",
+            hint="check --kubeconfig and --context (kubectl config get-contexts)",
+        ) from None
     if single is None:
         raise UsageError(f"no context {context!r} in {kubeconfig}")
     return str(single.cluster.server)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from kubecurrent.sandbox._build import build_component as build
     from kubecurrent.sandbox._cluster import UpOptions, admin_client, down, up
     from kubecurrent.sandbox._components import (
+        DEFAULT_BUILD,
         HELM,
         KUSTOMIZE,
         Component,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from kubecurrent.sandbox._users import mint_user
 
 __all__ = [
+    "DEFAULT_BUILD",
     "HELM",
     "KUSTOMIZE",
     "POOL_LABEL",
@@ -71,6 +73,7 @@ if not TYPE_CHECKING:
         __name__,
         {
             "Component": "_components",
+            "DEFAULT_BUILD": "_components",
             "FleetSpec": "_fleet",
             "HELM": "_components",
             "KUSTOMIZE": "_components",

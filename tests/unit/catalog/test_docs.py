@@ -76,5 +76,6 @@ def test_the_example_is_rejected_twice(tmp_path: Path) -> None:
 def test_every_data_file_is_described() -> None:
     text = DOC.read_text()
     names = {p.name for p in data_dir().glob("*.yaml")} | {"addons/<name>.yaml"}
+    names |= {p.name for p in (data_dir() / "providers").glob("*.yaml")}  # one per provider
     for name in names:
         assert f"`{name}`" in text, name

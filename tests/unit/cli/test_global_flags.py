@@ -31,6 +31,7 @@ READS_A_KUBECONFIG = (
     ("rollout", "start"),
     ("gitops", "propose"),
     ("serve",),
+    ("rehearse",),
 )
 
 
@@ -121,7 +122,7 @@ def test_commands_reading_one_context_take_the_shared_context_flag() -> None:
     commands = _commands(root)
     root_param = next(p for p in root.params if "--context" in p.opts)
     assert isinstance(root_param, click.Option)
-    for path in (("upgrade",), ("serve",)):
+    for path in (("upgrade",), ("serve",), ("rehearse",)):
         (param,) = [p for p in commands[path].params if "--context" in p.opts]
         assert isinstance(param, click.Option)
         assert (param.name, param.help, param.envvar) == (
