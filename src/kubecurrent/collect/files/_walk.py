@@ -132,6 +132,40 @@ def discover(
                 yield Input("file", path, explicit=True, size=size)
 
 
+class _Memo:
+    """What one walk has read of kustomization files and where paths really lead: each read
+    once. Overlays share bases, and each overlay's references are followed through them (a walk
+    of argo-cd's 98 overlays had parsed 793 kustomization files, about 110 distinct, and
+    resolved 7,335 paths: 0.35 of its 0.52 s)."""
+
+    def __init__(self) -> None:
+        self._specs: dict[tuple[int, int], dict[str, Any] | None] = {}
+        self._real: dict[Path, Path] = {}
+
+    def load(self, path: Path) -> dict[str, Any] | None:
+        """``_load(path)``, parsed once per walk for each file, however its path is spelled
+        (``overlays/a/../../base/kustomization.yaml``): the file is known by device and inode."""
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        key = (st.st_dev, st.st_ino)
+        if key not in self._specs:
+            self._specs[key] = _load(path)
+        return self._specs[key]
+
+    def real(self, path: Path) -> Path:
+        """``path.resolve()``, once per walk."""
+        found = self._real.get(path)
+        if found is None:
+            found = self._real[path] = path.resolve()
+        return found
+
+    def inside(self, path: Path, root: Path) -> bool:
+        """``_inside(path, root)``."""
+        return self.real(path).is_relative_to(self.real(root))
+
+
 class _Walk:
     """One walk's memory: directories visited and files covered by a kustomization."""
 
@@ -142,6 +176,7 @@ class _Walk:
         """The last parts of ``covered``: a file whose name is not among them, and which is not
         a link, resolves to none of them (so most files need no ``resolve``)."""
         self.exclude = exclude
+        self.memo = _Memo()
 
     def directory(self, path: Path, root: Path) -> Iterator[Input | ScanError | Excluded]:
         try:
@@ -170,24 +205,25 @@ class _Walk:
         name = next((n for n in KUSTOMIZATION_FILES if n in files), None)
         if name is None:
             return
-        spec = _load(path / name)
+        memo = self.memo
+        spec = memo.load(path / name)
         kind = spec.get("kind") if spec is not None else None
         if kind not in (None, "Kustomization", "Component"):
             return
-        ref = _ref_outside(path, spec or {}, root, set())
+        ref = _ref_outside(path, spec or {}, root, set(), memo)
         if ref is not None:
             note = f"not built: it names {_leads(ref, root)}; its own files are read"
             yield Input("outside", path, note=note)
             return
         covers = tuple(sorted(_named_files(path, spec or {})))
-        resolved = [p.resolve() for p in covers]
+        resolved = [memo.real(p) for p in covers]
         self.covered.update(resolved)
         self.covered_names.update(p.name for p in resolved)
         if kind == "Component":
             yield Input("component", path, covers=covers)
         else:
-            lacking = tuple(_missing(path, spec or {}, set()))
-            remote = tuple(dict.fromkeys(_remotes(path, spec or {}, set())))
+            lacking = tuple(_missing(path, spec or {}, set(), memo))
+            remote = tuple(dict.fromkeys(_remotes(path, spec or {}, set(), memo)))
             yield Input("kustomize", path, covers=covers, missing=lacking, remote=remote, root=root)
 
     def _entry(self, entry: os.DirEntry[str], root: Path) -> Iterator[Input | ScanError | Excluded]:
@@ -332,18 +368,21 @@ def _chart_outside(chart: Path, root: Path) -> str | None:
     return None
 
 
-def _ref_outside(base: Path, spec: dict[str, Any], root: Path, seen: set[Path]) -> Path | None:
+def _ref_outside(
+    base: Path, spec: dict[str, Any], root: Path, seen: set[Path], memo: _Memo
+) -> Path | None:
     """The first local file or directory the kustomization names (itself, or through the local
     bases and components it names) that lies outside ``root``."""
     refs = [*_named_files(base, spec), *(base / r for r in _local_refs(base, spec))]
     for ref in refs:
-        if ref.exists() and not _inside(ref, root):
+        if ref.exists() and not memo.inside(ref, root):
             return ref
     for ref in refs:
-        if ref.is_dir() and ref.resolve() not in seen:
-            seen.add(ref.resolve())
+        if ref.is_dir() and memo.real(ref) not in seen:
+            seen.add(memo.real(ref))
             name = next((n for n in KUSTOMIZATION_FILES if (ref / n).is_file()), None)
-            found = _ref_outside(ref, _load(ref / name) or {}, root, seen) if name else None
+            spec_of = memo.load(ref / name) if name else None
+            found = _ref_outside(ref, spec_of or {}, root, seen, memo) if name else None
             if found is not None:
                 return found
     return None
@@ -404,33 +443,33 @@ def _local_refs(base: Path, spec: dict[str, Any]) -> Iterator[str]:
                 yield ref
 
 
-def _remotes(base: Path, spec: dict[str, Any], seen: set[Path]) -> Iterator[str]:
+def _remotes(base: Path, spec: dict[str, Any], seen: set[Path], memo: _Memo) -> Iterator[str]:
     """Remote references of the kustomization and of the local bases and components it names,
     followed through their directories."""
     yield from remote_refs(base, spec)
     for ref in _local_refs(base, spec):
         target = base / ref
-        if target.is_dir() and target.resolve() not in seen:
-            seen.add(target.resolve())
+        if target.is_dir() and memo.real(target) not in seen:
+            seen.add(memo.real(target))
             name = next((n for n in KUSTOMIZATION_FILES if (target / n).is_file()), None)
             if name is not None:
-                yield from _remotes(target, _load(target / name) or {}, seen)
+                yield from _remotes(target, memo.load(target / name) or {}, seen, memo)
 
 
-def _missing(base: Path, spec: dict[str, Any], seen: set[Path]) -> Iterator[Path]:
+def _missing(base: Path, spec: dict[str, Any], seen: set[Path], memo: _Memo) -> Iterator[Path]:
     """Local resources, components and bases the kustomization needs that are not there,
     following the directories it names."""
     for ref in _local_refs(base, spec):
         target = base / ref
         if not target.exists():
             yield target
-        elif target.is_dir() and target.resolve() not in seen:
-            seen.add(target.resolve())
+        elif target.is_dir() and memo.real(target) not in seen:
+            seen.add(memo.real(target))
             name = next((n for n in KUSTOMIZATION_FILES if (target / n).is_file()), None)
             if name is None:
                 yield target / "kustomization.yaml"
             else:
-                yield from _missing(target, _load(target / name) or {}, seen)
+                yield from _missing(target, memo.load(target / name) or {}, seen, memo)
 
 
 def kustomization_sources(overlay: Path) -> list[Path]:
