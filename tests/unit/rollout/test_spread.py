@@ -73,6 +73,18 @@ class Lead(threading.Thread):
         self.outcome = self.lead.drive(self.rid)
 
 
+def started_lead(r: Rig, ledger: dict[str, list[str]]) -> Lead:
+    """A lead engine (it claims no cluster) driving ``r``'s rollout, once it has started the
+    first wave."""
+    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), ledger)), r.rid)
+    lead.start()
+    deadline = time.monotonic() + 10
+    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:
+        assert time.monotonic() < deadline, "the lead did not start the first wave"
+        time.sleep(0.01)
+    return lead
+
+
 def until_done(lead: Lead, *workers: Engine, rid: str) -> None:
     deadline = time.monotonic() + 30
     while lead.is_alive():
@@ -123,12 +135,7 @@ def test_a_claim_lost_mid_cluster_hands_it_over_and_no_step_runs_twice(tmp_path:
             a.lost.add(name)  # a's shard went to b while step 1 ran
 
     r.fleet.during = lose
-    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), ledger)), r.rid)
-    lead.start()
-    deadline = time.monotonic() + 10
-    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:  # the lead started it
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    lead = started_lead(r, ledger)
     assert engine(r, "a", a).work(r.rid) == 1
     assert r.states() == {"p1": ClusterState.RUNNING}  # left for the next holder
     assert r.store.slots(r.rid, 0) == ["p1"]  # mid-upgrade: it keeps its slot
@@ -242,12 +249,7 @@ def test_a_wave_of_concurrency_1_runs_one_cluster_at_a_time_over_two_engines(
         return took
 
     a.take, b.take = a_takes_then_b_looks, b_takes  # type: ignore[method-assign]
-    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), ledger)), r.rid)
-    lead.start()
-    deadline = time.monotonic() + 10
-    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:  # the lead started it
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    lead = started_lead(r, ledger)
     work("a", a)
     b_thread.join(10)
     a.take, b.take = a_take, b_take  # type: ignore[method-assign]
@@ -263,12 +265,7 @@ def test_the_slot_of_a_cluster_whose_replica_died_after_it_finished_is_free_agai
     tmp_path: Path,
 ) -> None:
     r = rig(tmp_path, {"waves": [{"name": "all"}]}, {"p1": "prod", "p2": "prod"})
-    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), {})), r.rid)
-    lead.start()
-    deadline = time.monotonic() + 10
-    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:  # the lead started it
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    lead = started_lead(r, {})
     # p1 took the wave's only slot and was finished by a replica that died before giving it
     # back (its upgrade is not what this test is about: it is marked done directly)
     assert r.store.take_slot(r.rid, 0, "p1")
@@ -284,12 +281,7 @@ def test_a_store_failure_while_taking_a_slot_leaves_the_cluster_for_the_next_rou
     tmp_path: Path,
 ) -> None:
     r = rig(tmp_path, {"waves": [{"name": "all"}]}, {"p1": "prod"})
-    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), {})), r.rid)
-    lead.start()
-    deadline = time.monotonic() + 10
-    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:  # the lead started it
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    lead = started_lead(r, {})
     real = r.store.take_slot
 
     def conflict_once(rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
