@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from lightkube.core.exceptions import ApiError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -43,7 +43,7 @@ from kubecurrent.controller._metrics import StoreCollector
 from kubecurrent.controller._probe import PROBE_REFRESH, changed, probe, status_of
 from kubecurrent.errors import KubecurrentError, UsageError
 from kubecurrent.execute import Clock
-from kubecurrent.kubestate import FleetUpgrade, KubeStore, news_of
+from kubecurrent.kubestate import FleetUpgrade, KubeStore
 from kubecurrent.notify import Dispatcher
 from kubecurrent.rollout import (
     Change,
@@ -307,20 +307,11 @@ class Controller:
     # --- running ---------------------------------------------------------------------------------
 
     def _watch(self, stop: threading.Event) -> None:
-        """Wake the loop on every FleetUpgrade change but a slot taken or given back (a
-        lightkube watch, restarted on error)."""
-        seen: dict[str, str] = {}
+        """Wake the loop on every FleetUpgrade change (a lightkube watch, restarted on error)."""
         while not stop.is_set():
             try:
-                for _kind, obj in self.store.client.watch(
-                    FleetUpgrade, namespace=self.store.namespace
-                ):
-                    raw: Any = obj  # a lightkube object of the FleetUpgrade CRD
-                    plain = cast(dict[str, Any], raw.to_dict())
-                    news = news_of(plain)
-                    if seen.get(plain["metadata"]["name"]) != news:
-                        seen[plain["metadata"]["name"]] = news
-                        self._wake.set()
+                for _ in self.store.client.watch(FleetUpgrade, namespace=self.store.namespace):
+                    self._wake.set()
                     if stop.is_set():
                         return
             except Exception as exc:  # the watch ends or fails: the loop polls meanwhile

@@ -8,7 +8,6 @@ address their objects; ``install_crds`` applies the definitions (``require_crds`
 """
 
 from kubecurrent.kubestate._bounds import ETCD_REQUEST_LIMIT, METADATA_ALLOWANCE, worst_case_bytes
-from kubecurrent.kubestate._codec import news_of
 from kubecurrent.kubestate._crds import (
     CRD_FILES,
     GROUP,
@@ -47,7 +46,6 @@ __all__ = [
     "install_crds",
     "is_state_url",
     "management_client",
-    "news_of",
     "open_store",
     "parse_state_url",
     "require_crds",

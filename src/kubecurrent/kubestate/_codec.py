@@ -54,7 +54,6 @@ __all__ = [
     "cluster_status",
     "journal_from",
     "journal_json",
-    "news_of",
     "rollout_from",
     "rollout_label",
     "rollout_spec",
@@ -177,14 +176,6 @@ def wave_json(wave: WaveRecord) -> dict[str, Any]:
         "detail": clip(wave.detail, 512),
     }
     return {k: v for k, v in fields.items() if v not in (None, "")}
-
-
-def news_of(obj: Mapping[str, Any]) -> str:
-    """A FleetUpgrade as text that changes with its spec and status, but not with its
-    concurrency slots (``status.slots``: taken and given back by the replicas that run the
-    clusters, which look for a free one themselves, so no round of the controller is due)."""
-    status = {k: v for k, v in (obj.get("status") or {}).items() if k != "slots"}
-    return json.dumps([obj.get("spec"), status], sort_keys=True, default=str)
 
 
 def rollout_from(obj: Mapping[str, Any]) -> RolloutRecord:

@@ -6,10 +6,8 @@ memory and writes it back carrying the ``resourceVersion`` it read: when another
 it in between, the API server answers 409 Conflict and the change is decided again on a fresh
 read (a compare-and-set with ``only_from`` may then find nothing to do), up to ``RETRIES``
 times before ``StoreConflict``. Rollout and wave changes write the FleetUpgrade (the lead
-replica makes them), and so do a wave's concurrency slots, taken and given back once per
-cluster by the replica that runs it (``status.slots``: the wave's limit is in the same object);
-cluster and step changes write only that cluster's ClusterUpgrade, so replicas working on
-different clusters conflict only when they take or give back a slot. The driver lease is a coordination
+replica makes them); cluster and step changes write only that cluster's ClusterUpgrade, so
+replicas working on different clusters never conflict. The driver lease is a coordination
 Lease ``kubecurrent-driver-<rollout>``.
 """
 
@@ -62,16 +60,11 @@ from kubecurrent.rollout import (
     encode_settings,
     judge,
     refusal,
-    slot_taken,
 )
 
 __all__ = ["RETRIES", "KubeStore"]
 
 RETRIES = 8
-SLOTS_KEPT = 1000
-"""``maxItems`` of ``status.slots``: the largest wave concurrency. Only a cluster found
-mid-upgrade without a slot (``take_slot(running=True)``) can go over it; it is then let run
-without being recorded."""
 _SYNC_SECONDS = 30.0
 """How long a read waits for the mirror's first list before it lists by itself."""
 T = TypeVar("T")
@@ -625,53 +618,6 @@ class KubeStore:
 
         return self._update(FleetUpgrade, rid, apply)
 
-    # --- the wave's concurrency ----------------------------------------------------------
-
-    def slots(self, rid: str, wave: int) -> list[str]:
-        by_position = {m.position: m for m in self.clusters(rid)}
-        holders = (by_position.get(p) for p in self._fleet(rid).get("status", {}).get("slots", []))
-        return [m.name for m in holders if m is not None and m.wave == wave]
-
-    def take_slot(self, rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
-        """The slot holders are ``status.slots`` of the FleetUpgrade, next to the strategy in
-        force: the clusters' positions (a number each, so that the object stays within etcd's
-        limit), of whichever wave. Holders and limit are read, decided and written back with
-        the read resourceVersion, so of two replicas racing for the last slot one write
-        conflicts and is decided again on what the other wrote. The clusters (their waves and
-        positions) come from the mirror when there is one; a holder is dropped as finished
-        only when every slot is held."""
-        members = {m.position: m for m in self.clusters(rid)}
-        me = next((m for m in members.values() if m.name == cluster), None)
-        if me is None:
-            raise UsageError(
-                f"rollout {rid} in {self._where} has no cluster {cluster!r}",
-                hint=f"`kubecurrent rollout status {rid}` lists its clusters",
-            )
-
-        def apply(obj: dict[str, Any], status: Status) -> bool:
-            held = [p for p in status.get("slots", []) if p in members]
-            limit = c.rollout_from(obj).strategy.waves[wave].concurrency
-            taken = _decide(members, held, me, limit, running)
-            if taken is None or len(held) >= SLOTS_KEPT:  # full: are some holders finished?
-                held = [p for p in held if not members[p].state.finished]
-                taken = _decide(members, held, me, limit, running)
-            if taken is None:
-                return False
-            if me.position not in held and len(held) < SLOTS_KEPT:
-                held.append(me.position)
-            _set_slots(status, held)
-            return True
-
-        return self._update(FleetUpgrade, rid, apply)
-
-    def free_slot(self, rid: str, wave: int, cluster: str) -> None:
-        positions = {m.position for m in self.clusters(rid, wave) if m.name == cluster}
-
-        def apply(obj: dict[str, Any], status: Status) -> None:
-            _set_slots(status, [p for p in status.get("slots", []) if p not in positions])
-
-        self._update(FleetUpgrade, rid, apply)
-
     # --- transitions -----------------------------------------------------------------------
 
     def move_rollout(
@@ -976,26 +922,6 @@ def _wave(status: Status, index: int, rid: str) -> dict[str, Any]:
         if int(found["index"]) == index:
             return found  # the stored dict itself: the caller edits it in place
     raise UsageError(f"rollout {rid} has no wave number {index}")
-
-
-def _decide(
-    members: Mapping[int, ClusterRecord],
-    held: list[int],
-    me: ClusterRecord,
-    limit: int,
-    running: bool,
-) -> list[str] | None:
-    """``slot_taken`` over the holders (positions in ``held``) of ``me``'s wave."""
-    mine = [members[p].name for p in held if members[p].wave == me.wave]
-    return slot_taken(mine, me.name, limit, running=running)
-
-
-def _set_slots(status: Status, holders: list[int]) -> None:
-    """Write the slot holders' positions (the field is left out when there are none)."""
-    if holders:
-        status["slots"] = holders
-    else:
-        status.pop("slots", None)
 
 
 def _plural(res: Any) -> str:

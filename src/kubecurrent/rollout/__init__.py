@@ -53,7 +53,6 @@ from kubecurrent.rollout._settings import (
     encode_settings,
     settings_json,
 )
-from kubecurrent.rollout._slots import slot_taken
 from kubecurrent.rollout._state import (
     AuditAction,
     AuditEntry,
@@ -169,7 +168,6 @@ __all__ = [
     "render_markdown",
     "runner_options",
     "settings_json",
-    "slot_taken",
     "snapshot",
     "stamp",
     "summaries",

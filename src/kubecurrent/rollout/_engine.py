@@ -301,14 +301,10 @@ class Engine:
 
     def work(self, rid: str) -> int:
         """Run the clusters of ``rid``'s running wave that this process can claim (``claim``),
-        within the wave's concurrency over every process; returns how many it ran. A cluster
-        starts only once it holds one of the wave's slots (``RolloutStore.take_slot``, one
-        compare-and-set in the store: two processes cannot both take the last one); it gives
-        the slot back when it is no longer active (done, failed, stopped), and keeps it when
-        handed over mid-upgrade. Returns when none is left to claim now: call it again later
-        (the next wave, a replica that died). A cluster another process left running is
-        continued from its recorded steps (a step left running is checked against the
-        cluster, not repeated) and with its slot."""
+        within the wave's concurrency counted over every process; returns how many it ran.
+        Returns when none is left to claim now: call it again later (the next wave, a replica
+        that died). A cluster another process left running is continued from its recorded
+        steps (a step left running is checked against the cluster, not repeated)."""
         claim = self.claim
         if claim is None:
             raise ValueError("Engine.work needs a claim; without one, drive runs every cluster")
@@ -329,26 +325,15 @@ class Engine:
                 todo = [
                     m for m in members if not m.state.finished and m.name not in running.values()
                 ]
-                active = {m.name for m in members if m.state in _ACTIVE}
-                gone = {m.name for m in members if m.state.finished}  # their slots are free
-                # the slots are read only when a cluster could start: with the wave's
-                # concurrency active already, every slot is an active cluster's
-                starting = len(active) < wave.concurrency and any(
-                    m.state not in _ACTIVE for m in todo
-                )
-                held = self._slots(rid, record.index) - gone if starting else frozenset()
-                busy = len(held | active)
-                # clusters holding a slot or left running (a dead replica's) first: they add none
-                todo.sort(key=lambda m: m.name not in held and m.state not in _ACTIVE)
+                active = sum(1 for m in members if m.state in _ACTIVE)
+                # clusters left running (a dead replica's) first: taking them over adds none
+                todo.sort(key=lambda m: m.state not in _ACTIVE)
                 for member in todo:
-                    holder = member.name in held or member.state in _ACTIVE
-                    if not holder and busy >= wave.concurrency:
+                    if member.state not in _ACTIVE and active >= wave.concurrency:
                         break
                     if not claim.take(rid, member):
                         continue
-                    if not self._take_slot(claim, rid, member):
-                        break  # another process took the last slot since ``held`` was read
-                    busy += not holder
+                    active += member.state not in _ACTIVE
                     future = pool.submit(self._claimed, claim, rid, rollout, member)
                     running[future] = member.name
                     ran += 1
@@ -365,34 +350,7 @@ class Engine:
         try:
             self._cluster(rid, rollout, member)
         finally:
-            try:
-                self._give_slot_back(rid, member)
-            finally:
-                claim.drop(rid, member.name)
-
-    def _take_slot(self, claim: ClusterClaim, rid: str, member: ClusterRecord) -> bool:
-        """Take a slot of ``member``'s wave for it (claimed already); the claim is dropped
-        when it gets none, or when the store fails (the next ``work`` may claim it again)."""
-        try:
-            running = member.state in _ACTIVE
-            if self.store.take_slot(rid, member.wave, member.name, running=running):
-                return True
-        except BaseException:
             claim.drop(rid, member.name)
-            raise
-        claim.drop(rid, member.name)
-        return False
-
-    def _slots(self, rid: str, idx: int) -> frozenset[str]:
-        """The clusters holding one of wave ``idx``'s slots."""
-        return frozenset(self.store.slots(rid, idx))
-
-    def _give_slot_back(self, rid: str, member: ClusterRecord) -> None:
-        """Give ``member``'s slot back unless it is still active (handed over mid-upgrade: the
-        next holder continues it in the same slot)."""
-        now = next(c for c in self.store.clusters(rid, member.wave) if c.name == member.name)
-        if now.state not in _ACTIVE:
-            self.store.free_slot(rid, member.wave, member.name)
 
     def _halt(self, rid: str, record: WaveRecord, wave: Wave, failed: list[str]) -> DriveOutcome:
         why = (
@@ -702,8 +660,7 @@ class Engine:
 
 
 _ACTIVE = frozenset({ClusterState.RUNNING, ClusterState.WAITING_WINDOW})
-"""Cluster states that take one of a wave's concurrency slots (a cluster in one keeps its
-slot until it leaves it)."""
+"""Cluster states that take one of a wave's concurrency slots."""
 
 _STEP_STATE = {
     StepProgress.STARTED: StepState.RUNNING,

@@ -166,34 +166,6 @@ class RolloutStore(Protocol):
         it stands after the call."""
         ...
 
-    # --- the wave's concurrency ----------------------------------------------------------
-
-    def slots(self, rid: str, wave: int) -> list[str]:
-        """The clusters holding one of wave number ``wave``'s slots, first taken first (those
-        a process started when the wave's clusters are spread over several)."""
-        ...
-
-    def take_slot(self, rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
-        """Reserve one of wave number ``wave``'s ``concurrency`` slots for ``cluster`` before it
-        starts — **atomically**: read the wave's slot holders (``slots``) and the
-        concurrency of the strategy in force, decide and write, as one compare-and-set, so that
-        of processes racing for the last slot exactly one wins (a Kubernetes home writes the
-        rollout's object with the read ``resourceVersion`` and decides again after a
-        conflict). A slot held by a finished cluster counts as free and is dropped when it is
-        needed (a process that died after a cluster finished never gave it back).
-
-        True when ``cluster`` holds a slot: it held one already (a cluster continued after its
-        replica died keeps its slot), or one was free and it is taken now; False when every
-        slot is another's (nothing written). ``running``: the cluster is mid-upgrade already
-        without a slot (one left running by a kubecurrent that counted instead of
-        reserving); it takes a slot even over the limit, so that no other cluster starts
-        until the wave is back under it."""
-        ...
-
-    def free_slot(self, rid: str, wave: int, cluster: str) -> None:
-        """Give ``cluster``'s slot of wave ``wave`` back (nothing when it holds none)."""
-        ...
-
     # --- transitions -----------------------------------------------------------------------
 
     def move_rollout(

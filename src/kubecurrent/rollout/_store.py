@@ -3,8 +3,7 @@
 Tables (``docs/rollout.md`` documents them for people who query the file)::
 
     rollouts   one row per rollout: target, strategy, runner options, state, pending request
-    waves      per rollout and wave: state, approvals needed, who approved and when, soak deadline,
-               the clusters holding its concurrency slots
+    waves      per rollout and wave: state, approvals needed, who approved and when, soak deadline
     clusters   per rollout and cluster: wave, where to reach it, state, plan, findings
     steps      per rollout, cluster and plan step: state, timings, detail
     journal    append-only: every state change of a rollout, wave, cluster or step
@@ -34,7 +33,6 @@ from kubecurrent.rollout._approvals import Approval, ApprovalOutcome, approvers_
 from kubecurrent.rollout._protocol import RolloutStore
 from kubecurrent.rollout._records import ref_from, ref_where
 from kubecurrent.rollout._settings import RunnerSettings, decode_settings, encode_settings
-from kubecurrent.rollout._slots import slot_taken
 from kubecurrent.rollout._state import (
     AuditEntry,
     Change,
@@ -56,7 +54,7 @@ from kubecurrent.rollout._strategy import Strategy
 
 __all__ = ["SCHEMA_VERSION", "StateFileError", "Store", "default_state_path"]
 
-SCHEMA_VERSION = 3  # 2: rollouts.runner (how the clusters are upgraded); 3: waves.slots
+SCHEMA_VERSION = 2  # 2: rollouts.runner (how the clusters are upgraded)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollouts(
@@ -66,7 +64,7 @@ CREATE TABLE IF NOT EXISTS rollouts(
 CREATE TABLE IF NOT EXISTS waves(
   rollout TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL, state TEXT NOT NULL,
   approval INTEGER NOT NULL, approved_by TEXT, approved_at TEXT, soak_until TEXT,
-  started TEXT, finished TEXT, detail TEXT NOT NULL DEFAULT '', slots TEXT NOT NULL DEFAULT '[]',
+  started TEXT, finished TEXT, detail TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(rollout, idx));
 CREATE TABLE IF NOT EXISTS clusters(
   rollout TEXT NOT NULL, name TEXT NOT NULL, wave INTEGER NOT NULL, position INTEGER NOT NULL,
@@ -101,21 +99,12 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 """
 
 
-_ADDED = (
-    ("rollouts", "runner", "TEXT NOT NULL DEFAULT '{}'"),
-    ("waves", "slots", "TEXT NOT NULL DEFAULT '[]'"),
-)
-"""Columns added since the first schema: (table, column, declaration)."""
-
-
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a file written by an older kubecurrent up to this schema (only ever adds)."""
-    for table, column, declared in _ADDED:
-        columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        if column in columns:
-            continue
+    columns = {row[1] for row in db.execute("PRAGMA table_info(rollouts)")}
+    if "runner" not in columns:
         try:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declared}")
+            db.execute("ALTER TABLE rollouts ADD COLUMN runner TEXT NOT NULL DEFAULT '{}'")
         except sqlite3.OperationalError as exc:  # another process migrated it just now
             if "duplicate column" not in str(exc):
                 raise
@@ -590,50 +579,6 @@ class Store:
                     (", ".join(approvers), stamp(change.when), rid, wave),
                 )
         return Approval(current.name, approvers, current.approvals_needed, outcome)
-
-    # --- the wave's concurrency ----------------------------------------------------------
-
-    def slots(self, rid: str, wave: int) -> list[str]:
-        found = self._rows("SELECT slots FROM waves WHERE rollout = ? AND idx = ?", rid, wave)
-        return list(json.loads(found[0]["slots"])) if found else []
-
-    def take_slot(self, rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
-        # BEGIN IMMEDIATE holds the write lock from the first read: reservations queue, so the
-        # slots read here are the ones the decision is written against.
-        with self._tx() as db:
-            found = db.execute("SELECT strategy FROM rollouts WHERE id = ?", (rid,)).fetchone()
-            row = db.execute(
-                "SELECT slots FROM waves WHERE rollout = ? AND idx = ?", (rid, wave)
-            ).fetchone()
-            if found is None or row is None:
-                raise KeyError(f"no wave {wave} in rollout {rid}")
-            states = db.execute(
-                "SELECT name, state FROM clusters WHERE rollout = ? AND wave = ?", (rid, wave)
-            )
-            finished = {n for n, state in states.fetchall() if ClusterState(state).finished}
-            limit = Strategy.model_validate_json(found["strategy"]).waves[wave].concurrency
-            held = [n for n in json.loads(row["slots"]) if n not in finished]
-            taken = slot_taken(held, cluster, limit, running=running)
-            if taken is None:
-                return False
-            if taken != json.loads(row["slots"]):
-                db.execute(
-                    "UPDATE waves SET slots = ? WHERE rollout = ? AND idx = ?",
-                    (json.dumps(taken), rid, wave),
-                )
-            return True
-
-    def free_slot(self, rid: str, wave: int, cluster: str) -> None:
-        with self._tx() as db:
-            row = db.execute(
-                "SELECT slots FROM waves WHERE rollout = ? AND idx = ?", (rid, wave)
-            ).fetchone()
-            held = json.loads(row["slots"]) if row is not None else []
-            if cluster in held:
-                db.execute(
-                    "UPDATE waves SET slots = ? WHERE rollout = ? AND idx = ?",
-                    (json.dumps([n for n in held if n != cluster]), rid, wave),
-                )
 
     # --- transitions -----------------------------------------------------------------------
 

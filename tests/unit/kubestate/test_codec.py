@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from kubecurrent.kubestate import _codec as c
-from kubecurrent.kubestate import crd_documents, news_of
+from kubecurrent.kubestate import crd_documents
 from kubecurrent.rollout import (
     AuditEntry,
     ClusterState,
@@ -104,17 +104,3 @@ def test_the_runner_settings_of_a_fleet_upgrade_are_read_in_every_recorded_shape
     assert json.loads(written)["format"] == 1
     assert c.rollout_from({**fleet, "status": {"phase": "running", "runner": written}}) == legacy
     assert c.rollout_from({**fleet, "status": {"phase": "pending"}}).runner is None
-
-
-def test_a_slot_taken_or_given_back_is_no_news_for_the_controllers_round() -> None:
-    obj = {
-        "metadata": {"name": "to-137", "resourceVersion": "7"},
-        "spec": {"target": "1.37"},
-        "status": {"phase": "running", "waves": [{"index": 0, "state": "running"}]},
-    }
-    taken = {**obj, "metadata": {"name": "to-137", "resourceVersion": "8"}}
-    taken["status"] = {**obj["status"], "slots": [3]}  # type: ignore[dict-item]
-    assert news_of(taken) == news_of(obj)
-    moved = {**obj, "status": {"phase": "running", "waves": [{"index": 0, "state": "soaking"}]}}
-    assert news_of(moved) != news_of(obj)
-    assert news_of({**obj, "spec": {"target": "1.38"}}) != news_of(obj)

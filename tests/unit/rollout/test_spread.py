@@ -18,17 +18,15 @@ import pytest
 
 from kubecurrent.execute import Clock
 from kubecurrent.rollout import (
-    Change,
     ClusterRecord,
     ClusterState,
     DriveOutcome,
     Engine,
     Entity,
     StepState,
-    StoreConflict,
     WaveState,
 )
-from tests.unit.rollout.test_engine import START, Rig, rig
+from tests.unit.rollout.test_engine import Rig, rig
 
 
 @dataclass
@@ -71,18 +69,6 @@ class Lead(threading.Thread):
 
     def run(self) -> None:
         self.outcome = self.lead.drive(self.rid)
-
-
-def started_lead(r: Rig, ledger: dict[str, list[str]]) -> Lead:
-    """A lead engine (it claims no cluster) driving ``r``'s rollout, once it has started the
-    first wave."""
-    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), ledger)), r.rid)
-    lead.start()
-    deadline = time.monotonic() + 10
-    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:
-        assert time.monotonic() < deadline, "the lead did not start the first wave"
-        time.sleep(0.01)
-    return lead
 
 
 def until_done(lead: Lead, *workers: Engine, rid: str) -> None:
@@ -135,10 +121,14 @@ def test_a_claim_lost_mid_cluster_hands_it_over_and_no_step_runs_twice(tmp_path:
             a.lost.add(name)  # a's shard went to b while step 1 ran
 
     r.fleet.during = lose
-    lead = started_lead(r, ledger)
+    lead = Lead(engine(r, "lead", SplitClaim("lead", set(), ledger)), r.rid)
+    lead.start()
+    deadline = time.monotonic() + 10
+    while r.store.waves(r.rid)[0].state is not WaveState.RUNNING:  # the lead started it
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     assert engine(r, "a", a).work(r.rid) == 1
     assert r.states() == {"p1": ClusterState.RUNNING}  # left for the next holder
-    assert r.store.slots(r.rid, 0) == ["p1"]  # mid-upgrade: it keeps its slot
     assert [s.state for s in r.store.steps(r.rid, "p1")] == [StepState.DONE, StepState.PENDING]
 
     r.fleet.during = lambda _c, _s: None
@@ -147,7 +137,6 @@ def test_a_claim_lost_mid_cluster_hands_it_over_and_no_step_runs_twice(tmp_path:
     assert r.fleet.calls == [("p1", 1), ("p1", 2)]
     assert ledger == {"p1": ["a", "b"]}
     assert r.states() == {"p1": ClusterState.DONE}
-    assert r.store.slots(r.rid, 0) == []
 
 
 def test_work_needs_a_claim_and_does_nothing_before_the_rollout_runs(tmp_path: Path) -> None:
@@ -179,122 +168,3 @@ def test_a_claim_that_lapses_for_a_moment_leaves_the_cluster_running_not_failed(
     assert r.fleet.calls == [("p1", 1), ("p1", 2)]
     assert ledger == {"p1": ["a", "a"]}  # handed over, then taken again
     assert r.states() == {"p1": ClusterState.DONE}
-
-
-@dataclass
-class Overlap:
-    """What the runners saw: the clusters mid-upgrade (between their first and their last step)
-    at once, and for each engine an event set once it has decided — one of its clusters is
-    inside an upgrade, or its ``work`` call returned."""
-
-    owner: dict[str, str]
-    decided: dict[str, threading.Event]
-    inside: set[str] = field(default_factory=set)
-    most: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def during(self, name: str, step: int) -> None:
-        if step == 2:
-            with self.lock:
-                self.inside.discard(name)
-            return
-        with self.lock:
-            self.inside.add(name)
-            self.most = max(self.most, len(self.inside))
-        who = self.owner[name]
-        self.decided[who].set()
-        other = next(w for w in self.decided if w != who)
-        # hold this upgrade until the other engine has had its chance to start one too
-        assert self.decided[other].wait(10), f"engine {other} did not decide within 10 s"
-
-
-def test_a_wave_of_concurrency_1_runs_one_cluster_at_a_time_over_two_engines(
-    tmp_path: Path,
-) -> None:
-    """The race: engine a has claimed p1 but not started it (it is not running in the store
-    yet) when engine b looks at the wave; b must not start a second cluster of the wave."""
-    fleet = {"p1": "prod", "p2": "prod", "p3": "prod", "p4": "prod"}
-    r = rig(tmp_path, {"waves": [{"name": "all", "concurrency": 1}]}, fleet)
-    ledger: dict[str, list[str]] = {}
-    names = {"a": {"p1", "p3"}, "b": {"p2", "p4"}}
-    seen = Overlap(
-        owner={n: who for who, ns in names.items() for n in ns},
-        decided={who: threading.Event() for who in names},
-    )
-    r.fleet.during = seen.during
-    a, b = SplitClaim("a", names["a"], ledger), SplitClaim("b", names["b"], ledger)
-    b_looked = threading.Event()
-    """Engine b took a cluster, or its ``work`` returned."""
-
-    def work(who: str, claim: SplitClaim) -> None:
-        try:
-            engine(r, who, claim).work(r.rid)
-        finally:
-            seen.decided[who].set()
-            b_looked.set() if who == "b" else None
-
-    b_thread = threading.Thread(target=work, args=("b", b), daemon=True)
-    a_take, b_take = a.take, b.take
-
-    def a_takes_then_b_looks(rid: str, member: ClusterRecord) -> bool:
-        took = a_take(rid, member)
-        if took and not b_thread.is_alive() and not b_looked.is_set():
-            b_thread.start()  # a's claim stands, its cluster has not started: b looks now
-            assert b_looked.wait(10), "engine b neither took a cluster nor returned"
-        return took
-
-    def b_takes(rid: str, member: ClusterRecord) -> bool:
-        took = b_take(rid, member)
-        b_looked.set() if took else None
-        return took
-
-    a.take, b.take = a_takes_then_b_looks, b_takes  # type: ignore[method-assign]
-    lead = started_lead(r, ledger)
-    work("a", a)
-    b_thread.join(10)
-    a.take, b.take = a_take, b_take  # type: ignore[method-assign]
-    until_done(lead, engine(r, "a", a), engine(r, "b", b), rid=r.rid)
-
-    assert lead.outcome is DriveOutcome.DONE
-    assert set(r.states().values()) == {ClusterState.DONE}
-    assert seen.most == 1, f"{seen.most} clusters of a concurrency-1 wave were upgraded at once"
-    assert r.store.slots(r.rid, 0) == []  # every slot given back
-
-
-def test_the_slot_of_a_cluster_whose_replica_died_after_it_finished_is_free_again(
-    tmp_path: Path,
-) -> None:
-    r = rig(tmp_path, {"waves": [{"name": "all"}]}, {"p1": "prod", "p2": "prod"})
-    lead = started_lead(r, {})
-    # p1 took the wave's only slot and was finished by a replica that died before giving it
-    # back (its upgrade is not what this test is about: it is marked done directly)
-    assert r.store.take_slot(r.rid, 0, "p1")
-    r.store.move_cluster(r.rid, "p1", ClusterState.DONE, Change("dead", START))
-    ledger: dict[str, list[str]] = {}
-    until_done(lead, engine(r, "b", SplitClaim("b", {"p1", "p2"}, ledger)), rid=r.rid)
-    assert lead.outcome is DriveOutcome.DONE
-    assert ledger == {"p2": ["b"]} and r.fleet.calls == [("p2", 1), ("p2", 2)]
-    assert r.store.slots(r.rid, 0) == []
-
-
-def test_a_store_failure_while_taking_a_slot_leaves_the_cluster_for_the_next_round(
-    tmp_path: Path,
-) -> None:
-    r = rig(tmp_path, {"waves": [{"name": "all"}]}, {"p1": "prod"})
-    lead = started_lead(r, {})
-    real = r.store.take_slot
-
-    def conflict_once(rid: str, wave: int, cluster: str, *, running: bool = False) -> bool:
-        """Test double of a store whose write keeps losing races, once."""
-        r.store.take_slot = real  # type: ignore[method-assign]
-        raise StoreConflict("the wave kept changing under 8 writes", hint="run it again")
-
-    r.store.take_slot = conflict_once  # type: ignore[method-assign]
-    ledger: dict[str, list[str]] = {}
-    a = SplitClaim("a", {"p1"}, ledger)
-    with pytest.raises(StoreConflict):
-        engine(r, "a", a).work(r.rid)
-    assert a.running == set() and r.fleet.calls == []  # not started, not held here
-    until_done(lead, engine(r, "a", a), rid=r.rid)
-    assert lead.outcome is DriveOutcome.DONE
-    assert ledger == {"p1": ["a", "a"]} and r.fleet.calls == [("p1", 1), ("p1", 2)]

@@ -215,15 +215,14 @@ def test_runner_options_are_recorded_and_changes_journalled_old_to_new(tmp_path:
 def test_a_state_file_of_schema_1_is_migrated_keeping_its_rollouts(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     store, rid = new(tmp_path)
-    # Make an old file: the same rows, without the runner and slots columns, schema version 1.
+    # Make an old file: the same rows, without the runner column, schema version 1.
     db = sqlite3.connect(store.path)
     db.execute("ATTACH DATABASE ? AS old", (str(path),))
     db.executescript(
         """
         CREATE TABLE old.rollouts AS SELECT id, target, fleet, strategy, state, request,
           created, updated, actor, detail FROM rollouts;
-        CREATE TABLE old.waves AS SELECT rollout, idx, name, state, approval, approved_by,
-          approved_at, soak_until, started, finished, detail FROM waves;
+        CREATE TABLE old.waves AS SELECT * FROM waves;
         CREATE TABLE old.clusters AS SELECT * FROM clusters;
         CREATE TABLE old.steps AS SELECT * FROM steps;
         PRAGMA old.user_version = 1;
@@ -232,8 +231,7 @@ def test_a_state_file_of_schema_1_is_migrated_keeping_its_rollouts(tmp_path: Pat
     )
     db.close()
     migrated = Store(path)
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
-    assert [migrated.slots(rid, w) for w in (0, 1)] == [[], []]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
     snap = snapshot(migrated, rid)
     assert snap["target"] == "1.37" and snap["runner"] == {}
     assert [c["name"] for w in snap["waves"] for c in w["clusters"]] == ["dev", "prod-1", "prod-2"]
@@ -242,54 +240,3 @@ def test_a_state_file_of_schema_1_is_migrated_keeping_its_rollouts(tmp_path: Pat
     changed = change_runner(migrated, rid, RunnerSettings(provider="sandbox"), "bob", NOW)
     assert "provider" in changed and "helm_timeout" in changed
     assert runner_options(migrated, rid) == RunnerSettings(provider="sandbox")
-
-
-def test_a_wave_slot_is_taken_once_kept_by_its_cluster_and_freed_when_finished(
-    tmp_path: Path,
-) -> None:
-    store, rid = new(tmp_path)  # wave 1 ("prod"): prod-1, prod-2, concurrency 1
-    assert store.take_slot(rid, 1, "prod-1")
-    assert not store.take_slot(rid, 1, "prod-2")  # the only slot is prod-1's
-    assert store.take_slot(rid, 1, "prod-1")  # continued elsewhere: it keeps its slot
-    assert store.slots(rid, 1) == ["prod-1"]
-    store.free_slot(rid, 1, "prod-1")
-    store.free_slot(rid, 1, "prod-1")  # giving back twice changes nothing
-    assert store.take_slot(rid, 1, "prod-2")
-    # prod-2 finished, but its process died before giving the slot back: it is free again
-    store.move_cluster(rid, "prod-2", ClusterState.DONE, Change("b", NOW))
-    assert store.take_slot(rid, 1, "prod-1")
-    assert store.slots(rid, 1) == ["prod-1"]
-    # a cluster found mid-upgrade without a slot is counted, over the limit
-    assert store.take_slot(rid, 0, "dev")
-    assert store.slots(rid, 1) == ["prod-1"] and store.slots(rid, 0) == ["dev"]
-    store.move_cluster(rid, "prod-2", ClusterState.RUNNING, Change("b", NOW))
-    assert store.take_slot(rid, 1, "prod-2", running=True)
-    assert store.slots(rid, 1) == ["prod-1", "prod-2"]
-
-
-def test_of_processes_racing_for_the_last_slot_exactly_one_wins(tmp_path: Path) -> None:
-    _store, rid = new(tmp_path)
-    code = f"""
-import sys
-from pathlib import Path
-from kubecurrent.rollout import Store
-store = Store(Path({str(tmp_path / "state.db")!r}))
-sys.stdin.readline()  # every process is ready: go
-print(store.take_slot({rid!r}, 1, sys.argv[1]))
-"""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, name],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("prod-1", "prod-2")
-    ]
-    for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write("\n")
-        proc.stdin.flush()
-    said = sorted(proc.communicate(timeout=60)[0].strip() for proc in procs)
-    assert said == ["False", "True"]
-    assert len(_store.slots(rid, 1)) == 1
