@@ -497,15 +497,10 @@ def _is_manifest_name(name: str) -> bool:
 
 
 def is_binary(path: Path) -> bool:
-    """A NUL byte in the first few kilobytes: not text, skip it (see ``text_size``)."""
-    return text_size(path) is None
-
-
-def text_size(path: Path) -> int | None:
-    """The size in bytes of the file at ``path`` when it is text; None when it is binary (a NUL
-    byte in its first few kilobytes), not a regular file or cannot be read."""
+    """Not text to read (see ``sniff``): a NUL byte in the first few kilobytes, not a regular
+    file, or not readable."""
     size = sniff(path)
-    return None if isinstance(size, OSError) else size
+    return size is None or isinstance(size, OSError)
 
 
 def sniff(path: Path) -> int | OSError | None:
