@@ -18,6 +18,7 @@ from kubecurrent.cli._app import EXIT_ERROR, EXIT_OK, err_console
 from kubecurrent.cli._scan_run import refuse_empty_paths
 from kubecurrent.cli.scan import EXCLUDE, context_for, target_options
 from kubecurrent.collect.files import UNREAD, Excluded, ExcludeRules, Input, discover
+from kubecurrent.display import visible_line
 from kubecurrent.errors import KubecurrentError
 from kubecurrent.textfile import TextForm, read_text, write_atomic
 
@@ -65,7 +66,8 @@ def files(
             continue
         if item.kind in UNREAD:
             if UNREAD[item.kind].is_note:
-                err.print(f"note: {item.path}: {item.note}", markup=False, highlight=False)
+                note = visible_line(f"note: {item.path}: {item.note}")
+                err.print(note, markup=False, highlight=False)
             continue
         # an overlay's or component's own files are where its fixes go
         for path in (item.path,) if item.kind == "file" else item.covers:

@@ -45,6 +45,7 @@ from kubecurrent.cli._options import (
 from kubecurrent.cli._output import print_rows, scan_root, typed_json
 from kubecurrent.cli._types import SECONDS
 from kubecurrent.collect.files import ChartDeps, KustomizeRemote
+from kubecurrent.display import visible, visible_line
 from kubecurrent.model import MinorVersion
 from kubecurrent.model.findings import ScanError, Status
 
@@ -465,11 +466,11 @@ def _table(report: ScanReport, wide: bool, view: View) -> None:
     err = functools.cache(err_console)  # rich only when something goes to stderr
     for s in (s for s in report.skipped if s.reason.is_note):
         where = display_path(s.file, view.root) + (f":{s.line}" if s.line else "")
-        err().print(f"note: {where}: {s.detail}", markup=False, highlight=False)
+        err().print(visible_line(f"note: {where}: {s.detail}"), markup=False, highlight=False)
     for e in report.errors:
         where = display_path(e.file, view.root) + (f":{e.line}" if e.line else "")
         err().print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
-        err().print(f"{where}: {e.message}", markup=False, highlight=False)
+        err().print(visible(f"{where}: {e.message}"), markup=False, highlight=False)
     for note in view.notes:
         err().print("[bold yellow]warning:[/] ", markup=True, highlight=False, end="")
         err().print(note, markup=False, highlight=False)

@@ -161,3 +161,14 @@ def test_the_sniff_refuses_a_fifo_without_waiting_for_a_writer(tmp_path: Path) -
     assert not reader.is_alive(), "the sniff waited on a FIFO"
     (outcome,) = found
     assert isinstance(outcome, OSError) and "FIFO" in str(outcome)
+
+
+def test_a_link_target_with_control_characters_is_shown_escaped_in_the_note(
+    tmp_path: Path,
+) -> None:
+    """The note quotes the link's target, which the repository chose: an ESC sequence or a
+    newline in it must not reach the terminal as such."""
+    (tmp_path / "a.yaml").symlink_to("/x\x1b[31mRED\nfake: line")
+    said = run(str(tmp_path)).stderr
+    assert "\x1b" not in said and "\nfake: line" not in said
+    assert "a symbolic link to nothing (/x\\x1b[31mRED\\x0afake: line)" in said
